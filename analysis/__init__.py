@@ -1,0 +1,1 @@
+"""Process graphs, redesign measures and simulation (Qt-free)."""

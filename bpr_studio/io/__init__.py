@@ -1,0 +1,1 @@
+"""Reading and writing survey workbooks: format spec, normalization, import, template."""

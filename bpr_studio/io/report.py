@@ -1,0 +1,135 @@
+"""The import report: every problem found, with file, sheet, cell and severity."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bpr_studio.messages import message
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+_SEVERITY_LABEL = {
+    ERROR: ("エラー", "error"),
+    WARNING: ("警告", "warning"),
+    INFO: ("情報", "info"),
+}
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(col_index: int | None, row: int | None) -> str:
+    """Excel cell reference from a 0-based column and a 1-based row ('F12', '12', '')."""
+    if row is None:
+        return column_letter(col_index) if col_index is not None else ""
+    if col_index is None:
+        return str(row)
+    return f"{column_letter(col_index)}{row}"
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem. ``cell`` is 'F12', a row number, or '' for the whole sheet/file."""
+
+    severity: str
+    key: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    value: str = ""
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    section: str = ""
+
+    def message(self, lang: str = "ja") -> str:
+        return message(self.key, lang, **self.params)
+
+    @property
+    def place(self) -> str:
+        """'工程!F12' as Excel writes it, or the sheet alone."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or self.cell
+
+    def severity_label(self, lang: str = "ja") -> str:
+        ja, en = _SEVERITY_LABEL[self.severity]
+        return ja if lang == "ja" else en
+
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
+        return {
+            "severity": self.severity, "file": self.file, "sheet": self.sheet, "cell": self.cell,
+            "message": self.message(lang), "value": self.value, "key": self.key,
+        }
+
+
+@dataclass
+class ImportReport:
+    issues: list[ImportIssue] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    procedures: int = 0
+    steps: int = 0
+    written: bool = False
+
+    @property
+    def errors(self) -> list[ImportIssue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[ImportIssue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def format_text(self, lang: str = "ja") -> str:
+        """A plain-text report for the terminal, errors first, grouped by file."""
+        lines: list[str] = []
+        order = {ERROR: 0, WARNING: 1, INFO: 2}
+        by_file: dict[str, list[ImportIssue]] = {}
+        for issue in sorted(self.issues, key=lambda i: (i.file, order[i.severity])):
+            by_file.setdefault(issue.file, []).append(issue)
+        for file, issues in by_file.items():
+            lines.append(f"■ {Path(file).name if file else '(全体)' if lang == 'ja' else '(batch)'}")
+            for issue in issues:
+                place = issue.place or "-"
+                value = f"  [{issue.value}]" if issue.value else ""
+                lines.append(f"  {issue.severity_label(lang):<4} {place:<14} "
+                             f"{issue.message(lang)}{value}")
+        counts = Counter(i.severity for i in self.issues)
+        if lang == "ja":
+            summary = (f"{len(self.files)} ファイル: エラー {counts[ERROR]} 件、警告 {counts[WARNING]} 件。")
+            if self.written:
+                summary += f" 取り込みました（{'、'.join(self.sections)}: 手続 {self.procedures} 件、工程 {self.steps} 件）。"
+            else:
+                summary += " エラーがあるため、何も取り込んでいません。" if counts[ERROR] else " 取り込んでいません。"
+        else:
+            summary = (f"{len(self.files)} file(s): {counts[ERROR]} error(s), "
+                       f"{counts[WARNING]} warning(s).")
+            if self.written:
+                summary += (f" Imported ({', '.join(self.sections)}: {self.procedures} procedures, "
+                            f"{self.steps} steps).")
+            else:
+                summary += " Nothing was imported because of errors." if counts[ERROR] else " Nothing imported."
+        lines.append(summary)
+        return "\n".join(lines)
+
+    def to_json(self, lang: str = "ja") -> str:
+        return json.dumps({
+            "ok": self.ok, "written": self.written, "files": self.files,
+            "sections": self.sections, "procedures": self.procedures, "steps": self.steps,
+            "issues": [i.to_dict(lang) for i in self.issues],
+        }, ensure_ascii=False, indent=1)

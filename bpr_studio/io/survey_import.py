@@ -1,0 +1,386 @@
+"""Import workload-survey workbooks into a project: read, validate, then write all or nothing.
+
+Two phases, so that the GUI can show the report before anything is written:
+:func:`parse_batch` reads and checks every file (no project change), and
+:func:`write_batch` replaces the batch's sections in one transaction.
+:func:`import_surveys` does both, as the command line does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from bpr_studio.io import checks
+from bpr_studio.io.report import ERROR, INFO, ImportIssue, ImportReport
+from bpr_studio.io.sheet_parser import find_header, parse_sheet
+from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, SheetSpec, header_key
+from bpr_studio.io.workbook_reader import (
+    SUPPORTED_SUFFIXES,
+    FileProblem,
+    RawSheet,
+    read_workbook,
+)
+from bpr_studio.model import tables
+from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
+from bpr_studio.store import Project, open_project
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+Record = dict[str, Any]
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; nothing was written."""
+
+
+@dataclass
+class ParsedBatch:
+    report: ImportReport
+    procedures: list[Record] = field(default_factory=list)
+    steps: list[Record] = field(default_factory=list)
+    unit_costs: list[Record] = field(default_factory=list)
+
+    @property
+    def sections(self) -> list[str]:
+        return sorted({p["section"] for p in self.procedures if p.get("section")})
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to import: files as given, folders searched recursively; Excel lock files skipped."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not p.name.startswith(("~$", "."))))
+        else:
+            found.append(path)
+    return found
+
+
+def _match_sheets(sheets: list[RawSheet], file: Path) -> dict[str, RawSheet]:
+    """Which raw sheet holds which part of the format: by name, else by its header row."""
+    matched: dict[str, RawSheet] = {}
+    specs = (PROCEDURES, STEPS, UNIT_COSTS)
+    for spec in specs:
+        for sheet in sheets:
+            if header_key(sheet.name) in spec.names() and sheet not in matched.values():
+                matched[spec.key] = sheet
+                break
+    if len(sheets) == 1 and file.suffix.lower() == ".csv" and not matched:
+        stem = header_key(file.stem)
+        for spec in specs:
+            if any(name and name in stem for name in spec.names()):
+                matched[spec.key] = sheets[0]
+                break
+    for spec in specs:
+        if spec.key in matched:
+            continue
+        for sheet in sheets:
+            if sheet in matched.values():
+                continue
+            header = find_header(sheet, spec)
+            required = {c.key for c in spec.columns if c.required}
+            if header and required <= {c.key for c in header[1].values()}:
+                matched[spec.key] = sheet
+                break
+    return matched
+
+
+def _parse_file(path: Path) -> tuple[dict[str, list[Record]], list[ImportIssue]]:
+    file = str(path)
+    try:
+        sheets = read_workbook(path)
+    except FileProblem as problem:
+        return {}, [ImportIssue(ERROR, problem.key, file, params=problem.params)]
+    matched = _match_sheets(sheets, path)
+    issues: list[ImportIssue] = []
+    records: dict[str, list[Record]] = {}
+    is_csv = path.suffix.lower() == ".csv"
+    if is_csv and not matched:
+        return {}, [ImportIssue(ERROR, "csv_sheet_unknown", file, sheets[0].name)]
+    found = ", ".join(s.name for s in sheets) or "-"
+    for spec in (PROCEDURES, STEPS, UNIT_COSTS):
+        sheet = matched.get(spec.key)
+        if sheet is None:
+            if spec.required and not is_csv:
+                issues.append(ImportIssue(ERROR, "sheet_missing", file, spec.ja,
+                                          params={"sheet": spec.ja, "found": found}))
+            continue
+        parsed = parse_sheet(sheet, spec, file)
+        issues.extend(parsed.issues)
+        for record in parsed.records:
+            record["_file"] = file
+            record["_sheet"] = sheet.name
+        records[spec.key] = parsed.records
+    return records, issues
+
+
+def parse_batch(
+    paths: Sequence[str | Path],
+    *,
+    prefer: Sequence[str | Path] = (),
+    existing_sections: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> ParsedBatch:
+    """Read and check every file. ``existing_sections`` maps project procedure IDs to sections.
+
+    ``prefer`` lists files whose procedures win when the same ID is in two files.
+    Raises :class:`ImportCancelled` if ``cancel()`` turns true between files.
+    """
+    files = expand_paths(paths)
+    report = ImportReport(files=[str(f) for f in files])
+    batch = ParsedBatch(report)
+    if not files:
+        report.issues.append(ImportIssue(ERROR, "no_files"))
+        return batch
+    per_file: list[tuple[Path, dict[str, list[Record]]]] = []
+    for index, path in enumerate(files):
+        if cancel is not None and cancel():
+            raise ImportCancelled
+        if progress is not None:
+            progress(index, len(files), path.name)
+        records, issues = _parse_file(path)
+        report.issues.extend(issues)
+        per_file.append((path, records))
+    if progress is not None:
+        progress(len(files), len(files), "")
+
+    preferred = {str(Path(p).resolve()) for p in prefer}
+    batch.procedures = _dedupe_procedures(per_file, preferred, report)
+    known = {p["procedure_id"]: p for p in batch.procedures}
+    report.issues.extend(checks.check_procedures(batch.procedures))
+    _check_ownership(batch.procedures, existing_sections or {}, report)
+
+    steps_by_procedure: dict[str, list[Record]] = defaultdict(list)
+    defined_in = {(p["_file"], p.get("procedure_id"))
+                  for _path, records in per_file for p in records.get("procedures", [])}
+    for _path, records in per_file:
+        batch.unit_costs.extend(records.get("unit_costs", []))
+        for step in records.get("steps", []):
+            pid = step.get("procedure_id")
+            if pid is None or step.get("step_no") is None:
+                continue
+            if pid not in known:
+                if not any(i.key == "duplicate_procedure_across_files" and i.params.get("id") == pid
+                           for i in report.issues):
+                    report.issues.append(checks._issue(step, ERROR, "unknown_procedure",
+                                                       "procedure_id", pid, id=pid))
+                continue
+            if step["_file"] != known[pid]["_file"] and (step["_file"], pid) in defined_in:
+                continue  # steps of the copy the user chose not to keep
+            steps_by_procedure[pid].append(step)
+    report.issues.extend(checks.check_steps(steps_by_procedure))
+    batch.steps = [s for steps in steps_by_procedure.values() for s in steps]
+    for p in batch.procedures:
+        if p["procedure_id"] not in steps_by_procedure:
+            report.issues.append(checks._issue(p, "warning", "procedure_without_steps",
+                                               "procedure_id", id=p["procedure_id"]))
+    _check_unit_costs(batch.unit_costs, report)
+    _tag_sections(batch, report)
+    report.sections = batch.sections
+    report.procedures = len(batch.procedures)
+    report.steps = len(batch.steps)
+    return batch
+
+
+def _dedupe_procedures(per_file: list[tuple[Path, dict[str, list[Record]]]],
+                       preferred: set[str], report: ImportReport) -> list[Record]:
+    first_in_file: dict[tuple[str, str], Record] = {}
+    by_id: dict[str, list[Record]] = defaultdict(list)
+    for _path, records in per_file:
+        for p in records.get("procedures", []):
+            pid = p.get("procedure_id")
+            if pid is None:
+                continue
+            key = (p["_file"], pid)
+            if key in first_in_file:
+                first = first_in_file[key]
+                report.issues.append(checks._issue(
+                    p, ERROR, "duplicate_procedure_in_file", "procedure_id", pid, id=pid,
+                    first=f"{first['_sheet']}!{first['_cells']['procedure_id']}"))
+                continue
+            first_in_file[key] = p
+            by_id[pid].append(p)
+    kept = []
+    for pid, copies in by_id.items():
+        if len(copies) == 1:
+            kept.append(copies[0])
+            continue
+        chosen = [c for c in copies if str(Path(c["_file"]).resolve()) in preferred]
+        if len(chosen) == 1:
+            kept.append(chosen[0])
+            for other in copies:
+                if other is not chosen[0]:
+                    report.issues.append(checks._issue(
+                        other, INFO, "duplicate_procedure_across_files", "procedure_id", pid,
+                        id=pid, other=Path(chosen[0]["_file"]).name + " を採用"))
+            continue
+        for copy in copies:
+            others = ", ".join(f"{Path(o['_file']).name} {o['_sheet']}!{o['_cells']['procedure_id']}"
+                               for o in copies if o is not copy)
+            report.issues.append(checks._issue(copy, ERROR, "duplicate_procedure_across_files",
+                                               "procedure_id", pid, id=pid, other=others))
+    return kept
+
+
+def _check_ownership(procedures: list[Record], existing: dict[str, str],
+                     report: ImportReport) -> None:
+    replaced = {p.get("section") for p in procedures}
+    for p in procedures:
+        owner = existing.get(p["procedure_id"])
+        if owner is not None and owner != p.get("section") and owner not in replaced:
+            report.issues.append(checks._issue(p, ERROR, "procedure_owned_by_other_section",
+                                               "procedure_id", p["procedure_id"],
+                                               id=p["procedure_id"], section=owner))
+
+
+def _check_unit_costs(unit_costs: list[Record], report: ImportReport) -> None:
+    known = ", ".join(DEFAULTS_BY_KEY)
+    for record in unit_costs:
+        key = record.get("key")
+        if key is not None and key not in DEFAULTS_BY_KEY:
+            report.issues.append(checks._issue(record, "warning", "unit_cost_unknown", "key", key,
+                                               key=key, known=known))
+
+
+def _tag_sections(batch: ParsedBatch, report: ImportReport) -> None:
+    """Give each issue the section of its file, so stored warnings follow re-imports."""
+    section_of_file: dict[str, str] = {}
+    for p in batch.procedures:
+        section_of_file.setdefault(p["_file"], p.get("section") or "")
+    report.issues = [
+        ImportIssue(i.severity, i.key, i.file, i.sheet, i.cell, i.value, i.params,
+                    section_of_file.get(i.file, ""))
+        for i in report.issues
+    ]
+
+
+def existing_sections(project: Project) -> dict[str, str]:
+    with project.engine.connect() as conn:
+        rows = conn.execute(select(tables.Procedure.procedure_id, tables.Procedure.section))
+        return {pid: section for pid, section in rows}
+
+
+_PROCEDURE_FIELDS = [c.key for c in PROCEDURES.columns]
+_STEP_FIELDS = [c.key for c in STEPS.columns if c.key != "next_steps"]
+
+
+def _procedure_row(p: Record, batch_id: int) -> dict[str, Any]:
+    row = {k: p.get(k) for k in _PROCEDURE_FIELDS}
+    row["category"] = row["category"] or "other"
+    row["annual_cases"] = row["annual_cases"] or 0
+    row["peak_months"] = ",".join(map(str, p["peak_months"])) if p.get("peak_months") else None
+    row.update(origin="survey", source_file=Path(p["_file"]).name, source_row=p["_row"],
+               batch_id=batch_id)
+    return row
+
+
+def _step_row(s: Record) -> dict[str, Any]:
+    row = {k: s.get(k) for k in _STEP_FIELDS}
+    typical = row["typical_minutes"]
+    row["min_minutes"] = typical if row["min_minutes"] is None else row["min_minutes"]
+    row["max_minutes"] = typical if row["max_minutes"] is None else row["max_minutes"]
+    row["share_pct"] = 100.0 if row["share_pct"] is None else row["share_pct"]
+    row["manual_entry"] = bool(row["manual_entry"])
+    row["seal"] = bool(row["seal"])
+    row["wait_days"] = row["wait_days"] or 0.0
+    row["staff_category"] = row["staff_category"] or "regular"
+    row.update(source_file=Path(s["_file"]).name, source_sheet=s["_sheet"], source_row=s["_row"])
+    return row
+
+
+def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
+    """Replace the batch's sections in one transaction. Refuses a batch with errors."""
+    report = batch.report
+    if not report.ok:
+        return report
+    project.require_writable()
+    sections = batch.sections
+    procedure_ids = {p["procedure_id"] for p in batch.procedures}
+    with project.engine.begin() as conn:
+        batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
+            imported_at=datetime.now(UTC),
+            files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
+            sections=json.dumps(sections, ensure_ascii=False),
+        )).inserted_primary_key[0]
+        procedure_table = tables.Procedure.__table__
+        conn.execute(delete(procedure_table).where(procedure_table.c.section.in_(sections)))
+        # A procedure may move between sections being replaced; make room for it.
+        conn.execute(delete(procedure_table).where(
+            procedure_table.c.procedure_id.in_(procedure_ids)))
+        conn.execute(delete(tables.UnitCost.__table__).where(
+            tables.UnitCost.__table__.c.scope.in_(sections)))
+        conn.execute(delete(tables.StoredIssue.__table__).where(
+            tables.StoredIssue.__table__.c.section.in_(sections)))
+        if batch.procedures:
+            conn.execute(procedure_table.insert(),
+                         [_procedure_row(p, batch_id) for p in batch.procedures])
+        if batch.steps:
+            conn.execute(tables.Step.__table__.insert(), [_step_row(s) for s in batch.steps])
+            links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
+                      "to_step_no": target, "probability": probability}
+                     for s in batch.steps for target, probability in s.get("_links", [])]
+            if links:
+                conn.execute(tables.StepLink.__table__.insert(), links)
+        section_of_file = {p["_file"]: p["section"] for p in batch.procedures}
+        unit_costs = {}
+        for record in batch.unit_costs:
+            if record.get("key") in DEFAULTS_BY_KEY and record.get("value") is not None:
+                scope = section_of_file.get(record["_file"], "")
+                unit_costs[(scope, record["key"])] = {
+                    "scope": scope, "key": record["key"], "value": record["value"],
+                    "source": record.get("source") or Path(record["_file"]).name}
+        if unit_costs:
+            conn.execute(tables.UnitCost.__table__.insert(), list(unit_costs.values()))
+        kept = [i for i in report.issues if i.severity == "warning"]
+        if kept:
+            conn.execute(tables.StoredIssue.__table__.insert(), [
+                {"batch_id": batch_id, "section": i.section, "severity": i.severity, "key": i.key,
+                 "file": Path(i.file).name, "sheet": i.sheet, "cell": i.cell, "value": i.value,
+                 "params": json.dumps(i.params, ensure_ascii=False, default=str)}
+                for i in kept])
+    report.written = True
+    return report
+
+
+def import_surveys(
+    project_target: str | Path,
+    paths: Sequence[str | Path],
+    *,
+    prefer: Sequence[str | Path] = (),
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> ImportReport:
+    """Read, check and (when there is no error) write a batch into a project file.
+
+    The project file is created only when the batch is clean; an existing one is
+    opened first so that IDs owned by other sections are caught.
+    """
+    target = Path(project_target) if "://" not in str(project_target) else project_target
+    exists = not isinstance(target, Path) or target.exists()
+    project = open_project(target) if exists else None
+    try:
+        if project is not None:
+            project.require_writable()
+        owners = existing_sections(project) if project is not None else {}
+        batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
+                            cancel=cancel)
+        if not batch.report.ok:
+            return batch.report
+        if project is None:
+            project = open_project(target, create=True)
+        return write_batch(project, batch)
+    finally:
+        if project is not None:
+            project.close()

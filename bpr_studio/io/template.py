@@ -1,0 +1,210 @@
+"""Write the blank survey workbook that a section receives (``bpr-studio template``).
+
+Styled header row, frozen panes, column widths, an input message on every header
+column, drop-downs for coded columns, ranges for numbers, one example row per
+sheet (its ID starts with 例, so the importer skips it) and instructions in Japanese.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bpr_studio.io.survey_format import (
+    FORMAT_VERSION,
+    INSTRUCTIONS_SHEET,
+    PROCEDURES,
+    STEPS,
+    UNIT_COSTS,
+    Column,
+    SheetSpec,
+)
+from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS
+
+FONT_NAME = "Meiryo UI"
+INPUT_ROWS = 2000  # rows covered by validation in the blank template
+LISTS_SHEET = "選択肢"
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
+_EXAMPLE_FONT = Font(name=FONT_NAME, color="7F7F7F", italic=True)
+_THIN = Side(style="thin", color="BFBFBF")
+
+EXAMPLE_PROCEDURE: dict[str, Any] = {
+    "procedure_id": "例-001", "name": "（記入例）住民票の写しの交付", "department": "市民生活部",
+    "section": "市民課", "team": "住民記録係", "category": "基幹17業務",
+    "legal_basis": "法律・政令", "legal_basis_name": "住民基本台帳法 第12条",
+    "legal_form_requirement": "なし", "identity_check": "本人確認書類",
+    "attachment_kind": "なし", "attachment_count": 0, "fee_yen": 300, "fee_payment": "現金",
+    "annual_cases": 42000, "online_cases": 2100, "peak_months": "3,4", "visit_required": "○",
+    "lead_time_days": 0, "notes": "コンビニ交付を除く",
+}
+EXAMPLE_STEPS: list[dict[str, Any]] = [
+    {"procedure_id": "例-001", "step_no": 1, "name": "申請書の記入", "actor": "市民",
+     "work_kind": "記入", "min_minutes": 3, "typical_minutes": 5, "max_minutes": 10,
+     "medium": "紙", "manual_entry": "×", "seal": "×"},
+    {"procedure_id": "例-001", "step_no": 2, "name": "受付・本人確認", "actor": "窓口職員",
+     "work_kind": "受付", "min_minutes": 2, "typical_minutes": 3, "max_minutes": 8,
+     "next_steps": "3(95%); 1(5%)", "medium": "紙", "manual_entry": "×", "seal": "×",
+     "notes": "記入漏れは差し戻し"},
+]
+
+
+def _style_header(ws: Worksheet, spec: SheetSpec) -> None:
+    for index, column in enumerate(spec.columns, start=1):
+        cell = ws.cell(row=1, column=index, value=column.ja)
+        cell.font = Font(name=FONT_NAME, bold=True, color="FFFFFF")
+        cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+        ws.column_dimensions[cell.column_letter].width = max(column.width, len(column.ja) * 2 + 2)
+    ws.row_dimensions[1].height = 32
+    ws.freeze_panes = "B2" if spec is not UNIT_COSTS else "A2"
+    ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(spec.columns)).column_letter}1"
+
+
+def _list_ranges(wb: Workbook, specs: Sequence[SheetSpec]) -> dict[str, str]:
+    """Write every code list onto a hidden sheet; return list name → range formula."""
+    ws = wb.create_sheet(LISTS_SHEET)
+    ranges: dict[str, str] = {}
+    col = 1
+    seen: set[str] = set()
+    for spec in specs:
+        for column in spec.columns:
+            name = column.code_list.name if column.code_list else ("bool" if column.kind == "bool"
+                                                                    else "")
+            if not name or name in seen:
+                continue
+            seen.add(name)
+            labels = column.code_list.ja_labels if column.code_list else ["○", "×"]
+            ws.cell(row=1, column=col, value=name)
+            for row, label in enumerate(labels, start=2):
+                ws.cell(row=row, column=col, value=label)
+            letter = ws.cell(row=1, column=col).column_letter
+            ranges[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(labels) + 1}"
+            col += 1
+    ws.sheet_state = "hidden"
+    return ranges
+
+
+def _validation_for(column: Column, ranges: dict[str, str]) -> DataValidation | None:
+    prompt = column.help_ja[:255] if column.help_ja else None
+    if column.code_list is not None or column.kind == "bool":
+        name = column.code_list.name if column.code_list else "bool"
+        dv = DataValidation(type="list", formula1=f"={ranges[name]}", allow_blank=True)
+        dv.error = "一覧から選んでください。"
+    elif column.kind in ("int", "rating", "number", "minutes") and column.minimum is not None:
+        kind = "whole" if column.kind in ("int", "rating") else "decimal"
+        high = column.maximum if column.maximum is not None else 1e12
+        dv = DataValidation(type=kind, operator="between", formula1=f"{column.minimum:g}",
+                            formula2=f"{high:g}", allow_blank=True)
+        dv.error = f"{column.minimum:g} ～ {high:g} の数値を入れてください。"
+        # Warning, not stop: "30分" or "1,200件" are fine for the importer.
+        dv.errorStyle = "warning"
+    elif prompt:
+        dv = DataValidation(allow_blank=True)
+    else:
+        return None
+    dv.errorTitle = column.ja
+    dv.showErrorMessage = True
+    if prompt:
+        dv.promptTitle = column.ja[:32]
+        dv.prompt = prompt
+        dv.showInputMessage = True
+    return dv
+
+
+def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]],
+                 ranges: dict[str, str]) -> Worksheet:
+    ws = wb.create_sheet(spec.ja)
+    _style_header(ws, spec)
+    for r, row in enumerate(rows, start=2):
+        for c, column in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=r, column=c, value=row.get(column.key))
+            cell.font = _EXAMPLE_FONT
+    for c, column in enumerate(spec.columns, start=1):
+        dv = _validation_for(column, ranges)
+        if dv is not None:
+            letter = ws.cell(row=1, column=c).column_letter
+            dv.add(f"{letter}2:{letter}{INPUT_ROWS}")
+            ws.add_data_validation(dv)
+    ws.print_options.gridLines = True
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    return ws
+
+
+def _instructions(wb: Workbook) -> None:
+    ws = wb.active
+    ws.title = INSTRUCTIONS_SHEET
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 90
+    title = ws.cell(row=1, column=1, value=f"業務量調査票（様式 第{FORMAT_VERSION}版）の記入方法")
+    title.font = Font(name=FONT_NAME, bold=True, size=14)
+    steps = [
+        "1. 「手続」シートに、課が扱う手続を1行に1件ずつ記入します（赤い見出しは必須）。",
+        "2. 「工程」シートに、手続ごとの作業の流れを工程番号の順に記入します。",
+        "   市民の記入・来庁も工程として書きます（実施者＝市民）。",
+        "3. 分岐や差し戻しは「次工程」に 4(85%); 2(15%) のように割合付きで書きます。空欄は次の番号へ進みます。",
+        "4. 時間は分で記入します。「30分」「1時間30分」「1.5h」と書いても読み取れます。",
+        "5. 負担（0～4）は空欄なら作業の種類ごとの既定値を使います。",
+        "6. 「単価」シートは、課独自の単価がある場合だけ値を記入します（空欄は既定値）。",
+        "7. 灰色の斜体の行は記入例です（手続IDが「例」で始まる行は読み込まれません）。消しても構いません。",
+        "8. 行頭が ※ の行はメモとして読み飛ばします。",
+        "記入後、ファイルをDX推進担当へ提出してください。読み込み時に誤りがあれば、セル番地付きでお知らせします。",
+    ]
+    for r, line in enumerate(steps, start=3):
+        ws.cell(row=r, column=1, value=line).font = Font(name=FONT_NAME)
+    r = len(steps) + 5
+    for spec in (PROCEDURES, STEPS, UNIT_COSTS):
+        ws.cell(row=r, column=1, value=f"「{spec.ja}」シートの列").font = Font(
+            name=FONT_NAME, bold=True, size=12)
+        r += 1
+        for column in spec.columns:
+            mark = "（必須）" if column.required else ""
+            ws.cell(row=r, column=1, value=column.ja + mark).font = Font(name=FONT_NAME, bold=True)
+            ws.cell(row=r, column=2, value=column.help_ja or column.en).font = Font(name=FONT_NAME)
+            r += 1
+        r += 1
+
+
+def build_template() -> Workbook:
+    wb = Workbook()
+    _instructions(wb)
+    ranges = _list_ranges(wb, (PROCEDURES, STEPS))
+    _write_sheet(wb, PROCEDURES, [EXAMPLE_PROCEDURE], ranges)
+    _write_sheet(wb, STEPS, EXAMPLE_STEPS, ranges)
+    unit_rows = [{"key": u.key, "label": u.ja, "value": None, "unit": u.unit,
+                  "source": f"既定値 {u.value:,g}（{u.source}）"} for u in DEFAULT_UNIT_COSTS]
+    ws = _write_sheet(wb, UNIT_COSTS, unit_rows, ranges)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.font = Font(name=FONT_NAME)
+    wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
+    return wb
+
+
+def save_workbook_atomically(wb: Workbook, out: Path) -> None:
+    """Save under a temporary name, then rename: a failure never leaves a broken file."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_template(out: str | Path) -> Path:
+    path = Path(out)
+    save_workbook_atomically(build_template(), path)
+    return path

@@ -1,0 +1,115 @@
+"""User-facing messages of the core, in Japanese (default) and English.
+
+Problems are recorded as a key plus parameters, so a report can be shown in either
+language after the fact. Parameters are filled with ``str.format``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- files ---------------------------------------------------------------
+    "file_missing": ("ファイルが見つかりません（読み込み中に移動・削除された可能性があります）。",
+                     "The file cannot be found (it may have been moved or deleted during the import)."),
+    "file_unreadable": ("ファイルを開けません: {detail}", "The file cannot be opened: {detail}"),
+    "file_not_workbook": ("Excelブックではないか、ファイルが壊れています（{detail}）。",
+                          "This is not an Excel workbook, or the file is damaged ({detail})."),
+    "file_encrypted": ("パスワードで保護されたブックは読み込めません。Excelで保護を解除して保存し直してください。",
+                       "Password-protected workbooks cannot be read. Remove the password in Excel and save again."),
+    "file_empty": ("ファイルが空です（0バイト）。", "The file is empty (0 bytes)."),
+    "file_type_unsupported": ("対応していない形式です（.xlsx .xlsm .xls .csv のみ）。",
+                              "Unsupported file type (only .xlsx .xlsm .xls .csv)."),
+    "csv_encoding": ("文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。",
+                     "Cannot tell the text encoding (save as UTF-8 or Shift_JIS)."),
+    "csv_sheet_unknown": ("CSVの種類を判別できません。ファイル名に「手続」「工程」「単価」のいずれかを含めるか、見出し行を確認してください。",
+                          "Cannot tell which sheet this CSV holds: put 手続/procedures, 工程/steps or 単価/unit costs in the file name, or check the header row."),
+    "no_files": ("読み込むファイルがありません。", "There are no files to import."),
+    # --- sheets and headers --------------------------------------------------
+    "sheet_missing": ("シート「{sheet}」がありません（あるシート: {found}）。",
+                      "Sheet '{sheet}' is missing (sheets found: {found})."),
+    "header_not_found": ("見出し行が見つかりません（必須の列: {required}）。",
+                         "No header row found (required columns: {required})."),
+    "column_missing": ("必須の列「{column}」がありません。",
+                       "Required column '{column}' is missing."),
+    "header_merged": ("見出しのセル {range} が結合されています。結合を解除し、1列に1つの見出しを入れてください。",
+                      "Header cells {range} are merged. Unmerge them and give each column its own header."),
+    "column_unknown": ("列「{column}」は調査様式にないため読み飛ばしました。",
+                       "Column '{column}' is not part of the survey format and was ignored."),
+    "column_duplicate": ("列「{column}」が2回あります。最初の列だけを使いました。",
+                         "Column '{column}' appears twice; only the first was used."),
+    "sheet_no_rows": ("データ行がありません。", "The sheet has no data rows."),
+    # --- cells ---------------------------------------------------------------
+    "required": ("「{column}」は必須です。", "'{column}' is required."),
+    "not_a_number": ("「{column}」には数値を入れてください。", "'{column}' must be a number."),
+    "not_an_integer": ("「{column}」には整数を入れてください。", "'{column}' must be a whole number."),
+    "not_a_duration": ("「{column}」を時間として読めません（例: 30、30分、1時間30分、1.5h）。",
+                       "'{column}' is not a duration (e.g. 30, 30分, 1時間30分, 1.5h)."),
+    "not_a_yes_no": ("「{column}」には ○ か × を入れてください（有/無、はい/いいえ も可）。",
+                     "'{column}' must be yes or no (○/×, 有/無, はい/いいえ)."),
+    "bad_code": ("「{column}」の値が選択肢にありません（選択肢: {choices}）。",
+                 "'{column}' is not one of the choices ({choices})."),
+    "bad_months": ("「{column}」を月として読めません（例: 3,4 や 3～4月）。",
+                   "'{column}' is not a list of months (e.g. 3,4 or 3～4月)."),
+    "bad_next_steps": ("「{column}」を読めません（例: 3、4(85%); 2(15%)、終了）。",
+                       "'{column}' cannot be read (e.g. 3, 4(85%); 2(15%), 終了)."),
+    "below_min": ("「{column}」は {min} 以上にしてください。", "'{column}' must be at least {min}."),
+    "above_max": ("「{column}」は {max} 以下にしてください。", "'{column}' must be at most {max}."),
+    "suspicious_high": ("「{column}」が {limit} を超えています。単位（分/時間）を確認してください。",
+                        "'{column}' is above {limit}; check the unit (minutes/hours)."),
+    "formula_error": ("セルが数式のエラー {error} を表示しています。数式を直してください。",
+                      "The cell shows the formula error {error}; fix the formula."),
+    "hidden_row": ("この行は Excel で非表示になっていますが、読み込みました。不要なら行を削除してください。",
+                   "This row is hidden in Excel but was imported; delete it if it is not wanted."),
+    "example_row_skipped": ("記入例の行を読み飛ばしました。", "The example row was skipped."),
+    # --- cross-checks --------------------------------------------------------
+    "duplicate_procedure_in_file": ("手続ID「{id}」がこのファイル内で重複しています（最初: {first}）。",
+                                    "Procedure ID '{id}' appears twice in this file (first: {first})."),
+    "duplicate_procedure_across_files": (
+        "手続ID「{id}」が2つのファイルにあります（{other}）。どちらを採用するか指定してください（--prefer ファイル）。",
+        "Procedure ID '{id}' is in two files ({other}). Choose which one to keep (--prefer FILE)."),
+    "procedure_owned_by_other_section": (
+        "手続ID「{id}」はプロジェクト内で既に「{section}」の手続です。IDを変えるか、その課の調査票を読み込み直してください。",
+        "Procedure ID '{id}' already belongs to '{section}' in the project. Change the ID or re-import that section."),
+    "unknown_procedure": ("工程の手続ID「{id}」が手続シートにありません。",
+                          "The step names procedure ID '{id}', which is not on the procedures sheet."),
+    "duplicate_step": ("手続「{id}」の工程番号 {step} が重複しています（最初: {first}）。",
+                       "Step {step} of procedure '{id}' appears twice (first: {first})."),
+    "min_typical_max": ("最短 ≤ 標準 ≤ 最長 になっていません（{min} / {typical} / {max} 分）。",
+                        "Minimum ≤ typical ≤ maximum does not hold ({min} / {typical} / {max} min)."),
+    "branch_sum": ("次工程の割合の合計が100%ではありません（合計 {total}%）。",
+                   "The next-step percentages do not add up to 100% (total {total}%)."),
+    "branch_missing_pct": ("次工程が複数あるときは、それぞれに割合(%)を付けてください（例: 4(85%); 2(15%)）。",
+                           "With several next steps, give each a percentage (e.g. 4(85%); 2(15%))."),
+    "next_step_unknown": ("次工程 {target} は手続「{id}」にありません。",
+                          "Next step {target} does not exist in procedure '{id}'."),
+    "next_step_self": ("工程が自分自身を次工程にしています。", "The step names itself as its next step."),
+    "step_unreachable": ("工程 {step} は最初の工程からたどり着けません（次工程の指定を確認してください）。",
+                         "Step {step} cannot be reached from the first step (check the next-step column)."),
+    "no_way_out": ("工程 {steps} から終了にたどり着けません（差し戻しのループから抜けられません）。",
+                   "Steps {steps} never reach the end (a rework loop with no way out)."),
+    "procedure_without_steps": ("手続「{id}」に工程がありません。", "Procedure '{id}' has no steps."),
+    "online_exceeds_total": ("オンライン件数（{online}）が年間件数（{total}）を超えています。",
+                             "Online cases ({online}) exceed annual cases ({total})."),
+    "unit_cost_unknown": ("単価の項目「{key}」は使われません（使える項目: {known}）。",
+                          "Unit cost '{key}' is not used (known items: {known})."),
+    "unit_cost_negative": ("単価「{key}」に負の値は使えません。", "Unit cost '{key}' cannot be negative."),
+    # --- project -------------------------------------------------------------
+    "project_corrupt": ("プロジェクトファイルが壊れているか、BPR Studio のファイルではありません: {path}",
+                        "The project file is damaged or not a BPR Studio project: {path}"),
+    "project_read_only": ("プロジェクトファイルに書き込めません（読み取り専用か、他のプログラムが使用中）: {path}",
+                          "The project file cannot be written (read-only or in use by another program): {path}"),
+    "project_too_new": ("このプロジェクトは新しい版の BPR Studio（形式 {found}）で作られています。アップデートしてください。",
+                        "This project was made by a newer BPR Studio (schema {found}); please update."),
+    "project_missing": ("プロジェクトファイルがありません: {path}", "The project file does not exist: {path}"),
+}
+
+
+def message(key: str, lang: str = "ja", **params: Any) -> str:
+    """The message ``key`` in ``lang`` ('ja' or 'en') with ``params`` filled in."""
+    ja, en = MESSAGES[key]
+    template = ja if lang == "ja" else en
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,1 @@
+"""The domain model: coded vocabularies, default unit costs and the project tables."""

@@ -1,0 +1,125 @@
+"""Project tables (SQLModel). Portable SQL only: the same model runs on PostgreSQL.
+
+Procedures are keyed by their survey/national 手続ID. Steps and their links hang off
+a procedure with ON DELETE CASCADE, so replacing a section deletes its procedures
+and everything below them in one statement.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the project file: schema version, application, name."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="")
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    imported_at: datetime
+    files: str = ""  # JSON list of file names
+    sections: str = ""  # JSON list of the sections this batch replaced
+
+
+class Procedure(SQLModel, table=True):
+    procedure_id: str = Field(primary_key=True, max_length=64)
+    name: str
+    department: str | None = None
+    section: str = Field(index=True)
+    team: str | None = None
+    category: str = "other"
+    legal_basis: str | None = None
+    legal_basis_name: str | None = None
+    legal_form_requirement: str | None = None
+    identity_check: str | None = None
+    attachment_kind: str | None = None
+    attachment_count: int | None = None
+    attachment_names: str | None = None
+    fee_yen: float | None = None
+    fee_payment: str | None = None
+    annual_cases: int = 0
+    online_cases: int | None = None
+    peak_months: str | None = None  # "3,4"
+    visit_required: bool | None = None
+    lead_time_days: float | None = None
+    notes: str | None = None
+    origin: str = "survey"  # survey | inventory | app
+    source_file: str | None = None
+    source_row: int | None = None
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class Step(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("procedure_id", "step_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    procedure_id: str = Field(sa_column=Column(
+        String(64), ForeignKey("procedure.procedure_id", ondelete="CASCADE"),
+        nullable=False, index=True))
+    step_no: int
+    name: str
+    actor: str
+    work_kind: str
+    min_minutes: float | None = None
+    typical_minutes: float
+    max_minutes: float | None = None
+    share_pct: float = 100.0
+    medium: str | None = None
+    manual_entry: bool = False
+    seal: bool = False
+    physical_burden: int | None = None
+    cognitive_burden: int | None = None
+    psychological_burden: int | None = None
+    wait_days: float = 0.0
+    staff_category: str = "regular"
+    notes: str | None = None
+    source_file: str | None = None
+    source_sheet: str | None = None
+    source_row: int | None = None
+
+
+class StepLink(SQLModel, table=True):
+    """An arrow from one step to the next (``to_step_no`` None = end), with its probability."""
+
+    __tablename__ = "step_link"
+    id: int | None = Field(default=None, primary_key=True)
+    procedure_id: str = Field(sa_column=Column(
+        String(64), ForeignKey("procedure.procedure_id", ondelete="CASCADE"),
+        nullable=False, index=True))
+    from_step_no: int
+    to_step_no: int | None = None
+    probability: float = 1.0
+
+
+class UnitCost(SQLModel, table=True):
+    """A unit cost set by the project (scope '') or by a section's survey (scope = section)."""
+
+    __tablename__ = "unit_cost"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = ""
+    key: str
+    value: float
+    source: str = ""
+
+
+class StoredIssue(SQLModel, table=True):
+    """An import warning kept open in the project (for the data-quality view and report)."""
+
+    __tablename__ = "import_issue"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    section: str = ""
+    severity: str
+    key: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    value: str = ""
+    params: str = "{}"  # JSON

@@ -1,0 +1,61 @@
+"""Default unit costs, each with its unit and source.
+
+These are the project's starting assumptions (see ``../shared/guide/domain.md``).
+A project may override any of them, and so may the 単価 sheet of a survey (for
+that section's procedures). No other module hard-codes these figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UnitCostDefault:
+    key: str
+    value: float
+    unit: str
+    ja: str
+    en: str
+    source: str
+
+
+DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
+    UnitCostDefault(
+        "hourly_cost_regular", 3500, "円/時", "正規職員の時間単価（人件費込み）",
+        "Regular staff, fully loaded cost per hour",
+        "貝塚市 事務事業評価（2.06人工→直接人件費1,367万円 ≒ 3,460円/時）を丸めた値"),
+    UnitCostDefault(
+        "hourly_cost_fiscal_year", 1200, "円/時", "会計年度任用職員の時間単価",
+        "Fiscal-year staff cost per hour",
+        "つくばみらい市 時給951円(2020)に社会保険料等を加えた提案値"),
+    UnitCostDefault(
+        "hours_per_fte", 1920, "時間/年", "1人工あたりの年間勤務時間", "Working hours per FTE-year",
+        "240日×8時間（茨城県等のRPA効果算定で使用）"),
+    UnitCostDefault(
+        "postage_letter_yen", 110, "円", "郵便料金（定形25g/50g以内）", "Postage, standard letter",
+        "日本郵便 2024年10月1日改定"),
+    UnitCostDefault(
+        "postage_postcard_yen", 85, "円", "郵便料金（はがき）", "Postage, postcard",
+        "日本郵便 2024年10月1日改定"),
+    UnitCostDefault(
+        "fee_juminhyo_yen", 300, "円", "住民票の写しの手数料", "Fee for a copy of the resident record",
+        "多くの市区町村の手数料条例（1通300円）"),
+    UnitCostDefault(
+        "fee_koseki_yen", 450, "円", "戸籍謄抄本の手数料", "Fee for a family register copy",
+        "戸籍法施行規則に基づく標準額（1通450円）"),
+    UnitCostDefault(
+        "citizen_travel_minutes", 40, "分/回", "来庁1回の往復移動時間", "Citizen round trip per visit",
+        "提案値（中規模市の平均的な移動時間）"),
+    UnitCostDefault(
+        "citizen_counter_wait_minutes", 20, "分/回", "窓口での平均待ち時間", "Average counter wait",
+        "提案値（繁忙期を除く平均）。窓口シミュレーションで置き換え可"),
+    UnitCostDefault(
+        "citizen_hourly_value", 1500, "円/時", "市民の時間価値", "Value of a citizen's hour",
+        "提案値（地域別最低賃金の全国加重平均 1,055円(2024) と平均時給の中間）"),
+    UnitCostDefault(
+        "paper_cost_per_sheet_yen", 5, "円/枚", "用紙・印刷費（1枚）", "Paper and printing per sheet",
+        "提案値（コピー用紙・トナー代）"),
+)
+
+DEFAULTS_BY_KEY = {u.key: u for u in DEFAULT_UNIT_COSTS}

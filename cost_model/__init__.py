@@ -1,0 +1,1 @@
+"""The five costs and the online-readiness level (Qt-free)."""
