@@ -113,19 +113,25 @@ class ImportReport:
         if lang == "ja":
             summary = (f"{len(self.files)} ファイル: エラー {counts[ERROR]} 件、警告 {counts[WARNING]} 件。")
             if self.written:
-                summary += f" 取り込みました（{'、'.join(self.sections)}: 手続 {self.procedures} 件、工程 {self.steps} 件）。"
+                summary += (f" 取り込みました（{self._sections_text('、')}: 手続 {self.procedures} 件、"
+                            f"工程 {self.steps} 件）。")
             else:
                 summary += " エラーがあるため、何も取り込んでいません。" if counts[ERROR] else " 取り込んでいません。"
         else:
             summary = (f"{len(self.files)} file(s): {counts[ERROR]} error(s), "
                        f"{counts[WARNING]} warning(s).")
             if self.written:
-                summary += (f" Imported ({', '.join(self.sections)}: {self.procedures} procedures, "
+                summary += (f" Imported ({self._sections_text(', ')}: {self.procedures} procedures, "
                             f"{self.steps} steps).")
             else:
                 summary += " Nothing was imported because of errors." if counts[ERROR] else " Nothing imported."
         lines.append(summary)
         return "\n".join(lines)
+
+    def _sections_text(self, separator: str) -> str:
+        if len(self.sections) <= 6:
+            return separator.join(self.sections)
+        return f"{len(self.sections)} sections" if separator == ", " else f"{len(self.sections)} 課"
 
     def to_json(self, lang: str = "ja") -> str:
         return json.dumps({

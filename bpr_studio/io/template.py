@@ -34,6 +34,7 @@ LISTS_SHEET = "選択肢"
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 _EXAMPLE_FONT = Font(name=FONT_NAME, color="7F7F7F", italic=True)
+_PLAIN_FONT = Font(name=FONT_NAME)
 _THIN = Side(style="thin", color="BFBFBF")
 
 EXAMPLE_PROCEDURE: dict[str, Any] = {
@@ -121,13 +122,16 @@ def _validation_for(column: Column, ranges: dict[str, str]) -> DataValidation | 
 
 
 def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]],
-                 ranges: dict[str, str]) -> Worksheet:
+                 ranges: dict[str, str], font: Font) -> Worksheet:
     ws = wb.create_sheet(spec.ja)
     _style_header(ws, spec)
-    for r, row in enumerate(rows, start=2):
-        for c, column in enumerate(spec.columns, start=1):
-            cell = ws.cell(row=r, column=c, value=row.get(column.key))
-            cell.font = _EXAMPLE_FONT
+    keys = [column.key for column in spec.columns]
+    for row in rows:
+        ws.append([row.get(key) for key in keys])
+    if font is not _PLAIN_FONT:
+        for cells in ws.iter_rows(min_row=2):
+            for cell in cells:
+                cell.font = font
     for c, column in enumerate(spec.columns, start=1):
         dv = _validation_for(column, ranges)
         if dv is not None:
@@ -178,20 +182,30 @@ def _instructions(wb: Workbook) -> None:
         r += 1
 
 
-def build_template() -> Workbook:
+def build_survey_workbook(procedures: list[dict[str, Any]], steps: list[dict[str, Any]],
+                          unit_costs: list[dict[str, Any]] | None = None,
+                          example: bool = False) -> Workbook:
+    """A survey workbook in format v1 holding the given rows (dicts keyed by column key).
+
+    With ``example`` the rows are styled as the template's grey example rows.
+    """
     wb = Workbook()
     _instructions(wb)
     ranges = _list_ranges(wb, (PROCEDURES, STEPS))
-    _write_sheet(wb, PROCEDURES, [EXAMPLE_PROCEDURE], ranges)
-    _write_sheet(wb, STEPS, EXAMPLE_STEPS, ranges)
-    unit_rows = [{"key": u.key, "label": u.ja, "value": None, "unit": u.unit,
-                  "source": f"既定値 {u.value:,g}（{u.source}）"} for u in DEFAULT_UNIT_COSTS]
-    ws = _write_sheet(wb, UNIT_COSTS, unit_rows, ranges)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.font = Font(name=FONT_NAME)
+    font = _EXAMPLE_FONT if example else _PLAIN_FONT
+    _write_sheet(wb, PROCEDURES, procedures, ranges, font)
+    _write_sheet(wb, STEPS, steps, ranges, font)
+    if unit_costs is None:
+        unit_costs = [{"key": u.key, "label": u.ja, "value": None, "unit": u.unit,
+                       "source": f"既定値 {u.value:,g}（{u.source}）"} for u in DEFAULT_UNIT_COSTS]
+    _write_sheet(wb, UNIT_COSTS, unit_costs, ranges, _PLAIN_FONT)
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     return wb
+
+
+def build_template() -> Workbook:
+    """The blank workbook a section receives: one example row per sheet."""
+    return build_survey_workbook([EXAMPLE_PROCEDURE], EXAMPLE_STEPS, example=True)
 
 
 def save_workbook_atomically(wb: Workbook, out: Path) -> None:
@@ -207,4 +221,12 @@ def save_workbook_atomically(wb: Workbook, out: Path) -> None:
 def write_template(out: str | Path) -> Path:
     path = Path(out)
     save_workbook_atomically(build_template(), path)
+    return path
+
+
+def write_survey_workbook(out: str | Path, procedures: list[dict[str, Any]],
+                          steps: list[dict[str, Any]],
+                          unit_costs: list[dict[str, Any]] | None = None) -> Path:
+    path = Path(out)
+    save_workbook_atomically(build_survey_workbook(procedures, steps, unit_costs), path)
     return path

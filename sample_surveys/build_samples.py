@@ -1,0 +1,31 @@
+"""Write the sample survey workbooks: ``python -m sample_surveys.build_samples``.
+
+The workbooks in this folder are generated from :mod:`sample_surveys.sample_data`;
+re-run this after changing the data (a test checks they are in step).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bpr_studio.io.template import write_survey_workbook
+from sample_surveys.sample_data import SECTIONS, section_rows
+
+SAMPLE_DIR = Path(__file__).resolve().parent
+
+
+def sample_files() -> list[Path]:
+    return [SAMPLE_DIR / spec["file"] for spec in SECTIONS.values()]
+
+
+def build_samples(out_dir: Path = SAMPLE_DIR) -> list[Path]:
+    written = []
+    for section, spec in SECTIONS.items():
+        procedures, steps = section_rows(section)
+        written.append(write_survey_workbook(out_dir / spec["file"], procedures, steps))
+    return written
+
+
+if __name__ == "__main__":
+    for path in build_samples():
+        print(path)

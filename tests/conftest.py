@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from bpr_studio.io.template import write_survey_workbook  # noqa: E402
+from sample_surveys.sample_data import section_rows  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def small_procedure(pid: str = "T-001", section: str = "市民課", **changes: Any) -> dict[str, Any]:
+    row = {"procedure_id": pid, "name": "住民票の写しの交付", "department": "市民生活部",
+           "section": section, "category": "基幹17業務", "legal_basis": "法律・政令",
+           "identity_check": "本人確認書類", "attachment_kind": "なし", "attachment_count": 0,
+           "fee_yen": 300, "annual_cases": 1000, "online_cases": 100, "visit_required": "○"}
+    row.update(changes)
+    return row
+
+
+def small_steps(pid: str = "T-001") -> list[dict[str, Any]]:
+    return [
+        {"procedure_id": pid, "step_no": 1, "name": "記入", "actor": "市民", "work_kind": "記入",
+         "min_minutes": 3, "typical_minutes": 5, "max_minutes": 10},
+        {"procedure_id": pid, "step_no": 2, "name": "受付", "actor": "窓口職員",
+         "work_kind": "受付", "min_minutes": 2, "typical_minutes": 3, "max_minutes": 6,
+         "next_steps": "3(90%); 1(10%)"},
+        {"procedure_id": pid, "step_no": 3, "name": "入力", "actor": "担当職員",
+         "work_kind": "入力", "typical_minutes": "1時間30分", "manual_entry": "○"},
+    ]
+
+
+@pytest.fixture
+def make_workbook(tmp_path: Path):
+    """Write a survey workbook from rows; returns its path."""
+    def make(name: str = "survey.xlsx", procedures: list[dict] | None = None,
+             steps: list[dict] | None = None, unit_costs: list[dict] | None = None) -> Path:
+        procedures = [small_procedure()] if procedures is None else procedures
+        steps = small_steps() if steps is None else steps
+        return write_survey_workbook(tmp_path / name, copy.deepcopy(procedures),
+                                     copy.deepcopy(steps), unit_costs)
+    return make
+
+
+@pytest.fixture
+def sample_section_rows():
+    return section_rows
