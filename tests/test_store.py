@@ -1,0 +1,67 @@
+"""The project file: pragmas, schema version, migrations, refusal of newer files."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from bpr_studio import store
+from bpr_studio.store import ProjectError, create_project, open_project
+
+
+def test_new_project_has_wal_foreign_keys_and_version(tmp_path):
+    with create_project(tmp_path / "a.bprproj") as project, project.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        assert project.schema_version == store.SCHEMA_VERSION
+        assert project.meta("app") == "bpr-studio"
+    assert not (tmp_path / "a.bprproj.creating").exists()
+
+
+def test_deleting_a_procedure_cascades_to_steps(tmp_path):
+    with create_project(tmp_path / "a.bprproj") as project, project.engine.begin() as conn:
+        conn.execute(text("INSERT INTO procedure (procedure_id, name, section, category, "
+                          "annual_cases, origin) VALUES ('P', 'n', 's', 'other', 1, 'app')"))
+        conn.execute(text("INSERT INTO step (procedure_id, step_no, name, actor, work_kind, "
+                          "typical_minutes, share_pct, manual_entry, seal, wait_days, "
+                          "staff_category) VALUES ('P', 1, 'x', 'clerk', 'other', 1, 100, 0, 0, "
+                          "0, 'regular')"))
+        conn.execute(text("DELETE FROM procedure"))
+        assert conn.execute(text("SELECT count(*) FROM step")).scalar_one() == 0
+
+
+def test_older_project_is_migrated_after_a_backup(tmp_path, monkeypatch):
+    path = tmp_path / "old.bprproj"
+    create_project(path).close()
+    calls = []
+
+    def add_column(conn):
+        calls.append("v1→v2")
+        conn.execute(text("ALTER TABLE procedure ADD COLUMN owner_note VARCHAR"))
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store.MIGRATIONS, 1, add_column)
+    with open_project(path) as project:
+        assert project.schema_version == 2
+        with project.engine.connect() as conn:
+            columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(procedure)")]
+        assert "owner_note" in columns
+    assert calls == ["v1→v2"]
+    assert (tmp_path / "old.v1.bak.bprproj").exists()
+    with open_project(path):
+        assert calls == ["v1→v2"]  # not migrated twice
+
+
+def test_newer_project_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "new.bprproj"
+    create_project(path).close()
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 0)
+    with pytest.raises(ProjectError) as info:
+        open_project(path)
+    assert info.value.key == "project_too_new"
+
+
+def test_missing_project_is_a_clear_error(tmp_path):
+    with pytest.raises(ProjectError) as info:
+        open_project(tmp_path / "nothing.bprproj")
+    assert "ありません" in info.value.message()
