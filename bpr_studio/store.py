@@ -97,7 +97,8 @@ class Project:
 
     @property
     def name(self) -> str:
-        return self.meta("name") or (self.path.stem if self.path else self.location)
+        # A file's name is what users see in Explorer, so it wins over the stored name.
+        return self.path.stem if self.path else (self.meta("name") or self.location)
 
     def require_writable(self) -> None:
         if self.read_only or (self.path is not None and self.path.exists()

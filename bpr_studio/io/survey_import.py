@@ -384,3 +384,20 @@ def import_surveys(
     finally:
         if project is not None:
             project.close()
+
+
+def read_row(file: str | Path, sheet: str, row: int) -> list[tuple[str, str]]:
+    """(header, value) pairs of one row of a survey sheet, to show the user the offending row."""
+    from bpr_studio.io.report import column_letter
+
+    sheets = read_workbook(Path(file))
+    raw = next((s for s in sheets if s.name == sheet), sheets[0] if len(sheets) == 1 else None)
+    if raw is None or not 1 <= row <= len(raw.rows):
+        return []
+    header_row = next((r for r in raw.rows[:20] if sum(1 for v in r if str(v).strip()) >= 3), [])
+    values = raw.rows[row - 1]
+    pairs = []
+    for c, value in enumerate(values):
+        header = str(header_row[c]).strip() if c < len(header_row) and header_row[c] else ""
+        pairs.append((f"{column_letter(c)}{row} {header}".strip(), "" if value is None else str(value)))
+    return pairs

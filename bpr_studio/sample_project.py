@@ -1,0 +1,44 @@
+"""The bundled sample project: built from ``sample_surveys/`` on first use.
+
+It lives in the user's data folder (never inside the install), and is rebuilt when
+the shipped sample workbooks are newer than it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.store import PROJECT_SUFFIX
+
+
+def user_data_dir() -> Path:
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "BPRStudio"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "BPRStudio"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "bpr-studio"
+
+
+def ensure_sample_project(folder: Path | None = None) -> Path:
+    """Path of the sample project, (re)built from the shipped sample surveys if needed."""
+    from sample_surveys.build_samples import sample_files
+
+    folder = folder or user_data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"サンプル市{PROJECT_SUFFIX}"
+    files = sample_files()
+    newest = max(f.stat().st_mtime for f in files)
+    if path.exists() and path.stat().st_mtime >= newest:
+        return path
+    tmp = folder / f"サンプル市.building{PROJECT_SUFFIX}"
+    for leftover in folder.glob(f"サンプル市.building{PROJECT_SUFFIX}*"):
+        leftover.unlink()
+    report = import_surveys(tmp, files)
+    if not report.ok:  # the shipped samples are tested to import cleanly
+        raise RuntimeError(report.format_text("en"))
+    os.replace(tmp, path)
+    return path

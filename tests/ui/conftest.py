@@ -1,0 +1,46 @@
+"""GUI test fixtures: a main window on a temporary project, torn down without leaks."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from bpr_studio.io.survey_import import import_surveys
+from sample_surveys.build_samples import sample_files
+from ui.i18n import set_language
+
+
+@pytest.fixture
+def sample_project(tmp_path) -> Path:
+    path = tmp_path / "サンプル市.bprproj"
+    assert import_surveys(path, sample_files()).ok
+    return path
+
+
+@pytest.fixture
+def make_main_window(qtbot, tmp_path):
+    """Build a MainWindow (isolated settings) on a project; fail if a worker thread leaks."""
+    from ui.main_window import MainWindow
+
+    windows = []
+    threads_before = threading.active_count()
+
+    def make(project: Path | None = None, lang: str = "ja") -> MainWindow:
+        set_language(lang)
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings)
+        qtbot.addWidget(window)
+        if project is not None:
+            assert window.open_path(project)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+    set_language("ja")
+    assert threading.active_count() <= threads_before, "a worker thread outlived its window"

@@ -1,0 +1,108 @@
+"""The main window and the import dialog, driven as a user would (offscreen)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+from PySide6.QtCore import Qt
+
+from bpr_studio.store import create_project
+from sample_surveys.build_samples import sample_files
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_window_lists_the_projects_procedures_and_steps(make_main_window, sample_project):
+    window = make_main_window(sample_project)
+    view = window.procedures_view
+    assert view.procedure_model.rowCount() == 57
+    assert "手続 57 件" in window.statusBar().currentMessage()
+    assert view.step_model.rowCount() > 0  # the first procedure is selected
+    view.filter_edit.setText("住民票の写し")
+    assert view.proxy.rowCount() == 1
+    index = view.proxy.index(0, 1)
+    assert index.data() == "住民票の写しの交付"
+    view.procedure_table.selectRow(0)
+    steps = view.step_model
+    assert steps.index(1, 7).data() == "3(95%); 1(5%)"  # next steps, as the survey wrote them
+    assert steps.index(0, 2).data() == "市民"
+
+
+def test_section_filter(make_main_window, sample_project):
+    view = make_main_window(sample_project).procedures_view
+    index = view.section_combo.findData("環境課")
+    view.section_combo.setCurrentIndex(index)
+    assert view.proxy.rowCount() == 6
+
+
+def test_english_ui(make_main_window, sample_project):
+    window = make_main_window(sample_project, lang="en")
+    assert "57 procedures" in window.statusBar().currentMessage()
+    assert window.procedures_view.procedure_model.headerData(1, Qt.Orientation.Horizontal) == "Name"
+
+
+def test_import_sample_surveys_through_the_dialog(qtbot, make_main_window, tmp_path):
+    project = tmp_path / "new.bprproj"
+    create_project(project).close()
+    window = make_main_window(project)
+    assert window.procedures_view.procedure_model.rowCount() == 0
+    dialog = window._on_import_triggered(sample_files())
+    assert dialog.file_list.count() == 6
+    with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
+        dialog.start_check()
+    assert dialog.import_button.isEnabled(), dialog.summary.text()
+    assert "手続 57 件" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.start_import()
+    qtbot.waitUntil(lambda: not dialog.runner.running)
+    assert window.procedures_view.procedure_model.rowCount() == 57
+
+
+def test_a_broken_survey_shows_cells_and_blocks_import(qtbot, make_main_window, sample_project,
+                                                       make_workbook):
+    steps = [{"procedure_id": "T-001", "step_no": 1, "name": "x", "actor": "市民",
+              "work_kind": "記入", "typical_minutes": "すぐ"}]
+    bad = make_workbook("bad.xlsx", steps=steps)
+    before = _digest(sample_project)
+    window = make_main_window(sample_project)
+    dialog = window._on_import_triggered([bad])
+    with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
+        dialog.start_check()
+    assert not dialog.import_button.isEnabled()
+    cells = {dialog.model.index(r, 3).data() for r in range(dialog.model.rowCount())}
+    assert "G2" in cells
+    dialog.filter_combo.setCurrentIndex(1)  # errors only
+    assert dialog.proxy.rowCount() == sum(
+        1 for r in range(dialog.model.rowCount()) if dialog.model.index(r, 0).data() == "エラー")
+    dialog.reject()
+    assert _digest(sample_project) == before
+
+
+def test_cancelling_an_import_leaves_the_project_unchanged(qtbot, make_main_window,
+                                                           sample_project):
+    before = _digest(sample_project)
+    window = make_main_window(sample_project)
+    dialog = window._on_import_triggered(sample_files())
+    with qtbot.waitSignal(dialog.runner.cancelled, timeout=20000):
+        dialog.start_check()
+        dialog.runner.cancel()
+    qtbot.waitUntil(lambda: not dialog.runner.running)
+    assert not dialog.import_button.isEnabled()
+    assert "キャンセル" in dialog.summary.text()
+    dialog.reject()
+    window.close()
+    assert _digest(sample_project) == before
+
+
+def test_screenshot_command_renders_the_window(tmp_path, sample_project):
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    subprocess.run([sys.executable, "-m", "bpr_studio.cli", "gui", str(sample_project),
+                    "--screenshot", str(shot)], env=env, check=True, timeout=120)
+    assert shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,96 @@
+"""UI text in Japanese (default) and English. ``tr("key")`` returns the current language."""
+
+from __future__ import annotations
+
+_LANG = "ja"
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("BPR Studio", "BPR Studio"),
+    "menu_file": ("ファイル(&F)", "&File"),
+    "new_project": ("新規プロジェクト(&N)...", "&New project..."),
+    "open_project": ("開く(&O)...", "&Open..."),
+    "recent": ("最近使ったプロジェクト", "Recent projects"),
+    "import_surveys": ("調査票を取り込む(&I)...", "&Import surveys..."),
+    "save_template": ("調査票のひな形を保存(&T)...", "Save survey &template..."),
+    "quit": ("終了(&X)", "E&xit"),
+    "menu_help": ("ヘルプ(&H)", "&Help"),
+    "about": ("BPR Studio について", "About BPR Studio"),
+    "nav_procedures": ("手続", "Procedures"),
+    "nav_quality": ("データ品質", "Data quality"),
+    "filter_placeholder": ("手続名・ID・課で絞り込み", "Filter by name, ID or section"),
+    "all_sections": ("すべての課", "All sections"),
+    "steps_of": ("工程: {name}", "Steps: {name}"),
+    "no_selection": ("手続を選ぶと工程が表示されます", "Select a procedure to see its steps"),
+    "status_loaded": ("{name} — 手続 {procedures:,} 件、工程 {steps:,} 件",
+                      "{name} — {procedures:,} procedures, {steps:,} steps"),
+    "project_filter": ("BPR Studio プロジェクト (*.bprproj)", "BPR Studio project (*.bprproj)"),
+    "survey_filter": ("調査票 (*.xlsx *.xlsm *.xls *.csv)", "Surveys (*.xlsx *.xlsm *.xls *.csv)"),
+    "excel_filter": ("Excel ブック (*.xlsx)", "Excel workbook (*.xlsx)"),
+    "open_failed": ("プロジェクトを開けません", "Cannot open the project"),
+    "template_saved": ("ひな形を保存しました: {path}", "Template saved: {path}"),
+    "quality_count": ("未解決の警告 {n} 件", "{n} open warnings"),
+    # import dialog
+    "import_title": ("調査票の取り込み", "Import surveys"),
+    "add_files": ("ファイルを追加...", "Add files..."),
+    "add_folder": ("フォルダを追加...", "Add folder..."),
+    "check": ("検査する", "Check"),
+    "import": ("取り込む", "Import"),
+    "cancel": ("キャンセル", "Cancel"),
+    "close": ("閉じる", "Close"),
+    "checking": ("検査中: {label}", "Checking: {label}"),
+    "writing": ("プロジェクトに書き込んでいます...", "Writing to the project..."),
+    "cancelled": ("キャンセルしました。プロジェクトは変更していません。",
+                  "Cancelled. The project was not changed."),
+    "show_all": ("すべて", "All"),
+    "show_errors": ("エラーのみ", "Errors only"),
+    "show_warnings": ("警告のみ", "Warnings only"),
+    "col_severity": ("重要度", "Severity"),
+    "col_file": ("ファイル", "File"),
+    "col_sheet": ("シート", "Sheet"),
+    "col_cell": ("セル", "Cell"),
+    "col_message": ("内容", "Message"),
+    "col_value": ("入力値", "Value"),
+    "report_errors": ("エラーが {errors} 件あります。直してから取り込んでください（何も書き込んでいません）。",
+                      "{errors} error(s). Fix them and check again (nothing was written)."),
+    "report_ok": ("取り込めます: {sections} の手続 {procedures} 件、工程 {steps} 件（警告 {warnings} 件）。",
+                  "Ready: {procedures} procedures, {steps} steps of {sections} ({warnings} warnings)."),
+    "imported": ("取り込みました。", "Imported."),
+    "failed": ("処理に失敗しました", "The task failed"),
+    "row_detail": ("{file} の {place}", "{place} in {file}"),
+}
+
+PROCEDURE_COLUMNS: dict[str, tuple[str, str]] = {
+    "procedure_id": ("手続ID", "ID"), "name": ("手続名", "Name"), "section": ("課", "Section"),
+    "category": ("分類", "Category"), "annual_cases": ("年間件数", "Annual cases"),
+    "online_cases": ("うちオンライン", "Online"), "fee_yen": ("手数料(円)", "Fee (yen)"),
+    "identity_check": ("本人確認", "Identity check"),
+    "attachment_kind": ("添付書類", "Attachments"), "visit_required": ("来庁", "Visit"),
+}
+STEP_COLUMNS: dict[str, tuple[str, str]] = {
+    "step_no": ("No", "No"), "name": ("工程名", "Step"), "actor": ("実施者", "Actor"),
+    "work_kind": ("作業の種類", "Kind"), "min_minutes": ("最短(分)", "Min (min)"),
+    "typical_minutes": ("標準(分)", "Typical (min)"), "max_minutes": ("最長(分)", "Max (min)"),
+    "next_steps": ("次工程", "Next"), "medium": ("媒体", "Medium"),
+    "manual_entry": ("手入力", "Manual entry"), "seal": ("押印", "Seal"),
+    "wait_days": ("待ち日数", "Wait (days)"),
+}
+
+
+def set_language(lang: str) -> None:
+    global _LANG
+    _LANG = "en" if lang == "en" else "ja"
+
+
+def language() -> str:
+    return _LANG
+
+
+def tr(key: str, **params: object) -> str:
+    ja, en = TEXT[key]
+    text = ja if _LANG == "ja" else en
+    return text.format(**params) if params else text
+
+
+def column_label(columns: dict[str, tuple[str, str]], key: str) -> str:
+    ja, en = columns[key]
+    return ja if _LANG == "ja" else en

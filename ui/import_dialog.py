@@ -1,0 +1,290 @@
+"""Survey import dialog: choose files, check them in a worker, read the report, then import.
+
+Nothing is written until the user presses 取り込む on a batch without errors; the
+write itself is one transaction in the worker, so Cancel or a failure changes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bpr_studio.io.survey_import import (
+    ImportCancelled,
+    ParsedBatch,
+    existing_sections,
+    parse_batch,
+    read_row,
+    write_batch,
+)
+from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
+from bpr_studio.store import open_project
+from ui.i18n import language, tr
+from ui.table_model import DataFrameTableModel
+from ui.task_runner import TaskRunner
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def report_frame(batch: ParsedBatch) -> pd.DataFrame:
+    lang = language()
+    rows = [{
+        "severity": issue.severity_label(lang), "severity_key": issue.severity,
+        "file": Path(issue.file).name if issue.file else "", "path": issue.file,
+        "sheet": issue.sheet, "cell": issue.cell, "message": issue.message(lang),
+        "value": issue.value,
+    } for issue in sorted(batch.report.issues, key=lambda i: _SEVERITY_ORDER[i.severity])]
+    return pd.DataFrame(rows, columns=["severity", "severity_key", "file", "path", "sheet", "cell",
+                                       "message", "value"])
+
+
+class _SeverityFilter(QSortFilterProxyModel):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.severity = ""
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        if not self.severity:
+            return True
+        model = self.sourceModel()
+        assert isinstance(model, DataFrameTableModel)
+        return model.frame.at[row, "severity_key"] == self.severity
+
+
+class ImportDialog(QDialog):
+    imported = Signal()
+
+    def __init__(self, project_path: Path, files: list[Path] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("import_title"))
+        self.setAcceptDrops(True)
+        self.resize(980, 600)
+        self._project_path = project_path
+        self._batch: ParsedBatch | None = None
+        self._phase = ""
+        self.runner = TaskRunner(self, cancel_exceptions=(ImportCancelled,))
+        self.runner.progressed.connect(self._on_runner_progressed)
+        self.runner.succeeded.connect(self._on_runner_succeeded)
+        self.runner.failed.connect(self._on_runner_failed)
+        self.runner.cancelled.connect(self._on_runner_cancelled)
+        self.runner.finished.connect(self._update_buttons)
+
+        self.file_list = QListWidget()
+        self.file_list.setMaximumHeight(110)
+        add_files = QPushButton(tr("add_files"))
+        add_files.clicked.connect(self._on_add_files_clicked)
+        add_folder = QPushButton(tr("add_folder"))
+        add_folder.clicked.connect(self._on_add_folder_clicked)
+        self.check_button = QPushButton(tr("check"))
+        self.check_button.clicked.connect(self.start_check)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton(tr("cancel"))
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.filter_combo = QComboBox()
+        self.filter_combo.addItem(tr("show_all"), "")
+        self.filter_combo.addItem(tr("show_errors"), "error")
+        self.filter_combo.addItem(tr("show_warnings"), "warning")
+        self.filter_combo.currentIndexChanged.connect(self._on_filter_changed)
+
+        self.model = DataFrameTableModel({
+            "severity": tr("col_severity"), "file": tr("col_file"), "sheet": tr("col_sheet"),
+            "cell": tr("col_cell"), "message": tr("col_message"), "value": tr("col_value")})
+        self.proxy = _SeverityFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+
+        self.import_button = QPushButton(tr("import"))
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start_import)
+        close = QPushButton(tr("close"))
+        close.clicked.connect(self.reject)
+
+        top = QHBoxLayout()
+        top.addWidget(add_files)
+        top.addWidget(add_folder)
+        top.addStretch()
+        top.addWidget(self.check_button)
+        run = QHBoxLayout()
+        run.addWidget(self.progress, 1)
+        run.addWidget(self.cancel_button)
+        filters = QHBoxLayout()
+        filters.addWidget(self.summary, 1)
+        filters.addWidget(self.filter_combo)
+        bottom = QHBoxLayout()
+        bottom.addStretch()
+        bottom.addWidget(self.import_button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.file_list)
+        layout.addLayout(run)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+        for path in files or []:
+            self.add_path(path)
+        self._update_buttons()
+
+    # --- files ---------------------------------------------------------------
+    def add_path(self, path: Path) -> None:
+        if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES:
+            self.file_list.addItem(str(path))
+            self._batch = None
+            self._update_buttons()
+
+    def paths(self) -> list[Path]:
+        return [Path(self.file_list.item(i).text()) for i in range(self.file_list.count())]
+
+    def _on_add_files_clicked(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, tr("add_files"), "", tr("survey_filter"))
+        for file in files:
+            self.add_path(Path(file))
+
+    def _on_add_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("add_folder"))
+        if folder:
+            self.add_path(Path(folder))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            self.add_path(Path(url.toLocalFile()))
+
+    # --- tasks ---------------------------------------------------------------
+    def start_check(self) -> None:
+        paths = self.paths()
+        project_path = self._project_path
+        self._batch = None
+        self._phase = "check"
+
+        def task(progress, cancelled):
+            owners = {}
+            if project_path.exists():
+                with open_project(project_path) as project:
+                    owners = existing_sections(project)
+            return parse_batch(paths, existing_sections=owners, progress=progress,
+                               cancel=cancelled)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.runner.start(task)
+        self._update_buttons()
+
+    def start_import(self) -> None:
+        batch = self._batch
+        if batch is None or not batch.report.ok:
+            return
+        project_path = self._project_path
+        self._phase = "write"
+
+        def task(progress, cancelled):
+            progress(0, 1, tr("writing"))
+            with open_project(project_path, create=True) as project:
+                return write_batch(project, batch)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.runner.start(task)
+        self._update_buttons()
+
+    def _on_runner_progressed(self, done: int, total: int, label: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.summary.setText(tr("checking", label=label) if self._phase == "check" else label)
+
+    def _on_runner_succeeded(self, result: object) -> None:
+        self.progress.setVisible(False)
+        if self._phase == "check":
+            assert isinstance(result, ParsedBatch)
+            self._batch = result
+            self.model.set_frame(report_frame(result))
+            self.table.resizeColumnsToContents()
+            self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+            report = result.report
+            if report.ok:
+                self.summary.setText(tr(
+                    "report_ok", sections="、".join(report.sections) or "-",
+                    procedures=report.procedures, steps=report.steps,
+                    warnings=len(report.warnings)))
+            else:
+                self.summary.setText(tr("report_errors", errors=len(report.errors)))
+        else:
+            self.summary.setText(tr("imported"))
+            self._batch = None
+            self.imported.emit()
+            self.accept()
+
+    def _on_runner_failed(self, error: object) -> None:
+        self.progress.setVisible(False)
+        message = error.message(language()) if hasattr(error, "message") else str(error)
+        QMessageBox.critical(self, tr("failed"), message)
+
+    def _on_runner_cancelled(self) -> None:
+        self.progress.setVisible(False)
+        self.summary.setText(tr("cancelled"))
+
+    def _update_buttons(self) -> None:
+        running = self.runner.running
+        self.check_button.setEnabled(not running and self.file_list.count() > 0)
+        self.cancel_button.setEnabled(running)
+        self.import_button.setEnabled(not running and self._batch is not None
+                                      and self._batch.report.ok)
+
+    # --- report --------------------------------------------------------------
+    def _on_filter_changed(self) -> None:
+        self.proxy.severity = self.filter_combo.currentData()
+        self.proxy.invalidate()
+
+    def _on_table_double_clicked(self, index) -> None:
+        row = self.model.row(self.proxy.mapToSource(index).row())
+        cell = str(row["cell"])
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        if not row["path"] or not digits:
+            return
+        try:
+            pairs = read_row(row["path"], row["sheet"], int(digits))
+        except Exception as exc:  # the file may have moved since the check
+            QMessageBox.warning(self, tr("failed"), str(exc))
+            return
+        text = "\n".join(f"{header}: {value}" for header, value in pairs if value or header)
+        QMessageBox.information(self, tr("row_detail", file=row["file"], place=f"{row['sheet']}!{cell}"),
+                                text or "-")
+
+    def reject(self) -> None:
+        self.runner.stop()
+        super().reject()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.runner.stop()
+        super().closeEvent(event)
