@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import openpyxl
 
@@ -83,3 +84,11 @@ def test_generated_survey_has_the_asked_size_and_imports_cleanly(tmp_path):
     assert report.procedures == 120
     assert 10 * 120 <= report.steps <= 20 * 120
     assert len(report.sections) == 4
+
+
+def test_survey_format_doc_is_current():
+    from bpr_studio.io.format_doc import render
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "survey-format.md"
+    assert doc.read_text(encoding="utf-8") == render(), \
+        "run: python -m bpr_studio.io.format_doc > docs/survey-format.md"

@@ -1,0 +1,112 @@
+"""Render ``docs/survey-format.md`` from the format spec, so the document cannot drift.
+
+    python -m bpr_studio.io.format_doc > docs/survey-format.md
+"""
+
+from __future__ import annotations
+
+from bpr_studio.io.survey_format import FORMAT_VERSION, SHEETS, Column
+from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS
+
+_KIND_TEXT = {
+    "id": "text (ID; full-width letters folded)", "text": "text", "int": "whole number",
+    "number": "number", "minutes": "duration in minutes (30, 30分, 1時間30分, 1.5h, 1:30)",
+    "bool": "yes/no (○/×, 有/無, はい/いいえ, y/n, 1/0)", "code": "one of the choices",
+    "months": "months (3,4 / 3～4月)", "next": "next steps (3 / 4(85%); 2(15%) / 終了)",
+    "rating": "rating 0–4",
+}
+
+INTRO = f"""# Survey workbook format v{FORMAT_VERSION}
+
+*This file is generated from `bpr_studio/io/survey_format.py` by
+`python -m bpr_studio.io.format_doc`; a test fails when the two disagree.*
+
+A section fills in one workbook (業務量調査票). `bpr-studio template OUT.xlsx` writes a
+blank one with drop-downs, input messages and an example row. The importer accepts
+`.xlsx`, `.xlsm`, `.xls` and `.csv` (UTF-8 or Shift_JIS/cp932; one sheet per file, the
+sheet named in the file name, e.g. `市民課_工程.csv`).
+
+## How the importer reads a sheet
+
+- **Sheets** are found by name (Japanese, English or an alias); failing that, by a header row
+  that holds all required columns.
+- **The header row** is the row among the first 20 that matches the most known headers.
+  Headers are compared after NFKC folding, without spaces and required-marks (`※`, `*`,
+  `(必須)`), so `最短（分）`, `最短 (分)` and `最短(分)` are the same column. Unknown columns are
+  reported as information and ignored; merged header cells are an error when they hide a
+  required column.
+- **Rows**: blank rows are skipped (so are thousands of blank rows at the end); a row whose
+  first filled cell starts with `※`, `*`, `#`, `注` or `【` is a note; a row whose ID starts
+  with `例` is the template's example and is skipped. Hidden rows are imported with a warning.
+- **Values** are normalised: full-width digits and spaces, thousands separators, units
+  (`1,200件`, `300円`), durations (`30分`, `1時間30分`, `1.5h`, `1:30`), yes/no marks, stray
+  spaces. Formulas are read as the value Excel cached; a formula error (`#REF!`, `#DIV/0!`) is
+  an error naming the cell.
+- **Severity**: errors block the whole batch (nothing is written); warnings are imported and
+  kept in the project's data-quality list; information is only shown.
+
+## Cross-checks over the batch
+
+- a step naming a procedure that is not on any procedures sheet of the batch (error);
+- the same procedure ID twice in one file, or in two files (error; choose the file to keep
+  with `--prefer FILE` or in the import dialog), or owned by another section in the project;
+- minimum ≤ typical ≤ maximum minutes (error, at the typical cell);
+- next-step percentages that do not add up to 100 % (±0.5), several next steps without
+  percentages, a next step that does not exist (errors);
+- steps that cannot be reached from the first step (warning) and steps from which the end can
+  never be reached — a rework loop with no way out (error);
+- online cases above annual cases (error); a procedure without steps (warning).
+
+## Replacing a section
+
+A section (課) is the unit of re-import: importing a workbook replaces every procedure
+of the sections it contains (with their steps, links, unit costs and open warnings) in one
+transaction. Other sections are untouched.
+
+## Next steps, branches and rework
+
+`次工程` holds the step number(s) that follow. Blank means the next higher step number,
+and the process ends after the last step. Branches carry percentages: `4(85%); 2(15%)`
+sends 15 % of cases back to step 2 (rework). `終了` ends the process, and can be a branch
+too: `5(70%); 終了(30%)`.
+"""
+
+
+def _column_rows(columns: tuple[Column, ...]) -> list[str]:
+    rows = ["| column | English header | required | type | accepted values / range | note |",
+            "|---|---|---|---|---|---|"]
+    for column in columns:
+        if column.code_list is not None:
+            accepted = " / ".join(column.code_list.ja_labels)
+        elif column.minimum is not None:
+            high = f"{column.maximum:g}" if column.maximum is not None else "∞"
+            accepted = f"{column.minimum:g} – {high}"
+            if column.warn_above is not None:
+                accepted += f" (warning above {column.warn_above:g})"
+        else:
+            accepted = ""
+        aliases = ", ".join(column.aliases)
+        note = column.help_ja + (f" Also: {aliases}." if aliases else "")
+        rows.append(f"| {column.ja} | {column.en} | {'yes' if column.required else ''} | "
+                    f"{_KIND_TEXT[column.kind]} | {accepted} | {note} |")
+    return rows
+
+
+def render() -> str:
+    parts = [INTRO]
+    for spec in SHEETS:
+        optional = "" if spec.required else " (optional)"
+        parts.append(f"## Sheet 「{spec.ja}」 ({spec.en}){optional}\n")
+        if spec.aliases:
+            parts.append(f"Also recognised as: {', '.join(spec.aliases)}.\n")
+        parts.append("\n".join(_column_rows(spec.columns)) + "\n")
+    parts.append("## Unit-cost keys (sheet 単価)\n")
+    parts.append("A blank value means the project's value. Defaults and their sources:\n")
+    parts.append("| key | item | default | unit | source |\n|---|---|---|---|---|")
+    parts.extend(f"| {u.key} | {u.ja} | {u.value:,g} | {u.unit} | {u.source} |"
+                 for u in DEFAULT_UNIT_COSTS)
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
