@@ -50,12 +50,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_cell": ("セル", "Cell"),
     "col_message": ("内容", "Message"),
     "col_value": ("入力値", "Value"),
-    "report_errors": ("エラーが {errors} 件あります。直してから取り込んでください（何も書き込んでいません）。",
+    "report_errors": ("エラーが {errors} 件あります。直してから取り込んでください（何も書き込んでいません）。"
+                      "手続IDの重複は、採用するファイルにチェックを付けて再検査できます。",
                       "{errors} error(s). Fix them and check again (nothing was written)."),
     "report_ok": ("取り込めます: {sections} の手続 {procedures} 件、工程 {steps} 件（警告 {warnings} 件）。",
                   "Ready: {procedures} procedures, {steps} steps of {sections} ({warnings} warnings)."),
     "imported": ("取り込みました。", "Imported."),
     "failed": ("処理に失敗しました", "The task failed"),
+    "prefer_tip": ("チェックしたファイルは、同じ手続IDが別のファイルにもあるとき優先して取り込みます。",
+                   "A checked file wins when the same procedure ID is in another file too."),
     "row_detail": ("{file} の {place}", "{place} in {file}"),
 }
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -91,6 +92,7 @@ class ImportDialog(QDialog):
 
         self.file_list = QListWidget()
         self.file_list.setMaximumHeight(110)
+        self.file_list.itemChanged.connect(self._on_file_list_item_changed)
         add_files = QPushButton(tr("add_files"))
         add_files.clicked.connect(self._on_add_files_clicked)
         add_folder = QPushButton(tr("add_folder"))
@@ -119,8 +121,9 @@ class ImportDialog(QDialog):
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(True)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
 
         self.import_button = QPushButton(tr("import"))
@@ -158,12 +161,25 @@ class ImportDialog(QDialog):
     # --- files ---------------------------------------------------------------
     def add_path(self, path: Path) -> None:
         if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES:
-            self.file_list.addItem(str(path))
+            item = QListWidgetItem(str(path))
+            # Checked = preferred when the same procedure ID is in two files.
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setToolTip(tr("prefer_tip"))
+            self.file_list.addItem(item)
             self._batch = None
             self._update_buttons()
 
     def paths(self) -> list[Path]:
         return [Path(self.file_list.item(i).text()) for i in range(self.file_list.count())]
+
+    def preferred(self) -> list[Path]:
+        return [Path(self.file_list.item(i).text()) for i in range(self.file_list.count())
+                if self.file_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _on_file_list_item_changed(self, _item: QListWidgetItem) -> None:
+        self._batch = None  # a new choice needs a new check
+        self._update_buttons()
 
     def _on_add_files_clicked(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, tr("add_files"), "", tr("survey_filter"))
@@ -186,6 +202,7 @@ class ImportDialog(QDialog):
     # --- tasks ---------------------------------------------------------------
     def start_check(self) -> None:
         paths = self.paths()
+        prefer = self.preferred()
         project_path = self._project_path
         self._batch = None
         self._phase = "check"
@@ -195,8 +212,8 @@ class ImportDialog(QDialog):
             if project_path.exists():
                 with open_project(project_path) as project:
                     owners = existing_sections(project)
-            return parse_batch(paths, existing_sections=owners, progress=progress,
-                               cancel=cancelled)
+            return parse_batch(paths, prefer=prefer, existing_sections=owners,
+                               progress=progress, cancel=cancelled)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.runner.start(task)
@@ -258,6 +275,7 @@ class ImportDialog(QDialog):
         running = self.runner.running
         self.check_button.setEnabled(not running and self.file_list.count() > 0)
         self.cancel_button.setEnabled(running)
+        self.cancel_button.setVisible(running)
         self.import_button.setEnabled(not running and self._batch is not None
                                       and self._batch.report.ok)
 

@@ -95,7 +95,7 @@ def _list_ranges(wb: Workbook, specs: Sequence[SheetSpec]) -> dict[str, str]:
 
 
 def _validation_for(column: Column, ranges: dict[str, str]) -> DataValidation | None:
-    prompt = column.help_ja[:255] if column.help_ja else None
+    prompt = describe_ja(column)[:255]
     if column.code_list is not None or column.kind == "bool":
         name = column.code_list.name if column.code_list else "bool"
         dv = DataValidation(type="list", formula1=f"={ranges[name]}", allow_blank=True)
@@ -177,9 +177,34 @@ def _instructions(wb: Workbook) -> None:
         for column in spec.columns:
             mark = "（必須）" if column.required else ""
             ws.cell(row=r, column=1, value=column.ja + mark).font = Font(name=FONT_NAME, bold=True)
-            ws.cell(row=r, column=2, value=column.help_ja or column.en).font = Font(name=FONT_NAME)
+            note = ws.cell(row=r, column=2, value=describe_ja(column))
+            note.font = Font(name=FONT_NAME)
+            note.alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
         r += 1
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+_KIND_JA = {
+    "id": "記号（英数字）", "text": "文字", "int": "整数", "number": "数値", "minutes": "分（「1時間30分」も可）",
+    "bool": "○ / ×", "months": "月（例: 3,4）", "next": "工程番号（例: 4(85%); 2(15%)）",
+    "rating": "0（なし）～4（大）。空欄は作業の種類による既定値。",
+}
+
+
+def describe_ja(column: Column) -> str:
+    """What to enter in a column, in Japanese: its help text, else its type and choices."""
+    if column.help_ja:
+        return column.help_ja
+    if column.code_list is not None:
+        return " / ".join(column.code_list.ja_labels)
+    text = _KIND_JA[column.kind]
+    if column.kind in ("int", "number") and column.minimum is not None:
+        text += f"（{column.minimum:g} 以上）"
+    return text
 
 
 def build_survey_workbook(procedures: list[dict[str, Any]], steps: list[dict[str, Any]],

@@ -106,3 +106,29 @@ def test_screenshot_command_renders_the_window(tmp_path, sample_project):
                     "--screenshot", str(shot)], env=env, check=True, timeout=120)
     assert shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_duplicate_ids_resolved_by_checking_the_preferred_file(qtbot, make_main_window, tmp_path,
+                                                               make_workbook):
+    from tests.conftest import small_procedure, small_steps
+
+    project = tmp_path / "dup.bprproj"
+    create_project(project).close()
+    a = make_workbook("a.xlsx", procedures=[small_procedure("D-1", name="版A")],
+                      steps=small_steps("D-1"))
+    b = make_workbook("b.xlsx", procedures=[small_procedure("D-1", name="版B")],
+                      steps=small_steps("D-1"))
+    window = make_main_window(project)
+    dialog = window._on_import_triggered([a, b])
+    with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
+        dialog.start_check()
+    assert not dialog.import_button.isEnabled()
+    dialog.file_list.item(1).setCheckState(Qt.CheckState.Checked)
+    with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
+        dialog.start_check()
+    assert dialog.import_button.isEnabled(), dialog.summary.text()
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.start_import()
+    qtbot.waitUntil(lambda: not dialog.runner.running)
+    view = window.procedures_view
+    assert view.procedure_model.index(0, 1).data() == "版B"
