@@ -38,6 +38,58 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INPUT_ERRORS
 
 
+def _cmd_import_inventory(args: argparse.Namespace) -> int:
+    from bpr_studio.io.inventory import ATTRIBUTION, import_inventory
+
+    report = import_inventory(args.project, args.csv, args.population)
+    print(report.to_json(args.lang) if args.json else report.format_text(args.lang))
+    if report.written:
+        from bpr_studio.store import open_project
+        from cost_model.scoring import score_project
+
+        with open_project(args.project) as project:
+            levels = score_project(project).procedures["level"].value_counts().sort_index()
+        counts = "、".join(f"レベル{level}: {n:,}" for level, n in levels.items())
+        print(f"オンライン化レベル {counts}" if args.lang == "ja" else
+              "Online-readiness " + ", ".join(f"level {k}: {n:,}" for k, n in levels.items()))
+        print(ATTRIBUTION)
+    return EXIT_OK if report.ok else EXIT_INPUT_ERRORS
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from bpr_studio.store import open_project
+    from cost_model.export import export_frame, write_csv
+    from cost_model.scoring import score_project
+
+    with open_project(args.project) as project:
+        frame = export_frame(score_project(project), args.what)
+    path = write_csv(frame, args.output)
+    print(f"{len(frame):,} 行を書き出しました: {path}" if args.lang == "ja"
+          else f"{len(frame):,} rows written: {path}")
+    return EXIT_OK
+
+
+def _cmd_unit_cost(args: argparse.Namespace) -> int:
+    from bpr_studio.store import open_project
+    from cost_model.unit_costs import UnitCostError, load_unit_costs, reset_unit_cost, set_unit_cost
+
+    with open_project(args.project) as project:
+        try:
+            for assignment in args.set or []:
+                key, _, value = assignment.partition("=")
+                set_unit_cost(project, key.strip(), value.strip(), args.source or "")
+            for key in args.reset or []:
+                reset_unit_cost(project, key)
+        except UnitCostError as exc:
+            print(exc.message(args.lang), file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+        table = load_unit_costs(project)
+    for key, entry in table.project.items():
+        mark = "" if entry.is_default else " *"
+        print(f"{key:<30} {entry.value:>14,.6g}{mark}  {entry.source}")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from sample_surveys.generator import generate_survey
 
@@ -70,6 +122,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("paths", nargs="+", type=Path)
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("import-inventory", help="import the national procedure inventory CSV")
+    p.add_argument("--project", required=True)
+    p.add_argument("--population", type=int, required=True, help="the city's population")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("csv", type=Path)
+    p.set_defaults(func=_cmd_import_inventory)
+
+    p = sub.add_parser("export", help="export scored procedures or steps as CSV")
+    p.add_argument("--project", required=True)
+    p.add_argument("--what", choices=("procedures", "steps"), default="procedures")
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("unit-cost", help="show or set the project's unit costs")
+    p.add_argument("--project", required=True)
+    p.add_argument("--set", action="append", metavar="KEY=VALUE")
+    p.add_argument("--reset", action="append", metavar="KEY")
+    p.add_argument("--source", help="where the value comes from (shown in the report)")
+    p.set_defaults(func=_cmd_unit_cost)
 
     p = sub.add_parser("generate-survey", help="write a synthetic survey of any size")
     p.add_argument("--procedures", type=int, default=3000)

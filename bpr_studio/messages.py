@@ -94,6 +94,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit_cost_unknown": ("単価の項目「{key}」は使われません（使える項目: {known}）。",
                           "Unit cost '{key}' is not used (known items: {known})."),
     "unit_cost_negative": ("単価「{key}」に負の値は使えません。", "Unit cost '{key}' cannot be negative."),
+    # --- national inventory -------------------------------------------------
+    "inventory_id_missing": ("手続IDがないため「{id}」としました。", "No procedure ID; used '{id}'."),
+    "inventory_id_duplicate": ("手続IDが重複しているため「{id}」としました。",
+                               "Duplicate procedure ID; used '{id}'."),
+    "inventory_bad_count": ("「{column}」が数値ではないため 0 件としました。",
+                            "'{column}' is not a number; 0 was used."),
+    "inventory_unknown_code": ("「{column}」の値を読めないため、安全側の「{default}」としました。",
+                               "'{column}' cannot be read; the conservative '{default}' was used."),
+    "inventory_default": ("「{column}」が空欄のため、安全側の「{default}」としました。",
+                          "'{column}' is blank; the conservative '{default}' was used."),
+    "inventory_already_surveyed": ("手続ID「{id}」は「{section}」の調査票で取り込み済みのため、一覧の行は使いませんでした。",
+                                   "Procedure '{id}' was already imported from the survey of '{section}'; the inventory row was not used."),
     # --- project -------------------------------------------------------------
     "project_corrupt": ("プロジェクトファイルが壊れているか、BPR Studio のファイルではありません: {path}",
                         "The project file is damaged or not a BPR Studio project: {path}"),

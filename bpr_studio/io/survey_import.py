@@ -267,8 +267,14 @@ def _tag_sections(batch: ParsedBatch, report: ImportReport) -> None:
 
 
 def existing_sections(project: Project) -> dict[str, str]:
+    """Procedure ID → owning section, for procedures that came from a survey.
+
+    Procedures from the national inventory belong to no section yet: a section's
+    survey may claim them by using the national 手続ID.
+    """
+    t = tables.Procedure.__table__
     with project.engine.connect() as conn:
-        rows = conn.execute(select(tables.Procedure.procedure_id, tables.Procedure.section))
+        rows = conn.execute(select(t.c.procedure_id, t.c.section).where(t.c.origin != "inventory"))
         return {pid: section for pid, section in rows}
 
 

@@ -76,6 +76,7 @@ class Step(SQLModel, table=True):
     physical_burden: int | None = None
     cognitive_burden: int | None = None
     psychological_burden: int | None = None
+    enjoyment: int | None = None
     wait_days: float = 0.0
     staff_category: str = "regular"
     notes: str | None = None

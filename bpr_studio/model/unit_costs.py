@@ -51,8 +51,13 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
         "citizen_counter_wait_minutes", 20, "分/回", "窓口での平均待ち時間", "Average counter wait",
         "提案値（繁忙期を除く平均）。窓口シミュレーションで置き換え可"),
     UnitCostDefault(
-        "citizen_hourly_value", 1500, "円/時", "市民の時間価値", "Value of a citizen's hour",
-        "提案値（地域別最低賃金の全国加重平均 1,055円(2024) と平均時給の中間）"),
+        "attachment_fetch_minutes", 30, "分/通", "添付する証明書を取りに行く時間",
+        "Citizen time to obtain one certificate for an attachment",
+        "提案値（コンビニ交付または窓口での取得、移動を含む）"),
+    UnitCostDefault(
+        "national_population", 124_352_000, "人", "全国の人口（国の件数を市の規模に換算）",
+        "National population (to scale national case counts)",
+        "総務省統計局 人口推計（2023年10月1日現在）"),
     UnitCostDefault(
         "paper_cost_per_sheet_yen", 5, "円/枚", "用紙・印刷費（1枚）", "Paper and printing per sheet",
         "提案値（コピー用紙・トナー代）"),

@@ -1,0 +1,116 @@
+"""Unit costs in force for a project: defaults ← project overrides ← a section's survey sheet.
+
+Every value carries its source, so the app and the report can show where it came from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from bpr_studio.model import tables
+from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS, DEFAULTS_BY_KEY
+from bpr_studio.store import Project
+
+
+class UnitCostError(ValueError):
+    """A unit cost that cannot be used (negative, not a number, unknown key)."""
+
+    def __init__(self, message_ja: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+    def message(self, lang: str = "ja") -> str:
+        return self.message_ja if lang == "ja" else self.message_en
+
+
+@dataclass(frozen=True)
+class UnitCostValue:
+    key: str
+    value: float
+    source: str
+    is_default: bool
+
+
+@dataclass
+class UnitCostTable:
+    """Project-wide values plus per-section overrides."""
+
+    project: dict[str, UnitCostValue] = field(default_factory=dict)
+    sections: dict[str, dict[str, UnitCostValue]] = field(default_factory=dict)
+
+    def value(self, key: str, section: str | None = None) -> float:
+        if section is not None and key in self.sections.get(section, {}):
+            return self.sections[section][key].value
+        return self.project[key].value
+
+    def entry(self, key: str) -> UnitCostValue:
+        return self.project[key]
+
+
+def validate_unit_cost(key: str, value: object) -> float:
+    """The value as a float, or :class:`UnitCostError` with a clear message."""
+    if key not in DEFAULTS_BY_KEY:
+        known = ", ".join(DEFAULTS_BY_KEY)
+        raise UnitCostError(f"単価の項目「{key}」はありません（使える項目: {known}）。",
+                            f"Unknown unit cost '{key}' (known: {known}).")
+    try:
+        number = float(str(value).replace(",", "")) if not isinstance(value, (int, float)) \
+            else float(value)
+    except ValueError:
+        raise UnitCostError(f"単価「{key}」の値「{value}」は数値ではありません。",
+                            f"Unit cost '{key}': '{value}' is not a number.") from None
+    if math.isnan(number) or math.isinf(number):
+        raise UnitCostError(f"単価「{key}」の値「{value}」は数値ではありません。",
+                            f"Unit cost '{key}': '{value}' is not a number.")
+    if number < 0:
+        raise UnitCostError(f"単価「{key}」に負の値（{value}）は使えません。",
+                            f"Unit cost '{key}' cannot be negative ({value}).")
+    if key == "hours_per_fte" and number == 0:
+        raise UnitCostError("1人工あたりの年間勤務時間は0にできません。",
+                            "Hours per FTE cannot be zero.")
+    return number
+
+
+def default_table() -> UnitCostTable:
+    return UnitCostTable({u.key: UnitCostValue(u.key, u.value, u.source, True)
+                          for u in DEFAULT_UNIT_COSTS})
+
+
+def load_unit_costs(project: Project) -> UnitCostTable:
+    table = default_table()
+    t = tables.UnitCost.__table__
+    with project.engine.connect() as conn:
+        rows = conn.execute(select(t.c.scope, t.c.key, t.c.value, t.c.source)).all()
+    for scope, key, value, source in rows:
+        if key not in DEFAULTS_BY_KEY:
+            continue
+        entry = UnitCostValue(key, float(value), source or "", False)
+        if scope:
+            table.sections.setdefault(scope, {})[key] = entry
+        else:
+            table.project[key] = entry
+    return table
+
+
+def set_unit_cost(project: Project, key: str, value: object, source: str) -> float | None:
+    """Set a project-wide unit cost; returns the previous override (None = was the default)."""
+    number = validate_unit_cost(key, value)
+    project.require_writable()
+    t = tables.UnitCost.__table__
+    with project.engine.begin() as conn:
+        previous = conn.execute(select(t.c.value).where(t.c.scope == "", t.c.key == key)).first()
+        conn.execute(delete(t).where(t.c.scope == "", t.c.key == key))
+        conn.execute(t.insert().values(scope="", key=key, value=number, source=source))
+    return None if previous is None else float(previous[0])
+
+
+def reset_unit_cost(project: Project, key: str) -> None:
+    """Back to the default value."""
+    project.require_writable()
+    t = tables.UnitCost.__table__
+    with project.engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.scope == "", t.c.key == key))
