@@ -49,7 +49,8 @@ class ReadinessRubric:
     # Upper bounds of the summed score for levels 1, 2 and 3; above the last → level 4.
     thresholds: tuple[int, int, int] = (2, 5, 8)
     axis_max_forces_level_4: bool = True
-    source: str = "domain.md の提案（法的根拠・本人確認・添付書類・手数料の4軸の合計）"
+    source: str = ("domain.md の提案（法的根拠・本人確認・添付書類・手数料の4軸の合計）。"
+                   "国の法令は2点→1点に変更（docs/cost-model.md 第6節）")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

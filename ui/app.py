@@ -48,6 +48,7 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None, lang: s
         return 2
     window.show()
     if screenshot is not None:
+        window.resize(1366, 800)  # a typical office laptop screen, whatever the settings say
         def grab() -> None:
             window.grab().save(str(screenshot))
             window.close()

@@ -20,6 +20,9 @@ from bpr_studio.io.template import write_template
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.queries import procedures_frame, stored_issues_frame
 from bpr_studio.store import PROJECT_SUFFIX, Project, ProjectError, create_project, open_project
+from cost_model.scoring import load_rubric, score_project
+from cost_model.unit_costs import load_unit_costs
+from ui.assumptions_view import AssumptionsView
 from ui.i18n import language, tr
 from ui.import_dialog import ImportDialog
 from ui.procedures_view import ProceduresView
@@ -39,12 +42,14 @@ class MainWindow(QMainWindow):
 
         self.procedures_view = ProceduresView()
         self.quality_view = QualityView()
+        self.assumptions_view = AssumptionsView()
         self.nav = QListWidget()
         self.nav.setFixedWidth(140)
         self.nav.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
         for key, view in (("nav_procedures", self.procedures_view),
-                          ("nav_quality", self.quality_view)):
+                          ("nav_quality", self.quality_view),
+                          ("nav_assumptions", self.assumptions_view)):
             self.nav.addItem(tr(key))
             self.stack.addWidget(view)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -98,8 +103,13 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         if self.project is None:
             return
-        procedures = procedures_frame(self.project)
-        self.procedures_view.set_project(self.project, procedures)
+        scores = score_project(self.project)
+        self.procedures_view.set_project(self.project, scores.procedures.merge(
+            procedures_frame(self.project)[["procedure_id", "identity_check", "attachment_kind",
+                                            "fee_yen"]], on="procedure_id", how="left"))
+        self.assumptions_view.set_assumptions(load_unit_costs(self.project),
+                                              load_rubric(self.project))
+        procedures = scores.procedures
         self.quality_view.set_issues(stored_issues_frame(self.project))
         with self.project.engine.connect() as conn:
             steps = conn.exec_driver_sql("SELECT count(*) FROM step").scalar_one()

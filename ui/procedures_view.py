@@ -31,6 +31,10 @@ def _code_formatter(code_list: codes.CodeList):
     return format_code
 
 
+def _whole(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
 class _ProcedureFilter(QSortFilterProxyModel):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -71,12 +75,19 @@ class ProceduresView(QWidget):
         self.section_combo.currentIndexChanged.connect(self._on_filter_changed)
 
         formatters = {
+            "staff_time_h": _whole, "staff_economic_yen": _whole, "citizen_time_h": _whole,
+            "citizen_visits": _whole, "staff_fte": lambda v: f"{v:,.2f}",
             "category": _code_formatter(codes.CATEGORY),
             "identity_check": _code_formatter(codes.IDENTITY_CHECK),
             "attachment_kind": _code_formatter(codes.ATTACHMENT_KIND),
         }
+        shown = ["procedure_id", "name", "section", "level", "annual_cases", "online_cases",
+                 "staff_time_h", "staff_fte", "staff_economic_yen", "citizen_time_h",
+                 "citizen_visits", "category", "fee_yen", "identity_check", "attachment_kind",
+                 f"level_reasons_{language()}"]
         self.procedure_model = DataFrameTableModel(
-            {k: column_label(PROCEDURE_COLUMNS, k) for k in PROCEDURE_COLUMNS}, formatters)
+            {k: column_label(PROCEDURE_COLUMNS, "level_reasons" if k.startswith("level_reasons")
+                             else k) for k in shown}, formatters)
         self.proxy = _ProcedureFilter(self)
         self.proxy.setSourceModel(self.procedure_model)
         self.procedure_table = _table(self.proxy)

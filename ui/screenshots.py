@@ -1,0 +1,42 @@
+"""Render every view of the main window to PNG: ``python -m ui.screenshots OUTDIR [PROJECT]``.
+
+For the documentation and for looking at what we built (offscreen works).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+
+def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja") -> list[Path]:
+    from bpr_studio.sample_project import ensure_sample_project
+    from ui.app import ensure_application
+    from ui.main_window import MainWindow
+
+    app = ensure_application(lang)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = QSettings(str(out_dir / ".screenshots.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    window.open_path(project or ensure_sample_project())
+    window.resize(1366, 800)
+    window.show()
+    written = []
+    for row in range(window.nav.count()):
+        window.nav.setCurrentRow(row)
+        app.processEvents()
+        path = out_dir / f"view-{row + 1}-{lang}.png"
+        window.grab().save(str(path))
+        written.append(path)
+    window.close()
+    (out_dir / ".screenshots.ini").unlink(missing_ok=True)
+    return written
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
+    project_arg = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    for written_path in render_views(target, project_arg):
+        print(written_path)
