@@ -132,3 +132,37 @@ def test_duplicate_ids_resolved_by_checking_the_preferred_file(qtbot, make_main_
     qtbot.waitUntil(lambda: not dialog.runner.running)
     view = window.procedures_view
     assert view.procedure_model.index(0, 1).data() == "版B"
+
+
+def test_assumptions_view_shows_sources_and_changes(make_main_window, sample_project):
+    from bpr_studio.store import open_project
+    from cost_model.unit_costs import set_unit_cost
+
+    with open_project(sample_project) as project:
+        set_unit_cost(project, "hourly_cost_regular", 3800, "令和6年度 人件費")
+    window = make_main_window(sample_project)
+    model = window.assumptions_view.unit_model
+    rows = {model.index(r, 0).data(): r for r in range(model.rowCount())}
+    row = rows["正規職員の時間単価（人件費込み）"]
+    assert model.index(row, 1).data() == "3,800"
+    assert model.index(row, 3).data() == "変更あり"
+    assert model.index(row, 4).data() == "令和6年度 人件費"
+    postage = rows["郵便料金（はがき）"]
+    assert "日本郵便" in model.index(postage, 4).data()
+    assert window.assumptions_view.burden_model.rowCount() == 11
+
+
+def test_procedure_table_shows_the_core_figures(make_main_window, sample_project):
+    from bpr_studio.store import open_project
+    from cost_model.scoring import score_project
+
+    with open_project(sample_project) as project:
+        core = score_project(project).procedures.set_index("procedure_id")
+    window = make_main_window(sample_project)
+    model = window.procedures_view.procedure_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    for r in range(model.rowCount()):
+        pid = model.index(r, 0).data()
+        assert model.index(r, headers.index("レベル")).data() == str(core.loc[pid, "level"])
+        assert model.index(r, headers.index("職員 時間/年")).data() == \
+            f"{core.loc[pid, 'staff_time_h']:,.0f}"
