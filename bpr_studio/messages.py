@@ -88,6 +88,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Step {step} cannot be reached from the first step (check the next-step column)."),
     "no_way_out": ("工程 {steps} から終了にたどり着けません（差し戻しのループから抜けられません）。",
                    "Steps {steps} never reach the end (a rework loop with no way out)."),
+    "dead_end": ("工程 {step} の後に進む先がありません（次工程を指定するか「終了」としてください）。",
+                 "Step {step} leads nowhere (give a next step or 終了)."),
     "procedure_without_steps": ("手続「{id}」に工程がありません。", "Procedure '{id}' has no steps."),
     "online_exceeds_total": ("オンライン件数（{online}）が年間件数（{total}）を超えています。",
                              "Online cases ({online}) exceed annual cases ({total})."),

@@ -79,51 +79,116 @@ def _section_value(unit_costs: UnitCostTable, key: str, sections: pd.Series) -> 
     return sections.map(overrides).fillna(base).to_numpy(dtype=float)
 
 
+@dataclass
+class StepCoefficients:
+    """Cost per hour and per execution of each step, for each of COST_COLUMNS.
+
+    Costs are linear: step cost = hours × per_hour + executions × per_execution. The
+    deterministic model and the Monte Carlo share these arrays, so they cannot disagree.
+    """
+
+    per_hour: np.ndarray       # (steps, 10)
+    per_execution: np.ndarray  # (steps, 10)
+
+
+def step_coefficients(procedures: pd.DataFrame, steps: pd.DataFrame,
+                      unit_costs: UnitCostTable) -> StepCoefficients:
+    section = steps["procedure_id"].map(procedures.set_index("procedure_id")["section"])
+    actor = steps["actor"].to_numpy()
+    is_staff = np.isin(actor, STAFF_ACTORS).astype(float)
+    is_citizen = np.isin(actor, CITIZEN_ACTORS).astype(float)
+    fiscal = (steps["staff_category"] == "fiscal_year").to_numpy()
+    hourly = np.where(fiscal, _section_value(unit_costs, "hourly_cost_fiscal_year", section),
+                      _section_value(unit_costs, "hourly_cost_regular", section))
+    paper = (steps["medium"] == "paper").to_numpy()
+    mailing = (steps["work_kind"] == "mailing").to_numpy()
+    paper_yen = paper * _section_value(unit_costs, "paper_cost_per_sheet_yen", section)
+    postage_yen = mailing * _section_value(unit_costs, "postage_letter_yen", section)
+    physical, cognitive, psychological = _ratings(steps)
+    per_hour = np.zeros((len(steps), len(COST_COLUMNS)))
+    per_execution = np.zeros_like(per_hour)
+    col = {c: i for i, c in enumerate(COST_COLUMNS)}
+    for side, mask in (("staff", is_staff), ("citizen", is_citizen)):
+        per_hour[:, col[f"{side}_time_h"]] = mask
+        per_hour[:, col[f"{side}_physical_bh"]] = mask * physical / RATING_MAX
+        per_hour[:, col[f"{side}_cognitive_bh"]] = mask * cognitive / RATING_MAX
+        per_hour[:, col[f"{side}_psychological_bh"]] = mask * psychological / RATING_MAX
+    per_hour[:, col["staff_economic_yen"]] = is_staff * hourly
+    per_execution[:, col["staff_economic_yen"]] = (paper_yen + postage_yen) * is_staff
+    per_execution[:, col["citizen_economic_yen"]] = postage_yen * is_citizen
+    return StepCoefficients(per_hour, per_execution)
+
+
 def step_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFrame,
                unit_costs: UnitCostTable) -> pd.DataFrame:
     """Five costs per step and year. ``executions_per_case`` counts rework and branches."""
     steps = steps.reset_index(drop=True)
     proc = procedures.set_index("procedure_id")
     cases = steps["procedure_id"].map(proc["annual_cases"]).fillna(0).to_numpy(dtype=float)
-    section = steps["procedure_id"].map(proc["section"])
     share = steps["share_pct"].astype(float).fillna(100).to_numpy() / 100
     per_case = expected_visits(steps, links) * share
     executions = cases * per_case
     hours = executions * steps["typical_minutes"].astype(float).to_numpy() / 60
-
-    actor = steps["actor"].to_numpy()
-    is_staff = np.isin(actor, STAFF_ACTORS)
-    is_citizen = np.isin(actor, CITIZEN_ACTORS)
-    fiscal = (steps["staff_category"] == "fiscal_year").to_numpy()
-    hourly = np.where(fiscal, _section_value(unit_costs, "hourly_cost_fiscal_year", section),
-                      _section_value(unit_costs, "hourly_cost_regular", section))
-    paper = (steps["medium"] == "paper").to_numpy()
-    mailing = (steps["work_kind"] == "mailing").to_numpy()
-    paper_yen = executions * paper * _section_value(unit_costs, "paper_cost_per_sheet_yen", section)
-    postage_yen = executions * mailing * _section_value(unit_costs, "postage_letter_yen", section)
-    physical, cognitive, psychological = _ratings(steps)
+    coefficients = step_coefficients(procedures, steps, unit_costs)
+    costs = hours[:, None] * coefficients.per_hour + executions[:, None] * coefficients.per_execution
 
     out = steps[["procedure_id", "step_no", "name", "actor", "work_kind"]].copy()
-    out["section"] = section.to_numpy()
+    out["section"] = steps["procedure_id"].map(proc["section"]).to_numpy()
     out["executions_per_case"] = per_case
     out["executions"] = executions
-    for side, mask in (("staff", is_staff), ("citizen", is_citizen)):
-        side_hours = hours * mask
-        out[f"{side}_time_h"] = side_hours
-        out[f"{side}_physical_bh"] = side_hours * physical / RATING_MAX
-        out[f"{side}_cognitive_bh"] = side_hours * cognitive / RATING_MAX
-        out[f"{side}_psychological_bh"] = side_hours * psychological / RATING_MAX
-    out["staff_economic_yen"] = hours * is_staff * hourly + (paper_yen + postage_yen) * is_staff
-    out["citizen_economic_yen"] = postage_yen * is_citizen
+    for i, column in enumerate(COST_COLUMNS):
+        out[column] = costs[:, i]
     out["wait_days_per_case"] = per_case * steps["wait_days"].astype(float).fillna(0).to_numpy()
     return out
 
 
-def _attachment_fees(procedures: pd.DataFrame, unit_costs: UnitCostTable) -> np.ndarray:
-    """Yen a citizen pays per case for certificates to attach (住民票 ¥300, 戸籍 ¥450 …)."""
+@dataclass
+class ProcedureCoefficients:
+    """Citizen costs outside the steps, per counter visit, per mailed case and per case."""
+
+    per_visit: np.ndarray   # (procedures, 10)
+    per_mailed: np.ndarray  # (procedures, 10)
+    per_case: np.ndarray    # (procedures, 10)
+    visit_required: np.ndarray  # (procedures,) bool
+
+
+def procedure_coefficients(procedures: pd.DataFrame, unit_costs: UnitCostTable
+                           ) -> ProcedureCoefficients:
+    procedures = procedures.reset_index(drop=True)
+    sections = procedures["section"]
+    col = {c: i for i, c in enumerate(COST_COLUMNS)}
+    travel_h = _section_value(unit_costs, "citizen_travel_minutes", sections) / 60
+    wait_h = _section_value(unit_costs, "citizen_counter_wait_minutes", sections) / 60
+    fees, certificates = _attachment_fees(procedures, unit_costs)
+    fetch_h = certificates * _section_value(unit_costs, "attachment_fetch_minutes", sections) / 60
+    moving, waiting = BURDEN_DEFAULTS["moving"], BURDEN_DEFAULTS["waiting"]
+    per_visit = np.zeros((len(procedures), len(COST_COLUMNS)))
+    per_visit[:, col["citizen_time_h"]] = travel_h + wait_h
+    per_visit[:, col["citizen_physical_bh"]] = travel_h * moving.physical / RATING_MAX
+    per_visit[:, col["citizen_cognitive_bh"]] = wait_h * waiting.cognitive / RATING_MAX
+    per_visit[:, col["citizen_psychological_bh"]] = (
+        travel_h * moving.psychological + wait_h * waiting.psychological) / RATING_MAX
+    per_mailed = np.zeros_like(per_visit)
+    per_mailed[:, col["citizen_economic_yen"]] = _section_value(
+        unit_costs, "postage_letter_yen", sections)
+    per_case = np.zeros_like(per_visit)
+    per_case[:, col["citizen_time_h"]] = fetch_h
+    per_case[:, col["citizen_economic_yen"]] = fees
+    per_case[:, col["citizen_physical_bh"]] = fetch_h * moving.physical / RATING_MAX
+    per_case[:, col["citizen_psychological_bh"]] = fetch_h * moving.psychological / RATING_MAX
+    visit = procedures["visit_required"].astype(object).where(
+        procedures["visit_required"].notna(), False).astype(bool).to_numpy()
+    return ProcedureCoefficients(per_visit, per_mailed, per_case, visit)
+
+
+def _attachment_fees(procedures: pd.DataFrame, unit_costs: UnitCostTable
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per case: yen a citizen pays for certificates to attach (住民票 ¥300, 戸籍 ¥450 …),
+    and how many certificates must be fetched."""
     juminhyo = unit_costs.value("fee_juminhyo_yen")
     koseki = unit_costs.value("fee_koseki_yen")
     fees = np.zeros(len(procedures))
+    counted = np.zeros(len(procedures))
     kinds = procedures["attachment_kind"].to_numpy()
     counts = procedures["attachment_count"].fillna(0).to_numpy(dtype=float)
     names = procedures["attachment_names"].fillna("").to_numpy()
@@ -133,7 +198,8 @@ def _attachment_fees(procedures: pd.DataFrame, unit_costs: UnitCostTable) -> np.
                   if any(w in n for w in ("戸籍", "住民票", "所得", "課税", "納税", "登記", "印鑑"))]
         unnamed = max(0.0, counts[i] - len(items))
         fees[i] = sum(priced) + unnamed * juminhyo
-    return fees
+        counted[i] = len(priced) + unnamed
+    return fees, counted
 
 
 def compute_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFrame,
@@ -152,25 +218,14 @@ def compute_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataF
     cases = out["annual_cases"].fillna(0).to_numpy(dtype=float)
     online = np.minimum(out["online_cases"].fillna(0).to_numpy(dtype=float), cases)
     offline = cases - online
-    sections = out["section"]
-    visit = out["visit_required"].fillna(False).astype(bool).to_numpy()
-    visits = offline * visit
-    travel_h = visits * _section_value(unit_costs, "citizen_travel_minutes", sections) / 60
-    wait_h = visits * _section_value(unit_costs, "citizen_counter_wait_minutes", sections) / 60
-    mailed = offline * ~visit
-    postage = mailed * _section_value(unit_costs, "postage_letter_yen", sections)
-    fees = _attachment_fees(procedures.reset_index(drop=True), unit_costs) * cases
-    certificates = np.where(fees > 0, fees / np.maximum(unit_costs.value("fee_juminhyo_yen"), 1), 0)
-    fetch_h = certificates * _section_value(unit_costs, "attachment_fetch_minutes", sections) / 60
-    moving, waiting = BURDEN_DEFAULTS["moving"], BURDEN_DEFAULTS["waiting"]
-
+    extra = procedure_coefficients(procedures, unit_costs)
+    visits = offline * extra.visit_required
+    mailed = offline * ~extra.visit_required
+    added = (visits[:, None] * extra.per_visit + mailed[:, None] * extra.per_mailed
+             + cases[:, None] * extra.per_case)
+    for i, column in enumerate(COST_COLUMNS):
+        out[column] = out[column].to_numpy() + added[:, i]
     out["citizen_visits"] = visits
-    out["citizen_time_h"] += travel_h + wait_h + fetch_h
-    out["citizen_economic_yen"] += postage + fees
-    out["citizen_physical_bh"] += (travel_h + fetch_h) * moving.physical / RATING_MAX
-    out["citizen_cognitive_bh"] += wait_h * waiting.cognitive / RATING_MAX
-    out["citizen_psychological_bh"] += ((travel_h + fetch_h) * moving.psychological
-                                        + wait_h * waiting.psychological) / RATING_MAX
     out["staff_fte"] = out["staff_time_h"] / unit_costs.value("hours_per_fte")
     out["online_share"] = np.divide(online, cases, out=np.zeros_like(cases), where=cases > 0)
     out["expected_lead_time_days"] = out.pop("wait_days_per_case")

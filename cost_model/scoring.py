@@ -16,7 +16,8 @@ RUBRIC_META_KEY = "readiness_rubric"
 STEP_COLUMNS = (
     "procedure_id", "step_no", "name", "actor", "work_kind", "typical_minutes", "share_pct",
     "medium", "staff_category", "wait_days", "physical_burden", "cognitive_burden",
-    "psychological_burden", "enjoyment",
+    "psychological_burden", "enjoyment", "min_minutes", "max_minutes", "manual_entry", "seal",
+    "source_file", "source_sheet", "source_row",
 )
 
 

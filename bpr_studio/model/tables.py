@@ -124,3 +124,15 @@ class StoredIssue(SQLModel, table=True):
     cell: str = ""
     value: str = ""
     params: str = "{}"  # JSON
+
+
+class Scenario(SQLModel, table=True):
+    """A named set of redesign measures, each applied to chosen procedures or by rule.
+
+    ``measures`` is JSON: [{"measure": key, "params": {...}, "rule": {...}}, ...].
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    description: str = ""
+    measures: str = "[]"

@@ -59,6 +59,10 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
         "National population (to scale national case counts)",
         "総務省統計局 人口推計（2023年10月1日現在）"),
     UnitCostDefault(
+        "citizen_hourly_value", 1055, "円/時", "市民の時間の価値（優先順位付けのみに使用）",
+        "Value of a citizen's hour (used only to rank where to start)",
+        "地域別最低賃金の全国加重平均 1,055円（2024年度）"),
+    UnitCostDefault(
         "paper_cost_per_sheet_yen", 5, "円/枚", "用紙・印刷費（1枚）", "Paper and printing per sheet",
         "提案値（コピー用紙・トナー代）"),
 )

@@ -1,0 +1,206 @@
+"""Each procedure as a process graph (networkx DiGraph), its validation and its metrics.
+
+Nodes are step numbers with the survey's step fields as attributes (``actor`` is the
+lane); the sentinel node :data:`END` ends the process. Edges carry ``probability``.
+Graph attributes hold the procedure's fields. Measures (``analysis.measures``) turn
+such an as-is graph into a to-be graph; costs are read by key, never by position.
+
+>>> g = build_graph({"procedure_id": "P", "annual_cases": 100},
+...                 [{"step_no": 1, "name": "a", "actor": "citizen", "work_kind": "filling_in",
+...                   "typical_minutes": 5.0}, {"step_no": 2, "name": "b", "actor": "clerk",
+...                   "work_kind": "checking", "typical_minutes": 3.0}],
+...                 [(1, 2, 1.0), (2, 1, 0.2), (2, None, 0.8)])
+>>> {n: round(v, 3) for n, v in expected_executions(g).items()}
+{1: 1.25, 2: 1.25}
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from bpr_studio.io.report import column_letter
+from bpr_studio.io.survey_format import STEPS
+from bpr_studio.messages import message
+
+END = "END"
+STAFF_ACTORS = ("counter", "clerk", "approver")
+_NEXT_COLUMN = column_letter([c.key for c in STEPS.columns].index("next_steps"))
+_NO_COLUMN = column_letter([c.key for c in STEPS.columns].index("step_no"))
+
+
+def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
+                links: list[tuple[int, int | None, float]]) -> nx.DiGraph:
+    """A procedure's graph from its step rows and (from, to or None, probability) links."""
+    graph = nx.DiGraph(**procedure)
+    for step in sorted(steps, key=lambda s: s["step_no"]):
+        attrs = dict(step)
+        attrs.setdefault("effects", [])
+        graph.add_node(int(step["step_no"]), **attrs)
+    graph.add_node(END)
+    numbers = sorted(n for n in graph.nodes if n != END)
+    if links:
+        for source, target, probability in links:
+            graph.add_edge(int(source), END if target is None or pd.isna(target) else int(target),
+                           probability=float(probability))
+    else:  # no links recorded: a straight sequence
+        for a, b in zip(numbers, [*numbers[1:], END], strict=True):
+            graph.add_edge(a, b, probability=1.0)
+    return graph
+
+
+def build_graphs(procedures: pd.DataFrame, steps: pd.DataFrame,
+                 links: pd.DataFrame) -> dict[str, nx.DiGraph]:
+    """One graph per procedure, from the project's tables (one pass each)."""
+    step_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in steps.to_dict("records"):
+        step_groups[record["procedure_id"]].append(record)
+    link_groups: dict[str, list[tuple[int, int | None, float]]] = defaultdict(list)
+    for pid, source, target, probability in links[
+            ["procedure_id", "from_step_no", "to_step_no", "probability"]].itertuples(index=False):
+        link_groups[pid].append((source, None if pd.isna(target) else int(target), probability))
+    return {p["procedure_id"]: build_graph(p, step_groups.get(p["procedure_id"], []),
+                                           link_groups.get(p["procedure_id"], []))
+            for p in procedures.to_dict("records")}
+
+
+def step_numbers(graph: nx.DiGraph) -> list[int]:
+    return sorted(n for n in graph.nodes if n != END)
+
+
+def expected_executions(graph: nx.DiGraph) -> dict[int, float]:
+    """Expected executions of each step per case (absorbing Markov chain; see cost_model.flow)."""
+    numbers = step_numbers(graph)
+    if not numbers:
+        return {}
+    index = {n: i for i, n in enumerate(numbers)}
+    q = np.zeros((len(numbers), len(numbers)))
+    for source, target, data in graph.edges(data=True):
+        if source != END and target != END:
+            q[index[source], index[target]] += data["probability"]
+    start = np.zeros(len(numbers))
+    start[0] = 1.0
+    try:
+        visits = np.linalg.solve(np.eye(len(numbers)) - q.T, start)
+    except np.linalg.LinAlgError:
+        visits = np.full(len(numbers), np.inf)
+    share = [graph.nodes[n].get("share_pct") for n in numbers]
+    return {n: float(v) * (100.0 if s is None or pd.isna(s) else float(s)) / 100
+            for n, v, s in zip(numbers, visits, share, strict=True)}
+
+
+@dataclass(frozen=True)
+class GraphIssue:
+    severity: str
+    key: str
+    step_no: int | None
+    place: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def message(self, lang: str = "ja") -> str:
+        return message(self.key, lang, **self.params)
+
+
+def _place(graph: nx.DiGraph, step: int, column: str) -> str:
+    data = graph.nodes[step]
+    sheet, row = data.get("source_sheet") or "工程", data.get("source_row")
+    file = data.get("source_file") or ""
+    cell = f"{sheet}!{column}{row}" if row else f"{sheet} 工程{step}"
+    return f"{file} {cell}".strip()
+
+
+def validate_graph(graph: nx.DiGraph) -> list[GraphIssue]:
+    """Unreachable steps, dead ends, probabilities not summing to 1, loops with no way out."""
+    issues: list[GraphIssue] = []
+    numbers = step_numbers(graph)
+    if not numbers:
+        return issues
+    for step in numbers:
+        out = graph.out_edges(step, data="probability")
+        total = sum(p for _s, _t, p in out)
+        if not out:
+            issues.append(GraphIssue("error", "dead_end", step, _place(graph, step, _NEXT_COLUMN),
+                                     {"step": step}))
+        elif abs(total - 1.0) > 0.005:
+            issues.append(GraphIssue("error", "branch_sum", step, _place(graph, step, _NEXT_COLUMN),
+                                     {"total": f"{total * 100:g}"}))
+    reachable = nx.descendants(graph, numbers[0]) | {numbers[0]}
+    for step in numbers:
+        if step not in reachable:
+            issues.append(GraphIssue("warning", "step_unreachable", step,
+                                     _place(graph, step, _NO_COLUMN), {"step": step}))
+    finishing = nx.ancestors(graph, END)
+    trapped = [s for s in numbers if s in reachable and s not in finishing]
+    if trapped:
+        issues.append(GraphIssue("error", "no_way_out", trapped[0],
+                                 _place(graph, trapped[0], _NEXT_COLUMN),
+                                 {"steps": ", ".join(map(str, trapped))}))
+    return issues
+
+
+def critical_path(graph: nx.DiGraph) -> tuple[list[int], float]:
+    """The longest path in minutes from the first step to the end, rework arrows left out."""
+    numbers = step_numbers(graph)
+    if not numbers:
+        return [], 0.0
+    forward = nx.DiGraph()
+    for source, target in graph.edges:
+        if source == END:
+            continue
+        if target == END or target > source:
+            minutes = float(graph.nodes[target].get("typical_minutes") or 0) if target != END else 0.0
+            forward.add_edge(source, target, minutes=minutes)
+    path = nx.dag_longest_path(forward, weight="minutes")
+    steps = [n for n in path if n != END]
+    if steps and steps[0] != numbers[0]:
+        steps = nx.shortest_path(forward, numbers[0], steps[0])[:-1] + steps
+    total = sum(float(graph.nodes[n].get("typical_minutes") or 0) for n in steps)
+    return steps, total
+
+
+def metrics(graph: nx.DiGraph) -> dict[str, Any]:
+    """Per-case metrics of one process (times in minutes, lead time in days)."""
+    visits = expected_executions(graph)
+    numbers = step_numbers(graph)
+    node = graph.nodes
+
+    def total(predicate, value) -> float:
+        return float(sum(visits[n] * value(node[n]) for n in numbers if predicate(node[n])))
+
+    minutes = lambda d: float(d.get("typical_minutes") or 0)  # noqa: E731
+    handoffs = 0.0
+    for source, target, probability in graph.edges(data="probability"):
+        if source != END and target != END and node[source].get("actor") != node[target].get("actor"):
+            handoffs += visits[source] / max(_share(node[source]), 1e-12) * probability
+    path, path_minutes = critical_path(graph)
+    return {
+        "expected_executions": visits,
+        "staff_minutes_per_case": total(lambda d: d.get("actor") in STAFF_ACTORS, minutes),
+        "citizen_minutes_per_case": total(lambda d: d.get("actor") == "citizen", minutes),
+        "lead_time_days": total(lambda d: True, lambda d: float(d.get("wait_days") or 0)),
+        "handoffs": handoffs,
+        "actors": len({node[n].get("actor") for n in numbers}),
+        "paper_steps": sum(1 for n in numbers if node[n].get("medium") == "paper"),
+        "seal_steps": sum(1 for n in numbers if node[n].get("seal")),
+        "manual_entry_steps": sum(1 for n in numbers if node[n].get("manual_entry")),
+        "counter_visits": (0.0 if not graph.graph.get("visit_required") else
+                           1.0 - _online_share(graph)),
+        "critical_path": path,
+        "critical_path_minutes": path_minutes,
+    }
+
+
+def _share(data: dict[str, Any]) -> float:
+    share = data.get("share_pct")
+    return 1.0 if share is None or pd.isna(share) else float(share) / 100
+
+
+def _online_share(graph: nx.DiGraph) -> float:
+    cases = float(graph.graph.get("annual_cases") or 0)
+    online = float(graph.graph.get("online_cases") or 0)
+    return min(online / cases, 1.0) if cases > 0 else 0.0

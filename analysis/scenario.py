@@ -1,0 +1,163 @@
+"""Scenarios: named sets of measures applied to chosen procedures or by rule.
+
+A rule selects procedures by readiness level, annual cases, section, category or ID,
+e.g. "online application for every procedure of level ≤ 2 with ≥ 1,000 cases a year".
+Scenarios are stored in the project; every project gets the default scenario
+``DX標準`` the first time scenarios are read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import delete, select
+
+from analysis.measures import MEASURES
+from bpr_studio.model import tables
+from bpr_studio.store import Project
+from cost_model.readiness import ReadinessRubric, score_procedure
+
+DEFAULT_SCENARIO = "DX標準"
+
+
+@dataclass
+class Rule:
+    max_level: int | None = None
+    min_cases: int | None = None
+    sections: list[str] | None = None
+    categories: list[str] | None = None
+    procedure_ids: list[str] | None = None
+
+    def matches(self, graph: nx.DiGraph, level: int) -> bool:
+        g = graph.graph
+        if self.procedure_ids is not None and g.get("procedure_id") not in self.procedure_ids:
+            return False
+        if self.max_level is not None and level > self.max_level:
+            return False
+        if self.min_cases is not None and float(g.get("annual_cases") or 0) < self.min_cases:
+            return False
+        if self.sections is not None and g.get("section") not in self.sections:
+            return False
+        return self.categories is None or g.get("category") in self.categories
+
+    def describe(self, lang: str = "ja") -> str:
+        parts = []
+        if self.procedure_ids is not None:
+            parts.append(f"{len(self.procedure_ids)}手続" if lang == "ja"
+                         else f"{len(self.procedure_ids)} procedures")
+        if self.max_level is not None:
+            parts.append(f"レベル{self.max_level}以下" if lang == "ja" else f"level ≤ {self.max_level}")
+        if self.min_cases is not None:
+            parts.append(f"年{self.min_cases:,}件以上" if lang == "ja" else f"≥ {self.min_cases:,} cases/yr")
+        if self.sections is not None:
+            parts.append("・".join(self.sections))
+        if self.categories is not None:
+            parts.append("・".join(self.categories))
+        return ("、".join(parts) or "すべての手続") if lang == "ja" else ("; ".join(parts) or "all procedures")
+
+
+@dataclass
+class MeasureUse:
+    measure: str
+    params: dict[str, Any] = field(default_factory=dict)
+    rule: Rule = field(default_factory=Rule)
+
+    def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise ValueError(f"unknown measure '{self.measure}' (known: {', '.join(MEASURES)})")
+
+
+@dataclass
+class Scenario:
+    name: str
+    measures: list[MeasureUse] = field(default_factory=list)
+    description: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps([{"measure": m.measure, "params": m.params, "rule": asdict(m.rule)}
+                           for m in self.measures], ensure_ascii=False)
+
+    @classmethod
+    def from_row(cls, name: str, description: str, measures_json: str) -> Scenario:
+        data = json.loads(measures_json or "[]")
+        return cls(name, [MeasureUse(d["measure"], d.get("params", {}), Rule(**d.get("rule", {})))
+                          for d in data], description)
+
+
+def default_scenario() -> Scenario:
+    """The plan's measures by sensible rules, so a new project shows a to-be at once."""
+    return Scenario(DEFAULT_SCENARIO, [
+        MeasureUse("online_application", rule=Rule(max_level=2, min_cases=100)),
+        MeasureUse("abolish_seals"),
+        MeasureUse("drop_attachments"),
+        MeasureUse("rpa_ocr", rule=Rule(min_cases=1000)),
+        MeasureUse("e_approval"),
+        MeasureUse("paperless"),
+        MeasureUse("cashless"),
+        MeasureUse("no_form_counter", rule=Rule(min_cases=1000)),
+    ], "計画の施策を標準的な条件で適用: レベル2以下・年100件以上をオンライン化、押印廃止、"
+       "添付省略、年1,000件以上の手入力にRPA、電子決裁、ペーパーレス、キャッシュレス、"
+       "年1,000件以上の来庁手続に書かない窓口")
+
+
+def list_scenarios(project: Project) -> list[Scenario]:
+    t = tables.Scenario.__table__
+    with project.engine.connect() as conn:
+        rows = conn.execute(select(t.c.name, t.c.description, t.c.measures).order_by(t.c.id)).all()
+    if not rows and not project.read_only:
+        save_scenario(project, default_scenario())
+        return [default_scenario()]
+    return [Scenario.from_row(*row) for row in rows] or [default_scenario()]
+
+
+def get_scenario(project: Project, name: str) -> Scenario:
+    for scenario in list_scenarios(project):
+        if scenario.name == name:
+            return scenario
+    known = ", ".join(s.name for s in list_scenarios(project))
+    raise KeyError(f"シナリオ「{name}」はありません（あるシナリオ: {known}）")
+
+
+def save_scenario(project: Project, scenario: Scenario) -> None:
+    project.require_writable()
+    t = tables.Scenario.__table__
+    with project.engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.name == scenario.name))
+        conn.execute(t.insert().values(name=scenario.name, description=scenario.description,
+                                       measures=scenario.to_json()))
+
+
+@dataclass(frozen=True)
+class Application:
+    """What happened when a measure met a procedure."""
+
+    procedure_id: str
+    measure: str
+    applied: bool
+    reason_ja: str = ""
+    reason_en: str = ""
+
+
+def apply_scenario(graphs: dict[str, nx.DiGraph], scenario: Scenario,
+                   rubric: ReadinessRubric | None = None
+                   ) -> tuple[dict[str, nx.DiGraph], list[Application]]:
+    """To-be graphs for every procedure, and a log of which measure applied where (or why not)."""
+    rubric = rubric or ReadinessRubric()
+    to_be: dict[str, nx.DiGraph] = {}
+    log: list[Application] = []
+    for pid, graph in graphs.items():
+        level = score_procedure(rubric, graph.graph).level  # rules see the as-is level
+        current = graph
+        for use in scenario.measures:
+            if not use.rule.matches(graph, level):
+                continue
+            measure = MEASURES[use.measure]
+            check = measure.applicable(current)
+            if check.ok:
+                current = measure.apply(current, use.params)
+            log.append(Application(pid, use.measure, check.ok, check.reason_ja, check.reason_en))
+        to_be[pid] = current
+    return to_be, log

@@ -1,0 +1,98 @@
+"""Flatten process graphs into the tables the vectorised cost model and simulation use.
+
+The graphs are the editable model; the tables are the fast path: one row per step
+(sorted by procedure and step number), one per arrow, one per effect of a measure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from analysis.graph import END, step_numbers
+from analysis.params import value
+
+
+@dataclass
+class ProcessTables:
+    procedures: pd.DataFrame
+    steps: pd.DataFrame       # sorted by procedure_id, step_no; RangeIndex
+    links: pd.DataFrame
+    effects: pd.DataFrame     # step_row, adoption, floor, param, k0, k1
+    channels: pd.DataFrame    # procedure_row, adoption, floor
+
+
+def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
+    procedures, steps, links, effects, channels = [], [], [], [], []
+    for p_row, pid in enumerate(sorted(graphs)):
+        graph = graphs[pid]
+        procedures.append({k: v for k, v in graph.graph.items()
+                           if k not in ("channels", "applied")})
+        for channel in graph.graph.get("channels", []):
+            channels.append({"procedure_row": p_row, **channel})
+        for number in step_numbers(graph):
+            data = graph.nodes[number]
+            row = len(steps)
+            steps.append({k: v for k, v in data.items() if k != "effects"} |
+                         {"procedure_id": pid, "step_no": number})
+            for effect in data.get("effects", []):
+                effects.append({"step_row": row, **effect})
+        for source, target, probability in graph.edges(data="probability"):
+            if source != END:
+                links.append({"procedure_id": pid, "from_step_no": source,
+                              "to_step_no": None if target == END else target,
+                              "probability": probability})
+    step_frame = pd.DataFrame(steps)
+    if not step_frame.empty:
+        step_frame = step_frame.sort_values(["procedure_id", "step_no"]).reset_index(drop=True)
+        # effects pointed at insertion order, which is already sorted (pids sorted, steps sorted)
+    return ProcessTables(
+        pd.DataFrame(procedures),
+        step_frame,
+        pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no", "probability"]),
+        pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1"]),
+        pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor"]),
+    )
+
+
+def step_multipliers(tables: ProcessTables, values: dict[str, float] | None = None) -> np.ndarray:
+    """The deterministic time multiplier of every step (product of its effects)."""
+    multipliers = np.ones(len(tables.steps))
+    for effect in tables.effects.itertuples(index=False):
+        a = 1.0 if effect.adoption is None or pd.isna(effect.adoption) else max(
+            effect.floor, value(effect.adoption, values))
+        m = effect.k0 + (effect.k1 * value(effect.param, values)
+                         if isinstance(effect.param, str) else 0.0)
+        multipliers[effect.step_row] *= max(1.0 - a * (1.0 - m), 0.0)
+    return multipliers
+
+
+def offline_shares(tables: ProcessTables, values: dict[str, float] | None = None) -> np.ndarray:
+    """Share of each procedure's cases still offline (paper or counter)."""
+    procedures = tables.procedures
+    cases = procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
+    online = np.minimum(procedures["online_cases"].fillna(0).to_numpy(dtype=float), cases)
+    offline = np.where(cases > 0, 1.0 - online / np.maximum(cases, 1e-12), 1.0)
+    with_channel = np.zeros(len(procedures), dtype=bool)
+    channel_offline = np.ones(len(procedures))
+    for channel in tables.channels.itertuples(index=False):
+        channel_offline[channel.procedure_row] *= 1.0 - max(channel.floor,
+                                                             value(channel.adoption, values))
+        with_channel[channel.procedure_row] = True
+    return np.where(with_channel, np.minimum(channel_offline, offline), offline)
+
+
+def tables_for_costing(tables: ProcessTables, values: dict[str, float] | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Procedures, steps and links with the measures' effects applied at ``values``."""
+    steps = tables.steps.copy()
+    if not steps.empty:
+        steps["typical_minutes"] = steps["typical_minutes"].astype(float) * step_multipliers(
+            tables, values)
+    procedures = tables.procedures.copy()
+    cases = procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
+    procedures["online_cases"] = cases * (1.0 - offline_shares(tables, values))
+    return procedures, steps, tables.links
