@@ -28,53 +28,71 @@ def expected_visits(steps: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
     to_step_no (NaN/None = end) and probability. A procedure with no links at all is
     taken as a straight sequence (every step once). A loop with no way out gives inf.
     """
-    visits = np.ones(len(steps))
-    if steps.empty:
-        return visits
-    order = steps.sort_values(["procedure_id", "step_no"], kind="stable")
-    pid = order["procedure_id"].to_numpy()
-    step_no = order["step_no"].to_numpy()
-    starts = np.r_[0, np.flatnonzero(pid[1:] != pid[:-1]) + 1]
-    sizes = np.diff(np.r_[starts, len(pid)])
-    local = np.arange(len(pid)) - np.repeat(starts, sizes)
-    proc_index = np.repeat(np.arange(len(starts)), sizes)
-    procedure_ids = pid[starts]
+    return FlowStructure(steps, links).visits(links["probability"].to_numpy(dtype=float))
 
-    position = pd.Series(local, index=pd.MultiIndex.from_arrays([pid, step_no]))
-    proc_of = pd.Series(np.arange(len(starts)), index=procedure_ids)
-    step_links = links[links["to_step_no"].notna()]
-    link_proc = proc_of.reindex(step_links["procedure_id"].to_numpy()).to_numpy()
-    key_from = pd.MultiIndex.from_arrays([step_links["procedure_id"].to_numpy(),
-                                          step_links["from_step_no"].to_numpy().astype(int)])
-    key_to = pd.MultiIndex.from_arrays([step_links["procedure_id"].to_numpy(),
-                                        step_links["to_step_no"].to_numpy().astype(int)])
-    src = position.reindex(key_from).to_numpy()
-    dst = position.reindex(key_to).to_numpy()
-    valid = ~(np.isnan(link_proc.astype(float)) | np.isnan(src) | np.isnan(dst))
-    link_proc, src, dst = link_proc[valid].astype(int), src[valid].astype(int), dst[valid].astype(int)
-    probability = step_links["probability"].to_numpy(dtype=float)[valid]
-    has_links = np.zeros(len(starts), dtype=bool)
-    has_links[proc_of.reindex(links["procedure_id"].unique()).dropna().astype(int).to_numpy()] = True
 
-    result = np.ones(len(pid))
-    for size in np.unique(sizes):
-        procs = np.flatnonzero((sizes == size) & has_links)
-        if len(procs) == 0:
-            continue
-        slot = np.full(len(starts), -1)
-        slot[procs] = np.arange(len(procs))
-        q = np.zeros((len(procs), size, size))
-        mine = slot[link_proc] >= 0
-        np.add.at(q, (slot[link_proc[mine]], src[mine], dst[mine]), probability[mine])
-        a = np.eye(size)[None, :, :] - np.transpose(q, (0, 2, 1))
-        e = np.zeros((len(procs), size, 1))
-        e[:, 0, 0] = 1.0
-        solved = _solve_batch(a, e)
-        rows = np.flatnonzero(np.isin(proc_index, procs))
-        result[rows] = solved[slot[proc_index[rows]], local[rows]]
-    visits[order.index.to_numpy() if order.index.equals(pd.RangeIndex(len(steps)))
-           else steps.index.get_indexer(order.index)] = result
-    return visits
+class FlowStructure:
+    """The index work of :func:`expected_visits`, done once; ``visits`` solves for any
+    probabilities of the same links (the Monte Carlo varies rework probabilities)."""
+
+    def __init__(self, steps: pd.DataFrame, links: pd.DataFrame) -> None:
+        self.n_rows = len(steps)
+        self.row_of = np.arange(len(steps))
+        if steps.empty:
+            return
+        order = steps.sort_values(["procedure_id", "step_no"], kind="stable")
+        self.row_of = steps.index.get_indexer(order.index)
+        pid = order["procedure_id"].to_numpy()
+        step_no = order["step_no"].to_numpy()
+        starts = np.r_[0, np.flatnonzero(pid[1:] != pid[:-1]) + 1]
+        self.sizes = np.diff(np.r_[starts, len(pid)])
+        self.local = np.arange(len(pid)) - np.repeat(starts, self.sizes)
+        self.proc_index = np.repeat(np.arange(len(starts)), self.sizes)
+        procedure_ids = pid[starts]
+        position = pd.Series(self.local, index=pd.MultiIndex.from_arrays([pid, step_no]))
+        proc_of = pd.Series(np.arange(len(starts)), index=procedure_ids)
+        to_step = links["to_step_no"]
+        link_proc = proc_of.reindex(links["procedure_id"].to_numpy()).to_numpy(dtype=float)
+        src = position.reindex(pd.MultiIndex.from_arrays([
+            links["procedure_id"].to_numpy(), links["from_step_no"].to_numpy().astype(int)])
+        ).to_numpy(dtype=float)
+        dst = position.reindex(pd.MultiIndex.from_arrays([
+            links["procedure_id"].to_numpy(), to_step.fillna(-1).to_numpy().astype(int)])
+        ).to_numpy(dtype=float)
+        self.valid = ~(np.isnan(link_proc) | np.isnan(src) | np.isnan(dst)) & to_step.notna().to_numpy()
+        self.link_proc = link_proc[self.valid].astype(int)
+        self.src = src[self.valid].astype(int)
+        self.dst = dst[self.valid].astype(int)
+        self.has_links = np.zeros(len(starts), dtype=bool)
+        self.has_links[proc_of.reindex(links["procedure_id"].unique()).dropna().astype(int)
+                       .to_numpy()] = True
+        self.n_proc = len(starts)
+
+    def visits(self, probability: np.ndarray) -> np.ndarray:
+        """Expected visits per step row for link probabilities aligned with the links frame."""
+        out = np.ones(self.n_rows)
+        if self.n_rows == 0:
+            return out
+        probability = np.asarray(probability, dtype=float)[self.valid]
+        result = np.ones(len(self.local))
+        for size in np.unique(self.sizes):
+            procs = np.flatnonzero((self.sizes == size) & self.has_links)
+            if len(procs) == 0:
+                continue
+            slot = np.full(self.n_proc, -1)
+            slot[procs] = np.arange(len(procs))
+            q = np.zeros((len(procs), size, size))
+            mine = slot[self.link_proc] >= 0
+            np.add.at(q, (slot[self.link_proc[mine]], self.src[mine], self.dst[mine]),
+                      probability[mine])
+            a = np.eye(size)[None, :, :] - np.transpose(q, (0, 2, 1))
+            e = np.zeros((len(procs), size, 1))
+            e[:, 0, 0] = 1.0
+            solved = _solve_batch(a, e)
+            rows = np.flatnonzero(slot[self.proc_index] >= 0)
+            result[rows] = solved[slot[self.proc_index[rows]], self.local[rows]]
+        out[self.row_of] = result
+        return out
 
 
 def _solve_batch(a: np.ndarray, e: np.ndarray) -> np.ndarray:

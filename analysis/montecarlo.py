@@ -1,0 +1,296 @@
+"""Monte Carlo of as-is and to-be, vectorised over all steps of all procedures.
+
+Per replication r:
+
+- every step's mean minutes are drawn from triangular(min, typical, max) (survey
+  uncertainty), the same draw for as-is and to-be (common random numbers);
+- every procedure's annual volume is scaled by triangular(1 − s, 1, 1 + s), s = volume_spread;
+- rework and branch outcomes: K branch scenarios are precomputed, each scaling every
+  procedure's rework (backward) probabilities by triangular(1 − b, 1, 1 + b),
+  b = rework_spread; replication r uses scenario r mod K for both sides;
+- each measure parameter θ is drawn from triangular(low, value, high).
+
+Costs are linear in hours and executions (``cost_model.costs``), so a replication is
+a few array products. Results: P5 / P50 / P95 per procedure, section and city.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.params import PARAMETERS
+from analysis.tabular import ProcessTables
+from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
+from cost_model.flow import FlowStructure
+from cost_model.unit_costs import UnitCostTable
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+BRANCH_SCENARIOS = 16
+CHUNK = 25
+PERCENTILES = (5, 50, 95)
+
+
+class SimulationCancelled(Exception):
+    """The user cancelled the simulation."""
+
+
+def triangular(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray,
+               size: tuple[int, ...]) -> np.ndarray:
+    """Triangular draws by inverse CDF; a zero-width range returns its mode exactly."""
+    u = rng.random(size)
+    width = high - low
+    safe = np.where(width > 0, width, 1.0)
+    cut = np.where(width > 0, (mode - low) / safe, 0.5)
+    left = low + np.sqrt(u * safe * (mode - low))
+    right = high - np.sqrt((1 - u) * safe * (high - mode))
+    return np.where(width > 0, np.where(u < cut, left, right), mode)
+
+
+@dataclass
+class _Layout:
+    """Steps laid out as (procedure, position) so per-procedure sums are one batched matmul."""
+
+    proc: np.ndarray    # procedure row of each step
+    pos: np.ndarray     # position of each step within its procedure
+    n_proc: int
+    width: int
+
+    @classmethod
+    def of(cls, tables: ProcessTables) -> _Layout:
+        pid = tables.steps["procedure_id"].to_numpy()
+        proc_row = pd.Series(np.arange(len(tables.procedures)),
+                             index=tables.procedures["procedure_id"])
+        proc = proc_row.reindex(pid).to_numpy().astype(int) if len(pid) else np.array([], int)
+        starts = np.r_[0, np.flatnonzero(pid[1:] != pid[:-1]) + 1] if len(pid) else np.array([0])
+        sizes = np.diff(np.r_[starts, len(pid)]) if len(pid) else np.array([0])
+        pos = np.arange(len(pid)) - np.repeat(starts, sizes) if len(pid) else np.array([], int)
+        return cls(proc, pos, len(tables.procedures), int(sizes.max()) if len(pid) else 1)
+
+    def segment_sum_cached(self, values: np.ndarray, key: int,
+                           coefficients: np.ndarray) -> np.ndarray:
+        """As :meth:`segment_sum`, keeping the padded coefficients of ``key`` between calls."""
+        cache = self.__dict__.setdefault("_coef_cache", {})
+        if key not in cache:
+            coef = np.zeros((self.n_proc, self.width, coefficients.shape[1]))
+            coef[self.proc, self.pos] = coefficients
+            cache[key] = coef
+        n = values.shape[0]
+        padded = np.zeros((self.n_proc, n, self.width))
+        padded[self.proc, :, self.pos] = values.T
+        return np.matmul(padded, cache[key]).transpose(1, 0, 2)
+
+    def segment_sum(self, values: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        """Σ over each procedure's steps of values (n, S) × coefficients (S, C) → (n, P, C)."""
+        n = values.shape[0]
+        padded = np.zeros((self.n_proc, n, self.width))
+        padded[self.proc, :, self.pos] = values.T
+        coef = np.zeros((self.n_proc, self.width, coefficients.shape[1]))
+        coef[self.proc, self.pos] = coefficients
+        return np.matmul(padded, coef).transpose(1, 0, 2)
+
+
+@dataclass
+class _Side:
+    """Arrays of one side (as-is or to-be) that do not change between replications."""
+
+    per_hour: np.ndarray
+    per_execution: np.ndarray
+    per_visit: np.ndarray
+    per_mailed: np.ndarray
+    per_case: np.ndarray
+    visit: np.ndarray
+    visits_by_scenario: np.ndarray  # (K, S) executions per case
+    effects: _EffectArrays
+    channels: pd.DataFrame
+    base_offline: np.ndarray
+    executions_sum: np.ndarray  # (K, P, 10) per-case costs of executions, by branch scenario
+
+
+def _branch_visits(tables: ProcessTables, factors: np.ndarray) -> np.ndarray:
+    """Executions per case of every step, for each rework scaling (K, P) → (K, S).
+
+    Each procedure's backward (rework) probabilities are multiplied by its factor (capped
+    at 0.95); what they gain or lose is taken from (or given to) the forward arrows of the
+    same step, shared equally, so every step's probabilities still sum to one.
+    """
+    steps, links = tables.steps, tables.links
+    share = steps["share_pct"].astype(float).fillna(100).to_numpy() / 100
+    structure = FlowStructure(steps, links)
+    proc_row = pd.Series(np.arange(len(tables.procedures)),
+                         index=tables.procedures["procedure_id"])
+    link_proc = proc_row.reindex(links["procedure_id"]).to_numpy()
+    to_step = links["to_step_no"].astype(float).to_numpy()
+    backward = ~np.isnan(to_step) & (to_step < links["from_step_no"].astype(float).to_numpy())
+    group = pd.MultiIndex.from_arrays([links["procedure_id"], links["from_step_no"]]).factorize()[0]
+    forward_count = np.bincount(group, weights=~backward, minlength=group.max() + 1 if len(group) else 0)
+    base = links["probability"].to_numpy(dtype=float)
+    out = np.empty((len(factors), len(steps)))
+    for k, factor in enumerate(factors):
+        scaled_back = np.where(backward, np.minimum(base * factor[link_proc], 0.95), 0.0)
+        delta = np.where(backward, scaled_back - base, 0.0)
+        moved = np.bincount(group, weights=delta, minlength=len(forward_count))[group]
+        count = forward_count[group]
+        forward = base - np.where(count > 0, moved / np.maximum(count, 1), 0.0)
+        probability = np.clip(np.where(backward, scaled_back, forward), 0.0, 1.0)
+        out[k] = structure.visits(probability) * share
+    return out
+
+
+def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray) -> _Side:
+    steps_coef = step_coefficients(tables.procedures, tables.steps, unit_costs)
+    proc_coef = procedure_coefficients(tables.procedures, unit_costs)
+    cases = tables.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
+    online = np.minimum(tables.procedures["online_cases"].fillna(0).to_numpy(dtype=float), cases)
+    base_offline = np.where(cases > 0, 1 - online / np.maximum(cases, 1e-12), 1.0)
+    effects = tables.effects.sort_values("step_row", kind="stable").reset_index(drop=True)
+    visits = _branch_visits(tables, factors)
+    layout = _Layout.of(tables)
+    executions_sum = np.stack([layout.segment_sum(v[None, :], steps_coef.per_execution)[0]
+                               for v in visits])
+    return _Side(steps_coef.per_hour, steps_coef.per_execution, proc_coef.per_visit,
+                 proc_coef.per_mailed, proc_coef.per_case, proc_coef.visit_required,
+                 visits, _effect_arrays(effects), tables.channels, base_offline, executions_sum)
+
+
+def _theta(rng: np.random.Generator, n: int, values: dict[str, float],
+           spread: bool) -> np.ndarray:
+    """(n, parameters) draws, columns in PARAMETERS order."""
+    modes = np.array([float(np.clip(values.get(k, p.default), p.low, p.high))
+                      for k, p in PARAMETERS.items()])
+    lows = np.array([p.low for p in PARAMETERS.values()]) if spread else modes
+    highs = np.array([p.high for p in PARAMETERS.values()]) if spread else modes
+    return triangular(rng, lows, modes, highs, (n, len(PARAMETERS)))
+
+
+@dataclass
+class _EffectArrays:
+    """The to-be effects as arrays, grouped by step (sorted by step row)."""
+
+    adoption: np.ndarray  # parameter index, -1 = applies to all cases
+    floor: np.ndarray
+    param: np.ndarray     # parameter index, -1 = constant k0
+    k0: np.ndarray
+    k1: np.ndarray
+    group_starts: np.ndarray
+    steps: np.ndarray     # the step row of each group
+
+
+PARAM_INDEX = {key: i for i, key in enumerate(PARAMETERS)}
+
+
+def _effect_arrays(effects: pd.DataFrame) -> _EffectArrays:
+    def index(column: str) -> np.ndarray:
+        return np.array([PARAM_INDEX[v] if isinstance(v, str) else -1 for v in effects[column]],
+                        dtype=int)
+    rows = effects["step_row"].to_numpy(dtype=int)
+    starts = np.r_[0, np.flatnonzero(rows[1:] != rows[:-1]) + 1] if len(rows) else np.array([], int)
+    return _EffectArrays(index("adoption"), effects["floor"].fillna(0).to_numpy(dtype=float),
+                         index("param"), effects["k0"].to_numpy(dtype=float),
+                         effects["k1"].to_numpy(dtype=float), starts, rows[starts])
+
+
+def _multipliers(effects: _EffectArrays, theta: np.ndarray, n_steps: int) -> np.ndarray:
+    """(n, S) time multipliers: the product of each step's effects at the drawn θ (n, params)."""
+    n = theta.shape[0]
+    multipliers = np.ones((n, n_steps))
+    if len(effects.k0) == 0:
+        return multipliers
+    padded = np.concatenate([theta, np.zeros((n, 1))], axis=1)  # index -1 → 0
+    a = np.where(effects.adoption >= 0,
+                 np.maximum(effects.floor, padded[:, effects.adoption]), 1.0)
+    m = effects.k0 + effects.k1 * np.where(effects.param >= 0, padded[:, effects.param], 0.0)
+    factors = np.maximum(1.0 - a * (1.0 - m), 0.0)
+    multipliers[:, effects.steps] = np.multiply.reduceat(factors, effects.group_starts, axis=1)
+    return multipliers
+
+
+def _offline(side: _Side, theta: np.ndarray, n: int) -> np.ndarray:
+    offline = np.tile(side.base_offline, (n, 1))
+    if side.channels.empty:
+        return offline
+    channel_offline = np.ones_like(offline)
+    has = np.zeros(offline.shape[1], dtype=bool)
+    for channel in side.channels.itertuples(index=False):  # a few per procedure at most
+        channel_offline[:, channel.procedure_row] *= 1.0 - np.maximum(
+            channel.floor, theta[:, PARAM_INDEX[channel.adoption]])
+        has[channel.procedure_row] = True
+    return np.where(has, np.minimum(channel_offline, offline), offline)
+
+
+@dataclass
+class MonteCarloResult:
+    procedure_ids: list[str]
+    as_is: np.ndarray     # (R, P, 10) yearly costs, float32
+    to_be: np.ndarray
+    visits_as_is: np.ndarray  # (R, P)
+    visits_to_be: np.ndarray
+    replications: int
+    seed: int
+
+
+def simulate(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
+             replications: int, seed: int, values: dict[str, float] | None = None,
+             spread: bool = True, progress: Progress | None = None,
+             cancel: CancelCheck | None = None) -> MonteCarloResult:
+    """Run ``replications`` draws of as-is and to-be with common random numbers."""
+    if len(as_is.steps) != len(to_be.steps):
+        raise ValueError("as-is and to-be must have the same steps (measures never add steps)")
+    values = values or {}
+    rng = np.random.default_rng(seed)
+    n_proc, n_steps, n_cost = len(as_is.procedures), len(as_is.steps), len(COST_COLUMNS)
+    k = min(BRANCH_SCENARIOS, max(replications, 1))
+    rework = values.get("rework_spread", PARAMETERS["rework_spread"].default) if spread else 0.0
+    factors = triangular(rng, np.array(1 - rework), np.array(1.0), np.array(1 + rework),
+                         (k, n_proc))
+    if progress:
+        progress(0, replications, "準備中")
+    sides = (_side(as_is, unit_costs, factors), _side(to_be, unit_costs, factors))
+    steps = as_is.steps
+    typical = steps["typical_minutes"].astype(float).to_numpy()
+    low = np.minimum(steps["min_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
+                     typical) if spread else typical
+    high = np.maximum(steps["max_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
+                      typical) if spread else typical
+    layout = _Layout.of(as_is)
+    cases = as_is.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
+    volume = values.get("volume_spread", PARAMETERS["volume_spread"].default) if spread else 0.0
+
+    out = [np.zeros((replications, n_proc, n_cost), dtype=np.float32) for _ in sides]
+    visits_out = [np.zeros((replications, n_proc), dtype=np.float32) for _ in sides]
+    for start in range(0, replications, CHUNK):
+        if cancel is not None and cancel():
+            raise SimulationCancelled
+        n = min(CHUNK, replications - start)
+        minutes = triangular(rng, low, typical, high, (n, n_steps))
+        volume_factor = triangular(rng, np.array(1 - volume), np.array(1.0),
+                                   np.array(1 + volume), (n, n_proc))
+        year_cases = cases * volume_factor
+        theta = _theta(rng, n, values, spread)
+        scenario = (start + np.arange(n)) % k
+        for s, side in enumerate(sides):
+            mult = _multipliers(side.effects, theta, n_steps) if s == 1 else 1.0
+            per_case_exec = side.visits_by_scenario[scenario]           # (n, S)
+            hours_per_case = per_case_exec * minutes * mult / 60        # (n, S)
+            totals = layout.segment_sum_cached(hours_per_case, s, side.per_hour)
+            totals += side.executions_sum[scenario]
+            offline = _offline(side, theta, n) if s == 1 else np.tile(side.base_offline, (n, 1))
+            visits = offline * side.visit
+            mailed = offline * ~side.visit
+            totals += (visits[:, :, None] * side.per_visit + mailed[:, :, None] * side.per_mailed
+                       + side.per_case)
+            out[s][start:start + n] = totals * year_cases[:, :, None]
+            visits_out[s][start:start + n] = visits * year_cases
+        if progress:
+            progress(start + n, replications, "")
+    return MonteCarloResult(list(as_is.procedures["procedure_id"]), out[0], out[1],
+                            visits_out[0], visits_out[1], replications, seed)
+
+
+def percentiles(samples: np.ndarray) -> np.ndarray:
+    """P5, P50, P95 along the replication axis (axis 0)."""
+    return np.percentile(samples, PERCENTILES, axis=0)
