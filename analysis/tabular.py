@@ -26,31 +26,32 @@ class ProcessTables:
 
 
 def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
-    procedures, steps, links, effects, channels = [], [], [], [], []
+    procedures, node_data, links, effects, channels = [], [], [], [], []
     for p_row, pid in enumerate(sorted(graphs)):
         graph = graphs[pid]
-        procedures.append({k: v for k, v in graph.graph.items()
-                           if k not in ("channels", "applied")})
-        for channel in graph.graph.get("channels", []):
-            channels.append({"procedure_row": p_row, **channel})
-        for number in step_numbers(graph):
-            data = graph.nodes[number]
-            row = len(steps)
-            steps.append({k: v for k, v in data.items() if k != "effects"} |
-                         {"procedure_id": pid, "step_no": number})
-            for effect in data.get("effects", []):
-                effects.append({"step_row": row, **effect})
-        for source, target, probability in graph.edges(data="probability"):
+        procedures.append(graph.graph)
+        for channel in graph.graph.get("channels", ()):
+            channels.append((p_row, channel["adoption"], channel["floor"]))
+        nodes = graph._node
+        for number in sorted(n for n in nodes if n != END):
+            data = nodes[number]
+            for effect in data.get("effects", ()):
+                effects.append((len(node_data), effect["adoption"], effect["floor"],
+                                effect["param"], effect["k0"], effect["k1"]))
+            node_data.append(data)
+        for source, targets in graph._succ.items():
             if source != END:
-                links.append({"procedure_id": pid, "from_step_no": source,
-                              "to_step_no": None if target == END else target,
-                              "probability": probability})
-    step_frame = pd.DataFrame(steps)
+                for target, edge in targets.items():
+                    links.append((pid, source, None if target == END else target,
+                                  edge["probability"]))
+    step_frame = pd.DataFrame.from_records(node_data)
     if not step_frame.empty:
-        step_frame = step_frame.sort_values(["procedure_id", "step_no"]).reset_index(drop=True)
-        # effects pointed at insertion order, which is already sorted (pids sorted, steps sorted)
+        step_frame = step_frame.drop(columns=["effects"], errors="ignore")
+    procedure_frame = pd.DataFrame.from_records(procedures)
+    procedure_frame = procedure_frame.drop(columns=[c for c in ("channels", "applied")
+                                                    if c in procedure_frame.columns])
     return ProcessTables(
-        pd.DataFrame(procedures),
+        procedure_frame,
         step_frame,
         pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no", "probability"]),
         pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1"]),
