@@ -24,11 +24,16 @@ LEVEL_SENSITIVE = ("online_application", "line_counter", "drop_attachments")
 
 def where_to_start(graphs: dict[str, nx.DiGraph], scenario: Scenario, unit_costs: UnitCostTable,
                    rubric: ReadinessRubric, values: dict[str, float] | None = None,
-                   as_is: pd.DataFrame | None = None) -> pd.DataFrame:
+                   as_is: pd.DataFrame | None = None,
+                   candidates: list[str] | None = None) -> pd.DataFrame:
     """One row per (procedure, measure) that applies, best first.
 
-    ``as_is`` (the as-is procedure costs, if already computed) saves recomputing them.
+    ``as_is`` (the as-is procedure costs, if already computed) saves recomputing them;
+    ``candidates`` limits the pairs to those procedures (the simulation passes the ones
+    with the largest savings under the whole scenario).
     """
+    if candidates is not None:
+        graphs = {pid: graphs[pid] for pid in candidates if pid in graphs}
     if as_is is None:
         as_is = compute_costs(*tables_for_costing(graphs_to_tables(graphs)), unit_costs,
                               rubric).procedures

@@ -90,6 +90,56 @@ def _cmd_unit_cost(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import time
+
+    from analysis.simulate import SimulationCancelled, run_simulation, write_json
+    from bpr_studio.store import open_project
+
+    start = time.perf_counter()
+    with open_project(args.project) as project:
+        try:
+            result = run_simulation(project, args.scenario, args.replications, args.seed,
+                                    progress=_terminal_progress)
+        except KeyError as exc:
+            print(exc.args[0], file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+        except SimulationCancelled:
+            return EXIT_FAILURE
+    path = write_json(result, args.json)
+    saved = result["city"]["savings"]
+    ja = args.lang == "ja"
+    line = (f"職員 {saved['staff_time_h']['p50']:,.0f} 時間/年（P5–P95 {saved['staff_time_h']['p5']:,.0f}"
+            f"–{saved['staff_time_h']['p95']:,.0f}）、{saved['staff_fte']['p50']:,.1f} 人工、"
+            f"{saved['staff_economic_yen']['p50'] / 1e6:,.1f} 百万円/年を削減; 来庁 "
+            f"{saved['citizen_visits']['p50']:,.0f} 回/年を削減" if ja else
+            f"Saves {saved['staff_time_h']['p50']:,.0f} staff h/yr (P5–P95 "
+            f"{saved['staff_time_h']['p5']:,.0f}–{saved['staff_time_h']['p95']:,.0f}), "
+            f"{saved['staff_fte']['p50']:,.1f} FTE, ¥{saved['staff_economic_yen']['p50'] / 1e6:,.1f}M/yr; "
+            f"{saved['citizen_visits']['p50']:,.0f} visits/yr avoided")
+    print(line)
+    print(f"{path} ({time.perf_counter() - start:.1f} s)")
+    return EXIT_OK
+
+
+def _cmd_counter(args: argparse.Namespace) -> int:
+    import json
+
+    from analysis.counter import simulate_stationary
+
+    result = simulate_stationary(args.arrival_rate, args.servers, args.mean_service_min,
+                                 args.hours, args.seed, args.service_dist)
+    data = {"mean_wait_min": result.mean_wait_min, "p90_wait_min": result.p90_wait_min,
+            "utilization": result.utilization, "max_wait_min": result.max_wait_min,
+            "visits": result.visits}
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(f"平均待ち {data['mean_wait_min']:.2f} 分、90%点 {data['p90_wait_min']:.2f} 分、"
+              f"稼働率 {data['utilization']:.1%}")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from sample_surveys.generator import generate_survey
 
@@ -142,6 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reset", action="append", metavar="KEY")
     p.add_argument("--source", help="where the value comes from (shown in the report)")
     p.set_defaults(func=_cmd_unit_cost)
+
+    p = sub.add_parser("simulate", help="simulate a scenario's to-be against the as-is")
+    p.add_argument("--project", required=True)
+    p.add_argument("--scenario", default="DX標準")
+    p.add_argument("--replications", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", type=Path, required=True, help="output file (JSON)")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("counter", help="simulate one counter queue (stationary arrivals)")
+    p.add_argument("--arrival-rate", type=float, required=True, help="arrivals per hour")
+    p.add_argument("--servers", type=int, required=True)
+    p.add_argument("--mean-service-min", type=float, required=True)
+    p.add_argument("--service-dist", choices=("exponential", "lognormal", "triangular"),
+                   default="exponential")
+    p.add_argument("--hours", type=float, default=2000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_counter)
 
     p = sub.add_parser("generate-survey", help="write a synthetic survey of any size")
     p.add_argument("--procedures", type=int, default=3000)
