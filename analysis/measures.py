@@ -57,7 +57,16 @@ class Measure:
         """A new graph with the measure applied (the input is left untouched)."""
         result = _copy(graph)
         if self.check(result).ok:
+            numbers = step_numbers(result)
+            before = {n: len(result.nodes[n]["effects"]) for n in numbers}
+            channels = len(result.graph.get("channels", []))
             self.transform(result, params or {})
+            # Tag what this measure added, so savings can be attributed to measures.
+            for n in numbers:
+                for effect in result.nodes[n]["effects"][before[n]:]:
+                    effect["measure"] = self.key
+            for channel in result.graph.get("channels", [])[channels:]:
+                channel["measure"] = self.key
             result.graph.setdefault("applied", []).append(self.key)
         return result
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.attribution import savings_by_measure
 from analysis.compare import Comparison, ProjectModel, compare, parameter_values
 from analysis.counter import default_servers, month_weights, simulate_year
 from analysis.measures import MEASURES
@@ -210,6 +211,8 @@ def run_simulation(project: Project, scenario: str | Scenario, replications: int
                            "procedure_id"].tolist()
     ranking = where_to_start(model.graphs, scenario, model.unit_costs, model.rubric, values,
                              comparison.as_is.procedures, candidates)
+    by_measure = savings_by_measure(comparison, model.unit_costs, values,
+                                    [u.measure for u in scenario.measures])
     step(92, "窓口")
     counters = counter_comparison(comparison, seed) if counter else []
     step(99, "書き出し")
@@ -233,6 +236,11 @@ def run_simulation(project: Project, scenario: str | Scenario, replications: int
         "not_applied": [{"procedure_id": a.procedure_id, "measure": a.measure,
                          "reason_ja": a.reason_ja, "reason_en": a.reason_en}
                         for a in comparison.applications if not a.applied],
+        "measures": [{**row, "label_ja": MEASURES[row["measure"]].ja if row["measure"] in MEASURES
+                      else "その他（差し戻し・紙など）",
+                      "label_en": MEASURES[row["measure"]].en if row["measure"] in MEASURES
+                      else "other (rework, paper …)"}
+                     for row in by_measure.to_dict("records")],
         "where_to_start": ranking.head(TOP_PRIORITIES).to_dict("records") if len(ranking) else [],
         "counter": counters,
     }

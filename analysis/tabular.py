@@ -21,8 +21,8 @@ class ProcessTables:
     procedures: pd.DataFrame
     steps: pd.DataFrame       # sorted by procedure_id, step_no; RangeIndex
     links: pd.DataFrame
-    effects: pd.DataFrame     # step_row, adoption, floor, param, k0, k1
-    channels: pd.DataFrame    # procedure_row, adoption, floor
+    effects: pd.DataFrame     # step_row, adoption, floor, param, k0, k1, measure
+    channels: pd.DataFrame    # procedure_row, adoption, floor, measure
 
 
 def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
@@ -31,13 +31,15 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
         graph = graphs[pid]
         procedures.append(graph.graph)
         for channel in graph.graph.get("channels", ()):
-            channels.append((p_row, channel["adoption"], channel["floor"]))
+            channels.append((p_row, channel["adoption"], channel["floor"],
+                             channel.get("measure")))
         nodes = graph._node
         for number in sorted(n for n in nodes if n != END):
             data = nodes[number]
             for effect in data.get("effects", ()):
                 effects.append((len(node_data), effect["adoption"], effect["floor"],
-                                effect["param"], effect["k0"], effect["k1"]))
+                                effect["param"], effect["k0"], effect["k1"],
+                                effect.get("measure")))
             node_data.append(data)
         for source, targets in graph._succ.items():
             if source != END:
@@ -54,8 +56,9 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
         procedure_frame,
         step_frame,
         pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no", "probability"]),
-        pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1"]),
-        pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor"]),
+        pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1",
+                                       "measure"]),
+        pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor", "measure"]),
     )
 
 

@@ -342,3 +342,19 @@ def test_simulate_command_unknown_scenario(city, tmp_path, capsys):
                  "--replications", "10", "--json", str(tmp_path / "x.json")])
     assert code == 1
     assert "シナリオ「ない」はありません" in capsys.readouterr().err
+
+
+def test_savings_by_measure_add_up_to_the_total(dx):
+    from analysis.attribution import savings_by_measure
+
+    model, scenario, comparison = dx
+    parts = savings_by_measure(comparison, model.unit_costs, parameter_values(scenario),
+                               [u.measure for u in scenario.measures])
+    total = comparison.city()["saved"]
+    for column in ("staff_time_h", "staff_economic_yen", "citizen_time_h", "citizen_visits"):
+        assert parts[column].sum() == pytest.approx(total[column], rel=1e-9)
+    assert list(parts["measure"])[:2] == ["online_application", "abolish_seals"]
+    online = parts.set_index("measure").loc["online_application"]
+    assert online["citizen_visits"] == pytest.approx(total["citizen_visits"])
+    other = parts.set_index("measure").loc["other"]
+    assert abs(other["staff_time_h"]) < 0.05 * total["staff_time_h"]
