@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -129,7 +130,10 @@ def counter_comparison(comparison: Comparison, seed: int) -> list[dict[str, Any]
         steps = costs.steps.reset_index(drop=True)
         minutes = tables.steps["typical_minutes"].astype(float).to_numpy()
         if label == "to_be":
-            minutes = minutes * step_multipliers(tables)
+            # A visitor is an offline case: only effects that apply to every case (not the
+            # online channels' shares) change the minutes of a counter visit.
+            offline_effects = tables.effects[tables.effects["adoption"].isna()]
+            minutes = minutes * step_multipliers(replace(tables, effects=offline_effects))
         counter = (steps["actor"] == "counter").to_numpy()
         per_case = steps["executions_per_case"].to_numpy() * minutes * counter
         counter_minutes = pd.Series(per_case).groupby(steps["procedure_id"].to_numpy()).sum()

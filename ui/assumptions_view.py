@@ -8,60 +8,22 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from bpr_studio.model import codes
-from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
-from cost_model.burden import BURDEN_DEFAULTS
-from cost_model.readiness import AXES, ReadinessRubric
+from cost_model.assumptions import burden_rows, rubric_rows, unit_cost_rows
+from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language, tr
 from ui.table_model import DataFrameTableModel
 
-_AXIS_LABELS = {"legal": ("法的根拠", "legal basis"), "identity": ("本人確認", "identity check"),
-                "attachments": ("添付書類", "attachments"), "fee": ("手数料", "fee")}
-
-
 def unit_cost_frame(table: UnitCostTable) -> pd.DataFrame:
-    ja = language() == "ja"
-    rows = []
-    for key, entry in table.project.items():
-        default = DEFAULTS_BY_KEY[key]
-        rows.append({"key": default.ja if ja else default.en, "value": entry.value,
-                     "unit": default.unit, "source": entry.source,
-                     "changed": "" if entry.is_default else ("変更あり" if ja else "changed")})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(unit_cost_rows(table, language()))
 
 
 def burden_frame() -> pd.DataFrame:
-    return pd.DataFrame([{
-        "kind": codes.WORK_KIND.label(b.work_kind, language()), "physical": b.physical,
-        "cognitive": b.cognitive, "psychological": b.psychological, "reason": b.reason,
-    } for b in BURDEN_DEFAULTS.values()])
+    return pd.DataFrame(burden_rows(language()))
 
 
 def rubric_frame(rubric: ReadinessRubric) -> pd.DataFrame:
-    ja = language() == "ja"
-    rows = []
-    lists = {"legal": codes.LEGAL_BASIS, "identity": codes.IDENTITY_CHECK,
-             "attachments": codes.ATTACHMENT_KIND, "fee": codes.FEE_PAYMENT}
-    extra = {"requirement": ("書面・対面・原本の法的要件", "legal requirement for paper/meeting/original"),
-             "unknown": ("不明", "unknown")}
-    if ja:
-        extra["none"] = ("なし", "none")
-
-    def label(axis: str, key: str) -> str:
-        if key in extra:
-            return extra[key][0 if ja else 1]
-        return lists[axis].label(key, language())
-
-    for axis in AXES:
-        scores = "、".join(f"{label(axis, k)}={v}" for k, v in getattr(rubric, axis).items())
-        rows.append({"axis": _AXIS_LABELS[axis][0 if ja else 1], "scores": scores})
-    bounds = rubric.thresholds
-    rows.append({"axis": "レベルの境界" if ja else "level bounds",
-                 "scores": f"合計0～{bounds[0]}→1、～{bounds[1]}→2、～{bounds[2]}→3、それ以上または3点の軸→4"
-                 if ja else f"sum 0–{bounds[0]}→1, ≤{bounds[1]}→2, ≤{bounds[2]}→3, more or any axis at 3→4"})
-    rows.append({"axis": "出典" if ja else "source", "scores": rubric.source})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rubric_rows(rubric, language()))
 
 
 class AssumptionsView(QWidget):

@@ -128,6 +128,9 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]],
     keys = [column.key for column in spec.columns]
     for row in rows:
         ws.append([row.get(key) for key in keys])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                cell.data_type = "s"  # text from a survey is never written as a formula
     if font is not _PLAIN_FONT:
         for cells in ws.iter_rows(min_row=2):
             for cell in cells:

@@ -1,0 +1,1 @@
+"""The executive Excel report (``bpr-studio report``)."""

@@ -1,0 +1,129 @@
+"""Build the executive Excel report of a scenario (``bpr-studio report``).
+
+Written under a temporary name and renamed, so a failure never leaves a broken report;
+a target that is open in Excel or read-only gives a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from bpr_studio.queries import stored_issues_frame
+from bpr_studio.report import sheets
+from bpr_studio.report.writer import print_setup
+from bpr_studio.store import Project
+
+FLOW_PICTURES = 5
+DEFAULT_REPLICATIONS = 300
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+
+
+class ReportError(Exception):
+    def __init__(self, message_ja: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+    def message(self, lang: str = "ja") -> str:
+        return self.message_ja if lang == "ja" else self.message_en
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & stat.S_IWUSR):
+        raise ReportError(f"レポートを書き込めません（読み取り専用のファイルです）: {out}",
+                          f"Cannot write the report (the file is read-only): {out}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.exists() or not os.access(folder, os.W_OK):
+        raise ReportError(f"レポートを保存するフォルダに書き込めません: {folder}",
+                          f"Cannot write to the folder: {folder}")
+
+
+def _flow_pictures(project: Project, result: dict[str, Any]) -> list[tuple[str, bytes]]:
+    from analysis.charts import flow_png
+    from analysis.compare import ProjectModel
+    from analysis.scenario import Scenario, apply_scenario, get_scenario
+
+    chosen: list[str] = []
+    for row in result.get("where_to_start", []):
+        if row["procedure_id"] not in chosen:
+            chosen.append(row["procedure_id"])
+        if len(chosen) == FLOW_PICTURES:
+            break
+    if not chosen:
+        return []
+    model = ProjectModel.load(project)
+    scenario: Scenario = get_scenario(project, result["scenario"]["name"])
+    graphs = {pid: model.graphs[pid] for pid in chosen if pid in model.graphs}
+    to_be, _log = apply_scenario(graphs, scenario, model.rubric)
+    pictures = []
+    for pid, graph in graphs.items():
+        title = f"{pid} {graph.graph.get('name', '')}（{graph.graph.get('section', '')}）"
+        pictures.append((title, flow_png(graph, to_be[pid], title)))
+    return pictures
+
+
+def build_workbook(project: Project, result: dict[str, Any]) -> Workbook:
+    from cost_model.assumptions import burden_rows, rubric_rows
+    from cost_model.scoring import load_rubric
+
+    wb = Workbook()
+    ranking = result.get("where_to_start", [])
+    summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None)
+    priorities = sheets.priority_sheet(wb, result)
+    sheets.priority_matrix(summary, priorities, len(ranking), f"H{5}")
+    sheets.section_sheet(wb, result)
+    sheets.procedure_sheet(wb, result)
+    sheets.measure_sheet(wb, result)
+    sheets.counter_sheet(wb, result)
+    sheets.flow_sheet(wb, _flow_pictures(project, result))
+    attribution = project.meta("attribution")
+    sheets.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
+                             attribution)
+    issues = stored_issues_frame(project)
+    sheets.quality_sheet(wb, issues.to_dict("records"))
+    today = date.today().isoformat()
+    for ws in wb.worksheets:
+        print_setup(ws, result["project"], result["scenario"]["name"], today)
+    return wb
+
+
+def build_report(project: Project, scenario: str, out: str | Path,
+                 replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
+                 simulation: dict[str, Any] | None = None, progress: Progress | None = None,
+                 cancel: CancelCheck | None = None) -> Path:
+    """Simulate (unless a result is given) and write the report. Returns the path."""
+    from analysis.simulate import run_simulation
+
+    path = Path(out)
+    _check_target(path)
+    if simulation is None:
+        def scaled(done: int, total: int, label: str) -> None:
+            if progress:
+                progress(int(done * 0.8), 100, label)
+        simulation = run_simulation(project, scenario, replications, seed, scaled, cancel)
+    if progress:
+        progress(85, 100, "レポート作成")
+    wb = build_workbook(project, simulation)
+    tmp = path.with_name(f".~{path.stem}.tmp.xlsx")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except PermissionError:
+        raise ReportError(
+            f"レポートを保存できません。Excel などで開いていたら閉じてから、もう一度実行してください: {path}",
+            f"Cannot save the report; close it in Excel (or other programs) and try again: {path}",
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    if progress:
+        progress(100, 100, "完了")
+    return path

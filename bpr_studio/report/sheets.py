@@ -1,0 +1,521 @@
+"""The sheets of the executive report, each a function of the simulation result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.chart import BarChart, BubbleChart, RadarChart, Reference, Series
+from openpyxl.chart.label import DataLabelList
+from openpyxl.formatting.rule import ColorScaleRule, DataBarRule
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bpr_studio.report.writer import (
+    DECIMAL,
+    NUMBER,
+    PERCENT,
+    YEN,
+    Column,
+    Table,
+    put,
+    write_table,
+)
+
+COSTS = (
+    ("economic_yen", "経済的コスト", "円/年", YEN),
+    ("time_h", "時間的コスト", "時間/年", NUMBER),
+    ("physical_bh", "肉体的コスト", "負担時間/年", NUMBER),
+    ("cognitive_bh", "頭脳的コスト", "負担時間/年", NUMBER),
+    ("psychological_bh", "精神的コスト", "負担時間/年", NUMBER),
+)
+SIDES = (("staff", "職員"), ("citizen", "市民"))
+
+
+def _det(block: dict[str, Any], metric: str) -> float:
+    """The estimate shown in tables: computed with the survey's typical values, so that
+    procedures add up to sections and sections to the city (ranges come from the
+    Monte Carlo)."""
+    return block[metric]["deterministic"]
+
+
+def _data_bar(ws: Worksheet, cell_range: str, color: str = "5B9BD5") -> None:
+    ws.conditional_formatting.add(cell_range, DataBarRule(start_type="min", end_type="max",
+                                                          color=color, showValue=True))
+
+
+def _color_scale(ws: Worksheet, cell_range: str) -> None:
+    ws.conditional_formatting.add(cell_range, ColorScaleRule(
+        start_type="min", start_color="FFFFFF", end_type="max", end_color="63BE7B"))
+
+
+def _title(ws: Worksheet, text: str, note: str = "") -> None:
+    put(ws, 1, 1, text, bold=True, size=14)
+    if note:
+        put(ws, 2, 1, note)
+
+
+# --- 概要 -------------------------------------------------------------------------
+
+def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, Any] | None
+                  ) -> Worksheet:
+    ws = wb.active
+    ws.title = "概要"
+    city = result["city"]
+    saved = city["savings"]
+    scenario = result["scenario"]["name"]
+    _title(ws, f"業務改革（BPR）の効果試算 — {result['project']}",
+           f"シナリオ「{scenario}」: {result['scenario']['description']}")
+    put(ws, 3, 1, f"不確かさ: {result['replications']:,}回のモンテカルロ・シミュレーション"
+                  f"（乱数シード {result['seed']}）。推定値は調査の標準時間・既定のパラメータによる値、範囲は P5～P95（90%区間）。")
+    ws.column_dimensions["A"].width = 30
+    for letter, width in zip("BCDEF", (18, 18, 18, 14, 40), strict=True):
+        ws.column_dimensions[letter].width = width
+
+    # Key figures
+    row = 5
+    put(ws, row, 1, "主な効果（1年あたり）", bold=True, size=12)
+    key_rows = [
+        ("職員の作業時間の削減", "staff_time_h", NUMBER, "時間/年"),
+        ("人件費等の削減", "staff_economic_yen", YEN, "円/年"),
+        ("削減される人工（職員の人数換算）", "staff_fte", DECIMAL, "人"),
+        ("市民の来庁の削減", "citizen_visits", NUMBER, "回/年"),
+        ("市民の時間の削減", "citizen_time_h", NUMBER, "時間/年"),
+        ("市民の負担額の削減", "citizen_economic_yen", YEN, "円/年"),
+    ]
+    records = [{"label": label, "estimate": saved[m]["deterministic"], "p5": saved[m]["p5"],
+                "p95": saved[m]["p95"], "unit": unit} for label, m, _f, unit in key_rows]
+    table = write_table(ws, row + 1, [
+        Column("label", "項目"), Column("estimate", "推定値"), Column("p5", "少なめ（P5）"),
+        Column("p95", "多め（P95）"), Column("unit", "単位")], records, freeze=False,
+        autofilter=False)
+    for i, (_label, _m, fmt, _u) in enumerate(key_rows):
+        for c in range(2, 5):
+            ws.cell(row=table.first_row + 1 + i, column=c).number_format = fmt
+    ws.column_dimensions["A"].width = 38
+
+    # Plain sentences
+    row = table.last_row + 2
+    put(ws, row, 1, "結果の要約", bold=True, size=12)
+    sentences = [
+        f"シナリオ「{scenario}」を実施すると、職員の作業時間は年 {saved['staff_time_h']['deterministic']:,.0f} 時間"
+        f"（{saved['staff_fte']['deterministic']:,.1f} 人工、人件費等 "
+        f"{saved['staff_economic_yen']['deterministic'] / 1e6:,.1f} 百万円）"
+        f"減る見込みです（90%の確率で {saved['staff_time_h']['p5']:,.0f}～{saved['staff_time_h']['p95']:,.0f} 時間）。",
+        f"市民の来庁は年 {saved['citizen_visits']['deterministic']:,.0f} 回、市民が手続に使う時間は年 "
+        f"{saved['citizen_time_h']['deterministic']:,.0f} 時間減ります。",
+    ]
+    if top_priority:
+        sentences.append(
+            f"最初に取り組むべきは「{top_priority['name']}」への「{top_priority['measure_ja']}」です"
+            f"（職員 {top_priority['staff_hours_saved']:,.0f} 時間/年、来庁 "
+            f"{top_priority['visits_avoided']:,.0f} 回/年の削減。詳しくは「優先順位」シート）。")
+    counters = [c for c in result.get("counter", []) if c.get("as_is") and c.get("to_be")]
+    if counters:
+        busiest = max(counters, key=lambda c: c["as_is"]["visits"])
+        sentences.append(
+            f"{busiest['section']}の窓口の平均待ち時間は {busiest['as_is']['mean_wait_min']:.1f} 分から "
+            f"{busiest['to_be']['mean_wait_min']:.1f} 分に、最も混む月は "
+            f"{busiest['as_is']['peak_mean_wait_min'] or 0:.1f} 分から "
+            f"{busiest['to_be']['peak_mean_wait_min'] or 0:.1f} 分になる見込みです（「窓口」シート）。")
+    sentences.append("数値の前提（単価・削減率・利用率とその出典）は「前提条件」シートにあります。")
+    for i, text in enumerate(sentences, start=1):
+        cell = put(ws, row + i, 1, text)
+        ws.merge_cells(start_row=row + i, start_column=1, end_row=row + i, end_column=6)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row + i].height = 32
+
+    # Five costs table, on a page of its own with its charts
+    row = row + len(sentences) + 2
+    ws.row_breaks.append(Break(id=row - 1))
+    put(ws, row, 1, "5つのコスト（現状と改善後、1年あたり・推定値）", bold=True, size=12)
+    records = []
+    for side, side_ja in SIDES:
+        for key, label, unit, _fmt in COSTS:
+            metric = f"{side}_{key}"
+            before, after = _det(city["as_is"], metric), _det(city["to_be"], metric)
+            records.append({"label": f"{side_ja}：{label}", "unit": unit, "as_is": before,
+                            "to_be": after, "change": after - before,
+                            "rate": (after - before) / before if before else 0.0,
+                            "p5": saved[metric]["p5"], "p95": saved[metric]["p95"]})
+    costs = write_table(ws, row + 1, [
+        Column("label", "コスト"), Column("as_is", "現状", NUMBER), Column("to_be", "改善後", NUMBER),
+        Column("change", "変化", NUMBER), Column("rate", "変化率", PERCENT),
+        Column("p5", "削減 P5", NUMBER), Column("p95", "削減 P95", NUMBER), Column("unit", "単位")],
+        records, freeze=False, autofilter=False)
+    for i, record in enumerate(records):
+        fmt = YEN if record["unit"] == "円/年" else NUMBER
+        for c in (2, 3, 4, 6, 7):
+            ws.cell(row=costs.first_row + 1 + i, column=c).number_format = fmt
+    _color_scale_negative(ws, costs.column_range(4))
+
+    # Charts: the four burden/time costs (bars) and the to-be as % of the as-is (radar)
+    anchor_row = costs.last_row + 2
+    _five_cost_bars(ws, costs, anchor_row)
+    _radar(ws, records, costs, anchor_row)
+    return ws
+
+
+def _color_scale_negative(ws: Worksheet, cell_range: str) -> None:
+    ws.conditional_formatting.add(cell_range, ColorScaleRule(
+        start_type="min", start_color="63BE7B", end_type="max", end_color="FFFFFF"))
+
+
+def _five_cost_bars(ws: Worksheet, costs: Table, anchor_row: int) -> None:
+    for side_index, (_side, side_ja) in enumerate(SIDES):
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = f"{side_ja}の時間・負担"
+        chart.y_axis.title = "時間/年（負担は負担時間/年）"
+        chart.y_axis.numFmt = "#,##0"
+        first = costs.first_row + 1 + side_index * 5 + 1  # skip the yen row
+        last = first + 3
+        chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=False)
+        chart.add_data(Reference(ws, min_col=3, min_row=first, max_row=last), titles_from_data=False)
+        chart.series[0].tx = _series_title("現状")
+        chart.series[1].tx = _series_title("改善後")
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.height, chart.width = 8, 12.5
+        ws.add_chart(chart, f"{'A' if side_index == 0 else 'D'}{anchor_row}")
+
+
+def _series_title(text: str):
+    from openpyxl.chart.series import SeriesLabel
+
+    return SeriesLabel(v=text)
+
+
+def _radar(ws: Worksheet, records: list[dict[str, Any]], costs: Table, anchor_row: int) -> None:
+    # Helper columns: to-be as % of as-is (as-is = 100 %), written beside the table.
+    col = costs.last_column + 2
+    put(ws, costs.first_row - 1, col, "（グラフ用）")
+    put(ws, costs.first_row, col, "改善後/現状", bold=True)
+    put(ws, costs.first_row, col + 1, "現状", bold=True)
+    for i, record in enumerate(records, start=1):
+        ratio = record["to_be"] / record["as_is"] if record["as_is"] else 1.0
+        put(ws, costs.first_row + i, col, ratio, PERCENT)
+        put(ws, costs.first_row + i, col + 1, 1.0, PERCENT)
+    ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 12
+    chart = RadarChart()
+    chart.type = "marker"
+    chart.title = "5つのコスト：改善後は現状の何%か"
+    chart.add_data(Reference(ws, min_col=col, max_col=col + 1, min_row=costs.first_row,
+                             max_row=costs.last_row), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=costs.first_row + 1,
+                                   max_row=costs.last_row))
+    chart.y_axis.numFmt = "0%"
+    chart.height, chart.width = 8, 12
+    ws.add_chart(chart, f"H{anchor_row}")
+
+
+# --- 優先順位 -------------------------------------------------------------------------
+
+def priority_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+    ws = wb.create_sheet("優先順位")
+    rows = result.get("where_to_start", [])
+    _title(ws, "どこから始めるか（効果÷手間の大きい順）",
+           "各施策を単独で適用したときの年間効果。効果額＝職員の人件費等＋市民の負担額＋市民の時間×時間価値。"
+           "手間＝施策の手間（1～3）＋オンライン化系の施策ではレベル−1。")
+    table = write_table(ws, 4, [
+        Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"), Column("name", "手続名"),
+        Column("section", "課"), Column("measure_ja", "施策"), Column("level", "レベル", NUMBER),
+        Column("level_reasons_ja", "レベルの理由", width=40, wrap=True),
+        Column("annual_cases", "年間件数", NUMBER),
+        Column("staff_hours_saved", "職員時間の削減(時間/年)", NUMBER),
+        Column("staff_yen_saved", "人件費等の削減(円/年)", YEN),
+        Column("fte_saved", "削減人工", DECIMAL),
+        Column("citizen_hours_saved", "市民時間の削減(時間/年)", NUMBER),
+        Column("visits_avoided", "来庁の削減(回/年)", NUMBER),
+        Column("benefit_yen", "効果額(円/年)", YEN), Column("effort", "手間", NUMBER),
+        Column("effort_reason", "手間の理由", width=24, wrap=True),
+    ], rows)
+    if rows:
+        _data_bar(ws, table.column_range(13))
+        _color_scale(ws, table.column_range(8))
+    return ws
+
+
+def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: str) -> None:
+    """Bubble chart: level (x) against benefit (y), bubble = annual cases (top rows)."""
+    if table_rows == 0:
+        return
+    chart = BubbleChart()
+    chart.style = 18
+    chart.title = "優先度マトリクス（上位40件）"
+    last = 4 + min(table_rows, 40)
+    x = Reference(source, min_col=6, min_row=5, max_row=last)
+    y = Reference(source, min_col=14, min_row=5, max_row=last)
+    size = Reference(source, min_col=8, min_row=5, max_row=last)
+    series = Series(values=y, xvalues=x, zvalues=size, title="上位の手続×施策")
+    chart.series.append(series)
+    chart.x_axis.title = "オンライン化レベル（1 易しい～4 難しい）、円の大きさ＝年間件数"
+    chart.y_axis.title = "効果額（円/年）"
+    chart.y_axis.numFmt = "#,##0"
+    chart.x_axis.scaling.min = 0
+    chart.x_axis.scaling.max = 5
+    chart.x_axis.majorUnit = 1
+    chart.legend = None
+    chart.height, chart.width = 9, 16
+    ws.add_chart(chart, anchor)
+
+
+# --- 部署別, 手続別, 施策別 -----------------------------------------------------------
+
+def section_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+    ws = wb.create_sheet("部署別")
+    _title(ws, "部署別の効果（1年あたり・推定値）")
+    records = []
+    for block in result["sections"]:
+        a, b, s = block["as_is"], block["to_be"], block["savings"]
+        records.append({
+            "section": block["name"],
+            "staff_h_asis": _det(a, "staff_time_h"), "staff_h_tobe": _det(b, "staff_time_h"),
+            "staff_h_saved": _det(s, "staff_time_h"), "staff_h_p5": s["staff_time_h"]["p5"],
+            "staff_h_p95": s["staff_time_h"]["p95"],
+            "yen_saved": _det(s, "staff_economic_yen"), "fte_saved": _det(s, "staff_fte"),
+            "visits_asis": _det(a, "citizen_visits"), "visits_saved": _det(s, "citizen_visits"),
+            "citizen_h_saved": _det(s, "citizen_time_h"),
+        })
+    records.sort(key=lambda r: -r["staff_h_saved"])
+    table = write_table(ws, 3, [
+        Column("section", "課"), Column("staff_h_asis", "職員時間 現状", NUMBER),
+        Column("staff_h_tobe", "職員時間 改善後", NUMBER),
+        Column("staff_h_saved", "職員時間 削減", NUMBER), Column("staff_h_p5", "削減 P5", NUMBER),
+        Column("staff_h_p95", "削減 P95", NUMBER), Column("yen_saved", "人件費等の削減(円)", YEN),
+        Column("fte_saved", "削減人工", DECIMAL), Column("visits_asis", "来庁 現状(回)", NUMBER),
+        Column("visits_saved", "来庁の削減(回)", NUMBER),
+        Column("citizen_h_saved", "市民時間の削減", NUMBER)], records)
+    if records:
+        _data_bar(ws, table.column_range(3))
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "課別の職員時間の削減（時間/年）"
+        top = min(len(records), 20)
+        chart.add_data(Reference(ws, min_col=4, min_row=table.first_row + 1,
+                                 max_row=table.first_row + top), titles_from_data=False)
+        chart.series[0].tx = _series_title("削減時間")
+        chart.set_categories(Reference(ws, min_col=1, min_row=table.first_row + 1,
+                                       max_row=table.first_row + top))
+        chart.y_axis.numFmt = "#,##0"
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.height, chart.width = max(6, 0.6 * top + 2), 18
+        chart.legend = None
+        ws.add_chart(chart, f"A{table.last_row + 3}")
+    return ws
+
+
+def procedure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+    ws = wb.create_sheet("手続別")
+    _title(ws, "手続別の5つのコスト（現状と改善後、1年あたり・推定値）")
+    columns = [Column("procedure_id", "手続ID"), Column("name", "手続名"), Column("section", "課"),
+               Column("annual_cases", "年間件数", NUMBER), Column("level", "レベル", NUMBER),
+               Column("level_to_be", "改善後レベル", NUMBER),
+               Column("measures", "適用した施策", width=28, wrap=True)]
+    for side, side_ja in SIDES:
+        for key, label, _unit, fmt in COSTS:
+            columns.append(Column(f"{side}_{key}_a", f"{side_ja} {label} 現状", fmt))
+            columns.append(Column(f"{side}_{key}_b", f"{side_ja} {label} 改善後", fmt))
+    columns += [Column("visits_a", "来庁 現状(回)", NUMBER), Column("visits_b", "来庁 改善後(回)", NUMBER),
+                Column("saved_h", "職員時間の削減", NUMBER),
+                Column("saved_p5", "削減 P5", NUMBER), Column("saved_p95", "削減 P95", NUMBER)]
+    labels = {m["measure"]: m["label_ja"] for m in result["scenario"]["measures"]}
+    records = []
+    for p in result["procedures"]:
+        record = {k: p[k] for k in ("procedure_id", "name", "section", "annual_cases", "level",
+                                    "level_to_be")}
+        record["measures"] = "、".join(labels.get(m, m) for m in p["measures_applied"])
+        for side, _ in SIDES:
+            for key, *_rest in COSTS:
+                record[f"{side}_{key}_a"] = _det(p["as_is"], f"{side}_{key}")
+                record[f"{side}_{key}_b"] = _det(p["to_be"], f"{side}_{key}")
+        record["visits_a"] = _det(p["as_is"], "citizen_visits")
+        record["visits_b"] = _det(p["to_be"], "citizen_visits")
+        record["saved_h"] = _det(p["savings"], "staff_time_h")
+        record["saved_p5"] = p["savings"]["staff_time_h"]["p5"]
+        record["saved_p95"] = p["savings"]["staff_time_h"]["p95"]
+        records.append(record)
+    table = write_table(ws, 3, columns, records)
+    if records:
+        _data_bar(ws, table.column_range(len(columns) - 3))
+    return ws
+
+
+def measure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+    ws = wb.create_sheet("施策別")
+    _title(ws, "施策別の効果（シナリオの順に積み上げ、1年あたり・決定論的な値）",
+           "各施策の効果は、シナリオの順に施策を重ねたときの増分です（合計は全体の効果と一致）。"
+           "「その他」は差し戻し率や紙の使用の変化など、個別の施策に割り当てられない部分です。")
+    rows = result.get("measures", [])
+    table = write_table(ws, 4, [
+        Column("label_ja", "施策"), Column("procedures", "適用手続数", NUMBER),
+        Column("staff_time_h", "職員時間の削減(時間/年)", NUMBER),
+        Column("staff_economic_yen", "人件費等の削減(円/年)", YEN),
+        Column("staff_fte", "削減人工", DECIMAL),
+        Column("citizen_time_h", "市民時間の削減(時間/年)", NUMBER),
+        Column("citizen_economic_yen", "市民負担額の削減(円/年)", YEN),
+        Column("citizen_visits", "来庁の削減(回/年)", NUMBER),
+        Column("staff_physical_bh", "職員 肉体的", NUMBER),
+        Column("staff_cognitive_bh", "職員 頭脳的", NUMBER),
+        Column("staff_psychological_bh", "職員 精神的", NUMBER)], rows)
+    if rows:
+        _data_bar(ws, table.column_range(3), "70AD47")
+        _waterfall(ws, result, rows, table)
+    return ws
+
+
+def _waterfall(ws: Worksheet, result: dict[str, Any], rows: list[dict[str, Any]],
+               table: Table) -> None:
+    """Staff yen: as-is, minus each measure, to-be, as a stacked bar with an invisible base."""
+    col = table.last_column + 2
+    put(ws, table.first_row, col, "ウォーターフォール", bold=True)
+    put(ws, table.first_row, col + 1, "基準", bold=True)
+    put(ws, table.first_row, col + 2, "金額（百万円）", bold=True)
+    as_is = result["city"]["as_is"]["staff_economic_yen"]["deterministic"] / 1e6
+    level = as_is
+    lines = [("現状", 0.0, as_is)]
+    for row in rows:
+        saved = row["staff_economic_yen"] / 1e6
+        level -= saved
+        lines.append((row["label_ja"], max(level, 0.0), abs(saved)))
+    lines.append(("改善後", 0.0, level))
+    for i, (label, base, amount) in enumerate(lines, start=1):
+        put(ws, table.first_row + i, col, label)
+        put(ws, table.first_row + i, col + 1, base, DECIMAL)
+        put(ws, table.first_row + i, col + 2, amount, DECIMAL)
+    ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 26
+    last = table.first_row + len(lines)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "職員の人件費等：現状から施策ごとの削減を経て改善後へ（百万円/年）"
+    chart.add_data(Reference(ws, min_col=col + 1, max_col=col + 2, min_row=table.first_row,
+                             max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=col, min_row=table.first_row + 1, max_row=last))
+    chart.series[0].graphicalProperties.noFill = True
+    chart.series[0].graphicalProperties.line.noFill = True
+    chart.series[1].dLbls = DataLabelList()
+    chart.series[1].dLbls.showVal = True
+    chart.y_axis.title = "百万円/年"
+    chart.y_axis.numFmt = "#,##0"
+    chart.legend = None
+    chart.height, chart.width = 9, 24
+    ws.add_chart(chart, f"A{max(table.last_row, last) + 3}")
+
+
+# --- 窓口 ----------------------------------------------------------------------------
+
+def counter_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+    ws = wb.create_sheet("窓口")
+    _title(ws, "窓口の待ち時間（現状と改善後、1年間のシミュレーション）",
+           "到着は月（繁忙月）・曜日・時間帯で変わるポアソン到着、窓口数は現状の稼働率が70%以下となる最小の数。")
+    records = []
+    for block in result.get("counter", []):
+        a, b = block.get("as_is") or {}, block.get("to_be") or {}
+        records.append({
+            "section": block["section"], "servers": block.get("servers"),
+            "visits_a": a.get("visits"), "visits_b": b.get("visits"),
+            "service_a": a.get("mean_service_min"), "service_b": b.get("mean_service_min"),
+            "wait_a": a.get("mean_wait_min"), "wait_b": b.get("mean_wait_min"),
+            "p90_a": a.get("p90_wait_min"), "p90_b": b.get("p90_wait_min"),
+            "peak_a": a.get("peak_mean_wait_min"), "peak_b": b.get("peak_mean_wait_min"),
+            "util_a": a.get("utilization"), "util_b": b.get("utilization"),
+        })
+    table = write_table(ws, 4, [
+        Column("section", "課"), Column("servers", "窓口数", NUMBER),
+        Column("visits_a", "来庁 現状(回/年)", NUMBER), Column("visits_b", "来庁 改善後", NUMBER),
+        Column("service_a", "対応時間 現状(分)", DECIMAL), Column("service_b", "対応時間 改善後", DECIMAL),
+        Column("wait_a", "平均待ち 現状(分)", DECIMAL), Column("wait_b", "平均待ち 改善後(分)", DECIMAL),
+        Column("p90_a", "90%点 現状(分)", DECIMAL), Column("p90_b", "90%点 改善後(分)", DECIMAL),
+        Column("peak_a", "最繁忙月の平均待ち 現状", DECIMAL),
+        Column("peak_b", "最繁忙月の平均待ち 改善後", DECIMAL),
+        Column("util_a", "稼働率 現状", PERCENT), Column("util_b", "稼働率 改善後", PERCENT)],
+        records)
+    if records:
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = "窓口の平均待ち時間（分）"
+        chart.add_data(Reference(ws, min_col=7, max_col=8, min_row=table.first_row,
+                                 max_row=table.last_row), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=table.first_row + 1,
+                                       max_row=table.last_row))
+        chart.y_axis.title = "分"
+        chart.height, chart.width = 8, 18
+        ws.add_chart(chart, f"A{table.last_row + 3}")
+    return ws
+
+
+# --- 前提条件, データ品質 ---------------------------------------------------------------
+
+def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[str, Any]],
+                      rubric: list[dict[str, Any]], attribution: str) -> Worksheet:
+    ws = wb.create_sheet("前提条件")
+    _title(ws, "前提条件（すべての値と出典）")
+    row = 3
+    put(ws, row, 1, "シナリオの施策と適用条件", bold=True, size=12)
+    t = write_table(ws, row + 1, [Column("label_ja", "施策"), Column("rule_ja", "適用する手続"),
+                                  Column("params", "変更したパラメータ", width=40)],
+                    [{**m, "params": ", ".join(f"{k}={v}" for k, v in m["params"].items())}
+                     for m in result["scenario"]["measures"]], freeze=False, autofilter=False)
+    row = t.last_row + 2
+    put(ws, row, 1, "施策のパラメータ（シミュレーションでは範囲内の三角分布）", bold=True, size=12)
+    t = write_table(ws, row + 1, [
+        Column("ja", "パラメータ"), Column("value", "使用値", "0.00"), Column("low", "下限", "0.00"),
+        Column("high", "上限", "0.00"), Column("unit", "単位"),
+        Column("source", "出典", width=80, wrap=True)], result["parameters"], freeze=False,
+        autofilter=False)
+    row = t.last_row + 2
+    put(ws, row, 1, "単価", bold=True, size=12)
+    t = write_table(ws, row + 1, [
+        Column("ja", "項目"), Column("value", "値", "#,##0.##"), Column("unit", "単位"),
+        Column("changed_text", "既定値からの変更"), Column("source", "出典", width=80, wrap=True)],
+        [{**u, "changed_text": "変更あり" if u["changed"] else ""} for u in result["unit_costs"]],
+        freeze=False, autofilter=False)
+    row = t.last_row + 2
+    put(ws, row, 1, "負担の既定値（作業の種類別、0～4）", bold=True, size=12)
+    t = write_table(ws, row + 1, [Column("kind", "作業の種類"), Column("physical", "肉体的", NUMBER),
+                                  Column("cognitive", "頭脳的", NUMBER),
+                                  Column("psychological", "精神的", NUMBER),
+                                  Column("reason", "理由", width=60)], burden, freeze=False,
+                    autofilter=False)
+    row = t.last_row + 2
+    put(ws, row, 1, "オンライン化レベルの採点基準", bold=True, size=12)
+    t = write_table(ws, row + 1, [Column("axis", "軸"), Column("scores", "点数", width=90,
+                                                                wrap=True)],
+                    rubric, freeze=False, autofilter=False)
+    if attribution:
+        put(ws, t.last_row + 2, 1, attribution)
+    ws.freeze_panes = None
+    return ws
+
+
+def quality_sheet(wb: Workbook, issues: list[dict[str, Any]]) -> Worksheet:
+    ws = wb.create_sheet("データ品質")
+    _title(ws, f"取り込み時の未解決の警告（{len(issues):,} 件）",
+           "調査票を直して取り込み直すと消えます。" if issues else "未解決の警告はありません。")
+    write_table(ws, 4, [Column("section", "課"), Column("file", "ファイル"), Column("sheet", "シート"),
+                        Column("cell", "セル"), Column("message_ja", "内容", width=70, wrap=True),
+                        Column("value", "入力値")], issues)
+    return ws
+
+
+def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
+    import io
+
+    from openpyxl.drawing.image import Image
+
+    ws = wb.create_sheet("業務フロー")
+    _title(ws, "優先度の高い手続の業務フロー（現状と改善後）",
+           "レーン＝実施者、箱＝工程と1件あたりの時間、矢印の%＝分岐・差し戻しの割合。紙＝紙、印＝押印、手＝手入力。")
+    row = 4
+    for title, png in pictures:
+        put(ws, row, 1, title, bold=True)
+        image = Image(io.BytesIO(png))
+        scale = min(1.0, 1100 / image.width)
+        image.width, image.height = image.width * scale, image.height * scale
+        ws.add_image(image, f"A{row + 1}")
+        row += int(image.height / 20) + 3
+        ws.row_breaks.append(Break(id=row - 1))
+    ws.column_dimensions["A"].width = 12
+    return ws

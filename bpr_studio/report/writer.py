@@ -1,0 +1,150 @@
+"""Helpers for writing report sheets: safe text, tables with formats, print setup.
+
+Every table gets a styled header row, frozen panes, an autofilter, fitted column widths
+and number formats; every sheet gets A4 landscape, one page wide, repeated header rows
+and a footer with project, scenario, date and page number.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FONT = "Meiryo UI"
+YEN = "¥#,##0"
+NUMBER = "#,##0"
+DECIMAL = "#,##0.0"
+PERCENT = "0.0%"
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+SUBTLE_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def safe(value: Any) -> Any:
+    """Values as Excel should store them; text is never a formula (checked by the caller)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None,
+        bold: bool = False, size: float | None = None) -> Any:
+    """Write one cell. Text starting with = + - @ is stored as text, never as a formula."""
+    value = safe(value)
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        cell.data_type = "s"  # survey text such as "=HYPERLINK(…)" stays text
+    cell.font = Font(name=FONT, bold=bold, size=size or 10)
+    if number_format and isinstance(value, (int, float)):
+        cell.number_format = number_format
+    return cell
+
+
+def display_width(text: Any) -> float:
+    """Width in Excel character units: full-width (Japanese) characters count twice."""
+    if text is None:
+        return 0
+    s = str(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+@dataclass
+class Column:
+    key: str
+    header: str
+    number_format: str | None = None
+    width: float | None = None  # None = fitted to the contents
+    wrap: bool = False
+
+
+@dataclass
+class Table:
+    first_row: int
+    last_row: int
+    first_column: int
+    last_column: int
+
+    def column_range(self, index: int, header: bool = False) -> str:
+        """A1 range of the data (or header + data) of the index-th column (0-based)."""
+        letter = get_column_letter(self.first_column + index)
+        start = self.first_row if header else self.first_row + 1
+        return f"{letter}{start}:{letter}{self.last_row}"
+
+    @property
+    def ref(self) -> str:
+        return (f"{get_column_letter(self.first_column)}{self.first_row}:"
+                f"{get_column_letter(self.last_column)}{self.last_row}")
+
+
+def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
+                records: Sequence[dict[str, Any]], column: int = 1, freeze: bool = True,
+                autofilter: bool = True) -> Table:
+    """A header row and one row per record; returns where it went."""
+    for offset, col in enumerate(columns):
+        cell = put(ws, row, column + offset, col.header, bold=True)
+        cell.font = Font(name=FONT, bold=True, color="FFFFFF", size=10)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = BORDER
+    # Headers wrap onto two lines, so they need only about half their length.
+    widths = [display_width(col.header) / 2 + 1 for col in columns]
+    for r, record in enumerate(records, start=row + 1):
+        lines = 1
+        for offset, col in enumerate(columns):
+            value = record.get(col.key)
+            cell = put(ws, r, column + offset, value, col.number_format)
+            cell.border = BORDER
+            cell.alignment = Alignment(wrap_text=col.wrap, vertical="top")
+            if col.wrap:
+                if col.width:  # wrapped text sets the row height (no viewer guesses it)
+                    lines = max(lines, math.ceil(display_width(value) / max(col.width - 1, 1)))
+            if col.number_format and isinstance(value, (int, float)):
+                shown = format(value, ",.0f") if abs(value) >= 1 else f"{value:.1f}"
+                widths[offset] = max(widths[offset], len(shown) + 2)
+            elif not col.wrap:
+                widths[offset] = max(widths[offset], display_width(value))
+        if lines > 1:
+            ws.row_dimensions[r].height = 13.5 * lines
+    for offset, col in enumerate(columns):
+        letter = get_column_letter(column + offset)
+        fitted = min(max(widths[offset] + 2, 6), 60)
+        ws.column_dimensions[letter].width = col.width or fitted
+    ws.row_dimensions[row].height = 30
+    last_row = row + max(len(records), 1)
+    table = Table(row, last_row, column, column + len(columns) - 1)
+    if freeze:
+        ws.freeze_panes = ws.cell(row=row + 1, column=column + 1 if column == 1 else column)
+        ws.print_title_rows = f"{row}:{row}"
+    if autofilter and records:
+        ws.auto_filter.ref = table.ref
+    return table
+
+
+def print_setup(ws: Worksheet, project: str, scenario: str, date: str) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    footer = ws.oddFooter
+    footer.left.text = f"{project} ／ シナリオ: {scenario}".replace("&", "&&")
+    footer.left.size = 8
+    footer.center.text = "&P / &N ページ"
+    footer.center.size = 8
+    footer.right.text = f"作成日 {date}"
+    footer.right.size = 8

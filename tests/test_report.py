@@ -1,0 +1,180 @@
+"""The executive Excel report, read back with openpyxl."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+
+import openpyxl
+import pytest
+
+from analysis.simulate import run_simulation
+from bpr_studio.cli import main
+from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.report.excel import ReportError, build_report
+from bpr_studio.store import open_project
+from sample_surveys.build_samples import sample_files
+
+SHEETS = ["概要", "優先順位", "部署別", "手続別", "施策別", "窓口", "業務フロー", "前提条件", "データ品質"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    project = folder / "サンプル市.bprproj"
+    assert import_surveys(project, sample_files()).ok
+    with open_project(project) as opened:
+        result = run_simulation(opened, "DX標準", 60, 3)
+        path = build_report(opened, "DX標準", folder / "report.xlsx", simulation=result)
+    return path, result, project
+
+
+def test_every_sheet_is_there(report):
+    path, _, _ = report
+    assert openpyxl.load_workbook(path).sheetnames == SHEETS
+
+
+def test_key_figures_equal_the_simulation(report):
+    path, result, _ = report
+    ws = openpyxl.load_workbook(path)["概要"]
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, 40)}
+    saved = result["city"]["savings"]
+    row = rows["職員の作業時間の削減"]
+    assert ws.cell(row=row, column=2).value == pytest.approx(saved["staff_time_h"]["deterministic"])
+    assert ws.cell(row=row, column=3).value == pytest.approx(saved["staff_time_h"]["p5"])
+    assert ws.cell(row=row, column=4).value == pytest.approx(saved["staff_time_h"]["p95"])
+    yen = ws.cell(row=rows["人件費等の削減"], column=2)
+    assert yen.data_type == "n" and yen.number_format == "¥#,##0"
+    assert yen.value == pytest.approx(saved["staff_economic_yen"]["deterministic"])
+
+
+def test_procedure_sheet_has_every_procedure_as_numbers(report):
+    path, result, _ = report
+    ws = openpyxl.load_workbook(path)["手続別"]
+    header = [c.value for c in ws[3]]
+    by_id = {ws.cell(row=r, column=1).value: r for r in range(4, ws.max_row + 1)}
+    assert len(by_id) == len(result["procedures"]) == 57
+    column = header.index("職員 時間的コスト 現状") + 1
+    for procedure in result["procedures"]:
+        cell = ws.cell(row=by_id[procedure["procedure_id"]], column=column)
+        assert cell.data_type == "n"
+        assert cell.value == pytest.approx(procedure["as_is"]["staff_time_h"]["deterministic"])
+    assert ws.freeze_panes == "B4"
+    assert ws.auto_filter.ref.startswith("A3:")
+
+
+def test_section_totals_add_up_to_the_city(report):
+    path, result, _ = report
+    ws = openpyxl.load_workbook(path)["部署別"]
+    header = [c.value for c in ws[3]]
+    column = header.index("職員時間 現状") + 1
+    total = sum(ws.cell(row=r, column=column).value for r in range(4, 4 + len(result["sections"])))
+    assert total == pytest.approx(result["city"]["as_is"]["staff_time_h"]["deterministic"])
+    from analysis.compare import ProjectModel, compare
+    from analysis.scenario import get_scenario
+
+    _path, _result, project = report
+    with open_project(project) as opened:  # the core's own figure, computed afresh
+        core = compare(ProjectModel.load(opened), get_scenario(opened, "DX標準")).as_is.city()
+    assert total == pytest.approx(core["staff_time_h"])
+
+
+def test_charts_point_at_their_tables(report):
+    path, _, _ = report
+    wb = openpyxl.load_workbook(path)
+    kinds = sorted(type(c).__name__ for c in wb["概要"]._charts)
+    assert kinds == ["BarChart", "BarChart", "BubbleChart", "RadarChart"]
+    bubble = next(c for c in wb["概要"]._charts if type(c).__name__ == "BubbleChart")
+    assert bubble.series[0].xVal.numRef.f.startswith("'優先順位'!$F$5")
+    assert bubble.series[0].yVal.numRef.f.startswith("'優先順位'!$N$5")
+    bars = next(c for c in wb["概要"]._charts if type(c).__name__ == "BarChart")
+    ws = wb["概要"]
+    first_ref = bars.series[0].val.numRef.f.split("!")[1].replace("$", "").split(":")[0]
+    label = ws.cell(row=int(first_ref[1:]), column=1).value
+    assert label == "職員：時間的コスト"
+    assert wb["施策別"]._charts and wb["窓口"]._charts and wb["部署別"]._charts
+    assert len(wb["業務フロー"]._images) == 5
+
+
+def test_print_setup_on_every_sheet(report):
+    path, _, _ = report
+    for ws in openpyxl.load_workbook(path).worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.paperSize in (9, "9")  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert str(ws.page_setup.fitToWidth) == "1" and str(ws.page_setup.fitToHeight) == "0"
+        assert "DX標準" in ws.oddFooter.left.text and "&P" in ws.oddFooter.center.text
+    assert openpyxl.load_workbook(path)["手続別"].print_title_rows in ("3:3", "$3:$3")
+
+
+def test_assumptions_carry_their_sources(report):
+    path, _, _ = report
+    ws = openpyxl.load_workbook(path)["前提条件"]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "岩見沢市" in text and "貝塚市" in text and "レベルの境界" in text
+
+
+def test_formula_text_from_a_survey_stays_text(tmp_path, make_workbook):
+    injected = '=HYPERLINK("http://example.com","x")'
+    project = tmp_path / "p.bprproj"
+    assert import_surveys(project, [make_workbook()]).ok
+    with open_project(project) as opened, opened.engine.begin() as conn:
+        # As a CSV survey would bring it: the name is text that looks like a formula.
+        conn.exec_driver_sql("UPDATE procedure SET name = ?", (injected,))
+    out = tmp_path / "r.xlsx"
+    with open_project(project) as opened:
+        build_report(opened, "DX標準", out, replications=20)
+    ws = openpyxl.load_workbook(out)["手続別"]
+    cell = ws.cell(row=4, column=2)
+    assert cell.value == injected and cell.data_type == "s"
+
+
+def test_failed_save_leaves_the_old_report(report, tmp_path, monkeypatch):
+    path, result, project = report
+    target = tmp_path / "keep.xlsx"
+    target.write_bytes(b"old report")
+    monkeypatch.setattr(openpyxl.Workbook, "save",
+                        lambda self, filename: (_ for _ in ()).throw(OSError("disk full")))
+    with open_project(project) as opened, pytest.raises(OSError):
+        build_report(opened, "DX標準", target, simulation=result)
+    assert target.read_bytes() == b"old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
+
+
+def test_read_only_target_is_a_clear_error(report, tmp_path):
+    path, result, project = report
+    target = tmp_path / "locked.xlsx"
+    target.write_bytes(b"x")
+    os.chmod(target, stat.S_IREAD)
+    try:
+        with open_project(project) as opened, pytest.raises(ReportError) as info:
+            build_report(opened, "DX標準", target, simulation=result)
+        assert "読み取り専用" in info.value.message("ja")
+    finally:
+        os.chmod(target, stat.S_IREAD | stat.S_IWRITE)
+
+
+def test_report_command(report, tmp_path, capsys):
+    _, _, project = report
+    out = tmp_path / "cli.xlsx"
+    assert main(["report", "--project", str(project), "--scenario", "DX標準",
+                 "--replications", "20", "-o", str(out)]) == 0
+    assert "レポートを書き出しました" in capsys.readouterr().out
+    assert openpyxl.load_workbook(out).sheetnames == SHEETS
+
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None,
+                    reason="LibreOffice is not installed (apt-get install libreoffice-calc)")
+def test_report_converts_to_pdf_with_pages(report, tmp_path):
+    path, _, _ = report
+    binary = shutil.which("libreoffice") or shutil.which("soffice")
+    subprocess.run([binary, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=300)
+    pdf = tmp_path / "report.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    assert pages >= len(SHEETS), pages
