@@ -97,7 +97,7 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
         ax.set_title(title, fontsize=9, loc="left")
 
 
-def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 110) -> bytes:
+def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 90) -> bytes:
     """As-is above to-be, as one PNG image (for the report)."""
     n = max(len(step_numbers(as_is)), 1)
     lanes = max(len({as_is.nodes[s].get("actor") for s in step_numbers(as_is)}), 1)
@@ -106,7 +106,7 @@ def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 110) -
     top, bottom = figure.subplots(2, 1)
     draw_swimlane(top, as_is, f"{title} — 現状（As-Is）")
     draw_swimlane(bottom, to_be, "改善後（To-Be）: 赤字は変わる時間、灰色は不要になる工程")
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.02, hspace=0.15)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -30,7 +30,7 @@ from cost_model.unit_costs import UnitCostTable
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
-BRANCH_SCENARIOS = 16
+BRANCH_SCENARIOS = 8
 CHUNK = 25
 PERCENTILES = (5, 50, 95)
 

@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 from sqlalchemy import delete, select
 
-from analysis.measures import MEASURES
+from analysis.measures import MEASURES, copy_graph
 from bpr_studio.model import tables
 from bpr_studio.store import Project
 from cost_model.readiness import ReadinessRubric, score_procedure
@@ -150,14 +150,16 @@ def apply_scenario(graphs: dict[str, nx.DiGraph], scenario: Scenario,
     log: list[Application] = []
     for pid, graph in graphs.items():
         level = score_procedure(rubric, graph.graph).level  # rules see the as-is level
-        current = graph
+        current = graph  # copied on the first measure that applies, then edited in place
         for use in scenario.measures:
             if not use.rule.matches(graph, level):
                 continue
             measure = MEASURES[use.measure]
             check = measure.applicable(current)
             if check.ok:
-                current = measure.apply(current, use.params)
+                if current is graph:
+                    current = copy_graph(graph)
+                measure.apply_in_place(current, use.params)
             log.append(Application(pid, use.measure, check.ok, check.reason_ja, check.reason_en))
         to_be[pid] = current
     return to_be, log

@@ -178,8 +178,13 @@ def _json_safe(value: Any) -> Any:
 
 def run_simulation(project: Project, scenario: str | Scenario, replications: int = 1000,
                    seed: int = 1, progress: Progress | None = None,
-                   cancel: CancelCheck | None = None, counter: bool = True) -> dict[str, Any]:
-    """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled."""
+                   cancel: CancelCheck | None = None, counter: bool = True,
+                   model: ProjectModel | None = None,
+                   ranking_candidates: int = RANKING_CANDIDATES) -> dict[str, Any]:
+    """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
+
+    ``model`` (the project's graphs, unit costs and rubric) is loaded when not given.
+    """
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
             raise SimulationCancelled
@@ -188,7 +193,7 @@ def run_simulation(project: Project, scenario: str | Scenario, replications: int
 
     step(0, "読み込み")
     scenario = scenario if isinstance(scenario, Scenario) else get_scenario(project, scenario)
-    model = ProjectModel.load(project)
+    model = model or ProjectModel.load(project)
     step(5, "施策の適用")
     comparison = compare(model, scenario)
     values = parameter_values(scenario)
@@ -211,7 +216,7 @@ def run_simulation(project: Project, scenario: str | Scenario, replications: int
     saved = comparison.savings()
     benefit = (saved["staff_economic_yen"] + saved["citizen_economic_yen"]
                + saved["citizen_time_h"] * citizen_hour)
-    candidates = saved.loc[benefit.sort_values(ascending=False).index[:RANKING_CANDIDATES],
+    candidates = saved.loc[benefit.sort_values(ascending=False).index[:ranking_candidates],
                            "procedure_id"].tolist()
     ranking = where_to_start(model.graphs, scenario, model.unit_costs, model.rubric, values,
                              comparison.as_is.procedures, candidates)
@@ -249,7 +254,7 @@ def run_simulation(project: Project, scenario: str | Scenario, replications: int
         "counter": counters,
     }
     step(100, "完了")
-    return _json_safe(result)
+    return result
 
 
 def write_json(result: dict[str, Any], out: str | Path) -> Path:
@@ -258,7 +263,7 @@ def write_json(result: dict[str, Any], out: str | Path) -> Path:
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             # No indent: the C encoder is several times faster on city-sized results.
-            json.dump(result, handle, ensure_ascii=False, separators=(",", ":"))
+            json.dump(_json_safe(result), handle, ensure_ascii=False, separators=(",", ":"))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

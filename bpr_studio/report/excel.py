@@ -17,11 +17,12 @@ from openpyxl import Workbook
 
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import sheets
-from bpr_studio.report.writer import print_setup
+from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
 FLOW_PICTURES = 5
 DEFAULT_REPLICATIONS = 300
+RANKING_CANDIDATES = 250
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -47,7 +48,8 @@ def _check_target(out: Path) -> None:
                           f"Cannot write to the folder: {folder}")
 
 
-def _flow_pictures(project: Project, result: dict[str, Any]) -> list[tuple[str, bytes]]:
+def _flow_pictures(project: Project, result: dict[str, Any], model: Any = None
+                   ) -> list[tuple[str, bytes]]:
     from analysis.charts import flow_png
     from analysis.compare import ProjectModel
     from analysis.scenario import Scenario, apply_scenario, get_scenario
@@ -60,7 +62,7 @@ def _flow_pictures(project: Project, result: dict[str, Any]) -> list[tuple[str, 
             break
     if not chosen:
         return []
-    model = ProjectModel.load(project)
+    model = model or ProjectModel.load(project)
     scenario: Scenario = get_scenario(project, result["scenario"]["name"])
     graphs = {pid: model.graphs[pid] for pid in chosen if pid in model.graphs}
     to_be, _log = apply_scenario(graphs, scenario, model.rubric)
@@ -71,11 +73,12 @@ def _flow_pictures(project: Project, result: dict[str, Any]) -> list[tuple[str, 
     return pictures
 
 
-def build_workbook(project: Project, result: dict[str, Any]) -> Workbook:
+def build_workbook(project: Project, result: dict[str, Any], model: Any = None) -> Workbook:
     from cost_model.assumptions import burden_rows, rubric_rows
     from cost_model.scoring import load_rubric
 
     wb = Workbook()
+    use_japanese_font(wb)
     ranking = result.get("where_to_start", [])
     summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None)
     priorities = sheets.priority_sheet(wb, result)
@@ -84,7 +87,7 @@ def build_workbook(project: Project, result: dict[str, Any]) -> Workbook:
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)
     sheets.counter_sheet(wb, result)
-    sheets.flow_sheet(wb, _flow_pictures(project, result))
+    sheets.flow_sheet(wb, _flow_pictures(project, result, model))
     attribution = project.meta("attribution")
     sheets.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
                              attribution)
@@ -101,18 +104,22 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  simulation: dict[str, Any] | None = None, progress: Progress | None = None,
                  cancel: CancelCheck | None = None) -> Path:
     """Simulate (unless a result is given) and write the report. Returns the path."""
+    from analysis.compare import ProjectModel
     from analysis.simulate import run_simulation
 
     path = Path(out)
     _check_target(path)
+    model = ProjectModel.load(project)  # once, for the simulation and the flow pictures
     if simulation is None:
         def scaled(done: int, total: int, label: str) -> None:
             if progress:
                 progress(int(done * 0.8), 100, label)
-        simulation = run_simulation(project, scenario, replications, seed, scaled, cancel)
+        # The report lists the top of the ranking, so fewer candidates suffice.
+        simulation = run_simulation(project, scenario, replications, seed, scaled, cancel,
+                                    model=model, ranking_candidates=RANKING_CANDIDATES)
     if progress:
         progress(85, 100, "レポート作成")
-    wb = build_workbook(project, simulation)
+    wb = build_workbook(project, simulation, model)
     tmp = path.with_name(f".~{path.stem}.tmp.xlsx")
     try:
         wb.save(tmp)

@@ -26,6 +26,17 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 SUBTLE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+# Shared style objects: building a Font per cell costs more than writing the cell.
+_FONTS: dict[tuple[bool, float], Font] = {}
+_TOP = Alignment(vertical="top")
+_TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _font(bold: bool, size: float) -> Font:
+    key = (bold, size)
+    if key not in _FONTS:
+        _FONTS[key] = Font(name=FONT, bold=bold, size=size)
+    return _FONTS[key]
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -38,6 +49,14 @@ def safe(value: Any) -> Any:
     return value
 
 
+def use_japanese_font(wb: Any) -> None:
+    """Make the workbook's Normal style Meiryo UI, so cells need no font of their own."""
+    for style in wb._named_styles:
+        if style.name == "Normal":
+            style.font = Font(name=FONT, size=10)
+    wb._fonts[0] = Font(name=FONT, size=10)
+
+
 def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None,
         bold: bool = False, size: float | None = None) -> Any:
     """Write one cell. Text starting with = + - @ is stored as text, never as a formula."""
@@ -46,7 +65,8 @@ def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | N
     cell.value = value
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"  # survey text such as "=HYPERLINK(…)" stays text
-    cell.font = Font(name=FONT, bold=bold, size=size or 10)
+    if bold or size:
+        cell.font = _font(bold, size or 10)
     if number_format and isinstance(value, (int, float)):
         cell.number_format = number_format
     return cell
@@ -100,19 +120,23 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
         cell.border = BORDER
     # Headers wrap onto two lines, so they need only about half their length.
     widths = [display_width(col.header) / 2 + 1 for col in columns]
+    # Borders on every cell of a long table cost more than they help on screen or paper.
+    bordered = len(records) <= 500
+    aligned = any(col.wrap for col in columns)
     for r, record in enumerate(records, start=row + 1):
         lines = 1
         for offset, col in enumerate(columns):
             value = record.get(col.key)
             cell = put(ws, r, column + offset, value, col.number_format)
-            cell.border = BORDER
-            cell.alignment = Alignment(wrap_text=col.wrap, vertical="top")
+            if bordered:
+                cell.border = BORDER
+            if aligned:
+                cell.alignment = _TOP_WRAP if col.wrap else _TOP
             if col.wrap:
                 if col.width:  # wrapped text sets the row height (no viewer guesses it)
                     lines = max(lines, math.ceil(display_width(value) / max(col.width - 1, 1)))
             if col.number_format and isinstance(value, (int, float)):
-                shown = format(value, ",.0f") if abs(value) >= 1 else f"{value:.1f}"
-                widths[offset] = max(widths[offset], len(shown) + 2)
+                widths[offset] = max(widths[offset], len(f"{value:,.0f}") + 2)
             elif not col.wrap:
                 widths[offset] = max(widths[offset], display_width(value))
         if lines > 1:
