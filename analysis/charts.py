@@ -60,7 +60,8 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
         ax.add_patch(FancyBboxPatch((x - 0.38, y - 0.3), 0.76, 0.6,
                                     boxstyle="round,pad=0.02", fc=face, ec="#404040",
                                     lw=0.8, ls="--" if removed else "-", zorder=2))
-        name = textwrap.shorten(str(data.get("name", n)), width=14, placeholder="…")
+        name = str(data.get("name", n))
+        name = name if len(name) <= 14 else name[:13] + "…"  # Japanese has no spaces to cut at
         label = "\n".join(textwrap.wrap(name, 7)[:2])
         ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=6, zorder=3,
                 color="#7F7F7F" if removed else "#000000")

@@ -358,3 +358,12 @@ def test_savings_by_measure_add_up_to_the_total(dx):
     assert online["citizen_visits"] == pytest.approx(total["citizen_visits"])
     other = parts.set_index("measure").loc["other"]
     assert abs(other["staff_time_h"]) < 0.05 * total["staff_time_h"]
+
+
+def test_flow_picture_renders_long_japanese_step_names():
+    from analysis.charts import flow_png
+
+    graph = small_graph()
+    graph.nodes[2]["name"] = "受付・本人確認・記載内容の聞き取り"
+    png = flow_png(graph, MEASURES["online_application"].apply(graph), "テスト")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
