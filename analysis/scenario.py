@@ -130,6 +130,13 @@ def save_scenario(project: Project, scenario: Scenario) -> None:
                                        measures=scenario.to_json()))
 
 
+def delete_scenario(project: Project, name: str) -> None:
+    project.require_writable()
+    t = tables.Scenario.__table__
+    with project.engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.name == name))
+
+
 @dataclass(frozen=True)
 class Application:
     """What happened when a measure met a procedure."""

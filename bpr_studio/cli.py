@@ -148,6 +148,58 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    from analysis.measures import MEASURES
+    from analysis.scenario import (
+        MeasureUse,
+        Rule,
+        Scenario,
+        delete_scenario,
+        get_scenario,
+        list_scenarios,
+        save_scenario,
+    )
+    from bpr_studio.store import open_project
+
+    with open_project(args.project) as project:
+        if args.action == "list":
+            for scenario in list_scenarios(project):
+                print(f"{scenario.name}: {len(scenario.measures)} 施策 — {scenario.description}")
+            return EXIT_OK
+        if not args.name:
+            print("シナリオ名を指定してください（--name）。", file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+        if args.action == "delete":
+            delete_scenario(project, args.name)
+            return EXIT_OK
+        try:
+            scenario = get_scenario(project, args.name)
+        except KeyError:
+            if args.action != "add-measure":
+                print(f"シナリオ「{args.name}」はありません。", file=sys.stderr)
+                return EXIT_INPUT_ERRORS
+            scenario = Scenario(args.name, [], args.description or "")
+        if args.action == "add-measure":
+            if args.measure not in MEASURES:
+                print(f"施策「{args.measure}」はありません（{', '.join(MEASURES)}）。", file=sys.stderr)
+                return EXIT_INPUT_ERRORS
+            params: dict[str, object] = {}
+            for assignment in args.param or []:
+                key, _, value = assignment.partition("=")
+                params[key.strip()] = ([int(v) for v in value.split(",")] if key.strip() == "steps"
+                                       else float(value))
+            rule = Rule(max_level=args.max_level, min_cases=args.min_cases,
+                        sections=args.section or None, procedure_ids=args.procedure or None)
+            scenario.measures.append(MeasureUse(args.measure, params, rule))
+            save_scenario(project, scenario)
+        elif args.action == "remove-measure":
+            scenario.measures = [m for m in scenario.measures if m.measure != args.measure]
+            save_scenario(project, scenario)
+        for use in scenario.measures:
+            print(f"{MEASURES[use.measure].ja}（{use.measure}）: {use.rule.describe('ja')} {use.params or ''}")
+    return EXIT_OK
+
+
 def _cmd_counter(args: argparse.Namespace) -> int:
     import json
 
@@ -235,6 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--simulation", type=Path, help="reuse a 'simulate' JSON result")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("scenario", help="list, show or edit the project's scenarios")
+    p.add_argument("action", choices=("list", "show", "add-measure", "remove-measure", "delete"))
+    p.add_argument("--project", required=True)
+    p.add_argument("--name", help="scenario name")
+    p.add_argument("--description")
+    p.add_argument("--measure", help="measure key (e.g. online_application)")
+    p.add_argument("--max-level", type=int)
+    p.add_argument("--min-cases", type=int)
+    p.add_argument("--section", action="append")
+    p.add_argument("--procedure", action="append")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE")
+    p.set_defaults(func=_cmd_scenario)
 
     p = sub.add_parser("counter", help="simulate one counter queue (stationary arrivals)")
     p.add_argument("--arrival-rate", type=float, required=True, help="arrivals per hour")

@@ -367,3 +367,25 @@ def test_flow_picture_renders_long_japanese_step_names():
     graph.nodes[2]["name"] = "受付・本人確認・記載内容の聞き取り"
     png = flow_png(graph, MEASURES["online_application"].apply(graph), "テスト")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+def test_scenario_command_edits_scenarios(city, capsys):
+    project = str(city)
+    assert main(["scenario", "add-measure", "--project", project, "--name", "窓口改革",
+                 "--measure", "no_form_counter", "--min-cases", "5000"]) == 0
+    assert main(["scenario", "add-measure", "--project", project, "--name", "窓口改革",
+                 "--measure", "online_application", "--max-level", "2",
+                 "--param", "online_adoption=0.6"]) == 0
+    out = capsys.readouterr().out
+    assert "年5,000件以上" in out and "レベル2以下" in out
+    with open_project(city) as opened:
+        scenario = get_scenario(opened, "窓口改革")
+    assert [m.measure for m in scenario.measures] == ["no_form_counter", "online_application"]
+    assert scenario.measures[1].params == {"online_adoption": 0.6}
+    assert main(["scenario", "remove-measure", "--project", project, "--name", "窓口改革",
+                 "--measure", "no_form_counter"]) == 0
+    assert main(["scenario", "list", "--project", project]) == 0
+    assert "窓口改革: 1 施策" in capsys.readouterr().out
+    assert main(["scenario", "delete", "--project", project, "--name", "窓口改革"]) == 0
+    with open_project(city) as opened, pytest.raises(KeyError):
+        get_scenario(opened, "窓口改革")

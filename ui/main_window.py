@@ -27,6 +27,7 @@ from ui.i18n import language, tr
 from ui.import_dialog import ImportDialog
 from ui.procedures_view import ProceduresView
 from ui.quality_view import QualityView
+from ui.report_export import ReportExporter
 
 MAX_RECENT = 8
 
@@ -60,6 +61,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.report_exporter = ReportExporter(self)
+        self.report_exporter.finished.connect(self._on_report_finished)
         self._build_menus()
         self._restore_state()
 
@@ -75,6 +78,8 @@ class MainWindow(QMainWindow):
         self.import_action = self._add_action(file_menu, "import_surveys", self._on_import_triggered,
                                               QKeySequence("Ctrl+I"))
         self._add_action(file_menu, "save_template", self._on_save_template_triggered)
+        self._add_action(file_menu, "export_report", self._on_export_report_triggered,
+                         QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self._add_action(file_menu, "quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -149,6 +154,14 @@ class MainWindow(QMainWindow):
             written = write_template(Path(path))
             self.statusBar().showMessage(tr("template_saved", path=written), 8000)
 
+    def _on_export_report_triggered(self) -> None:
+        if self.project is not None and self.project.path is not None:
+            self.report_exporter.ask_and_start(self.project.path)
+
+    def _on_report_finished(self, path: object) -> None:
+        if path:
+            self.statusBar().showMessage(tr("report_saved", path=path), 10000)
+
     # --- drag and drop of survey workbooks -----------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -188,6 +201,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         for dialog in self.findChildren(ImportDialog):
             dialog.runner.stop()
+        self.report_exporter.runner.stop()
         if self.project is not None:
             self.project.close()
         super().closeEvent(event)

@@ -166,3 +166,15 @@ def test_procedure_table_shows_the_core_figures(make_main_window, sample_project
         assert model.index(r, headers.index("レベル")).data() == str(core.loc[pid, "level"])
         assert model.index(r, headers.index("職員 時間/年")).data() == \
             f"{core.loc[pid, 'staff_time_h']:,.0f}"
+
+
+def test_report_exported_from_the_app(qtbot, make_main_window, sample_project, tmp_path):
+    import openpyxl
+
+    window = make_main_window(sample_project)
+    out = tmp_path / "報告書.xlsx"
+    with qtbot.waitSignal(window.report_exporter.finished, timeout=120000) as blocker:
+        window.report_exporter.start(sample_project, "DX標準", out)
+    assert blocker.args == [out]
+    assert "概要" in openpyxl.load_workbook(out).sheetnames
+    assert "報告書を保存しました" in window.statusBar().currentMessage()
