@@ -90,6 +90,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "Steps {steps} never reach the end (a rework loop with no way out)."),
     "dead_end": ("工程 {step} の後に進む先がありません（次工程を指定するか「終了」としてください）。",
                  "Step {step} leads nowhere (give a next step or 終了)."),
+    "not_editable": ("「{column}」はここでは変更できません（調査票を読み込み直してください）。",
+                     "'{column}' cannot be changed here (re-import the survey)."),
     "procedure_without_steps": ("手続「{id}」に工程がありません。", "Procedure '{id}' has no steps."),
     "online_exceeds_total": ("オンライン件数（{online}）が年間件数（{total}）を超えています。",
                              "Online cases ({online}) exceed annual cases ({total})."),
