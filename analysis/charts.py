@@ -111,3 +111,113 @@ def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 90) ->
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+# --- dashboard charts -------------------------------------------------------------------
+
+COST_LABELS_JA = {"economic_yen": "経済的（百万円）", "time_h": "時間的（千時間）",
+                  "physical_bh": "肉体的（千負担時間）", "cognitive_bh": "頭脳的（千負担時間）",
+                  "psychological_bh": "精神的（千負担時間）"}
+COST_LABELS_EN = {"economic_yen": "economic (¥M)", "time_h": "time (k h)",
+                  "physical_bh": "physical (k burden-h)", "cognitive_bh": "cognitive (k burden-h)",
+                  "psychological_bh": "psychological (k burden-h)"}
+_SCALE = {"economic_yen": 1e6, "time_h": 1e3, "physical_bh": 1e3, "cognitive_bh": 1e3,
+          "psychological_bh": 1e3}
+
+
+def draw_five_costs(ax: Axes, side: str, as_is: dict[str, float], to_be: dict[str, float],
+                    low: dict[str, float] | None = None, high: dict[str, float] | None = None,
+                    lang: str = "ja") -> None:
+    """As-is and to-be bars for the five costs of one side; whiskers = to-be P5–P95.
+
+    ``as_is``/``to_be`` map cost keys (economic_yen …) to yearly values.
+    """
+    import numpy as np
+
+    labels = COST_LABELS_JA if lang == "ja" else COST_LABELS_EN
+    keys = list(_SCALE)
+    x = np.arange(len(keys))
+    a = [as_is[k] / _SCALE[k] for k in keys]
+    b = [to_be[k] / _SCALE[k] for k in keys]
+    ax.bar(x - 0.2, a, 0.4, label="現状" if lang == "ja" else "as-is", color="#5B9BD5")
+    bars = ax.bar(x + 0.2, b, 0.4, label="改善後" if lang == "ja" else "to-be", color="#ED7D31")
+    if low is not None and high is not None:
+        err_low = [max(b[i] - low[k] / _SCALE[k], 0) for i, k in enumerate(keys)]
+        err_high = [max(high[k] / _SCALE[k] - b[i], 0) for i, k in enumerate(keys)]
+        ax.errorbar([bar.get_x() + bar.get_width() / 2 for bar in bars], b,
+                    yerr=[err_low, err_high], fmt="none", ecolor="#404040", capsize=3, lw=0.8)
+    ax.set_xticks(x, [labels[k] for k in keys], fontsize=7)
+    side_label = {"staff": ("職員", "staff"), "citizen": ("市民", "citizens")}[side]
+    ax.set_title(f"{side_label[0 if lang == 'ja' else 1]}の5つのコスト（年）" if lang == "ja"
+                 else f"Five costs, {side_label[1]} (per year)", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(axis="y", alpha=0.3)
+    ax.tick_params(axis="y", labelsize=7)
+
+
+def draw_waterfall(ax: Axes, start: float, steps: list[tuple[str, float]], end_label: str,
+                   unit_label: str, start_label: str = "現状") -> None:
+    """From ``start`` down by each (label, saving) to the end: the savings by measure."""
+    level = start
+    labels = [start_label]
+    ax.bar(0, start, color="#5B9BD5")
+    for i, (label, saving) in enumerate(steps, start=1):
+        ax.bar(i, -saving, bottom=level, color="#70AD47" if saving >= 0 else "#C00000")
+        level -= saving
+        labels.append(label)
+    ax.bar(len(steps) + 1, level, color="#ED7D31")
+    labels.append(end_label)
+    ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=7)
+    ax.set_ylabel(unit_label, fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def draw_priority_matrix(ax: Axes, rows: list[dict], lang: str = "ja", top: int = 40) -> None:
+    """Readiness level (x) against benefit (y); bubble area ∝ annual cases."""
+    import numpy as np
+
+    rows = rows[:top]
+    if not rows:
+        ax.text(0.5, 0.5, "データなし" if lang == "ja" else "no data", ha="center")
+        return
+    rng = np.random.default_rng(0)  # a little jitter so equal levels do not hide each other
+    x = np.array([r["level"] for r in rows], dtype=float) + rng.uniform(-0.15, 0.15, len(rows))
+    y = np.array([r["benefit_yen"] for r in rows]) / 1e6
+    cases = np.array([float(r.get("annual_cases") or 0) for r in rows])
+    size = 20 + 600 * np.sqrt(cases / max(cases.max(), 1))
+    ax.scatter(x, y, s=size, alpha=0.5, color="#5B9BD5", edgecolor="#1F4E78")
+    for r, xi, yi in list(zip(rows, x, y, strict=True))[:8]:
+        ax.annotate(str(r["name"])[:10], (xi, yi), fontsize=6, xytext=(4, 4),
+                    textcoords="offset points")
+    ax.set_xlim(0.5, 4.5)
+    ax.set_xticks([1, 2, 3, 4])
+    ax.set_xlabel("オンライン化レベル（1 易しい～4 難しい）" if lang == "ja" else "readiness level",
+                  fontsize=8)
+    ax.set_ylabel("効果額（百万円/年）" if lang == "ja" else "benefit (¥M/yr)", fontsize=8)
+    ax.set_title("どこから始めるか（円の大きさ＝年間件数）" if lang == "ja"
+                 else "Where to start (bubble = annual cases)", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=7)
+
+
+def draw_histogram(ax: Axes, samples: list[float], label: str, p5: float, p95: float) -> None:
+    """The distribution of a saving over the replications, with its 90 % interval."""
+    ax.hist(samples, bins=30, color="#70AD47", alpha=0.8)
+    for value in (p5, p95):
+        ax.axvline(value, color="#404040", ls="--", lw=0.8)
+    ax.set_xlabel(label, fontsize=8)
+    ax.set_ylabel("回数", fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def draw_barh(ax: Axes, names: list[str], values: list[float], xlabel: str, title: str = "",
+              color: str = "#5B9BD5") -> None:
+    ax.barh(range(len(names)), values, color=color)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.graph import END, step_numbers
 from analysis.params import value
+from bpr_studio.model import tables
 
 
 @dataclass
@@ -49,7 +50,11 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
     step_frame = pd.DataFrame.from_records(node_data)
     if not step_frame.empty:
         step_frame = step_frame.drop(columns=["effects"], errors="ignore")
+    else:  # an empty project still has the columns the cost model reads
+        step_frame = pd.DataFrame(columns=[c.name for c in tables.Step.__table__.columns])
     procedure_frame = pd.DataFrame.from_records(procedures)
+    if procedure_frame.empty:
+        procedure_frame = pd.DataFrame(columns=[c.name for c in tables.Procedure.__table__.columns])
     procedure_frame = procedure_frame.drop(columns=[c for c in ("channels", "applied")
                                                     if c in procedure_frame.columns])
     return ProcessTables(

@@ -192,3 +192,26 @@ def _check_and_migrate(project: Project) -> None:
                 MIGRATIONS[version](conn)
             conn.execute(text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
                          {"v": str(SCHEMA_VERSION)})
+
+
+def save_copy(project: Project, target: Path) -> Path:
+    """Save As: a consistent copy of an open SQLite project (backup API), written atomically."""
+    import sqlite3
+
+    if project.path is None:
+        raise ProjectError("project_read_only", path=project.location)
+    target = Path(target)
+    tmp = target.with_name(target.name + ".saving")
+    tmp.unlink(missing_ok=True)
+    try:
+        with project.engine.connect() as conn:
+            source = conn.connection.dbapi_connection
+            destination = sqlite3.connect(tmp)
+            try:
+                source.backup(destination)  # type: ignore[union-attr]
+            finally:
+                destination.close()
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

@@ -23,7 +23,7 @@ def test_minutes_refuse_text_that_is_not_a_duration(raw):
 
 @pytest.mark.parametrize(("raw", "number"), [
     ("1,200", 1200.0), ("１，２００件", 1200.0), ("￥300", 300.0), ("300円", 300.0),
-    (42.0, 42.0), ("　12 ", 12.0), ("50%", 50.0),
+    (42.0, 42.0), ("　12 ", 12.0), ("50%", 50.0), ("６万件", 60000.0), ("1.2万", 12000.0),
 ])
 def test_numbers_accept_separators_units_and_full_width(raw, number):
     assert nz.parse_number(raw) == number

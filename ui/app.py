@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -48,10 +47,11 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None, lang: s
         return 2
     window.show()
     if screenshot is not None:
+        from ui.screenshots import wait_until_ready
+
         window.resize(1366, 800)  # a typical office laptop screen, whatever the settings say
-        def grab() -> None:
-            window.grab().save(str(screenshot))
-            window.close()
-            app.quit()
-        QTimer.singleShot(300, grab)
+        wait_until_ready(app, window)
+        window.grab().save(str(screenshot))
+        window.close()
+        return 0
     return app.exec()

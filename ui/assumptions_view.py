@@ -6,12 +6,14 @@ Read-only here; each value shows its source and whether the project changed it.
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QInputDialog, QLabel, QTableView, QVBoxLayout, QWidget
 
 from cost_model.assumptions import burden_rows, rubric_rows, unit_cost_rows
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language, tr
+from bpr_studio.edits import SetUnitCostEdit
+from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
 
 def unit_cost_frame(table: UnitCostTable) -> pd.DataFrame:
@@ -27,11 +29,16 @@ def rubric_frame(rubric: ReadinessRubric) -> pd.DataFrame:
 
 
 class AssumptionsView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Unit costs are edited in place (undoable); a changed value asks for its source."""
+
+    def __init__(self, session: ProjectSession | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         self.unit_model = DataFrameTableModel({
             "key": tr("col_key"), "value": tr("col_value_num"), "unit": tr("col_unit"),
-            "changed": tr("col_changed"), "source": tr("col_source")})
+            "changed": tr("col_changed"), "source": tr("col_source")}, editable={"value"})
+        self.unit_model.edit_requested.connect(self._on_unit_edit_requested)
         self.burden_model = DataFrameTableModel({
             "kind": tr("col_kind"), "physical": tr("col_physical"),
             "cognitive": tr("col_cognitive"), "psychological": tr("col_psychological"),
@@ -46,12 +53,16 @@ class AssumptionsView(QWidget):
             label = QLabel(f"<b>{title}</b>")
             table = QTableView()
             table.setModel(model)
+            table.setEditTriggers(QTableView.EditTrigger.DoubleClicked
+                                  | QTableView.EditTrigger.EditKeyPressed)
             table.verticalHeader().setVisible(False)
             table.horizontalHeader().setStretchLastSection(True)
             table.setWordWrap(True)
             layout.addWidget(label)
             layout.addWidget(table, 1)
             self.tables.append(table)
+        if session is not None:
+            session.loaded.connect(self._on_session_loaded)
 
     def set_assumptions(self, unit_costs: UnitCostTable, rubric: ReadinessRubric) -> None:
         self.unit_model.set_frame(unit_cost_frame(unit_costs))
@@ -62,3 +73,22 @@ class AssumptionsView(QWidget):
             table.horizontalHeader().setSectionResizeMode(
                 table.model().columnCount() - 1, QHeaderView.ResizeMode.Stretch)
             table.resizeRowsToContents()
+
+    def _on_session_loaded(self) -> None:
+        data = self.session.data if self.session else None
+        if data is not None:
+            self.set_assumptions(data.unit_costs, data.rubric)
+
+    def _on_unit_edit_requested(self, row: int, _key: str, text: str) -> None:
+        if self.session is None or self.session.data is None:
+            return
+        key = list(self.session.data.unit_costs.project)[row]
+        try:
+            value = float(text.replace(",", "").replace("¥", ""))
+        except ValueError:
+            self.session.failed.emit(f"「{text}」は数値ではありません。" if language() == "ja"
+                                     else f"'{text}' is not a number.")
+            return
+        source, ok = QInputDialog.getText(self, tr("col_source"), tr("source_prompt"))
+        if ok:
+            self.session.push(SetUnitCostEdit(key, value, source.strip() or tr("changed_in_app")))

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -39,6 +38,7 @@ from bpr_studio.io.survey_import import (
 )
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.store import open_project
+from ui.notify import show_message
 from ui.i18n import language, tr
 from ui.table_model import DataFrameTableModel
 from ui.task_runner import TaskRunner
@@ -265,7 +265,7 @@ class ImportDialog(QDialog):
     def _on_runner_failed(self, error: object) -> None:
         self.progress.setVisible(False)
         message = error.message(language()) if hasattr(error, "message") else str(error)
-        QMessageBox.critical(self, tr("failed"), message)
+        show_message(self, tr("failed"), message)
 
     def _on_runner_cancelled(self) -> None:
         self.progress.setVisible(False)
@@ -293,10 +293,10 @@ class ImportDialog(QDialog):
         try:
             pairs = read_row(row["path"], row["sheet"], int(digits))
         except Exception as exc:  # the file may have moved since the check
-            QMessageBox.warning(self, tr("failed"), str(exc))
+            show_message(self, tr("failed"), str(exc))
             return
         text = "\n".join(f"{header}: {value}" for header, value in pairs if value or header)
-        QMessageBox.information(self, tr("row_detail", file=row["file"], place=f"{row['sheet']}!{cell}"),
+        show_message(self, tr("row_detail", file=row["file"], place=f"{row['sheet']}!{cell}"),
                                 text or "-")
 
     def reject(self) -> None:

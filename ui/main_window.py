@@ -9,25 +9,29 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
 from bpr_studio.io.template import write_template
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
-from bpr_studio.queries import procedures_frame, stored_issues_frame
-from bpr_studio.store import PROJECT_SUFFIX, Project, ProjectError, create_project, open_project
-from cost_model.scoring import load_rubric, score_project
-from cost_model.unit_costs import load_unit_costs
+from bpr_studio.store import PROJECT_SUFFIX, ProjectError, create_project, save_copy
 from ui.assumptions_view import AssumptionsView
+from ui.comparison_view import ComparisonView
+from ui.dashboard_view import DashboardView
+from ui.flow_view import FlowView
+from ui.notify import show_message
 from ui.i18n import language, tr
 from ui.import_dialog import ImportDialog
-from ui.procedures_view import ProceduresView
+from ui.procedure_view import ProcedureView
 from ui.quality_view import QualityView
 from ui.report_export import ReportExporter
+from ui.scenario_view import ScenarioView
+from ui.session import ProjectSession
+from ui.survey_view import SurveyView
 
 MAX_RECENT = 8
 
@@ -36,21 +40,29 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings("BPRStudio", "BPR Studio")
-        self.project: Project | None = None
+        self.session = ProjectSession(self)
         self.setWindowTitle(tr("app_title"))
         self.setAcceptDrops(True)
-        self.resize(1200, 760)
+        self.resize(1280, 800)
 
-        self.procedures_view = ProceduresView()
-        self.quality_view = QualityView()
-        self.assumptions_view = AssumptionsView()
+        self.dashboard_view = DashboardView(self.session)
+        self.survey_view = SurveyView(self.session)
+        self.procedure_view = ProcedureView(self.session)
+        self.flow_view = FlowView(self.session)
+        self.scenario_view = ScenarioView(self.session)
+        self.comparison_view = ComparisonView(self.session)
+        self.assumptions_view = AssumptionsView(self.session)
+        self.quality_view = QualityView(self.session)
         self.nav = QListWidget()
-        self.nav.setFixedWidth(140)
+        self.nav.setFixedWidth(150)
         self.nav.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
-        for key, view in (("nav_procedures", self.procedures_view),
-                          ("nav_quality", self.quality_view),
-                          ("nav_assumptions", self.assumptions_view)):
+        for key, view in (("nav_dashboard", self.dashboard_view), ("nav_survey", self.survey_view),
+                          ("nav_procedure", self.procedure_view), ("nav_flow", self.flow_view),
+                          ("nav_scenario", self.scenario_view),
+                          ("nav_comparison", self.comparison_view),
+                          ("nav_assumptions", self.assumptions_view),
+                          ("nav_quality", self.quality_view)):
             self.nav.addItem(tr(key))
             self.stack.addWidget(view)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -61,8 +73,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.busy_label = QLabel()
+        self.statusBar().addPermanentWidget(self.busy_label)
         self.report_exporter = ReportExporter(self)
         self.report_exporter.finished.connect(self._on_report_finished)
+        self.session.loaded.connect(self._on_session_loaded)
+        self.session.failed.connect(self._on_session_failed)
+        self.session.busy.connect(self._on_session_busy)
         self._build_menus()
         self._restore_state()
 
@@ -74,6 +91,8 @@ class MainWindow(QMainWindow):
                          QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu(tr("recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._add_action(file_menu, "save_as", self._on_save_as_triggered,
+                         QKeySequence.StandardKey.SaveAs)
         file_menu.addSeparator()
         self.import_action = self._add_action(file_menu, "import_surveys", self._on_import_triggered,
                                               QKeySequence("Ctrl+I"))
@@ -82,6 +101,13 @@ class MainWindow(QMainWindow):
                          QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self._add_action(file_menu, "quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu(tr("menu_edit"))
+        undo = self.session.undo_stack.createUndoAction(self, tr("undo"))
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.session.undo_stack.createRedoAction(self, tr("redo"))
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
 
     def _add_action(self, menu, key: str, slot, shortcut=None) -> QAction:
         action = QAction(tr(key), self)
@@ -94,33 +120,31 @@ class MainWindow(QMainWindow):
     # --- projects ------------------------------------------------------------
     def open_path(self, path: Path) -> bool:
         try:
-            project = open_project(path)
+            self.session.open(path)
         except ProjectError as exc:
-            QMessageBox.critical(self, tr("open_failed"), exc.message(language()))
+            show_message(self, tr("open_failed"), exc.message(language()))
             return False
-        if self.project is not None:
-            self.project.close()
-        self.project = project
         self._remember_recent(path)
-        self.reload()
+        self.setWindowTitle(f"{path.stem} — {tr('app_title')}")
+        self.statusBar().showMessage(tr("loading"))
         return True
 
-    def reload(self) -> None:
-        if self.project is None:
+    @property
+    def project(self):
+        return self.session.project
+
+    def _on_session_loaded(self) -> None:
+        data = self.session.data
+        if data is None or self.session.path is None:
             return
-        scores = score_project(self.project)
-        self.procedures_view.set_project(self.project, scores.procedures.merge(
-            procedures_frame(self.project)[["procedure_id", "identity_check", "attachment_kind",
-                                            "fee_yen"]], on="procedure_id", how="left"))
-        self.assumptions_view.set_assumptions(load_unit_costs(self.project),
-                                              load_rubric(self.project))
-        procedures = scores.procedures
-        self.quality_view.set_issues(stored_issues_frame(self.project))
-        with self.project.engine.connect() as conn:
-            steps = conn.exec_driver_sql("SELECT count(*) FROM step").scalar_one()
-        self.setWindowTitle(f"{self.project.name} — {tr('app_title')}")
-        self.statusBar().showMessage(tr("status_loaded", name=self.project.name,
-                                        procedures=len(procedures), steps=steps))
+        self.statusBar().showMessage(tr("status_loaded", name=self.session.path.stem,
+                                        procedures=len(data.procedures), steps=data.step_count))
+
+    def _on_session_failed(self, text: str) -> None:
+        show_message(self, tr("failed"), text)
+
+    def _on_session_busy(self, busy: bool) -> None:
+        self.busy_label.setText(tr("loading") if busy else "")
 
     def _on_new_triggered(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("new_project"), "", tr("project_filter"))
@@ -130,7 +154,7 @@ class MainWindow(QMainWindow):
         try:
             create_project(target).close()
         except (ProjectError, OSError) as exc:
-            QMessageBox.critical(self, tr("open_failed"), str(exc))
+            show_message(self, tr("open_failed"), str(exc))
             return
         self.open_path(target)
 
@@ -139,11 +163,19 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(Path(path))
 
+    def _on_save_as_triggered(self) -> None:
+        if self.session.project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, tr("save_as"), "", tr("project_filter"))
+        if path:
+            target = save_copy(self.session.project, Path(path).with_suffix(PROJECT_SUFFIX))
+            self.open_path(target)
+
     def _on_import_triggered(self, files: list[Path] | None = None) -> ImportDialog | None:
-        if self.project is None or self.project.path is None:
+        if self.session.path is None:
             return None
-        dialog = ImportDialog(self.project.path, files or [], self)
-        dialog.imported.connect(self.reload)
+        dialog = ImportDialog(self.session.path, files or [], self)
+        dialog.imported.connect(self.session.reload)
         dialog.open()
         return dialog
 
@@ -155,8 +187,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("template_saved", path=written), 8000)
 
     def _on_export_report_triggered(self) -> None:
-        if self.project is not None and self.project.path is not None:
-            self.report_exporter.ask_and_start(self.project.path)
+        if self.session.path is not None:
+            self.report_exporter.ask_and_start(self.session.path)
 
     def _on_report_finished(self, path: object) -> None:
         if path:
@@ -202,6 +234,5 @@ class MainWindow(QMainWindow):
         for dialog in self.findChildren(ImportDialog):
             dialog.runner.stop()
         self.report_exporter.runner.stop()
-        if self.project is not None:
-            self.project.close()
+        self.session.close()
         super().closeEvent(event)

@@ -10,8 +10,10 @@ from ui.table_model import DataFrameTableModel
 
 
 class QualityView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, session=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        if session is not None:
+            session.loaded.connect(lambda: self.set_issues(session.data.issues))
         self.label = QLabel()
         self.model = DataFrameTableModel({
             "section": "課" if language() == "ja" else "Section", "file": tr("col_file"),

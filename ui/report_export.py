@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
 
 from analysis.montecarlo import SimulationCancelled
 from analysis.scenario import list_scenarios
 from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project
+from ui.notify import show_message
 from ui.i18n import language, tr
 from ui.task_runner import TaskRunner
 
@@ -73,7 +74,7 @@ class ReportExporter(QObject):
     def _on_runner_failed(self, error: object) -> None:
         self._close_dialog()
         text = error.message(language()) if hasattr(error, "message") else str(error)
-        QMessageBox.critical(self._parent, tr("failed"), text)
+        show_message(self._parent, tr("failed"), text)
         self.finished.emit(None)
 
     def _on_runner_cancelled(self) -> None:

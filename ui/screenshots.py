@@ -11,7 +11,27 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 
-def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja") -> list[Path]:
+def wait_until(app, condition, timeout: float = 120.0) -> None:
+    """Let the event loop run (workers report through it) until ``condition()`` holds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def settle(app, seconds: float = 0.3) -> None:
+    wait_until(app, lambda: False, seconds)
+
+
+def wait_until_ready(app, window) -> None:
+    wait_until(app, lambda: window.session.comparison is not None
+               and not window.session.analyzer.running)
+
+
+def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
+                 simulate: bool = True, select: str | None = None) -> list[Path]:
     from bpr_studio.sample_project import ensure_sample_project
     from ui.app import ensure_application
     from ui.main_window import MainWindow
@@ -23,10 +43,16 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja") -
     window.open_path(project or ensure_sample_project())
     window.resize(1366, 800)
     window.show()
+    wait_until_ready(app, window)
+    if simulate:
+        window.session.simulate(200, 1)
+        wait_until(app, lambda: window.session.simulation is not None)
+    pid = window.session.data.scores.procedures["procedure_id"].iloc[0]
+    window.session.select(select or pid)
     written = []
     for row in range(window.nav.count()):
         window.nav.setCurrentRow(row)
-        app.processEvents()
+        settle(app)
         path = out_dir / f"view-{row + 1}-{lang}.png"
         window.grab().save(str(path))
         written.append(path)
@@ -38,5 +64,5 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja") -
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
     project_arg = Path(sys.argv[2]) if len(sys.argv) > 2 else None
-    for written_path in render_views(target, project_arg):
+    for written_path in render_views(target, project_arg, select="SM-001"):
         print(written_path)

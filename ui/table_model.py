@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 Formatter = Callable[[Any], str]
 Index = QModelIndex | QPersistentModelIndex
@@ -29,9 +29,17 @@ def default_format(value: Any) -> str:
 
 
 class DataFrameTableModel(QAbstractTableModel):
+    """Columns in ``editable`` can be edited in place: the model does not change itself
+    but emits ``edit_requested(row, column key, text)``; the owner turns that into an
+    undoable core edit and the model is refreshed from the project."""
+
+    edit_requested = Signal(int, str, str)
+
     def __init__(self, headers: dict[str, str] | None = None,
-                 formatters: dict[str, Formatter] | None = None, parent: Any = None) -> None:
+                 formatters: dict[str, Formatter] | None = None, parent: Any = None,
+                 editable: set[str] | None = None) -> None:
         super().__init__(parent)
+        self._editable = editable or set()
         self._frame = pd.DataFrame()
         self._wanted = headers
         self._columns: list[str] = []
@@ -64,7 +72,7 @@ class DataFrameTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         value = self._values[index.column()][index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             formatter = self._formatters.get(self._columns[index.column()], default_format)
             return formatter(value)
         if role == Qt.ItemDataRole.UserRole:  # raw value, for sorting and filtering
@@ -73,6 +81,21 @@ class DataFrameTableModel(QAbstractTableModel):
                 and not isinstance(value, bool):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and self._columns[index.column()] in self._editable:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        self.edit_requested.emit(index.row(), self._columns[index.column()], str(value))
+        return False  # the project is the truth; the model reloads from it
+
+    def column_key(self, column: int) -> str:
+        return self._columns[column]
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -78,8 +78,13 @@ def parse_number(value: Any) -> float:
         raise CellProblem("not_a_number")
     text = nfkc(value).replace(",", "").replace(" ", "").replace("¥", "").replace("\\", "")
     text = _NUMBER_UNITS.sub("", text)
+    scale = 1.0
+    if text.endswith("万"):  # 6万 = 60,000, as people write large counts
+        text, scale = text[:-1], 10_000.0
+    elif text.endswith("千"):
+        text, scale = text[:-1], 1_000.0
     try:
-        return float(text)
+        return float(text) * scale
     except ValueError:
         raise CellProblem("not_a_number") from None
 

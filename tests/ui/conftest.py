@@ -22,7 +22,8 @@ def sample_project(tmp_path) -> Path:
 
 @pytest.fixture
 def make_main_window(qtbot, tmp_path):
-    """Build a MainWindow (isolated settings) on a project; fail if a worker thread leaks."""
+    """Build a MainWindow (isolated settings) on a project, wait until its data and the
+    default scenario's comparison are loaded; fail if a worker thread outlives it."""
     from ui.main_window import MainWindow
 
     windows = []
@@ -33,9 +34,10 @@ def make_main_window(qtbot, tmp_path):
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings=settings)
         qtbot.addWidget(window)
-        if project is not None:
-            assert window.open_path(project)
         window.show()
+        if project is not None:
+            with qtbot.waitSignal(window.session.comparison_ready, timeout=60000):
+                assert window.open_path(project)
         windows.append(window)
         return window
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
+
+import pytest
 
 from PySide6.QtCore import Qt
 
@@ -14,12 +17,19 @@ from sample_surveys.build_samples import sample_files
 
 
 def _digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """A hash of the project's data (not its bytes: SQLite may checkpoint its WAL into the
+    file when a reader closes, which changes bytes but no data)."""
+    connection = sqlite3.connect(path)
+    try:
+        dump = "\n".join(connection.iterdump())
+    finally:
+        connection.close()
+    return hashlib.sha256(dump.encode()).hexdigest()
 
 
 def test_window_lists_the_projects_procedures_and_steps(make_main_window, sample_project):
     window = make_main_window(sample_project)
-    view = window.procedures_view
+    view = window.survey_view
     assert view.procedure_model.rowCount() == 57
     assert "手続 57 件" in window.statusBar().currentMessage()
     assert view.step_model.rowCount() > 0  # the first procedure is selected
@@ -34,7 +44,7 @@ def test_window_lists_the_projects_procedures_and_steps(make_main_window, sample
 
 
 def test_section_filter(make_main_window, sample_project):
-    view = make_main_window(sample_project).procedures_view
+    view = make_main_window(sample_project).survey_view
     index = view.section_combo.findData("環境課")
     view.section_combo.setCurrentIndex(index)
     assert view.proxy.rowCount() == 6
@@ -43,24 +53,24 @@ def test_section_filter(make_main_window, sample_project):
 def test_english_ui(make_main_window, sample_project):
     window = make_main_window(sample_project, lang="en")
     assert "57 procedures" in window.statusBar().currentMessage()
-    assert window.procedures_view.procedure_model.headerData(1, Qt.Orientation.Horizontal) == "Name"
+    assert window.survey_view.procedure_model.headerData(1, Qt.Orientation.Horizontal) == "Name"
 
 
 def test_import_sample_surveys_through_the_dialog(qtbot, make_main_window, tmp_path):
     project = tmp_path / "new.bprproj"
     create_project(project).close()
     window = make_main_window(project)
-    assert window.procedures_view.procedure_model.rowCount() == 0
+    assert window.survey_view.procedure_model.rowCount() == 0
     dialog = window._on_import_triggered(sample_files())
     assert dialog.file_list.count() == 6
     with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
         dialog.start_check()
     assert dialog.import_button.isEnabled(), dialog.summary.text()
     assert "手続 57 件" in dialog.summary.text()
-    with qtbot.waitSignal(dialog.imported, timeout=20000):
+    with qtbot.waitSignals([dialog.imported, window.session.loaded], timeout=20000):
         dialog.start_import()
     qtbot.waitUntil(lambda: not dialog.runner.running)
-    assert window.procedures_view.procedure_model.rowCount() == 57
+    assert window.survey_view.procedure_model.rowCount() == 57
 
 
 def test_a_broken_survey_shows_cells_and_blocks_import(qtbot, make_main_window, sample_project,
@@ -68,8 +78,8 @@ def test_a_broken_survey_shows_cells_and_blocks_import(qtbot, make_main_window, 
     steps = [{"procedure_id": "T-001", "step_no": 1, "name": "x", "actor": "市民",
               "work_kind": "記入", "typical_minutes": "すぐ"}]
     bad = make_workbook("bad.xlsx", steps=steps)
-    before = _digest(sample_project)
     window = make_main_window(sample_project)
+    before = _digest(sample_project)
     dialog = window._on_import_triggered([bad])
     with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
         dialog.start_check()
@@ -85,8 +95,8 @@ def test_a_broken_survey_shows_cells_and_blocks_import(qtbot, make_main_window, 
 
 def test_cancelling_an_import_leaves_the_project_unchanged(qtbot, make_main_window,
                                                            sample_project):
-    before = _digest(sample_project)
     window = make_main_window(sample_project)
+    before = _digest(sample_project)  # opening adds the default scenario; nothing after
     dialog = window._on_import_triggered(sample_files())
     with qtbot.waitSignal(dialog.runner.cancelled, timeout=20000):
         dialog.start_check()
@@ -127,10 +137,10 @@ def test_duplicate_ids_resolved_by_checking_the_preferred_file(qtbot, make_main_
     with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
         dialog.start_check()
     assert dialog.import_button.isEnabled(), dialog.summary.text()
-    with qtbot.waitSignal(dialog.imported, timeout=20000):
+    with qtbot.waitSignals([dialog.imported, window.session.loaded], timeout=20000):
         dialog.start_import()
     qtbot.waitUntil(lambda: not dialog.runner.running)
-    view = window.procedures_view
+    view = window.survey_view
     assert view.procedure_model.index(0, 1).data() == "版B"
 
 
@@ -159,7 +169,7 @@ def test_procedure_table_shows_the_core_figures(make_main_window, sample_project
     with open_project(sample_project) as project:
         core = score_project(project).procedures.set_index("procedure_id")
     window = make_main_window(sample_project)
-    model = window.procedures_view.procedure_model
+    model = window.survey_view.procedure_model
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     for r in range(model.rowCount()):
         pid = model.index(r, 0).data()
@@ -178,3 +188,88 @@ def test_report_exported_from_the_app(qtbot, make_main_window, sample_project, t
     assert blocker.args == [out]
     assert "概要" in openpyxl.load_workbook(out).sheetnames
     assert "報告書を保存しました" in window.statusBar().currentMessage()
+
+
+def test_an_edit_in_the_table_and_its_undo(qtbot, make_main_window, sample_project):
+    window = make_main_window(sample_project)
+    view, session = window.survey_view, window.session
+    model = view.procedure_model
+    row = int(model.frame.index[model.frame["procedure_id"] == "SM-001"][0])
+    column = [model.column_key(c) for c in range(model.columnCount())].index("annual_cases")
+    index = model.index(row, column)
+    assert index.data() == "58,000"
+    with qtbot.waitSignal(session.loaded, timeout=30000):
+        assert model.setData(index, "６万件") is False  # the project changes, then the model
+    row = int(model.frame.index[model.frame["procedure_id"] == "SM-001"][0])
+    assert model.index(row, column).data() == "60,000"
+    staff_hours = model.frame.loc[row, "staff_time_h"]
+    assert staff_hours == pytest.approx(9335.96 * 60_000 / 58_000, rel=1e-6)  # re-scored
+    assert session.undo_stack.count() == 1
+    with qtbot.waitSignal(session.loaded, timeout=30000):
+        session.undo_stack.undo()
+    row = int(model.frame.index[model.frame["procedure_id"] == "SM-001"][0])
+    assert model.index(row, column).data() == "58,000"
+    with qtbot.waitSignal(session.loaded, timeout=30000):
+        session.undo_stack.redo()
+    row = int(model.frame.index[model.frame["procedure_id"] == "SM-001"][0])
+    assert model.index(row, column).data() == "60,000"
+
+
+def test_a_refused_edit_changes_nothing(qtbot, make_main_window, sample_project):
+    window = make_main_window(sample_project)
+    session = window.session
+    with qtbot.waitSignal(session.failed, timeout=5000) as blocker:
+        from bpr_studio.edits import SetStepField
+
+        session.push(SetStepField("SM-001", 2, "typical_minutes", "すぐ"))
+    assert "時間として読めません" in blocker.args[0]
+    assert session.undo_stack.count() == 0
+
+
+def test_scenario_run_and_dashboard_totals_equal_the_core(qtbot, make_main_window, sample_project):
+    from analysis.compare import ProjectModel, compare
+    from analysis.scenario import get_scenario
+    from bpr_studio.store import open_project
+
+    window = make_main_window(sample_project)
+    session = window.session
+    window.scenario_view.replications.setValue(50)
+    with qtbot.waitSignal(session.simulation_ready, timeout=120000):
+        window.scenario_view.run_button.click()
+    assert session.simulation["replications"] == 50
+    with open_project(sample_project) as project:
+        core = compare(ProjectModel.load(project), get_scenario(project, "DX標準"))
+    totals = window.comparison_view.totals()
+    assert totals["staff_as_is"]["time_h"] == pytest.approx(core.as_is.city()["staff_time_h"])
+    assert totals["staff_to_be"]["economic_yen"] == pytest.approx(
+        core.to_be.city()["staff_economic_yen"])
+    assert "シミュレーション" in window.comparison_view.summary.text()
+    assert window.comparison_view.top_model.rowCount() == 20
+
+
+def test_changing_a_measure_updates_the_deltas(qtbot, make_main_window, sample_project):
+    from PySide6.QtCore import Qt as QtCore
+
+    window = make_main_window(sample_project)
+    view, session = window.scenario_view, window.session
+    before = session.comparison.city()["saved"]["staff_time_h"]
+    item = view.measures.item(0, 0)  # online application
+    assert item.data(QtCore.ItemDataRole.UserRole) == "online_application"
+    with qtbot.waitSignal(session.comparison_ready, timeout=30000):
+        item.setCheckState(QtCore.CheckState.Unchecked)
+    after = session.comparison.city()["saved"]["staff_time_h"]
+    assert after < before
+    assert "online_application" not in [m.measure for m in session.scenario.measures]
+    assert f"{after:,.0f}" in view.deltas.text()
+
+
+def test_every_view_renders(qtbot, make_main_window, sample_project, tmp_path):
+    window = make_main_window(sample_project)
+    window.session.select("SM-001")
+    for row in range(window.nav.count()):
+        window.nav.setCurrentRow(row)
+        qtbot.wait(50)
+        image = window.grab()
+        assert not image.isNull() and image.width() > 500
+    assert "SM-001" in window.procedure_view.title.text()
+    assert window.flow_view.canvas.figure.axes  # the swimlanes were drawn

@@ -1,0 +1,125 @@
+"""比較: as-is against to-be for the whole city: five costs (with P5–P95 after a
+simulation), savings by measure (waterfall), the distribution of savings, the priority
+matrix, the top-20 where-to-start list and the counters before and after."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
+
+from analysis.charts import draw_five_costs, draw_histogram, draw_priority_matrix, draw_waterfall
+from cost_model.costs import COSTS
+from ui.chart_canvas import ChartCanvas
+from ui.i18n import language, tr
+from ui.session import ProjectSession
+from ui.table_model import DataFrameTableModel
+
+TOP = 20
+
+
+class ComparisonView(QWidget):
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.staff = ChartCanvas(height=2.8)
+        self.citizen = ChartCanvas(height=2.8)
+        self.waterfall = ChartCanvas(height=2.8)
+        self.matrix = ChartCanvas(height=2.8)
+        self.distribution = ChartCanvas(height=2.8)
+        charts = QWidget()
+        grid = QGridLayout(charts)
+        grid.addWidget(self.staff, 0, 0)
+        grid.addWidget(self.citizen, 0, 1)
+        grid.addWidget(self.waterfall, 1, 0)
+        grid.addWidget(self.matrix, 1, 1)
+        self.top_model = DataFrameTableModel({
+            "rank": "順位", "name": "手続", "section": "課", "measure_ja": "施策", "level": "レベル",
+            "staff_hours_saved": "職員時間の削減", "fte_saved": "人工", "citizen_hours_saved": "市民時間の削減",
+            "visits_avoided": "来庁の削減", "benefit_yen": "効果額(円)", "effort": "手間"},
+            {"fte_saved": lambda v: f"{v:,.2f}",
+             **{k: (lambda v: f"{v:,.0f}") for k in ("staff_hours_saved", "citizen_hours_saved",
+                                                     "visits_avoided", "benefit_yen")}})
+        top = QTableView()
+        top.setModel(self.top_model)
+        top.verticalHeader().setVisible(False)
+        self.counter_model = DataFrameTableModel({
+            "section": "課", "servers": "窓口数", "visits_a": "来庁 現状", "visits_b": "来庁 改善後",
+            "wait_a": "平均待ち 現状(分)", "wait_b": "平均待ち 改善後(分)",
+            "peak_a": "最繁忙月 現状(分)", "peak_b": "最繁忙月 改善後(分)",
+            "util_a": "稼働率 現状", "util_b": "稼働率 改善後"},
+            {k: (lambda v: "" if v is None or pd.isna(v) else f"{v:,.1f}")
+             for k in ("wait_a", "wait_b", "peak_a", "peak_b")}
+            | {k: (lambda v: "" if v is None or pd.isna(v) else f"{v:.0%}") for k in ("util_a", "util_b")})
+        counters = QTableView()
+        counters.setModel(self.counter_model)
+        counters.verticalHeader().setVisible(False)
+        tabs = QTabWidget()
+        tabs.addTab(charts, tr("tab_charts"))
+        tabs.addTab(top, tr("tab_top20"))
+        tabs.addTab(counters, tr("tab_counters"))
+        tabs.addTab(self.distribution, tr("tab_distribution"))
+        self.tabs = tabs
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(tabs, 1)
+        session.comparison_ready.connect(self.refresh)
+        session.simulation_ready.connect(self.refresh)
+
+    def totals(self) -> dict[str, dict[str, float]]:
+        """City totals shown (deterministic), by side and state: {'staff_as_is': {...}}."""
+        comparison = self.session.comparison
+        a, b = comparison.as_is.city(), comparison.to_be.city()
+        return {f"{side}_{state}": {c: float(src[f"{side}_{c}"]) for c in COSTS}
+                for side in ("staff", "citizen") for state, src in (("as_is", a), ("to_be", b))}
+
+    def refresh(self, *_args: object) -> None:
+        bundle, comparison = self.session.bundle, self.session.comparison
+        if bundle is None or comparison is None:
+            return
+        totals = self.totals()
+        simulation = self.session.simulation
+        for canvas, side in ((self.staff, "staff"), (self.citizen, "citizen")):
+            low = high = None
+            if simulation is not None:
+                to_be = simulation["city"]["to_be"]
+                low = {c: to_be[f"{side}_{c}"]["p5"] for c in COSTS}
+                high = {c: to_be[f"{side}_{c}"]["p95"] for c in COSTS}
+            canvas.draw(lambda f, s=side, lo=low, hi=high: draw_five_costs(
+                f.add_subplot(111), s, totals[f"{s}_as_is"], totals[f"{s}_to_be"], lo, hi,
+                language()))
+        rows = bundle.by_measure
+        labels = {"other": "その他"}
+        from analysis.measures import MEASURES
+
+        steps = [(MEASURES[m].ja if m in MEASURES else labels.get(m, m), y / 1e6)
+                 for m, y in zip(rows["measure"], rows["staff_economic_yen"], strict=True)]
+        self.waterfall.draw(lambda f: draw_waterfall(
+            f.add_subplot(111), totals["staff_as_is"]["economic_yen"] / 1e6, steps, "改善後",
+            "職員の人件費等（百万円/年）"))
+        ranking = bundle.ranking.to_dict("records") if len(bundle.ranking) else []
+        self.matrix.draw(lambda f: draw_priority_matrix(f.add_subplot(111), ranking, language()))
+        self.top_model.set_frame(bundle.ranking.head(TOP) if len(bundle.ranking) else pd.DataFrame())
+        self.counter_model.set_frame(pd.DataFrame([{
+            "section": c["section"], "servers": c.get("servers"),
+            "visits_a": (c.get("as_is") or {}).get("visits"),
+            "visits_b": (c.get("to_be") or {}).get("visits"),
+            "wait_a": (c.get("as_is") or {}).get("mean_wait_min"),
+            "wait_b": (c.get("to_be") or {}).get("mean_wait_min"),
+            "peak_a": (c.get("as_is") or {}).get("peak_mean_wait_min"),
+            "peak_b": (c.get("to_be") or {}).get("peak_mean_wait_min"),
+            "util_a": (c.get("as_is") or {}).get("utilization"),
+            "util_b": (c.get("to_be") or {}).get("utilization")}
+            for c in (simulation or {}).get("counter", bundle.counters)]))
+        saved = comparison.city()["saved"]
+        text = tr("deltas", hours=saved["staff_time_h"], fte=saved["staff_fte"],
+                  yen=saved["staff_economic_yen"] / 1e6, visits=saved["citizen_visits"],
+                  citizen=saved["citizen_time_h"])
+        if simulation is not None:
+            s = simulation["city"]["savings"]["staff_time_h"]
+            text += " " + tr("range_note", n=simulation["replications"], p5=s["p5"], p95=s["p95"])
+            samples = simulation["city_samples"]["staff_time_h"]
+            self.distribution.draw(lambda f: draw_histogram(
+                f.add_subplot(111), samples, "職員時間の削減（時間/年）", s["p5"], s["p95"]))
+        self.summary.setText(text)

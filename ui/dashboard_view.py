@@ -1,0 +1,79 @@
+"""ダッシュボード: the as-is city at a glance: totals, levels, the largest procedures, sections."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from analysis.charts import draw_barh
+from ui.chart_canvas import ChartCanvas
+from ui.i18n import tr
+from ui.session import ProjectSession
+
+
+def _level_counts(figure, levels) -> None:
+    ax = figure.add_subplot(111)
+    counts = [int((levels == n).sum()) for n in range(1, 5)]
+    ax.bar([1, 2, 3, 4], counts, color=["#70AD47", "#A9D08E", "#F4B183", "#C00000"])
+    ax.set_xticks([1, 2, 3, 4], [f"レベル{n}" for n in range(1, 5)], fontsize=8)
+    ax.set_title("オンライン化レベル別の手続数", fontsize=9)
+    for n, c in zip(range(1, 5), counts, strict=True):
+        ax.text(n, c, f"{c:,}", ha="center", va="bottom", fontsize=7)
+    ax.tick_params(labelsize=7)
+
+
+class DashboardView(QWidget):
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.cards: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for i, key in enumerate(("staff_time_h", "staff_fte", "staff_economic_yen",
+                                 "citizen_time_h", "citizen_visits", "procedures")):
+            card = QLabel()
+            card.setStyleSheet("QLabel { background: #DDEBF7; border-radius: 6px; padding: 8px; }")
+            card.setMinimumHeight(56)
+            grid.addWidget(card, i // 3, i % 3)
+            self.cards[key] = card
+        self.levels = ChartCanvas(height=2.6)
+        self.top = ChartCanvas(height=2.6)
+        self.sections = ChartCanvas(height=2.6)
+        charts = QGridLayout()
+        charts.addWidget(self.levels, 0, 0)
+        charts.addWidget(self.sections, 0, 1)
+        charts.addWidget(self.top, 1, 0, 1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{tr('dashboard_title')}</b>"))
+        layout.addLayout(grid)
+        layout.addLayout(charts, 1)
+        session.loaded.connect(self._on_session_loaded)
+
+    def _on_session_loaded(self) -> None:
+        data = self.session.data
+        if data is None:
+            return
+        totals = data.scores.city()
+        values = {
+            "staff_time_h": (tr("card_staff_hours"), f"{totals['staff_time_h']:,.0f} 時間/年"),
+            "staff_fte": (tr("card_fte"), f"{totals['staff_fte']:,.1f} 人"),
+            "staff_economic_yen": (tr("card_staff_yen"),
+                                   f"{totals['staff_economic_yen'] / 1e6:,.1f} 百万円/年"),
+            "citizen_time_h": (tr("card_citizen_hours"), f"{totals['citizen_time_h']:,.0f} 時間/年"),
+            "citizen_visits": (tr("card_visits"), f"{totals['citizen_visits']:,.0f} 回/年"),
+            "procedures": (tr("card_procedures"),
+                           f"{len(data.procedures):,} 手続・{data.step_count:,} 工程"),
+        }
+        for key, (label, text) in values.items():
+            self.cards[key].setText(f"<span style='font-size:9pt'>{label}</span><br>"
+                                    f"<span style='font-size:15pt'><b>{text}</b></span>")
+        procedures = data.scores.procedures
+        self.levels.draw(_level_counts, procedures["level"])
+        by_section = data.scores.by_section().sort_values("staff_time_h", ascending=False).head(12)
+        self.sections.draw(lambda f: draw_barh(
+            f.add_subplot(111), list(by_section["section"]), list(by_section["staff_time_h"]),
+            "時間/年", "課別の職員の作業時間（上位12）"))
+        top = procedures.sort_values("staff_time_h", ascending=False).head(15)
+        self.top.draw(lambda f: draw_barh(
+            f.add_subplot(111), [f"{n}（{s}）" for n, s in zip(top["name"], top["section"],
+                                                              strict=True)],
+            list(top["staff_time_h"]), "時間/年", "職員の作業時間が多い手続（上位15）",
+            color="#ED7D31"))

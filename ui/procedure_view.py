@@ -1,0 +1,108 @@
+"""手続: the selected procedure's five costs (staff and citizen, as-is and to-be), its
+readiness level with reasons, and its process metrics."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from analysis.charts import draw_five_costs
+from analysis.graph import metrics
+from cost_model.costs import COSTS
+from ui.chart_canvas import ChartCanvas
+from ui.i18n import language, tr
+from ui.session import ProjectSession
+
+METRIC_LABELS = (
+    ("staff_minutes_per_case", "職員の時間（分/件）"), ("citizen_minutes_per_case", "市民の時間（分/件）"),
+    ("lead_time_days", "待ち日数（日/件）"), ("handoffs", "受け渡し（回/件）"), ("actors", "関わる主体"),
+    ("paper_steps", "紙の工程"), ("seal_steps", "押印の工程"), ("manual_entry_steps", "手入力の工程"),
+    ("counter_visits", "来庁（回/件）"), ("critical_path_minutes", "クリティカルパス（分）"),
+)
+
+
+class ProcedureView(QWidget):
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.title = QLabel()
+        self.level = QLabel()
+        self.level.setWordWrap(True)
+        self.staff = ChartCanvas(height=3)
+        self.citizen = ChartCanvas(height=3)
+        self.metrics = QTableWidget(len(METRIC_LABELS), 3)
+        self.metrics.setHorizontalHeaderLabels(["", "現状" if language() == "ja" else "as-is",
+                                                "改善後" if language() == "ja" else "to-be"])
+        self.metrics.verticalHeader().setVisible(False)
+        self.metrics.setMaximumWidth(360)
+        charts = QHBoxLayout()
+        charts.addWidget(self.staff)
+        charts.addWidget(self.citizen)
+        lower = QHBoxLayout()
+        lower.addWidget(self.metrics)
+        lower.addWidget(self.level, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(charts, 1)
+        layout.addLayout(lower)
+        session.selection_changed.connect(self.refresh)
+        session.comparison_ready.connect(self.refresh)
+
+    def refresh(self, *_args: object) -> None:
+        comparison = self.session.comparison
+        pid = self.session.selected
+        if comparison is None or pid is None:
+            self.title.setText(tr("no_selection"))
+            return
+        a = comparison.as_is.procedures.set_index("procedure_id")
+        b = comparison.to_be.procedures.set_index("procedure_id")
+        if pid not in a.index:
+            return
+        row_a, row_b = a.loc[pid], b.loc[pid]
+        self.title.setText(f"<b>{pid} {row_a['name']}</b>（{row_a['section']}、年間 "
+                           f"{row_a['annual_cases']:,.0f} 件）")
+        reasons = row_a[f"level_reasons_{language()}"]
+        after = row_b[f"level_reasons_{language()}"]
+        self.level.setText(f"<b>{tr('readiness')}</b><br>{tr('as_is')}: {reasons}<br>"
+                           f"{tr('to_be')}: {after}")
+        for canvas, side in ((self.staff, "staff"), (self.citizen, "citizen")):
+            as_is = {c: float(row_a[f"{side}_{c}"]) for c in COSTS}
+            to_be = {c: float(row_b[f"{side}_{c}"]) for c in COSTS}
+            canvas.draw(lambda f, s=side, x=as_is, y=to_be: draw_five_costs(
+                f.add_subplot(111), s, x, y, lang=language()))
+        self._fill_metrics(pid)
+
+    def _fill_metrics(self, pid: str) -> None:
+        comparison = self.session.comparison
+        graphs = []
+        for tables in (comparison.as_is_tables, comparison.to_be_tables):
+            graphs.append(_graph_of(tables, pid))
+        values = [metrics(g) if g is not None else {} for g in graphs]
+        for r, (key, label) in enumerate(METRIC_LABELS):
+            self.metrics.setItem(r, 0, QTableWidgetItem(label))
+            for c, v in enumerate(values, start=1):
+                number = v.get(key)
+                text = "" if number is None else (f"{number:,.1f}" if isinstance(number, float)
+                                                  else f"{number:,}")
+                self.metrics.setItem(r, c, QTableWidgetItem(text))
+        self.metrics.resizeColumnsToContents()
+
+
+def _graph_of(tables, pid: str):
+    """The process graph of one procedure, rebuilt from the comparison's tables."""
+    from analysis.graph import build_graph
+    from analysis.tabular import step_multipliers
+
+    procedures = tables.procedures
+    row = procedures.loc[procedures["procedure_id"] == pid]
+    if row.empty:
+        return None
+    steps = tables.steps
+    mask = (steps["procedure_id"] == pid).to_numpy()
+    chosen = steps.loc[mask].copy()
+    chosen["typical_minutes"] = chosen["typical_minutes"].astype(float) * step_multipliers(
+        tables)[mask]
+    links = tables.links[tables.links["procedure_id"] == pid]
+    return build_graph(row.iloc[0].to_dict(), chosen.to_dict("records"),
+                       [(s, None if pd.isna(t) else int(t), p) for s, t, p in links[
+                           ["from_step_no", "to_step_no", "probability"]].itertuples(index=False)])

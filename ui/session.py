@@ -1,0 +1,238 @@
+"""The open project as the app sees it: data, scenario, undo stack; views subscribe.
+
+Heavy work runs in workers (TaskRunner): loading and scoring the project, comparing the
+current scenario, the Monte Carlo. Results come back as plain objects through signals
+and are applied here, on the GUI thread; views never keep their own copy of the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from analysis.attribution import savings_by_measure
+from analysis.compare import Comparison, ProjectModel, compare, parameter_values
+from analysis.ranking import where_to_start
+from analysis.montecarlo import SimulationCancelled
+from analysis.scenario import DEFAULT_SCENARIO, Scenario, list_scenarios, save_scenario
+from analysis.simulate import counter_comparison, run_simulation
+from bpr_studio.edits import EditError, describe
+from bpr_studio.queries import procedures_frame, stored_issues_frame
+from bpr_studio.store import Project, ProjectError, open_project
+from cost_model.costs import CostResult
+from cost_model.readiness import ReadinessRubric
+from cost_model.scoring import load_rubric, score_project
+from cost_model.unit_costs import UnitCostTable, load_unit_costs
+from ui.i18n import language
+from ui.task_runner import TaskRunner
+
+
+@dataclass
+class ProjectData:
+    """Everything loaded for the views, computed in a worker."""
+
+    scores: CostResult
+    procedures: pd.DataFrame   # survey fields + scores, one row per procedure
+    issues: pd.DataFrame
+    unit_costs: UnitCostTable
+    rubric: ReadinessRubric
+    scenarios: list[Scenario]
+    step_count: int
+
+
+def load_data(path: Path) -> ProjectData:
+    with open_project(path) as project:
+        scores = score_project(project)
+        survey = procedures_frame(project)
+        extra = [c for c in survey.columns if c not in scores.procedures.columns
+                 or c == "procedure_id"]
+        merged = scores.procedures.merge(survey[extra], on="procedure_id", how="left")
+        scenarios = list_scenarios(project)
+        return ProjectData(scores, merged, stored_issues_frame(project), load_unit_costs(project),
+                           load_rubric(project), scenarios, len(scores.steps))
+
+
+@dataclass
+class ComparisonBundle:
+    """The deterministic to-be of the current scenario and what the views draw from it."""
+
+    comparison: Comparison
+    by_measure: pd.DataFrame
+    ranking: pd.DataFrame
+    counters: list[dict[str, Any]]
+
+
+def compare_scenario(path: Path, scenario: Scenario) -> ComparisonBundle:
+    with open_project(path) as project:
+        model = ProjectModel.load(project)
+    comparison = compare(model, scenario)
+    values = parameter_values(scenario)
+    by_measure = savings_by_measure(comparison, model.unit_costs, values,
+                                    [u.measure for u in scenario.measures])
+    saved = comparison.savings()
+    benefit = (saved["staff_economic_yen"] + saved["citizen_economic_yen"]
+               + saved["citizen_time_h"] * model.unit_costs.value("citizen_hourly_value"))
+    candidates = saved.loc[benefit.sort_values(ascending=False).index[:200], "procedure_id"]
+    ranking = where_to_start(model.graphs, scenario, model.unit_costs, model.rubric, values,
+                             comparison.as_is.procedures, list(candidates))
+    return ComparisonBundle(comparison, by_measure, ranking, counter_comparison(comparison, 1))
+
+
+class EditCommand(QUndoCommand):
+    """A core edit (bpr_studio.edits) as an undoable Qt command."""
+
+    def __init__(self, session: ProjectSession, edit: Any, inverse: Any) -> None:
+        super().__init__(describe(edit, language()))
+        self.session = session
+        self.edit = edit
+        self.inverse = inverse
+        self._applied = True  # the session applied it before pushing (to catch errors)
+
+    def redo(self) -> None:
+        assert self.session.project is not None
+        if self._applied:
+            self._applied = False
+        else:
+            self.inverse = self.edit.apply(self.session.project)
+        self.session.edited.emit()
+
+    def undo(self) -> None:
+        assert self.session.project is not None
+        self.edit = self.inverse.apply(self.session.project)
+        self.session.edited.emit()
+
+
+class ProjectSession(QObject):
+    loaded = Signal()                 # new data for the views (after open or an edit)
+    edited = Signal()                 # an edit was applied or undone (data reload follows)
+    comparison_ready = Signal(object)   # analysis.compare.Comparison
+    simulation_ready = Signal(object)   # the simulation result dict
+    scenario_changed = Signal()
+    selection_changed = Signal(str)     # the procedure the user looks at
+    failed = Signal(str)
+    busy = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.path: Path | None = None
+        self.data: ProjectData | None = None
+        self.comparison: Comparison | None = None
+        self.bundle: ComparisonBundle | None = None
+        self.simulation: dict[str, Any] | None = None
+        self.scenario: Scenario | None = None
+        self.selected: str | None = None
+        self.undo_stack = QUndoStack(self)
+        self.loader = TaskRunner(self)
+        self.loader.succeeded.connect(self._on_loader_succeeded)
+        self.loader.failed.connect(self._on_task_failed)
+        self.analyzer = TaskRunner(self)
+        self.analyzer.succeeded.connect(self._on_analyzer_succeeded)
+        self.analyzer.failed.connect(self._on_task_failed)
+        self.simulator = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
+        self.simulator.succeeded.connect(self._on_simulator_succeeded)
+        self.simulator.failed.connect(self._on_task_failed)
+        self.edited.connect(self.reload)
+
+    # --- opening and loading -----------------------------------------------------
+    def open(self, path: Path) -> None:
+        """Open a project (raises ProjectError at once if the file cannot be used)."""
+        project = open_project(path)
+        self.close()
+        self.project, self.path = project, path
+        self.undo_stack.clear()
+        self.simulation = None
+        self.scenario = None
+        self.reload()
+
+    def reload(self) -> None:
+        if self.path is not None:
+            path = self.path
+            self.busy.emit(True)
+            self.loader.start(lambda progress, cancelled: load_data(path))
+
+    def _on_loader_succeeded(self, data: object) -> None:
+        assert isinstance(data, ProjectData)
+        self.data = data
+        if self.scenario is None or self.scenario.name not in {s.name for s in data.scenarios}:
+            self.scenario = next((s for s in data.scenarios if s.name == DEFAULT_SCENARIO),
+                                 data.scenarios[0] if data.scenarios else None)
+        self.loaded.emit()
+        self.recompare()
+
+    # --- scenario ------------------------------------------------------------------
+    def set_scenario(self, scenario: Scenario, save: bool = False) -> None:
+        self.scenario = scenario
+        if save and self.project is not None:
+            save_scenario(self.project, scenario)
+        self.simulation = None
+        self.scenario_changed.emit()
+        self.recompare()
+
+    def recompare(self) -> None:
+        if self.path is not None and self.scenario is not None:
+            path, scenario = self.path, self.scenario
+            self.busy.emit(True)
+            self.analyzer.start(lambda progress, cancelled: compare_scenario(path, scenario))
+
+    def _on_analyzer_succeeded(self, bundle: object) -> None:
+        assert isinstance(bundle, ComparisonBundle)
+        self.bundle = bundle
+        self.comparison = bundle.comparison
+        self.busy.emit(False)
+        self.comparison_ready.emit(bundle.comparison)
+
+    def simulate(self, replications: int, seed: int) -> None:
+        if self.path is None or self.scenario is None:
+            return
+        path, scenario = self.path, self.scenario
+
+        def task(progress, cancelled):
+            with open_project(path) as project:
+                return run_simulation(project, scenario, replications, seed, progress, cancelled)
+        self.simulator.start(task)
+
+    def _on_simulator_succeeded(self, result: object) -> None:
+        assert isinstance(result, dict)
+        self.simulation = result
+        self.simulation_ready.emit(result)
+
+    # --- edits -----------------------------------------------------------------------
+    def push(self, edit: Any) -> bool:
+        """Apply an edit through the undo stack; a refused edit is reported, not pushed."""
+        if self.project is None:
+            return False
+        # Applied here, not inside QUndoStack.push: an exception raised from a Qt
+        # virtual would be printed, not reported, and the command pushed anyway.
+        try:
+            inverse = edit.apply(self.project)
+        except (EditError, ProjectError) as exc:
+            self.failed.emit(exc.message(language()))
+            return False
+        self.undo_stack.push(EditCommand(self, edit, inverse))
+        return True
+
+    def select(self, procedure_id: str) -> None:
+        if procedure_id != self.selected:
+            self.selected = procedure_id
+            self.selection_changed.emit(procedure_id)
+
+    def values(self) -> dict[str, float]:
+        return parameter_values(self.scenario) if self.scenario else {}
+
+    def _on_task_failed(self, error: object) -> None:
+        self.busy.emit(False)
+        text = error.message(language()) if hasattr(error, "message") else str(error)
+        self.failed.emit(text)
+
+    def close(self) -> None:
+        for runner in (self.loader, self.analyzer, self.simulator):
+            runner.stop()
+        if self.project is not None:
+            self.project.close()
+            self.project = None

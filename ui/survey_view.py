@@ -1,0 +1,283 @@
+"""調査データ: the procedures (filter by text, section, level, category) and the steps of the
+selected one, both editable in place with the importer's validation and undo/redo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bpr_studio.edits import SetProcedureField, SetStepField
+from bpr_studio.io.survey_export import export_section
+from bpr_studio.model import codes
+from bpr_studio.queries import steps_frame
+from bpr_studio.store import open_project
+from ui.notify import show_message
+from ui.i18n import PROCEDURE_COLUMNS, STEP_COLUMNS, column_label, language, tr
+from ui.procedure_form import ProcedureFormDialog
+from ui.session import ProjectSession
+from ui.table_model import DataFrameTableModel, default_format
+
+
+def _code_formatter(code_list: codes.CodeList):
+    def format_code(value: object) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        return code_list.label(str(value), language())
+    return format_code
+
+
+def _whole(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
+class _ProcedureFilter(QSortFilterProxyModel):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.text = ""
+        self.section = ""
+        self.level = 0
+        self.category = ""
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        frame = self.sourceModel().frame  # type: ignore[attr-defined]
+        if self.section and frame.at[row, "section"] != self.section:
+            return False
+        if self.level and int(frame.at[row, "level"]) != self.level:
+            return False
+        if self.category and frame.at[row, "category"] != self.category:
+            return False
+        if self.text:
+            haystack = f"{frame.at[row, 'procedure_id']} {frame.at[row, 'name']} {frame.at[row, 'section']}"
+            return self.text.lower() in haystack.lower()
+        return True
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a = left.data(Qt.ItemDataRole.UserRole)
+        b = right.data(Qt.ItemDataRole.UserRole)
+        if a is None or b is None:
+            return b is not None
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)
+
+
+PROCEDURE_EDITABLE = {"name", "category", "annual_cases", "online_cases", "fee_yen",
+                      "identity_check", "attachment_kind"}
+STEP_EDITABLE = {"name", "actor", "work_kind", "min_minutes", "typical_minutes", "max_minutes",
+                 "next_steps", "medium", "manual_entry", "seal", "wait_days"}
+
+
+class SurveyView(QWidget):
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._steps_of: str | None = None
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(tr("filter_placeholder"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter_changed)
+        self.section_combo = QComboBox()
+        self.section_combo.setMinimumWidth(160)
+        self.section_combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.level_combo = QComboBox()
+        self.level_combo.addItem(tr("all_levels"), 0)
+        for level in range(1, 5):
+            self.level_combo.addItem(tr("level_n", n=level), level)
+        self.level_combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.category_combo = QComboBox()
+        self.category_combo.addItem(tr("all_categories"), "")
+        for code in codes.CATEGORY.codes:
+            self.category_combo.addItem(codes.CATEGORY.label(code.code, language()), code.code)
+        self.category_combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.add_button = QPushButton(tr("add_procedure"))
+        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.export_button = QPushButton(tr("export_section"))
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+
+        formatters = {
+            "staff_time_h": _whole, "staff_economic_yen": _whole, "citizen_time_h": _whole,
+            "citizen_visits": _whole, "staff_fte": lambda v: f"{v:,.2f}",
+            "category": _code_formatter(codes.CATEGORY),
+            "identity_check": _code_formatter(codes.IDENTITY_CHECK),
+            "attachment_kind": _code_formatter(codes.ATTACHMENT_KIND),
+        }
+        shown = ["procedure_id", "name", "section", "level", "annual_cases", "online_cases",
+                 "staff_time_h", "staff_fte", "staff_economic_yen", "citizen_time_h",
+                 "citizen_visits", "category", "fee_yen", "identity_check", "attachment_kind",
+                 f"level_reasons_{language()}"]
+        self.procedure_model = DataFrameTableModel(
+            {k: column_label(PROCEDURE_COLUMNS, "level_reasons" if k.startswith("level_reasons")
+                             else k) for k in shown}, formatters, editable=PROCEDURE_EDITABLE)
+        self.procedure_model.edit_requested.connect(self._on_procedure_edit_requested)
+        self.proxy = _ProcedureFilter(self)
+        self.proxy.setSourceModel(self.procedure_model)
+        self.procedure_table = _table(self.proxy)
+        self.procedure_table.setSortingEnabled(True)
+        self.procedure_table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.procedure_table.selectionModel().selectionChanged.connect(
+            self._on_procedure_selection_changed)
+
+        step_formatters = {
+            "actor": _code_formatter(codes.ACTOR), "work_kind": _code_formatter(codes.WORK_KIND),
+            "medium": _code_formatter(codes.MEDIUM),
+            "wait_days": lambda v: "" if not v else default_format(v),
+        }
+        self.step_model = DataFrameTableModel(
+            {k: column_label(STEP_COLUMNS, k) for k in STEP_COLUMNS}, step_formatters,
+            editable=STEP_EDITABLE)
+        self.step_model.edit_requested.connect(self._on_step_edit_requested)
+        self.step_table = _table(self.step_model)
+        self.steps_label = QLabel(tr("no_selection"))
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.section_combo)
+        filters.addWidget(self.level_combo)
+        filters.addWidget(self.category_combo)
+        filters.addWidget(self.add_button)
+        filters.addWidget(self.export_button)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addLayout(filters)
+        upper_layout.addWidget(self.procedure_table)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.steps_label)
+        lower_layout.addWidget(self.step_table)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(lower)
+        splitter.setSizes([360, 260])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self._sized = False
+        session.loaded.connect(self._on_session_loaded)
+        session.selection_changed.connect(self._on_session_selection_changed)
+
+    def _on_session_selection_changed(self, procedure_id: str) -> None:
+        if procedure_id != self._steps_of:
+            self._select(procedure_id)
+            self._show_steps(procedure_id)
+
+    def _on_session_loaded(self) -> None:
+        data = self.session.data
+        if data is None:
+            return
+        selected = self.session.selected
+        procedures = data.procedures
+        self.procedure_model.set_frame(procedures)
+        sections = sorted(procedures["section"].dropna().unique()) if len(procedures) else []
+        current = self.section_combo.currentData()
+        self.section_combo.blockSignals(True)
+        self.section_combo.clear()
+        self.section_combo.addItem(tr("all_sections"), "")
+        for section in sections:
+            self.section_combo.addItem(section, section)
+        index = self.section_combo.findData(current) if current else 0
+        self.section_combo.setCurrentIndex(max(index, 0))
+        self.section_combo.blockSignals(False)
+        self._on_filter_changed()
+        if not self._sized:  # fit the columns once; later reloads keep the user's widths
+            self._sized = True
+            self.procedure_table.resizeColumnsToContents()
+            self.procedure_table.setColumnWidth(1, min(self.procedure_table.columnWidth(1), 320))
+        if selected is not None and selected in set(procedures["procedure_id"]):
+            self._select(selected)
+            self._show_steps(selected)
+        elif len(procedures):
+            self.procedure_table.selectRow(0)
+
+    def _select(self, procedure_id: str) -> None:
+        frame = self.procedure_model.frame
+        rows = frame.index[frame["procedure_id"] == procedure_id]
+        if len(rows):
+            index = self.proxy.mapFromSource(self.procedure_model.index(int(rows[0]), 0))
+            if index.isValid():
+                self.procedure_table.selectionModel().blockSignals(True)
+                self.procedure_table.selectRow(index.row())
+                self.procedure_table.selectionModel().blockSignals(False)
+
+    def _on_filter_changed(self) -> None:
+        self.proxy.text = self.filter_edit.text().strip()
+        self.proxy.section = self.section_combo.currentData() or ""
+        self.proxy.level = self.level_combo.currentData() or 0
+        self.proxy.category = self.category_combo.currentData() or ""
+        self.proxy.invalidate()
+
+    def _on_procedure_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
+        if not selected.indexes():
+            return
+        row = self.procedure_model.row(self.proxy.mapToSource(selected.indexes()[0]).row())
+        self._show_steps(row["procedure_id"])
+        self.session.select(row["procedure_id"])
+
+    def _show_steps(self, procedure_id: str) -> None:
+        if self.session.path is None:
+            return
+        frame = self.procedure_model.frame
+        name = frame.loc[frame["procedure_id"] == procedure_id, "name"]
+        self.steps_label.setText(tr("steps_of", name=f"{procedure_id} {name.iloc[0] if len(name) else ''}"))
+        with open_project(self.session.path) as project:  # one procedure: a few rows
+            self.step_model.set_frame(steps_frame(project, procedure_id))
+        self._steps_of = procedure_id
+        self.step_table.resizeColumnsToContents()
+
+    # --- edits -----------------------------------------------------------------------
+    def _on_procedure_edit_requested(self, row: int, key: str, text: str) -> None:
+        procedure_id = self.procedure_model.row(row)["procedure_id"]
+        self.session.push(SetProcedureField(procedure_id, key, text))
+
+    def _on_step_edit_requested(self, row: int, key: str, text: str) -> None:
+        step = self.step_model.row(row)
+        self.session.push(SetStepField(step["procedure_id"], int(step["step_no"]), key, text))
+
+    def _on_add_button_clicked(self) -> None:
+        dialog = ProcedureFormDialog(self.section_combo.currentData() or "", self)
+        if dialog.exec():
+            if self.session.push(dialog.edit()):
+                self.session.select(dialog.edit().procedure["procedure_id"])
+
+    def _on_export_button_clicked(self) -> None:
+        section = self.section_combo.currentData()
+        if not section or self.session.path is None:
+            show_message(self, tr("export_section"), tr("choose_section_first"))
+            return
+        out, _ = QFileDialog.getSaveFileName(self, tr("export_section"), f"業務量調査票_{section}.xlsx",
+                                             tr("excel_filter"))
+        if out:
+            with open_project(self.session.path) as project:
+                export_section(project, section, Path(out))
+
+
+def _table(model) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                          | QAbstractItemView.EditTrigger.EditKeyPressed
+                          | QAbstractItemView.EditTrigger.AnyKeyPressed)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
