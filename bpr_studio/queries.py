@@ -20,8 +20,12 @@ def read_frame(project: Project, query: Select) -> pd.DataFrame:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql)
-            rows = cursor.fetchall()
             columns = [d[0] for d in cursor.description]
+            # In chunks, not fetchall(): one long C call would hold the GIL and freeze the
+            # GUI thread while a worker reads a whole city's steps.
+            rows: list[tuple] = []
+            while chunk := cursor.fetchmany(2000):
+                rows.extend(chunk)
         finally:
             cursor.close()
     return pd.DataFrame.from_records(rows, columns=columns)

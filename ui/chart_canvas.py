@@ -7,6 +7,7 @@ from typing import Any
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 
@@ -28,11 +29,33 @@ class ChartCanvas(QWidget):
             layout.addWidget(self.toolbar)
         layout.addWidget(self.canvas)
 
+        self._pending: tuple[Callable[..., Any], tuple, dict] | None = None
+
     def draw(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Draw now if visible, else when first shown: hidden views cost nothing."""
+        first = self._pending is None
+        self._pending = (fn, args, kwargs)
+        if self.isVisible() and first:
+            # Each chart in its own event: several charts never freeze the window together.
+            QTimer.singleShot(0, self._render_pending)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._pending is not None:
+            self._render()
+
+    def _render_pending(self) -> None:
+        if self._pending is not None:
+            self._render()
+
+    def _render(self) -> None:
+        assert self._pending is not None
+        fn, args, kwargs = self._pending
+        self._pending = None
         self.figure.clear()
         fn(self.figure, *args, **kwargs)
         try:
             self.figure.tight_layout()
         except (ValueError, RuntimeError):
-            pass  # a figure too small to lay out while hidden
+            pass  # a figure too small to lay out
         self.canvas.draw_idle()

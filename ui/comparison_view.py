@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBox
 from analysis.charts import draw_five_costs, draw_histogram, draw_priority_matrix, draw_waterfall
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
+from ui.lazy import LazyRefreshMixin
 from ui.i18n import language, tr
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
@@ -17,7 +18,7 @@ from ui.table_model import DataFrameTableModel
 TOP = 20
 
 
-class ComparisonView(QWidget):
+class ComparisonView(LazyRefreshMixin, QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -64,8 +65,8 @@ class ComparisonView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(tabs, 1)
-        session.comparison_ready.connect(self.refresh)
-        session.simulation_ready.connect(self.refresh)
+        session.comparison_ready.connect(self.request_refresh)
+        session.simulation_ready.connect(self.request_refresh)
 
     def totals(self) -> dict[str, dict[str, float]]:
         """City totals shown (deterministic), by side and state: {'staff_as_is': {...}}."""

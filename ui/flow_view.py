@@ -8,12 +8,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from analysis.charts import draw_swimlane
 from analysis.scenario import apply_scenario
 from ui.chart_canvas import ChartCanvas
+from ui.lazy import LazyRefreshMixin
 from ui.i18n import language, tr
 from ui.procedure_view import _graph_of
 from ui.session import ProjectSession
 
 
-class FlowView(QWidget):
+class FlowView(LazyRefreshMixin, QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -22,12 +23,12 @@ class FlowView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
         layout.addWidget(self.canvas, 1)
-        session.selection_changed.connect(self.refresh)
-        session.comparison_ready.connect(self.refresh)
+        session.selection_changed.connect(self.request_refresh)
+        session.comparison_ready.connect(self.request_refresh)
 
     def refresh(self, *_args: object) -> None:
         comparison, pid = self.session.comparison, self.session.selected
-        if comparison is None or pid is None:
+        if comparison is None or pid is None or self.session.scenario is None:
             return
         as_is = _graph_of(comparison.as_is_tables, pid)
         if as_is is None:

@@ -10,6 +10,7 @@ from analysis.charts import draw_five_costs
 from analysis.graph import metrics
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
+from ui.lazy import LazyRefreshMixin
 from ui.i18n import language, tr
 from ui.session import ProjectSession
 
@@ -21,7 +22,7 @@ METRIC_LABELS = (
 )
 
 
-class ProcedureView(QWidget):
+class ProcedureView(LazyRefreshMixin, QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -45,8 +46,8 @@ class ProcedureView(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(charts, 1)
         layout.addLayout(lower)
-        session.selection_changed.connect(self.refresh)
-        session.comparison_ready.connect(self.refresh)
+        session.selection_changed.connect(self.request_refresh)
+        session.comparison_ready.connect(self.request_refresh)
 
     def refresh(self, *_args: object) -> None:
         comparison = self.session.comparison

@@ -7,6 +7,7 @@ and are applied here, on the GUI thread; views never keep their own copy of the 
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,7 @@ class ProjectSession(QObject):
     def _on_loader_succeeded(self, data: object) -> None:
         assert isinstance(data, ProjectData)
         self.data = data
+        gc.freeze()  # long-lived now: keep full collections from walking it (ui.app)
         if self.scenario is None or self.scenario.name not in {s.name for s in data.scenarios}:
             self.scenario = next((s for s in data.scenarios if s.name == DEFAULT_SCENARIO),
                                  data.scenarios[0] if data.scenarios else None)
@@ -184,6 +186,7 @@ class ProjectSession(QObject):
         assert isinstance(bundle, ComparisonBundle)
         self.bundle = bundle
         self.comparison = bundle.comparison
+        gc.freeze()
         self.busy.emit(False)
         self.comparison_ready.emit(bundle.comparison)
 
@@ -200,6 +203,7 @@ class ProjectSession(QObject):
     def _on_simulator_succeeded(self, result: object) -> None:
         assert isinstance(result, dict)
         self.simulation = result
+        gc.freeze()
         self.simulation_ready.emit(result)
 
     # --- edits -----------------------------------------------------------------------

@@ -272,6 +272,8 @@ class SurveyView(QWidget):
 def _table(model) -> QTableView:
     table = QTableView()
     table.setModel(model)
+    # Fit columns to a sample of rows: measuring all 3,000 rows freezes the window.
+    table.horizontalHeader().setResizeContentsPrecision(60)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked

@@ -239,6 +239,7 @@ def test_scenario_run_and_dashboard_totals_equal_the_core(qtbot, make_main_windo
     assert session.simulation["replications"] == 50
     with open_project(sample_project) as project:
         core = compare(ProjectModel.load(project), get_scenario(project, "DX標準"))
+    window.nav.setCurrentRow(window.stack.indexOf(window.comparison_view))  # views draw when shown
     totals = window.comparison_view.totals()
     assert totals["staff_as_is"]["time_h"] == pytest.approx(core.as_is.city()["staff_time_h"])
     assert totals["staff_to_be"]["economic_yen"] == pytest.approx(
