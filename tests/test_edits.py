@@ -108,3 +108,33 @@ def test_unit_cost_edit_and_undo(project):
     inverse.apply(project)
     entry = load_unit_costs(project).entry("hourly_cost_regular")
     assert entry.is_default and entry.value == 3500
+
+
+def test_section_export_round_trips(tmp_path):
+    """Export a section to the survey workbook and import it again: nothing changes."""
+    from bpr_studio.io.survey_export import export_section
+    from bpr_studio.queries import procedures_frame, steps_frame
+    from sample_surveys.build_samples import sample_files
+
+    first = tmp_path / "a.bprproj"
+    assert import_surveys(first, sample_files()).ok
+    out = tmp_path / "市民課.xlsx"
+    with open_project(first) as project:
+        export_section(project, "市民課", out)
+        before_p = procedures_frame(project)
+        before_s = steps_frame(project)
+    second = tmp_path / "b.bprproj"
+    report = import_surveys(second, [out])
+    assert report.ok and not report.warnings, report.format_text()
+    with open_project(second) as project:
+        after_p = procedures_frame(project)
+        after_s = steps_frame(project)
+    keep_p = ["procedure_id", "name", "category", "annual_cases", "online_cases", "fee_yen",
+              "identity_check", "attachment_kind", "visit_required", "peak_months"]
+    expected = before_p[before_p["section"] == "市民課"][keep_p].reset_index(drop=True)
+    assert after_p[keep_p].reset_index(drop=True).equals(expected)
+    keep_s = ["procedure_id", "step_no", "actor", "work_kind", "typical_minutes", "next_steps",
+              "manual_entry", "seal", "staff_category"]
+    ids = set(expected["procedure_id"])
+    expected_s = before_s[before_s["procedure_id"].isin(ids)][keep_s].reset_index(drop=True)
+    assert after_s[keep_s].reset_index(drop=True).equals(expected_s)

@@ -274,3 +274,30 @@ def test_every_view_renders(qtbot, make_main_window, sample_project, tmp_path):
         assert not image.isNull() and image.width() > 500
     assert "SM-001" in window.procedure_view.title.text()
     assert window.flow_view.canvas.figure.axes  # the swimlanes were drawn
+
+
+def test_a_procedure_entered_in_the_form(qtbot, make_main_window, sample_project):
+    from ui.procedure_form import ProcedureFormDialog
+
+    window = make_main_window(sample_project)
+    form = ProcedureFormDialog("市民課", window)
+    form.id_edit.setText("SM-100")
+    form.name_edit.setText("住民票の写しの郵送請求")
+    form.cases.setValue(3000)
+    form.set_step(0, {"name": "請求書の記入", "actor": "市民", "work_kind": "記入",
+                      "typical_minutes": "10分"})
+    form.set_step(1, {"name": "審査", "actor": "担当職員", "work_kind": "確認・審査",
+                      "typical_minutes": "5", "next_steps": "3(90%); 1(10%)"})
+    form.set_step(2, {"name": "郵送", "actor": "担当職員", "work_kind": "郵送",
+                      "typical_minutes": "3"})
+    edit = form.build()
+    assert [link["probability"] for link in edit.links if link["from_step_no"] == 2] == [0.9, 0.1]
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        assert window.session.push(edit)
+    frame = window.survey_view.procedure_model.frame
+    row = frame[frame["procedure_id"] == "SM-100"].iloc[0]
+    # Step 2 sends 10 % back to step 1, so steps 1–2 run 1/0.9 times; step 3 once.
+    assert row["staff_time_h"] == pytest.approx(3000 * (5 / 0.9 + 3) / 60)
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        window.session.undo_stack.undo()
+    assert "SM-100" not in set(window.survey_view.procedure_model.frame["procedure_id"])
