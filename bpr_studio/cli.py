@@ -230,7 +230,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_gui(args: argparse.Namespace) -> int:
     from ui.app import run_gui  # Qt is imported only here
 
-    return run_gui(args.project, screenshot=args.screenshot, lang=args.lang)
+    return run_gui(args.project, screenshot=args.screenshot, lang=args.lang_given)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The app remembers a language chosen in its menu; an explicit --lang overrides it.
+    args.lang_given = args.lang if "--lang" in (argv if argv is not None else sys.argv) else None
     try:
         return int(args.func(args))
     except ProjectError as exc:

@@ -15,7 +15,7 @@ _AXIS_LABELS = {"legal": ("法的根拠", "legal basis"), "identity": ("本人�
 _LISTS = {"legal": codes.LEGAL_BASIS, "identity": codes.IDENTITY_CHECK,
           "attachments": codes.ATTACHMENT_KIND, "fee": codes.FEE_PAYMENT}
 _EXTRA = {"requirement": ("書面・対面・原本の法的要件", "legal requirement for paper/meeting/original"),
-          "unknown": ("不明", "unknown")}
+          "unknown": ("不明", "unknown"), "none": ("なし", "none")}
 
 
 def unit_cost_rows(table: UnitCostTable, lang: str = "ja") -> list[dict[str, Any]]:

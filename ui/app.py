@@ -52,11 +52,16 @@ def ensure_application(lang: str = "ja") -> QApplication:
     return app
 
 
-def run_gui(project: Path | None = None, screenshot: Path | None = None, lang: str = "ja") -> int:
+def run_gui(project: Path | None = None, screenshot: Path | None = None,
+            lang: str | None = None) -> int:
+    """``lang`` None: the language chosen in the app (表示 > 言語), Japanese by default."""
+    from PySide6.QtCore import QSettings
+
     from bpr_studio.sample_project import ensure_sample_project
     from ui.main_window import MainWindow
 
-    app = ensure_application(lang)
+    chosen = lang or str(QSettings("BPRStudio", "BPR Studio").value("lang", "ja"))
+    app = ensure_application(chosen)
     window = MainWindow()
     if not window.open_path(project or ensure_sample_project()):
         return 2

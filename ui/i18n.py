@@ -64,6 +64,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "menu_edit": ("編集(&E)", "&Edit"), "undo": ("元に戻す", "Undo"), "redo": ("やり直し", "Redo"),
     "save_as": ("名前を付けて保存(&A)...", "Save &As..."),
     "loading": ("読み込み中…", "Loading…"),
+    "menu_view": ("表示(&V)", "&View"), "language": ("言語 / Language", "Language / 言語"),
+    "language_restart": ("次回の起動から切り替わります。", "The language changes the next time the app starts."),
     "nav_quality": ("データ品質", "Data quality"),
     "nav_assumptions": ("前提条件", "Assumptions"),
     "unit_costs_title": ("単価（既定値と出典）", "Unit costs (defaults and sources)"),

@@ -108,6 +108,13 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
+        view_menu = self.menuBar().addMenu(tr("menu_view"))
+        language_menu = view_menu.addMenu(tr("language"))
+        for code, label in (("ja", "日本語"), ("en", "English")):
+            action = language_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(language() == code)
+            action.triggered.connect(lambda _checked=False, c=code: self._on_language_chosen(c))
 
     def _add_action(self, menu, key: str, slot, shortcut=None) -> QAction:
         action = QAction(tr(key), self)
@@ -185,6 +192,10 @@ class MainWindow(QMainWindow):
         if path:
             written = write_template(Path(path))
             self.statusBar().showMessage(tr("template_saved", path=written), 8000)
+
+    def _on_language_chosen(self, code: str) -> None:
+        self.settings.setValue("lang", code)
+        show_message(self, tr("language"), tr("language_restart"))
 
     def _on_export_report_triggered(self) -> None:
         if self.session.path is not None:

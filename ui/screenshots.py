@@ -38,7 +38,10 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
 
     app = ensure_application(lang)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = QSettings(str(out_dir / ".screenshots.ini"), QSettings.Format.IniFormat)
+    import tempfile
+
+    settings_dir = tempfile.mkdtemp()
+    settings = QSettings(str(Path(settings_dir) / "screenshots.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     window.open_path(project or ensure_sample_project())
     window.resize(1366, 800)
@@ -57,7 +60,6 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
         window.grab().save(str(path))
         written.append(path)
     window.close()
-    (out_dir / ".screenshots.ini").unlink(missing_ok=True)
     return written
 
 
