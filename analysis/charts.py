@@ -171,7 +171,8 @@ def draw_waterfall(ax: Axes, start: float, steps: list[tuple[str, float]], end_l
     floor = max(0.0, min(level, start) * 0.8)
     if floor > 0:
         ax.set_ylim(bottom=floor)
-        ax.text(0.01, 0.01, "縦軸は途中から", transform=ax.transAxes, fontsize=6, color="#7F7F7F")
+        ax.text(0.99, 0.97, "縦軸は途中から", transform=ax.transAxes, fontsize=6, color="#7F7F7F",
+                ha="right", va="top")
     ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=7)
     ax.set_ylabel(unit_label, fontsize=8)
     ax.tick_params(axis="y", labelsize=7)

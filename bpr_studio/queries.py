@@ -23,12 +23,14 @@ def read_frame(project: Project, query: Select) -> pd.DataFrame:
             columns = [d[0] for d in cursor.description]
             # In chunks, not fetchall(): one long C call would hold the GIL and freeze the
             # GUI thread while a worker reads a whole city's steps.
-            rows: list[tuple] = []
+            parts = []
             while chunk := cursor.fetchmany(2000):
-                rows.extend(chunk)
+                parts.append(pd.DataFrame.from_records(chunk, columns=columns))
         finally:
             cursor.close()
-    return pd.DataFrame.from_records(rows, columns=columns)
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def procedures_frame(project: Project) -> pd.DataFrame:
