@@ -279,7 +279,7 @@ def _no_form(graph: nx.DiGraph, params: Params) -> None:
         moved = sum(p["probability"] * (1 - kept) for _t, p in back)
         if not back or moved == 0:
             continue
-        for target, data in back:
+        for _target, data in back:
             data["probability"] *= kept
         forward = [t for t in graph[source] if t not in fills]
         if forward:

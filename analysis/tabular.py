@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from analysis.graph import END, step_numbers
+from analysis.graph import END
 from analysis.params import value
 from bpr_studio.model import tables
 

@@ -17,21 +17,13 @@ from bpr_studio.io import checks
 from bpr_studio.io import normalize as nz
 from bpr_studio.io.sheet_parser import _parser_for
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, Column
-from bpr_studio.messages import message
+from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 from bpr_studio.store import Project
 
 
-class EditError(ValueError):
+class EditError(MessageError, ValueError):
     """An edit that cannot be made; the message says why, like an import problem."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(message(key, "en", **params))
-        self.key = key
-        self.params = params
-
-    def message(self, lang: str = "ja") -> str:
-        return message(self.key, lang, **self.params)
 
 
 def parse_cell(column: Column, text: Any) -> Any:

@@ -129,3 +129,27 @@ def message(key: str, lang: str = "ja", **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
+
+
+class MessageError(Exception):
+    """An error whose message is a key of MESSAGES (shown in the user's language)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(message(key, "en", **params))
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str = "ja") -> str:
+        return message(self.key, lang, **self.params)
+
+
+class BilingualError(Exception):
+    """An error composed on the spot, in Japanese and English."""
+
+    def __init__(self, message_ja: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+    def message(self, lang: str = "ja") -> str:
+        return self.message_ja if lang == "ja" else self.message_en

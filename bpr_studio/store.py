@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
 
-from bpr_studio.messages import message
+from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
 SCHEMA_VERSION = 1
@@ -33,16 +33,8 @@ Migration = Callable[[Connection], None]
 MIGRATIONS: dict[int, Migration] = {}
 
 
-class ProjectError(Exception):
+class ProjectError(MessageError):
     """A project file that cannot be used; the message says why and where."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(message(key, "en", **params))
-        self.key = key
-        self.params = params
-
-    def message(self, lang: str = "ja") -> str:
-        return message(self.key, lang, **self.params)
 
 
 def _is_url(target: str | Path) -> bool:

@@ -10,21 +10,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
+from bpr_studio.messages import BilingualError
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS, DEFAULTS_BY_KEY
 from bpr_studio.store import Project
 
 
-class UnitCostError(ValueError):
+class UnitCostError(BilingualError, ValueError):
     """A unit cost that cannot be used (negative, not a number, unknown key)."""
-
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_ja = message_ja
-        self.message_en = message_en
-
-    def message(self, lang: str = "ja") -> str:
-        return self.message_ja if lang == "ja" else self.message_en
 
 
 @dataclass(frozen=True)

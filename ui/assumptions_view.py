@@ -8,13 +8,14 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtWidgets import QHeaderView, QInputDialog, QLabel, QTableView, QVBoxLayout, QWidget
 
+from bpr_studio.edits import SetUnitCostEdit
 from cost_model.assumptions import burden_rows, rubric_rows, unit_cost_rows
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language, tr
-from bpr_studio.edits import SetUnitCostEdit
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
+
 
 def unit_cost_frame(table: UnitCostTable) -> pd.DataFrame:
     return pd.DataFrame(unit_cost_rows(table, language()))

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBox
 from analysis.charts import draw_five_costs, draw_histogram, draw_priority_matrix, draw_waterfall
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
-from ui.lazy import LazyRefreshMixin
 from ui.i18n import language, tr
+from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
 

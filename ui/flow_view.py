@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from analysis.charts import draw_swimlane
 from analysis.scenario import apply_scenario
 from ui.chart_canvas import ChartCanvas
-from ui.lazy import LazyRefreshMixin
 from ui.i18n import language, tr
+from ui.lazy import LazyRefreshMixin
 from ui.procedure_view import _graph_of
 from ui.session import ProjectSession
 

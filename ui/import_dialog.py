@@ -38,8 +38,8 @@ from bpr_studio.io.survey_import import (
 )
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.store import open_project
-from ui.notify import show_message
 from ui.i18n import language, tr
+from ui.notify import show_message
 from ui.table_model import DataFrameTableModel
 from ui.task_runner import TaskRunner
 

@@ -23,9 +23,9 @@ from ui.assumptions_view import AssumptionsView
 from ui.comparison_view import ComparisonView
 from ui.dashboard_view import DashboardView
 from ui.flow_view import FlowView
-from ui.notify import show_message
 from ui.i18n import language, tr
 from ui.import_dialog import ImportDialog
+from ui.notify import show_message
 from ui.procedure_view import ProcedureView
 from ui.quality_view import QualityView
 from ui.report_export import ReportExporter

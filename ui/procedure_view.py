@@ -4,14 +4,21 @@ readiness level with reasons, and its process metrics."""
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from analysis.charts import draw_five_costs
 from analysis.graph import metrics
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
-from ui.lazy import LazyRefreshMixin
 from ui.i18n import language, tr
+from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
 
 METRIC_LABELS = (

@@ -11,8 +11,8 @@ from analysis.montecarlo import SimulationCancelled
 from analysis.scenario import list_scenarios
 from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project
-from ui.notify import show_message
 from ui.i18n import language, tr
+from ui.notify import show_message
 from ui.task_runner import TaskRunner
 
 

@@ -18,8 +18,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from analysis.attribution import savings_by_measure
 from analysis.compare import Comparison, ProjectModel, compare, parameter_values
-from analysis.ranking import where_to_start
 from analysis.montecarlo import SimulationCancelled
+from analysis.ranking import where_to_start
 from analysis.scenario import DEFAULT_SCENARIO, Scenario, list_scenarios, save_scenario
 from analysis.simulate import counter_comparison, run_simulation
 from bpr_studio.edits import EditError, describe

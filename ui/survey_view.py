@@ -26,8 +26,8 @@ from bpr_studio.io.survey_export import export_section
 from bpr_studio.model import codes
 from bpr_studio.queries import steps_frame
 from bpr_studio.store import open_project
-from ui.notify import show_message
 from ui.i18n import PROCEDURE_COLUMNS, STEP_COLUMNS, column_label, language, tr
+from ui.notify import show_message
 from ui.procedure_form import ProcedureFormDialog
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel, default_format

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 
 from bpr_studio.io.normalize import CellProblem, nfkc, parse_number
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport, cell_ref
+from bpr_studio.io.workbook_reader import decode_text
 from bpr_studio.model import tables
 from bpr_studio.store import Project, open_project
 
@@ -53,15 +54,7 @@ class InventoryResult:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise CellProblem("csv_encoding")
+    text = decode_text(path.read_bytes())
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         raise CellProblem("file_empty")

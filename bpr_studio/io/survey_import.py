@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from bpr_studio.io import checks
 from bpr_studio.io.report import ERROR, INFO, ImportIssue, ImportReport
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
-from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, SheetSpec, header_key
+from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
 from bpr_studio.io.workbook_reader import (
     SUPPORTED_SUFFIXES,
     FileProblem,

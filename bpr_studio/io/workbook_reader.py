@@ -192,16 +192,18 @@ def _read_xls(path: Path) -> list[RawSheet]:
     return sheets
 
 
-def _read_csv(path: Path) -> RawSheet:
-    data = path.read_bytes()
+def decode_text(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (with or without BOM), else Shift_JIS as Excel writes it."""
     for encoding in ("utf-8-sig", "cp932"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise FileProblem("csv_encoding")
+    raise FileProblem("csv_encoding")
+
+
+def _read_csv(path: Path) -> RawSheet:
+    text = decode_text(path.read_bytes())
     try:
         rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:

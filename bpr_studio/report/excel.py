@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import sheets
 from bpr_studio.report.writer import print_setup, use_japanese_font
@@ -28,14 +29,8 @@ Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 
 
-class ReportError(Exception):
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_ja = message_ja
-        self.message_en = message_en
-
-    def message(self, lang: str = "ja") -> str:
-        return self.message_ja if lang == "ja" else self.message_en
+class ReportError(BilingualError):
+    """A report that cannot be written (read-only target, file open in Excel …)."""
 
 
 def _check_target(out: Path) -> None:

@@ -8,8 +8,8 @@ from openpyxl.chart import BarChart, BubbleChart, RadarChart, Reference, Series
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bpr_studio.report.writer import (
