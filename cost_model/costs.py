@@ -191,7 +191,7 @@ def _attachment_fees(procedures: pd.DataFrame, unit_costs: UnitCostTable
     counted = np.zeros(len(procedures))
     kinds = procedures["attachment_kind"].to_numpy()
     counts = procedures["attachment_count"].fillna(0).to_numpy(dtype=float)
-    names = procedures["attachment_names"].fillna("").to_numpy()
+    names = procedures["attachment_names"].astype(object).fillna("").to_numpy()
     for i in np.flatnonzero(kinds == "certificate"):
         items = [n for n in str(names[i]).replace("；", ";").split(";") if n.strip()]
         priced = [koseki if "戸籍" in n else juminhyo for n in items

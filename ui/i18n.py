@@ -43,6 +43,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "scenario_name": ("シナリオ名:", "Scenario name:"),
     "measure": ("施策", "Measure"), "max_level": ("レベル上限", "Max level"),
     "min_cases": ("件数下限", "Min cases/yr"), "applied_to": ("適用", "Applied"),
+    "only_procedures": ("対象の手続ID（指定時のみ）", "Only these procedure IDs"),
     "parameter": ("パラメータ", "Parameter"), "range": ("範囲", "Range"),
     "parameters_title": ("パラメータ（値を変えるとこのシナリオに保存。黄色は既定値から変更）",
                          "Parameters (edits are saved in this scenario; yellow = changed)"),

@@ -39,10 +39,10 @@ class ScenarioView(QWidget):
         self.scenario_combo.currentIndexChanged.connect(self._on_scenario_combo_changed)
         new = QPushButton(tr("new_scenario"))
         new.clicked.connect(self._on_new_clicked)
-        self.measures = QTableWidget(len(MEASURES), 4)
+        self.measures = QTableWidget(len(MEASURES), 5)
         self.measures.setHorizontalHeaderLabels([tr("measure"), tr("max_level"), tr("min_cases"),
-                                                 tr("applied_to")])
-        self.measures.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+                                                 tr("only_procedures"), tr("applied_to")])
+        self.measures.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.measures.verticalHeader().setVisible(False)
         self.measures.itemChanged.connect(self._on_table_changed)
         self.parameters = QTableWidget(len(PARAMETERS), 5)
@@ -129,7 +129,8 @@ class ScenarioView(QWidget):
                                                          else str(rule.max_level)))
             self.measures.setItem(r, 2, QTableWidgetItem("" if rule.min_cases is None
                                                          else str(rule.min_cases)))
-            self.measures.setItem(r, 3, QTableWidgetItem(""))
+            self.measures.setItem(r, 3, QTableWidgetItem(", ".join(rule.procedure_ids or [])))
+            self.measures.setItem(r, 4, QTableWidgetItem(""))
         for r, (key, parameter) in enumerate(PARAMETERS.items()):
             label = QTableWidgetItem(parameter.ja if language() == "ja" else parameter.en)
             label.setData(Qt.ItemDataRole.UserRole, key)
@@ -172,6 +173,9 @@ class ScenarioView(QWidget):
             rule = copy.deepcopy(previous.rule) if previous else Rule()
             rule.max_level = _int_or_none(self.measures.item(r, 1).text())
             rule.min_cases = _int_or_none(self.measures.item(r, 2).text())
+            ids = [p.strip() for p in self.measures.item(r, 3).text().replace("、", ",").split(",")
+                   if p.strip()]
+            rule.procedure_ids = ids or None
             params = {k: v for k, v in overrides.items() if k in MEASURES[key].parameters}
             uses.append(MeasureUse(key, params, rule))
         return Scenario(self.session.scenario.name, uses, self.session.scenario.description)
@@ -214,7 +218,7 @@ class ScenarioView(QWidget):
             key = self.measures.item(r, 0).data(Qt.ItemDataRole.UserRole)
             text = tr("applied_count", n=applied.get(key, 0), refused=refused.get(key, 0)) \
                 if key in applied or key in refused else ""
-            self.measures.item(r, 3).setText(text)
+            self.measures.item(r, 4).setText(text)
         self._filling = False
 
     def _on_run_clicked(self) -> None:

@@ -301,3 +301,19 @@ def test_a_procedure_entered_in_the_form(qtbot, make_main_window, sample_project
     with qtbot.waitSignal(window.session.loaded, timeout=30000):
         window.session.undo_stack.undo()
     assert "SM-100" not in set(window.survey_view.procedure_model.frame["procedure_id"])
+
+
+def test_a_measure_applied_to_chosen_procedures_only(qtbot, make_main_window, sample_project):
+    from PySide6.QtCore import Qt as QtCore
+
+    window = make_main_window(sample_project)
+    view, session = window.scenario_view, window.session
+    row = next(r for r in range(view.measures.rowCount())
+               if view.measures.item(r, 0).data(QtCore.ItemDataRole.UserRole) == "no_form_counter")
+    with qtbot.waitSignal(session.comparison_ready, timeout=30000):
+        view.measures.item(row, 3).setText("SM-001, SM-002")
+    applied = {a.procedure_id for a in session.comparison.applications
+               if a.measure == "no_form_counter" and a.applied}
+    assert applied == {"SM-001", "SM-002"}
+    use = next(u for u in session.scenario.measures if u.measure == "no_form_counter")
+    assert use.rule.procedure_ids == ["SM-001", "SM-002"]
