@@ -70,7 +70,12 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
         from ui.screenshots import wait_until_ready
 
         window.resize(1366, 800)  # a typical office laptop screen, whatever the settings say
+        from ui.chart_canvas import wait_for_renders
+        from ui.screenshots import settle
+
         wait_until_ready(app, window)
+        wait_for_renders()
+        settle(app)  # the pictures arrive through the event loop
         window.grab().save(str(screenshot))
         window.close()
         return 0

@@ -1,61 +1,135 @@
-"""The one Qt canvas for matplotlib charts: draws a chart function onto its Figure."""
+"""The one Qt widget for matplotlib charts: draws a chart function onto a Figure.
+
+Two modes. Interactive (``toolbar=True``): a live FigureCanvasQTAgg with zoom, pan, fit
+and PNG/SVG export. Static (the default): the figure is rendered to a picture in a
+worker thread (Agg, no Qt) and shown as a pixmap, so dashboards full of charts never
+stall the window. Either way a hidden canvas draws only when it is first shown.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+DPI = 100
+_RENDERS: set[threading.Thread] = set()  # chart pictures being drawn
+
+
+def wait_for_renders(timeout: float = 10.0) -> None:
+    """Let pictures being drawn finish (before quitting: Qt must outlive them)."""
+    for thread in list(_RENDERS):
+        thread.join(timeout)
+
+
+class _Rendered(QObject):
+    done = Signal(int, object)  # (request number, QImage)
 
 
 class ChartCanvas(QWidget):
-    """``draw(fn, *args)`` clears the figure, lets ``fn(figure, *args)`` draw, and repaints.
-
-    With ``toolbar`` the matplotlib toolbar gives zoom, pan, fit (home) and PNG/SVG export.
-    """
+    """``draw(fn, *args)`` lets ``fn(figure, *args)`` draw on a fresh Figure."""
 
     def __init__(self, parent: QWidget | None = None, toolbar: bool = False,
                  height: float = 3.2) -> None:
         super().__init__(parent)
-        self.figure = Figure(figsize=(6, height), dpi=100)
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.interactive = toolbar
+        self._pending: tuple[Callable[..., Any], tuple, dict] | None = None
+        self._request = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.figure = Figure(figsize=(6, height), dpi=DPI)
         if toolbar:
+            self.canvas = FigureCanvasQTAgg(self.figure)
             self.toolbar = NavigationToolbar2QT(self.canvas, self)
             layout.addWidget(self.toolbar)
-        layout.addWidget(self.canvas)
-
-        self._pending: tuple[Callable[..., Any], tuple, dict] | None = None
+            layout.addWidget(self.canvas)
+        else:
+            self.picture = QLabel()
+            self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            self.picture.setMinimumHeight(int(height * DPI * 0.6))
+            layout.addWidget(self.picture)
+            self._rendered = _Rendered()
+            self._rendered.done.connect(self._on_rendered)
 
     def draw(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Draw now if visible, else when first shown: hidden views cost nothing."""
         first = self._pending is None
         self._pending = (fn, args, kwargs)
         if self.isVisible() and first:
-            # Each chart in its own event: several charts never freeze the window together.
             QTimer.singleShot(0, self._render_pending)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if self._pending is not None:
-            self._render()
+            self._render_pending()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if not self.interactive and self._last is not None and self.isVisible():
+            self._pending = self._last
+            QTimer.singleShot(150, self._render_pending)  # once the user stops resizing
+
+    _last: tuple[Callable[..., Any], tuple, dict] | None = None
 
     def _render_pending(self) -> None:
-        if self._pending is not None:
-            self._render()
-
-    def _render(self) -> None:
-        assert self._pending is not None
+        if self._pending is None:
+            return
         fn, args, kwargs = self._pending
         self._pending = None
-        self.figure.clear()
-        fn(self.figure, *args, **kwargs)
-        try:
-            self.figure.tight_layout()
-        except (ValueError, RuntimeError):
-            pass  # a figure too small to lay out
-        self.canvas.draw_idle()
+        self._last = (fn, args, kwargs)
+        if self.interactive:
+            self.figure.clear()
+            fn(self.figure, *args, **kwargs)
+            _layout(self.figure)
+            self.canvas.draw_idle()
+            return
+        self._request += 1
+        request = self._request
+        width = max(self.width(), 200) / DPI
+        height = max(self.height(), 150) / DPI
+        signal = self._rendered.done
+
+        def render() -> None:  # in a worker thread: Agg only, no Qt widgets
+            figure = Figure(figsize=(width, height), dpi=DPI)
+            canvas = FigureCanvasAgg(figure)
+            fn(figure, *args, **kwargs)
+            _layout(figure)
+            canvas.draw()
+            buffer = bytes(canvas.buffer_rgba())
+            w, h = canvas.get_width_height()
+            image = QImage(buffer, w, h, QImage.Format.Format_RGBA8888).copy()
+            try:
+                signal.emit(request, image)
+            except RuntimeError:
+                pass  # the window closed while this chart was being drawn
+            finally:
+                _RENDERS.discard(threading.current_thread())
+        thread = threading.Thread(target=render, daemon=True)
+        _RENDERS.add(thread)
+        thread.start()
+
+    def _on_rendered(self, request: int, image: QImage) -> None:
+        if request == self._request:  # a newer drawing supersedes an older one
+            self.picture.setPixmap(QPixmap.fromImage(image))
+
+    def image(self) -> QImage | None:
+        """The picture shown (static mode), for tests and export."""
+        if self.interactive:
+            return None
+        pixmap = self.picture.pixmap()
+        return None if pixmap is None or pixmap.isNull() else pixmap.toImage()
+
+
+def _layout(figure: Figure) -> None:
+    try:
+        figure.tight_layout()
+    except (ValueError, RuntimeError):
+        pass  # a figure too small to lay out

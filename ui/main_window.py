@@ -20,6 +20,7 @@ from bpr_studio.io.template import write_template
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.store import PROJECT_SUFFIX, ProjectError, create_project, save_copy
 from ui.assumptions_view import AssumptionsView
+from ui.chart_canvas import wait_for_renders
 from ui.comparison_view import ComparisonView
 from ui.dashboard_view import DashboardView
 from ui.flow_view import FlowView
@@ -246,4 +247,5 @@ class MainWindow(QMainWindow):
             dialog.runner.stop()
         self.report_exporter.runner.stop()
         self.session.close()
+        wait_for_renders()
         super().closeEvent(event)

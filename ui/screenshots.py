@@ -53,8 +53,12 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
     pid = window.session.data.scores.procedures["procedure_id"].iloc[0]
     window.session.select(select or pid)
     written = []
+    from ui.chart_canvas import wait_for_renders
+
     for row in range(window.nav.count()):
         window.nav.setCurrentRow(row)
+        settle(app)
+        wait_for_renders()
         settle(app)
         path = out_dir / f"view-{row + 1}-{lang}.png"
         window.grab().save(str(path))
