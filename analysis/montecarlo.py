@@ -299,5 +299,8 @@ def percentiles(samples: np.ndarray) -> np.ndarray:
     """
     n = samples.shape[0]
     ranks = [min(n - 1, max(0, round(q / 100 * (n - 1)))) for q in PERCENTILES]
-    parted = np.partition(samples, sorted(set(ranks)), axis=0)
-    return np.stack([parted[r] for r in ranks])
+    # Replications last and contiguous: partitioning along a strided axis is several
+    # times slower on (replications × procedures × metrics) arrays.
+    parted = np.moveaxis(samples, 0, -1).copy()  # a contiguous copy, partitioned in place
+    parted.partition(sorted(set(ranks)), axis=-1)
+    return np.stack([parted[..., r] for r in ranks])
