@@ -93,3 +93,9 @@ class AssumptionsView(QWidget):
         source, ok = QInputDialog.getText(self, tr("col_source"), tr("source_prompt"))
         if ok:
             self.session.push(SetUnitCostEdit(key, value, source.strip() or tr("changed_in_app")))
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("assumptions_view")

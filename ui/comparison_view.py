@@ -124,3 +124,9 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             self.distribution.draw(lambda f: draw_histogram(
                 f.add_subplot(111), samples, "職員時間の削減（時間/年）", s["p5"], s["p95"]))
         self.summary.setText(text)
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("comparison_view")

@@ -77,3 +77,9 @@ class DashboardView(QWidget):
                                                               strict=True)],
             list(top["staff_time_h"]), "時間/年", "職員の作業時間が多い手続（上位15）",
             color="#ED7D31"))
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("dashboard_view")

@@ -44,3 +44,9 @@ class FlowView(LazyRefreshMixin, QWidget):
             draw_swimlane(bottom, to_be, f"{tr('to_be')}（{self.session.scenario.name}）",
                           language())
         self.canvas.draw(draw)
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("flow_view")

@@ -114,3 +114,9 @@ def _graph_of(tables, pid: str):
     return build_graph(row.iloc[0].to_dict(), chosen.to_dict("records"),
                        [(s, None if pd.isna(t) else int(t), p) for s, t, p in links[
                            ["from_step_no", "to_step_no", "probability"]].itertuples(index=False)])
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("procedure_view")

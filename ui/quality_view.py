@@ -31,3 +31,9 @@ class QualityView(QWidget):
         self.model.set_frame(issues)
         self.label.setText(tr("quality_count", n=len(issues)))
         self.table.resizeColumnsToContents()
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("quality_view")

@@ -242,3 +242,9 @@ def _int_or_none(text: str) -> int | None:
         return int(float(text.replace(",", "")))
     except ValueError:
         return None
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("scenario_view")

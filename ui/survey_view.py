@@ -283,3 +283,9 @@ def _table(model) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(24)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("survey_view")
