@@ -146,7 +146,8 @@ def draw_five_costs(ax: Axes, side: str, as_is: dict[str, float], to_be: dict[st
         err_high = [max(high[k] / _SCALE[k] - b[i], 0) for i, k in enumerate(keys)]
         ax.errorbar([bar.get_x() + bar.get_width() / 2 for bar in bars], b,
                     yerr=[err_low, err_high], fmt="none", ecolor="#404040", capsize=3, lw=0.8)
-    ax.set_xticks(x, [labels[k] for k in keys], fontsize=7)
+    ax.set_xticks(x, [labels[k] for k in keys], fontsize=7,
+                  rotation=0 if lang == "ja" else 20, ha="center" if lang == "ja" else "right")
     side_label = {"staff": ("職員", "staff"), "citizen": ("市民", "citizens")}[side]
     ax.set_title(f"{side_label[0 if lang == 'ja' else 1]}の5つのコスト（年）" if lang == "ja"
                  else f"Five costs, {side_label[1]} (per year)", fontsize=9)

@@ -35,21 +35,28 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         grid.addWidget(self.citizen, 0, 1)
         grid.addWidget(self.waterfall, 1, 0)
         grid.addWidget(self.matrix, 1, 1)
-        self.top_model = DataFrameTableModel({
-            "rank": "順位", "name": "手続", "section": "課", "measure_ja": "施策", "level": "レベル",
-            "staff_hours_saved": "職員時間の削減", "fte_saved": "人工", "citizen_hours_saved": "市民時間の削減",
-            "visits_avoided": "来庁の削減", "benefit_yen": "効果額(円)", "effort": "手間"},
+        ja = language() == "ja"
+        self.top_model = DataFrameTableModel(dict(zip(
+            ["rank", "name", "section", f"measure_{language()}", "level", "staff_hours_saved",
+             "fte_saved", "citizen_hours_saved", "visits_avoided", "benefit_yen", "effort"],
+            ["順位", "手続", "課", "施策", "レベル", "職員時間の削減", "人工", "市民時間の削減",
+             "来庁の削減", "効果額(円)", "手間"] if ja else
+            ["Rank", "Procedure", "Section", "Measure", "Level", "Staff h saved", "FTE",
+             "Citizen h saved", "Visits avoided", "Benefit (¥)", "Effort"], strict=True)),
             {"fte_saved": lambda v: f"{v:,.2f}",
              **{k: (lambda v: f"{v:,.0f}") for k in ("staff_hours_saved", "citizen_hours_saved",
                                                      "visits_avoided", "benefit_yen")}})
         top = QTableView()
         top.setModel(self.top_model)
         top.verticalHeader().setVisible(False)
-        self.counter_model = DataFrameTableModel({
-            "section": "課", "servers": "窓口数", "visits_a": "来庁 現状", "visits_b": "来庁 改善後",
-            "wait_a": "平均待ち 現状(分)", "wait_b": "平均待ち 改善後(分)",
-            "peak_a": "最繁忙月 現状(分)", "peak_b": "最繁忙月 改善後(分)",
-            "util_a": "稼働率 現状", "util_b": "稼働率 改善後"},
+        self.counter_model = DataFrameTableModel(dict(zip(
+            ["section", "servers", "visits_a", "visits_b", "wait_a", "wait_b", "peak_a", "peak_b",
+             "util_a", "util_b"],
+            ["課", "窓口数", "来庁 現状", "来庁 改善後", "平均待ち 現状(分)", "平均待ち 改善後(分)",
+             "最繁忙月 現状(分)", "最繁忙月 改善後(分)", "稼働率 現状", "稼働率 改善後"] if ja else
+            ["Section", "Counters", "Visits as-is", "Visits to-be", "Mean wait as-is (min)",
+             "Mean wait to-be (min)", "Busiest month as-is", "Busiest month to-be",
+             "Utilisation as-is", "Utilisation to-be"], strict=True)),
             {k: (lambda v: "" if v is None or pd.isna(v) else f"{v:,.1f}")
              for k in ("wait_a", "wait_b", "peak_a", "peak_b")}
             | {k: (lambda v: "" if v is None or pd.isna(v) else f"{v:.0%}") for k in ("util_a", "util_b")})
@@ -91,14 +98,17 @@ class ComparisonView(LazyRefreshMixin, QWidget):
                 f.add_subplot(111), s, totals[f"{s}_as_is"], totals[f"{s}_to_be"], lo, hi,
                 language()))
         rows = bundle.by_measure
-        labels = {"other": "その他"}
         from analysis.measures import MEASURES
 
-        steps = [(MEASURES[m].ja if m in MEASURES else labels.get(m, m), y / 1e6)
+        def label(m: str) -> str:
+            if m not in MEASURES:
+                return tr("other_measure")
+            return MEASURES[m].ja if language() == "ja" else MEASURES[m].en
+        steps = [(label(m), y / 1e6)
                  for m, y in zip(rows["measure"], rows["staff_economic_yen"], strict=True)]
         self.waterfall.draw(lambda f: draw_waterfall(
-            f.add_subplot(111), totals["staff_as_is"]["economic_yen"] / 1e6, steps, "改善後",
-            "職員の人件費等（百万円/年）"))
+            f.add_subplot(111), totals["staff_as_is"]["economic_yen"] / 1e6, steps, tr("to_be"),
+            tr("chart_waterfall_unit"), tr("as_is")))
         ranking = bundle.ranking.to_dict("records") if len(bundle.ranking) else []
         self.matrix.draw(lambda f: draw_priority_matrix(f.add_subplot(111), ranking, language()))
         self.top_model.set_frame(bundle.ranking.head(TOP) if len(bundle.ranking) else pd.DataFrame())
@@ -122,7 +132,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             text += " " + tr("range_note", n=simulation["replications"], p5=s["p5"], p95=s["p95"])
             samples = simulation["city_samples"]["staff_time_h"]
             self.distribution.draw(lambda f: draw_histogram(
-                f.add_subplot(111), samples, "職員時間の削減（時間/年）", s["p5"], s["p95"]))
+                f.add_subplot(111), samples, tr("chart_saved_hours"), s["p5"], s["p95"]))
         self.summary.setText(text)
 
 

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from analysis.charts import draw_barh
 from ui.chart_canvas import ChartCanvas
-from ui.i18n import tr
+from ui.i18n import language, tr
 from ui.session import ProjectSession
 
 
@@ -14,8 +14,8 @@ def _level_counts(figure, levels) -> None:
     ax = figure.add_subplot(111)
     counts = [int((levels == n).sum()) for n in range(1, 5)]
     ax.bar([1, 2, 3, 4], counts, color=["#70AD47", "#A9D08E", "#F4B183", "#C00000"])
-    ax.set_xticks([1, 2, 3, 4], [f"レベル{n}" for n in range(1, 5)], fontsize=8)
-    ax.set_title("オンライン化レベル別の手続数", fontsize=9)
+    ax.set_xticks([1, 2, 3, 4], [tr("chart_level_n", n=n) for n in range(1, 5)], fontsize=8)
+    ax.set_title(tr("chart_levels"), fontsize=9)
     for n, c in zip(range(1, 5), counts, strict=True):
         ax.text(n, c, f"{c:,}", ha="center", va="bottom", fontsize=7)
     ax.tick_params(labelsize=7)
@@ -52,15 +52,21 @@ class DashboardView(QWidget):
         if data is None:
             return
         totals = data.scores.city()
+        ja = language() == "ja"
         values = {
-            "staff_time_h": (tr("card_staff_hours"), f"{totals['staff_time_h']:,.0f} 時間/年"),
-            "staff_fte": (tr("card_fte"), f"{totals['staff_fte']:,.1f} 人"),
+            "staff_time_h": (tr("card_staff_hours"), f"{totals['staff_time_h']:,.0f} "
+                             + ("時間/年" if ja else "h/yr")),
+            "staff_fte": (tr("card_fte"), f"{totals['staff_fte']:,.1f} " + ("人" if ja else "FTE")),
             "staff_economic_yen": (tr("card_staff_yen"),
-                                   f"{totals['staff_economic_yen'] / 1e6:,.1f} 百万円/年"),
-            "citizen_time_h": (tr("card_citizen_hours"), f"{totals['citizen_time_h']:,.0f} 時間/年"),
-            "citizen_visits": (tr("card_visits"), f"{totals['citizen_visits']:,.0f} 回/年"),
+                                   f"{totals['staff_economic_yen'] / 1e6:,.1f} "
+                                   + ("百万円/年" if ja else "¥M/yr")),
+            "citizen_time_h": (tr("card_citizen_hours"), f"{totals['citizen_time_h']:,.0f} "
+                               + ("時間/年" if ja else "h/yr")),
+            "citizen_visits": (tr("card_visits"), f"{totals['citizen_visits']:,.0f} "
+                               + ("回/年" if ja else "visits/yr")),
             "procedures": (tr("card_procedures"),
-                           f"{len(data.procedures):,} 手続・{data.step_count:,} 工程"),
+                           f"{len(data.procedures):,} 手続・{data.step_count:,} 工程" if ja else
+                           f"{len(data.procedures):,} procedures, {data.step_count:,} steps"),
         }
         for key, (label, text) in values.items():
             self.cards[key].setText(f"<span style='font-size:9pt'>{label}</span><br>"
@@ -70,12 +76,12 @@ class DashboardView(QWidget):
         by_section = data.scores.by_section().sort_values("staff_time_h", ascending=False).head(12)
         self.sections.draw(lambda f: draw_barh(
             f.add_subplot(111), list(by_section["section"]), list(by_section["staff_time_h"]),
-            "時間/年", "課別の職員の作業時間（上位12）"))
+            tr("hours_per_year"), tr("chart_sections")))
         top = procedures.sort_values("staff_time_h", ascending=False).head(15)
         self.top.draw(lambda f: draw_barh(
             f.add_subplot(111), [f"{n}（{s}）" for n, s in zip(top["name"], top["section"],
                                                               strict=True)],
-            list(top["staff_time_h"]), "時間/年", "職員の作業時間が多い手続（上位15）",
+            list(top["staff_time_h"]), tr("hours_per_year"), tr("chart_top"),
             color="#ED7D31"))
 
 

@@ -22,10 +22,14 @@ from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
 
 METRIC_LABELS = (
-    ("staff_minutes_per_case", "職員の時間（分/件）"), ("citizen_minutes_per_case", "市民の時間（分/件）"),
-    ("lead_time_days", "待ち日数（日/件）"), ("handoffs", "受け渡し（回/件）"), ("actors", "関わる主体"),
-    ("paper_steps", "紙の工程"), ("seal_steps", "押印の工程"), ("manual_entry_steps", "手入力の工程"),
-    ("counter_visits", "来庁（回/件）"), ("critical_path_minutes", "クリティカルパス（分）"),
+    ("staff_minutes_per_case", ("職員の時間（分/件）", "staff min/case")),
+    ("citizen_minutes_per_case", ("市民の時間（分/件）", "citizen min/case")),
+    ("lead_time_days", ("待ち日数（日/件）", "waiting days/case")),
+    ("handoffs", ("受け渡し（回/件）", "hand-offs/case")), ("actors", ("関わる主体", "actors")),
+    ("paper_steps", ("紙の工程", "paper steps")), ("seal_steps", ("押印の工程", "seal steps")),
+    ("manual_entry_steps", ("手入力の工程", "manual-entry steps")),
+    ("counter_visits", ("来庁（回/件）", "visits/case")),
+    ("critical_path_minutes", ("クリティカルパス（分）", "critical path (min)")),
 )
 
 
@@ -68,7 +72,9 @@ class ProcedureView(LazyRefreshMixin, QWidget):
             return
         row_a, row_b = a.loc[pid], b.loc[pid]
         self.title.setText(f"<b>{pid} {row_a['name']}</b>（{row_a['section']}、年間 "
-                           f"{row_a['annual_cases']:,.0f} 件）")
+                           f"{row_a['annual_cases']:,.0f} 件）" if language() == "ja" else
+                           f"<b>{pid} {row_a['name']}</b> ({row_a['section']}, "
+                           f"{row_a['annual_cases']:,.0f} cases/yr)")
         reasons = row_a[f"level_reasons_{language()}"]
         after = row_b[f"level_reasons_{language()}"]
         self.level.setText(f"<b>{tr('readiness')}</b><br>{tr('as_is')}: {reasons}<br>"
@@ -86,8 +92,8 @@ class ProcedureView(LazyRefreshMixin, QWidget):
         for tables in (comparison.as_is_tables, comparison.to_be_tables):
             graphs.append(_graph_of(tables, pid))
         values = [metrics(g) if g is not None else {} for g in graphs]
-        for r, (key, label) in enumerate(METRIC_LABELS):
-            self.metrics.setItem(r, 0, QTableWidgetItem(label))
+        for r, (key, labels) in enumerate(METRIC_LABELS):
+            self.metrics.setItem(r, 0, QTableWidgetItem(labels[0 if language() == "ja" else 1]))
             for c, v in enumerate(values, start=1):
                 number = v.get(key)
                 text = "" if number is None else (f"{number:,.1f}" if isinstance(number, float)
