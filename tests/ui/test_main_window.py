@@ -317,3 +317,16 @@ def test_a_measure_applied_to_chosen_procedures_only(qtbot, make_main_window, sa
     assert applied == {"SM-001", "SM-002"}
     use = next(u for u in session.scenario.measures if u.measure == "no_form_counter")
     assert use.rule.procedure_ids == ["SM-001", "SM-002"]
+
+
+def test_a_broken_project_file_is_refused_with_a_message(qtbot, make_main_window, sample_project,
+                                                         tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_main_window(sample_project)
+    broken = tmp_path / "broken.bprproj"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    assert window.open_path(broken) is False
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "壊れている" in boxes[-1].text()
+    assert window.session.path == sample_project  # the open project stays open
