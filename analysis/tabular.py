@@ -105,3 +105,27 @@ def tables_for_costing(tables: ProcessTables, values: dict[str, float] | None = 
     cases = procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
     procedures["online_cases"] = cases * (1.0 - offline_shares(tables, values))
     return procedures, steps, tables.links
+
+
+def graph_of(tables: ProcessTables, procedure_id: str) -> nx.DiGraph | None:
+    """One procedure's graph rebuilt from the tables, minutes after its own effects."""
+    from analysis.graph import build_graph
+
+    procedures = tables.procedures
+    row = procedures.loc[procedures["procedure_id"] == procedure_id]
+    if row.empty:
+        return None
+    steps = tables.steps
+    rows = np.flatnonzero((steps["procedure_id"] == procedure_id).to_numpy())
+    chosen = steps.iloc[rows].copy()
+    # Only this procedure's effects, renumbered to its rows.
+    effects = tables.effects[tables.effects["step_row"].isin(rows)].copy()
+    effects["step_row"] = np.searchsorted(rows, effects["step_row"].to_numpy())
+    single = ProcessTables(row, chosen.reset_index(drop=True), tables.links, effects,
+                           tables.channels.iloc[0:0])
+    chosen["typical_minutes"] = (chosen["typical_minutes"].astype(float).to_numpy()
+                                 * step_multipliers(single))
+    links = tables.links[tables.links["procedure_id"] == procedure_id]
+    return build_graph(row.iloc[0].to_dict(), chosen.to_dict("records"),
+                       [(s, None if pd.isna(t) else int(t), p) for s, t, p in links[
+                           ["from_step_no", "to_step_no", "probability"]].itertuples(index=False)])

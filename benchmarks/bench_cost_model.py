@@ -13,11 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import generated_city
 from bpr_studio.io.inventory import import_inventory
-from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.store import open_project
 from cost_model.scoring import score_project
-from sample_surveys.generator import generate_survey
 
 INVENTORY = Path(__file__).resolve().parents[1] / "tests" / "data" / "national_inventory_sample.csv"
 
@@ -40,10 +39,7 @@ def _big_inventory(out: Path, rows_wanted: int = 3100) -> Path:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        survey = Path(tmp) / "survey"
-        generate_survey(survey, procedures=3000, sections=40)
-        project_path = Path(tmp) / "city.bprproj"
-        import_surveys(project_path, [survey])
+        _survey, project_path = generated_city(Path(tmp))
         with open_project(project_path) as project:
             score_project(project)  # warm-up: imports, caches
             runs = []

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import generated_city
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -63,9 +65,7 @@ def main() -> None:
     start = time.perf_counter()
     from PySide6.QtCore import QSettings
 
-    from bpr_studio.io.survey_import import import_surveys
     from bpr_studio.sample_project import ensure_sample_project
-    from sample_surveys.generator import generate_survey
     from ui.app import ensure_application
     from ui.main_window import MainWindow
     from ui.screenshots import wait_until
@@ -81,10 +81,7 @@ def main() -> None:
         shown = time.perf_counter() - start
         print(f"main window shown with the sample project (imports included): {shown:.2f} s")
 
-        survey = Path(tmp) / "survey"
-        generate_survey(survey, procedures=3000, sections=40)
-        big = Path(tmp) / "city.bprproj"
-        import_surveys(big, [survey])
+        survey, big = generated_city(Path(tmp))
         probe = LatencyProbe()
         probe.start()
         began = time.perf_counter()

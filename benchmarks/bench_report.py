@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import generated_city
+
 _CHILD = """
 import resource, sys, time
 start = time.perf_counter()
@@ -29,14 +31,9 @@ print(f"{imported - start:.2f} {done - imported:.2f} {peak:.0f}")
 
 
 def main() -> None:
-    from bpr_studio.io.survey_import import import_surveys
-    from sample_surveys.generator import generate_survey
 
     with tempfile.TemporaryDirectory() as tmp:
-        survey = Path(tmp) / "survey"
-        generate_survey(survey, procedures=3000, sections=40)
-        project = Path(tmp) / "city.bprproj"
-        import_surveys(project, [survey])
+        _survey, project = generated_city(Path(tmp))
         start = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", _CHILD, str(project),
                               str(Path(tmp) / "report.xlsx")],

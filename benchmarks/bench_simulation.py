@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import generated_city
+
 _CHILD = """
 import json, resource, sys, time
 from bpr_studio.store import open_project
@@ -43,14 +45,9 @@ def main() -> None:
     import numpy as np
 
     from analysis.counter import default_servers, simulate_year
-    from bpr_studio.io.survey_import import import_surveys
-    from sample_surveys.generator import generate_survey
 
     with tempfile.TemporaryDirectory() as tmp:
-        survey = Path(tmp) / "survey"
-        generate_survey(survey, procedures=3000, sections=40)
-        project = Path(tmp) / "city.bprproj"
-        import_surveys(project, [survey])
+        _survey, project = generated_city(Path(tmp))
         out = subprocess.run([sys.executable, "-c", _CHILD, str(project)], capture_output=True,
                              text=True, check=True)
         result = json.loads(out.stdout.strip().splitlines()[-1])

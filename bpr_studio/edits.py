@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from bpr_studio.io import checks
 from bpr_studio.io import normalize as nz
-from bpr_studio.io.sheet_parser import _parser_for
+from bpr_studio.io.sheet_parser import parse_value
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, Column
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
@@ -33,15 +33,9 @@ def parse_cell(column: Column, text: Any) -> Any:
             raise EditError("required", column=column.ja)
         return None
     try:
-        value = _parser_for(column)(text)
+        return parse_value(column, text)
     except nz.CellProblem as problem:
         raise EditError(problem.key, column=column.ja, **problem.params) from None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if column.minimum is not None and value < column.minimum:
-            raise EditError("below_min", column=column.ja, min=f"{column.minimum:g}")
-        if column.maximum is not None and value > column.maximum:
-            raise EditError("above_max", column=column.ja, max=f"{column.maximum:g}")
-    return value
 
 
 @dataclass

@@ -389,3 +389,15 @@ def test_scenario_command_edits_scenarios(city, capsys):
     assert main(["scenario", "delete", "--project", project, "--name", "窓口改革"]) == 0
     with open_project(city) as opened, pytest.raises(KeyError):
         get_scenario(opened, "窓口改革")
+
+
+def test_graph_of_one_procedure_matches_the_city_tables(dx):
+    from analysis.graph import step_numbers
+    from analysis.tabular import graph_of
+
+    _model, scenario, comparison = dx
+    graph = graph_of(comparison.to_be_tables, "SM-001")
+    _p, steps, _l = tables_for_costing(comparison.to_be_tables, parameter_values(scenario))
+    expected = steps[steps["procedure_id"] == "SM-001"].set_index("step_no")["typical_minutes"]
+    for n in step_numbers(graph):
+        assert graph.nodes[n]["typical_minutes"] == pytest.approx(expected[n])

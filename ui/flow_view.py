@@ -7,10 +7,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from analysis.charts import draw_swimlane
 from analysis.scenario import apply_scenario
+from analysis.tabular import graph_of
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
-from ui.procedure_view import _graph_of
 from ui.session import ProjectSession
 
 
@@ -30,7 +30,7 @@ class FlowView(LazyRefreshMixin, QWidget):
         comparison, pid = self.session.comparison, self.session.selected
         if comparison is None or pid is None or self.session.scenario is None:
             return
-        as_is = _graph_of(comparison.as_is_tables, pid)
+        as_is = graph_of(comparison.as_is_tables, pid)
         if as_is is None:
             return
         # The to-be graph with its effects (so removed steps show grey): apply the scenario.

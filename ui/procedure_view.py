@@ -3,7 +3,6 @@ readiness level with reasons, and its process metrics."""
 
 from __future__ import annotations
 
-import pandas as pd
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from analysis.charts import draw_five_costs
 from analysis.graph import metrics
+from analysis.tabular import graph_of
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
@@ -90,7 +90,7 @@ class ProcedureView(LazyRefreshMixin, QWidget):
         comparison = self.session.comparison
         graphs = []
         for tables in (comparison.as_is_tables, comparison.to_be_tables):
-            graphs.append(_graph_of(tables, pid))
+            graphs.append(graph_of(tables, pid))
         values = [metrics(g) if g is not None else {} for g in graphs]
         for r, (key, labels) in enumerate(METRIC_LABELS):
             self.metrics.setItem(r, 0, QTableWidgetItem(labels[0 if language() == "ja" else 1]))
@@ -100,26 +100,6 @@ class ProcedureView(LazyRefreshMixin, QWidget):
                                                   else f"{number:,}")
                 self.metrics.setItem(r, c, QTableWidgetItem(text))
         self.metrics.resizeColumnsToContents()
-
-
-def _graph_of(tables, pid: str):
-    """The process graph of one procedure, rebuilt from the comparison's tables."""
-    from analysis.graph import build_graph
-    from analysis.tabular import step_multipliers
-
-    procedures = tables.procedures
-    row = procedures.loc[procedures["procedure_id"] == pid]
-    if row.empty:
-        return None
-    steps = tables.steps
-    mask = (steps["procedure_id"] == pid).to_numpy()
-    chosen = steps.loc[mask].copy()
-    chosen["typical_minutes"] = chosen["typical_minutes"].astype(float) * step_multipliers(
-        tables)[mask]
-    links = tables.links[tables.links["procedure_id"] == pid]
-    return build_graph(row.iloc[0].to_dict(), chosen.to_dict("records"),
-                       [(s, None if pd.isna(t) else int(t), p) for s, t, p in links[
-                           ["from_step_no", "to_step_no", "probability"]].itertuples(index=False)])
 
 
 if __name__ == "__main__":

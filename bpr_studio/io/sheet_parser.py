@@ -28,7 +28,7 @@ class ParsedSheet:
     header_row: int | None = None  # 1-based
 
 
-def _parser_for(column: Column) -> Callable[[Any], Any]:
+def parser_for(column: Column) -> Callable[[Any], Any]:
     kind = column.kind
     if kind == "id":
         return nz.clean_id
@@ -57,6 +57,18 @@ def _parser_for(column: Column) -> Callable[[Any], Any]:
             return code
         return parse_code
     raise ValueError(f"unknown column kind {kind}")
+
+
+def parse_value(column: Column, raw: Any, parse: Callable[[Any], Any] | None = None) -> Any:
+    """A non-blank cell parsed and range-checked; raises CellProblem (the importer and the
+    app's in-place edits share this, so a value is valid in one exactly when in the other)."""
+    value = (parse or parser_for(column))(raw)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if column.minimum is not None and value < column.minimum:
+            raise nz.CellProblem("below_min", min=f"{column.minimum:g}")
+        if column.maximum is not None and value > column.maximum:
+            raise nz.CellProblem("above_max", max=f"{column.maximum:g}")
+    return value
 
 
 def find_header(sheet: RawSheet, spec: SheetSpec) -> tuple[int, dict[int, Column], list[str]] | None:
@@ -120,7 +132,7 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
     if missing:
         return result
 
-    parsers = [(c, mapping[c], _parser_for(mapping[c])) for c in sorted(mapping)]
+    parsers = [(c, mapping[c], parser_for(mapping[c])) for c in sorted(mapping)]
     id_col = next((c for c, col, _ in parsers if col.kind == "id"), None)
     header_text = {c: header_texts[c].strip() for c in mapping}
     errors = sheet.error_cells
@@ -157,21 +169,13 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
                     issue(ERROR, "required", ref, column=header_text[c])
                 continue
             try:
-                value = parse(raw)
+                value = parse_value(column, raw, parse)
             except nz.CellProblem as problem:
                 issue(ERROR, problem.key, ref, raw, column=header_text[c], **problem.params)
                 record[column.key] = None
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                if column.minimum is not None and value < column.minimum:
-                    issue(ERROR, "below_min", ref, raw, column=header_text[c],
-                          min=f"{column.minimum:g}")
-                    value = None
-                elif column.maximum is not None and value > column.maximum:
-                    issue(ERROR, "above_max", ref, raw, column=header_text[c],
-                          max=f"{column.maximum:g}")
-                    value = None
-                elif column.warn_above is not None and value > column.warn_above:
+                if column.warn_above is not None and value > column.warn_above:
                     issue(WARNING, "suspicious_high", ref, raw, column=header_text[c],
                           limit=f"{column.warn_above:g}")
             elif column.required and value is None:

@@ -23,7 +23,6 @@ NUMBER = "#,##0"
 DECIMAL = "#,##0.0"
 PERCENT = "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-SUBTLE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 # Shared style objects: building a Font per cell costs more than writing the cell.
