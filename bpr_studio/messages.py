@@ -59,6 +59,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "'{column}' is above {limit}; check the unit (minutes/hours)."),
     "formula_error": ("セルが数式のエラー {error} を表示しています。数式を直してください。",
                       "The cell shows the formula error {error}; fix the formula."),
+    "percent_fraction": (
+        "「{column}」の {raw} を {pct}% と読みました（0.15 = 15% として）。{raw}% のつもりなら「{raw}%」と入力してください。",
+        "'{column}': {raw} was read as {pct}% (taking 0.15 as 15%). If you meant {raw}%, type \"{raw}%\"."),
     "hidden_row": ("この行は Excel で非表示になっていますが、読み込みました。不要なら行を削除してください。",
                    "This row is hidden in Excel but was imported; delete it if it is not wanted."),
     "example_row_skipped": ("記入例の行を読み飛ばしました。", "The example row was skipped."),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpr_studio.io import normalize as nz
+from bpr_studio.io.cell_formats import PERCENT
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, cell_ref, column_letter
 from bpr_studio.io.survey_format import Column, SheetSpec, header_key
 from bpr_studio.io.workbook_reader import RawSheet
@@ -69,6 +70,22 @@ def parse_value(column: Column, raw: Any, parse: Callable[[Any], Any] | None = N
         if column.maximum is not None and value > column.maximum:
             raise nz.CellProblem("above_max", max=f"{column.maximum:g}")
     return value
+
+
+def _percent_value(raw: float, percent_format: bool,
+                   warn: Callable[[str, str], None]) -> float:
+    """A number in a percent column as the percentage meant.
+
+    Excel stores a cell shown as 15% as 0.15: read it as 15. A plain 0 < x < 1 is read the
+    same way (nobody writes a 0.15 % share of cases), with a warning naming both readings.
+    """
+    if percent_format:
+        return round(raw * 100, 9)
+    if 0 < raw < 1:
+        pct = round(raw * 100, 9)
+        warn(f"{raw:g}", f"{pct:g}")
+        return pct
+    return raw
 
 
 def find_header(sheet: RawSheet, spec: SheetSpec) -> tuple[int, dict[int, Column], list[str]] | None:
@@ -163,6 +180,11 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
                 record[column.key] = None
                 continue
             raw = row[c] if c < len(row) else None
+            if column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                raw = _percent_value(raw, sheet.cell_formats.get((excel_row, c)) == PERCENT,
+                                     lambda shown, pct, ref=ref, c=c: issue(
+                                         WARNING, "percent_fraction", ref, shown,
+                                         column=header_text[c], raw=shown, pct=pct))
             if nz.is_blank(raw):
                 record[column.key] = None
                 if column.required:

@@ -31,6 +31,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     help_ja: str = ""
     width: float = 12
+    percent: bool = False  # holds a percentage: a cell formatted 15% (stored 0.15) means 15
 
     def header_keys(self) -> set[str]:
         return {header_key(h) for h in (self.ja, self.en, self.key, *self.aliases)}
@@ -134,7 +135,7 @@ STEPS = SheetSpec("steps", "工程", "Steps", aliases=("工程一覧", "業務�
     Column("max_minutes", "最長(分)", "Maximum (min)", "minutes", minimum=0, maximum=1440,
            warn_above=480, aliases=("最長", "最長時間(分)", "max minutes"), width=9),
     Column("share_pct", "通過割合(%)", "Share of cases (%)", "number", minimum=0, maximum=100,
-           aliases=("通過割合", "発生割合(%)", "割合(%)"),
+           aliases=("通過割合", "発生割合(%)", "割合(%)"), percent=True,
            help_ja="この工程を通る件数の割合。空欄は100%。", width=9),
     Column("next_steps", "次工程", "Next steps", "next", aliases=("次の工程", "次工程番号"),
            help_ja="次の工程番号。分岐は 4(85%); 2(15%) のように割合を付けます（前の番号なら差し戻し）。空欄は次の番号、最後は終了。",

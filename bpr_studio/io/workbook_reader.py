@@ -18,6 +18,12 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree
 
+from bpr_studio.io.cell_formats import (
+    PERCENT,
+    percent_style_ids,
+    xls_cell_value,
+    xlsx_styled_cells,
+)
 from bpr_studio.io.normalize import CellProblem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -34,6 +40,8 @@ class RawSheet:
     hidden_rows: set[int] = field(default_factory=set)  # 1-based row numbers
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row 1-based, col 0-based)
+    # What the value alone does not say: (row 1-based, col 0-based) → cell_formats.PERCENT
+    cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class FileProblem(CellProblem):
@@ -79,6 +87,7 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
             python_calamine.XmlError, ValueError) as exc:
         raise FileProblem("file_not_workbook", detail=_short(exc)) from None
     extras = _scan_xlsx_extras(path)
+    percent_cells = _scan_xlsx_percent_cells(path)
     sheets = []
     try:
         for meta in workbook.sheets_metadata:
@@ -88,7 +97,7 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
             rows = sheet.to_python(skip_empty_area=False)
             hidden, errors = extras.get(meta.name, (set(), {}))
             sheets.append(RawSheet(meta.name, rows, hidden, list(sheet.merged_cell_ranges or []),
-                                   errors))
+                                   errors, dict.fromkeys(percent_cells.get(meta.name, ()), PERCENT)))
     except (python_calamine.CalamineError, python_calamine.ZipError,
             python_calamine.XmlError, ValueError) as exc:
         raise FileProblem("file_not_workbook", detail=_short(exc)) from None
@@ -129,6 +138,23 @@ def _scan_xlsx_extras(path: Path) -> dict[str, tuple[set[int], dict[tuple[int, i
                 result[name] = (hidden, errors)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return {}  # calamine already read the values; the extras are best effort
+    return result
+
+
+def _scan_xlsx_percent_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
+    """Cells under a percent number format, per sheet name (calamine reads 15% as 0.15)."""
+    result: dict[str, set[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "xl/styles.xml" not in archive.namelist():
+                return {}
+            style_ids = percent_style_ids(archive.read("xl/styles.xml"))
+            if not style_ids:
+                return {}
+            for name, member in _sheet_members(archive).items():
+                result[name] = xlsx_styled_cells(archive.read(member), style_ids)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
+        return {}  # best effort, like the other extras: values were read already
     return result
 
 
@@ -173,6 +199,7 @@ def _read_xls(path: Path) -> list[RawSheet]:
             sheet = book.sheet_by_index(index)
             rows: list[list[Any]] = []
             errors: dict[tuple[int, int], str] = {}
+            formats: dict[tuple[int, int], str] = {}
             for r in range(sheet.nrows):
                 row = []
                 for c, cell in enumerate(sheet.row(r)):
@@ -182,11 +209,14 @@ def _read_xls(path: Path) -> list[RawSheet]:
                     elif cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
                         row.append("")
                     else:
-                        row.append(cell.value)
+                        value, kind = xls_cell_value(book, cell)  # 0:05 is 5 min, not 0.0035
+                        row.append(value)
+                        if kind is not None:
+                            formats[(r + 1, c)] = kind
                 rows.append(row)
             hidden = {r + 1 for r, info in sheet.rowinfo_map.items() if info.hidden}
             merged = [((r0, c0), (r1 - 1, c1 - 1)) for r0, r1, c0, c1 in sheet.merged_cells]
-            sheets.append(RawSheet(sheet.name, rows, hidden, merged, errors))
+            sheets.append(RawSheet(sheet.name, rows, hidden, merged, errors, formats))
     finally:
         book.release_resources()
     return sheets
