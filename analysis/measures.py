@@ -187,9 +187,20 @@ def _attachments(graph: nx.DiGraph, params: Params) -> None:
         add_effect(graph, step, "attachment_check_retained")
 
 
+PAYMENT_CODES = ("cash", "stamp", "reduction", "cashless", "online")
+
+
+def _has_fee(procedure: dict[str, Any]) -> bool:
+    """A fee of more than ¥0, or a payment method recorded. A blank cell is read as NaN,
+    which Python counts as true: only a real payment code says there is a fee."""
+    fee = procedure.get("fee_yen")
+    if fee is not None and not pd.isna(fee) and float(fee) > 0:
+        return True
+    return procedure.get("fee_payment") in PAYMENT_CODES
+
+
 def _check_cashless(graph: nx.DiGraph) -> Applicability:
-    fee = graph.graph.get("fee_yen")
-    has_fee = (fee is not None and not pd.isna(fee) and fee > 0) or bool(graph.graph.get("fee_payment"))
+    has_fee = _has_fee(graph.graph)
     if not has_fee:
         return Applicability(False, "手数料がない", "no fee")
     if graph.graph.get("fee_payment") in ("cashless", "online"):
@@ -230,12 +241,26 @@ def _check_approval(graph: nx.DiGraph) -> Applicability:
     return YES
 
 
-def _is_carrying(d: dict[str, Any]) -> bool:
-    return (d["work_kind"] == "moving" and d["actor"] in STAFF_ACTORS
-            and "現地" not in str(d.get("name")))
+# Words that make a step more than carrying: drafting a notice and sending it on is
+# work e-approval does not do (e.g. 死亡届's 「関係課への連絡票の作成・回付」).
+DRAFTING_WORDS = ("作成", "起案", "入力", "記入", "現地")
+
+
+def _carries_to_approval(graph: nx.DiGraph, step: int) -> bool:
+    """A staff step that only carries the approval file to the approver: kind 移動・運搬,
+    followed by an approval step, and not named as drafting or field work."""
+    d = graph._node[step]
+    if d["work_kind"] != "moving" or d["actor"] not in STAFF_ACTORS:
+        return False
+    if any(word in str(d.get("name")) for word in DRAFTING_WORDS):
+        return False
+    return any(t != END and graph._node[t]["work_kind"] == "approval" for t in graph._succ[step])
 
 
 def _e_approval(graph: nx.DiGraph, params: Params) -> None:
+    """Only the approval itself changes: its handling time, its waiting days, its seal,
+    and the carrying of the file to the approver. Other steps (drafting and routing
+    notices to other sections, filing) are left to their own measures."""
     wait_kept = value("e_approval_wait_retained", params)
     for step in _steps(graph, lambda d: d["work_kind"] == "approval"):
         node = graph.nodes[step]
@@ -243,8 +268,8 @@ def _e_approval(graph: nx.DiGraph, params: Params) -> None:
         node["medium"] = "electronic"
         node["wait_days"] = float(node.get("wait_days") or 0) * wait_kept
         add_effect(graph, step, "e_approval_time_retained")
-    for step in _steps(graph, _is_carrying):
-        add_effect(graph, step, None, k0=0.0)  # documents no longer carried by hand
+    for step in [s for s in step_numbers(graph) if _carries_to_approval(graph, s)]:
+        add_effect(graph, step, None, k0=0.0)  # the file no longer carried by hand
 
 
 def _check_paper(graph: nx.DiGraph) -> Applicability:

@@ -11,7 +11,6 @@ import json
 import math
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,12 @@ import pandas as pd
 
 from analysis.attribution import savings_by_measure
 from analysis.compare import Comparison, ProjectModel, compare, parameter_values
-from analysis.counter import default_servers, month_weights, simulate_year
+from analysis.counter import counter_comparison
 from analysis.measures import MEASURES
 from analysis.montecarlo import MonteCarloResult, SimulationCancelled, percentiles, simulate
 from analysis.params import PARAMETERS
 from analysis.ranking import where_to_start
 from analysis.scenario import Scenario, get_scenario
-from analysis.tabular import step_multipliers
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from bpr_studio.store import Project
 from cost_model.costs import COST_COLUMNS
@@ -40,7 +38,7 @@ RANKING_CANDIDATES = 500  # procedures with the largest scenario savings that ar
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 
-__all__ = ["SimulationCancelled", "run_simulation", "write_json"]
+__all__ = ["SimulationCancelled", "counter_comparison", "run_simulation", "write_json"]
 
 
 def _stats(samples: np.ndarray, deterministic: np.ndarray) -> list[dict[str, float]]:
@@ -119,49 +117,6 @@ def _procedure_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: f
         "measures_applied": applied.get(row.procedure_id, []),
         "as_is": a_stats[i], "to_be": b_stats[i], "savings": s_stats[i],
     } for i, row in enumerate(a_det.itertuples(index=False))]
-
-
-def counter_comparison(comparison: Comparison, seed: int) -> list[dict[str, Any]]:
-    """Counter waiting times per section, as-is and to-be (visits and counter minutes)."""
-    results = []
-    sides = {}
-    for label, tables, costs in (("as_is", comparison.as_is_tables, comparison.as_is),
-                                 ("to_be", comparison.to_be_tables, comparison.to_be)):
-        steps = costs.steps.reset_index(drop=True)
-        minutes = tables.steps["typical_minutes"].astype(float).to_numpy()
-        if label == "to_be":
-            # A visitor is an offline case: only effects that apply to every case (not the
-            # online channels' shares) change the minutes of a counter visit.
-            offline_effects = tables.effects[tables.effects["adoption"].isna()]
-            minutes = minutes * step_multipliers(replace(tables, effects=offline_effects))
-        counter = (steps["actor"] == "counter").to_numpy()
-        per_case = steps["executions_per_case"].to_numpy() * minutes * counter
-        counter_minutes = pd.Series(per_case).groupby(steps["procedure_id"].to_numpy()).sum()
-        sides[label] = (costs.procedures.set_index("procedure_id"), counter_minutes)
-    procedures = comparison.as_is_tables.procedures.set_index("procedure_id")
-    for section, ids in procedures.groupby("section").groups.items():
-        block: dict[str, Any] = {"section": section}
-        servers = None
-        for label in ("as_is", "to_be"):
-            costs, counter_minutes = sides[label]
-            visits = costs.loc[ids, "citizen_visits"].to_numpy(dtype=float)
-            minutes = counter_minutes.reindex(ids).fillna(0).to_numpy()
-            total_visits = visits.sum()
-            if total_visits <= 0 or (minutes * visits).sum() <= 0:
-                block[label] = None
-                continue
-            mean_service = float((minutes * visits).sum() / total_visits)
-            if servers is None:
-                servers = default_servers(total_visits, mean_service)
-            peaks = [[int(m) for m in str(text).split(",") if m.strip().isdigit()]
-                     if isinstance(text, str) else [] for text in procedures.loc[ids, "peak_months"]]
-            by_month = month_weights(peaks, visits)
-            result = simulate_year(by_month, mean_service, servers, seed)
-            block[label] = {**result.to_dict(), "mean_service_min": mean_service}
-        if block.get("as_is"):
-            block["servers"] = servers
-            results.append(block)
-    return results
 
 
 def _json_safe(value: Any) -> Any:
