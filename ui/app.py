@@ -6,6 +6,7 @@ import gc
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -24,6 +25,26 @@ def load_japanese_font(app: QApplication) -> str | None:
     font = QFont(families[0], app.font().pointSize() if app.font().pointSize() > 0 else 10)
     app.setFont(font)
     return families[0]
+
+
+def install_qt_translations(app: QApplication, lang: str) -> QTranslator | None:
+    """Qt's own Japanese for standard dialogs, buttons and context menus (OK/キャンセル,
+    元に戻す/切り取り/貼り付け, the file dialog), from the translations that ship with
+    PySide6. English needs none. Returns the installed translator (kept alive on ``app``)."""
+    for old in getattr(app, "_bpr_translators", []):
+        app.removeTranslator(old)
+    app._bpr_translators = []  # type: ignore[attr-defined]
+    if lang != "ja":
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        return None
+    QLocale.setDefault(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if not translator.load("qtbase_ja", folder):
+        return None  # a Qt without translations: English standard texts, nothing breaks
+    app.installTranslator(translator)
+    app._bpr_translators.append(translator)  # type: ignore[attr-defined]
+    return translator
 
 
 def tune_garbage_collector() -> None:
@@ -49,6 +70,7 @@ def ensure_application(lang: str = "ja") -> QApplication:
         load_japanese_font(app)
         tune_garbage_collector()
     assert isinstance(app, QApplication)
+    install_qt_translations(app, lang)
     return app
 
 

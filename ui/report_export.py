@@ -61,11 +61,15 @@ class ReportExporter(QObject):
             self.dialog = None
 
     def _on_runner_progressed(self, done: int, total: int, label: str) -> None:
-        if self.dialog is not None:
-            self.dialog.setMaximum(total)
-            self.dialog.setValue(done)
-            if label:
-                self.dialog.setLabelText(f"{tr('report_running')}\n{label}")
+        dialog = self.dialog
+        if dialog is None:
+            return
+        dialog.setMaximum(total)
+        # A window-modal QProgressDialog processes events inside setValue: the result may
+        # arrive there and close the dialog, so look again before the label.
+        dialog.setValue(done)
+        if label and self.dialog is dialog:
+            dialog.setLabelText(f"{tr('report_running')}\n{label}")
 
     def _on_runner_succeeded(self, path: object) -> None:
         self._close_dialog()

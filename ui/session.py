@@ -8,6 +8,7 @@ and are applied here, on the GUI thread; views never keep their own copy of the 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,17 @@ class ComparisonBundle:
     counters: list[dict[str, Any]]
 
 
-def compare_scenario(path: Path, scenario: Scenario) -> ComparisonBundle:
+def compare_scenario(path: Path, scenario: Scenario,
+                     cancelled: Callable[[], bool] = lambda: False) -> ComparisonBundle:
+    """``cancelled`` is checked between phases: a superseded comparison stops early."""
+    def checkpoint() -> None:
+        if cancelled():
+            raise SimulationCancelled
     with open_project(path) as project:
         model = ProjectModel.load(project)
+    checkpoint()
     comparison = compare(model, scenario)
+    checkpoint()
     values = parameter_values(scenario)
     by_measure = savings_by_measure(comparison, model.unit_costs, values,
                                     [u.measure for u in scenario.measures])
@@ -79,6 +87,7 @@ def compare_scenario(path: Path, scenario: Scenario) -> ComparisonBundle:
     benefit = (saved["staff_economic_yen"] + saved["citizen_economic_yen"]
                + saved["citizen_time_h"] * model.unit_costs.value("citizen_hourly_value"))
     candidates = saved.loc[benefit.sort_values(ascending=False).index[:200], "procedure_id"]
+    checkpoint()
     ranking = where_to_start(model.graphs, scenario, model.unit_costs, model.rubric, values,
                              comparison.as_is.procedures, list(candidates))
     return ComparisonBundle(comparison, by_measure, ranking, counter_comparison(comparison, 1))
@@ -132,7 +141,7 @@ class ProjectSession(QObject):
         self.loader = TaskRunner(self)
         self.loader.succeeded.connect(self._on_loader_succeeded)
         self.loader.failed.connect(self._on_task_failed)
-        self.analyzer = TaskRunner(self)
+        self.analyzer = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
         self.analyzer.succeeded.connect(self._on_analyzer_succeeded)
         self.analyzer.failed.connect(self._on_task_failed)
         self.simulator = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
@@ -180,7 +189,8 @@ class ProjectSession(QObject):
         if self.path is not None and self.scenario is not None:
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
-            self.analyzer.start(lambda progress, cancelled: compare_scenario(path, scenario))
+            self.analyzer.start(lambda progress, cancelled: compare_scenario(path, scenario,
+                                                                             cancelled))
 
     def _on_analyzer_succeeded(self, bundle: object) -> None:
         assert isinstance(bundle, ComparisonBundle)

@@ -3,6 +3,16 @@
 The task is a plain function ``task(progress, cancelled) -> result`` from the core
 (progress(done, total, label); cancelled() -> bool). Results come back to the GUI
 thread through queued signals; the worker never touches widgets or the model.
+
+Starting a task while another runs cancels the old one *without waiting for it*: the old
+thread is told to stop (its cancel flag), set aside until it ends on its own, and
+whatever it still reports is dropped. Waiting on the GUI thread froze the window for
+seconds with a city-sized project (issue 12); only ``stop()`` (closing) waits.
+
+The new task starts as soon as the superseded one has ended (it checks its flag between
+phases), and if several are asked for meanwhile only the latest runs. Running them side
+by side would not be faster on a busy PC, and each extra thread holding the GIL in
+numpy/pandas delays the event loop.
 """
 
 from __future__ import annotations
@@ -26,26 +36,33 @@ class _TaskThread(QThread):
     def __init__(self, task: Task, cancel_event: threading.Event, cancel_exceptions: tuple) -> None:
         super().__init__()
         self._task = task
-        self._cancel_event = cancel_event
+        self.cancel_event = cancel_event
         self._cancel_exceptions = cancel_exceptions
 
     def run(self) -> None:  # runs in the worker thread
         try:
-            result = self._task(self.progressed.emit, self._cancel_event.is_set)
+            result = self._task(self._progress, self.cancel_event.is_set)
         except self._cancel_exceptions:
             self.cancelled.emit()
         except Exception as exc:  # reported to the user, never swallowed
+            if self.cancel_event.is_set():
+                self.cancelled.emit()  # a superseded task's failure is no news
+                return
             exc.details = traceback.format_exc()  # type: ignore[attr-defined]
             self.failed.emit(exc)
         else:
-            if self._cancel_event.is_set():
+            if self.cancel_event.is_set():
                 self.cancelled.emit()
             else:
                 self.succeeded.emit(result)
 
+    def _progress(self, done: int, total: int, label: str) -> None:
+        if not self.cancel_event.is_set():
+            self.progressed.emit(done, total, label)
+
 
 class TaskRunner(QObject):
-    """One task at a time; starting a new one cancels and waits for the old one."""
+    """One current task; starting a new one cancels the old one without waiting for it."""
 
     progressed = Signal(int, int, str)
     succeeded = Signal(object)
@@ -57,39 +74,90 @@ class TaskRunner(QObject):
                  cancel_exceptions: tuple[type[BaseException], ...] = ()) -> None:
         super().__init__(parent)
         self._thread: _TaskThread | None = None
-        self._cancel_event = threading.Event()
+        self._retired: set[_TaskThread] = set()  # cancelled, still winding down
+        self._pending: Task | None = None  # the latest task asked for, waiting for them
         self._cancel_exceptions = cancel_exceptions
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        """True while the current (not a superseded) task runs or waits to start."""
+        return self._pending is not None or (self._thread is not None
+                                             and self._thread.isRunning())
+
+    @property
+    def winding_down(self) -> int:
+        """How many superseded tasks have not ended yet (they report nothing)."""
+        return len(self._retired)
 
     def start(self, task: Task) -> None:
-        self.stop()
-        self._cancel_event = threading.Event()
-        thread = _TaskThread(task, self._cancel_event, self._cancel_exceptions)
-        thread.progressed.connect(self.progressed)
-        thread.succeeded.connect(self.succeeded)
-        thread.failed.connect(self.failed)
-        thread.cancelled.connect(self.cancelled)
+        """Run ``task``: now, or once the task it supersedes has ended (never blocks)."""
+        self._retire_current()
+        if self._retired:
+            self._pending = task
+            return
+        self._launch(task)
+
+    def _launch(self, task: Task) -> None:
+        thread = _TaskThread(task, threading.Event(), self._cancel_exceptions)
+        thread.progressed.connect(self._on_thread_progressed)
+        thread.succeeded.connect(self._on_thread_succeeded)
+        thread.failed.connect(self._on_thread_failed)
+        thread.cancelled.connect(self._on_thread_cancelled)
         thread.finished.connect(self._on_thread_finished)
         self._thread = thread
         thread.start()
 
     def cancel(self) -> None:
-        self._cancel_event.set()
+        if self._pending is not None:
+            self._pending = None
+            self.cancelled.emit()
+            self.finished.emit()
+        if self._thread is not None:
+            self._thread.cancel_event.set()
 
     def stop(self) -> None:
-        """Cancel the running task and wait for its thread to end."""
-        if self._thread is not None:
-            self._cancel_event.set()
-            self._thread.wait()
-            self._thread = None
+        """Cancel every task and wait for the threads to end (only when closing)."""
+        self._pending = None
+        self._retire_current()
+        for thread in list(self._retired):
+            thread.wait()
+        self._retired.clear()
+
+    def _retire_current(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        thread.cancel_event.set()
+        if thread.isRunning():
+            self._retired.add(thread)  # keep a reference until it ends on its own
+
+    # The slots run on the GUI thread; a report from a superseded thread is dropped.
+    def _on_thread_progressed(self, done: int, total: int, label: str) -> None:
+        if self.sender() is self._thread:
+            self.progressed.emit(done, total, label)
+
+    def _on_thread_succeeded(self, result: object) -> None:
+        if self.sender() is self._thread:
+            self.succeeded.emit(result)
+
+    def _on_thread_failed(self, error: object) -> None:
+        if self.sender() is self._thread:
+            self.failed.emit(error)
+
+    def _on_thread_cancelled(self) -> None:
+        if self.sender() is self._thread:
+            self.cancelled.emit()
 
     def _on_thread_finished(self) -> None:
         thread = self.sender()
-        if thread is self._thread:
+        current = thread is self._thread
+        if current:
             self._thread = None
+        self._retired.discard(thread)  # type: ignore[arg-type]
         if isinstance(thread, QThread):
             thread.deleteLater()
-        self.finished.emit()
+        if current:
+            self.finished.emit()
+        if self._pending is not None and not self._retired and self._thread is None:
+            task, self._pending = self._pending, None
+            self._launch(task)
