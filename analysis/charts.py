@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from typing import Any
 
 import matplotlib
 
@@ -180,7 +181,7 @@ def draw_waterfall(ax: Axes, start: float, steps: list[tuple[str, float]], end_l
     ax.grid(axis="y", alpha=0.3)
 
 
-def draw_priority_matrix(ax: Axes, rows: list[dict], lang: str = "ja", top: int = 40) -> None:
+def draw_priority_matrix(ax: Axes, rows: list[dict[str, Any]], lang: str = "ja", top: int = 40) -> None:
     """Readiness level (x) against benefit (y); bubble area ∝ annual cases."""
     import numpy as np
 

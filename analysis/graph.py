@@ -17,6 +17,7 @@ such an as-is graph into a to-be graph; costs are read by key, never by position
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,7 +170,8 @@ def metrics(graph: nx.DiGraph) -> dict[str, Any]:
     numbers = step_numbers(graph)
     node = graph.nodes
 
-    def total(predicate, value) -> float:
+    def total(predicate: Callable[[dict[str, Any]], bool],
+              value: Callable[[dict[str, Any]], float]) -> float:
         return float(sum(visits[n] * value(node[n]) for n in numbers if predicate(node[n])))
 
     minutes = lambda d: float(d.get("typical_minutes") or 0)  # noqa: E731

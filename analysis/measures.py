@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.graph import END, STAFF_ACTORS, step_numbers
 from analysis.params import value
-from cost_model.readiness import ReadinessRubric, score_procedure
+from cost_model.readiness import Readiness, ReadinessRubric, score_procedure
 
 Params = dict[str, Any]
 CITY_HELD = ("住民票", "戸籍", "所得", "課税", "納税", "印鑑")
@@ -117,7 +117,7 @@ def _online_share(graph: nx.DiGraph) -> float:
     return min(float(graph.graph.get("online_cases") or 0) / cases, 1.0) if cases > 0 else 0.0
 
 
-def _level(graph: nx.DiGraph):
+def _level(graph: nx.DiGraph) -> Readiness:
     return score_procedure(ReadinessRubric(), graph.graph)
 
 
@@ -319,7 +319,7 @@ def _check_steps(graph: nx.DiGraph) -> Applicability:
 
 def _targets(graph: nx.DiGraph, params: Params) -> list[int]:
     wanted = [int(s) for s in params.get("steps", [])]
-    return [s for s in wanted if s in graph.nodes and s != END]
+    return [s for s in wanted if s in graph.nodes]  # int(...) never equals END
 
 
 def _remove(graph: nx.DiGraph, params: Params) -> None:

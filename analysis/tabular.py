@@ -7,6 +7,7 @@ The graphs are the editable model; the tables are the fast path: one row per ste
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -27,7 +28,11 @@ class ProcessTables:
 
 
 def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
-    procedures, node_data, links, effects, channels = [], [], [], [], []
+    procedures: list[dict[str, Any]] = []
+    node_data: list[dict[str, Any]] = []
+    links: list[tuple[Any, ...]] = []
+    effects: list[tuple[Any, ...]] = []
+    channels: list[tuple[Any, ...]] = []
     for p_row, pid in enumerate(sorted(graphs)):
         graph = graphs[pid]
         procedures.append(graph.graph)

@@ -113,10 +113,10 @@ class SetStepField:
             else:
                 raw = None if nz.is_blank(self.value) else parse_cell(
                     STEPS.column("next_steps"), self.value)
-                record = {"step_no": self.step_no, "next_steps": raw, "_cells": {},
+                record: dict[str, Any] = {"step_no": self.step_no, "next_steps": raw, "_cells": {},
                           "_row": 0, "_file": "", "_sheet": ""}
                 following = next((n for n in numbers if n > self.step_no), None)
-                by_no = {n: {} for n in numbers}
+                by_no: dict[int, dict[str, Any]] = {n: {} for n in numbers}
                 problems = checks._resolve_links(record, following, by_no, self.procedure_id)
                 if problems:
                     issue = problems[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sqlalchemy import Select, select
 
@@ -9,7 +11,7 @@ from bpr_studio.model import tables
 from bpr_studio.store import Project
 
 
-def read_frame(project: Project, query: Select) -> pd.DataFrame:
+def read_frame(project: Project, query: Select[Any]) -> pd.DataFrame:
     """A parameter-free SELECT as a DataFrame, fetched through the raw DB-API cursor.
 
     SQLAlchemy's row objects cost more than the query itself on 45,000 rows; the

@@ -48,10 +48,8 @@ def _file_read_only(path: Path) -> bool:
 
 
 def _sqlite_engine(path: Path, read_only: bool) -> Engine:
-    if read_only:
-        url = f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true"
-    else:
-        url = f"sqlite:///{path.as_posix()}"
+    url = (f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true" if read_only
+           else f"sqlite:///{path.as_posix()}")
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -80,7 +78,7 @@ class Project:
 
     def meta(self, key: str, default: str = "") -> str:
         with self.engine.connect() as conn:
-            row = conn.execute(select(tables.Meta.value).where(tables.Meta.key == key)).first()
+            row = conn.execute(select(tables.Meta.__table__.c.value).where(tables.Meta.__table__.c.key == key)).first()
         return row[0] if row else default
 
     @property

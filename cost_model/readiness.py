@@ -105,10 +105,8 @@ class Readiness:
 def axis_values(procedure: dict[str, Any]) -> dict[str, str]:
     """The category of each axis for one procedure (keys of the rubric's tables)."""
     legal_form = procedure.get("legal_form_requirement")
-    if legal_form and legal_form != "none":
-        legal = "requirement"
-    else:
-        legal = procedure.get("legal_basis") or "unknown"
+    legal = ("requirement" if legal_form and legal_form != "none"
+             else procedure.get("legal_basis") or "unknown")
     identity = procedure.get("identity_check") or "unknown"
     attachments = procedure.get("attachment_kind") or "unknown"
     fee_yen = procedure.get("fee_yen")

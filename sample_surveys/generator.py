@@ -55,8 +55,8 @@ def _steps(rng: np.random.Generator, procedure_id: str, n_steps: int) -> list[di
     scale = float(rng.lognormal(0.0, 0.45))
     rows = []
     for index, kind in enumerate(kinds, start=1):
-        typical, actor = KIND_TIMES[kind]
-        typical = max(0.5, round(typical * scale * float(rng.lognormal(0.0, 0.3)), 1))
+        base_minutes, actor = KIND_TIMES[kind]
+        typical = max(0.5, round(base_minutes * scale * float(rng.lognormal(0.0, 0.3)), 1))
         low = round(typical * float(rng.uniform(0.4, 0.9)), 1)
         high = round(typical * float(rng.uniform(1.2, 3.0)), 1)
         next_steps = None

@@ -99,10 +99,13 @@ def test_metrics_of_a_small_process():
     assert m["staff_minutes_per_case"] == pytest.approx(6 / 0.8 + 8 + 5 + 4 + 3 + 2)
     assert m["citizen_minutes_per_case"] == pytest.approx(10 / 0.8)
     assert m["lead_time_days"] == pytest.approx(2.0)
-    assert m["seal_steps"] == 2 and m["manual_entry_steps"] == 1 and m["actors"] == 4
+    assert m["seal_steps"] == 2
+    assert m["manual_entry_steps"] == 1
+    assert m["actors"] == 4
     assert m["counter_visits"] == pytest.approx(0.9)
     path, minutes = critical_path(graph)
-    assert path == [1, 2, 3, 4, 5, 6, 7] and minutes == 38
+    assert path == [1, 2, 3, 4, 5, 6, 7]
+    assert minutes == 38
     # hand-offs: citizen→counter (1.25), counter→clerk (1), counter→citizen (0.25), clerk→approver,
     # approver→counter
     assert m["handoffs"] == pytest.approx(1.25 + 1.0 + 0.25 + 1 + 1)
@@ -136,17 +139,20 @@ def test_online_application_moves_a_share_of_cases_online():
 def test_online_application_refuses_level_4_and_says_why():
     graph = small_graph(legal_form_requirement="original")
     check = MEASURES["online_application"].applicable(graph)
-    assert not check.ok and check.reason_ja.startswith("レベル4：法令で書面・対面・原本が必要")
+    assert not check.ok
+    assert check.reason_ja.startswith("レベル4：法令で書面・対面・原本が必要")
     assert MEASURES["online_application"].apply(graph).graph.get("applied") is None
 
 
 def test_abolishing_seals():
     graph = MEASURES["abolish_seals"].apply(small_graph())
-    assert not graph.nodes[1]["seal"] and not graph.nodes[6]["seal"]
+    assert not graph.nodes[1]["seal"]
+    assert not graph.nodes[6]["seal"]
     assert graph.graph["identity_check"] == "signature"
     assert effect_multiplier(graph.nodes[1]["effects"][0]) == pytest.approx(0.9)
     refused = MEASURES["abolish_seals"].applicable(small_graph(identity_check="registered_seal"))
-    assert not refused.ok and "実印" in refused.reason_ja
+    assert not refused.ok
+    assert "実印" in refused.reason_ja
 
 
 def test_rpa_reduces_manual_entry_with_exceptions_and_checking():
@@ -321,17 +327,20 @@ def test_simulate_command_writes_the_documented_json(city, tmp_path, capsys):
     assert "削減" in capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["schema"] == "bpr-studio.simulation/1"
-    assert data["replications"] == 100 and data["seed"] == 5
+    assert data["replications"] == 100
+    assert data["seed"] == 5
     staff = data["city"]["savings"]["staff_time_h"]
     assert staff["p5"] <= staff["p50"] <= staff["p95"]
     assert staff["deterministic"] > 0
-    assert len(data["procedures"]) == 57 and len(data["sections"]) == 6
+    assert len(data["procedures"]) == 57
+    assert len(data["sections"]) == 6
     first = data["where_to_start"][0]
     assert {"procedure_id", "measure", "staff_hours_saved", "visits_avoided", "level",
             "effort"} <= set(first)
     priorities = [row["priority"] for row in data["where_to_start"]]
     assert priorities == sorted(priorities, reverse=True)
-    assert data["counter"] and data["counter"][0]["as_is"]["mean_wait_min"] >= 0
+    assert data["counter"]
+    assert data["counter"][0]["as_is"]["mean_wait_min"] >= 0
     assert any(row["procedure_id"] == "KS2-004" and row["measure"] == "abolish_seals"
                and "実印" in row["reason_ja"] for row in data["not_applied"])
     assert all(p["source"] for p in data["parameters"])
@@ -366,7 +375,8 @@ def test_flow_picture_renders_long_japanese_step_names():
     graph = small_graph()
     graph.nodes[2]["name"] = "受付・本人確認・記載内容の聞き取り"
     png = flow_png(graph, MEASURES["online_application"].apply(graph), "テスト")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(png) > 20_000
 
 
 def test_scenario_command_edits_scenarios(city, capsys):
@@ -377,7 +387,8 @@ def test_scenario_command_edits_scenarios(city, capsys):
                  "--measure", "online_application", "--max-level", "2",
                  "--param", "online_adoption=0.6"]) == 0
     out = capsys.readouterr().out
-    assert "年5,000件以上" in out and "レベル2以下" in out
+    assert "年5,000件以上" in out
+    assert "レベル2以下" in out
     with open_project(city) as opened:
         scenario = get_scenario(opened, "窓口改革")
     assert [m.measure for m in scenario.measures] == ["no_form_counter", "online_application"]

@@ -32,3 +32,25 @@ def test_no_core_module_imports_pyside6() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "", f"Qt imported by a core module: {result.stdout}"
+
+
+def test_layer_contract_names_every_module_above_the_leaves() -> None:
+    """A new module in bpr_studio (say a pipeline) is forbidden to analysis and
+    cost_model unless it is made a leaf on purpose: the contract lists modules by name,
+    so this test keeps the list complete."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layered = [c for c in contracts if "bpr_studio.store" in c["forbidden_modules"]]
+    assert len(layered) == 2  # analysis/cost_model above the leaves; the leaves themselves
+    leaves = {"bpr_studio.model", "bpr_studio.messages"}
+    children = {f"bpr_studio.{p.stem if p.is_file() else p.name}"
+                for p in (ROOT / "bpr_studio").iterdir()
+                if (p.suffix == ".py" and p.stem not in ("__init__", "__main__"))
+                or (p.is_dir() and (p / "__init__.py").exists())}
+    assert {"bpr_studio.store", "bpr_studio.io", "bpr_studio.model"} <= children
+    for contract in layered:
+        missing = children - leaves - set(contract["forbidden_modules"])
+        assert not missing, (f"add {sorted(missing)} to the contract "
+                             f"'{contract['name']}' in pyproject.toml")

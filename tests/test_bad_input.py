@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import zipfile
 import stat
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -46,7 +46,8 @@ def _only_error(report, key: str):
 def _import_bad(project: Path, bad: Path):
     before = _digest(project)
     report = import_surveys(project, [bad])
-    assert not report.ok and not report.written
+    assert not report.ok
+    assert not report.written
     assert _digest(project) == before, "a failed import changed the project file"
     return report
 
@@ -85,13 +86,15 @@ def test_missing_sheet(project, make_workbook):
     del wb["工程"]
     wb.save(path)
     issue = _only_error(_import_bad(project, path), "sheet_missing")
-    assert issue.sheet == "工程" and "工程" in issue.message()
+    assert issue.sheet == "工程"
+    assert "工程" in issue.message()
 
 
 def test_missing_required_column(project, make_workbook):
     path = _edit(make_workbook("nocol.xlsx"), "手続", lambda ws: ws.delete_cols(16))  # 年間件数
     issue = _only_error(_import_bad(project, path), "column_missing")
-    assert issue.sheet == "手続" and "年間件数" in issue.message()
+    assert issue.sheet == "手続"
+    assert "年間件数" in issue.message()
 
 
 def test_text_in_a_numeric_cell(project, make_workbook):
@@ -172,7 +175,8 @@ def test_ten_thousand_blank_rows_at_the_end(make_workbook):
         ws.cell(row=10_004, column=1).number_format = "@"
     path = _edit(make_workbook("padded.xlsx"), "工程", pad)
     report = parse_batch([path]).report
-    assert report.ok and report.steps == 3
+    assert report.ok
+    assert report.steps == 3
 
 
 def test_file_that_vanishes_mid_batch(project, make_workbook):

@@ -235,6 +235,19 @@ def test_a_sections_unit_cost_sheet_applies_to_that_section_only(tmp_path, make_
     assert costs.loc["A-1", "staff_economic_yen"] > costs.loc["B-1", "staff_economic_yen"]
 
 
+def test_an_unknown_unit_cost_key_is_a_warning_naming_the_key(tmp_path, make_workbook):
+    # Used to crash: the message parameter `key` clashed with _issue()'s own `key`.
+    from tests.conftest import small_procedure, small_steps
+
+    book = make_workbook("a.xlsx", procedures=[small_procedure("A-1")], steps=small_steps("A-1"),
+                         unit_costs=[{"key": "no_such_cost", "value": 1, "source": "課"}])
+    report = import_surveys(tmp_path / "p.bprproj", [book])
+    assert report.ok, report.format_text()
+    unknown = [i for i in report.issues if i.key == "unit_cost_unknown"]
+    assert len(unknown) == 1
+    assert unknown[0].params["key"] == "no_such_cost"
+
+
 # --- export ---------------------------------------------------------------------
 
 def test_export_csv_carries_the_scored_figures(tmp_path, sample_scores):

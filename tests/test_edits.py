@@ -107,7 +107,8 @@ def test_unit_cost_edit_and_undo(project):
     assert load_unit_costs(project).value("hourly_cost_regular") == 4000
     inverse.apply(project)
     entry = load_unit_costs(project).entry("hourly_cost_regular")
-    assert entry.is_default and entry.value == 3500
+    assert entry.is_default
+    assert entry.value == 3500
 
 
 def test_section_export_round_trips(tmp_path):
@@ -125,7 +126,8 @@ def test_section_export_round_trips(tmp_path):
         before_s = steps_frame(project)
     second = tmp_path / "b.bprproj"
     report = import_surveys(second, [out])
-    assert report.ok and not report.warnings, report.format_text()
+    assert report.ok, report.format_text()
+    assert not report.warnings, report.format_text()
     with open_project(second) as project:
         after_p = procedures_frame(project)
         after_s = steps_frame(project)

@@ -23,7 +23,8 @@ NATIONAL = 124_352_000
 def inventory_scores(tmp_path_factory):
     path = tmp_path_factory.mktemp("inv") / "inv.bprproj"
     report = import_inventory(path, SAMPLE, population=200_000)
-    assert report.ok and report.written
+    assert report.ok
+    assert report.written
     with open_project(path) as project:
         return score_project(project).procedures, project.meta("attribution")
 
@@ -57,7 +58,8 @@ def test_online_use_falls_from_level_to_level(inventory_scores):
     by_level = by_level[by_level["total"] > 0]
     rates = (by_level["online"] / by_level["total"]).tolist()
     assert len(rates) >= 3
-    assert rates == sorted(rates, reverse=True) and len(set(rates)) == len(rates), rates
+    assert rates == sorted(rates, reverse=True), rates
+    assert len(set(rates)) == len(rates), rates
 
 
 def test_derived_factors_follow_the_codes(inventory_scores):
@@ -65,7 +67,8 @@ def test_derived_factors_follow_the_codes(inventory_scores):
     by_id = procedures.set_index("procedure_id")
     # 特定入所者の負担限度額: paper original only → level 4 with that reason.
     hard = by_id[by_id["name"].str.contains("特定入所者の負担限度額")].iloc[0]
-    assert hard["level"] == 4 and "原本" in hard["level_reasons_ja"]
+    assert hard["level"] == 4
+    assert "原本" in hard["level_reasons_ja"]
 
 
 def _write_inventory(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -90,7 +93,8 @@ def test_miscoded_rows_import_with_warnings_and_conservative_defaults(tmp_path):
         {"手続ID": "", "手続名": "IDなし", "総手続件数": "10", "オンライン手続件数": "20"},
     ])
     report = import_inventory(tmp_path / "p.bprproj", path, population=NATIONAL)
-    assert report.ok and report.procedures == 3
+    assert report.ok
+    assert report.procedures == 3
     places = {(i.key, i.cell) for i in report.warnings}
     assert ("inventory_bad_count", "O3") in places            # 総手続件数, row 3
     assert ("inventory_unknown_code", "J3") in places         # 本人確認手法
@@ -125,7 +129,8 @@ def test_import_inventory_command(tmp_path, capsys):
                  "--population", "200000", str(SAMPLE)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "レベル1" in out and "デジタル庁" in out
+    assert "レベル1" in out
+    assert "デジタル庁" in out
     csv_out = tmp_path / "p.csv"
     assert main(["export", "--project", str(tmp_path / "p.bprproj"), "-o", str(csv_out)]) == 0
     assert len(pd.read_csv(csv_out, encoding="utf-8-sig")) == 150

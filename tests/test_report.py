@@ -47,7 +47,8 @@ def test_key_figures_equal_the_simulation(report):
     assert ws.cell(row=row, column=3).value == pytest.approx(saved["staff_time_h"]["p5"])
     assert ws.cell(row=row, column=4).value == pytest.approx(saved["staff_time_h"]["p95"])
     yen = ws.cell(row=rows["人件費等の削減"], column=2)
-    assert yen.data_type == "n" and yen.number_format == "¥#,##0"
+    assert yen.data_type == "n"
+    assert yen.number_format == "¥#,##0"
     assert yen.value == pytest.approx(saved["staff_economic_yen"]["deterministic"])
 
 
@@ -95,7 +96,9 @@ def test_charts_point_at_their_tables(report):
     first_ref = bars.series[0].val.numRef.f.split("!")[1].replace("$", "").split(":")[0]
     label = ws.cell(row=int(first_ref[1:]), column=1).value
     assert label == "職員：時間的コスト"
-    assert wb["施策別"]._charts and wb["窓口"]._charts and wb["部署別"]._charts
+    assert wb["施策別"]._charts
+    assert wb["窓口"]._charts
+    assert wb["部署別"]._charts
     assert len(wb["業務フロー"]._images) == 5
 
 
@@ -105,8 +108,10 @@ def test_print_setup_on_every_sheet(report):
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.paperSize in (9, "9")  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert str(ws.page_setup.fitToWidth) == "1" and str(ws.page_setup.fitToHeight) == "0"
-        assert "DX標準" in ws.oddFooter.left.text and "&P" in ws.oddFooter.center.text
+        assert str(ws.page_setup.fitToWidth) == "1"
+        assert str(ws.page_setup.fitToHeight) == "0"
+        assert "DX標準" in ws.oddFooter.left.text
+        assert "&P" in ws.oddFooter.center.text
     assert openpyxl.load_workbook(path)["手続別"].print_title_rows in ("3:3", "$3:$3")
 
 
@@ -114,7 +119,9 @@ def test_assumptions_carry_their_sources(report):
     path, _, _ = report
     ws = openpyxl.load_workbook(path)["前提条件"]
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
-    assert "岩見沢市" in text and "貝塚市" in text and "レベルの境界" in text
+    assert "岩見沢市" in text
+    assert "貝塚市" in text
+    assert "レベルの境界" in text
 
 
 def test_formula_text_from_a_survey_stays_text(tmp_path, make_workbook):
@@ -129,7 +136,8 @@ def test_formula_text_from_a_survey_stays_text(tmp_path, make_workbook):
         build_report(opened, "DX標準", out, replications=20)
     ws = openpyxl.load_workbook(out)["手続別"]
     cell = ws.cell(row=4, column=2)
-    assert cell.value == injected and cell.data_type == "s"
+    assert cell.value == injected
+    assert cell.data_type == "s"
 
 
 def test_failed_save_leaves_the_old_report(report, tmp_path, monkeypatch):
@@ -138,7 +146,7 @@ def test_failed_save_leaves_the_old_report(report, tmp_path, monkeypatch):
     target.write_bytes(b"old report")
     monkeypatch.setattr(openpyxl.Workbook, "save",
                         lambda self, filename: (_ for _ in ()).throw(OSError("disk full")))
-    with open_project(project) as opened, pytest.raises(OSError):
+    with open_project(project) as opened, pytest.raises(OSError, match="disk full"):
         build_report(opened, "DX標準", target, simulation=result)
     assert target.read_bytes() == b"old report"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]

@@ -25,7 +25,8 @@ def _keys(report) -> set[tuple[str, str, str]]:
 
 def test_every_sample_survey_imports_cleanly(tmp_path):
     report = import_surveys(tmp_path / "city.bprproj", sample_files())
-    assert report.ok and report.written
+    assert report.ok
+    assert report.written
     assert not report.warnings, report.format_text()
     assert len(report.sections) == 6
     assert _count(tmp_path / "city.bprproj", tables.Procedure.__table__) == report.procedures >= 50

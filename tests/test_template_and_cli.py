@@ -28,10 +28,12 @@ def test_template_has_dropdowns_ranges_and_frozen_headers(tmp_path):
         for cell_range in str(dv.sqref).split():
             by_column[cell_range.split(":")[0].rstrip("0123456789")] = dv
     actor = by_column["D"]  # 実施者
-    assert actor.type == "list" and "選択肢" in actor.formula1
+    assert actor.type == "list"
+    assert "選択肢" in actor.formula1
     assert actor.prompt
     typical = by_column["G"]  # 標準(分)
-    assert typical.type == "decimal" and (typical.formula1, typical.formula2) == ("0", "1440")
+    assert typical.type == "decimal"
+    assert (typical.formula1, typical.formula2) == ("0", "1440")
     procedures = wb["手続"]
     assert sum(1 for dv in procedures.data_validations.dataValidation if dv.type == "list") == \
         sum(1 for c in PROCEDURES.columns if c.code_list is not None or c.kind == "bool")
@@ -41,7 +43,8 @@ def test_template_has_dropdowns_ranges_and_frozen_headers(tmp_path):
 
 def test_template_imports_as_empty_not_as_data(tmp_path):
     report = parse_batch([write_template(tmp_path / "t.xlsx")]).report
-    assert report.ok and report.procedures == 0
+    assert report.ok
+    assert report.procedures == 0
 
 
 def test_import_command_exit_status(tmp_path, make_workbook, capsys):
@@ -53,10 +56,13 @@ def test_import_command_exit_status(tmp_path, make_workbook, capsys):
     bad = make_workbook("bad.xlsx", steps=steps)
     assert main(["--lang", "en", "import", "--project", str(project), str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "工程!D2" in out and "not one of the choices" in out and "宇宙人" in out
+    assert "工程!D2" in out
+    assert "not one of the choices" in out
+    assert "宇宙人" in out
     assert main(["import", "--json", "--project", str(project), str(bad)]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is False and data["issues"][0]["cell"] == "D2"
+    assert data["ok"] is False
+    assert data["issues"][0]["cell"] == "D2"
 
 
 def test_import_command_on_a_broken_project(tmp_path, make_workbook, capsys):

@@ -8,6 +8,7 @@ stall the window. Either way a hidden canvas draws only when it is first shown.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -129,7 +130,5 @@ class ChartCanvas(QWidget):
 
 
 def _layout(figure: Figure) -> None:
-    try:
+    with contextlib.suppress(ValueError, RuntimeError):  # a figure too small to lay out
         figure.tight_layout()
-    except (ValueError, RuntimeError):
-        pass  # a figure too small to lay out

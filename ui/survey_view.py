@@ -253,9 +253,8 @@ class SurveyView(QWidget):
 
     def _on_add_button_clicked(self) -> None:
         dialog = ProcedureFormDialog(self.section_combo.currentData() or "", self)
-        if dialog.exec():
-            if self.session.push(dialog.edit()):
-                self.session.select(dialog.edit().procedure["procedure_id"])
+        if dialog.exec() and self.session.push(dialog.edit()):
+            self.session.select(dialog.edit().procedure["procedure_id"])
 
     def _on_export_button_clicked(self) -> None:
         section = self.section_combo.currentData()

@@ -15,8 +15,9 @@ Record = dict[str, Any]
 BRANCH_TOLERANCE_PCT = 0.5
 
 
-def _issue(record: Record, severity: str, key: str, column: str = "", value: Any = "",
+def _issue(record: Record, severity: str, key: str, column: str = "", value: Any = "", /,
            **params: Any) -> ImportIssue:
+    # Positional-only: a message parameter may itself be called key, column or value.
     cell = record["_cells"].get(column, str(record["_row"])) if column else str(record["_row"])
     return ImportIssue(severity, key, record["_file"], record["_sheet"], cell,
                        "" if value is None else str(value), params)

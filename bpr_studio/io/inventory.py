@@ -244,7 +244,8 @@ def write_inventory(project: Project, result: InventoryResult) -> ImportReport:
             rows.append({k: v for k, v in row.items()})
         batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
             imported_at=datetime.now(UTC), files=f'["{report.files[0]}"]',
-            sections=f'["{INVENTORY_SECTION}"]')).inserted_primary_key[0]
+            sections=f'["{INVENTORY_SECTION}"]',
+        ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
         conn.execute(delete(t).where(t.c.origin == "inventory"))
         issues = tables.StoredIssue.__table__
         conn.execute(delete(issues).where(issues.c.section == INVENTORY_SECTION))

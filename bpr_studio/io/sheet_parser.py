@@ -100,9 +100,9 @@ def find_header(sheet: RawSheet, spec: SheetSpec) -> tuple[int, dict[int, Column
         mapping: dict[int, Column] = {}
         for c, value in enumerate(row):
             if isinstance(value, str) and value.strip():
-                column = lookup.get(header_key(value))
-                if column is not None:
-                    mapping[c] = column
+                found = lookup.get(header_key(value))
+                if found is not None:
+                    mapping[c] = found
         score = len({col.key for col in mapping.values()})
         if score > best_score:
             best, best_score = (r, mapping, [str(v) for v in row]), score

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from bpr_studio.io.survey_format import PROCEDURES, STEPS
+from bpr_studio.io.survey_format import PROCEDURES, STEPS, SheetSpec
 from bpr_studio.io.template import write_survey_workbook
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
@@ -20,7 +20,7 @@ from bpr_studio.queries import procedures_frame, steps_frame
 from bpr_studio.store import Project
 
 
-def _label(column_key: str, spec, value: Any) -> Any:
+def _label(column_key: str, spec: SheetSpec, value: Any) -> Any:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     column = spec.column(column_key)
@@ -33,7 +33,8 @@ def _label(column_key: str, spec, value: Any) -> Any:
     return value
 
 
-def section_rows(project: Project, section: str) -> tuple[list[dict], list[dict], list[dict]]:
+def section_rows(project: Project, section: str,
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     procedures = procedures_frame(project)
     procedures = procedures[procedures["section"] == section]
     ids = set(procedures["procedure_id"])

@@ -319,7 +319,7 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
             imported_at=datetime.now(UTC),
             files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
             sections=json.dumps(sections, ensure_ascii=False),
-        )).inserted_primary_key[0]
+        ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
         procedure_table = tables.Procedure.__table__
         conn.execute(delete(procedure_table).where(procedure_table.c.section.in_(sections)))
         # A procedure may move between sections being replaced; make room for it.

@@ -8,19 +8,22 @@ and everything below them in one statement.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 class Meta(SQLModel, table=True):
     """Key/value facts about the project file: schema version, application, name."""
 
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(default="")
 
 
 class ImportBatch(SQLModel, table=True):
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     __tablename__ = "import_batch"
     id: int | None = Field(default=None, primary_key=True)
     imported_at: datetime
@@ -29,6 +32,7 @@ class ImportBatch(SQLModel, table=True):
 
 
 class Procedure(SQLModel, table=True):
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     procedure_id: str = Field(primary_key=True, max_length=64)
     name: str
     department: str | None = None
@@ -57,6 +61,7 @@ class Procedure(SQLModel, table=True):
 
 
 class Step(SQLModel, table=True):
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     __table_args__ = (UniqueConstraint("procedure_id", "step_no"),)
     id: int | None = Field(default=None, primary_key=True)
     procedure_id: str = Field(sa_column=Column(
@@ -88,6 +93,7 @@ class Step(SQLModel, table=True):
 class StepLink(SQLModel, table=True):
     """An arrow from one step to the next (``to_step_no`` None = end), with its probability."""
 
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     __tablename__ = "step_link"
     id: int | None = Field(default=None, primary_key=True)
     procedure_id: str = Field(sa_column=Column(
@@ -101,6 +107,7 @@ class StepLink(SQLModel, table=True):
 class UnitCost(SQLModel, table=True):
     """A unit cost set by the project (scope '') or by a section's survey (scope = section)."""
 
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     __tablename__ = "unit_cost"
     __table_args__ = (UniqueConstraint("scope", "key"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -113,6 +120,7 @@ class UnitCost(SQLModel, table=True):
 class StoredIssue(SQLModel, table=True):
     """An import warning kept open in the project (for the data-quality view and report)."""
 
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     __tablename__ = "import_issue"
     id: int | None = Field(default=None, primary_key=True)
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
@@ -132,6 +140,7 @@ class Scenario(SQLModel, table=True):
     ``measures`` is JSON: [{"measure": key, "params": {...}, "rule": {...}}, ...].
     """
 
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
     description: str = ""

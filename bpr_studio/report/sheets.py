@@ -68,7 +68,8 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
     _title(ws, f"業務改革（BPR）の効果試算 — {result['project']}",
            f"シナリオ「{scenario}」: {result['scenario']['description']}")
     put(ws, 3, 1, f"不確かさ: {result['replications']:,}回のモンテカルロ・シミュレーション"
-                  f"（乱数シード {result['seed']}）。推定値は調査の標準時間・既定のパラメータによる値、範囲は P5～P95（90%区間）。")
+                  f"（乱数シード {result['seed']}）。推定値は調査の標準時間・既定のパラメータによる値、"
+                  "範囲は P5～P95（90%区間）。")
     ws.column_dimensions["A"].width = 30
     for letter, width in zip("BCDEF", (18, 18, 18, 14, 40), strict=True):
         ws.column_dimensions[letter].width = width
@@ -180,7 +181,7 @@ def _five_cost_bars(ws: Worksheet, costs: Table, anchor_row: int) -> None:
         ws.add_chart(chart, f"{'A' if side_index == 0 else 'D'}{anchor_row}")
 
 
-def _series_title(text: str):
+def _series_title(text: str) -> Any:  # openpyxl's SeriesLabel, imported late
     from openpyxl.chart.series import SeriesLabel
 
     return SeriesLabel(v=text)

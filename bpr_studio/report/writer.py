@@ -131,9 +131,8 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
                 cell.border = BORDER
             if aligned:
                 cell.alignment = _TOP_WRAP if col.wrap else _TOP
-            if col.wrap:
-                if col.width:  # wrapped text sets the row height (no viewer guesses it)
-                    lines = max(lines, math.ceil(display_width(value) / max(col.width - 1, 1)))
+            if col.wrap and col.width:  # wrapped text sets the row height (no viewer guesses it)
+                lines = max(lines, math.ceil(display_width(value) / max(col.width - 1, 1)))
             if col.number_format and isinstance(value, (int, float)):
                 widths[offset] = max(widths[offset], len(f"{value:,.0f}") + 2)
             elif not col.wrap:

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from PySide6.QtCore import Qt
 
 from bpr_studio.store import create_project
@@ -271,7 +270,8 @@ def test_every_view_renders(qtbot, make_main_window, sample_project, tmp_path):
         window.nav.setCurrentRow(row)
         qtbot.wait(50)
         image = window.grab()
-        assert not image.isNull() and image.width() > 500
+        assert not image.isNull()
+        assert image.width() > 500
     assert "SM-001" in window.procedure_view.title.text()
     assert window.flow_view.canvas.figure.axes  # the swimlanes were drawn
 
@@ -328,5 +328,6 @@ def test_a_broken_project_file_is_refused_with_a_message(qtbot, make_main_window
     broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     assert window.open_path(broken) is False
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
-    assert boxes and "壊れている" in boxes[-1].text()
+    assert boxes
+    assert "壊れている" in boxes[-1].text()
     assert window.session.path == sample_project  # the open project stays open
