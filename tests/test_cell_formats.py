@@ -82,7 +82,8 @@ def test_plain_fraction_in_a_percent_column_warns_with_both_readings(tmp_path):
     report = parse_batch([path]).report
     warning = next(i for i in report.warnings if i.key == "percent_fraction")
     assert warning.place == "工程!G3"
-    assert "15%" in warning.message() and "「0.15%」" in warning.message()
+    assert "15%" in warning.message()
+    assert "「0.15%」" in warning.message()
     assert "0.15%" in warning.message("en")
     assert [s["share_pct"] for s in parse_batch([path]).steps] == [100.0, 15.0, 85.5]
 

@@ -181,10 +181,11 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
                 continue
             raw = row[c] if c < len(row) else None
             if column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                raw = _percent_value(raw, sheet.cell_formats.get((excel_row, c)) == PERCENT,
-                                     lambda shown, pct, ref=ref, c=c: issue(
-                                         WARNING, "percent_fraction", ref, shown,
-                                         column=header_text[c], raw=shown, pct=pct))
+                def warn(shown: str, pct: str, ref: str = ref, c: int = c) -> None:
+                    issue(WARNING, "percent_fraction", ref, shown,
+                          column=header_text[c], raw=shown, pct=pct)
+
+                raw = _percent_value(raw, sheet.cell_formats.get((excel_row, c)) == PERCENT, warn)
             if nz.is_blank(raw):
                 record[column.key] = None
                 if column.required:
