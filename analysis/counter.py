@@ -14,8 +14,16 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # for the type checker only; at run time they stay imported late, as before
+    import pandas as pd
+
+    from analysis.compare import Comparison
+    from analysis.tabular import ProcessTables
+    from cost_model.costs import CostResult
 
 # Share of the year's visits by weekday (Mon–Fri) and by opening hour. Proposal: the
 # usual shape of municipal counters (Monday and the day after a holiday are busiest,
@@ -271,7 +279,7 @@ def simulate_years(visits_by_month: np.ndarray, mean_service_min: float, servers
             "replications": replications}
 
 
-def _counter_minutes(tables, costs, offline_only: bool):
+def _counter_minutes(tables: ProcessTables, costs: CostResult, offline_only: bool) -> pd.Series:
     """Counter-staff minutes per visit of each procedure (executions × minutes)."""
     import pandas as pd
 
@@ -291,7 +299,7 @@ def _counter_minutes(tables, costs, offline_only: bool):
     return pd.Series(per_case).groupby(steps["procedure_id"].to_numpy()).sum()
 
 
-def counter_comparison(comparison, seed: int,
+def counter_comparison(comparison: Comparison, seed: int,
                        replications: int = COUNTER_REPLICATIONS) -> list[dict[str, object]]:
     """Counter waiting times per section, as-is and to-be (``analysis.compare.Comparison``).
 

@@ -35,7 +35,8 @@ def test_cashless_does_not_apply_to_a_blank_fee(blank):
     graph = build_graph({**PROCEDURE, "fee_yen": blank, "fee_payment": blank},
                         [_step(1, "counter", "reception", 3, name="手数料の収納")], [])
     check = MEASURES["cashless"].applicable(graph)
-    assert not check.ok and check.reason_ja == "手数料がない"
+    assert not check.ok
+    assert check.reason_ja == "手数料がない"
 
 
 def test_cashless_applies_only_to_the_sample_procedures_with_a_fee(dx):
@@ -107,4 +108,5 @@ def test_to_be_counter_releases_the_staff_it_saves(dx):
         assert stats["p5"] <= side["mean_wait_min"] <= stats["p95"]
     from analysis.counter import counter_story
 
-    assert "職員" in citizens["story_ja"] and citizens["story_ja"] == counter_story("ja")
+    assert "職員" in citizens["story_ja"]
+    assert citizens["story_ja"] == counter_story("ja")
