@@ -30,8 +30,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Sheet '{sheet}' is missing (sheets found: {found})."),
     "header_not_found": ("見出し行が見つかりません（必須の列: {required}）。",
                          "No header row found (required columns: {required})."),
-    "column_missing": ("必須の列「{column}」がありません。",
-                       "Required column '{column}' is missing."),
+    "column_missing": ("必須の列「{column}」がありません。見出し行（{row} 行目）に「{column}」の列を加えてください。",
+                       "Required column '{column}' is missing. Add a column headed '{column}' to the header row (row {row})."),
+    "column_missing_similar": (
+        "見出し「{found}」を読めないため、必須の列「{column}」がありません。この見出しを「{column}」に直してください。",
+        "The header '{found}' is not recognised, so the required column '{column}' is missing. Rename this header to '{column}'."),
+    "columns_renamed": ("次の見出しを様式の列として読みました: {pairs}。",
+                        "These headers were read as the format's columns: {pairs}."),
     "header_merged": ("見出しのセル {range} が結合されています。結合を解除し、1列に1つの見出しを入れてください。",
                       "Header cells {range} are merged. Unmerge them and give each column its own header."),
     "column_unknown": ("列「{column}」は調査様式にないため読み飛ばしました。",
@@ -41,7 +46,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sheet_no_rows": ("データ行がありません。", "The sheet has no data rows."),
     # --- cells ---------------------------------------------------------------
     "required": ("「{column}」は必須です。", "'{column}' is required."),
-    "not_a_number": ("「{column}」には数値を入れてください。", "'{column}' must be a number."),
+    "not_a_number": ("「{column}」には数値を入れてください（例: 1200、1,200件、約1.2万件）。",
+                     "'{column}' must be a number (e.g. 1200, 1,200件, 約1.2万件)."),
     "not_an_integer": ("「{column}」には整数を入れてください。", "'{column}' must be a whole number."),
     "not_a_duration": ("「{column}」を時間として読めません（例: 30、30分、1時間30分、1.5h）。",
                        "'{column}' is not a duration (e.g. 30, 30分, 1時間30分, 1.5h)."),
@@ -62,6 +68,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "percent_fraction": (
         "「{column}」の {raw} を {pct}% と読みました（0.15 = 15% として）。{raw}% のつもりなら「{raw}%」と入力してください。",
         "'{column}': {raw} was read as {pct}% (taking 0.15 as 15%). If you meant {raw}%, type \"{raw}%\"."),
+    "stored_as_date": (
+        "「{column}」のこのセルを Excel が日付・時刻（{shown}）として保存しています（「10-15」「3/4」と打つと日付に変わります）。セルの書式を「文字列」にして入れ直してください。",
+        "'{column}': Excel stored this cell as a date or time ({shown}); typing 10-15 or 3/4 turns into a date. Format the cell as Text and type the value again."),
+    "range_reversed": ("範囲の下限 {low} が上限 {high} より大きくなっています（例: 10～15）。",
+                       "The range starts at {low}, above its end {high} (e.g. 10～15)."),
+    "ditto_without_value": ("「{column}」の〃（同上）の上に値がありません。値を入れてください。",
+                            "'{column}': the ditto mark has no value above it. Type the value."),
+    # --- readings said back to the sender (information) ------------------------
+    "read_approximate": ("「{column}」の概数を {read} と読みました。",
+                         "'{column}': the approximate figure was read as {read}."),
+    "read_range_number": ("「{column}」の範囲 {low}～{high} を中央の {read} と読みました。",
+                          "'{column}': the range {low}–{high} was read as its middle, {read}."),
+    "read_range_minutes": (
+        "「{column}」の範囲を 最短 {low}・標準 {read}・最長 {high} 分と読みました（最短・最長が空欄の場合）。",
+        "'{column}': the range was read as minimum {low}, typical {read}, maximum {high} minutes (where minimum and maximum are blank)."),
+    "read_ditto": ("「{column}」の {mark} を上の行と同じ「{read}」と読みました。",
+                   "'{column}': {mark} was read as the value above, '{read}'."),
+    "read_merged": ("「{column}」の結合セル（{rows} 行）は、表示されている「{shown}」を各行の値としました。",
+                    "'{column}': the merged cell (rows {rows}) gives its shown value '{shown}' to each row."),
+    "read_date_as_months": (
+        "「{column}」は Excel が日付 {shown} として保存していたため、{read} 月と読みました。違う場合は「3,4」や「3～4月」と文字で入力してください。",
+        "'{column}': Excel stored the date {shown}; it was read as months {read}. If not meant, type 3,4 or 3～4月 as text."),
+    # --- what to type (appended to a message by its "hint" parameter) --------------
+    "hint_choices": ("選べる値: {choices}。", "Choices: {choices}."),
+    "hint_minutes": ("分単位の数値で入れてください（例: 10、1時間30分、0:45、10～15分）。",
+                     "Type a number of minutes (e.g. 10, 1時間30分, 0:45, 10～15分)."),
+    "hint_count": ("件数を数値で入れてください（例: 1200、約1,200件、5.8万件）。",
+                   "Type a count (e.g. 1200, 約1,200件, 5.8万件)."),
+    "hint_number": ("数値で入れてください（例: 300、15%）。", "Type a number (e.g. 300, 15%)."),
+    "hint_rating": ("0～4 の整数で入れてください（空欄は既定値）。",
+                    "Type a whole number from 0 to 4 (blank uses the default)."),
+    "hint_bool": ("○ か × を入れてください。", "Type ○ or ×."),
+    "hint_months": ("例: 3,4 や 3～4月。", "E.g. 3,4 or 3～4月."),
+    "hint_next": ("工程番号か終了を入れてください（例: 3、4(85%); 2(15%)、終了）。",
+                  "Type a step number or 終了 (e.g. 3, 4(85%); 2(15%), 終了)."),
     "hidden_row": ("この行は Excel で非表示になっていますが、読み込みました。不要なら行を削除してください。",
                    "This row is hidden in Excel but was imported; delete it if it is not wanted."),
     "example_row_skipped": ("記入例の行を読み飛ばしました。", "The example row was skipped."),
@@ -80,17 +121,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Step {step} of procedure '{id}' appears twice (first: {first})."),
     "min_typical_max": ("最短 ≤ 標準 ≤ 最長 になっていません（{min} / {typical} / {max} 分）。",
                         "Minimum ≤ typical ≤ maximum does not hold ({min} / {typical} / {max} min)."),
+    "min_above_typical": ("最短 {min} 分が標準 {typical} 分より長くなっています。最短を {typical} 分以下に直してください（最短 ≤ 標準 ≤ 最長）。",
+                          "The minimum, {min} min, is above the typical {typical} min. Make the minimum {typical} or less (minimum ≤ typical ≤ maximum)."),
+    "max_below_typical": ("最長 {max} 分が標準 {typical} 分より短くなっています。最長を {typical} 分以上に直してください（最短 ≤ 標準 ≤ 最長）。",
+                          "The maximum, {max} min, is below the typical {typical} min. Make the maximum {typical} or more (minimum ≤ typical ≤ maximum)."),
     "branch_sum": ("次工程の割合の合計が100%ではありません（合計 {total}%）。",
                    "The next-step percentages do not add up to 100% (total {total}%)."),
     "branch_missing_pct": ("次工程が複数あるときは、それぞれに割合(%)を付けてください（例: 4(85%); 2(15%)）。",
                            "With several next steps, give each a percentage (e.g. 4(85%); 2(15%))."),
-    "next_step_unknown": ("次工程 {target} は手続「{id}」にありません。",
-                          "Next step {target} does not exist in procedure '{id}'."),
+    "next_step_unknown": ("次工程 {target} は手続「{id}」にありません。使える値: {valid}、終了。",
+                          "Next step {target} does not exist in procedure '{id}'. Valid: {valid}, 終了 (end)."),
     "next_step_self": ("工程が自分自身を次工程にしています。", "The step names itself as its next step."),
     "step_unreachable": ("工程 {step} は最初の工程からたどり着けません（次工程の指定を確認してください）。",
                          "Step {step} cannot be reached from the first step (check the next-step column)."),
-    "no_way_out": ("工程 {steps} から終了にたどり着けません（差し戻しのループから抜けられません）。",
-                   "Steps {steps} never reach the end (a rework loop with no way out)."),
+    "no_way_out": ("工程 {steps} の差し戻しループから終了に出られません（{rows} 行）。ループのどれかの次工程に、先へ進む工程か終了を割合付きで加えてください（例: {example}）。",
+                   "Steps {steps} form a rework loop with no way to the end (rows {rows}). Give one of them a next step that leads on, or 終了, with a share (e.g. {example})."),
     "dead_end": ("工程 {step} の後に進む先がありません（次工程を指定するか「終了」としてください）。",
                  "Step {step} leads nowhere (give a next step or 終了)."),
     "not_editable": ("「{column}」はここでは変更できません（調査票を読み込み直してください）。",
@@ -125,13 +170,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def message(key: str, lang: str = "ja", **params: Any) -> str:
-    """The message ``key`` in ``lang`` ('ja' or 'en') with ``params`` filled in."""
+    """The message ``key`` in ``lang`` ('ja' or 'en') with ``params`` filled in.
+
+    Two parameters extend any message: ``hint`` names a further message saying what to
+    type, and ``also`` lists other cells read the same way.
+    """
     ja, en = MESSAGES[key]
     template = ja if lang == "ja" else en
     try:
-        return template.format(**params)
+        text = template.format(**params)
     except (KeyError, IndexError):
-        return template
+        text = template
+    hint = params.get("hint")
+    if hint and hint in MESSAGES and hint != key:
+        text += (" " if lang != "ja" else "") + message(hint, lang, **{
+            k: v for k, v in params.items() if k != "hint"})
+    also = params.get("also")
+    if also:
+        text += f"（同じ読み方のセル: {also}）" if lang == "ja" else f" (also read this way: {also})"
+    return text
 
 
 class MessageError(Exception):

@@ -73,3 +73,47 @@ def test_ids_fold_full_width_and_drop_float_tail():
     assert nz.clean_id("ＳＭ-００１") == "SM-001"
     assert nz.clean_id(10288.0) == "10288"
     assert nz.clean_text("　住民票の写し　 交付 ") == "住民票の写し 交付"
+
+
+@pytest.mark.parametrize(("raw", "number", "note"), [
+    ("約5.8万件", 58000, "read_approximate"), ("約1,200件", 1200, "read_approximate"),
+    ("2,400件程度", 2400, "read_approximate"), ("1,200件～", 1200, "read_approximate"),
+    ("5万件強", 50000, "read_approximate"), ("1,000～1,500件", 1250, "read_range_number"),
+    ("1～2万件", 15000, "read_range_number"), ("1,200", 1200, None),
+])
+def test_approximate_counts_are_read_and_noted(raw, number, note):
+    notes: nz.Notes = []
+    assert nz.parse_int(raw, notes) == number
+    assert [key for key, _params in notes] == ([note] if note else [])
+
+
+@pytest.mark.parametrize(("raw", "ends"), [
+    ("10～15分", (10, 15)), ("１０〜１５分", (10, 15)), ("1～2時間", (60, 120)),
+    ("10-15", (10, 15)), ("約10～15分", (10, 15)), ("30分", None), ("1:30", None),
+])
+def test_minute_ranges(raw, ends):
+    assert nz.minutes_range(raw) == ends
+
+
+def test_reversed_range_is_refused():
+    with pytest.raises(nz.CellProblem) as info:
+        nz.minutes_range("15～10分")
+    assert info.value.key == "range_reversed"
+
+
+def test_dates_excel_made_of_typed_values():
+    with pytest.raises(nz.CellProblem) as info:
+        nz.parse_minutes(dt.date(2025, 10, 15))
+    assert info.value.key == "stored_as_date"
+    assert info.value.params["shown"] == "2025/10/15"
+    notes: nz.Notes = []
+    assert nz.parse_months(dt.date(2025, 3, 4), notes) == [3, 4]
+    assert notes[0][0] == "read_date_as_months"
+    with pytest.raises(nz.CellProblem):
+        nz.clean_id(dt.date(2025, 1, 2))  # an ID 1-2 that Excel made a date
+
+
+@pytest.mark.parametrize("mark", ["〃", "同上", "″", "〃 "])
+def test_ditto_marks(mark):
+    assert nz.is_ditto(mark)
+    assert not nz.is_ditto("同上課")

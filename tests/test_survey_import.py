@@ -111,7 +111,7 @@ def test_cross_checks_point_at_cells(tmp_path, make_workbook):
                   "work_kind": "記入", "typical_minutes": 1})
     report = parse_batch([make_workbook(steps=steps)]).report
     keys = _keys(report)
-    assert ("error", "min_typical_max", "工程!G2") in keys
+    assert ("error", "min_above_typical", "工程!F2") in keys  # the bound that is wrong
     assert ("error", "branch_sum", "工程!J3") in keys
     assert ("error", "unknown_procedure", "工程!A5") in keys
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import networkx as nx
+
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
 
 Record = dict[str, Any]
@@ -66,8 +68,14 @@ def _check_times(step: Record) -> list[ImportIssue]:
     high_v = typical if high is None else high
     if low_v <= typical <= high_v:
         return []
-    return [_issue(step, ERROR, "min_typical_max", "typical_minutes", typical,
-                   min=f"{low_v:g}", typical=f"{typical:g}", max=f"{high_v:g}")]
+    params = {"min": f"{low_v:g}", "typical": f"{typical:g}", "max": f"{high_v:g}"}
+    # Point at the bound that breaks the order; when both do, the typical time is the odd one.
+    if low_v > typical and high_v >= typical:
+        return [_issue(step, ERROR, "min_above_typical", "min_minutes", params["min"], **params)]
+    if high_v < typical and low_v <= typical:
+        return [_issue(step, ERROR, "max_below_typical", "max_minutes", params["max"], **params)]
+    return [_issue(step, ERROR, "min_typical_max", "typical_minutes", params["typical"],
+                   **params)]
 
 
 def _resolve_links(step: Record, following: int | None, by_no: dict[int, Record],
@@ -97,7 +105,7 @@ def _resolve_links(step: Record, following: int | None, by_no: dict[int, Record]
     for target, _p in step["_links"]:
         if target is not None and target not in by_no:
             issues.append(_issue(step, ERROR, "next_step_unknown", "next_steps", target,
-                                 target=target, id=procedure_id))
+                                 target=target, id=procedure_id, valid=step_list(by_no)))
     if issues:
         step["_links"] = []
     return issues
@@ -131,6 +139,50 @@ def _check_reachability(by_no: dict[int, Record], numbers: list[int]) -> list[Im
                 stack2.append(source)
     trapped = [n for n in numbers if n in seen and n not in ends]
     if trapped:
-        issues.append(_issue(by_no[trapped[0]], ERROR, "no_way_out", "next_steps",
-                             steps=", ".join(map(str, trapped))))
+        issues.extend(_loop_issues(by_no, numbers, successors, set(trapped)))
     return issues
+
+
+def _loop_issues(by_no: dict[int, Record], numbers: list[int],
+                 successors: dict[int, list[int | None]], trapped: set[int]) -> list[ImportIssue]:
+    """One error per rework loop with no way out, at the loop's own rows.
+
+    Steps that merely lead into such a loop cannot reach the end either, but the fix
+    belongs in the loop: it is a group of steps whose arrows all stay inside it.
+    """
+    graph = nx.DiGraph()
+    graph.add_nodes_from(trapped)
+    graph.add_edges_from((n, t) for n in trapped for t in successors[n] if t in trapped)
+    condensed = nx.condensation(graph)
+    issues = []
+    for component in condensed.nodes:
+        if condensed.out_degree(component):
+            continue
+        loop = sorted(condensed.nodes[component]["members"])
+        last = by_no[loop[-1]]
+        onward = next((n for n in numbers if n > loop[-1] and n not in trapped), None)
+        example = f"{onward if onward is not None else '終了'}(90%); {loop[0]}(10%)"
+        rows = sorted(by_no[n]["_row"] for n in loop)
+        issues.append(_issue(last, ERROR, "no_way_out", "next_steps",
+                             steps=" → ".join(map(str, loop)), rows=_runs(rows),
+                             example=example))
+    return issues
+
+
+def _runs(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] → '1～3, 5'."""
+    parts: list[str] = []
+    index = 0
+    while index < len(numbers):
+        end = index
+        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
+            end += 1
+        start, stop = numbers[index], numbers[end]
+        parts.append(str(start) if start == stop else f"{start}～{stop}")
+        index = end + 1
+    return ", ".join(parts)
+
+
+def step_list(by_no: dict[int, Any]) -> str:
+    """The step numbers a next-step cell may name, compactly: '1～6' or '1～3, 5'."""
+    return _runs(sorted(by_no))

@@ -10,7 +10,7 @@ from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS
 
 _KIND_TEXT = {
     "id": "text (ID; full-width letters folded)", "text": "text", "int": "whole number",
-    "number": "number", "minutes": "duration in minutes (30, 30分, 1時間30分, 1.5h, 1:30)",
+    "number": "number", "minutes": "duration in minutes (30, 30分, 1時間30分, 1.5h, 1:30, 10～15分)",
     "bool": "yes/no (○/×, 有/無, はい/いいえ, y/n, 1/0)", "code": "one of the choices",
     "months": "months (3,4 / 3～4月)", "next": "next steps (3 / 4(85%); 2(15%) / 終了)",
     "rating": "rating 0–4",
@@ -32,9 +32,14 @@ sheet named in the file name, e.g. `市民課_工程.csv`).
   that holds all required columns.
 - **The header row** is the row among the first 20 that matches the most known headers.
   Headers are compared after NFKC folding, without spaces and required-marks (`※`, `*`,
-  `(必須)`), so `最短（分）`, `最短 (分)` and `最短(分)` are the same column. Unknown columns are
-  reported as information and ignored; merged header cells are an error when they hide a
-  required column.
+  `(必須)`), so `最短（分）`, `最短 (分)` and `最短(分)` are the same column. Old and alternative
+  names (the aliases in the tables below, e.g. `標準時間` for `標準(分)`) are accepted and listed
+  in one information line per sheet ("標準時間 → 標準(分)"). **Two header rows** are read
+  when a group header (`所要時間(分)`, often merged across columns) stands over sub-headers
+  (`最短` / `標準` / `最長`): the sub-header names the column. Unknown columns are reported as
+  information and ignored; merged header cells are an error when they hide a required column.
+  A missing required column is reported at the header cell that looks most like it, with
+  the name to type (`標準的な作業時間(分/件)` → rename it to `標準(分)`).
 - **Rows**: blank rows are skipped (so are thousands of blank rows at the end); a row whose
   first filled cell starts with `※`, `*`, `#`, `注` or `【` is a note; a row whose ID starts
   with `例` is the template's example and is skipped. Hidden rows are imported with a warning.
@@ -42,6 +47,20 @@ sheet named in the file name, e.g. `市民課_工程.csv`).
   (`1,200件`, `300円`), durations (`30分`, `1時間30分`, `1.5h`, `1:30`), yes/no marks, stray
   spaces. Formulas are read as the value Excel cached; a formula error (`#REF!`, `#DIV/0!`) is
   an error naming the cell.
+- **What Excel stores, not only what it shows**, in `.xlsx` and `.xls` alike: a cell
+  formatted as percent shows `15%` but stores `0.15` — in `通過割合(%)` it is read as 15. A
+  time or duration cell (`h:mm`, `[h]:mm`, `mm:ss`) is read as minutes (`0:05` is 5). A
+  number stored as text (`'15`, `３０`) is read as the number. A date where none belongs
+  (Excel turns `10-15` or `3/4` typed into a General cell into a date) is an error saying
+  so, except in `繁忙月`, where the date 3/4 is read as months 3～4 with a warning.
+- **Readings said back to the sender** (information, one line per kind of reading and
+  column, naming the first cell and listing the others): approximate counts (`約5.8万件`,
+  `2,400件程度`, `5万件強`, `1,200件～`) read as the number; ranges (`1,000～1,500件` → the
+  middle, 1,250; `10～15分` in `標準(分)` → 最短 10, 標準 12.5, 最長 15 where those are blank);
+  ditto marks (`〃`, `同上`) read as the value of the cell above; cells merged down several
+  rows (a 手続ID merged over its steps) give the value shown to each row.
+- **Ambiguous values are warnings naming both readings**: a bare `0.15` in `通過割合(%)` is
+  read as 15 % ("if you meant 0.15 %, type 0.15%").
 - **Severity**: errors block the whole batch (nothing is written); warnings are imported and
   kept in the project's data-quality list; information is only shown.
 
@@ -50,12 +69,25 @@ sheet named in the file name, e.g. `市民課_工程.csv`).
 - a step naming a procedure that is not on any procedures sheet of the batch (error);
 - the same procedure ID twice in one file, or in two files (error; choose the file to keep
   with `--prefer FILE` or in the import dialog), or owned by another section in the project;
-- minimum ≤ typical ≤ maximum minutes (error, at the typical cell);
+- minimum ≤ typical ≤ maximum minutes (error at the bound that breaks the order: the
+  maximum cell when the maximum is below the typical time, the minimum cell when the
+  minimum is above it; the typical cell when both are);
 - next-step percentages that do not add up to 100 % (±0.5), several next steps without
-  percentages, a next step that does not exist (errors);
+  percentages, a next step that does not exist (errors; the message lists the step numbers
+  of the procedure and 終了);
 - steps that cannot be reached from the first step (warning) and steps from which the end can
-  never be reached — a rework loop with no way out (error);
-- online cases above annual cases (error); a procedure without steps (warning).
+  never be reached — a rework loop with no way out (error, one per loop, at the next-step
+  cell of the loop's last step, naming the loop's steps and rows);
+- online cases above annual cases (error); a procedure without steps (warning; not
+  reported when the steps sheet itself could not be read).
+
+## The import report
+
+Errors come first (they block the batch), then warnings, then information; each line names
+the file, the cell (`工程!J5`) and what to type instead where that is not obvious: the
+allowed choices, "a number in minutes (10, 1時間30分, 0:45, 10～15分)", the valid next steps.
+Messages are in Japanese, in English with `--lang en`. `docs/import-messages.md` shows
+examples before and after these rules.
 
 ## Replacing a section
 
@@ -87,6 +119,8 @@ def _column_rows(columns: tuple[Column, ...]) -> list[str]:
             accepted = ""
         aliases = ", ".join(column.aliases)
         note = column.help_ja + (f" Also: {aliases}." if aliases else "")
+        if column.percent:
+            note += " A cell formatted as percent (15%) is read as shown."
         rows.append(f"| {column.ja} | {column.en} | {'yes' if column.required else ''} | "
                     f"{_KIND_TEXT[column.kind]} | {accepted} | {note} |")
     return rows

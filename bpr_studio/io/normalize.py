@@ -59,24 +59,52 @@ def clean_text(value: Any) -> str | None:
 
 def clean_id(value: Any) -> str | None:
     """An identifier: like text, but NFKC-folded so 'ＳＭ－００１' equals 'SM-001'."""
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        # An ID such as 1-2 or 3/4 that Excel turned into a date when it was typed.
+        raise CellProblem("stored_as_date", shown=show_date(value))
     text = clean_text(value)
     if text is None:
         return None
     return nfkc(text)
 
 
-_NUMBER_UNITS = re.compile(r"(円|件|日|人|回|枚|通|か所|箇所|%|yen|cases|days)$", re.I)
+_NUMBER_UNITS = re.compile(r"(円|件|日|人|回|枚|通|か所|箇所|ヶ所|カ所|%|yen|cases|days)$", re.I)
+# "About" words people put around a count: 約5.8万件, 1,200件程度, 5万件強, 1,200件～.
+_APPROX_PREFIX = re.compile(r"^(?:約|およそ|凡そ|概ね|おおむね|大体|だいたい|ほぼ|approx\.?|ca\.)\s*",
+                            re.I)
+_APPROX_SUFFIX = re.compile(r"\s*(?:程度|くらい|ぐらい|位|前後|ほど|強|弱|余り|あまり|超|[~〜～])$")
+# A range: 10～15分, 1,000-1,500件, 1〜2時間 (after NFKC the full-width tilde is "~").
+_RANGE = re.compile(r"^(?P<low>[^~〜\-－―‐]+?)\s*[~〜\-－―‐]\s*(?P<high>[^~〜\-－―‐]+)$")
+_TRAILING_UNIT = re.compile(r"[^\d.]+$")
+
+Notes = list[tuple[str, dict[str, Any]]]
+"""Readings worth telling the sender: (message key, parameters), e.g. an approximate count."""
 
 
-def parse_number(value: Any) -> float:
-    """A number; thousands separators, full-width digits and trailing units are accepted."""
-    if isinstance(value, bool):
-        raise CellProblem("not_a_number")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if not isinstance(value, str):
-        raise CellProblem("not_a_number")
-    text = nfkc(value).replace(",", "").replace(" ", "").replace("¥", "").replace("\\", "")
+def strip_approximate(text: str) -> tuple[str, bool]:
+    """'約5.8万件' → ('5.8万件', True); text without an 'about' word comes back unchanged."""
+    core = text
+    for _ in range(2):  # 約1,200件程度 has both
+        core = _APPROX_SUFFIX.sub("", _APPROX_PREFIX.sub("", core)).strip()
+    return core, core != text.strip()
+
+
+def split_range(text: str) -> tuple[str, str] | None:
+    """'10～15分' → ('10分', '15分'): the low end borrows the unit written after the high end."""
+    match = _RANGE.match(text)
+    if not match:
+        return None
+    low, high = match.group("low").strip(), match.group("high").strip()
+    if not low or not high or not low[0].isdigit() or not high[0].isdigit():
+        return None
+    unit = _TRAILING_UNIT.search(high)
+    if unit and not _TRAILING_UNIT.search(low):
+        low += unit.group(0)
+    return low, high
+
+
+def _plain_number(text: str) -> float:
+    text = text.replace(",", "").replace(" ", "").replace("¥", "").replace("\\", "")
     text = _NUMBER_UNITS.sub("", text)
     scale = 1.0
     if text.endswith("万"):  # 6万 = 60,000, as people write large counts
@@ -89,11 +117,62 @@ def parse_number(value: Any) -> float:
         raise CellProblem("not_a_number") from None
 
 
-def parse_int(value: Any) -> int:
-    number = parse_number(value)
+def parse_number(value: Any, notes: Notes | None = None) -> float:
+    """A number; thousands separators, full-width digits and trailing units are accepted.
+
+    Approximate counts (約5.8万件, 1,200件程度) and ranges (1,000～1,500件, read as the
+    midpoint) are accepted too; each adds an entry to ``notes`` so the sender can confirm.
+    """
+    if isinstance(value, bool):
+        raise CellProblem("not_a_number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        raise CellProblem("stored_as_date", shown=show_date(value))
+    if not isinstance(value, str):
+        raise CellProblem("not_a_number")
+    text = nfkc(value)
+    core, approximate = strip_approximate(text)
+    ends = split_range(core)
+    if ends is not None:
+        low, high = _plain_number(ends[0]), _plain_number(ends[1])
+        if low > high:
+            raise CellProblem("range_reversed", low=f"{low:,g}", high=f"{high:,g}")
+        number = (low + high) / 2
+        if notes is not None:
+            notes.append(("read_range_number", {"low": f"{low:,g}", "high": f"{high:,g}",
+                                                "read": f"{number:,g}"}))
+        return number
+    number = _plain_number(core)
+    if approximate and notes is not None:
+        notes.append(("read_approximate", {"read": f"{number:,g}"}))
+    return number
+
+
+def parse_int(value: Any, notes: Notes | None = None) -> int:
+    local: Notes = []
+    number = parse_number(value, local)
+    if local:  # an approximate count or a range midpoint: a whole number is what was meant
+        if notes is not None:
+            notes.extend(local)
+        return round(number)
     if not number.is_integer():
         raise CellProblem("not_an_integer")
     return int(number)
+
+
+def show_date(value: Any) -> str:
+    """How Excel shows a date or time cell, to tell the sender what Excel stored."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y/%m/%d %H:%M").replace(" 00:00", "")
+    if isinstance(value, dt.date):
+        return f"{value.year}/{value.month}/{value.day}"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.timedelta):
+        minutes = value.total_seconds() / 60
+        return f"{int(minutes // 60)}:{int(minutes % 60):02d}"
+    return str(value)
 
 
 _HOURS_MINUTES = re.compile(
@@ -105,8 +184,12 @@ _HOURS_MINUTES = re.compile(
 _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
 
 
-def parse_minutes(value: Any) -> float:
-    """Minutes from 30, '30分', '1時間30分', '1.5h', '1:30' or an Excel time value."""
+def parse_minutes(value: Any, notes: Notes | None = None) -> float:
+    """Minutes from 30, '30分', '1時間30分', '1.5h', '1:30' or an Excel time value.
+
+    A range ('10～15分') reads as its midpoint with a note; :func:`minutes_range` gives
+    both ends, for the importer to fill the minimum and maximum columns.
+    """
     if isinstance(value, bool):
         raise CellProblem("not_a_duration")
     if isinstance(value, (int, float)):
@@ -115,9 +198,24 @@ def parse_minutes(value: Any) -> float:
         return value.total_seconds() / 60
     if isinstance(value, dt.time):
         return value.hour * 60 + value.minute + value.second / 60
+    if isinstance(value, dt.date):
+        # 10-15 or 10/15 typed into a cell: Excel stored the date 10月15日.
+        raise CellProblem("stored_as_date", shown=show_date(value))
     if not isinstance(value, str):
         raise CellProblem("not_a_duration")
-    text = nfkc(value).replace(",", "").lower().replace("約", "")
+    ends = minutes_range(value)
+    if ends is not None:
+        low, high = ends
+        middle = (low + high) / 2
+        if notes is not None:
+            notes.append(("read_range_minutes", {"low": f"{low:g}", "high": f"{high:g}",
+                                                 "read": f"{middle:g}"}))
+        return middle
+    return _one_duration(nfkc(value))
+
+
+def _one_duration(text: str) -> float:
+    text, _approximate = strip_approximate(text.replace(",", "").lower())
     try:
         return float(text)
     except ValueError:
@@ -131,6 +229,31 @@ def parse_minutes(value: Any) -> float:
         raise CellProblem("not_a_duration")
     h, m, s = (float(g) if g else 0.0 for g in match.group("h", "m", "s"))
     return h * 60 + m + s / 60
+
+
+def minutes_range(value: Any) -> tuple[float, float] | None:
+    """(low, high) minutes of a range typed as text ('10～15分', '1～2時間'), else None."""
+    if not isinstance(value, str):
+        return None
+    core, _approximate = strip_approximate(nfkc(value).lower())
+    ends = split_range(core)
+    if ends is None:
+        return None
+    try:
+        low, high = _one_duration(ends[0]), _one_duration(ends[1])
+    except CellProblem:
+        return None
+    if low > high:
+        raise CellProblem("range_reversed", low=f"{low:g}", high=f"{high:g}")
+    return low, high
+
+
+DITTO_MARKS = {"〃", "″", "′′", "同上", "同", "々", "\"", "”", "''", "ditto", "do."}
+
+
+def is_ditto(value: Any) -> bool:
+    """True for a mark that means 'the same as the cell above' (〃, 同上)."""
+    return isinstance(value, str) and nfkc(value).lower() in DITTO_MARKS
 
 
 _TRUE = {"○", "◯", "〇", "●", "有", "あり", "有り", "はい", "要", "必要", "済", "y", "yes", "true", "1", "t"}
@@ -154,8 +277,20 @@ def parse_bool(value: Any) -> bool:
 _MONTH_TOKEN = re.compile(r"(\d{1,2})\s*(?:月)?\s*(?:[-~〜～]\s*(\d{1,2})\s*(?:月)?)?")
 
 
-def parse_months(value: Any) -> list[int]:
-    """Months 1–12 from '3,4', '3月・4月', '3～4月', '12-1' or a number."""
+def parse_months(value: Any, notes: Notes | None = None) -> list[int]:
+    """Months 1–12 from '3,4', '3月・4月', '3～4月', '12-1' or a number.
+
+    '3-4' typed into a cell is stored by Excel as the date 3月4日: read it as 3～4月, with a
+    note (a warning) naming both readings.
+    """
+    if isinstance(value, dt.date):
+        if not 1 <= value.day <= 12:
+            raise CellProblem("stored_as_date", shown=show_date(value))
+        read = f"{value.month}~{value.day}"
+        if notes is not None:
+            notes.append(("read_date_as_months", {"shown": show_date(value),
+                                                  "read": f"{value.month}～{value.day}"}))
+        value = read
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(int(value)) if float(value).is_integer() else str(value)
     text = nfkc(str(value)).replace("〜", "~").replace("～", "~")

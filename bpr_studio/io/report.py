@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,22 @@ def cell_ref(col_index: int | None, row: int | None) -> str:
     if col_index is None:
         return str(row)
     return f"{column_letter(col_index)}{row}"
+
+
+_SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+_CELL_PARTS = re.compile(r"^([A-Z]*)(\d*)")
+
+
+def reading_order(issue: ImportIssue, file_rank: dict[str, int]) -> tuple[int, int, str, int, int]:
+    """Sort key: errors first, then warnings, then information; within each, file by file
+    (in the order they were given) and cell by cell, top to bottom, as the sender reads."""
+    match = _CELL_PARTS.match(issue.cell)
+    letters, digits = (match.group(1), match.group(2)) if match else ("", "")
+    column = 0
+    for char in letters:
+        column = column * 26 + ord(char) - 64
+    return (_SEVERITY_RANK[issue.severity], file_rank.get(issue.file, len(file_rank)),
+            issue.sheet, int(digits) if digits else 0, column)
 
 
 @dataclass(frozen=True)
@@ -98,17 +115,23 @@ class ImportReport:
     def format_text(self, lang: str = "ja") -> str:
         """A plain-text report for the terminal, errors first, grouped by file."""
         lines: list[str] = []
-        order = {ERROR: 0, WARNING: 1, INFO: 2}
-        by_file: dict[str, list[ImportIssue]] = {}
-        for issue in sorted(self.issues, key=lambda i: (i.file, order[i.severity])):
-            by_file.setdefault(issue.file, []).append(issue)
-        for file, issues in by_file.items():
-            lines.append(f"■ {Path(file).name if file else '(全体)' if lang == 'ja' else '(batch)'}")
-            for issue in issues:
-                place = issue.place or "-"
-                value = f"  [{issue.value}]" if issue.value else ""
-                lines.append(f"  {issue.severity_label(lang):<4} {place:<14} "
-                             f"{issue.message(lang)}{value}")
+        # Errors of every file first (they block the import), then warnings, then information.
+        for severity in (ERROR, WARNING, INFO):
+            block = [i for i in self.issues if i.severity == severity]
+            if not block:
+                continue
+            ja, en = _SEVERITY_LABEL[severity]
+            lines.append(f"【{ja} {len(block)} 件】" if lang == "ja" else f"[{en}: {len(block)}]")
+            by_file: dict[str, list[ImportIssue]] = {}
+            for issue in block:
+                by_file.setdefault(issue.file, []).append(issue)
+            for file, issues in by_file.items():
+                lines.append(f"■ {Path(file).name if file else '(全体)' if lang == 'ja' else '(batch)'}")
+                for issue in issues:
+                    place = issue.place or "-"
+                    value = f"  [{issue.value}]" if issue.value else ""
+                    lines.append(f"  {issue.severity_label(lang):<4} {place:<14} "
+                                 f"{issue.message(lang)}{value}")
         counts = Counter(i.severity for i in self.issues)
         if lang == "ja":
             summary = (f"{len(self.files)} ファイル: エラー {counts[ERROR]} 件、警告 {counts[WARNING]} 件。")

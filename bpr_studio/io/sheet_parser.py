@@ -1,8 +1,13 @@
-"""Find the header row of a sheet and turn its data rows into clean records.
+"""Find the header of a sheet and turn its data rows into clean records.
 
 Each record is a dict of column key → clean value, plus ``_row`` (the Excel row
 number) and ``_cells`` (column key → cell reference) so that later checks can point
 at the exact cell. Every problem becomes an :class:`ImportIssue`.
+
+What people type is accepted when its meaning is clear, and said back to them as
+information with the cell (one line per kind of reading and column, listing the other
+cells read the same way): approximate counts, ranges, ditto marks (〃), merged cells,
+alternative header names. What is ambiguous is a warning naming both readings.
 """
 
 from __future__ import annotations
@@ -14,27 +19,48 @@ from typing import Any
 from bpr_studio.io import normalize as nz
 from bpr_studio.io.cell_formats import PERCENT
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, cell_ref, column_letter
-from bpr_studio.io.survey_format import Column, SheetSpec, header_key
+from bpr_studio.io.sheet_header import HEADER_SEARCH_ROWS, Header, closest_header, locate_header
+from bpr_studio.io.survey_format import Column, SheetSpec
 from bpr_studio.io.workbook_reader import RawSheet
 
-HEADER_SEARCH_ROWS = 20
+__all__ = ["HEADER_SEARCH_ROWS", "ParsedSheet", "find_header", "parse_sheet", "parse_value",
+           "parser_for"]
+
 _NOTE_MARKERS = ("※", "*", "＊", "#", "＃", "注", "【", "(注", "（注", "備考:", "備考：")
 _EXAMPLE_MARKERS = ("例", "記入例", "(例", "（例", "ex-", "example")
+# Readings that are a guess between two meanings: warnings, not information.
+_WARNING_NOTES = {"percent_fraction", "read_date_as_months"}
+_ALSO_LISTED = 6  # cells named in one aggregated line before "… and N more"
+# What to type, appended to a message about a column of this kind.
+_HINT_BY_KIND = {"minutes": "hint_minutes", "int": "hint_count", "number": "hint_number",
+                 "rating": "hint_rating", "bool": "hint_bool", "months": "hint_months",
+                 "next": "hint_next"}
+
+# Messages that do not say by themselves what to type get the column's hint.
+_HINTED = {"stored_as_date", "range_reversed"}
+
+Parser = Callable[[Any, "nz.Notes | None"], Any]
 
 
 @dataclass
 class ParsedSheet:
     records: list[dict[str, Any]] = field(default_factory=list)
     issues: list[ImportIssue] = field(default_factory=list)
-    header_row: int | None = None  # 1-based
+    header_row: int | None = None  # 1-based (the last header row when there are two)
 
 
-def parser_for(column: Column) -> Callable[[Any], Any]:
+def _without_notes(parse: Callable[[Any], Any]) -> Parser:
+    def parse_cell(value: Any, _notes: nz.Notes | None = None) -> Any:
+        return parse(value)
+    return parse_cell
+
+
+def parser_for(column: Column) -> Parser:
     kind = column.kind
     if kind == "id":
-        return nz.clean_id
+        return _without_notes(nz.clean_id)
     if kind == "text":
-        return nz.clean_text
+        return _without_notes(nz.clean_text)
     if kind in ("int", "rating"):
         return nz.parse_int
     if kind == "number":
@@ -42,16 +68,16 @@ def parser_for(column: Column) -> Callable[[Any], Any]:
     if kind == "minutes":
         return nz.parse_minutes
     if kind == "bool":
-        return nz.parse_bool
+        return _without_notes(nz.parse_bool)
     if kind == "months":
         return nz.parse_months
     if kind == "next":
-        return nz.parse_next_steps
+        return _without_notes(nz.parse_next_steps)
     if kind == "code":
         code_list = column.code_list
         assert code_list is not None
 
-        def parse_code(value: Any) -> str:
+        def parse_code(value: Any, _notes: nz.Notes | None = None) -> str:
             code = code_list.parse(str(value))
             if code is None:
                 raise nz.CellProblem("bad_code", choices=" / ".join(code_list.ja_labels))
@@ -60,11 +86,25 @@ def parser_for(column: Column) -> Callable[[Any], Any]:
     raise ValueError(f"unknown column kind {kind}")
 
 
-def parse_value(column: Column, raw: Any, parse: Callable[[Any], Any] | None = None) -> Any:
+def hint_params(column: Column) -> dict[str, Any]:
+    """Message parameters that say what to type in ``column`` (see messages.message)."""
+    if column.code_list is not None:
+        return {"hint": "hint_choices", "choices": " / ".join(column.code_list.ja_labels)}
+    hint = _HINT_BY_KIND.get(column.kind)
+    return {"hint": hint} if hint else {}
+
+
+def parse_value(column: Column, raw: Any, parse: Parser | None = None,
+                notes: nz.Notes | None = None) -> Any:
     """A non-blank cell parsed and range-checked; raises CellProblem (the importer and the
     app's in-place edits share this, so a value is valid in one exactly when in the other)."""
-    value = (parse or parser_for(column))(raw)
+    value = (parse or parser_for(column))(raw, notes)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if column.percent and 0 < value < 1 and not _says_percent(raw):
+            pct = round(value * 100, 9)
+            if notes is not None:
+                notes.append(("percent_fraction", {"raw": f"{value:g}", "pct": f"{pct:g}"}))
+            value = pct
         if column.minimum is not None and value < column.minimum:
             raise nz.CellProblem("below_min", min=f"{column.minimum:g}")
         if column.maximum is not None and value > column.maximum:
@@ -72,41 +112,101 @@ def parse_value(column: Column, raw: Any, parse: Callable[[Any], Any] | None = N
     return value
 
 
-def _percent_value(raw: float, percent_format: bool,
-                   warn: Callable[[str, str], None]) -> float:
-    """A number in a percent column as the percentage meant.
-
-    Excel stores a cell shown as 15% as 0.15: read it as 15. A plain 0 < x < 1 is read the
-    same way (nobody writes a 0.15 % share of cases), with a warning naming both readings.
-    """
-    if percent_format:
-        return round(raw * 100, 9)
-    if 0 < raw < 1:
-        pct = round(raw * 100, 9)
-        warn(f"{raw:g}", f"{pct:g}")
-        return pct
-    return raw
+def _says_percent(raw: Any) -> bool:
+    return isinstance(raw, str) and "%" in nz.nfkc(raw)
 
 
 def find_header(sheet: RawSheet, spec: SheetSpec) -> tuple[int, dict[int, Column], list[str]] | None:
-    """(row index 0-based, column index → Column, headers found) of the best header row."""
-    lookup: dict[str, Column] = {}
-    for column in spec.columns:
-        for key in column.header_keys():
-            lookup.setdefault(key, column)
-    best: tuple[int, dict[int, Column], list[str]] | None = None
-    best_score = 1  # need at least two recognised headers
-    for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        mapping: dict[int, Column] = {}
-        for c, value in enumerate(row):
-            if isinstance(value, str) and value.strip():
-                found = lookup.get(header_key(value))
-                if found is not None:
-                    mapping[c] = found
-        score = len({col.key for col in mapping.values()})
-        if score > best_score:
-            best, best_score = (r, mapping, [str(v) for v in row]), score
-    return best
+    """(last header row 0-based, column index → Column, headers found) of the best header."""
+    header = locate_header(sheet, spec)
+    if header is None:
+        return None
+    width = max(header.texts, default=-1) + 1
+    return header.last, header.mapping, [header.texts.get(c, "") for c in range(width)]
+
+
+class _Notes:
+    """Readings to tell the sender, gathered into one line per (reading, column)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str], list[tuple[str, Any, dict[str, Any]]]] = {}
+
+    def add(self, key: str, column: str, ref: str, raw: Any, params: dict[str, Any]) -> None:
+        self.groups.setdefault((key, column), []).append((ref, raw, params))
+
+    def issues(self, emit: Callable[..., None]) -> None:
+        for (key, column), cells in self.groups.items():
+            ref, raw, params = cells[0]
+            others = [c for c, _r, _p in cells[1:]]
+            also = ", ".join(others[:_ALSO_LISTED])
+            if len(others) > _ALSO_LISTED:
+                also += f" (+{len(others) - _ALSO_LISTED})"
+            severity = WARNING if key in _WARNING_NOTES else INFO
+            emit(severity, key, ref, nz.show_date(raw) if raw is not None else "",
+                 column=column, also=also, **params)
+
+
+def _fill_merged(sheet: RawSheet, first_data: int, mapping: dict[int, Column],
+                 notes: _Notes, texts: dict[int, str]) -> None:
+    """A cell merged down several rows shows its value on each: give it to each row."""
+    for (r0, c0), (r1, c1) in sorted(sheet.merged):  # top to bottom, whatever the file's order
+        if r1 <= r0 or r0 < first_data or c0 not in mapping or r0 >= len(sheet.rows):
+            continue
+        value = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else None
+        if nz.is_blank(value):
+            continue
+        for r in range(r0 + 1, min(r1, len(sheet.rows) - 1) + 1):
+            row = sheet.rows[r]
+            if len(row) <= c0:
+                row.extend([""] * (c0 + 1 - len(row)))
+            row[c0] = value
+        notes.add("read_merged", texts.get(c0, mapping[c0].ja),
+                  f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}", value,
+                  {"shown": value, "rows": f"{r0 + 1}～{r1 + 1}"})
+
+
+def _header_issues(header: Header, spec: SheetSpec, sheet: RawSheet,
+                   issue: Callable[..., None]) -> list[Column]:
+    """Report duplicate, unknown, renamed, merged and missing header columns.
+
+    Returns the required columns that are missing (the sheet cannot be read without them).
+    """
+    mapping = header.mapping
+    header_row = header.last + 1
+    used: dict[str, int] = {}
+    for c in sorted(mapping):
+        key = mapping[c].key
+        if key in used:
+            issue(WARNING, "column_duplicate", cell_ref(c, header_row), column=header.texts[c])
+            del mapping[c]
+        else:
+            used[key] = c
+    missing = [c for c in spec.columns if c.required and c.key not in used]
+    near = {column.key: closest_header(header, column) for column in missing}
+    suggested = {found[0] for found in near.values() if found is not None}
+    for c, text in sorted(header.texts.items()):
+        if c not in mapping and c not in used.values() and c not in suggested:
+            issue(INFO, "column_unknown", cell_ref(c, header_row), column=text)
+    renamed = header.renamed()
+    if renamed:  # one line per sheet: the sender checks the list at a glance
+        pairs = "、".join(f"{text} → {column.ja}" for _c, text, column in renamed)
+        issue(INFO, "columns_renamed", cell_ref(renamed[0][0], header_row), pairs=pairs)
+    for (r0, c0), (r1, c1) in sheet.merged:
+        spans_header = r0 <= header.last and r1 >= header.first and c1 != c0
+        hides = any(c not in mapping for c in range(c0, c1 + 1))
+        if spans_header and hides:
+            issue(ERROR if missing else WARNING, "header_merged", cell_ref(c0, r0 + 1),
+                  range=f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}", spec=spec.key)
+    for column in missing:
+        found = near[column.key]
+        if found is not None:
+            c, text = found
+            issue(ERROR, "column_missing_similar", cell_ref(c, header_row), text, found=text,
+                  column=column.ja, spec=spec.key)
+        else:
+            issue(ERROR, "column_missing", str(header_row), column=column.ja, row=header_row,
+                  spec=spec.key)
+    return missing
 
 
 def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
@@ -116,96 +216,123 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
         result.issues.append(ImportIssue(severity, key, file, sheet.name, cell,
                                          "" if value is None else str(value), params))
 
-    header = find_header(sheet, spec)
+    header = locate_header(sheet, spec)
     required = [c for c in spec.columns if c.required]
     if header is None:
-        issue(ERROR, "header_not_found", "", required=", ".join(c.ja for c in required))
+        issue(ERROR, "header_not_found", "", required=", ".join(c.ja for c in required),
+              spec=spec.key)
         return result
-    header_index, mapping, header_texts = header
-    header_row = header_index + 1
-    result.header_row = header_row
-
-    # Resolve duplicates: the first column with a given key wins.
-    used: dict[str, int] = {}
-    for c in sorted(mapping):
-        key = mapping[c].key
-        if key in used:
-            issue(WARNING, "column_duplicate", cell_ref(c, header_row), column=header_texts[c])
-            del mapping[c]
-        else:
-            used[key] = c
-    for c, text in enumerate(header_texts):
-        if c not in mapping and text.strip() and c not in used.values():
-            issue(INFO, "column_unknown", cell_ref(c, header_row), column=text.strip())
-
-    merged_header = [m for m in sheet.merged if m[0][0] <= header_index <= m[1][0]
-                     and m[0][1] != m[1][1]]
-    missing = [c for c in required if c.key not in used]
-    for (r0, c0), (r1, c1) in merged_header:
-        issue(ERROR if missing else WARNING, "header_merged", cell_ref(c0, r0 + 1),
-              range=f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}")
-    for column in missing:
-        issue(ERROR, "column_missing", "", column=column.ja)
-    if missing:
+    result.header_row = header.last + 1
+    if _header_issues(header, spec, sheet, issue):
         return result
-
+    mapping = header.mapping
+    notes = _Notes()
+    header_text = {c: header.texts.get(c, mapping[c].ja) for c in mapping}
+    _fill_merged(sheet, header.last + 1, mapping, notes, header_text)
     parsers = [(c, mapping[c], parser_for(mapping[c])) for c in sorted(mapping)]
     id_col = next((c for c, col, _ in parsers if col.kind == "id"), None)
-    header_text = {c: header_texts[c].strip() for c in mapping}
-    errors = sheet.error_cells
-    for r in range(header_index + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        excel_row = r + 1
-        first = next((v for v in row if not nz.is_blank(v)), None)
-        if first is None:
-            if any((excel_row, c) in errors for c in mapping):
-                first = ""  # a row of nothing but formula errors is still a row
-            else:
-                continue
-        if isinstance(first, str) and first.strip().startswith(_NOTE_MARKERS):
-            continue
-        if id_col is not None and id_col < len(row) and isinstance(row[id_col], str):
-            id_text = nz.nfkc(row[id_col]).lower()
-            if id_text.startswith(_EXAMPLE_MARKERS):
-                issue(INFO, "example_row_skipped", cell_ref(id_col, excel_row), row[id_col])
-                continue
-        record: dict[str, Any] = {"_row": excel_row}
-        cells: dict[str, str] = {}
-        for c, column, parse in parsers:
-            ref = f"{column_letter(c)}{excel_row}"
-            cells[column.key] = ref
-            if (excel_row, c) in errors:
-                issue(ERROR, "formula_error", ref, errors[(excel_row, c)],
-                      error=errors[(excel_row, c)])
-                record[column.key] = None
-                continue
-            raw = row[c] if c < len(row) else None
-            if column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                def warn(shown: str, pct: str, ref: str = ref, c: int = c) -> None:
-                    issue(WARNING, "percent_fraction", ref, shown,
-                          column=header_text[c], raw=shown, pct=pct)
-
-                raw = _percent_value(raw, sheet.cell_formats.get((excel_row, c)) == PERCENT, warn)
-            if nz.is_blank(raw):
-                record[column.key] = None
-                if column.required:
-                    issue(ERROR, "required", ref, column=header_text[c])
-                continue
-            try:
-                value = parse_value(column, raw, parse)
-            except nz.CellProblem as problem:
-                issue(ERROR, problem.key, ref, raw, column=header_text[c], **problem.params)
-                record[column.key] = None
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                if column.warn_above is not None and value > column.warn_above:
-                    issue(WARNING, "suspicious_high", ref, raw, column=header_text[c],
-                          limit=f"{column.warn_above:g}")
-            elif column.required and value is None:
-                issue(ERROR, "required", ref, column=header_text[c])
-            record[column.key] = value
-        record["_cells"] = cells
-        if excel_row in sheet.hidden_rows:
-            issue(WARNING, "hidden_row", str(excel_row))
-        result.records.append(record)
+    above: dict[int, Any] = {}  # column → the value of the row above, for 〃
+    for r in range(header.last + 1, len(sheet.rows)):
+        record = _parse_row(sheet, r, parsers, id_col, header_text, above, notes, issue)
+        if record is not None:
+            result.records.append(record)
+    notes.issues(issue)
     return result
+
+
+def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]],
+               id_col: int | None, header_text: dict[int, str], above: dict[int, Any],
+               notes: _Notes, issue: Callable[..., None]) -> dict[str, Any] | None:
+    row = sheet.rows[r]
+    excel_row = r + 1
+    errors = sheet.error_cells
+    first = next((v for v in row if not nz.is_blank(v)), None)
+    if first is None:
+        if not any((excel_row, c) in errors for c, _col, _p in parsers):
+            return None
+        first = ""  # a row of nothing but formula errors is still a row
+    if isinstance(first, str) and first.strip().startswith(_NOTE_MARKERS):
+        return None
+    if id_col is not None and id_col < len(row) and isinstance(row[id_col], str):
+        id_text = nz.nfkc(row[id_col]).lower()
+        if id_text.startswith(_EXAMPLE_MARKERS):
+            issue(INFO, "example_row_skipped", cell_ref(id_col, excel_row), row[id_col])
+            return None
+    record: dict[str, Any] = {"_row": excel_row}
+    cells: dict[str, str] = {}
+    ranges: dict[str, tuple[float, float]] = {}
+    for c, column, parse in parsers:
+        ref = f"{column_letter(c)}{excel_row}"
+        cells[column.key] = ref
+        record[column.key] = None
+        name = header_text[c]
+        if (excel_row, c) in errors:
+            issue(ERROR, "formula_error", ref, errors[(excel_row, c)], error=errors[(excel_row, c)])
+            continue
+        raw = row[c] if c < len(row) else None
+        if nz.is_ditto(raw):
+            if c not in above or nz.is_blank(above[c]):
+                issue(ERROR, "ditto_without_value", ref, raw, column=name, **hint_params(column))
+                continue
+            notes.add("read_ditto", name, ref, raw, {"mark": raw, "read": above[c]})
+            raw = above[c]
+        above[c] = raw
+        if nz.is_blank(raw):
+            if column.required:
+                issue(ERROR, "required", ref, column=name, **hint_params(column))
+            continue
+        if (column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool)
+                and sheet.cell_formats.get((excel_row, c)) == PERCENT):
+            raw = f"{round(raw * 100, 9)!r}%"  # shown 15%, stored 0.15: read what is shown
+        cell_notes: nz.Notes = []
+        try:
+            span = nz.minutes_range(raw) if column.kind == "minutes" else None
+            if span is not None:
+                value = _range_value(column, span, ranges)
+                cell_notes.append(("read_range_minutes", {
+                    "low": f"{span[0]:g}", "high": f"{span[1]:g}", "read": f"{value:g}"}))
+                value = parse_value(column, value, parse)
+            else:
+                value = parse_value(column, raw, parse, cell_notes)
+        except nz.CellProblem as problem:
+            hint = hint_params(column) if problem.key in _HINTED else {}
+            issue(ERROR, problem.key, ref, nz.show_date(raw), column=name, **hint,
+                  **problem.params)
+            continue
+        for key, params in cell_notes:
+            notes.add(key, name, ref, raw, params)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if column.warn_above is not None and value > column.warn_above:
+                issue(WARNING, "suspicious_high", ref, raw, column=name,
+                      limit=f"{column.warn_above:g}")
+        elif column.required and value is None:
+            issue(ERROR, "required", ref, column=name, **hint_params(column))
+        record[column.key] = value
+    _apply_typical_range(record, ranges)
+    record["_cells"] = cells
+    if excel_row in sheet.hidden_rows:
+        issue(WARNING, "hidden_row", str(excel_row))
+    return record
+
+
+def _range_value(column: Column, span: tuple[float, float],
+                 ranges: dict[str, tuple[float, float]]) -> float:
+    """The value a range stands for in a minutes column: the low end as a minimum, the high
+    end as a maximum, the midpoint as the typical time (whose ends fill blank bounds)."""
+    low, high = span
+    if column.key == "min_minutes":
+        return low
+    if column.key == "max_minutes":
+        return high
+    ranges[column.key] = span
+    return (low + high) / 2
+
+
+def _apply_typical_range(record: dict[str, Any], ranges: dict[str, tuple[float, float]]) -> None:
+    span = ranges.get("typical_minutes")
+    if span is None:
+        return
+    if record.get("min_minutes") is None:
+        record["min_minutes"] = span[0]
+    if record.get("max_minutes") is None:
+        record["max_minutes"] = span[1]

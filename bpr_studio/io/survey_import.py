@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from bpr_studio.io import checks
-from bpr_studio.io.report import ERROR, INFO, ImportIssue, ImportReport
+from bpr_studio.io.report import ERROR, INFO, ImportIssue, ImportReport, reading_order
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
 from bpr_studio.io.workbook_reader import (
@@ -182,12 +182,18 @@ def parse_batch(
             steps_by_procedure[pid].append(step)
     report.issues.extend(checks.check_steps(steps_by_procedure))
     batch.steps = [s for steps in steps_by_procedure.values() for s in steps]
+    # A steps sheet that could not be read was reported already: its procedures do have
+    # steps, the importer just could not see them.
+    unread = {i.file for i in report.issues if i.severity == ERROR and (
+        i.params.get("spec") == STEPS.key or (i.key == "sheet_missing" and i.sheet == STEPS.ja))}
     for p in batch.procedures:
-        if p["procedure_id"] not in steps_by_procedure:
+        if p["procedure_id"] not in steps_by_procedure and p["_file"] not in unread:
             report.issues.append(checks._issue(p, "warning", "procedure_without_steps",
                                                "procedure_id", id=p["procedure_id"]))
     _check_unit_costs(batch.unit_costs, report)
     _tag_sections(batch, report)
+    file_rank = {str(f): n for n, f in enumerate(files)}
+    report.issues.sort(key=lambda i: reading_order(i, file_rank))  # errors first
     report.sections = batch.sections
     report.procedures = len(batch.procedures)
     report.steps = len(batch.steps)
