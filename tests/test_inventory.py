@@ -11,6 +11,7 @@ import pytest
 from bpr_studio.cli import main
 from bpr_studio.io.inventory import ATTRIBUTION, INVENTORY_SECTION, import_inventory
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.queries import procedures_frame
 from bpr_studio.store import open_project
 from cost_model.scoring import score_project
 from tests.conftest import small_procedure, small_steps
@@ -26,7 +27,11 @@ def inventory_scores(tmp_path_factory):
     assert report.ok
     assert report.written
     with open_project(path) as project:
-        return score_project(project).procedures, project.meta("attribution")
+        scored = score_project(project).procedures
+        stored = procedures_frame(project)[["procedure_id", "identity_check", "attachment_kind",
+                                            "fee_payment", "notes"]]
+        return scored.merge(stored, on="procedure_id", suffixes=("", "_stored")), \
+            project.meta("attribution")
 
 
 def test_every_row_becomes_a_procedure_with_its_national_id(inventory_scores):
@@ -65,10 +70,38 @@ def test_online_use_falls_from_level_to_level(inventory_scores):
 def test_derived_factors_follow_the_codes(inventory_scores):
     procedures, _ = inventory_scores
     by_id = procedures.set_index("procedure_id")
-    # 特定入所者の負担限度額: paper original only → level 4 with that reason.
-    hard = by_id[by_id["name"].str.contains("特定入所者の負担限度額")].iloc[0]
-    assert hard["level"] == 4
-    assert "原本" in hard["level_reasons_ja"]
+    # Filed by individuals (5 国民等): an ID document, whatever the row's online state;
+    # 在外選挙人名簿 is 実施済, so its 本人確認手法 is blank in the inventory.
+    online_individual = by_id.loc["107844"]
+    assert online_individual["identity_check"] == "id_document"
+    assert "本人確認書類が必要" in online_individual["level_reasons_ja"]
+    # Filed by individuals or businesses (7): none; 10376 is 未実施 and says 6 本人確認不要.
+    assert by_id.loc["10376", "identity_check"] == "none"
+
+
+def test_outcome_only_columns_are_kept_as_a_note_not_scored(tmp_path):
+    """懸念点 and 本人確認手法 exist only for procedures not yet online: the same
+    procedure reported online (those cells blank) gets the same level and reasons."""
+    common = {"手続名": "同じ手続", "法令名": "住民基本台帳法", "手続主体": "5 国民等",
+              "手数料等の納付有無": "1 手数料等無し", "総手続件数": "1000",
+              "申請時に添付させる書類": "住民票"}
+    path = _write_inventory(tmp_path / "inv.csv", [
+        {**common, "手続ID": "ON", "オンライン化の実施状況": "1 実施済", "オンライン手続件数": "900",
+         "処理期間(オンライン)": "1週", "添付書類等の提出方法": "0 電子・原紙を選択可能"},
+        {**common, "手続ID": "OFF", "オンライン化の実施状況": "2 未実施", "オンライン手続件数": "0",
+         "オンライン化の実施予定及び検討時の懸念点": "4 一部の必要書類の原本が紙",
+         "申請等における本人確認手法": "1 押印＋印鑑証明", "添付書類等の提出方法": "2 原紙での提出のみ"},
+    ])
+    assert import_inventory(tmp_path / "p.bprproj", path, population=NATIONAL).ok
+    with open_project(tmp_path / "p.bprproj") as project:
+        by_id = score_project(project).procedures.merge(
+            procedures_frame(project)[["procedure_id", "identity_check", "notes"]],
+            on="procedure_id", suffixes=("", "_stored")).set_index("procedure_id")
+    on, off = by_id.loc["ON"], by_id.loc["OFF"]
+    assert (on["level"], on["level_reasons_ja"]) == (off["level"], off["level_reasons_ja"])
+    assert on["identity_check"] == off["identity_check"] == "id_document"
+    assert "不明" not in on["level_reasons_ja"]
+    assert "懸念点：4 一部の必要書類の原本が紙" in off["notes"]  # shown to people, not scored
 
 
 def _write_inventory(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -88,7 +121,7 @@ def test_miscoded_rows_import_with_warnings_and_conservative_defaults(tmp_path):
          "申請等における本人確認手法": "4 本人確認書類の提示・提出", "手数料等の納付有無": "1 手数料等無し",
          "総手続件数": "1000", "オンライン手続件数": "0", "申請時に添付させる書類": "添付書類なし"},
         {"手続ID": "2", "手続名": "件数が壊れている", "総手続件数": "多数", "オンライン手続件数": "x",
-         "申請等における本人確認手法": "9 不明なコード", "手数料等の納付有無": "",
+         "手続主体": "9 不明なコード", "手数料等の納付有無": "",
          "申請時に添付させる書類": ""},
         {"手続ID": "", "手続名": "IDなし", "総手続件数": "10", "オンライン手続件数": "20"},
     ])
@@ -97,7 +130,7 @@ def test_miscoded_rows_import_with_warnings_and_conservative_defaults(tmp_path):
     assert report.procedures == 3
     places = {(i.key, i.cell) for i in report.warnings}
     assert ("inventory_bad_count", "O3") in places            # 総手続件数, row 3
-    assert ("inventory_unknown_code", "J3") in places         # 本人確認手法
+    assert ("inventory_unknown_code", "G3") in places         # 手続主体 (→ identity check)
     assert ("inventory_id_missing", "A4") in places
     assert ("online_exceeds_total", "P4") in places
     with open_project(tmp_path / "p.bprproj") as project:

@@ -6,6 +6,17 @@ city by population, and derives legal basis, identity check, attachments and fee
 the coded columns. Rows with missing or miscoded values import with a warning naming
 row and column, and a conservative default; no row is dropped silently.
 
+Outcome-only columns. The survey filled 懸念点, 本人確認手法 and 処理期間(オンライン)
+only for procedures in one state of オンライン化の実施状況 (the first two only where the
+procedure is not online, the last only where it is), and it records how attachments
+are submitted and fees paid through the channels that exist today. A field that is
+present (or worded) one way for online procedures and another way for the rest says
+whether the procedure is online, not how hard it is to put online; scored, it would
+make the readiness level restate the outcome. So the importer derives the four axes
+only from columns whose meaning is the same for every row (法令名, 手続主体, 申請時に
+添付させる書類, 添付書類等提出の撤廃/省略状況, 手数料等の納付有無/方法) and keeps the
+outcome-only answers as a note for people to read. See docs/cost-model.md, section 6.
+
 Source attribution required by the licence (PDL1.0) is :data:`ATTRIBUTION`.
 """
 
@@ -36,9 +47,16 @@ REQUIRED_COLUMNS = ("手続ID", "手続名", "総手続件数", "オンライン
 
 _CERTIFICATE_WORDS = ("住民票", "戸籍", "所得証明", "納税証明", "登記事項証明", "印鑑登録証明",
                       "資格証明", "納入証明", "課税証明")
-_IDENTITY = {"1": "registered_seal", "2": "seal", "3": "signature", "4": "id_document",
-             "5": None, "6": "none"}
-_ONLINE_DONE = {"1", "5"}  # 実施済, 一部実施済
+# Who files (手続主体) → the identity check the survey recorded most often for that kind
+# of filer, among the 883 rows of the training half that have 本人確認手法: individuals
+# (5 国民等) an ID document (101 of 231); public bodies (1–4), businesses (6) and
+# "individuals or businesses" (7) none. 手続主体 is recorded for every row whatever its
+# online state, so it can be scored; 本人確認手法 cannot (only not-yet-online rows have it).
+_FILER_IDENTITY = {"1": "none", "2": "none", "3": "none", "4": "none", "5": "id_document",
+                   "6": "none", "7": "none"}
+# Columns the survey filled for one state of オンライン化の実施状況 only: never scored.
+OUTCOME_ONLY_COLUMNS = ("オンライン化の実施予定及び検討時の懸念点", "申請等における本人確認手法",
+                        "処理期間(オンライン)")
 
 
 def _codes(cell: str) -> list[str]:
@@ -120,8 +138,6 @@ def parse_inventory(path: Path, population: int, national_population: float) -> 
             warn("オンライン手続件数", "online_exceeds_total", f"{online:g}",
                  online=f"{online:g}", total=f"{total:g}")
             online = total
-        status = _codes(get("オンライン化の実施状況"))
-        online_done = bool(set(status) & _ONLINE_DONE)
         result.rows.append({
             "procedure_id": pid,
             "name": get("手続名") or pid,
@@ -131,16 +147,17 @@ def parse_inventory(path: Path, population: int, national_population: float) -> 
             "category": "other",
             "legal_basis": _legal_basis(get("法令名"), warn),
             "legal_basis_name": " ".join(x for x in (get("法令名"), get("根拠条項号")) if x) or None,
-            "legal_form_requirement": _legal_form(get("オンライン化の実施予定及び検討時の懸念点")),
-            "identity_check": _identity(get("申請等における本人確認手法"), online_done, warn),
-            **_attachments(get("申請時に添付させる書類"),
-                           get("添付書類等提出の撤廃/省略状況"), get("添付書類等の提出方法"), warn),
+            # Not from 懸念点 (outcome-only): a legal requirement for paper is the city's to
+            # record in its survey; the inventory's answer is kept in the note below.
+            "legal_form_requirement": None,
+            "identity_check": _identity(get("手続主体"), warn),
+            **_attachments(get("申請時に添付させる書類"), get("添付書類等提出の撤廃/省略状況"), warn),
             **_fee(get("手数料等の納付有無"), get("手数料等の納付方法"), warn),
             "annual_cases": int(round(total * scale)),
             "online_cases": int(round(online * scale)),
             "visit_required": None,
             "lead_time_days": None,
-            "notes": f"全国件数 {total:,.0f}（うちオンライン {online:,.0f}）",
+            "notes": _note(total, online, get),
             "origin": "inventory",
             "source_file": path.name,
             "source_row": r,
@@ -161,38 +178,33 @@ def _legal_basis(law: str, warn: Callable[..., None]) -> str:
     return "law"
 
 
-def _legal_form(obstacles: str) -> str:
-    codes = set(_codes(obstacles))
-    if "4" in codes:
-        return "original"        # 一部の必要書類の原本が紙
-    if codes & {"1", "2"}:
-        return "paper"           # 制度改正が必要: the law asks for paper today
-    if "5" in codes:
-        return "face_to_face"    # 性質上、電子化すべきでない
-    return "none"
+def _identity(filer: str, warn: Callable[..., None]) -> str:
+    codes = _codes(filer)
+    known = [_FILER_IDENTITY[c.split("-")[0]] for c in codes if c.split("-")[0] in _FILER_IDENTITY]
+    if not known:
+        warn("手続主体", "inventory_unknown_code" if filer else "inventory_default", filer,
+             default="本人確認書類")
+        return "id_document"   # conservative: as if individuals file
+    return "id_document" if "id_document" in known else "none"
 
 
-def _identity(cell: str, online_done: bool, warn: Callable[..., None]) -> str | None:
-    codes = _codes(cell)
-    if not codes:
-        if cell:
-            warn("申請等における本人確認手法", "inventory_unknown_code", cell, default="本人確認書類")
-            return "id_document"
-        if not online_done:  # the inventory records it only for procedures not yet online
-            warn("申請等における本人確認手法", "inventory_default", "", default="本人確認書類")
-            return "id_document"
-        return None
-    mapped = [_IDENTITY.get(c, "?") for c in codes]
-    if "?" in mapped:
-        warn("申請等における本人確認手法", "inventory_unknown_code", cell, default="本人確認書類")
-        return "id_document"
-    order = ["registered_seal", "jpki", "id_document", "seal", "signature", "none"]
-    known = [m for m in mapped if m is not None]
-    return min(known, key=order.index) if known else None
+def _note(total: float, online: float, get: Callable[[str], str]) -> str:
+    """Counts, and the survey's outcome-only answers for a person to read (not scored)."""
+    parts = [f"全国件数 {total:,.0f}（うちオンライン {online:,.0f}）"]
+    status = get("オンライン化の実施状況")
+    if status:
+        parts.append(f"国の調査のオンライン化の実施状況：{status}")
+    labels = {"オンライン化の実施予定及び検討時の懸念点": "懸念点",
+              "申請等における本人確認手法": "本人確認（紙の手続）",
+              "処理期間(オンライン)": "処理期間（オンライン）"}
+    answers = [f"{label}：{get(column)}" for column, label in labels.items() if get(column)]
+    if answers:
+        parts.append("（未実施または実施済の手続にだけ記入された項目。難易度の採点には使わない）"
+                     + "、".join(answers))
+    return "。".join(parts)
 
 
-def _attachments(items_cell: str, dropped_cell: str, method_cell: str,
-                 warn: Callable[..., None]) -> dict[str, Any]:
+def _attachments(items_cell: str, dropped_cell: str, warn: Callable[..., None]) -> dict[str, Any]:
     items = [i.strip() for i in items_cell.split(";") if i.strip()]
     if not items:
         warn("申請時に添付させる書類", "inventory_default", "", default="写し・画像で可")
@@ -201,10 +213,10 @@ def _attachments(items_cell: str, dropped_cell: str, method_cell: str,
         return {"attachment_kind": "none", "attachment_count": 0, "attachment_names": None}
     names = "; ".join(items)
     count = len(items)
+    # Not from 添付書類等の提出方法: "原紙での提出のみ" is how attachments travel while the
+    # procedure is on paper (72 of 385 未実施 rows, 3 of 701 実施済), not a need for originals.
     if "1" in _codes(dropped_cell):
         kind = "linkable"        # 撤廃・省略済
-    elif "2" in _codes(method_cell) and not set(_codes(method_cell)) & {"0", "1"}:
-        kind = "original"        # 原紙での提出のみ
     elif any(word in item for item in items for word in _CERTIFICATE_WORDS):
         kind = "certificate"
     else:
@@ -219,8 +231,16 @@ def _fee(has_fee: str, methods: str, warn: Callable[..., None]) -> dict[str, Any
     if codes != ["2"]:
         warn("手数料等の納付有無", "inventory_unknown_code" if has_fee else "inventory_default",
              has_fee, default="手数料等有り")
-    online = any(code.startswith("2-") for code in _codes(methods))
-    return {"fee_yen": None, "fee_payment": "online" if online else "cash"}
+    # 2-x are online methods; 1-2 bank, 1-3 Pay-easy ATM, 1-4 convenience store take no cash
+    # at the counter; 1-1 行政機関の窓口 and 1-5 その他 (or nothing stated) count as cash.
+    paid = _codes(methods)
+    if any(code.startswith("2-") for code in paid):
+        payment = "online"
+    elif set(paid) & {"1-2", "1-3", "1-4"}:
+        payment = "cashless"
+    else:
+        payment = "cash"
+    return {"fee_yen": None, "fee_payment": payment}
 
 
 def write_inventory(project: Project, result: InventoryResult) -> ImportReport:
