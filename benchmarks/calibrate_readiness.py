@@ -26,7 +26,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from bpr_studio.io.inventory import OUTCOME_ONLY_COLUMNS, parse_inventory

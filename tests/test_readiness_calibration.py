@@ -10,7 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from benchmarks.calibrate_readiness import TRAIN, Calibration, blanked_copy, calibrate, level_auc, main
+from benchmarks.calibrate_readiness import (
+    TRAIN,
+    Calibration,
+    blanked_copy,
+    calibrate,
+    level_auc,
+    main,
+)
 
 AUC_FLOOR = 0.56   # the level must tell 実施済 from 未実施 better than chance, both readings
 
@@ -23,7 +30,8 @@ def readings(tmp_path_factory) -> tuple[Calibration, Calibration]:
 
 def test_the_training_half_ships_with_the_tests():
     head = TRAIN.read_text(encoding="utf-8-sig").splitlines()
-    assert len(head) == 1 + 1599 and head[0].startswith("手続ID,")
+    assert len(head) == 1 + 1599
+    assert head[0].startswith("手続ID,")
 
 
 def test_level_is_the_same_with_the_outcome_only_columns_blank(readings):
@@ -34,7 +42,8 @@ def test_level_is_the_same_with_the_outcome_only_columns_blank(readings):
 
 def test_level_separates_online_from_not_online_better_than_chance(readings):
     published, blank = readings
-    assert published.auc > AUC_FLOOR and blank.auc > AUC_FLOOR
+    assert published.auc > AUC_FLOOR
+    assert blank.auc > AUC_FLOOR
 
 
 def test_case_weighted_online_use_falls_from_level_to_level(readings):
@@ -42,7 +51,7 @@ def test_case_weighted_online_use_falls_from_level_to_level(readings):
     used = by_level[by_level["cases"] > 0]
     assert len(used) >= 3, by_level
     rates = used["online_use"].tolist()
-    assert all(a > b for a, b in zip(rates, rates[1:])), rates
+    assert all(a > b for a, b in zip(rates[:-1], rates[1:], strict=True)), rates
     assert rates[0] > 5 * rates[1], rates   # steeply: the easiest level is where use is
 
 
@@ -57,8 +66,10 @@ def test_an_online_procedure_is_not_unknown_because_its_identity_cell_is_blank(r
 def test_every_level_comes_with_readable_reasons(readings):
     rows = readings[0].rows
     for level, ja, en in zip(rows["level"], rows["reasons_ja"], rows["reasons_en"], strict=True):
-        assert ja.startswith(f"レベル{level}：") and en.startswith(f"level {level}: ")
-        assert ja.split("：", 1)[1] and en.split(": ", 1)[1]
+        assert ja.startswith(f"レベル{level}：")
+        assert en.startswith(f"level {level}: ")
+        assert ja.split("：", 1)[1]
+        assert en.split(": ", 1)[1]
     hard = rows[rows["level"] >= 2]
     # A level above 1 names what makes it hard, in words, not codes.
     assert not hard["reasons_ja"].str.contains("障壁なし").any()
@@ -75,6 +86,7 @@ def test_auc_counts_ties_as_half():
 def test_calibration_command_prints_both_readings(capsys):
     assert main([str(TRAIN)]) == 0
     out = capsys.readouterr().out
-    assert "AS PUBLISHED" in out and "BLANK" in out
+    assert "AS PUBLISHED" in out
+    assert "BLANK" in out
     assert out.count("AUC of the level") == 2
     assert "same level in both readings: 1,599 of 1,599" in out
