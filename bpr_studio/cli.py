@@ -90,6 +90,19 @@ def _cmd_unit_cost(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_project_info(args: argparse.Namespace) -> int:
+    from bpr_studio.store import open_project
+
+    with open_project(args.project) as project:
+        for key in ("municipality", "title"):
+            value = getattr(args, key)
+            if value is not None:
+                project.set_meta(key, value.strip())
+        print(f"自治体名: {project.meta('municipality')}\nプロジェクト名: {project.meta('title')}"
+              f"\nレポートの表題: {project.title}")
+    return EXIT_OK
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     import time
 
@@ -270,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reset", action="append", metavar="KEY")
     p.add_argument("--source", help="where the value comes from (shown in the report)")
     p.set_defaults(func=_cmd_unit_cost)
+
+    p = sub.add_parser("project-info", help="show or set the municipality and project name")
+    p.add_argument("--project", required=True)
+    p.add_argument("--municipality", help="自治体名, e.g. 岩見沢市 (the report's title)")
+    p.add_argument("--title", help="プロジェクト名, e.g. 窓口DX")
+    p.set_defaults(func=_cmd_project_info)
 
     p = sub.add_parser("simulate", help="simulate a scenario's to-be against the as-is")
     p.add_argument("--project", required=True)

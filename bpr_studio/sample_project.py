@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bpr_studio.io.survey_import import import_surveys
-from bpr_studio.store import PROJECT_SUFFIX
+from bpr_studio.store import PROJECT_SUFFIX, open_project
 
 
 def user_data_dir() -> Path:
@@ -40,5 +40,8 @@ def ensure_sample_project(folder: Path | None = None) -> Path:
     report = import_surveys(tmp, files)
     if not report.ok:  # the shipped samples are tested to import cleanly
         raise RuntimeError(report.format_text("en"))
+    with open_project(tmp) as project:
+        project.set_meta("municipality", "サンプル市")
+        project.set_meta("title", "窓口・証明書手続の業務改革")
     os.replace(tmp, path)
     return path

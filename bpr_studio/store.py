@@ -81,6 +81,20 @@ class Project:
             row = conn.execute(select(tables.Meta.__table__.c.value).where(tables.Meta.__table__.c.key == key)).first()
         return row[0] if row else default
 
+    def set_meta(self, key: str, value: str) -> None:
+        self.require_writable()
+        meta = tables.Meta.__table__
+        with self.engine.begin() as conn:
+            conn.execute(meta.delete().where(meta.c.key == key))
+            conn.execute(meta.insert().values(key=key, value=value))
+
+    @property
+    def title(self) -> str:
+        """自治体名・プロジェクト名 (meta ``municipality`` and ``title``, set with
+        ``bpr-studio project-info``) for reports; the file's name while neither is set."""
+        parts = (self.meta("municipality").strip(), self.meta("title").strip())
+        return "　".join(part for part in parts if part) or self.name
+
     @property
     def schema_version(self) -> int:
         return int(self.meta("schema_version", "0"))

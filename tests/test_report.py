@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -15,10 +14,11 @@ from analysis.simulate import run_simulation
 from bpr_studio.cli import main
 from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.report.excel import ReportError, build_report
+from bpr_studio.report.printing import MIN_SCALE
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files
 
-SHEETS = ["概要", "優先順位", "部署別", "手続別", "施策別", "窓口", "業務フロー", "前提条件", "データ品質"]
+SHEETS = ["概要", "優先順位", "施策別", "窓口", "前提条件", "部署別", "業務フロー", "手続別", "データ品質"]
 
 
 @pytest.fixture(scope="module")
@@ -104,15 +104,41 @@ def test_charts_point_at_their_tables(report):
 
 def test_print_setup_on_every_sheet(report):
     path, _, _ = report
-    for ws in openpyxl.load_workbook(path).worksheets:
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.paperSize in (9, "9")  # A4
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert str(ws.page_setup.fitToWidth) == "1"
-        assert str(ws.page_setup.fitToHeight) == "0"
+        # A fixed scale, never "fit to one page wide" (which shrank text to 5 pt).
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage
+        assert MIN_SCALE <= int(ws.page_setup.scale) <= 100, ws.title
         assert "DX標準" in ws.oddFooter.left.text
         assert "&P" in ws.oddFooter.center.text
-    assert openpyxl.load_workbook(path)["手続別"].print_title_rows in ("3:3", "$3:$3")
+        assert "サンプル市" in ws.oddFooter.left.text
+    assert wb["部署別"].print_title_rows in ("3:3", "$3:$3")
+    # The data sheet of every procedure prints only its title and the note saying so.
+    assert wb["手続別"].print_area.endswith("$A$1:$H$2")
+    assert "印刷対象外" in wb["手続別"]["A2"].value
+    # Chart helper columns ("（グラフ用）") are outside the printed area.
+    assert wb["概要"].print_area.split("!")[1].startswith("$A$1:$H$")
+
+
+def test_charts_are_readable_on_paper(report):
+    path, _, _ = report
+    wb = openpyxl.load_workbook(path)
+    charts = [chart for ws in wb.worksheets for chart in ws._charts]
+    for chart in charts:
+        for axis in (chart.x_axis, chart.y_axis):
+            assert axis.delete is False  # Excel hides axes that openpyxl leaves unset
+            assert axis.txPr.p[0].pPr.defRPr.sz >= 1000
+        if chart.legend is not None:
+            assert chart.legend.position == "b"  # below: full names, not "現"/"改"
+    waterfall = next(c for c in wb["施策別"]._charts)
+    assert waterfall.y_axis.scaling.min == 0
+    bubble = next(c for c in wb["概要"]._charts if type(c).__name__ == "BubbleChart")
+    names = [s.tx.v for s in bubble.series]
+    assert names[0].startswith("1. ")
+    assert len(names) == len(set(names)) > 5
+    assert all(s.dLbls.showSerName for s in bubble.series)
 
 
 def test_assumptions_carry_their_sources(report):
@@ -174,15 +200,62 @@ def test_report_command(report, tmp_path, capsys):
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
 
 
+def _pdf_pages(pdf):
+    """Per page: its text and the size (pt) of every printed character, measured
+    across the text line (so rotated axis titles count by their real size)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    def chars(item):
+        if isinstance(item, LTChar):
+            yield item
+        elif hasattr(item, "__iter__"):
+            for child in item:
+                yield from chars(child)
+
+    pages = []
+    for page in extract_pages(str(pdf)):
+        text, sizes = [], []
+        for char in chars(page):
+            if not char.get_text().strip():
+                continue
+            a, b = char.matrix[0], char.matrix[1]
+            sizes.append(char.height if abs(a) >= abs(b) else char.width)
+            text.append(char.get_text())
+        pages.append(("".join(text), sizes))
+    return pages
+
+
 @pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None,
                     reason="LibreOffice is not installed (apt-get install libreoffice-calc)")
-def test_report_converts_to_pdf_with_pages(report, tmp_path):
+def test_report_prints_legibly_in_about_ten_pages(report, tmp_path):
     path, _, _ = report
     binary = shutil.which("libreoffice") or shutil.which("soffice")
     subprocess.run([binary, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
                     str(path)], check=True, capture_output=True, timeout=300)
     pdf = tmp_path / "report.pdf"
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
-    assert pages >= len(SHEETS), pages
+    assert pdf.read_bytes().startswith(b"%PDF")
+    pages = _pdf_pages(pdf)
+    # The main story (概要 … 前提条件) ends where the detail sheets begin (部署別).
+    story = next(i for i, (text, _sizes) in enumerate(pages) if text.startswith("部署別の効果"))
+    assert 5 <= story <= 10, f"the main story takes {story} pages"
+    for number, (text, sizes) in enumerate(pages[:10], start=1):
+        assert sizes, f"page {number} has no text"
+        assert min(sizes) >= 8.0, f"page {number}: text of {min(sizes):.1f} pt ({text[:40]})"
+    # The data sheet of every procedure is not printed; its page says so.
+    assert any("印刷対象外" in text for text, _ in pages[story:])
+
+
+def test_title_is_the_municipality_and_project_name(report, tmp_path, capsys):
+    _, result, project = report
+    copy = tmp_path / "城南市調査_v3_最終.bprproj"
+    copy.write_bytes(project.read_bytes())
+    assert main(["project-info", "--project", str(copy), "--municipality", "城南市",
+                 "--title", "窓口DX"]) == 0
+    assert "城南市　窓口DX" in capsys.readouterr().out
+    with open_project(copy) as opened:
+        out = build_report(opened, "DX標準", tmp_path / "t.xlsx", simulation=result)
+    ws = openpyxl.load_workbook(out)["概要"]
+    assert ws["A1"].value.startswith("城南市　窓口DX")
+    assert "最終" not in ws["A1"].value  # not the file's name
+    assert ws.oddFooter.left.text.startswith("城南市　窓口DX")

@@ -24,6 +24,8 @@ from bpr_studio.store import Project
 FLOW_PICTURES = 5
 DEFAULT_REPLICATIONS = 300
 RANKING_CANDIDATES = 250
+READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
+                 "部署別", "業務フロー", "手続別", "データ品質")
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -75,9 +77,10 @@ def build_workbook(project: Project, result: dict[str, Any], model: Any = None) 
     wb = Workbook()
     use_japanese_font(wb)
     ranking = result.get("where_to_start", [])
-    summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None)
+    title = project.title
+    summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None, title)
     priorities = sheets.priority_sheet(wb, result)
-    sheets.priority_matrix(summary, priorities, len(ranking), f"H{5}")
+    sheets.priority_matrix(summary, priorities, len(ranking), sheets.matrix_anchor(summary))
     sheets.section_sheet(wb, result)
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)
@@ -88,10 +91,18 @@ def build_workbook(project: Project, result: dict[str, Any], model: Any = None) 
                              attribution)
     issues = stored_issues_frame(project)
     sheets.quality_sheet(wb, issues.to_dict("records"))
+    _in_reading_order(wb)
     today = date.today().isoformat()
     for ws in wb.worksheets:
-        print_setup(ws, result["project"], result["scenario"]["name"], today)
+        print_setup(ws, title, result["scenario"]["name"], today)
     return wb
+
+
+def _in_reading_order(wb: Workbook) -> None:
+    """The story first (it prints in about ten pages), then the detail and data sheets."""
+    rank = {name: i for i, name in enumerate(READING_ORDER)}
+    wb._sheets.sort(key=lambda ws: rank.get(ws.title, len(rank)))
+    wb.active = 0
 
 
 def build_report(project: Project, scenario: str, out: str | Path,

@@ -12,6 +12,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bpr_studio.report.chart_style import style_chart
+from bpr_studio.report.printing import lines_height, print_rows
 from bpr_studio.report.writer import (
     DECIMAL,
     NUMBER,
@@ -20,6 +22,7 @@ from bpr_studio.report.writer import (
     Column,
     Table,
     put,
+    wrapped_lines,
     write_table,
 )
 
@@ -31,6 +34,14 @@ COSTS = (
     ("psychological_bh", "精神的コスト", "負担時間/年", NUMBER),
 )
 SIDES = (("staff", "職員"), ("citizen", "市民"))
+# 概要: column widths (characters) of the printed columns A–H, and where page 2 starts.
+SUMMARY_WIDTHS = (34, 16, 16, 16, 12, 15, 15, 13)
+MATRIX_HEADING = "優先度マトリクス（上位の手続：オンライン化レベル×効果額）"
+MATRIX_ROWS = 27  # rows under the matrix chart (13 cm)
+PRIORITY_PRINTED = 20
+MATRIX_BUBBLES = 15
+PRINT_NOTE = (f"印刷について：「優先順位」は上位{PRIORITY_PRINTED}件、「手続別」は印刷対象外です"
+              "（データシートは画面で並べ替え・絞り込みして使ってください）。")
 
 
 def _det(block: dict[str, Any], metric: str) -> float:
@@ -58,21 +69,20 @@ def _title(ws: Worksheet, text: str, note: str = "") -> None:
 
 # --- 概要 -------------------------------------------------------------------------
 
-def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, Any] | None
-                  ) -> Worksheet:
+def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, Any] | None,
+                  title: str | None = None) -> Worksheet:
+    """Page 1: key figures and sentences; page 2: the priority matrix (placed by
+    :func:`priority_matrix` at :func:`matrix_anchor`); page 3: the five costs with charts."""
     ws = wb.active
     ws.title = "概要"
     city = result["city"]
     saved = city["savings"]
     scenario = result["scenario"]["name"]
-    _title(ws, f"業務改革（BPR）の効果試算 — {result['project']}",
-           f"シナリオ「{scenario}」: {result['scenario']['description']}")
-    put(ws, 3, 1, f"不確かさ: {result['replications']:,}回のモンテカルロ・シミュレーション"
-                  f"（乱数シード {result['seed']}）。推定値は調査の標準時間・既定のパラメータによる値、"
-                  "範囲は P5～P95（90%区間）。")
-    ws.column_dimensions["A"].width = 30
-    for letter, width in zip("BCDEF", (18, 18, 18, 14, 40), strict=True):
-        ws.column_dimensions[letter].width = width
+    _title(ws, f"{title or result['project']} — 業務改革（BPR）の効果試算")
+    _paragraph(ws, 2, f"シナリオ「{scenario}」: {result['scenario']['description']}")
+    _paragraph(ws, 3, f"不確かさ: {result['replications']:,}回のモンテカルロ・シミュレーション"
+                      f"（乱数シード {result['seed']}）。推定値は調査の標準時間・既定のパラメータによる値、"
+                      "範囲は P5～P95（90%区間）。")
 
     # Key figures
     row = 5
@@ -94,7 +104,6 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
     for i, (_label, _m, fmt, _u) in enumerate(key_rows):
         for c in range(2, 5):
             ws.cell(row=table.first_row + 1 + i, column=c).number_format = fmt
-    ws.column_dimensions["A"].width = 38
 
     # Plain sentences
     row = table.last_row + 2
@@ -121,14 +130,15 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
             f"{busiest['as_is']['peak_mean_wait_min'] or 0:.1f} 分から "
             f"{busiest['to_be']['peak_mean_wait_min'] or 0:.1f} 分になる見込みです（「窓口」シート）。")
     sentences.append("数値の前提（単価・削減率・利用率とその出典）は「前提条件」シートにあります。")
+    sentences.append(PRINT_NOTE)
     for i, text in enumerate(sentences, start=1):
-        cell = put(ws, row + i, 1, text)
-        ws.merge_cells(start_row=row + i, start_column=1, end_row=row + i, end_column=6)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row + i].height = 32
+        _paragraph(ws, row + i, text)
 
-    # Five costs table, on a page of its own with its charts
+    # Page 2: the priority matrix; page 3: the five costs and their charts.
     row = row + len(sentences) + 2
+    ws.row_breaks.append(Break(id=row - 1))
+    put(ws, row, 1, MATRIX_HEADING, bold=True, size=12)
+    row += MATRIX_ROWS
     ws.row_breaks.append(Break(id=row - 1))
     put(ws, row, 1, "5つのコスト（現状と改善後、1年あたり・推定値）", bold=True, size=12)
     records = []
@@ -155,7 +165,20 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
     anchor_row = costs.last_row + 2
     _five_cost_bars(ws, costs, anchor_row)
     _radar(ws, records, costs, anchor_row)
+    for letter, width in zip("ABCDEFGH", SUMMARY_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
+    # The chart helper columns right of H stay on screen only.
+    ws.print_area = f"A1:H{anchor_row + 17}"
     return ws
+
+
+def _paragraph(ws: Worksheet, row: int, text: str,
+               widths: tuple[float, ...] = SUMMARY_WIDTHS) -> None:
+    """A sentence across the printed width, its row as tall as its wrapped lines."""
+    cell = put(ws, row, 1, text)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[row].height = lines_height(wrapped_lines(text, sum(widths)))
 
 
 def _color_scale_negative(ws: Worksheet, cell_range: str) -> None:
@@ -176,9 +199,13 @@ def _five_cost_bars(ws: Worksheet, costs: Table, anchor_row: int) -> None:
         chart.add_data(Reference(ws, min_col=3, min_row=first, max_row=last), titles_from_data=False)
         chart.series[0].tx = _series_title("現状")
         chart.series[1].tx = _series_title("改善後")
-        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        chart.height, chart.width = 8, 12.5
-        ws.add_chart(chart, f"{'A' if side_index == 0 else 'D'}{anchor_row}")
+        # Short category names (時間的, 肉体的 …) from the helper column beside the table.
+        short = costs.last_column + 4
+        chart.set_categories(Reference(ws, min_col=short, min_row=first, max_row=last))
+        chart.y_axis.scaling.min = 0
+        chart.height, chart.width = 8, 8.5
+        style_chart(chart)
+        ws.add_chart(chart, f"{'A' if side_index == 0 else 'C'}{anchor_row}")
 
 
 def _series_title(text: str) -> Any:  # openpyxl's SeriesLabel, imported late
@@ -193,10 +220,12 @@ def _radar(ws: Worksheet, records: list[dict[str, Any]], costs: Table, anchor_ro
     put(ws, costs.first_row - 1, col, "（グラフ用）")
     put(ws, costs.first_row, col, "改善後/現状", bold=True)
     put(ws, costs.first_row, col + 1, "現状", bold=True)
+    put(ws, costs.first_row, col + 2, "短い名前", bold=True)
     for i, record in enumerate(records, start=1):
         ratio = record["to_be"] / record["as_is"] if record["as_is"] else 1.0
         put(ws, costs.first_row + i, col, ratio, PERCENT)
         put(ws, costs.first_row + i, col + 1, 1.0, PERCENT)
+        put(ws, costs.first_row + i, col + 2, record["label"].split("：")[-1].removesuffix("コスト"))
     ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 12
     chart = RadarChart()
     chart.type = "marker"
@@ -206,8 +235,10 @@ def _radar(ws: Worksheet, records: list[dict[str, Any]], costs: Table, anchor_ro
     chart.set_categories(Reference(ws, min_col=1, min_row=costs.first_row + 1,
                                    max_row=costs.last_row))
     chart.y_axis.numFmt = "0%"
-    chart.height, chart.width = 8, 12
-    ws.add_chart(chart, f"H{anchor_row}")
+    chart.y_axis.scaling.min = 0
+    chart.height, chart.width = 8, 9.4
+    style_chart(chart)
+    ws.add_chart(chart, f"F{anchor_row}")
 
 
 # --- 優先順位 -------------------------------------------------------------------------
@@ -219,22 +250,36 @@ def priority_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
            "各施策を単独で適用したときの年間効果。効果額＝職員の人件費等＋市民の負担額＋市民の時間×時間価値。"
            "手間＝施策の手間（1～3）＋オンライン化系の施策ではレベル−1。")
     table = write_table(ws, 4, [
-        Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"), Column("name", "手続名"),
-        Column("section", "課"), Column("measure_ja", "施策"), Column("level", "レベル", NUMBER),
-        Column("level_reasons_ja", "レベルの理由", width=40, wrap=True),
+        Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"),
+        Column("name", "手続名", width=24, wrap=True),
+        Column("section", "課"), Column("measure_ja", "施策", width=14, wrap=True),
+        Column("level", "レベル", NUMBER),
+        Column("level_reasons_ja", "レベルの理由", width=40, wrap=True, detail=True),
         Column("annual_cases", "年間件数", NUMBER),
         Column("staff_hours_saved", "職員時間の削減(時間/年)", NUMBER),
         Column("staff_yen_saved", "人件費等の削減(円/年)", YEN),
-        Column("fte_saved", "削減人工", DECIMAL),
-        Column("citizen_hours_saved", "市民時間の削減(時間/年)", NUMBER),
+        Column("fte_saved", "削減人工", DECIMAL, detail=True),
+        Column("citizen_hours_saved", "市民時間の削減(時間/年)", NUMBER, detail=True),
         Column("visits_avoided", "来庁の削減(回/年)", NUMBER),
         Column("benefit_yen", "効果額(円/年)", YEN), Column("effort", "手間", NUMBER),
-        Column("effort_reason", "手間の理由", width=24, wrap=True),
+        Column("effort_reason", "手間の理由", width=24, wrap=True, detail=True),
     ], rows)
     if rows:
         _data_bar(ws, table.column_range(13))
         _color_scale(ws, table.column_range(8))
+    if len(rows) > PRIORITY_PRINTED:
+        put(ws, 3, 1, f"印刷は上位{PRIORITY_PRINTED}件・主な列です（全{len(rows):,}件と"
+                      "詳しい列（列見出しの上の＋で開く）は画面で並べ替え・絞り込みできます）。")
+        print_rows(ws, table.first_row + PRIORITY_PRINTED)
     return ws
+
+
+def matrix_anchor(summary: Worksheet) -> str:
+    """The cell under the matrix heading of the summary sheet, where the chart goes."""
+    for (cell,) in summary.iter_rows(min_col=1, max_col=1):
+        if cell.value == MATRIX_HEADING:
+            return f"A{cell.row + 1}"
+    return f"A{summary.max_row + 2}"
 
 
 def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: str) -> None:
@@ -243,22 +288,46 @@ def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: s
         return
     chart = BubbleChart()
     chart.style = 18
-    chart.title = "優先度マトリクス（上位40件）"
-    last = 4 + min(table_rows, 40)
-    x = Reference(source, min_col=6, min_row=5, max_row=last)
-    y = Reference(source, min_col=14, min_row=5, max_row=last)
-    size = Reference(source, min_col=8, min_row=5, max_row=last)
-    series = Series(values=y, xvalues=x, zvalues=size, title="上位の手続×施策")
-    chart.series.append(series)
-    chart.x_axis.title = "オンライン化レベル（1 易しい～4 難しい）、円の大きさ＝年間件数"
-    chart.y_axis.title = "効果額（円/年）"
-    chart.y_axis.numFmt = "#,##0"
+    shown = min(table_rows, MATRIX_BUBBLES)
+    chart.title = f"優先度マトリクス（上位{shown}件、円の大きさ＝年間件数）"
+    # One series per row, named after it, so that each bubble carries its name.
+    for r in range(5, 5 + shown):
+        x = Reference(source, min_col=6, min_row=r, max_row=r)
+        y = Reference(source, min_col=14, min_row=r, max_row=r)
+        size = Reference(source, min_col=8, min_row=r, max_row=r)
+        series = Series(values=y, xvalues=x, zvalues=size,
+                        title=_bubble_name(source.cell(row=r, column=1).value,
+                                           source.cell(row=r, column=3).value))
+        series.dLbls = _value_labels(value=False, series_name=True)
+        series.dLbls.position = "r"
+        chart.series.append(series)
+    chart.bubbleScale = 50
+    chart.plotVisOnly = False  # folded (hidden) columns of the source still plot
+    chart.x_axis.title = "オンライン化レベル（1 易しい～4 難しい）"
+    chart.y_axis.title = "効果額（百万円/年）"
+    chart.y_axis.numFmt = '#,##0,,'
+    chart.y_axis.scaling.min = 0
     chart.x_axis.scaling.min = 0
     chart.x_axis.scaling.max = 5
     chart.x_axis.majorUnit = 1
-    chart.legend = None
-    chart.height, chart.width = 9, 16
+    chart.height, chart.width = 13, 26
+    style_chart(chart, legend=None)
     ws.add_chart(chart, anchor)
+
+
+def _value_labels(value: bool = True, series_name: bool = False) -> DataLabelList:
+    """Data labels showing only what is asked (LibreOffice otherwise adds the series
+    and category names to every label)."""
+    return DataLabelList(showVal=value, showSerName=series_name, showCatName=False,
+                         showLegendKey=False, showPercent=False, showBubbleSize=False,
+                         showLeaderLines=False)
+
+
+def _bubble_name(rank: Any, name: Any) -> str:
+    text = str(name or "")
+    if len(text) > 14:
+        text = text[:13] + "…"
+    return f"{rank}. {text}" if rank is not None else text
 
 
 # --- 部署別, 手続別, 施策別 -----------------------------------------------------------
@@ -300,8 +369,9 @@ def section_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
                                        max_row=table.first_row + top))
         chart.y_axis.numFmt = "#,##0"
         chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.scaling.min = 0
         chart.height, chart.width = max(6, 0.6 * top + 2), 18
-        chart.legend = None
+        style_chart(chart, legend=None)
         ws.add_chart(chart, f"A{table.last_row + 3}")
     return ws
 
@@ -339,6 +409,9 @@ def procedure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
     table = write_table(ws, 3, columns, records)
     if records:
         _data_bar(ws, table.column_range(len(columns) - 3))
+    # Every procedure × 32 columns is a data sheet to sort and filter, not to read on paper.
+    put(ws, 2, 1, "このシートは印刷対象外です（画面で並べ替え・絞り込みして使ってください）。")
+    print_rows(ws, 2, 8)
     return ws
 
 
@@ -367,19 +440,22 @@ def measure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
 
 def _waterfall(ws: Worksheet, result: dict[str, Any], rows: list[dict[str, Any]],
                table: Table) -> None:
-    """Staff yen: as-is, minus each measure, to-be, as a stacked bar with an invisible base."""
+    """Staff yen: as-is, minus each measure, to-be, as a stacked bar with an invisible base.
+
+    Horizontal, so the measure names read level; each name carries its amount, since
+    labels on the thin bars of small savings would sit on the bar's edge."""
     col = table.last_column + 2
     put(ws, table.first_row, col, "ウォーターフォール", bold=True)
     put(ws, table.first_row, col + 1, "基準", bold=True)
     put(ws, table.first_row, col + 2, "金額（百万円）", bold=True)
     as_is = result["city"]["as_is"]["staff_economic_yen"]["deterministic"] / 1e6
     level = as_is
-    lines = [("現状", 0.0, as_is)]
+    lines = [(f"現状 {as_is:,.1f}", 0.0, as_is)]
     for row in rows:
         saved = row["staff_economic_yen"] / 1e6
         level -= saved
-        lines.append((row["label_ja"], max(level, 0.0), abs(saved)))
-    lines.append(("改善後", 0.0, level))
+        lines.append((f"{row['label_ja']} {-saved:+,.1f}", max(level, 0.0), abs(saved)))
+    lines.append((f"改善後 {level:,.1f}", 0.0, level))
     for i, (label, base, amount) in enumerate(lines, start=1):
         put(ws, table.first_row + i, col, label)
         put(ws, table.first_row + i, col + 1, base, DECIMAL)
@@ -387,22 +463,25 @@ def _waterfall(ws: Worksheet, result: dict[str, Any], rows: list[dict[str, Any]]
     ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 26
     last = table.first_row + len(lines)
     chart = BarChart()
-    chart.type = "col"
+    chart.type = "bar"
     chart.grouping = "stacked"
     chart.overlap = 100
+    chart.gapWidth = 40
     chart.title = "職員の人件費等：現状から施策ごとの削減を経て改善後へ（百万円/年）"
     chart.add_data(Reference(ws, min_col=col + 1, max_col=col + 2, min_row=table.first_row,
                              max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=col, min_row=table.first_row + 1, max_row=last))
     chart.series[0].graphicalProperties.noFill = True
     chart.series[0].graphicalProperties.line.noFill = True
-    chart.series[1].dLbls = DataLabelList()
-    chart.series[1].dLbls.showVal = True
+    chart.x_axis.scaling.orientation = "maxMin"  # as-is at the top
     chart.y_axis.title = "百万円/年"
     chart.y_axis.numFmt = "#,##0"
-    chart.legend = None
-    chart.height, chart.width = 9, 24
-    ws.add_chart(chart, f"A{max(table.last_row, last) + 3}")
+    chart.y_axis.scaling.min = 0  # from zero: a 28 % drop must look like one
+    chart.height, chart.width = 1.6 + 0.55 * len(lines), 26
+    style_chart(chart, legend=None)
+    ws.add_chart(chart, f"A{table.last_row + 2}")
+    ws.print_area = f"A1:{ws.cell(row=1, column=table.last_column).column_letter}" \
+                    f"{table.last_row + 2 + 18}"
 
 
 # --- 窓口 ----------------------------------------------------------------------------
@@ -442,51 +521,99 @@ def counter_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
         chart.set_categories(Reference(ws, min_col=1, min_row=table.first_row + 1,
                                        max_row=table.last_row))
         chart.y_axis.title = "分"
-        chart.height, chart.width = 8, 18
+        chart.y_axis.scaling.min = 0
+        chart.height, chart.width = 9, 20
+        style_chart(chart)
         ws.add_chart(chart, f"A{table.last_row + 3}")
     return ws
 
 
 # --- 前提条件, データ品質 ---------------------------------------------------------------
 
+# 前提条件: one grid of columns for its five tables; long text spans E–F or B–F.
+ASSUMPTION_WIDTHS = (26, 18, 9, 9, 11, 50)
+
+
+def cite(source: Any) -> str:
+    """A source as printed: 「title」organisation（year）URL for a structured citation
+    (mapping or object with title / organisation / year / url), else the text as given."""
+    if source is None:
+        return ""
+    if isinstance(source, str):
+        return source
+    fields: dict[str, Any] = (dict(source) if isinstance(source, dict) else
+                              {k: getattr(source, k, None)
+                               for k in ("title", "organisation", "year", "url", "note")})
+    title, organisation, year, url, note = (fields.get(k) for k in (
+        "title", "organisation", "year", "url", "note"))
+    parts = [f"「{title}」" if title else "", str(organisation or ""),
+             f"（{year}）" if year else "", f" {url}" if url else ""]
+    return "".join(parts) + (f"。{note}" if note else "")
+
+
+def _span(ws: Worksheet, table: Table, index: int, through: int) -> None:
+    """Merge the index-th column (0-based) of a table with the sheet columns up to
+    ``through`` (1-based), header and rows, so long text has the room of both."""
+    col = table.first_column + index
+    for r in range(table.first_row, table.last_row + 1):
+        ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=through)
+
+
 def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[str, Any]],
                       rubric: list[dict[str, Any]], attribution: str) -> Worksheet:
     ws = wb.create_sheet("前提条件")
     _title(ws, "前提条件（すべての値と出典）")
+    w = ASSUMPTION_WIDTHS
+    wide = sum(w[4:])
     row = 3
     put(ws, row, 1, "シナリオの施策と適用条件", bold=True, size=12)
-    t = write_table(ws, row + 1, [Column("label_ja", "施策"), Column("rule_ja", "適用する手続"),
-                                  Column("params", "変更したパラメータ", width=40)],
-                    [{**m, "params": ", ".join(f"{k}={v}" for k, v in m["params"].items())}
-                     for m in result["scenario"]["measures"]], freeze=False, autofilter=False)
+    t = write_table(ws, row + 1, [
+        Column("label_ja", "施策", width=w[0], wrap=True),
+        Column("rule", "適用する手続（変更したパラメータ）", width=sum(w[1:]), wrap=True)],
+        [{**m, "rule": m["rule_ja"] + (f"（{params}）" if params else "")}
+         for m in result["scenario"]["measures"]
+         for params in [", ".join(f"{k}={v}" for k, v in m["params"].items())]],
+        freeze=False, autofilter=False)
+    _span(ws, t, 1, 6)
     row = t.last_row + 2
     put(ws, row, 1, "施策のパラメータ（シミュレーションでは範囲内の三角分布）", bold=True, size=12)
     t = write_table(ws, row + 1, [
-        Column("ja", "パラメータ"), Column("value", "使用値", "0.00"), Column("low", "下限", "0.00"),
-        Column("high", "上限", "0.00"), Column("unit", "単位"),
-        Column("source", "出典", width=80, wrap=True)], result["parameters"], freeze=False,
+        Column("ja", "パラメータ", width=w[0], wrap=True),
+        Column("value", "使用値", "0.00", width=w[1]), Column("low", "下限", "0.00", width=w[2]),
+        Column("high", "上限", "0.00", width=w[3]), Column("unit", "単位", width=w[4]),
+        Column("source", "出典", width=w[5], wrap=True)],
+        [{**p, "source": cite(p["source"])} for p in result["parameters"]], freeze=False,
         autofilter=False)
     row = t.last_row + 2
     put(ws, row, 1, "単価", bold=True, size=12)
     t = write_table(ws, row + 1, [
-        Column("ja", "項目"), Column("value", "値", "#,##0.##"), Column("unit", "単位"),
-        Column("changed_text", "既定値からの変更"), Column("source", "出典", width=80, wrap=True)],
-        [{**u, "changed_text": "変更あり" if u["changed"] else ""} for u in result["unit_costs"]],
-        freeze=False, autofilter=False)
+        Column("ja", "項目", width=w[0], wrap=True), Column("value", "値", "#,##0.##", width=w[1]),
+        Column("unit", "単位", width=w[2]),
+        Column("changed_text", "既定値からの変更", width=w[3], wrap=True),
+        Column("source", "出典", width=wide, wrap=True)],
+        [{**u, "changed_text": "変更あり" if u["changed"] else "", "source": cite(u["source"])}
+         for u in result["unit_costs"]], freeze=False, autofilter=False)
+    _span(ws, t, 4, 6)
     row = t.last_row + 2
     put(ws, row, 1, "負担の既定値（作業の種類別、0～4）", bold=True, size=12)
-    t = write_table(ws, row + 1, [Column("kind", "作業の種類"), Column("physical", "肉体的", NUMBER),
-                                  Column("cognitive", "頭脳的", NUMBER),
-                                  Column("psychological", "精神的", NUMBER),
-                                  Column("reason", "理由", width=60)], burden, freeze=False,
-                    autofilter=False)
+    t = write_table(ws, row + 1, [
+        Column("kind", "作業の種類", width=w[0], wrap=True),
+        Column("physical", "肉体的", NUMBER, width=w[1]),
+        Column("cognitive", "頭脳的", NUMBER, width=w[2]),
+        Column("psychological", "精神的", NUMBER, width=w[3]),
+        Column("reason", "理由", width=wide, wrap=True)], burden, freeze=False, autofilter=False)
+    _span(ws, t, 4, 6)
     row = t.last_row + 2
     put(ws, row, 1, "オンライン化レベルの採点基準", bold=True, size=12)
-    t = write_table(ws, row + 1, [Column("axis", "軸"), Column("scores", "点数", width=90,
-                                                                wrap=True)],
-                    rubric, freeze=False, autofilter=False)
+    t = write_table(ws, row + 1, [
+        Column("axis", "軸", width=w[0], wrap=True),
+        Column("scores", "点数", width=sum(w[1:]), wrap=True)],
+        rubric, freeze=False, autofilter=False)
+    _span(ws, t, 1, 6)
     if attribution:
-        put(ws, t.last_row + 2, 1, attribution)
+        _paragraph(ws, t.last_row + 2, attribution, ASSUMPTION_WIDTHS)
+    for letter, width in zip("ABCDEF", ASSUMPTION_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = None
     return ws
 

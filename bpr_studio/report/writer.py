@@ -1,8 +1,8 @@
 """Helpers for writing report sheets: safe text, tables with formats, print setup.
 
 Every table gets a styled header row, frozen panes, an autofilter, fitted column widths
-and number formats; every sheet gets A4 landscape, one page wide, repeated header rows
-and a footer with project, scenario, date and page number.
+and number formats; every sheet gets A4 at a legible scale, repeated header rows and a
+footer with project, scenario, date and page number.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from bpr_studio.report.printing import lines_height, setup_page
 
 FONT = "Meiryo UI"
 YEN = "¥#,##0"
@@ -79,6 +81,15 @@ def display_width(text: Any) -> float:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
+def wrapped_lines(text: Any, width: float | None) -> int:
+    """Lines that ``text`` takes in a wrapped cell ``width`` characters wide (a little
+    narrower than the column: cell padding, and a printer font a little wider)."""
+    if text is None or text == "":
+        return 1
+    usable = max((width or 8.43) * 0.95 - 1, 1)
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
+
+
 @dataclass
 class Column:
     key: str
@@ -86,6 +97,8 @@ class Column:
     number_format: str | None = None
     width: float | None = None  # None = fitted to the contents
     wrap: bool = False
+    # Detail: folded away (an outline group, opened with its "+"), so it does not print.
+    detail: bool = False
 
 
 @dataclass
@@ -117,8 +130,9 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BORDER
-    # Headers wrap onto two lines, so they need only about half their length.
-    widths = [display_width(col.header) / 2 + 1 for col in columns]
+    # Headers wrap onto up to three lines, so they need only about a third of their length
+    # (narrow columns: more of a table fits on a printed page at a legible size).
+    widths = [display_width(col.header) / 3 + 1 for col in columns]
     # Borders on every cell of a long table cost more than they help on screen or paper.
     bordered = len(records) <= 500
     aligned = any(col.wrap for col in columns)
@@ -131,19 +145,25 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
                 cell.border = BORDER
             if aligned:
                 cell.alignment = _TOP_WRAP if col.wrap else _TOP
-            if col.wrap and col.width:  # wrapped text sets the row height (no viewer guesses it)
-                lines = max(lines, math.ceil(display_width(value) / max(col.width - 1, 1)))
+            if col.wrap and col.width and not col.detail:  # wrapped text sets the row
+                # height (no viewer guesses it); folded detail columns do not print.
+                lines = max(lines, wrapped_lines(value, col.width))
             if col.number_format and isinstance(value, (int, float)):
                 widths[offset] = max(widths[offset], len(f"{value:,.0f}") + 2)
             elif not col.wrap:
                 widths[offset] = max(widths[offset], display_width(value))
         if lines > 1:
-            ws.row_dimensions[r].height = 13.5 * lines
+            ws.row_dimensions[r].height = lines_height(lines)
     for offset, col in enumerate(columns):
         letter = get_column_letter(column + offset)
         fitted = min(max(widths[offset] + 2, 6), 60)
         ws.column_dimensions[letter].width = col.width or fitted
-    ws.row_dimensions[row].height = 30
+        if col.detail:
+            ws.column_dimensions[letter].outlineLevel = 1
+            ws.column_dimensions[letter].hidden = True
+    header_lines = max(wrapped_lines(col.header, ws.column_dimensions[
+        get_column_letter(column + i)].width) for i, col in enumerate(columns))
+    ws.row_dimensions[row].height = lines_height(max(header_lines, 2))
     last_row = row + max(len(records), 1)
     table = Table(row, last_row, column, column + len(columns) - 1)
     if freeze:
@@ -154,19 +174,17 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
     return table
 
 
-def print_setup(ws: Worksheet, project: str, scenario: str, date: str) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
+def print_setup(ws: Worksheet, project: str, scenario: str, date: str,
+                landscape: bool = True) -> int:
+    """A4 at a legible scale (see :mod:`bpr_studio.report.printing`) and a footer naming
+    the project, the scenario, the page and the date. Returns the scale in percent."""
+    scale = setup_page(ws, landscape)
     footer = ws.oddFooter
+    # 10 pt: LibreOffice scales the footer with the sheet, so it prints at 8.5 pt or more.
     footer.left.text = f"{project} ／ シナリオ: {scenario}".replace("&", "&&")
-    footer.left.size = 8
+    footer.left.size = 10
     footer.center.text = "&P / &N ページ"
-    footer.center.size = 8
+    footer.center.size = 10
     footer.right.text = f"作成日 {date}"
-    footer.right.size = 8
+    footer.right.size = 10
+    return scale
