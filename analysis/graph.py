@@ -49,7 +49,7 @@ def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
         for source, target, probability in links:
             graph.add_edge(int(source), END if target is None or pd.isna(target) else int(target),
                            probability=float(probability))
-    else:  # no links recorded: a straight sequence
+    elif numbers:  # no links recorded: a straight sequence (none at all for no steps)
         for a, b in zip(numbers, [*numbers[1:], END], strict=True):
             graph.add_edge(a, b, probability=1.0)
     return graph

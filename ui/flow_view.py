@@ -1,49 +1,270 @@
-"""業務フロー: the selected procedure as swimlanes, as-is above to-be; zoom, fit and
-PNG/SVG export come from the matplotlib toolbar."""
+"""業務フロー: the chosen procedure as a swimlane process map (BPMN-style), as-is and
+to-be side by side (stacked) or one at a time, with what the scenario changes
+highlighted. Wheel zooms, dragging pans, 全体表示 fits; PNG/SVG/PDF export.
+
+The map's geometry comes from :func:`analysis.flow_layout.layout_flow` (Qt-free);
+``ui/flow_scene.py`` paints it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from pathlib import Path
 
-from analysis.charts import draw_swimlane
+import networkx as nx
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QWheelEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFileDialog,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis.flow_layout import LANE_HEIGHT, TITLE_HEIGHT, layout_flow
 from analysis.scenario import apply_scenario
 from analysis.tabular import graph_of
-from ui.chart_canvas import ChartCanvas
-from ui.i18n import language, tr
+from ui.flow_scene import add_layout, export_scene
+from ui.i18n import language
 from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
+
+# This view's words (kept here: the view owns them; ui/i18n.py holds the shared ones).
+_TEXT: dict[str, tuple[str, str]] = {
+    "procedure": ("手続:", "Procedure:"),
+    "show": ("表示:", "Show:"),
+    "both": ("現状と改善後", "As-is and to-be"),
+    "as_is": ("現状のみ", "As-is only"),
+    "to_be": ("改善後のみ", "To-be only"),
+    "zoom_in": ("拡大", "Zoom in"),
+    "zoom_out": ("縮小", "Zoom out"),
+    "fit": ("全体表示", "Fit"),
+    "actual": ("100%", "100%"),
+    "export": ("書き出し…", "Export…"),
+    "export_title": ("業務フローを書き出す", "Export the process map"),
+    "export_filter": ("PNG 画像 (*.png);;SVG 図 (*.svg);;PDF (*.pdf)",
+                      "PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)"),
+    "export_failed": ("書き出せませんでした: {error}", "Could not export: {error}"),
+    "as_is_title": ("現状（As-Is）: {name}", "As-is: {name}"),
+    "to_be_title": ("改善後（To-Be）: シナリオ「{scenario}」 — 変わる所 {changes} か所（赤）",
+                    "To-be: scenario '{scenario}' — {changes} changes (red)"),
+    "legend": ("レーン＝実施者　○ 開始 ◎ 終了　◇ 分岐（%＝件数の割合）　◷ 待ち日数　"
+               "破線＝差し戻し　赤＝改善で変わる　灰色の破線＝不要になる工程。"
+               "ホイールで拡大・縮小、ドラッグで移動。",
+               "Lanes = actors  ○ start ◎ end  ◇ branch (% of cases)  ◷ waiting days  "
+               "dashed = rework  red = changed by the scenario  grey dashed = step no longer "
+               "needed. Wheel zooms, drag pans."),
+    "no_procedure": ("手続を選んでください。", "Choose a procedure."),
+    "unit": ("分", " min"),
+}
+MODES = ("both", "as_is", "to_be")
+MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
+
+
+def _t(key: str, **params: object) -> str:
+    ja, en = _TEXT[key]
+    text = ja if language() == "ja" else en
+    return text.format(**params) if params else text
+
+
+class FlowGraphicsView(QGraphicsView):
+    """Wheel zooms about the cursor, dragging pans; zoom is the view's scale."""
+
+    zoom_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setBackgroundBrush(Qt.GlobalColor.white)
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, zoom: float) -> None:
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        self.scale(zoom / self.zoom(), zoom / self.zoom())
+        self.zoom_changed.emit(self.zoom())
+
+    def zoom_by(self, factor: float) -> None:
+        self.set_zoom(self.zoom() * factor)
+
+    def fit(self) -> None:
+        if self.scene() is None:
+            return
+        self.fitInView(self.scene().itemsBoundingRect().adjusted(-10, -10, 10, 10),
+                       Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoom_changed.emit(self.zoom())
+
+    def fit_height(self, height: float | None = None) -> None:
+        """The opening zoom: one map's lanes (``height``) fill the view, so text grows on
+        a large screen, but never below the size where a box's name stays readable;
+        scroll to the start."""
+        if self.scene() is None:
+            return
+        height = max((height or self.scene().itemsBoundingRect().height()) + 24, 1.0)
+        self.set_zoom(min(max(self.viewport().height() / height, 0.8), 1.6))
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom_by(1.15 ** steps)
+        event.accept()
 
 
 class FlowView(LazyRefreshMixin, QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.hint = QLabel(tr("flow_hint"))
-        self.canvas = ChartCanvas(toolbar=True, height=6)
+        self.procedure_combo = QComboBox()
+        self.procedure_combo.setEditable(True)  # type to find one of 3,000 procedures
+        self.procedure_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.procedure_combo.setMinimumContentsLength(28)
+        completer = self.procedure_combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.procedure_combo.activated.connect(self._on_procedure_combo_activated)
+        self.mode_combo = QComboBox()
+        for mode in MODES:
+            self.mode_combo.addItem(_t(mode), mode)
+        self.mode_combo.currentIndexChanged.connect(self.request_refresh)
+        self.view = FlowGraphicsView()
+        self.scene = QGraphicsScene(self)
+        self.view.setScene(self.scene)
+        self.zoom_label = QLabel()
+        self.view.zoom_changed.connect(
+            lambda zoom: self.zoom_label.setText(f"{zoom:.0%}"))
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(_t("procedure")))
+        bar.addWidget(self.procedure_combo, 2)
+        bar.addWidget(QLabel(_t("show")))
+        bar.addWidget(self.mode_combo)
+        self.buttons: dict[str, QToolButton] = {}
+        for key, slot in (("zoom_out", lambda: self.view.zoom_by(1 / 1.25)),
+                          ("zoom_in", lambda: self.view.zoom_by(1.25)),
+                          ("actual", lambda: self.view.set_zoom(1.0)),
+                          ("fit", self.view.fit),
+                          ("export", self._on_export_button_clicked)):
+            button = QToolButton()
+            button.setText(_t(key))
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+            self.buttons[key] = button
+        bar.addWidget(self.zoom_label)
+        bar.addStretch(1)
+        self.legend = QLabel(_t("legend"))
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.canvas, 1)
+        layout.addLayout(bar)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.view, 1)
+        self._listed: tuple[str, ...] = ()
+        self.shown: str | None = None  # the procedure on screen
+        self.map_height = 0.0
         session.selection_changed.connect(self.request_refresh)
         session.comparison_ready.connect(self.request_refresh)
 
-    def refresh(self, *_args: object) -> None:
-        comparison, pid = self.session.comparison, self.session.selected
-        if comparison is None or pid is None or self.session.scenario is None:
-            return
-        as_is = graph_of(comparison.as_is_tables, pid)
-        if as_is is None:
-            return
-        # The to-be graph with its effects (so removed steps show grey): apply the scenario.
-        to_be_graphs, _log = apply_scenario({pid: as_is}, self.session.scenario)
-        to_be = to_be_graphs[pid]
-        name = as_is.graph.get("name", "")
+    # --- data -> scene ---------------------------------------------------------------
 
-        def draw(figure) -> None:
-            top, bottom = figure.subplots(2, 1)
-            draw_swimlane(top, as_is, f"{pid} {name} — {tr('as_is')}", language())
-            draw_swimlane(bottom, to_be, f"{tr('to_be')}（{self.session.scenario.name}）",
-                          language())
-        self.canvas.draw(draw)
+    def _fill_procedures(self) -> None:
+        comparison = self.session.comparison
+        if comparison is None:
+            return
+        frame = comparison.as_is_tables.procedures
+        ids = tuple(frame["procedure_id"].astype(str))
+        if ids == self._listed:
+            return
+        self._listed = ids
+        self.procedure_combo.blockSignals(True)
+        self.procedure_combo.clear()
+        for pid, name in zip(ids, frame["name"].astype(str), strict=True):
+            self.procedure_combo.addItem(f"{pid}  {name}", pid)
+        self.procedure_combo.blockSignals(False)
+
+    def graphs(self, procedure_id: str) -> tuple[nx.DiGraph, nx.DiGraph] | None:
+        """The as-is graph and the scenario's to-be graph of one procedure."""
+        comparison, scenario = self.session.comparison, self.session.scenario
+        if comparison is None or scenario is None:
+            return None
+        as_is = graph_of(comparison.as_is_tables, procedure_id)
+        if as_is is None:
+            return None
+        # Apply the scenario to this one graph: its effects name the measures, so the
+        # map can say which measure changed a step.
+        to_be_graphs, _log = apply_scenario({procedure_id: as_is}, scenario)
+        return as_is, to_be_graphs[procedure_id]
+
+    def refresh(self, *_args: object) -> None:
+        self._fill_procedures()
+        pid = self.session.selected
+        if pid is None and self._listed:
+            pid = self._listed[0]
+        index = self.procedure_combo.findData(pid)
+        if index >= 0:
+            self.procedure_combo.setCurrentIndex(index)
+        pair = self.graphs(pid) if pid is not None else None
+        first_time = self.shown is None
+        self.scene.clear()
+        if pair is None:
+            self.scene.addSimpleText(_t("no_procedure"))
+            self.shown = None
+            return
+        self.map_height = self.draw(*pair)
+        if first_time or pid != self.shown:
+            self.view.fit_height(self.map_height)
+        self.shown = pid
+
+    def draw(self, as_is: nx.DiGraph, to_be: nx.DiGraph) -> float:
+        """Put the maps in the scene; returns the height of one map."""
+        lang, mode = language(), self.mode_combo.currentData() or "both"
+        unit = _t("unit")
+        name = f"{as_is.graph.get('procedure_id', '')} {as_is.graph.get('name', '')}".strip()
+        before = layout_flow(as_is, lang)
+        after = layout_flow(to_be, lang, baseline=as_is)
+        scenario = self.session.scenario.name if self.session.scenario else ""
+        if mode in ("both", "as_is"):
+            add_layout(self.scene, before, _t("as_is_title", name=name), unit)
+        if mode in ("both", "to_be"):
+            offset = before.height + LANE_HEIGHT * 0.25 if mode == "both" else 0.0
+            add_layout(self.scene, after.shifted(offset),
+                       _t("to_be_title", scenario=scenario, changes=after.changes)
+                       + ("" if mode == "both" else f" — {name}"), unit)
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-20, -TITLE_HEIGHT / 2,
+                                                                         20, 20))
+        return before.height
+
+    # --- slots -------------------------------------------------------------------------
+
+    def _on_procedure_combo_activated(self, index: int) -> None:
+        pid = self.procedure_combo.itemData(index)
+        if pid:
+            self.session.select(str(pid))
+
+    def _on_export_button_clicked(self) -> None:
+        name = f"業務フロー_{self.shown or ''}.png"
+        path, _filter = QFileDialog.getSaveFileName(self, _t("export_title"), name,
+                                                    _t("export_filter"))
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> Path | None:
+        try:
+            return export_scene(self.scene, path, f"{self.shown or ''}")
+        except OSError as error:
+            QMessageBox.warning(self, _t("export_title"), _t("export_failed", error=error))
+            return None
 
 
 if __name__ == "__main__":

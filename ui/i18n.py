@@ -35,10 +35,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_procedures": ("調査した手続", "Procedures surveyed"),
     "readiness": ("オンライン化の難易度", "Online readiness"),
     "as_is": ("現状", "As-is"), "to_be": ("改善後", "To-be"),
-    "flow_hint": ("レーン＝実施者、箱＝工程と1件あたりの時間、矢印の%＝分岐・差し戻し。"
-                  "赤字は変わる時間、灰色は不要になる工程。ツールバーで拡大・全体表示・PNG/SVG保存。",
-                  "Lanes = actors, boxes = steps with minutes, arrows = branches. Red: changed "
-                  "time; grey: step removed. Toolbar: zoom, fit, save PNG/SVG."),
     "scenario": ("シナリオ:", "Scenario:"), "new_scenario": ("新しいシナリオ...", "New scenario..."),
     "scenario_name": ("シナリオ名:", "Scenario name:"),
     "measure": ("施策", "Measure"), "max_level": ("レベル上限", "Max level"),
