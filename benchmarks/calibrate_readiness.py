@@ -10,6 +10,7 @@ rubric and prints, twice — AS PUBLISHED and WITH THE THREE OUTCOME-ONLY COLUMN
 
 - per level: procedures, how many are 実施済 / 未実施, national cases, online cases and
   the case-weighted online use (オンライン手続件数 / 総手続件数);
+- the same per summed score (before the thresholds cut it into levels), to recalibrate by;
 - the AUC of the level against オンライン化の実施状況: the chance that a 実施済 procedure
   has a lower level than a 未実施 one (ties count half; 0.5 = no information).
 
@@ -42,8 +43,9 @@ STATUS = "オンライン化の実施状況"
 class Calibration:
     """The level of every row and the figures printed for one reading of the CSV."""
 
-    rows: pd.DataFrame       # procedure_id, status code, total, online, level, reasons
+    rows: pd.DataFrame       # procedure_id, status code, total, online, score, level, reasons
     by_level: pd.DataFrame   # per level: procedures, implemented, not_implemented, cases, use
+    by_score: pd.DataFrame   # the same per summed score
     auc: float
 
 
@@ -91,31 +93,36 @@ def calibrate(path: Path, rubric: ReadinessRubric | None = None) -> Calibration:
         "status": procedures["source_row"].map(status),
         "total": procedures["annual_cases"].astype(float),
         "online": procedures["online_cases"].astype(float),
-        "level": scored["level"],
+        "score": scored["readiness_score"], "level": scored["level"],
         "reasons_ja": scored["level_reasons_ja"], "reasons_en": scored["level_reasons_en"],
     })
-    by_level = rows.assign(implemented=rows["status"] == "1",
-                           not_implemented=rows["status"] == "2").groupby("level").agg(
-        procedures=("level", "size"), implemented=("implemented", "sum"),
-        not_implemented=("not_implemented", "sum"), cases=("total", "sum"),
-        online_cases=("online", "sum"))
-    by_level = by_level.reindex(range(1, 5), fill_value=0)
-    by_level["online_use"] = (by_level["online_cases"]
-                              / by_level["cases"].where(by_level["cases"] > 0))
     decided = rows[rows["status"].isin(["1", "2"])]
     auc = level_auc(decided["level"], decided["status"] == "1")
-    return Calibration(rows, by_level, auc)
+    by_level = _summary(rows, "level").reindex(range(1, 5), fill_value=0)
+    by_level["online_use"] = by_level["online_cases"] / by_level["cases"].where(by_level["cases"] > 0)
+    return Calibration(rows, by_level, _summary(rows, "score"), auc)
 
 
-def _table(cal: Calibration, markdown: bool) -> str:
+def _summary(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    table = rows.assign(implemented=rows["status"] == "1",
+                        not_implemented=rows["status"] == "2").groupby(key).agg(
+        procedures=(key, "size"), implemented=("implemented", "sum"),
+        not_implemented=("not_implemented", "sum"), cases=("total", "sum"),
+        online_cases=("online", "sum"))
+    table["online_use"] = table["online_cases"] / table["cases"].where(table["cases"] > 0)
+    return table
+
+
+def _table(cal: Calibration, markdown: bool, key: str = "level") -> str:
+    table = cal.by_level if key == "level" else cal.by_score
     lines = []
     if markdown:
-        lines += ["| level | procedures | 実施済 | 未実施 | cases (総手続件数) | online cases | "
+        lines += [f"| {key} | procedures | 実施済 | 未実施 | cases (総手続件数) | online cases | "
                   "case-weighted online use |", "|---|---:|---:|---:|---:|---:|---:|"]
     else:
-        lines.append(f"{'level':>5} {'procs':>6} {'実施済':>5} {'未実施':>5} {'cases':>12} "
+        lines.append(f"{key:>5} {'procs':>6} {'実施済':>5} {'未実施':>5} {'cases':>12} "
                      f"{'online':>11} {'use':>8}")
-    for level, r in cal.by_level.iterrows():
+    for level, r in table.iterrows():
         use = "—" if pd.isna(r["online_use"]) else f"{100 * r['online_use']:.1f} %"
         cells = [str(level), f"{r['procedures']:,.0f}", f"{r['implemented']:,.0f}",
                  f"{r['not_implemented']:,.0f}", f"{r['cases']:,.0f}",
@@ -125,7 +132,8 @@ def _table(cal: Calibration, markdown: bool) -> str:
         else:
             widths = (5, 6, 5, 5, 12, 11, 8)
             lines.append(" ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
-    lines.append(f"AUC of the level against 実施済 vs 未実施: {cal.auc:.3f}")
+    if key == "level":
+        lines.append(f"AUC of the level against 実施済 vs 未実施: {cal.auc:.3f}")
     return "\n".join(lines)
 
 
@@ -146,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\nWITH " + ", ".join(OUTCOME_ONLY_COLUMNS) + " BLANK")
     print(_table(blank, args.markdown))
     print(f"\nsame level in both readings: {same:,} of {len(published.rows):,} procedures")
+    bounds = ReadinessRubric().thresholds
+    print(f"\nBY SUMMED SCORE, as published (level 1 up to {bounds[0]}, 2 up to {bounds[1]}, "
+          f"3 up to {bounds[2]}; an axis at 3 → 4)")
+    print(_table(published, args.markdown, key="score"))
     return 0
 
 

@@ -140,7 +140,8 @@ def test_online_application_refuses_level_4_and_says_why():
     graph = small_graph(legal_form_requirement="original")
     check = MEASURES["online_application"].applicable(graph)
     assert not check.ok
-    assert check.reason_ja.startswith("レベル4：法令で書面・対面・原本が必要")
+    assert check.reason_ja.startswith("レベル4（")
+    assert "：法令で書面・対面・原本が必要 3点" in check.reason_ja
     assert MEASURES["online_application"].apply(graph).graph.get("applied") is None
 
 

@@ -185,9 +185,25 @@ def test_level_reasons_name_the_obstacles():
         "legal_basis": "law", "legal_form_requirement": "original", "identity_check": "none",
         "attachment_kind": "certificate", "fee_yen": 0})
     assert result.level == 4
-    assert result.text("ja") == "レベル4：法令で書面・対面・原本が必要、他機関の証明書を添付"
-    assert "certificate from another body" in result.text("en")
+    # The points of each reason and the rule that set the level are part of the text.
+    assert result.text("ja") == ("レベル4（計5点、3点の項目あり）："
+                                 "法令で書面・対面・原本が必要 3点、他機関の証明書を添付 2点")
+    assert result.text("en") == ("level 4 (5 points, an axis at 3): the law requires paper, a "
+                                 "meeting or an original 3, certificate from another body attached 2")
     assert set(result.axis_scores) == set(AXES)
+
+
+def test_an_identity_check_alone_keeps_a_national_law_procedure_at_level_1():
+    """Calibrated bound (docs/cost-model.md 6.2): sum 3 = law 1 + ID document 2 → level 1;
+    one more point → level 2."""
+    rubric = ReadinessRubric()
+    alone = score_procedure(rubric, {"legal_basis": "law", "identity_check": "id_document",
+                                     "attachment_kind": "none", "fee_yen": 0})
+    assert (alone.level, alone.score) == (1, 3)
+    assert alone.text("ja") == "レベル1（計3点）：本人確認書類が必要 2点、国の法令に基づく手続 1点"
+    copy = score_procedure(rubric, {"legal_basis": "law", "identity_check": "id_document",
+                                    "attachment_kind": "image", "fee_yen": 0})
+    assert (copy.level, copy.score) == (2, 4)
 
 
 # --- unit costs ----------------------------------------------------------------

@@ -150,7 +150,7 @@ def parse_inventory(path: Path, population: int, national_population: float) -> 
             # Not from 懸念点 (outcome-only): a legal requirement for paper is the city's to
             # record in its survey; the inventory's answer is kept in the note below.
             "legal_form_requirement": None,
-            "identity_check": _identity(get("手続主体"), warn),
+            "identity_check": _identity(get("手続主体"), get("申請時に添付させる書類"), warn),
             **_attachments(get("申請時に添付させる書類"), get("添付書類等提出の撤廃/省略状況"), warn),
             **_fee(get("手数料等の納付有無"), get("手数料等の納付方法"), warn),
             "annual_cases": int(round(total * scale)),
@@ -178,7 +178,9 @@ def _legal_basis(law: str, warn: Callable[..., None]) -> str:
     return "law"
 
 
-def _identity(filer: str, warn: Callable[..., None]) -> str:
+def _identity(filer: str, attachments: str, warn: Callable[..., None]) -> str:
+    if "印鑑登録証明" in attachments:
+        return "registered_seal"   # the certificate proves the registered seal on the form
     codes = _codes(filer)
     known = [_FILER_IDENTITY[c.split("-")[0]] for c in codes if c.split("-")[0] in _FILER_IDENTITY]
     if not known:
