@@ -102,6 +102,7 @@ def test_outcome_only_columns_are_kept_as_a_note_not_scored(tmp_path):
     assert on["identity_check"] == off["identity_check"] == "id_document"
     assert "不明" not in on["level_reasons_ja"]
     assert "懸念点：4 一部の必要書類の原本が紙" in off["notes"]  # shown to people, not scored
+    assert "本人確認は手続主体「5 国民等」から推定" in on["notes"]  # where the ID check came from
 
 
 def _write_inventory(path: Path, rows: list[dict[str, str]]) -> Path:

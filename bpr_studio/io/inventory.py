@@ -196,6 +196,8 @@ def _note(total: float, online: float, get: Callable[[str], str]) -> str:
     status = get("オンライン化の実施状況")
     if status:
         parts.append(f"国の調査のオンライン化の実施状況：{status}")
+    if get("手続主体"):
+        parts.append(f"本人確認は手続主体「{get('手続主体')}」から推定")
     labels = {"オンライン化の実施予定及び検討時の懸念点": "懸念点",
               "申請等における本人確認手法": "本人確認（紙の手続）",
               "処理期間(オンライン)": "処理期間（オンライン）"}
