@@ -75,7 +75,10 @@ _APPROX_PREFIX = re.compile(r"^(?:約|およそ|凡そ|概ね|おおむね|大�
 _APPROX_SUFFIX = re.compile(r"\s*(?:程度|くらい|ぐらい|位|前後|ほど|強|弱|余り|あまり|超|[~〜～])$")
 # A range: 10～15分, 1,000-1,500件, 1〜2時間 (after NFKC the full-width tilde is "~").
 _RANGE = re.compile(r"^(?P<low>[^~〜\-－―‐]+?)\s*[~〜\-－―‐]\s*(?P<high>[^~〜\-－―‐]+)$")
+_APPROX_FIRST = set("約お凡概大だほaAcC")  # first characters of the words above
+_APPROX_LAST = set("度い位後ど強弱り超~〜～")  # last characters of the suffixes above
 _TRAILING_UNIT = re.compile(r"[^\d.]+$")
+_RANGE_MARK = re.compile(r"[~〜～\-－―‐]")
 
 Notes = list[tuple[str, dict[str, Any]]]
 """Readings worth telling the sender: (message key, parameters), e.g. an approximate count."""
@@ -83,6 +86,9 @@ Notes = list[tuple[str, dict[str, Any]]]
 
 def strip_approximate(text: str) -> tuple[str, bool]:
     """'約5.8万件' → ('5.8万件', True); text without an 'about' word comes back unchanged."""
+    stripped = text.strip()
+    if not stripped or (stripped[0] not in _APPROX_FIRST and stripped[-1] not in _APPROX_LAST):
+        return text, False  # the common case, decided without a regular expression
     core = text
     for _ in range(2):  # 約1,200件程度 has both
         core = _APPROX_SUFFIX.sub("", _APPROX_PREFIX.sub("", core)).strip()
@@ -91,7 +97,7 @@ def strip_approximate(text: str) -> tuple[str, bool]:
 
 def split_range(text: str) -> tuple[str, str] | None:
     """'10～15分' → ('10分', '15分'): the low end borrows the unit written after the high end."""
-    match = _RANGE.match(text)
+    match = _RANGE.match(text) if _RANGE_MARK.search(text) else None
     if not match:
         return None
     low, high = match.group("low").strip(), match.group("high").strip()
@@ -233,7 +239,7 @@ def _one_duration(text: str) -> float:
 
 def minutes_range(value: Any) -> tuple[float, float] | None:
     """(low, high) minutes of a range typed as text ('10～15分', '1～2時間'), else None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _RANGE_MARK.search(value):
         return None
     core, _approximate = strip_approximate(nfkc(value).lower())
     ends = split_range(core)
@@ -249,11 +255,14 @@ def minutes_range(value: Any) -> tuple[float, float] | None:
 
 
 DITTO_MARKS = {"〃", "″", "′′", "同上", "同", "々", "\"", "”", "''", "ditto", "do."}
+_DITTO_FIRST = {mark[0] for mark in DITTO_MARKS} | {"＂", "Ｄ", "D", "＇", " ", "\u3000"}
 
 
 def is_ditto(value: Any) -> bool:
     """True for a mark that means 'the same as the cell above' (〃, 同上)."""
-    return isinstance(value, str) and nfkc(value).lower() in DITTO_MARKS
+    # Called on every cell: rule most text out by its first character before folding it.
+    return (isinstance(value, str) and len(value) <= 8 and value[:1] in _DITTO_FIRST
+            and nfkc(value).lower() in DITTO_MARKS)
 
 
 _TRUE = {"○", "◯", "〇", "●", "有", "あり", "有り", "はい", "要", "必要", "済", "y", "yes", "true", "1", "t"}

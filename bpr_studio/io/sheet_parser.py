@@ -12,6 +12,7 @@ alternative header names. What is ambiguous is a warning naming both readings.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -259,10 +260,12 @@ def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]
             issue(INFO, "example_row_skipped", cell_ref(id_col, excel_row), row[id_col])
             return None
     record: dict[str, Any] = {"_row": excel_row}
+    letters = _letters(len(row) + len(parsers) + 1)
+    cell_notes: nz.Notes = []
     cells: dict[str, str] = {}
     ranges: dict[str, tuple[float, float]] = {}
     for c, column, parse in parsers:
-        ref = f"{column_letter(c)}{excel_row}"
+        ref = f"{letters[c]}{excel_row}"
         cells[column.key] = ref
         record[column.key] = None
         name = header_text[c]
@@ -284,7 +287,7 @@ def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]
         if (column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool)
                 and sheet.cell_formats.get((excel_row, c)) == PERCENT):
             raw = f"{round(raw * 100, 9)!r}%"  # shown 15%, stored 0.15: read what is shown
-        cell_notes: nz.Notes = []
+        cell_notes.clear()
         try:
             span = nz.minutes_range(raw) if column.kind == "minutes" else None
             if span is not None:
@@ -313,6 +316,12 @@ def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]
     if excel_row in sheet.hidden_rows:
         issue(WARNING, "hidden_row", str(excel_row))
     return record
+
+
+@functools.cache
+def _letters(width: int) -> list[str]:
+    """Column letters A, B, … for the first ``width`` columns (computed once per width)."""
+    return [column_letter(c) for c in range(width)]
 
 
 def _range_value(column: Column, span: tuple[float, float],
