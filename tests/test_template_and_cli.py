@@ -31,9 +31,12 @@ def test_template_has_dropdowns_ranges_and_frozen_headers(tmp_path):
     assert actor.type == "list"
     assert "選択肢" in actor.formula1
     assert actor.prompt
-    typical = by_column["G"]  # 標準(分)
-    assert typical.type == "decimal"
-    assert (typical.formula1, typical.formula2) == ("0", "1440")
+    burden = by_column["N"]  # 身体的負担(0-4): a range rule
+    assert burden.type == "whole"
+    assert (burden.formula1, burden.formula2) == ("0", "4")
+    typical = by_column["G"]  # 標準(分): 10～15分 and 0:45 are fine, so a prompt and no rule
+    assert typical.type is None
+    assert typical.prompt
     procedures = wb["手続"]
     assert sum(1 for dv in procedures.data_validations.dataValidation if dv.type == "list") == \
         sum(1 for c in PROCEDURES.columns if c.code_list is not None or c.kind == "bool")

@@ -100,7 +100,11 @@ def _validation_for(column: Column, ranges: dict[str, str]) -> DataValidation | 
         name = column.code_list.name if column.code_list else "bool"
         dv = DataValidation(type="list", formula1=f"={ranges[name]}", allow_blank=True)
         dv.error = "一覧から選んでください。"
-    elif column.kind in ("int", "rating", "number", "minutes") and column.minimum is not None:
+    elif column.kind == "minutes" or column.key in _COUNTS_TYPED_FREELY:
+        # "10～15分", "0:45", "約1,200件" are fine for the importer: a number-only rule would
+        # pop up a warning on each of them, so these columns get the input message alone.
+        dv = DataValidation(allow_blank=True)
+    elif column.kind in ("int", "rating", "number") and column.minimum is not None:
         kind = "whole" if column.kind in ("int", "rating") else "decimal"
         high = column.maximum if column.maximum is not None else 1e12
         dv = DataValidation(type=kind, operator="between", formula1=f"{column.minimum:g}",
@@ -163,11 +167,21 @@ def _instructions(wb: Workbook) -> None:
         "2. 「工程」シートに、手続ごとの作業の流れを工程番号の順に記入します。",
         "   市民の記入・来庁も工程として書きます（実施者＝市民）。",
         "3. 分岐や差し戻しは「次工程」に 4(85%); 2(15%) のように割合付きで書きます。空欄は次の番号へ進みます。",
-        "4. 時間は分で記入します。「30分」「1時間30分」「1.5h」と書いても読み取れます。",
-        "5. 負担（0～4）は空欄なら作業の種類ごとの既定値を使います。",
-        "6. 「単価」シートは、課独自の単価がある場合だけ値を記入します（空欄は既定値）。",
-        "7. 灰色の斜体の行は記入例です（手続IDが「例」で始まる行は読み込まれません）。消しても構いません。",
-        "8. 行頭が ※ の行はメモとして読み飛ばします。",
+        "4. 時間は1件あたりの分で記入します。「30」「30分」「1時間30分」「1.5h」「0:45」と書いても読み取れます。",
+        "   幅があるときは「10～15分」と書くと、最短 10・標準 12.5・最長 15 分と読みます。",
+        "   「10-15」「10/15」は Excel が日付に変えてしまうので使わないでください",
+        "   （読み込み時にエラーになります）。",
+        "5. 通過割合(%) は百分率の数で書きます（15% なら 15）。パーセント書式のセルで「15%」と表示されていれば",
+        "   そのまま正しく読みます。0.15 と書くと 15% と読み、確認の警告をお知らせします。",
+        "6. 年間件数は直近年度の実績です。正確な数がなければ概数で構いません（「約1,200件」「5.8万件」",
+        "   「1,000～1,500件」は中央の 1,250 件）。概数として読んだことを読み込み結果でお知らせします。",
+        "7. 上の行と同じ値は「〃」「同上」と書いても読めます。手続IDのセル結合も読めますが、各行に入れるのが確実です。",
+        "8. 見出しは1行のまま、名前を変えずに使ってください",
+        "   （旧様式の「標準時間」なども読めますが、お知らせが出ます）。",
+        "9. 負担（0～4）は空欄なら作業の種類ごとの既定値を使います。",
+        "10. 「単価」シートは、課独自の単価がある場合だけ値を記入します（空欄は既定値）。",
+        "11. 灰色の斜体の行は記入例です（手続IDが「例」で始まる行は読み込まれません）。消しても構いません。",
+        "12. 行頭が ※ の行はメモとして読み飛ばします。",
         "記入後、ファイルをDX推進担当へ提出してください。読み込み時に誤りがあれば、セル番地付きでお知らせします。",
     ]
     for r, line in enumerate(steps, start=3):
@@ -191,8 +205,11 @@ def _instructions(wb: Workbook) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+_COUNTS_TYPED_FREELY = {"annual_cases", "online_cases"}
+
 _KIND_JA = {
-    "id": "記号（英数字）", "text": "文字", "int": "整数", "number": "数値", "minutes": "分（「1時間30分」も可）",
+    "id": "記号（英数字）", "text": "文字", "int": "整数", "number": "数値",
+    "minutes": "分（「1時間30分」「0:45」「10～15分」も可）",
     "bool": "○ / ×", "months": "月（例: 3,4）", "next": "工程番号（例: 4(85%); 2(15%)）",
     "rating": "0（なし）～4（大）。空欄は作業の種類による既定値。",
 }
