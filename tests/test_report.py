@@ -226,20 +226,27 @@ def _pdf_pages(pdf):
     return pages
 
 
-@pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None,
-                    reason="LibreOffice is not installed (apt-get install libreoffice-calc)")
+LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
+needs_libreoffice = pytest.mark.skipif(
+    LIBREOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc)")
+
+
+def _to_pdf(workbook, folder):
+    subprocess.run([LIBREOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(folder),
+                    str(workbook)], check=True, capture_output=True, timeout=300)
+    return folder / (workbook.stem + ".pdf")
+
+
+@needs_libreoffice
 def test_report_prints_legibly_in_about_ten_pages(report, tmp_path):
     path, _, _ = report
-    binary = shutil.which("libreoffice") or shutil.which("soffice")
-    subprocess.run([binary, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(path)], check=True, capture_output=True, timeout=300)
-    pdf = tmp_path / "report.pdf"
+    pdf = _to_pdf(path, tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF")
     pages = _pdf_pages(pdf)
     # The main story (概要 … 前提条件) ends where the detail sheets begin (部署別).
     story = next(i for i, (text, _sizes) in enumerate(pages) if text.startswith("部署別の効果"))
     assert 5 <= story <= 10, f"the main story takes {story} pages"
-    for number, (text, sizes) in enumerate(pages[:10], start=1):
+    for number, (text, sizes) in enumerate(pages, start=1):
         assert sizes, f"page {number} has no text"
         assert min(sizes) >= 8.0, f"page {number}: text of {min(sizes):.1f} pt ({text[:40]})"
     # The data sheet of every procedure is not printed; its page says so.
@@ -259,3 +266,14 @@ def test_title_is_the_municipality_and_project_name(report, tmp_path, capsys):
     assert ws["A1"].value.startswith("城南市　窓口DX")
     assert "最終" not in ws["A1"].value  # not the file's name
     assert ws.oddFooter.left.text.startswith("城南市　窓口DX")
+
+
+@needs_libreoffice
+def test_template_prints_legibly(tmp_path):
+    from bpr_studio.io.template import write_template
+
+    pages = _pdf_pages(_to_pdf(write_template(tmp_path / "調査票.xlsx"), tmp_path))
+    assert len(pages) <= 12
+    for number, (text, sizes) in enumerate(pages, start=1):
+        assert min(sizes) >= 8.0, f"page {number}: text of {min(sizes):.1f} pt ({text[:40]})"
+    assert sum("手続ID" in text for text, _ in pages) >= 3  # the ID column repeats

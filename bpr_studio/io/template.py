@@ -27,9 +27,11 @@ from bpr_studio.io.survey_format import (
     SheetSpec,
 )
 from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS
+from bpr_studio.report.printing import setup_page
 
 FONT_NAME = "Meiryo UI"
 INPUT_ROWS = 2000  # rows covered by validation in the blank template
+PRINTED_ROWS = 20  # rows printed (ruled) on a blank sheet
 LISTS_SHEET = "選択肢"
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
@@ -146,12 +148,11 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]],
             dv.add(f"{letter}2:{letter}{INPUT_ROWS}")
             ws.add_data_validation(dv)
     ws.print_options.gridLines = True
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
+    # Printed with empty ruled rows below the example, to draft on paper.
+    ws.print_area = (f"A1:{ws.cell(row=1, column=len(spec.columns)).column_letter}"
+                     f"{max(ws.max_row, PRINTED_ROWS)}")
+    setup_page(ws)  # legible: a wide sheet runs across pages, its ID column repeated
     return ws
 
 
@@ -199,10 +200,7 @@ def _instructions(wb: Workbook) -> None:
             note.alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
         r += 1
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    setup_page(ws)
 
 
 _COUNTS_TYPED_FREELY = {"annual_cases", "online_cases"}

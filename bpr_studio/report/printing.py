@@ -38,12 +38,20 @@ def lines_height(lines: int) -> float:
     return ROW_PT + LINE_PT * (max(lines, 1) - 1)
 
 
-def column_pt(width: float | None) -> float:
-    """Printed width of a column of ``width`` Excel characters. LibreOffice prints a
-    character as 6.35 pt (the digit width of its 10 pt fallback font), Excel as about
-    5.25 pt + 3.75 pt padding: the wider of the two, so neither prints off the page."""
+def column_pt(width: float | None, font_pt: float = 10.0) -> float:
+    """Printed width of a column of ``width`` Excel characters, for a workbook whose
+    Normal font is ``font_pt``. LibreOffice prints a character as 0.635 of the font size
+    (the digit width of its fallback font), Excel about 7 px + 5 px padding at 10-11 pt:
+    the wider of the two, so neither prints off the page."""
     w = width or DEFAULT_WIDTH
-    return max(w * 6.35, (w * 7 + 5) * 0.75)
+    return max(w * 0.635 * font_pt, (w * 7 + 5) * 0.75)
+
+
+def _normal_pt(ws: Worksheet) -> float:
+    """Size of the workbook's Normal font: column widths are counted in its digits."""
+    fonts = getattr(ws.parent, "_fonts", None)
+    size = fonts[0].sz if fonts else None
+    return float(size or 11.0)
 
 
 @dataclass(frozen=True)
@@ -96,15 +104,14 @@ def row_pt(ws: Worksheet, row: int) -> float:
 def needed_width(ws: Worksheet) -> float:
     """Width (pt) of the print area's columns, or further right if a chart reaches."""
     min_col, _r, max_col, _r2 = _area(ws)
-    edges = [0.0]
-    x = 0.0
-    for c in range(min_col, max_col + 1):
-        edges.append(x)
-        x += column_pt(ws.column_dimensions[get_column_letter(c)].width)
-    right = x
+    font_pt = _normal_pt(ws)
+
+    def width_of(c: int) -> float:
+        return column_pt(ws.column_dimensions[get_column_letter(c)].width, font_pt)
+
+    right = sum(width_of(c) for c in range(min_col, max_col + 1))
     for _row, col, width, _height in _drawings(ws):
-        start = sum(column_pt(ws.column_dimensions[get_column_letter(c)].width)
-                    for c in range(min_col, col))
+        start = sum(width_of(c) for c in range(min_col, col))
         right = max(right, start + width)
     return right
 

@@ -39,7 +39,7 @@ SUMMARY_WIDTHS = (34, 16, 16, 16, 12, 15, 15, 13)
 MATRIX_HEADING = "優先度マトリクス（上位の手続：オンライン化レベル×効果額）"
 MATRIX_ROWS = 27  # rows under the matrix chart (13 cm)
 PRIORITY_PRINTED = 20
-MATRIX_BUBBLES = 15
+MATRIX_BUBBLES = 10
 PRINT_NOTE = (f"印刷について：「優先順位」は上位{PRIORITY_PRINTED}件、「手続別」は印刷対象外です"
               "（データシートは画面で並べ替え・絞り込みして使ってください）。")
 
@@ -291,15 +291,18 @@ def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: s
     shown = min(table_rows, MATRIX_BUBBLES)
     chart.title = f"優先度マトリクス（上位{shown}件、円の大きさ＝年間件数）"
     # One series per row, named after it, so that each bubble carries its name.
-    for r in range(5, 5 + shown):
+    rows = range(5, 5 + shown)
+    places = _label_places([(source.cell(row=r, column=6).value,
+                             source.cell(row=r, column=14).value) for r in rows])
+    for r, (full, side) in zip(rows, places, strict=True):
         x = Reference(source, min_col=6, min_row=r, max_row=r)
         y = Reference(source, min_col=14, min_row=r, max_row=r)
         size = Reference(source, min_col=8, min_row=r, max_row=r)
-        series = Series(values=y, xvalues=x, zvalues=size,
-                        title=_bubble_name(source.cell(row=r, column=1).value,
-                                           source.cell(row=r, column=3).value))
+        rank = source.cell(row=r, column=1).value
+        name = _bubble_name(rank, source.cell(row=r, column=3).value) if full else f"{rank}"
+        series = Series(values=y, xvalues=x, zvalues=size, title=name)
         series.dLbls = _value_labels(value=False, series_name=True)
-        series.dLbls.position = "r"
+        series.dLbls.position = side
         chart.series.append(series)
     chart.bubbleScale = 50
     chart.plotVisOnly = False  # folded (hidden) columns of the source still plot
@@ -313,6 +316,27 @@ def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: s
     chart.height, chart.width = 13, 26
     style_chart(chart, legend=None)
     ws.add_chart(chart, anchor)
+
+
+def _label_places(points: list[tuple[Any, Any]], gap: float = 0.06) -> list[tuple[bool, str]]:
+    """For each bubble (x, y): whether its label can carry the name, and on which side.
+
+    Bubbles at the same level whose benefits are within ``gap`` of the largest benefit
+    would print their names on top of each other: they alternate right and left, and
+    one still crowded on its side shows its rank only (the list on 優先順位 names it).
+    """
+    top = max((float(y or 0) for _x, y in points), default=0.0) or 1.0
+    placed: list[tuple[Any, float, str]] = []  # (x, y, side) of the labels with names
+    result = []
+    for x, y in points:
+        level = float(y or 0) / top
+        near = [side for px, py, side in placed if px == x and abs(py - level) < gap]
+        side = "r" if "r" not in near else "l"
+        full = side not in near
+        if full:
+            placed.append((x, level, side))
+        result.append((full, side if full else "t"))
+    return result
 
 
 def _value_labels(value: bool = True, series_name: bool = False) -> DataLabelList:
