@@ -277,3 +277,17 @@ def test_template_prints_legibly(tmp_path):
     for number, (text, sizes) in enumerate(pages, start=1):
         assert min(sizes) >= 8.0, f"page {number}: text of {min(sizes):.1f} pt ({text[:40]})"
     assert sum("手続ID" in text for text, _ in pages) >= 3  # the ID column repeats
+
+
+def test_sources_print_as_publications():
+    from bpr_studio.report.sheets import cite
+
+    class Publication:
+        def cite(self):
+            return "総務省「情報通信白書」（2020年）https://www.soumu.go.jp/"
+
+    record = {"title": "人口推計", "organisation": "総務省統計局", "year": 2023,
+              "url": "https://www.stat.go.jp/data/jinsui/"}
+    assert cite(record) == "「人口推計」総務省統計局（2023） https://www.stat.go.jp/data/jinsui/"
+    assert cite([Publication(), "提案値"]).endswith("soumu.go.jp/; 提案値")
+    assert cite(None) == ""

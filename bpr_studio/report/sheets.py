@@ -559,12 +559,18 @@ ASSUMPTION_WIDTHS = (26, 18, 9, 9, 11, 50)
 
 
 def cite(source: Any) -> str:
-    """A source as printed: 「title」organisation（year）URL for a structured citation
-    (mapping or object with title / organisation / year / url), else the text as given."""
+    """A source as printed. Text as given; a publication that cites itself (``.cite()``,
+    analysis.sources.Source) as it says; a mapping with title / organisation / year /
+    url as 「title」organisation（year）URL; several joined by "; ". The one place
+    where the report turns sources into text."""
     if source is None:
         return ""
     if isinstance(source, str):
         return source
+    if callable(getattr(source, "cite", None)):
+        return str(source.cite())
+    if isinstance(source, (list, tuple)):
+        return "; ".join(cite(item) for item in source)
     fields: dict[str, Any] = (dict(source) if isinstance(source, dict) else
                               {k: getattr(source, k, None)
                                for k in ("title", "organisation", "year", "url", "note")})
@@ -632,7 +638,7 @@ def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[st
     t = write_table(ws, row + 1, [
         Column("axis", "軸", width=w[0], wrap=True),
         Column("scores", "点数", width=sum(w[1:]), wrap=True)],
-        rubric, freeze=False, autofilter=False)
+        [{**r, "scores": cite(r["scores"])} for r in rubric], freeze=False, autofilter=False)
     _span(ws, t, 1, 6)
     if attribution:
         _paragraph(ws, t.last_row + 2, attribution, ASSUMPTION_WIDTHS)
