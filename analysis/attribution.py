@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.compare import Comparison
-from analysis.params import value
+from analysis.params import resolved_values
 from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
 from cost_model.unit_costs import UnitCostTable
 
@@ -31,6 +31,7 @@ def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
     n_cols = len(COST_COLUMNS)
     totals: dict[str, np.ndarray] = {}
     procedures_of: dict[str, set[str]] = {}
+    resolved = resolved_values(values)
 
     def add(measure: str, amounts: np.ndarray) -> None:
         totals.setdefault(measure, np.zeros(len(COLUMNS)))
@@ -45,8 +46,8 @@ def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
     remaining = hours.copy()
     for effect in to_be_t.effects.itertuples(index=False):
         a = 1.0 if not isinstance(effect.adoption, str) else max(effect.floor,
-                                                                 value(effect.adoption, values))
-        m = effect.k0 + (effect.k1 * value(effect.param, values)
+                                                                 resolved[effect.adoption])
+        m = effect.k0 + (effect.k1 * resolved[effect.param]
                          if isinstance(effect.param, str) else 0.0)
         factor = max(1.0 - a * (1.0 - m), 0.0)
         saved_hours = remaining[effect.step_row] * (1.0 - factor)
@@ -66,7 +67,7 @@ def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
     running = np.ones(len(procedures))
     for channel in to_be_t.channels.itertuples(index=False):
         row = channel.procedure_row
-        running[row] *= 1 - max(channel.floor, value(channel.adoption, values))
+        running[row] *= 1 - max(channel.floor, resolved[channel.adoption])
         new_offline = min(offline[row], running[row])
         moved = (offline[row] - new_offline) * proc_cases[row]
         offline[row] = new_offline

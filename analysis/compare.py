@@ -1,13 +1,21 @@
-"""As-is versus to-be, deterministically: the figures a scenario edit updates at once."""
+"""As-is versus to-be, deterministically: the figures a scenario edit updates at once.
+
+Two readings of every saving (issue 9): **expected** (:func:`compare`: uptake of the new
+channels on the adoption curve in ``adoption_year``, measures in place on the published
+share of the work) and **potential** (:func:`compare_potential`: every measure in place
+wherever it applies and every case moved to the new channels). :func:`compare_both` gives
+both from one application of the scenario.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
 
 from analysis.graph import build_graphs
+from analysis.params import adoption_year, potential_values
 from analysis.scenario import Application, Scenario, apply_scenario
 from analysis.tabular import ProcessTables, graphs_to_tables, tables_for_costing
 from bpr_studio.store import Project
@@ -26,6 +34,7 @@ class Comparison:
     applications: list[Application]
     as_is_tables: ProcessTables
     to_be_tables: ProcessTables
+    values: dict[str, float] = field(default_factory=dict)  # parameter values in force
 
     def savings(self) -> pd.DataFrame:
         """Per procedure: as-is minus to-be for every cost (positive = saved)."""
@@ -75,4 +84,35 @@ def compare(model: ProjectModel, scenario: Scenario) -> Comparison:
     values = parameter_values(scenario)
     as_is = compute_costs(*tables_for_costing(as_is_tables), model.unit_costs, model.rubric)
     to_be = compute_costs(*tables_for_costing(to_be_tables, values), model.unit_costs, model.rubric)
-    return Comparison(as_is, to_be, log, as_is_tables, to_be_tables)
+    return Comparison(as_is, to_be, log, as_is_tables, to_be_tables, values)
+
+
+@dataclass
+class ExpectedAndPotential:
+    """The same scenario read two ways; ``year`` is the fiscal year the expected figures
+    show (``adoption_year``, "3年目" by default)."""
+
+    expected: Comparison
+    potential: Comparison
+    year: int
+
+
+def compare_potential(comparison: Comparison, model: ProjectModel) -> Comparison:
+    """The POTENTIAL of an (expected) comparison: the same to-be graphs costed with every
+    measure in place and every case moved (``analysis.params.potential_values``)."""
+    values = potential_values(comparison.values)
+    to_be = compute_costs(*tables_for_costing(comparison.to_be_tables, values), model.unit_costs,
+                          model.rubric)
+    return Comparison(comparison.as_is, to_be, comparison.applications, comparison.as_is_tables,
+                      comparison.to_be_tables, values)
+
+
+def compare_both(model: ProjectModel, scenario: Scenario) -> ExpectedAndPotential:
+    """Expected and potential savings of a scenario (the scenario is applied once).
+
+    The staff-hour saving of each as a share of all staff hours goes to
+    ``analysis.calibration.band_text`` for the published band it falls in.
+    """
+    expected = compare(model, scenario)
+    return ExpectedAndPotential(expected, compare_potential(expected, model),
+                                adoption_year(expected.values))

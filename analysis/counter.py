@@ -279,7 +279,8 @@ def simulate_years(visits_by_month: np.ndarray, mean_service_min: float, servers
             "replications": replications}
 
 
-def _counter_minutes(tables: ProcessTables, costs: CostResult, offline_only: bool) -> pd.Series:
+def _counter_minutes(tables: ProcessTables, costs: CostResult, offline_only: bool,
+                     values: dict[str, float] | None = None) -> pd.Series:
     """Counter-staff minutes per visit of each procedure (executions × minutes)."""
     import pandas as pd
 
@@ -292,8 +293,10 @@ def _counter_minutes(tables: ProcessTables, costs: CostResult, offline_only: boo
         # online channels' shares) change the minutes of a counter visit.
         from dataclasses import replace
 
-        offline_effects = tables.effects[tables.effects["adoption"].isna()]
-        minutes = minutes * step_multipliers(replace(tables, effects=offline_effects))
+        from analysis.params import ADOPTION_KEYS
+
+        offline_effects = tables.effects[~tables.effects["adoption"].isin(ADOPTION_KEYS)]
+        minutes = minutes * step_multipliers(replace(tables, effects=offline_effects), values)
     counter = (steps["actor"] == "counter").to_numpy()
     per_case = steps["executions_per_case"].to_numpy() * minutes * counter
     return pd.Series(per_case).groupby(steps["procedure_id"].to_numpy()).sum()
@@ -316,7 +319,8 @@ def counter_comparison(comparison: Comparison, seed: int,
         "as_is": (comparison.as_is.procedures.set_index("procedure_id"),
                   _counter_minutes(comparison.as_is_tables, comparison.as_is, False)),
         "to_be": (comparison.to_be.procedures.set_index("procedure_id"),
-                  _counter_minutes(comparison.to_be_tables, comparison.to_be, True)),
+                  _counter_minutes(comparison.to_be_tables, comparison.to_be, True,
+                                   comparison.values)),
     }
     procedures = comparison.as_is_tables.procedures.set_index("procedure_id")
     results: list[dict[str, object]] = []

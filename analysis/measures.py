@@ -21,7 +21,7 @@ import networkx as nx
 import pandas as pd
 
 from analysis.graph import END, STAFF_ACTORS, step_numbers
-from analysis.params import value
+from analysis.params import IMPLEMENTATION_KEY, value
 from cost_model.readiness import Readiness, ReadinessRubric, score_procedure
 
 Params = dict[str, Any]
@@ -96,7 +96,11 @@ def copy_graph(graph: nx.DiGraph) -> nx.DiGraph:
 
 
 def add_effect(graph: nx.DiGraph, step: int, param: str | None, k0: float = 0.0, k1: float = 1.0,
-               adoption: str | None = None, floor: float = 0.0) -> None:
+               adoption: str | None = IMPLEMENTATION_KEY, floor: float = 0.0) -> None:
+    """Record a time change on a step. ``adoption`` names the share of the step's work the
+    change reaches: the channel uptake for online/LINE, else the implementation share
+    (planned measures are not all in place); None = all of it (generic edits the user
+    designs step by step)."""
     graph.nodes[step]["effects"].append(
         {"adoption": adoption, "floor": floor, "param": param, "k0": k0, "k1": k1})
 
@@ -226,12 +230,13 @@ def _check_manual(graph: nx.DiGraph) -> Applicability:
 
 
 def _rpa(graph: nx.DiGraph, params: Params) -> None:
-    exception = value("rpa_exception_rate", params)
     check = value("rpa_check_minutes", params)
     for step in _steps(graph, lambda d: bool(d.get("manual_entry")) and d["actor"] in STAFF_ACTORS):
         minutes = max(float(graph.nodes[step].get("typical_minutes") or 0), 1e-9)
-        # kept = exceptions by hand + the rest at (1 − reduction) + checking the output
-        add_effect(graph, step, "rpa_reduction", k0=1.0 + check / minutes, k1=-(1.0 - exception))
+        # kept = 1 − expected cut + checking the output, where the expected cut
+        # (rpa_time_cut) counts exceptions done by hand and tasks where RPA fails and the
+        # work gets slower (analysis.params.DERIVED).
+        add_effect(graph, step, "rpa_time_cut", k0=1.0 + check / minutes, k1=-1.0)
         graph.nodes[step]["manual_entry"] = False
 
 
@@ -261,7 +266,10 @@ def _e_approval(graph: nx.DiGraph, params: Params) -> None:
     """Only the approval itself changes: its handling time, its waiting days, its seal,
     and the carrying of the file to the approver. Other steps (drafting and routing
     notices to other sections, filing) are left to their own measures."""
-    wait_kept = value("e_approval_wait_retained", params)
+    # Waiting days are not an effect (no Monte Carlo draw): the expected share of approvals
+    # that are electronic (implementation) loses the rest of its wait.
+    wait_kept = 1.0 - value(IMPLEMENTATION_KEY, params) * (
+        1.0 - value("e_approval_wait_retained", params))
     for step in _steps(graph, lambda d: d["work_kind"] == "approval"):
         node = graph.nodes[step]
         node["seal"] = False
@@ -292,23 +300,12 @@ def _check_counter(graph: nx.DiGraph) -> Applicability:
 
 
 def _no_form(graph: nx.DiGraph, params: Params) -> None:
-    fills = _steps(graph, lambda d: d["actor"] == "citizen" and d["work_kind"] == "filling_in")
-    for step in fills:
-        add_effect(graph, step, "no_form_fill_retained")
-    for step in _steps(graph, lambda d: d["actor"] == "counter" and d["work_kind"] == "reception"):
-        add_effect(graph, step, "no_form_counter_retained")
-    # Fewer cases sent back to fill the form in again.
-    kept = value("no_form_rework_retained", params)
-    for source in step_numbers(graph):
-        back = [(t, p) for t, p in graph[source].items() if t in fills and t != END and t < source]
-        moved = sum(p["probability"] * (1 - kept) for _t, p in back)
-        if not back or moved == 0:
-            continue
-        for _target, data in back:
-            data["probability"] *= kept
-        forward = [t for t in graph[source] if t not in fills]
-        if forward:
-            graph[source][forward[0]]["probability"] += moved
+    """The published outcome is the whole visit (岩見沢市: 窓口手続時間 18 → 10 minutes, the
+    citizen's filling in and the counter's reception together, rework included), so one
+    share is applied to both and nothing else changes: no double counting."""
+    for step in _steps(graph, lambda d: (d["actor"] == "citizen" and d["work_kind"] == "filling_in")
+                       or (d["actor"] == "counter" and d["work_kind"] == "reception")):
+        add_effect(graph, step, "no_form_visit_retained")
 
 
 # --- generic edits ------------------------------------------------------------------
@@ -324,13 +321,13 @@ def _targets(graph: nx.DiGraph, params: Params) -> list[int]:
 
 def _remove(graph: nx.DiGraph, params: Params) -> None:
     for step in _targets(graph, params):
-        add_effect(graph, step, None, k0=0.0)
+        add_effect(graph, step, None, k0=0.0, adoption=None)
         graph.nodes[step]["wait_days"] = 0.0
 
 
 def _automate(graph: nx.DiGraph, params: Params) -> None:
     for step in _targets(graph, params):
-        add_effect(graph, step, "automate_retained")
+        add_effect(graph, step, "automate_retained", adoption=None)
         graph.nodes[step]["manual_entry"] = False
         graph.nodes[step]["medium"] = "electronic"
 
@@ -342,19 +339,19 @@ def _merge(graph: nx.DiGraph, params: Params) -> None:
     keep, rest = targets[0], targets[1:]
     total = sum(float(graph.nodes[s].get("typical_minutes") or 0) for s in targets)
     own = max(float(graph.nodes[keep].get("typical_minutes") or 0), 1e-9)
-    add_effect(graph, keep, "merge_retained", k0=0.0, k1=total / own)
+    add_effect(graph, keep, "merge_retained", k0=0.0, k1=total / own, adoption=None)
     for step in rest:
-        add_effect(graph, step, None, k0=0.0)
+        add_effect(graph, step, None, k0=0.0, adoption=None)
 
 
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("online_application", "オンライン申請", "online application",
-            ("online_adoption", "online_fill_retained", "online_reception_retained",
-             "online_entry_retained"), 2, "申請フォームの作成と審査手順の見直し",
+            ("online_uptake_ceiling", "online_uptake_growth", "adoption_year",
+             "online_fill_retained", "online_reception_retained", "online_entry_retained"), 2, "申請フォームの作成と審査手順の見直し",
             _check_online, _online),
     Measure("line_counter", "スマホ窓口（LINE）", "LINE smartphone counter",
-            ("line_adoption", "line_fill_retained", "online_reception_retained",
-             "online_entry_retained"), 2, "対話シナリオの作成",
+            ("line_uptake_ceiling", "online_uptake_growth", "adoption_year",
+             "line_fill_retained", "online_reception_retained", "online_entry_retained"), 2, "対話シナリオの作成",
             lambda g: _check_online(g, max_level=2), _line),
     Measure("abolish_seals", "押印廃止", "abolish seals", ("seal_time_retained",), 1,
             "様式・要綱の改正", _check_seals, _seals),
@@ -362,7 +359,8 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
             ("attachment_check_retained",), 2, "庁内データ連携と条例・要綱の改正",
             _check_attachments, _attachments),
     Measure("rpa_ocr", "RPA・AI-OCR", "RPA / AI-OCR",
-            ("rpa_reduction", "rpa_exception_rate", "rpa_check_minutes"), 2,
+            ("rpa_reduction", "rpa_failure_share", "rpa_failure_time_ratio", "rpa_exception_rate",
+             "rpa_check_minutes"), 2,
             "シナリオ作成と例外処理の設計", _check_manual, _rpa),
     Measure("e_approval", "電子決裁", "e-approval",
             ("e_approval_time_retained", "e_approval_wait_retained"), 3,
@@ -372,7 +370,7 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("cashless", "キャッシュレス決済", "cashless payment", ("cashless_minutes_saved",), 2,
             "決済端末・収納代行の契約", _check_cashless, _cashless),
     Measure("no_form_counter", "書かない窓口", "no-form-filling counter",
-            ("no_form_counter_retained", "no_form_fill_retained", "no_form_rework_retained"), 3,
+            ("no_form_visit_retained",), 3,
             "窓口支援システムと職員研修", _check_counter, _no_form),
     Measure("remove_step", "工程の削除", "remove steps", (), 1, "手順の見直し", _check_steps,
             _remove, needs_steps=True),

@@ -1,17 +1,24 @@
 """Monte Carlo of as-is and to-be, vectorised over all steps of all procedures.
 
-Per replication r:
+One convention for every uncertain figure: **the figure shown is the mean of its draws**
+(``analysis.params``). Per replication r:
 
-- every step's mean minutes are drawn from triangular(min, typical, max) (survey
-  uncertainty), the same draw for as-is and to-be (common random numbers);
-- every procedure's annual volume is scaled by triangular(1 − s, 1, 1 + s), s = volume_spread;
+- every step's minutes are drawn from a PERT-like Beta on [最短, 最長] whose mean is the
+  surveyed 標準 (:func:`beta_draws`), the same draw for as-is and to-be (common random
+  numbers); a step whose 標準 equals 最短 or 最長, or has no range, keeps its 標準;
+- every procedure's annual volume is scaled by triangular(1 − s, 1, 1 + s) (mean 1),
+  s = volume_spread;
 - rework and branch outcomes: K branch scenarios are precomputed, each scaling every
   procedure's rework (backward) probabilities by triangular(1 − b, 1, 1 + b),
   b = rework_spread; replication r uses scenario r mod K for both sides;
-- each measure parameter θ is drawn from triangular(low, value, high).
+- each measure parameter θ is drawn from the Beta on [low, high] whose mean is its value
+  (the default, or the scenario's value); derived parameters (the adoption curves, the
+  RPA cut with failures) are computed from the drawn ones.
 
-Costs are linear in hours and executions (``cost_model.costs``), so a replication is
-a few array products. Results: P5 / P50 / P95 per procedure, section and city.
+So the deterministic figures equal the Monte Carlo mean within Monte Carlo error (and
+the nonlinearity of rework loops, well under 1 %). Costs are linear in hours and
+executions (``cost_model.costs``), so a replication is a few array products. Results:
+P5 / P50 / P95 per procedure, section and city.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.params import PARAMETERS
+from analysis.params import DERIVED, PARAMETERS, beta_shape
 from analysis.tabular import ProcessTables
 from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
 from cost_model.flow import FlowStructure
@@ -157,14 +164,31 @@ def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray)
                  visits, _effect_arrays(effects), tables.channels, base_offline, executions_sum)
 
 
+def beta_draws(rng: np.random.Generator, mean: np.ndarray, low: np.ndarray, high: np.ndarray,
+               size: tuple[int, ...]) -> np.ndarray:
+    """Draws whose mean is ``mean``: Beta on [low, high] with α + β = 6 (PERT-like); where
+    the mean sits on an edge of the range, or the range is empty, the mean itself."""
+    mean, low, high = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (mean, low, high)))
+    alpha, beta = beta_shape(mean, low, high)
+    ok = (alpha > 0) & (beta > 0) & (high > low)
+    u = rng.beta(np.where(ok, alpha, 1.0), np.where(ok, beta, 1.0), size)
+    return np.where(ok, low + u * (high - low), mean)
+
+
 def _theta(rng: np.random.Generator, n: int, values: dict[str, float],
            spread: bool) -> np.ndarray:
-    """(n, parameters) draws, columns in PARAMETERS order."""
-    modes = np.array([float(np.clip(values.get(k, p.default), p.low, p.high))
-                      for k, p in PARAMETERS.items()])
-    lows = np.array([p.low for p in PARAMETERS.values()]) if spread else modes
-    highs = np.array([p.high for p in PARAMETERS.values()]) if spread else modes
-    return triangular(rng, lows, modes, highs, (n, len(PARAMETERS)))
+    """(n, parameters) draws, columns in PARAMETERS order; derived columns computed from
+    the drawn ones unless the scenario sets them (then drawn around that value)."""
+    keys = list(PARAMETERS)
+    means = np.array([float(values.get(k, p.default)) for k, p in PARAMETERS.items()])
+    drawn = np.array([p.drawn and spread for p in PARAMETERS.values()])
+    lows = np.where(drawn, [p.low for p in PARAMETERS.values()], means)
+    highs = np.where(drawn, [p.high for p in PARAMETERS.values()], means)
+    theta = beta_draws(rng, means, lows, highs, (n, len(keys)))
+    for key, formula in DERIVED.items():
+        if key not in values:
+            theta[:, PARAM_INDEX[key]] = formula(lambda k: theta[:, PARAM_INDEX[k]])
+    return theta
 
 
 @dataclass
@@ -266,7 +290,7 @@ def simulate(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTab
         if cancel is not None and cancel():
             raise SimulationCancelled
         n = min(CHUNK, replications - start)
-        minutes = triangular(rng, low, typical, high, (n, n_steps))
+        minutes = beta_draws(rng, typical, low, high, (n, n_steps))
         volume_factor = triangular(rng, np.array(1 - volume), np.array(1.0),
                                    np.array(1 + volume), (n, n_proc))
         year_cases = cases * volume_factor

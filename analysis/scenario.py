@@ -100,7 +100,8 @@ def default_scenario() -> Scenario:
         MeasureUse("no_form_counter", rule=Rule(min_cases=1000)),
     ], "計画の施策を標準的な条件で適用: レベル2以下・年100件以上をオンライン化、押印廃止、"
        "添付省略、年1,000件以上の手入力にRPA、電子決裁、ペーパーレス、キャッシュレス、"
-       "年1,000件以上の来庁手続に書かない窓口")
+       "年1,000件以上の来庁手続に書かない窓口。数値は開始から3年目の期待値（オンライン利用率は"
+       "採用曲線の3年目、施策は公表された実行割合の範囲に実施）。")
 
 
 def list_scenarios(project: Project) -> list[Scenario]:

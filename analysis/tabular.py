@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.graph import END
-from analysis.params import value
+from analysis.params import resolved_values
 from bpr_studio.model import tables
 
 
@@ -75,10 +75,11 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
 def step_multipliers(tables: ProcessTables, values: dict[str, float] | None = None) -> np.ndarray:
     """The deterministic time multiplier of every step (product of its effects)."""
     multipliers = np.ones(len(tables.steps))
+    resolved = resolved_values(values)
     for effect in tables.effects.itertuples(index=False):
         a = 1.0 if effect.adoption is None or pd.isna(effect.adoption) else max(
-            effect.floor, value(effect.adoption, values))
-        m = effect.k0 + (effect.k1 * value(effect.param, values)
+            effect.floor, resolved[effect.adoption])
+        m = effect.k0 + (effect.k1 * resolved[effect.param]
                          if isinstance(effect.param, str) else 0.0)
         multipliers[effect.step_row] *= max(1.0 - a * (1.0 - m), 0.0)
     return multipliers
@@ -92,9 +93,10 @@ def offline_shares(tables: ProcessTables, values: dict[str, float] | None = None
     offline = np.where(cases > 0, 1.0 - online / np.maximum(cases, 1e-12), 1.0)
     with_channel = np.zeros(len(procedures), dtype=bool)
     channel_offline = np.ones(len(procedures))
+    resolved = resolved_values(values)
     for channel in tables.channels.itertuples(index=False):
         channel_offline[channel.procedure_row] *= 1.0 - max(channel.floor,
-                                                             value(channel.adoption, values))
+                                                             resolved[channel.adoption])
         with_channel[channel.procedure_row] = True
     return np.where(with_channel, np.minimum(channel_offline, offline), offline)
 

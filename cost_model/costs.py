@@ -91,6 +91,20 @@ class StepCoefficients:
     per_execution: np.ndarray  # (steps, 10)
 
 
+# Kinds of work that produce a sheet of paper when done on paper: the form filled in, the
+# certificate or notice issued, the letter mailed. Reception, checking, approval, filing
+# and carrying handle a sheet already produced and are not counted again (proposal; the
+# survey has no sheet count, see docs/cost-model.md).
+SHEET_PRODUCING_KINDS = ("filling_in", "issuing", "mailing")
+
+
+def sheets_per_execution(steps: pd.DataFrame) -> np.ndarray:
+    """Sheets of paper produced by one execution of each step (0 or 1)."""
+    paper = (steps["medium"] == "paper").to_numpy()
+    producing = steps["work_kind"].isin(SHEET_PRODUCING_KINDS).to_numpy()
+    return (paper & producing).astype(float)
+
+
 def step_coefficients(procedures: pd.DataFrame, steps: pd.DataFrame,
                       unit_costs: UnitCostTable) -> StepCoefficients:
     section = steps["procedure_id"].map(procedures.set_index("procedure_id")["section"])
@@ -100,9 +114,9 @@ def step_coefficients(procedures: pd.DataFrame, steps: pd.DataFrame,
     fiscal = (steps["staff_category"] == "fiscal_year").to_numpy()
     hourly = np.where(fiscal, _section_value(unit_costs, "hourly_cost_fiscal_year", section),
                       _section_value(unit_costs, "hourly_cost_regular", section))
-    paper = (steps["medium"] == "paper").to_numpy()
     mailing = (steps["work_kind"] == "mailing").to_numpy()
-    paper_yen = paper * _section_value(unit_costs, "paper_cost_per_sheet_yen", section)
+    sheets = sheets_per_execution(steps)
+    paper_yen = sheets * _section_value(unit_costs, "paper_cost_per_sheet_yen", section)
     postage_yen = mailing * _section_value(unit_costs, "postage_letter_yen", section)
     physical, cognitive, psychological = _ratings(steps)
     per_hour = np.zeros((len(steps), len(COST_COLUMNS)))
@@ -114,7 +128,8 @@ def step_coefficients(procedures: pd.DataFrame, steps: pd.DataFrame,
         per_hour[:, col[f"{side}_cognitive_bh"]] = mask * cognitive / RATING_MAX
         per_hour[:, col[f"{side}_psychological_bh"]] = mask * psychological / RATING_MAX
     per_hour[:, col["staff_economic_yen"]] = is_staff * hourly
-    per_execution[:, col["staff_economic_yen"]] = (paper_yen + postage_yen) * is_staff
+    # The city pays for the sheets it produces, also the blank form a citizen fills in.
+    per_execution[:, col["staff_economic_yen"]] = paper_yen + postage_yen * is_staff
     per_execution[:, col["citizen_economic_yen"]] = postage_yen * is_citizen
     return StepCoefficients(per_hour, per_execution)
 

@@ -63,6 +63,13 @@ def small_graph(**procedure):
     return build_graph({**PROCEDURE, **procedure}, steps, links)
 
 
+FULL = {"implementation_share": 1.0}  # the mechanics of a measure where it is in place
+
+
+def _full(effect, values=None):
+    return effect_multiplier(effect, {**FULL, **(values or {})})
+
+
 def _costs(graph, values=None):
     tables = graphs_to_tables({"P": graph})
     return compute_costs(*tables_for_costing(tables, values), default_table()).procedures.iloc[0]
@@ -125,14 +132,17 @@ def test_measures_never_change_their_input():
 
 
 def test_online_application_moves_a_share_of_cases_online():
-    graph = MEASURES["online_application"].apply(small_graph())
+    graph = MEASURES["online_application"].apply(small_graph(online_cases=0))
     fill, reception = graph.nodes[1]["effects"], graph.nodes[2]["effects"]
-    a = PARAMETERS["online_adoption"].default
-    assert effect_multiplier(fill[0]) == pytest.approx(1 - a * (1 - 0.6))
-    assert effect_multiplier(reception[0]) == pytest.approx(1 - a * (1 - 0.5))
-    before, after = _costs(small_graph()), _costs(graph)
-    assert after["citizen_visits"] == pytest.approx(1000 * (1 - a))
-    assert before["citizen_visits"] == pytest.approx(900)
+    a = PARAMETERS["online_adoption"].default  # year 3 of the adoption curve
+    assert _full(fill[0]) == pytest.approx(1 - a * (1 - 0.6), abs=1e-4)
+    assert _full(reception[0]) == pytest.approx(1 - a * (1 - 0.5), abs=1e-4)
+    before, after = _costs(small_graph(online_cases=0)), _costs(graph)
+    assert after["citizen_visits"] == pytest.approx(1000 * (1 - a), abs=0.1)
+    assert before["citizen_visits"] == pytest.approx(1000)
+    # A procedure already 10 % online keeps at least that share.
+    partly = _costs(MEASURES["online_application"].apply(small_graph()))
+    assert partly["citizen_visits"] == pytest.approx(900)
     assert after["staff_time_h"] < before["staff_time_h"]
 
 
@@ -150,7 +160,7 @@ def test_abolishing_seals():
     assert not graph.nodes[1]["seal"]
     assert not graph.nodes[6]["seal"]
     assert graph.graph["identity_check"] == "signature"
-    assert effect_multiplier(graph.nodes[1]["effects"][0]) == pytest.approx(0.9)
+    assert _full(graph.nodes[1]["effects"][0]) == pytest.approx(0.9)
     refused = MEASURES["abolish_seals"].applicable(small_graph(identity_check="registered_seal"))
     assert not refused.ok
     assert "実印" in refused.reason_ja
@@ -159,34 +169,40 @@ def test_abolishing_seals():
 def test_rpa_reduces_manual_entry_with_exceptions_and_checking():
     graph = MEASURES["rpa_ocr"].apply(small_graph())
     effect = graph.nodes[3]["effects"][0]
-    expected = (1 - 0.1) * (1 - 0.7) + 0.1 + 0.5 / 8
-    assert effect_multiplier(effect) == pytest.approx(expected)
-    # The negative case: a reduction of −20 % makes the step slower than before.
-    assert effect_multiplier(effect, {"rpa_reduction": -0.2}) > 1
+    # Expected cut: tasks that work (1 − 8 %) × cases not left as exceptions (1 − 10 %) ×
+    # 70 %, minus tasks that fail (8 %) and take 1.5× as long; plus 0.5 min checking.
+    cut = (1 - 0.08) * (1 - 0.1) * 0.7 - 0.08 * (1.5 - 1)
+    assert _full(effect) == pytest.approx(1 - cut + 0.5 / 8)
+    # The negative case (久慈市): every task failing at 10.1× makes the step slower.
+    assert _full(effect, {"rpa_failure_share": 1.0, "rpa_failure_time_ratio": 10.1}
+                             ) == pytest.approx(10.1 + 0.5 / 8)
     assert graph.nodes[3]["manual_entry"] is False
     assert [n for n in graph.nodes if n != "END" and graph.nodes[n]["effects"]] == [3]
 
 
 def test_e_approval_removes_carrying_and_most_approval_waiting():
-    graph = MEASURES["e_approval"].apply(small_graph())
+    graph = MEASURES["e_approval"].apply(small_graph(), FULL)
     assert graph.nodes[6]["wait_days"] == pytest.approx(2.0 * 0.3)
     assert not graph.nodes[6]["seal"]
-    assert effect_multiplier(graph.nodes[5]["effects"][0]) == 0.0
-    assert effect_multiplier(graph.nodes[6]["effects"][0]) == pytest.approx(0.8)
+    assert _full(graph.nodes[5]["effects"][0]) == 0.0
+    assert _full(graph.nodes[6]["effects"][0]) == pytest.approx(0.8)
 
 
 def test_cashless_saves_a_minute_per_payment():
     graph = MEASURES["cashless"].apply(small_graph())
     assert graph.graph["fee_payment"] == "cashless"
-    assert effect_multiplier(graph.nodes[7]["effects"][0]) * 2 == pytest.approx(2 - 1.0)
+    assert _full(graph.nodes[7]["effects"][0]) * 2 == pytest.approx(2 - 0.7)
+    assert _full(graph.nodes[7]["effects"][0], {"cashless_minutes_saved": 1.0}
+                             ) * 2 == pytest.approx(2 - 1.0)  # 三鷹市: one minute
 
 
-def test_no_form_counter_cuts_rework_and_keeps_probabilities_whole():
+def test_no_form_counter_cuts_the_whole_visit_by_one_share():
     graph = MEASURES["no_form_counter"].apply(small_graph())
-    assert graph[2][1]["probability"] == pytest.approx(0.1)
-    assert graph[2][3]["probability"] == pytest.approx(0.9)
-    assert effect_multiplier(graph.nodes[1]["effects"][0]) == pytest.approx(0.2)
-    assert effect_multiplier(graph.nodes[2]["effects"][0]) == pytest.approx(0.56)
+    # 岩見沢市 18 → 10 min is the whole visit: filling in and reception, one share each.
+    assert _full(graph.nodes[1]["effects"][0]) == pytest.approx(0.65)
+    assert _full(graph.nodes[2]["effects"][0]) == pytest.approx(0.65)
+    assert graph[2][1]["probability"] == pytest.approx(0.2)  # rework is in the 18 → 10
+    assert not graph.nodes[4]["effects"]
 
 
 def test_dropping_attachments_removes_certificate_fees():
@@ -200,21 +216,21 @@ def test_dropping_attachments_removes_certificate_fees():
 
 def test_generic_remove_merge_automate():
     removed = MEASURES["remove_step"].apply(small_graph(), {"steps": [4]})
-    assert effect_multiplier(removed.nodes[4]["effects"][0]) == 0
+    assert _full(removed.nodes[4]["effects"][0]) == 0
     merged = MEASURES["merge_steps"].apply(small_graph(), {"steps": [3, 4]})
-    assert effect_multiplier(merged.nodes[3]["effects"][0]) * 8 == pytest.approx((8 + 5) * 0.8)
-    assert effect_multiplier(merged.nodes[4]["effects"][0]) == 0
+    assert _full(merged.nodes[3]["effects"][0]) * 8 == pytest.approx((8 + 5) * 0.8)
+    assert _full(merged.nodes[4]["effects"][0]) == 0
     automated = MEASURES["automate_step"].apply(small_graph(), {"steps": [3]})
-    assert effect_multiplier(automated.nodes[3]["effects"][0]) == 0
+    assert _full(automated.nodes[3]["effects"][0]) == pytest.approx(0.1)
 
 
 def test_defaults_lie_inside_the_published_ranges():
     for parameter in PARAMETERS.values():
         assert parameter.low <= parameter.default <= parameter.high
     assert 0.56 <= PARAMETERS["rpa_reduction"].default <= 0.86          # rows 2–14
-    assert PARAMETERS["rpa_reduction"].low < 0                          # row 8: got slower
-    assert PARAMETERS["no_form_counter_retained"].default == pytest.approx(10 / 18, abs=0.01)
-    assert PARAMETERS["cashless_minutes_saved"].default == 1.0          # row 21
+    assert PARAMETERS["rpa_failure_time_ratio"].high >= 16.2 / 1.6 - 1e-9     # row 8: got slower
+    assert PARAMETERS["no_form_visit_retained"].low == pytest.approx(10 / 18)  # row 1
+    assert PARAMETERS["cashless_minutes_saved"].high == 1.0             # row 21
 
 
 # --- scenarios, comparison, Monte Carlo ----------------------------------------------

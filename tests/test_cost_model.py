@@ -42,12 +42,14 @@ def test_worked_example_juminhyo_by_hand(sample_scores):
     fiscal_min = 3 * rework + 2 + 1.5 + 1   # counter staff are fiscal-year appointees
     regular_min = 1.5 + 0.5
     fiscal_h, regular_h = cases * fiscal_min / 60, cases * regular_min / 60
-    paper_sheets = cases * (rework + 4)     # paper steps 2, 4, 5, 6, 7
+    # Sheets produced, not handling steps: the form (step 1, filled in again on rework)
+    # and the certificate (step 6); reception, checking, payment and filing handle them.
+    paper_sheets = cases * (rework + 1)
     assert row["staff_time_h"] == pytest.approx(fiscal_h + regular_h)
     assert row["staff_time_h"] == pytest.approx(9_335.96, abs=0.01)
     assert row["staff_economic_yen"] == pytest.approx(
         fiscal_h * 1_200 + regular_h * 3_500 + paper_sheets * 5)
-    assert row["staff_fte"] == pytest.approx((fiscal_h + regular_h) / 1_920)
+    assert row["staff_fte"] == pytest.approx((fiscal_h + regular_h) / 1_860)  # 7 h 45 × 240
     citizen_h = cases * 5 * rework / 60 + cases * (40 + 20) / 60   # filling in + visit
     assert row["citizen_time_h"] == pytest.approx(citizen_h)
     assert row["citizen_visits"] == cases

@@ -67,11 +67,12 @@ def _death_registration():
 
 
 def test_e_approval_keeps_the_drafting_of_notices():
-    graph = MEASURES["e_approval"].apply(_death_registration())
+    full = {"implementation_share": 1.0}  # e-approval in place for every approval
+    graph = MEASURES["e_approval"].apply(_death_registration(), full)
     for step in range(4, 9):  # 連絡票の作成・回付 (1)–(5): 30 minutes a case, kept
-        assert all(effect_multiplier(e) == 1.0 for e in graph.nodes[step]["effects"])
-    assert effect_multiplier(graph.nodes[3]["effects"][0]) == pytest.approx(0.8)
-    assert effect_multiplier(graph.nodes[2]["effects"][0]) == 0.0  # carrying the file
+        assert all(effect_multiplier(e, full) == 1.0 for e in graph.nodes[step]["effects"])
+    assert effect_multiplier(graph.nodes[3]["effects"][0], full) == pytest.approx(0.8)
+    assert effect_multiplier(graph.nodes[2]["effects"][0], full) == 0.0  # carrying the file
     assert graph.nodes[3]["wait_days"] == pytest.approx(0.3)
 
 

@@ -30,8 +30,11 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
         "Fiscal-year staff cost per hour",
         "つくばみらい市 時給951円(2020)に社会保険料等を加えた提案値"),
     UnitCostDefault(
-        "hours_per_fte", 1920, "時間/年", "1人工あたりの年間勤務時間", "Working hours per FTE-year",
-        "240日×8時間（茨城県等のRPA効果算定で使用）"),
+        "hours_per_fte", 1860, "時間/年", "1人工あたりの年間勤務時間", "Working hours per FTE-year",
+        "1日7時間45分×年240日＝1,860時間。勤務時間: e-Gov法令検索（デジタル庁）「一般職の職員の"
+        "勤務時間、休暇等に関する法律（平成6年法律第33号）第5条」（1994年）"
+        "https://elaws.e-gov.go.jp/document?lawid=406AC0000000033 — 市町村の職員の勤務時間条例も"
+        "これに準じる（地方公務員法第24条）。240日は提案値（年間の勤務日から年次休暇等を除いた日数）"),
     UnitCostDefault(
         "postage_letter_yen", 110, "円", "郵便料金（定形25g/50g以内）", "Postage, standard letter",
         "日本郵便 2024年10月1日改定"),
@@ -64,7 +67,8 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
         "地域別最低賃金の全国加重平均 1,055円（2024年度）"),
     UnitCostDefault(
         "paper_cost_per_sheet_yen", 5, "円/枚", "用紙・印刷費（1枚）", "Paper and printing per sheet",
-        "提案値（コピー用紙・トナー代）"),
+        "提案値（コピー用紙・トナー代）。紙を作る工程（紙の記入・交付・郵送）1回に1枚として数え、"
+        "受付・確認・決裁・保管など同じ紙を扱う工程では数えない"),
 )
 
 DEFAULTS_BY_KEY = {u.key: u for u in DEFAULT_UNIT_COSTS}
