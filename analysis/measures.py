@@ -347,8 +347,8 @@ def _merge(graph: nx.DiGraph, params: Params) -> None:
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("online_application", "オンライン申請", "online application",
             ("online_uptake_ceiling", "online_uptake_growth", "adoption_year",
-             "online_fill_retained", "online_reception_retained", "online_entry_retained"), 2, "申請フォームの作成と審査手順の見直し",
-            _check_online, _online),
+             "online_fill_retained", "online_reception_retained", "online_entry_retained"), 2,
+            "申請フォームの作成と審査手順の見直し", _check_online, _online),
     Measure("line_counter", "スマホ窓口（LINE）", "LINE smartphone counter",
             ("line_uptake_ceiling", "online_uptake_growth", "adoption_year",
              "line_fill_retained", "online_reception_retained", "online_entry_retained"), 2, "対話シナリオの作成",

@@ -60,10 +60,13 @@ def test_no_form_counter_uses_its_own_source():
 
 def test_sources_are_publications_not_file_names():
     for parameter in PARAMETERS.values():
-        assert "bpr_before_after_JP" not in parameter.source and ".csv" not in parameter.source
+        assert "bpr_before_after_JP" not in parameter.source
+        assert ".csv" not in parameter.source
         assert parameter.sources or parameter.reasoning
         for source in parameter.sources:
-            assert source.url.startswith("http") and source.title and source.organisation
+            assert source.url.startswith("http")
+            assert source.title
+            assert source.organisation
         if not parameter.sources:
             assert parameter.proposal or parameter.derived, parameter.key
 
@@ -133,7 +136,8 @@ def test_monte_carlo_draws_stay_inside_the_ranges(seed):
     for key, p in PARAMETERS.items():
         if p.drawn and not p.derived:
             column = theta[:, PARAM_INDEX[key]]
-            assert (column >= p.low - 1e-12).all() and (column <= p.high + 1e-12).all()
+            assert (column >= p.low - 1e-12).all()
+            assert (column <= p.high + 1e-12).all()
     best = PARAMETERS["rpa_reduction"].best_case
     assert (theta[:, PARAM_INDEX["rpa_time_cut"]] <= best).all()
 
@@ -169,7 +173,8 @@ def test_expected_saving_of_dx_standard_lies_in_the_published_range(sample):
         model = ProjectModel.load(project)
         scenario = get_scenario(project, DEFAULT_SCENARIO)
     both = compare_both(model, scenario)
-    assert both.year == 3 and "3年目" in scenario.description
+    assert both.year == 3
+    assert "3年目" in scenario.description
     shares = {}
     for name in ("expected", "potential"):
         city = getattr(both, name).city()
@@ -177,7 +182,8 @@ def test_expected_saving_of_dx_standard_lies_in_the_published_range(sample):
     assert PUBLISHED_RANGE[0] <= shares["expected"] <= PUBLISHED_RANGE[1]
     assert shares["expected"] < shares["potential"]
     assert band_of(shares["expected"]).key in ("realised", "potential")
-    assert "%" in band_text(shares["expected"]) and "東海村" in band_text(0.03)
+    assert "%" in band_text(shares["expected"])
+    assert "東海村" in band_text(0.03)
     assert potential_values()["online_adoption"] == 1.0
 
 
