@@ -157,7 +157,7 @@ class UptakeStats:
 
 # 行政手続等の悉皆調査結果（令和6年度）, inventory_train_R6.csv: the 142 municipal
 # application procedures marked 1 実施済 that report cases. Recomputed from the copy in
-# tests/data by tests/test_calibration.py.
+# tests/data/inventory_train_R6.csv by tests/test_calibration.py.
 INVENTORY_UPTAKE = UptakeStats(142, 0.0048, 0.4075, 0.0427, 0.4789, 0.5563)
 INVENTORY_UPTAKE_SOURCE = S.INVENTORY
 

@@ -74,7 +74,7 @@ def test_sources_are_publications_not_file_names():
 # --- uptake: an adoption curve checked against the national inventory ----------------------
 
 def test_inventory_uptake_is_what_the_defaults_cite():
-    stats = inventory_uptake(DATA / "inventory_online_uptake_R6.csv")
+    stats = inventory_uptake(DATA / "inventory_train_R6.csv")
     assert stats.procedures == INVENTORY_UPTAKE.procedures == 142
     assert stats.median == pytest.approx(INVENTORY_UPTAKE.median, abs=5e-5)   # 0.5 %
     assert stats.case_weighted == pytest.approx(INVENTORY_UPTAKE.case_weighted, abs=5e-5)  # 4.3 %
