@@ -62,11 +62,18 @@ class Parameter:
 
     @property
     def source(self) -> str:
-        """Sources and reasoning as one text (the app's and the report's 出典 column)."""
-        parts = [s.cite() for s in self.sources]
-        if self.reasoning:
-            parts.append(self.reasoning)
+        """Reasoning and the publications, short (the app's and the report's 出典 column):
+        each publication as organisation, year and URL; :attr:`citations` gives the full
+        citations (title and the figure used) for a list of sources."""
+        parts = [self.reasoning] if self.reasoning else []
+        parts += [s.short(url=False) for s in self.sources[:2]]
+        if len(self.sources) > 2:
+            parts[-1] += f" ほか{len(self.sources) - 2}件"
         return "; ".join(parts)
+
+    @property
+    def citations(self) -> list[str]:
+        return [s.cite() for s in self.sources]
 
 
 def uptake(year: Any, ceiling: Any, growth: Any) -> Any:
@@ -83,79 +90,67 @@ _UPTAKE_SOURCES = (S.INVENTORY, S.NATIONAL_ONLINE_2015, S.NATIONAL_ONLINE_2018, 
 
 _PARAMETERS: tuple[Parameter, ...] = (
     # --- adoption curves (online application, LINE) -------------------------------------
-    Parameter("adoption_year", "利用率を見る年度（開始から何年目）", "fiscal year of uptake shown",
-              3, 1, 10, "年目", (), f"{PROPOSAL}: 既定のシナリオは開始3年目の状態を示す（1年目は低く、"
-              "年を追って上限に近づく）", drawn=False),
-    Parameter("online_uptake_ceiling", "オンライン申請の利用率の上限（長期）",
+    Parameter("adoption_year", "利用率を見る年度（何年目）", "fiscal year of uptake shown",
+              3, 1, 10, "年目", (), f"{PROPOSAL}: 既定のシナリオは開始3年目を示す", drawn=False),
+    Parameter("online_uptake_ceiling", "オンライン利用率の上限",
               "long-run ceiling of online uptake", 0.10, 0.0, 0.75, "割合", _UPTAKE_SOURCES,
-              f"{PROPOSAL}: オンライン化済みの市町村手続の利用率は中央値0.5%・件数加重4.3%・平均41%で、"
-              "48%の手続は0%（利用ゼロも範囲に含める）。上限0.75はマイナンバーカード保有率、"
-              "全国の促進対象手続（成熟した手続）は47～53%。平均0.10は件数加重4.3%（最大の戸籍"
-              "証明を除くと24%）の間"),
-    Parameter("online_uptake_growth", "オンライン利用の伸び（残りの差が1年で縮まる割合）",
+              f"{PROPOSAL}: 実施済手続の利用率 中央値0.5%・件数加重4.3%・平均41%"),
+    Parameter("online_uptake_growth", "オンライン利用の伸び（年）",
               "online uptake growth (share of the gap closed a year)", 0.2, 0.05, 0.5, "割合/年",
               (S.NATIONAL_ONLINE_2015, S.NATIONAL_ONLINE_2018),
-              f"{PROPOSAL}: 成熟した促進対象手続でも年1～2ポイントしか伸びない（47.1%→49.1%→52.6%）。"
-              "新しい手続は1年目に上限の2割、3年目に約5割"),
-    Parameter("online_adoption", "オンライン申請の利用率（adoption_year年目）",
+              f"{PROPOSAL}: 1年目に上限の2割、3年目に約5割"),
+    Parameter("online_adoption", "オンライン利用率（その年度）",
               "online uptake in the year shown", round(uptake(3, 0.10, 0.2), 4), 0.0,
               round(uptake(3, 0.75, 0.5), 4), "割合", _UPTAKE_SOURCES,
-              "採用曲線 上限×(1−(1−伸び)^年目) から計算（3年目: 0.10×(1−0.8³)=4.9%）。"
-              "シナリオで値を入れるとその一定値になる", derived=True),
-    Parameter("line_uptake_ceiling", "スマホ窓口（LINE）の利用率の上限（長期）",
+              "上限×(1−(1−伸び)^年目)", derived=True),
+    Parameter("line_uptake_ceiling", "LINE利用率の上限",
               "long-run ceiling of LINE uptake", 0.05, 0.0, 0.3, "割合", (S.INVENTORY,),
-              f"{PROPOSAL}: LINEでの申請の利用率を公表した例はない。市公式LINE友だち 42,124人（2024）"
-              "が届く範囲の上限。オンライン申請（上限0.10）の半分とし、利用ゼロも範囲に含める"),
-    Parameter("line_adoption", "スマホ窓口（LINE）の利用率（adoption_year年目）",
+              f"{PROPOSAL}: 公表例なし; オンラインの半分"),
+    Parameter("line_adoption", "LINE利用率（その年度）",
               "LINE uptake in the year shown", round(uptake(3, 0.05, 0.2), 4), 0.0,
               round(uptake(3, 0.3, 0.5), 4), "割合", (S.INVENTORY,),
-              "採用曲線 上限×(1−(1−伸び)^年目) から計算（伸びはオンライン申請と共通）", derived=True),
+              "上限×(1−(1−伸び)^年目)", derived=True),
     # --- how much of what is planned is in place ------------------------------------------
-    Parameter("implementation_share", "施策が実施されている割合（adoption_year年目）",
+    Parameter("implementation_share", "施策の実施割合（その年度）",
               "share of the planned work the measures actually reach", 0.4, 0.0, 1.0, "割合",
               (S.TOKAI_WHOLE_OFFICE, S.TOKAI_3_SECTIONS),
-              "東海村 全庁の削減案12,680時間のうち実行は5,014時間（39.5%）。RPA・書かない窓口・電子決裁"
-              "などの施策が、対象になる業務のうち実際に導入され使われている割合。0は未実施、1は"
-              "すべて実施（可能性の試算）"),
+              "東海村 削減案12,680時間中 実行5,014時間"),
     # --- what an online or LINE case still costs ------------------------------------------
     Parameter("online_fill_retained", "オンライン入力で残る記入時間", "filling-in time kept online",
               0.6, 0.4, 0.9, "割合", (),
-              f"{PROPOSAL}: 既知の情報を自動入力する申請フォーム（マイナポータル）で記入の4割減"),
+              f"{PROPOSAL}: 自動入力で記入の4割減"),
     Parameter("online_reception_retained", "オンライン受付で残る受付時間",
               "reception time kept for online cases", 0.5, 0.3, 0.8, "割合", (),
-              f"{PROPOSAL}: 窓口での受付・聞き取りが電子申請の内容確認に置き換わる"),
+              f"{PROPOSAL}: 受付が内容確認に置き換わる"),
     Parameter("online_entry_retained", "オンライン申請で残る手入力時間",
               "data-entry time kept for online cases", 0.5, 0.1, 0.9, "割合", (),
-              f"{PROPOSAL}: 基幹システムと連携していなければ転記は残る（連携済みなら0.1）"),
+              f"{PROPOSAL}: 未連携なら転記が残る"),
     Parameter("line_fill_retained", "スマホ窓口で残る記入時間", "filling-in time kept on LINE", 0.5,
               0.3, 0.8, "割合", (), f"{PROPOSAL}: 対話形式の案内で記入時間が半減"),
     # --- RPA / AI-OCR ----------------------------------------------------------------------
-    Parameter("rpa_reduction", "RPA・AI-OCRが成功した業務の作業時間の削減率",
+    Parameter("rpa_reduction", "RPA成功時の削減率",
               "RPA / AI-OCR time cut where it works", 0.70, 0.30, 0.90, "割合",
               (S.IBARAKI_RPA, S.TSUKUBA_RPA, S.NANTO_RPA, S.KUJI_OCR, S.KITAKAMI_RPA, S.MEGURO_OCR,
                S.TOKYO_RPA),
-              "成功した11例の削減率 30～90%（平均70%、中央値79%、東京都29業務の平均66.8%）。"
-              "最良は目黒区の90%以上", best_case=0.90),
-    Parameter("rpa_failure_share", "RPA・AI-OCRが逆効果になる業務の割合", "share of RPA tasks that fail",
+              "公表11例 30～90%（平均70%）", best_case=0.90),
+    Parameter("rpa_failure_share", "RPAが逆効果の業務の割合", "share of RPA tasks that fail",
               0.08, 0.0, 0.25, "割合", (S.KUJI_OCR, S.TOKYO_RPA),
-              "公表12例中1例（久慈市 収納転記）で作業時間が増加＝8%。東京都は29業務中4業務で縮減なし"
-              f"（14%）。上限0.25は{PROPOSAL}"),
-    Parameter("rpa_failure_time_ratio", "逆効果になった業務の作業時間（導入前=1）",
+              "公表12例中1例（8%）で増加"),
+    Parameter("rpa_failure_time_ratio", "逆効果時の作業時間（倍）",
               "time of a failed RPA task (before = 1)", 1.5, 1.0, 16.2 / 1.6, "倍", (S.KUJI_OCR,),
-              "久慈市 収納転記 1.6時間→16.2時間（測定範囲、目視確認が必須）＝10.125倍を上限に含める。"
-              f"平均1.5倍は{PROPOSAL}: 遅くなった業務は年度内に手作業へ戻す"),
-    Parameter("rpa_time_cut", "RPA・AI-OCRで減る作業時間の割合（失敗・例外を含む期待値）",
+              "久慈市 16.2/1.6倍を上限; 平均は提案値"),
+    Parameter("rpa_time_cut", "RPAで減る時間（期待値）",
               "expected RPA / AI-OCR time cut, failures and exceptions included",
               round((1 - 0.08) * (1 - 0.1) * 0.70 - 0.08 * (1.5 - 1), 4),
               round((1 - 0.25) * (1 - 0.3) * 0.30 - 0.25 * (16.2 / 1.6 - 1), 4), round(0.98 * 0.90, 4),
               "割合", (),
-              "(1−失敗割合)×(1−例外率)×削減率 − 失敗割合×(逆効果の倍率−1) から計算", derived=True,
+              "成功×(1−例外)×削減率 − 失敗×(倍率−1)", derived=True,
               best_case=0.90),
-    Parameter("rpa_exception_rate", "RPA・AI-OCRで手作業に残る件数の割合", "RPA exception rate", 0.1,
+    Parameter("rpa_exception_rate", "RPAの例外（手作業）の割合", "RPA exception rate", 0.1,
               0.02, 0.3, "割合", (S.MEGURO_OCR,),
-              f"{PROPOSAL}: AI-OCR読取精度 98.2～99.9%と手書き帳票の例外処理"),
+              f"{PROPOSAL}: 読取精度98.2～99.9%と手書き帳票"),
     Parameter("rpa_check_minutes", "RPA・AI-OCR結果の確認時間", "added checking per case", 0.5, 0.0,
-              2.0, "分/件", (S.KUJI_OCR,), f"{PROPOSAL}: 読取結果の目視確認（久慈市の逆効果例を踏まえて加算）"),
+              2.0, "分/件", (S.KUJI_OCR,), f"{PROPOSAL}: 読取結果の目視確認"),
     # --- approval, seals, attachments, paper, payment, counter ------------------------------
     Parameter("e_approval_time_retained", "電子決裁で残る決裁時間", "approval time kept with e-approval",
               0.8, 0.6, 1.0, "割合", (), f"{PROPOSAL}: 押印・持ち回りがなくなり内容確認は残る"),
@@ -163,20 +158,18 @@ _PARAMETERS: tuple[Parameter, ...] = (
               0.1, 0.6, "割合", (), f"{PROPOSAL}: 回付待ちが不在時でも処理できる"),
     Parameter("seal_time_retained", "押印廃止で残る作業時間", "time kept when seals go", 0.9, 0.8, 1.0,
               "割合", (S.KAKOGAWA_SEALS,),
-              f"{PROPOSAL}: 押印の作業は工程の一部。加古川市では様式の61%（2,575種類中1,569種類）が廃止可能"),
+              f"{PROPOSAL}: 押印は工程の一部"),
     Parameter("attachment_check_retained", "添付省略で残る審査時間", "checking kept without attachments",
               0.85, 0.7, 1.0, "割合", (), f"{PROPOSAL}: 添付書類の突合がシステム照会に置き換わる"),
     Parameter("paperless_filing_retained", "ペーパーレスで残る保管時間", "filing time kept paperless", 0.5,
               0.3, 0.8, "割合", (), f"{PROPOSAL}: 紙の綴り・運搬がなくなる"),
     Parameter("cashless_minutes_saved", "キャッシュレスで短縮する収納時間", "minutes saved per payment", 0.7,
               0.0, 1.0, "分/件", (S.MITAKA_CASHLESS,),
-              "三鷹市 キャッシュレス＋セミセルフレジで1人当たり1分短縮（最良の例として上限）。"
-              f"平均0.7分は{PROPOSAL}: セミセルフレジのない窓口では短縮が小さい", best_case=1.0),
-    Parameter("no_form_visit_retained", "書かない窓口で残る窓口手続時間（記入＋受付）",
+              "三鷹市 1分を上限; 平均は提案値", best_case=1.0),
+    Parameter("no_form_visit_retained", "書かない窓口で残る時間",
               "counter-visit time kept (filling in + reception), no-form counter", 0.65, 10 / 18,
               0.9, "割合", (S.IWAMIZAWA_NO_FORM,),
-              "岩見沢市 証明書交付の窓口手続時間 18分→10分（44%減、残り0.556）を最良の例として下限に。"
-              f"平均0.65（35%減）は{PROPOSAL}: 公表例は先進事例で、聞き取り入力の時間は職員に残る",
+              "岩見沢市 18→10分を下限; 平均は提案値",
               best_case=10 / 18),
     Parameter("automate_retained", "自動化で残る作業時間", "time kept when a step is automated", 0.1,
               0.0, 0.3, "割合", (), f"{PROPOSAL}: システム化した工程は例外処理だけが職員に残る"),

@@ -30,6 +30,12 @@ class Source:
         text = f"{self.organisation}「{self.title}」（{year}）{self.url}"
         return f"{text} — {self.detail}" if self.detail else text
 
+    def short(self, url: bool = True) -> str:
+        """Organisation and year (and URL): enough to find the publication in the list of
+        sources (:meth:`cite`)."""
+        year = f"{self.year}" if self.year else "n.d."
+        return f"{self.organisation}（{year}）" + (self.url if url else "")
+
     def with_detail(self, detail: str) -> Source:
         return Source(self.title, self.organisation, self.year, self.url, detail)
 
@@ -39,7 +45,7 @@ PROPOSAL = "提案値"
 # --- before/after figures of Japanese municipalities (issue 9 calibration set) -----------
 
 IWAMIZAWA_NO_FORM = Source(
-    "岩見沢市「書かない窓口」 証明書交付の窓口手続時間 18分→10分", "HBC北海道放送（TBS NEWS DIG）",
+    "岩見沢市「書かない窓口」 証明書交付の窓口手続時間 18分→10分", "HBC北海道放送",
     None, "https://newsdig.tbs.co.jp/articles/-/229106")
 IBARAKI_RPA = Source("茨城県 RPA実証 4業務で年間作業時間86.2%減", "FNNプライムオンライン", None,
                      "https://www.fnn.jp/posts/00382510HDK")
@@ -52,8 +58,8 @@ KUJI_OCR = Source("久慈市 AI-OCR・RPA実証（ふるさと納税78%減、収
 KITAKAMI_RPA = Source("北上市 RPA・AI-OCR実証実験の結果", "北上市", None,
                       "https://www.city.kitakami.iwate.jp/life/shisei/sogoseisaku/ict/rpa/15432.html")
 MEGURO_OCR = Source("目黒区 AI-OCR・RPA実証（保育施設運営費90%以上、研修評価シート30%以上削減）",
-                    "IT Leaders（インプレス）", None, "https://it.impress.co.jp/articles/-/18456")
-TOKYO_RPA = Source("東京都 RPA 29業務（うち25業務で縮減、平均縮減率66.8%）", "RPA HACK（二次資料）",
+                    "IT Leaders", None, "https://it.impress.co.jp/articles/-/18456")
+TOKYO_RPA = Source("東京都 RPA 29業務（うち25業務で縮減、平均縮減率66.8%）", "RPA HACK",
                    None, "https://media-rpa.com/rpa%E2%80%97smartmunicipality/")
 UKI_POTENTIAL = Source("宇城市 業務棚卸とRPA等による効率化可能時間 22,654時間（棚卸業務の約17%）",
                        "市議会議員ブログ（二次資料）", None,
@@ -62,7 +68,7 @@ TOKAI_3_SECTIONS = Source("東海村・日立システムズ 業務量調査とB
                           "DXジャーナル", 2022, "https://dxj.info/news/220321-hitachisystems")
 TOKAI_WHOLE_OFFICE = Source(
     "東海村におけるBPR手法構築の取り組み（全庁約364,000時間、削減案12,680時間、実行5,014時間）",
-    "行政情報システム研究所「行政&情報システム」2024年3月号", 2024,
+    "行政情報システム研究所", 2024,
     "https://www.iais.or.jp/ais_online/online-articles/20240301/202403_02/")
 KORIYAMA = Source("郡山市 業務量調査と業務標準ガイドライン", "自治体DX ツールボックス", 2025,
                   "https://www.gov-toolbox.jp/caseitems/kooriyama2025")
@@ -73,9 +79,9 @@ SAPPORO_PRE_RECEPTION = Source("札幌市中央区 繁忙期の事前受付で�
                                "http://topics.smt.docomo.ne.jp/article/hbc/region/"
                                "hbc-0979db039efb82c0d7e54d1a05308397")
 MITAKA_CASHLESS = Source("三鷹市 キャッシュレス決済とセミセルフレジ（1人当たり約1分短縮）",
-                         "自治体DX事例集（KOTSL）", None, "http://www.kot-sl.jp/dx-cases/?id=275")
+                         "KOTSL", None, "http://www.kot-sl.jp/dx-cases/?id=275")
 NATIONAL_ONLINE_2015 = Source("地方公共団体におけるオンライン利用促進対象手続の利用状況（FY2014 47.1% → "
-                              "FY2015 49.1%）", "総務省（expydoc 掲載資料）", None,
+                              "FY2015 49.1%）", "総務省", None,
                               "https://expydoc.com/doc/12082888/")
 NATIONAL_ONLINE_2018 = Source("令和2年版 情報通信白書（地方公共団体のオンライン利用促進対象手続の"
                               "オンライン利用率 52.6%、FY2018）", "総務省", 2020,

@@ -24,35 +24,27 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
     UnitCostDefault(
         "hourly_cost_regular", 3500, "円/時", "正規職員の時間単価（人件費込み）",
         "Regular staff, fully loaded cost per hour",
-        "貝塚市「事務事業評価」（2.06人工→直接人件費1,367万円 ≒ 3,460円/時）を丸めた値"
-        "（URL未記録: 貝塚市ウェブサイトの事務事業評価シート）"),
+        "貝塚市 事務事業評価（2.06人工→直接人件費1,367万円 ≒ 3,460円/時）を丸めた値"),
     UnitCostDefault(
         "hourly_cost_fiscal_year", 1200, "円/時", "会計年度任用職員の時間単価",
         "Fiscal-year staff cost per hour",
-        "提案値: つくばみらい市 会計年度任用職員の時給951円（2020年、URL未記録）に"
-        "社会保険料等を加えた値"),
+        "提案値: つくばみらい市 時給951円（2020）＋社会保険料等"),
     UnitCostDefault(
         "hours_per_fte", 1860, "時間/年", "1人工あたりの年間勤務時間", "Working hours per FTE-year",
-        "1日7時間45分×年240日＝1,860時間。勤務時間: e-Gov法令検索（デジタル庁）「一般職の職員の"
-        "勤務時間、休暇等に関する法律（平成6年法律第33号）第5条」（1994年）"
-        "https://elaws.e-gov.go.jp/document?lawid=406AC0000000033 — 市町村の職員の勤務時間条例も"
-        "これに準じる（地方公務員法第24条）。240日は提案値（年間の勤務日から年次休暇等を除いた日数）"),
+        "7時間45分×240日（日数は提案値）; 勤務時間法第5条（1994）"
+        "https://elaws.e-gov.go.jp/document?lawid=406AC0000000033"),
     UnitCostDefault(
         "postage_letter_yen", 110, "円", "郵便料金（定形25g/50g以内）", "Postage, standard letter",
-        "日本郵便「手紙・はがきの料金」（2024年10月1日改定）"
-        "https://www.post.japanpost.jp/send/fee/kokunai/one_two.html"),
+        "日本郵便（2024年10月1日改定）"),
     UnitCostDefault(
         "postage_postcard_yen", 85, "円", "郵便料金（はがき）", "Postage, postcard",
-        "日本郵便「手紙・はがきの料金」（2024年10月1日改定）"
-        "https://www.post.japanpost.jp/send/fee/kokunai/one_two.html"),
+        "日本郵便（2024年10月1日改定）"),
     UnitCostDefault(
         "fee_juminhyo_yen", 300, "円", "住民票の写しの手数料", "Fee for a copy of the resident record",
-        "提案値: 多くの市区町村の手数料条例（1通300円）。各市の手数料条例で置き換える"),
+        "提案値: 多くの市区町村の手数料条例（1通300円）"),
     UnitCostDefault(
         "fee_koseki_yen", 450, "円", "戸籍謄抄本の手数料", "Fee for a family register copy",
-        "e-Gov法令検索（デジタル庁）「地方公共団体の手数料の標準に関する政令」"
-        "（平成12年政令第16号）の戸籍謄抄本の標準額 1通450円 "
-        "https://elaws.e-gov.go.jp/document?lawid=412CO0000000016"),
+        "地方公共団体の手数料の標準に関する政令（2000）"),
     UnitCostDefault(
         "citizen_travel_minutes", 40, "分/回", "来庁1回の往復移動時間", "Citizen round trip per visit",
         "提案値（中規模市の平均的な移動時間）"),
@@ -66,17 +58,14 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
     UnitCostDefault(
         "national_population", 124_352_000, "人", "全国の人口（国の件数を市の規模に換算）",
         "National population (to scale national case counts)",
-        "総務省統計局「人口推計（2023年10月1日現在）」（2024年）https://www.stat.go.jp/data/jinsui/"),
+        "総務省統計局「人口推計」2023年10月1日現在"),
     UnitCostDefault(
         "citizen_hourly_value", 1055, "円/時", "市民の時間の価値（優先順位付けのみに使用）",
         "Value of a citizen's hour (used only to rank where to start)",
-        "厚生労働省「地域別最低賃金の全国一覧」令和6年度 全国加重平均 1,055円（2024年）"
-        "https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/koyou_roudou/roudoukijun/"
-        "minimumichiran/"),
+        "厚生労働省 地域別最低賃金 全国加重平均（2024年度）"),
     UnitCostDefault(
         "paper_cost_per_sheet_yen", 5, "円/枚", "用紙・印刷費（1枚）", "Paper and printing per sheet",
-        "提案値（コピー用紙・トナー代）。紙を作る工程（紙の記入・交付・郵送）1回に1枚として数え、"
-        "受付・確認・決裁・保管など同じ紙を扱う工程では数えない"),
+        "提案値（用紙・トナー代）; 紙を作る工程（記入・交付・郵送）1回に1枚"),
 )
 
 DEFAULTS_BY_KEY = {u.key: u for u in DEFAULT_UNIT_COSTS}

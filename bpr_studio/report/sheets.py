@@ -38,7 +38,7 @@ SIDES = (("staff", "職員"), ("citizen", "市民"))
 SUMMARY_WIDTHS = (34, 16, 16, 16, 12, 15, 15, 13)
 MATRIX_HEADING = "優先度マトリクス（上位の手続：オンライン化レベル×効果額）"
 MATRIX_ROWS = 27  # rows under the matrix chart (13 cm)
-PRIORITY_PRINTED = 20
+PRIORITY_PRINTED = 15  # one A4 page whatever the names of the top procedures
 MATRIX_BUBBLES = 10
 PRINT_NOTE = (f"印刷について：「優先順位」は上位{PRIORITY_PRINTED}件、「手続別」は印刷対象外です"
               "（データシートは画面で並べ替え・絞り込みして使ってください）。")
