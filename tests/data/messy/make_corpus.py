@@ -297,7 +297,32 @@ HEADER = Case(
     ],
 )
 
-CASES: list[Case] = [JUMINHYO, JIDO, KAIGO, RISAI, DORO, LOOP, BOUNDS, HEADER]
+# --- 9. 介護保険課: a title, then two header rows, nothing merged ------------------------------
+KOSHIN = Case(
+    "09_介護保険課_更新認定", "two header rows without merges: 所要時間(分) above 最短/標準/最長",
+    [Sheet("手続", [
+        ["介護保険課 業務量調査"],
+        PROC_HEAD,
+        ["KA-11", "要介護・要支援の更新認定", "介護保険課", "3,100", "12～1月", "×"],
+    ]), Sheet("工程", [
+        ["※ 1件あたりの時間を分で記入"],
+        ["手続ID", "工程番号", "工程名", "実施者", "作業の種類", "所要時間(分)", None, None,
+         "通過割合(%)", "次工程"],
+        [None, None, None, None, None, "最短", "標準", "最長"],
+        ["KA-11", 1, "更新申請書の送付", "担当職員", "郵送", 2, 3, 5, None, None],
+        ["KA-11", 2, "申請受付", "窓口職員", "受付", 3, 5, 15, None, None],
+        ["KA-11", 3, "認定調査", "外部機関", "確認・審査", 40, 60, 120, None, None],
+        ["KA-11", 4, "結果通知", "担当職員", "交付・通知", 2, 3, 5, None, "終了"],
+    ])],
+    procedures={"KA-11": {"annual_cases": 3100, "peak_months": "12,1"}},
+    steps={
+        ("KA-11", 2): {"min_minutes": 3.0, "typical_minutes": 5.0, "max_minutes": 15.0},
+        ("KA-11", 3): {"min_minutes": 40.0, "typical_minutes": 60.0, "max_minutes": 120.0},
+    },
+    issues=[("info", "columns_renamed", "工程!F3", ("最短 → 最短(分)", "最長 → 最長(分)"))],
+)
+
+CASES: list[Case] = [JUMINHYO, JIDO, KAIGO, RISAI, DORO, LOOP, BOUNDS, HEADER, KOSHIN]
 FORMATS = (".xlsx", ".xls")
 
 
