@@ -161,16 +161,17 @@ class NodeItem(QGraphicsItem):
         painter.drawLine(c, c + QPointF(0, -inner.height() * 0.32))
         painter.drawLine(c, c + QPointF(inner.width() * 0.24, 0))
         # The waiting days under the clock, bold: they are often the longest part of a case.
-        painter.setFont(_font(LABEL_FONT_SIZE + 1, True))
+        grown = min(READABLE_PX / max(lod, 1e-3), (LABEL_FONT_SIZE + 1) * 2)
+        painter.setFont(_font(max(LABEL_FONT_SIZE + 1, grown), True))
         painter.setPen(CHANGED if self.node.status != "same" else INK)
         text = " ".join(self.node.lines)
-        painter.drawText(QRectF(-30, rect.height() + 2, rect.width() + 60, FONT_SIZE * 1.4),
+        painter.drawText(QRectF(-30, rect.height() + 2, rect.width() + 60, FONT_SIZE * 3),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 
 
 class TimerItem(NodeItem):
     def boundingRect(self) -> QRectF:  # noqa: N802  (room for the days under the clock)
-        return QRectF(-32, -2, self.node.width + 64, self.node.height + FONT_SIZE * 1.6 + 4)
+        return QRectF(-32, -2, self.node.width + 64, self.node.height + FONT_SIZE * 3 + 4)
 
 
 class LabelItem(QGraphicsItem):
@@ -185,8 +186,8 @@ class LabelItem(QGraphicsItem):
         self.setPos(x, y)
         self.setZValue(3)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self.rect
+    def boundingRect(self) -> QRectF:  # noqa: N802  (room for the grown share, zoomed out)
+        return self.rect.adjusted(-20, -10, 20, 10)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -195,8 +196,54 @@ class LabelItem(QGraphicsItem):
         painter.drawRoundedRect(self.rect, 3, 3)
         colour = CHANGED if self.edge.rework or self.edge.status == "changed" else INK
         painter.setPen(colour)
-        painter.setFont(_font(LABEL_FONT_SIZE, self.edge.status == "changed"))
-        painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.edge.label)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if LABEL_FONT_SIZE * lod >= READABLE_PX:
+            painter.setFont(_font(LABEL_FONT_SIZE, self.edge.status == "changed"))
+            painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.edge.label)
+            return
+        # Zoomed out: the share alone, grown (at most twice) towards a readable size.
+        share = f"{self.edge.probability:.0%}"
+        painter.setFont(_font(min(READABLE_PX / max(lod, 1e-3), LABEL_FONT_SIZE * 2), True))
+        painter.drawText(self.rect.adjusted(-20, -10, 20, 10), Qt.AlignmentFlag.AlignCenter,
+                         share)
+
+
+class ReadableTextItem(QGraphicsItem):
+    """Text in a box that stays readable when the map is zoomed out: below READABLE_PX
+    on screen the font grows (up to what the box holds); in a tall narrow box, such as a
+    lane's header, it is then set vertically, one character under another."""
+
+    def __init__(self, text: str, rect: QRectF, size: float, bold: bool = True,
+                 align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> None:
+        super().__init__()
+        self.text, self.rect, self.size, self.bold, self.align = text, rect, size, bold, align
+        self.setZValue(1)
+        self.setToolTip(text)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self.rect
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setPen(INK)
+        flags = self.align | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+        if self.size * lod >= READABLE_PX:
+            painter.setFont(_font(self.size, self.bold))
+            painter.drawText(self.rect, flags, self.text)
+            return
+        wanted = READABLE_PX * 1.2 / max(lod, 1e-3)
+        tall = self.rect.height() > self.rect.width() * 1.2
+        if tall:  # vertical, as Japanese is written on a narrow label
+            size = min(wanted, self.rect.height() / max(len(self.text), 1) / 1.1,
+                       self.rect.width() * 0.9)
+            painter.setFont(_font(size, True))
+            painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, "\n".join(self.text))
+        else:
+            painter.setFont(_font(min(wanted, self.rect.height() * 2.5), True))
+            painter.drawText(QRectF(self.rect.x(), self.rect.y() - self.rect.height() * 1.5,
+                                    self.rect.width(), self.rect.height() * 2.5),
+                             self.align | Qt.AlignmentFlag.AlignBottom, self.text)
 
 
 def _arrow_head(tip: QPointF, before: QPointF, size: float = 9.0) -> QPolygonF:
@@ -211,8 +258,9 @@ def _arrow_head(tip: QPointF, before: QPointF, size: float = 9.0) -> QPolygonF:
 def add_layout(scene: QGraphicsScene, flow: FlowLayout, title: str, unit: str) -> None:
     """Add one map (lanes, shapes, flows) to the scene at the layout's coordinates."""
     top = flow.lanes[0].top if flow.lanes else TITLE_HEIGHT
-    heading = scene.addSimpleText(title, _font(FONT_SIZE + 3, True))
-    heading.setPos(4, top - TITLE_HEIGHT + 4)
+    width = max(flow.width, 400.0)
+    scene.addItem(ReadableTextItem(title, QRectF(4, top - TITLE_HEIGHT + 2, width - 8,
+                                                 TITLE_HEIGHT - 4), FONT_SIZE + 3))
     for index, lane in enumerate(flow.lanes):
         _add_lane(scene, lane, flow.width, index)
     for edge in flow.edges:
@@ -229,12 +277,9 @@ def _add_lane(scene: QGraphicsScene, lane: Lane, width: float, index: int) -> No
     header = scene.addRect(QRectF(0, lane.top, LANE_HEADER_WIDTH, lane.height),
                            QPen(QColor("#BFBFBF"), 0.8), QBrush(fill.darker(106)))
     header.setZValue(0.5)
-    label = scene.addText("")
-    label.setFont(_font(FONT_SIZE + 1, True))
-    label.setTextWidth(LANE_HEADER_WIDTH - 8)
-    label.setPlainText(lane.label)  # plain text: a name is never read as markup
-    label.setPos(4, lane.middle - label.boundingRect().height() / 2)
-    label.setZValue(1)
+    # Painted as plain text (a user's word is never read as markup), readable zoomed out.
+    scene.addItem(ReadableTextItem(lane.label, QRectF(4, lane.top + 2, LANE_HEADER_WIDTH - 8,
+                                                      lane.height - 4), FONT_SIZE + 1))
 
 
 def _add_edge(scene: QGraphicsScene, edge: FlowEdge) -> None:
