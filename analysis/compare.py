@@ -74,6 +74,7 @@ def parameter_values(scenario: Scenario) -> dict[str, float]:
     values: dict[str, float] = {}
     for use in scenario.measures:
         values.update({k: float(v) for k, v in use.params.items() if k != "steps"})
+    values.update(scenario.params)  # set for the whole scenario in the app: these win
     return values
 
 

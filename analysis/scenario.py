@@ -72,19 +72,30 @@ class MeasureUse:
 
 @dataclass
 class Scenario:
+    """``params``: scenario-wide parameter values set in the app (analysis.params keys);
+    they override a measure's own ``params`` for the same key."""
+
     name: str
     measures: list[MeasureUse] = field(default_factory=list)
     description: str = ""
+    params: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps([{"measure": m.measure, "params": m.params, "rule": asdict(m.rule)}
-                           for m in self.measures], ensure_ascii=False)
+        measures = [{"measure": m.measure, "params": m.params, "rule": asdict(m.rule)}
+                    for m in self.measures]
+        # A plain list when there are no scenario-wide values: files stay as they were.
+        data: Any = {"measures": measures, "params": self.params} if self.params else measures
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_row(cls, name: str, description: str, measures_json: str) -> Scenario:
         data = json.loads(measures_json or "[]")
+        params = {}
+        if isinstance(data, dict):
+            params = {k: float(v) for k, v in (data.get("params") or {}).items()}
+            data = data.get("measures") or []
         return cls(name, [MeasureUse(d["measure"], d.get("params", {}), Rule(**d.get("rule", {})))
-                          for d in data], description)
+                          for d in data], description, params)
 
 
 def default_scenario() -> Scenario:

@@ -89,7 +89,7 @@ def main() -> None:
         wait_until(app, lambda: window.session.data is not None
                    and len(window.session.data.procedures) == 3000)
         opened = time.perf_counter() - began
-        wait_until(app, lambda: not window.session.analyzer.running
+        wait_until(app, lambda: not window.session.comparing
                    and window.session.bundle is not None
                    and len(window.session.bundle.comparison.as_is.procedures) == 3000)
         compared = time.perf_counter() - began
@@ -104,7 +104,7 @@ def main() -> None:
         dialog.start_import()
         # The import reloads the project and compares the scenario again: wait for both.
         wait_until(app, lambda: window.session.bundle is not before
-                   and not window.session.analyzer.running, 120)
+                   and not window.session.comparing, 120)
         print(f"import of 40 workbooks through the dialog: GUI blocked at most "
               f"{probe.stop() * 1000:.0f} ms")
         dialog.reject()

@@ -146,6 +146,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit_cost_unknown": ("単価の項目「{key}」は使われません（使える項目: {known}）。",
                           "Unit cost '{key}' is not used (known items: {known})."),
     "unit_cost_negative": ("単価「{key}」に負の値は使えません。", "Unit cost '{key}' cannot be negative."),
+    # --- scenarios and their parameters (edited in the app) ------------------
+    "scenario_name_blank": ("シナリオ名を入れてください。", "Give the scenario a name."),
+    "scenario_exists": ("シナリオ「{name}」はすでにあります。別の名前にしてください。",
+                        "A scenario named '{name}' already exists; choose another name."),
+    "scenario_missing": ("シナリオ「{name}」はありません。", "There is no scenario '{name}'."),
+    "last_scenario": ("最後のシナリオは削除できません（改善後を計算するにはシナリオが1つ必要です）。",
+                      "The last scenario cannot be deleted (the to-be needs a scenario)."),
+    "parameter_not_number": ("「{parameter}」には数値を入れてください（入力: {value}）。",
+                             "'{parameter_en}' must be a number (typed: {value})."),
+    "parameter_out_of_range": ("「{parameter}」は {low} ～ {high} の範囲で入れてください"
+                               "（入力: {value}）。範囲は出典の値の幅です。",
+                               "'{parameter_en}' must be between {low} and {high} (typed: {value}); "
+                               "the range is what the sources support."),
     # --- national inventory -------------------------------------------------
     "inventory_id_missing": ("手続IDがないため「{id}」としました。", "No procedure ID; used '{id}'."),
     "inventory_id_duplicate": ("手続IDが重複しているため「{id}」としました。",

@@ -41,15 +41,29 @@ class DashboardView(QWidget):
         charts.addWidget(self.levels, 0, 0)
         charts.addWidget(self.sections, 0, 1)
         charts.addWidget(self.top, 1, 0, 1, 2)
+        self.content = QWidget()
+        content = QVBoxLayout(self.content)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.addLayout(grid)
+        content.addLayout(charts, 1)
+        # A new project has nothing to total: say what to do instead of empty axes.
+        self.empty_hint = QLabel(tr("dashboard_empty"))
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>{tr('dashboard_title')}</b>"))
-        layout.addLayout(grid)
-        layout.addLayout(charts, 1)
+        layout.addWidget(self.empty_hint)
+        layout.addWidget(self.content, 1)
         session.loaded.connect(self._on_session_loaded)
 
     def _on_session_loaded(self) -> None:
         data = self.session.data
         if data is None:
+            return
+        empty = len(data.procedures) == 0
+        self.empty_hint.setVisible(empty)
+        self.content.setVisible(not empty)
+        if empty:
             return
         totals = data.scores.city()
         ja = language() == "ja"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,6 +26,8 @@ from ui.dashboard_view import DashboardView
 from ui.flow_view import FlowView
 from ui.i18n import language, tr
 from ui.import_dialog import ImportDialog
+from ui.inventory_import import InventoryImporter
+from ui.landing_view import LandingView
 from ui.notify import show_message
 from ui.procedure_view import ProcedureView
 from ui.quality_view import QualityView
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1280, 800)
 
+        self.landing_view = LandingView(self.session)
         self.dashboard_view = DashboardView(self.session)
         self.survey_view = SurveyView(self.session)
         self.procedure_view = ProcedureView(self.session)
@@ -58,7 +61,8 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(150)
         self.nav.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
-        for key, view in (("nav_dashboard", self.dashboard_view), ("nav_survey", self.survey_view),
+        for key, view in (("nav_landing", self.landing_view),
+                          ("nav_dashboard", self.dashboard_view), ("nav_survey", self.survey_view),
                           ("nav_procedure", self.procedure_view), ("nav_flow", self.flow_view),
                           ("nav_scenario", self.scenario_view),
                           ("nav_comparison", self.comparison_view),
@@ -78,6 +82,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.report_exporter = ReportExporter(self)
         self.report_exporter.finished.connect(self._on_report_finished)
+        self.inventory_importer = InventoryImporter(self)
+        self.inventory_importer.finished.connect(self._on_inventory_finished)
+        self.landing_view.open_flow.connect(self.show_flow)
+        self.landing_view.action_requested.connect(self._on_landing_action_requested)
         self.session.loaded.connect(self._on_session_loaded)
         self.session.failed.connect(self._on_session_failed)
         self.session.busy.connect(self._on_session_busy)
@@ -97,6 +105,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = self._add_action(file_menu, "import_surveys", self._on_import_triggered,
                                               QKeySequence("Ctrl+I"))
+        self.inventory_action = self._add_action(file_menu, "import_inventory",
+                                                 self._on_import_inventory_triggered)
         self._add_action(file_menu, "save_template", self._on_save_template_triggered)
         self._add_action(file_menu, "export_report", self._on_export_report_triggered,
                          QKeySequence("Ctrl+E"))
@@ -109,6 +119,7 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
+        self._build_toolbar(undo, redo)
         view_menu = self.menuBar().addMenu(tr("menu_view"))
         language_menu = view_menu.addMenu(tr("language"))
         for code, label in (("ja", "日本語"), ("en", "English")):
@@ -116,6 +127,43 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(language() == code)
             action.triggered.connect(lambda _checked=False, c=code: self._on_language_chosen(c))
+
+    def _build_toolbar(self, undo: QAction, redo: QAction) -> None:
+        """Our own toolbar, in the UI language: the steps a user takes most."""
+        bar = self.addToolBar(tr("toolbar"))
+        bar.setObjectName("main_toolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(16, 16))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for key, slot in (("tb_open", self._on_open_triggered),
+                          ("tb_import", self._on_import_triggered),
+                          ("tb_report", self._on_export_report_triggered)):
+            action = QAction(tr(key), self)
+            action.triggered.connect(lambda _c=False, f=slot: f())
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(undo)
+        bar.addAction(redo)
+
+    def show_flow(self, procedure_id: str) -> None:
+        """Show a procedure's process flow (from the landing view's ranked list)."""
+        self.session.select(procedure_id)
+        show = getattr(self.flow_view, "show_procedure", None)
+        if show is not None:
+            show(procedure_id)
+        self.nav.setCurrentRow(self.stack.indexOf(self.flow_view))
+
+    def _on_landing_action_requested(self, key: str) -> None:
+        {"template": self._on_save_template_triggered, "import": self._on_import_triggered,
+         "inventory": self._on_import_inventory_triggered}[key]()
+
+    def _on_import_inventory_triggered(self) -> None:
+        if self.session.path is not None:
+            self.inventory_importer.ask_and_start(self.session.path)
+
+    def _on_inventory_finished(self, written: bool) -> None:
+        if written:
+            self.session.reload()
 
     def _add_action(self, menu, key: str, slot, shortcut=None) -> QAction:
         action = QAction(tr(key), self)
@@ -246,6 +294,8 @@ class MainWindow(QMainWindow):
         for dialog in self.findChildren(ImportDialog):
             dialog.runner.stop()
         self.report_exporter.runner.stop()
+        self.inventory_importer.runner.stop()
+        self.scenario_view.compare.runner.stop()
         self.session.close()
         wait_for_renders()
         super().closeEvent(event)

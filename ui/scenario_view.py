@@ -1,11 +1,16 @@
 """シナリオ: choose the measures of a scenario, their rules and parameters (with sources);
-the deterministic savings update at once, the Monte Carlo runs in a worker with Cancel."""
+create (blank or a copy), rename, delete and compare scenarios. Every change is a core
+edit (bpr_studio.scenario_edits) on the undo stack; a value outside its published range
+is refused with a message that says the range, and stays typed so it can be corrected.
+The deterministic savings update shortly after (edits in a burst start one comparison);
+the Monte Carlo runs in a worker with Cancel."""
 
 from __future__ import annotations
 
 import copy
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,10 +30,21 @@ from PySide6.QtWidgets import (
 from analysis.measures import MEASURES
 from analysis.params import PARAMETERS
 from analysis.scenario import MeasureUse, Rule, Scenario
+from bpr_studio.edits import EditError
+from bpr_studio.scenario_edits import (
+    DeleteScenario,
+    RenameScenario,
+    SaveScenario,
+    new_scenario,
+    parse_parameter,
+)
 from ui.i18n import language, tr
+from ui.scenario_compare import NewScenarioDialog, ScenarioCompareWidget
 from ui.session import ProjectSession
 
-_RULE_COLUMNS = 3  # enabled, measure, max level, min cases
+INVALID = QColor("#F8CBAD")
+CHANGED = QColor("#FFF2CC")
+VALUE_COLUMN = 1
 
 
 class ScenarioView(QWidget):
@@ -35,22 +52,36 @@ class ScenarioView(QWidget):
         super().__init__(parent)
         self.session = session
         self._filling = False
+        self._invalid: dict[tuple[str, int, int], str] = {}  # typed text kept for correction
+        self._filled_name: str | None = None
         self.scenario_combo = QComboBox()
         self.scenario_combo.currentIndexChanged.connect(self._on_scenario_combo_changed)
-        new = QPushButton(tr("new_scenario"))
-        new.clicked.connect(self._on_new_clicked)
+        self.new_button = QPushButton(tr("new_scenario"))
+        self.new_button.clicked.connect(self._on_new_clicked)
+        self.rename_button = QPushButton(tr("rename_scenario"))
+        self.rename_button.clicked.connect(self._on_rename_clicked)
+        self.delete_button = QPushButton(tr("delete_scenario"))
+        self.delete_button.setToolTip(tr("delete_scenario_tip"))
+        self.delete_button.clicked.connect(self._on_delete_clicked)
         self.measures = QTableWidget(len(MEASURES), 5)
         self.measures.setHorizontalHeaderLabels([tr("measure"), tr("max_level"), tr("min_cases"),
                                                  tr("only_procedures"), tr("applied_to")])
-        self.measures.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header = self.measures.horizontalHeader()
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(70)
         self.measures.verticalHeader().setVisible(False)
-        self.measures.itemChanged.connect(self._on_table_changed)
+        self.measures.itemChanged.connect(self._on_measures_item_changed)
         self.parameters = QTableWidget(len(PARAMETERS), 5)
         self.parameters.setHorizontalHeaderLabels([tr("parameter"), tr("col_value_num"),
                                                    tr("range"), tr("col_unit"), tr("col_source")])
         self.parameters.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.parameters.verticalHeader().setVisible(False)
-        self.parameters.itemChanged.connect(self._on_table_changed)
+        self.parameters.setWordWrap(True)
+        self.parameters.itemChanged.connect(self._on_parameters_item_changed)
+        self.problem = QLabel()  # why a typed value was refused, with the allowed range
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("QLabel { color: #9C0006; background: #FFC7CE; padding: 4px; }")
+        self.problem.hide()
         self.deltas = QLabel()
         self.deltas.setWordWrap(True)
         self.deltas.setStyleSheet("QLabel { background: #E2EFDA; padding: 6px; }")
@@ -69,7 +100,8 @@ class ScenarioView(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("scenario")))
         top.addWidget(self.scenario_combo, 1)
-        top.addWidget(new)
+        for button in (self.new_button, self.rename_button, self.delete_button):
+            top.addWidget(button)
         run = QHBoxLayout()
         run.addWidget(QLabel(tr("replications")))
         run.addWidget(self.replications)
@@ -78,14 +110,24 @@ class ScenarioView(QWidget):
         run.addWidget(self.run_button)
         run.addWidget(self.progress, 1)
         run.addWidget(self.cancel_button)
+        editor = QWidget()
+        edit_layout = QVBoxLayout(editor)
+        edit_layout.setContentsMargins(0, 0, 0, 0)
+        edit_layout.addWidget(self.measures, 2)
+        edit_layout.addWidget(QLabel(f"<b>{tr('parameters_title')}</b>"))
+        edit_layout.addWidget(self.parameters, 3)
+        edit_layout.addWidget(self.problem)
+        edit_layout.addWidget(self.deltas)
+        edit_layout.addLayout(run)
+        self.compare = ScenarioCompareWidget(session)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(editor, tr("tab_edit_scenario"))
+        self.tabs.addTab(self.compare, tr("tab_compare_scenarios"))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.measures, 2)
-        layout.addWidget(QLabel(f"<b>{tr('parameters_title')}</b>"))
-        layout.addWidget(self.parameters, 2)
-        layout.addWidget(self.deltas)
-        layout.addLayout(run)
+        layout.addWidget(self.tabs, 1)
         session.loaded.connect(self._fill_scenarios)
+        session.scenarios_changed.connect(self._fill_scenarios)
         session.scenario_changed.connect(self._fill_tables)
         session.comparison_ready.connect(self._on_comparison_ready)
         session.simulator.progressed.connect(self._on_simulator_progressed)
@@ -104,18 +146,27 @@ class ScenarioView(QWidget):
         if self.session.scenario is not None:
             self.scenario_combo.setCurrentText(self.session.scenario.name)
         self.scenario_combo.blockSignals(False)
+        self.delete_button.setEnabled(len(data.scenarios) > 1)
         self._fill_tables()
 
     def _fill_tables(self) -> None:
         scenario = self.session.scenario
         if scenario is None:
             return
+        if scenario.name != self._filled_name:
+            self._invalid.clear()  # typed values belonged to the scenario shown before
+            self._show_problem(None)
+        self._filled_name = scenario.name
+        self.scenario_combo.blockSignals(True)
+        self.scenario_combo.setCurrentText(scenario.name)
+        self.scenario_combo.blockSignals(False)
         self._filling = True
+        ja = language() == "ja"
         uses = {u.measure: u for u in scenario.measures}
         values = self.session.values()
         for r, (key, measure) in enumerate(MEASURES.items()):
             use = uses.get(key)
-            item = QTableWidgetItem(measure.ja if language() == "ja" else measure.en)
+            item = QTableWidgetItem(measure.ja if ja else measure.en)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             item.setCheckState(Qt.CheckState.Checked if use else Qt.CheckState.Unchecked)
@@ -125,44 +176,95 @@ class ScenarioView(QWidget):
                 item.setToolTip(tr("needs_steps"))
             self.measures.setItem(r, 0, item)
             rule = use.rule if use else Rule()
-            self.measures.setItem(r, 1, QTableWidgetItem("" if rule.max_level is None
-                                                         else str(rule.max_level)))
-            self.measures.setItem(r, 2, QTableWidgetItem("" if rule.min_cases is None
-                                                         else str(rule.min_cases)))
-            self.measures.setItem(r, 3, QTableWidgetItem(", ".join(rule.procedure_ids or [])))
+            for c, text in ((1, "" if rule.max_level is None else str(rule.max_level)),
+                            (2, "" if rule.min_cases is None else str(rule.min_cases)),
+                            (3, ", ".join(rule.procedure_ids or []))):
+                self.measures.setItem(r, c, self._cell("measures", r, c, text))
             self.measures.setItem(r, 4, QTableWidgetItem(""))
         for r, (key, parameter) in enumerate(PARAMETERS.items()):
-            label = QTableWidgetItem(parameter.ja if language() == "ja" else parameter.en)
+            label = QTableWidgetItem(parameter.ja if ja else parameter.en)
             label.setData(Qt.ItemDataRole.UserRole, key)
             label.setFlags(label.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            value = QTableWidgetItem(f"{values.get(key, parameter.default):g}")
-            if key in values:
-                value.setBackground(Qt.GlobalColor.yellow)
+            value = self._cell("parameters", r, VALUE_COLUMN,
+                               f"{values.get(key, parameter.default):g}")
+            if key in values and ("parameters", r, VALUE_COLUMN) not in self._invalid:
+                value.setBackground(CHANGED)
+                value.setToolTip(tr("changed_from_default", default=f"{parameter.default:g}"))
             self.parameters.setItem(r, 0, label)
-            self.parameters.setItem(r, 1, value)
+            self.parameters.setItem(r, VALUE_COLUMN, value)
             for c, text in ((2, f"{parameter.low:g} – {parameter.high:g}"), (3, parameter.unit),
                             (4, parameter.source)):
                 item = QTableWidgetItem(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if c == 4:
+                    item.setToolTip(parameter.source)
                 self.parameters.setItem(r, c, item)
         self.measures.resizeColumnsToContents()
-        self.parameters.resizeColumnToContents(0)
+        self.parameters.resizeColumnsToContents()
+        self.parameters.resizeRowsToContents()
         self._filling = False
 
+    def _cell(self, table: str, row: int, column: int, text: str) -> QTableWidgetItem:
+        """An editable cell; a refused value typed earlier is shown again, marked."""
+        typed = self._invalid.get((table, row, column))
+        item = QTableWidgetItem(text if typed is None else typed)
+        if typed is not None:
+            item.setBackground(QBrush(INVALID))
+        return item
+
     # --- editing -------------------------------------------------------------------
+    def _on_parameters_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or self.session.scenario is None or item.column() != VALUE_COLUMN:
+            return
+        key = self.parameters.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
+        place = ("parameters", item.row(), VALUE_COLUMN)
+        try:
+            number = parse_parameter(key, item.text())
+        except EditError as problem:
+            self._refuse(place, item, problem)
+            return
+        self._accept(place)
+        scenario = copy.deepcopy(self.session.scenario)
+        scenario.params[key] = number
+        if number == PARAMETERS[key].default and not any(key in u.params
+                                                         for u in scenario.measures):
+            del scenario.params[key]  # back to the default: no override left behind
+        if scenario != self.session.scenario:
+            self.session.push(SaveScenario(scenario))
+
+    def _on_measures_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or self.session.scenario is None or item.column() == 4:
+            return
+        place = ("measures", item.row(), item.column())
+        try:
+            scenario = self.scenario_from_tables()
+        except EditError as problem:
+            self._refuse(place, item, problem)
+            return
+        self._accept(place)
+        if scenario != self.session.scenario:
+            self.session.push(SaveScenario(scenario))
+
+    def _refuse(self, place: tuple[str, int, int], item: QTableWidgetItem,
+                problem: EditError) -> None:
+        self._invalid[place] = item.text()
+        self._filling = True
+        item.setBackground(QBrush(INVALID))
+        item.setToolTip(problem.message(language()))
+        self._filling = False
+        self._show_problem(problem.message(language()))
+
+    def _accept(self, place: tuple[str, int, int]) -> None:
+        self._invalid.pop(place, None)
+        self._show_problem(None)
+
+    def _show_problem(self, text: str | None) -> None:
+        self.problem.setText(text or "")
+        self.problem.setVisible(bool(text))
+
     def scenario_from_tables(self) -> Scenario:
-        """The scenario the tables describe (invalid numbers are ignored, not guessed)."""
+        """The scenario the measures table describes (raises EditError on a bad rule)."""
         assert self.session.scenario is not None
-        overrides = {}
-        for r in range(self.parameters.rowCount()):
-            key = self.parameters.item(r, 0).data(Qt.ItemDataRole.UserRole)
-            try:
-                number = float(self.parameters.item(r, 1).text())
-            except ValueError:
-                continue
-            parameter = PARAMETERS[key]
-            if number != parameter.default and parameter.low <= number <= parameter.high:
-                overrides[key] = number
         uses = []
         for r in range(self.measures.rowCount()):
             item = self.measures.item(r, 0)
@@ -171,39 +273,66 @@ class ScenarioView(QWidget):
             key = item.data(Qt.ItemDataRole.UserRole)
             previous = next((u for u in self.session.scenario.measures if u.measure == key), None)
             rule = copy.deepcopy(previous.rule) if previous else Rule()
-            rule.max_level = _int_or_none(self.measures.item(r, 1).text())
-            rule.min_cases = _int_or_none(self.measures.item(r, 2).text())
+            rule.max_level = _whole(self.measures.item(r, 1).text(), tr("max_level"), 1, 4)
+            rule.min_cases = _whole(self.measures.item(r, 2).text(), tr("min_cases"), 0, None)
             ids = [p.strip() for p in self.measures.item(r, 3).text().replace("、", ",").split(",")
                    if p.strip()]
             rule.procedure_ids = ids or None
-            params = {k: v for k, v in overrides.items() if k in MEASURES[key].parameters}
-            uses.append(MeasureUse(key, params, rule))
-        return Scenario(self.session.scenario.name, uses, self.session.scenario.description)
-
-    def _on_table_changed(self, _item: QTableWidgetItem) -> None:
-        if not self._filling and self.session.scenario is not None:
-            self.session.set_scenario(self.scenario_from_tables(), save=True)
+            uses.append(MeasureUse(key, dict(previous.params) if previous else {}, rule))
+        current = self.session.scenario
+        return Scenario(current.name, uses, current.description, dict(current.params))
 
     def _on_scenario_combo_changed(self) -> None:
         data = self.session.data
         name = self.scenario_combo.currentText()
         if data is not None:
             chosen = next((s for s in data.scenarios if s.name == name), None)
-            if chosen is not None:
+            if chosen is not None and chosen is not self.session.scenario:
                 self.session.set_scenario(chosen)
 
     def _on_new_clicked(self) -> None:
-        name, ok = QInputDialog.getText(self, tr("new_scenario"), tr("scenario_name"))
-        if ok and name.strip() and self.session.data is not None:
-            scenario = Scenario(name.strip(), copy.deepcopy(self.session.scenario.measures)
-                                if self.session.scenario else [], "")
-            self.session.data.scenarios.append(scenario)
-            self.scenario_combo.addItem(scenario.name)
-            self.session.set_scenario(scenario, save=True)
-            self.scenario_combo.setCurrentText(scenario.name)
+        dialog = NewScenarioDialog(self.session.scenario, self)
+        dialog.accepted.connect(lambda: self.create_scenario(dialog.name(), dialog.copy_current()))
+        dialog.open()
+
+    def create_scenario(self, name: str, copy_current: bool) -> bool:
+        """A new scenario, blank or a copy of the current one, shown at once (undoable)."""
+        return self.session.push(new_scenario(name, self.session.scenario if copy_current
+                                              else None))
+
+    def _on_rename_clicked(self) -> None:
+        if self.session.scenario is None:
+            return
+        name, ok = QInputDialog.getText(self, tr("rename_scenario"), tr("scenario_name"),
+                                        text=self.session.scenario.name)
+        if ok:
+            self.rename_current(name)
+
+    def rename_current(self, name: str) -> bool:
+        assert self.session.scenario is not None
+        if name.strip() == self.session.scenario.name:
+            return False
+        return self.session.push(RenameScenario(self.session.scenario.name, name))
+
+    def _on_delete_clicked(self) -> None:
+        self.delete_current()
+
+    def delete_current(self) -> bool:
+        """Delete the scenario shown (undoable with 元に戻す; the status bar says so)."""
+        if self.session.scenario is None:
+            return False
+        name = self.session.scenario.name
+        if self.session.push(DeleteScenario(name)):
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(tr("scenario_deleted", name=name), 10000)
+            return True
+        return False
 
     # --- results -------------------------------------------------------------------
     def _on_comparison_ready(self, comparison: object) -> None:
+        if self.session.comparison is None:
+            return
         city = self.session.comparison.city()["saved"]
         self.deltas.setText(tr("deltas", hours=city["staff_time_h"], fte=city["staff_fte"],
                                yen=city["staff_economic_yen"] / 1e6, visits=city["citizen_visits"],
@@ -237,11 +366,20 @@ class ScenarioView(QWidget):
         self.cancel_button.setEnabled(running)
 
 
-def _int_or_none(text: str) -> int | None:
-    try:
-        return int(float(text.replace(",", "")))
-    except ValueError:
+def _whole(text: str, column: str, low: int, high: int | None) -> int | None:
+    """A whole number typed into a rule cell (blank = no limit), checked against its range."""
+    raw = text.replace(",", "").replace("，", "").strip()
+    if not raw:
         return None
+    try:
+        number = int(float(raw))
+    except ValueError:
+        raise EditError("not_an_integer", column=column) from None
+    if number < low:
+        raise EditError("below_min", column=column, min=low)
+    if high is not None and number > high:
+        raise EditError("above_max", column=column, max=high)
+    return number
 
 
 if __name__ == "__main__":

@@ -27,11 +27,13 @@ def settle(app, seconds: float = 0.3) -> None:
 
 def wait_until_ready(app, window) -> None:
     wait_until(app, lambda: window.session.comparison is not None
-               and not window.session.analyzer.running)
+               and not window.session.comparing)
 
 
 def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
-                 simulate: bool = True, select: str | None = None) -> list[Path]:
+                 simulate: bool = True, select: str | None = None,
+                 size: tuple[int, int] = (1366, 800), suffix: str = "") -> list[Path]:
+    """Every view as ``view-N-LANG{suffix}.png``, the window at ``size`` (width, height)."""
     from bpr_studio.sample_project import ensure_sample_project
     from ui.app import ensure_application
     from ui.main_window import MainWindow
@@ -44,7 +46,7 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
     settings = QSettings(str(Path(settings_dir) / "screenshots.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     window.open_path(project or ensure_sample_project())
-    window.resize(1366, 800)
+    window.resize(*size)
     window.show()
     wait_until_ready(app, window)
     if simulate:
@@ -60,7 +62,7 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
         settle(app)
         wait_for_renders()
         settle(app)
-        path = out_dir / f"view-{row + 1}-{lang}.png"
+        path = out_dir / f"view-{row + 1}-{lang}{suffix}.png"
         window.grab().save(str(path))
         written.append(path)
     window.close()
@@ -68,7 +70,15 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
-    project_arg = Path(sys.argv[2]) if len(sys.argv) > 2 else None
-    for written_path in render_views(target, project_arg, select="SM-001"):
-        print(written_path)
+    # python -m ui.screenshots [OUTDIR] [PROJECT] [--sizes]: --sizes also renders every
+    # view at 1024×700 and 1920×1080 (suffixes -1024, -1920) to check the layouts hold.
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    target = Path(args[0]) if args else Path("docs/screenshots")
+    project_arg = Path(args[1]) if len(args) > 1 else None
+    sizes = [((1366, 800), "")]
+    if "--sizes" in sys.argv:
+        sizes += [((1024, 700), "-1024"), ((1920, 1080), "-1920")]
+    for window_size, name_suffix in sizes:
+        for written_path in render_views(target, project_arg, select="SM-001", size=window_size,
+                                         suffix=name_suffix):
+            print(written_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from analysis.attribution import savings_by_measure
@@ -32,6 +32,8 @@ from cost_model.scoring import load_rubric, score_project
 from cost_model.unit_costs import UnitCostTable, load_unit_costs
 from ui.i18n import language
 from ui.task_runner import TaskRunner
+
+RECOMPARE_DELAY_MS = 150
 
 
 @dataclass
@@ -109,12 +111,12 @@ class EditCommand(QUndoCommand):
             self._applied = False
         else:
             self.inverse = self.edit.apply(self.session.project)
-        self.session.edited.emit()
+        self.session.after_edit(self.edit)
 
     def undo(self) -> None:
         assert self.session.project is not None
         self.edit = self.inverse.apply(self.session.project)
-        self.session.edited.emit()
+        self.session.after_edit(self.inverse)
 
 
 class ProjectSession(QObject):
@@ -123,6 +125,7 @@ class ProjectSession(QObject):
     comparison_ready = Signal(object)   # analysis.compare.Comparison
     simulation_ready = Signal(object)   # the simulation result dict
     scenario_changed = Signal()
+    scenarios_changed = Signal()        # a scenario was added, changed, renamed or deleted
     selection_changed = Signal(str)     # the procedure the user looks at
     failed = Signal(str)
     busy = Signal(bool)
@@ -148,6 +151,11 @@ class ProjectSession(QObject):
         self.simulator.succeeded.connect(self._on_simulator_succeeded)
         self.simulator.failed.connect(self._on_task_failed)
         self.edited.connect(self.reload)
+        # Edits arriving in a burst start one comparison, not one each (issue 12).
+        self._recompare_timer = QTimer(self)
+        self._recompare_timer.setSingleShot(True)
+        self._recompare_timer.setInterval(RECOMPARE_DELAY_MS)
+        self._recompare_timer.timeout.connect(self._start_recompare)
 
     # --- opening and loading -----------------------------------------------------
     def open(self, path: Path) -> None:
@@ -186,6 +194,17 @@ class ProjectSession(QObject):
         self.recompare()
 
     def recompare(self) -> None:
+        """Compare the current scenario soon (edits in a burst coalesce); never blocks."""
+        if self.path is not None and self.scenario is not None:
+            self.busy.emit(True)
+            self._recompare_timer.start()
+
+    @property
+    def comparing(self) -> bool:
+        """A comparison is due or running (its result is not shown yet)."""
+        return self._recompare_timer.isActive() or self.analyzer.running
+
+    def _start_recompare(self) -> None:
         if self.path is not None and self.scenario is not None:
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
@@ -231,6 +250,27 @@ class ProjectSession(QObject):
         self.undo_stack.push(EditCommand(self, edit, inverse))
         return True
 
+    def after_edit(self, applied: Any) -> None:
+        """An edit was applied (or undone): data edits reload the project; scenario edits
+        (bpr_studio.scenario_edits) re-read the scenario list and show the one edited."""
+        if getattr(applied, "scope", "") == "scenario":
+            self.refresh_scenarios(getattr(applied, "focus", None))
+        else:
+            self.edited.emit()
+
+    def refresh_scenarios(self, focus: str | None = None) -> None:
+        if self.project is None or self.data is None:
+            return
+        self.data.scenarios = list_scenarios(self.project)
+        by_name = {s.name: s for s in self.data.scenarios}
+        keep = self.scenario.name if self.scenario is not None else None
+        name = next((n for n in (focus, keep, DEFAULT_SCENARIO) if n in by_name), None)
+        self.scenario = by_name[name] if name else self.data.scenarios[0]
+        self.simulation = None
+        self.scenarios_changed.emit()
+        self.scenario_changed.emit()
+        self.recompare()
+
     def select(self, procedure_id: str) -> None:
         if procedure_id != self.selected:
             self.selected = procedure_id
@@ -245,6 +285,7 @@ class ProjectSession(QObject):
         self.failed.emit(text)
 
     def close(self) -> None:
+        self._recompare_timer.stop()
         for runner in (self.loader, self.analyzer, self.simulator):
             runner.stop()
         if self.project is not None:

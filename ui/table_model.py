@@ -37,8 +37,13 @@ class DataFrameTableModel(QAbstractTableModel):
 
     def __init__(self, headers: dict[str, str] | None = None,
                  formatters: dict[str, Formatter] | None = None, parent: Any = None,
-                 editable: set[str] | None = None) -> None:
+                 editable: set[str] | None = None, header_tips: dict[str, str] | None = None,
+                 cell_tips: dict[str, str] | None = None) -> None:
+        """``header_tips``: column → what the column means (shown over its header);
+        ``cell_tips``: column → the frame column whose text explains each cell."""
         super().__init__(parent)
+        self._header_tips = header_tips or {}
+        self._cell_tips = cell_tips or {}
         self._editable = editable or set()
         self._frame = pd.DataFrame()
         self._wanted = headers
@@ -75,6 +80,9 @@ class DataFrameTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             formatter = self._formatters.get(self._columns[index.column()], default_format)
             return formatter(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = self._cell_tips.get(self._columns[index.column()])
+            return None if tip is None else str(self._frame[tip].iat[index.row()])
         if role == Qt.ItemDataRole.UserRole:  # raw value, for sorting and filtering
             return None if isinstance(value, float) and pd.isna(value) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)) \
@@ -99,6 +107,9 @@ class DataFrameTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self._columns):
+            return self._header_tips.get(self._columns[section])
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:

@@ -132,20 +132,25 @@ class TaskRunner(QObject):
             self._retired.add(thread)  # keep a reference until it ends on its own
 
     # The slots run on the GUI thread; a report from a superseded thread is dropped.
+    def _from_current(self) -> bool:
+        sender = self.sender()
+        return (sender is not None and sender is self._thread
+                and not self._thread.cancel_event.is_set())
+
     def _on_thread_progressed(self, done: int, total: int, label: str) -> None:
-        if self.sender() is self._thread:
+        if self._from_current():
             self.progressed.emit(done, total, label)
 
     def _on_thread_succeeded(self, result: object) -> None:
-        if self.sender() is self._thread:
+        if self._from_current():
             self.succeeded.emit(result)
 
     def _on_thread_failed(self, error: object) -> None:
-        if self.sender() is self._thread:
+        if self._from_current():
             self.failed.emit(error)
 
     def _on_thread_cancelled(self) -> None:
-        if self.sender() is self._thread:
+        if self.sender() is not None and self.sender() is self._thread:
             self.cancelled.emit()
 
     def _on_thread_finished(self) -> None:

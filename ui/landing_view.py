@@ -1,0 +1,366 @@
+"""はじめに — 何から手をつけるか: the view the window opens on.
+
+With data: the procedures ranked by the current scenario (one row per procedure, from the
+shared pipeline's ranking), the sentence that says how they are ranked, the priority
+bubble chart with names, and for the chosen row what to do, what it saves and on which
+assumptions; a double-click (or the button) opens its process flow. A new, empty project
+shows the three next steps with buttons instead of empty charts.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis.measures import MEASURES
+from analysis.params import PARAMETERS
+from analysis.scenario_charts import draw_priority_bubbles
+from ui.chart_canvas import ChartCanvas
+from ui.i18n import language, tr
+from ui.session import ProjectSession
+
+# Column key → (JA header, EN header, JA tip, EN tip)
+COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "rank": ("順位", "Rank", "", ""),
+    "procedure_id": ("手続ID", "ID", "", ""),
+    "name": ("手続名", "Procedure", "", ""),
+    "section": ("課", "Section", "", ""),
+    "measures_label": ("施策", "Measures", "この手続に当てはまるシナリオの施策",
+                       "The scenario's measures that apply to this procedure"),
+    "staff_hours_saved": ("職員時間の削減（時間/年）", "Staff h saved /yr", "", ""),
+    "fte_saved": ("人工", "FTE", "職員時間の削減を常勤職員の人数に換算", "Staff hours saved in full-time staff"),
+    "visits_avoided": ("来庁の削減（回/年）", "Visits avoided /yr", "", ""),
+    "benefit_yen": ("効果額（万円/年）", "Benefit (¥10k/yr)",
+                    "職員の人件費等の削減と市民の便益（負担額と時間）を合わせた額。順位の計算に使います",
+                    "Staff cost saved plus citizen benefit (money and time); used for the rank"),
+    "effort": ("実施の手間（点）", "Effort (points)",
+               "施策ごとの手間（1 小 ～ 3 大: 調達・規則改正・研修）の合計。オンライン化する施策は"
+               "難易度レベル−1 を加えます。セルにその内訳",
+               "Each measure's effort (1 small – 3 large: procurement, rules, training) added up, "
+               "plus level − 1 when going online. The cell shows the sum's parts"),
+    "level": ("難易度", "Level", "オンライン化の難易度レベル（1 易しい ～ 4 難しい）",
+              "Online-readiness level (1 easy – 4 hard)"),
+}
+# Columns whose text comes in two languages (field_ja / field_en on the ranked row).
+LANGUAGE_FIELDS = {"measures_label": "measures", "effort_reason": "effort_reason",
+                   "level_reasons": "level_reasons"}
+TIPS = {"effort": "effort_reason", "level": "level_reasons", "measures_label": "measures_label"}
+FORMATS: dict[str, Any] = {
+    "rank": str, "fte_saved": lambda v: f"{v:,.2f}", "benefit_yen": lambda v: f"{v / 1e4:,.0f}",
+    "staff_hours_saved": lambda v: f"{v:,.0f}", "visits_avoided": lambda v: f"{v:,.0f}",
+    "effort": lambda v: f"{v:g}", "level": str}
+
+
+class RankedRowsModel(QAbstractTableModel):
+    """The ranked procedures as a table, read straight from the typed rows: no DataFrame
+    is built on the GUI thread for each new comparison (thousands of rows in a city)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Any] = []
+        self.keys = list(COLUMNS)
+        self.ja = language() == "ja"
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.keys)
+
+    def value(self, row: int, key: str) -> Any:
+        record = self.rows[row]
+        if key in LANGUAGE_FIELDS:
+            return getattr(record, f"{LANGUAGE_FIELDS[key]}_{'ja' if self.ja else 'en'}", "")
+        return getattr(record, key, None)
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        key = self.keys[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self.value(index.row(), key)
+            return FORMATS.get(key, str)(value) if value is not None else ""
+        if role == Qt.ItemDataRole.ToolTipRole and key in TIPS:
+            return str(self.value(index.row(), TIPS[key]) or "")
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in FORMATS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.keys):
+            return None
+        ja_header, en_header, ja_tip, en_tip = COLUMNS[self.keys[section]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return ja_header if self.ja else en_header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (ja_tip if self.ja else en_tip) or None
+        return None
+
+    def column_key(self, column: int) -> str:
+        return self.keys[column]
+
+
+def ranked_rows(session: ProjectSession) -> tuple[list[Any], str]:
+    """The current scenario's ranked procedures (best first) and how they are ranked."""
+    analysis = getattr(session, "analysis", None)
+    ranking = getattr(analysis, "ranking", None)
+    if ranking is not None and hasattr(ranking, "rows"):
+        note = ranking.note(language()) if hasattr(ranking, "note") else ""
+        return list(ranking.rows), " ".join(t for t in (ranking.explanation(language()), note) if t)
+    # Until the shared pipeline's ranking lands: today's (procedure, measure) pairs, the
+    # best pair of each procedure as its row (its own measure and saving).
+    bundle = getattr(session, "bundle", None)
+    frame = getattr(bundle, "ranking", None)
+    if frame is None or len(frame) == 0:
+        return [], ""
+    best = frame.drop_duplicates("procedure_id").reset_index(drop=True)
+    rows = []
+    for rank, record in enumerate(best.to_dict("records"), start=1):
+        record.update(rank=rank, measures=[record["measure"]],
+                      measures_ja=record["measure_ja"], measures_en=record["measure_en"],
+                      effort_reason_ja=record.get("effort_reason", ""),
+                      effort_reason_en=record.get("effort_reason", ""))
+        rows.append(SimpleNamespace(**record))
+    return rows, tr("ranking_pairs_explained")
+
+
+class LandingView(QWidget):
+    open_flow = Signal(str)            # a procedure ID whose process flow to show
+    action_requested = Signal(str)     # "template", "import" or "inventory"
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.rows: list[Any] = []
+        self.pages = QStackedWidget()
+        self.waiting = QLabel(tr("loading"))
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages.addWidget(self.waiting)
+        self.pages.addWidget(self._build_next_steps())
+        self.pages.addWidget(self._build_ranking())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        session.loaded.connect(self._on_session_loaded)
+        session.comparison_ready.connect(self._on_comparison_ready)
+
+    # --- a new project: what to do next ------------------------------------------------
+    def _build_next_steps(self) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(24, 24, 24, 24)
+        title = QLabel(f"<h2>{tr('next_title')}</h2><p>{tr('next_intro')}</p>")
+        title.setWordWrap(True)
+        grid.addWidget(title, 0, 0, 1, 2)
+        self.step_buttons: dict[str, QPushButton] = {}
+        for i, key in enumerate(("template", "import", "inventory"), start=1):
+            text = QLabel(f"<b>{i}. {tr(f'next_{key}')}</b><br>{tr(f'next_{key}_why')}")
+            text.setWordWrap(True)
+            button = QPushButton(tr(f"next_{key}_button"))
+            button.setMinimumWidth(220)
+            button.clicked.connect(lambda _c=False, k=key: self.action_requested.emit(k))
+            grid.addWidget(text, i, 0)
+            grid.addWidget(button, i, 1, Qt.AlignmentFlag.AlignTop)
+            self.step_buttons[key] = button
+        grid.setColumnStretch(0, 1)
+        grid.setRowStretch(4, 1)
+        return page
+
+    # --- the ranked list -----------------------------------------------------------------
+    def _build_ranking(self) -> QWidget:
+        self.title = QLabel()
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.explanation.setStyleSheet("QLabel { color: #404040; }")
+        self.model = RankedRowsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_row_changed)
+        self.chart = ChartCanvas(height=2.6)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        detail_scroll = QScrollArea()
+        detail_scroll.setWidget(self.detail)
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.flow_button = QPushButton(tr("open_flow"))
+        self.flow_button.setEnabled(False)
+        self.flow_button.clicked.connect(self._on_flow_button_clicked)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(detail_scroll, 1)
+        detail_layout.addWidget(self.flow_button)
+        # The list gets the full width (its columns are the answer); the chart and the
+        # chosen procedure's detail share the lower half.
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.chart)
+        lower.addWidget(detail)
+        lower.setStretchFactor(0, 1)
+        lower.setStretchFactor(1, 1)
+        lower.setSizes([1000, 1000])  # half each (the chart's picture has no size hint)
+        self.chart.setMinimumWidth(320)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1000, 1000])
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        layout.addLayout(top)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.splitter, 1)
+        return page
+
+    def _on_session_loaded(self) -> None:
+        data = self.session.data
+        if data is None:
+            return
+        if len(data.procedures) == 0:
+            self.pages.setCurrentIndex(1)
+        elif self.pages.currentIndex() != 2:
+            self.pages.setCurrentIndex(0)  # the ranking follows with the comparison
+
+    def _on_comparison_ready(self, _comparison: object) -> None:
+        data = self.session.data
+        if data is None or len(data.procedures) == 0:
+            return
+        rows, explanation = ranked_rows(self.session)
+        self.rows = rows
+        scenario = self.session.scenario.name if self.session.scenario else ""
+        self.title.setText(f"<b style='font-size:12pt'>{tr('landing_title', scenario=scenario)}</b>")
+        self.explanation.setText(explanation + " " + tr("landing_howto"))
+        selected = self.current_procedure()
+        first = self.model.columnCount() == 0
+        self.model.set_rows(rows)
+        if first:  # sized once: measuring every cell again on each comparison costs ~0.2 s
+            header = self.table.horizontalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setResizeContentsPrecision(40)  # the first rows are enough to size on
+            self.table.resizeColumnsToContents()
+            for column in range(self.model.columnCount()):
+                if self.model.column_key(column) in ("name", "measures_label"):
+                    self.table.setColumnWidth(column, min(self.table.columnWidth(column), 220))
+        self.pages.setCurrentIndex(2)
+        self.select_procedure(selected or (rows[0].procedure_id if rows else None))
+        self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        rows, lang, highlight = self.rows, language(), self.current_procedure()
+        self.chart.draw(lambda f: draw_priority_bubbles(f.add_subplot(111), rows, lang,
+                                                        highlight=highlight))
+
+    # --- choosing a row ------------------------------------------------------------------
+    def select_procedure(self, procedure_id: str | None) -> bool:
+        row = next((i for i, r in enumerate(self.rows) if r.procedure_id == procedure_id), None)
+        if row is None:
+            self._show_detail(None)
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self._show_detail(self.rows[row])
+        return True
+
+    def current_procedure(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        return self.rows[index.row()].procedure_id
+
+    def _on_table_row_changed(self, current, _previous) -> None:
+        if current.isValid() and current.row() < len(self.rows):
+            row = self.rows[current.row()]
+            self._show_detail(row)
+            self.session.select(row.procedure_id)
+            self._draw_chart()
+
+    def _on_table_double_clicked(self, index) -> None:
+        if index.isValid() and index.row() < len(self.rows):
+            self.open_flow.emit(self.rows[index.row()].procedure_id)
+
+    def _on_flow_button_clicked(self) -> None:
+        pid = self.current_procedure()
+        if pid is not None:
+            self.open_flow.emit(pid)
+
+    def _show_detail(self, row: Any | None) -> None:
+        self.flow_button.setEnabled(row is not None)
+        if row is None:
+            self.detail.setText("")
+            return
+        self.detail.setText(detail_html(row, self.session.values(), language()))
+
+
+def detail_html(row: Any, values: dict[str, float], lang: str = "ja") -> str:
+    """What to do for this procedure, what it saves and on which assumptions."""
+    ja = lang == "ja"
+    measures = list(getattr(row, "measures", []) or [])
+    lines = [f"<b>{row.rank}. {row.procedure_id} {row.name}</b>（{row.section}）" if ja else
+             f"<b>{row.rank}. {row.procedure_id} {row.name}</b> ({row.section})"]
+    lines.append(f"施策: {row.measures_ja}" if ja else f"Measures: {row.measures_en}")
+    lines.append(
+        f"削減（年）: 職員 {row.staff_hours_saved:,.0f} 時間（{row.fte_saved:,.2f} 人工、"
+        f"{row.staff_yen_saved / 1e4:,.0f} 万円）、来庁 {row.visits_avoided:,.0f} 回、"
+        f"市民 {row.citizen_hours_saved:,.0f} 時間" if ja else
+        f"Saved a year: staff {row.staff_hours_saved:,.0f} h ({row.fte_saved:,.2f} FTE, "
+        f"¥{row.staff_yen_saved / 1e4:,.0f}0k), {row.visits_avoided:,.0f} visits, citizens "
+        f"{row.citizen_hours_saved:,.0f} h")
+    reason = getattr(row, "effort_reason_ja" if ja else "effort_reason_en", "")
+    lines.append(f"手間: {row.effort:g} 点（{reason}）、難易度レベル {row.level}" if ja else
+                  f"Effort: {row.effort:g} ({reason}), level {row.level}")
+    assumptions = []
+    for key in dict.fromkeys(k for m in measures if m in MEASURES for k in MEASURES[m].parameters):
+        if key not in PARAMETERS:
+            continue
+        p = PARAMETERS[key]
+        value = values.get(key, p.default)
+        assumptions.append(f"{p.ja if ja else p.en} <b>{value:g}</b>"
+                           f"（{p.low:g}～{p.high:g}; {p.source}）" if ja else
+                           f"{p.en} <b>{value:g}</b> ({p.low:g}–{p.high:g}; {p.source})")
+    if assumptions:
+        lines.append(("前提: " if ja else "Assumptions: ") + "<br>・" + "<br>・".join(assumptions))
+    return "<br>".join(lines)
+
+
+if __name__ == "__main__":
+    from ui.preview import preview
+
+    preview("landing_view")
