@@ -116,14 +116,26 @@ def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 90) ->
 
 # --- dashboard charts -------------------------------------------------------------------
 
-COST_LABELS_JA = {"economic_yen": "経済的（百万円）", "time_h": "時間的（千時間）",
-                  "physical_bh": "肉体的（千負担時間）", "cognitive_bh": "頭脳的（千負担時間）",
-                  "psychological_bh": "精神的（千負担時間）"}
-COST_LABELS_EN = {"economic_yen": "economic (¥M)", "time_h": "time (k h)",
-                  "physical_bh": "physical (k burden-h)", "cognitive_bh": "cognitive (k burden-h)",
-                  "psychological_bh": "psychological (k burden-h)"}
-_SCALE = {"economic_yen": 1e6, "time_h": 1e3, "physical_bh": 1e3, "cognitive_bh": 1e3,
-          "psychological_bh": 1e3}
+COST_LABELS_JA = {"economic_yen": "経済的", "time_h": "時間的", "physical_bh": "肉体的",
+                  "cognitive_bh": "頭脳的", "psychological_bh": "精神的"}
+COST_LABELS_EN = {"economic_yen": "economic", "time_h": "time", "physical_bh": "physical",
+                  "cognitive_bh": "cognitive", "psychological_bh": "psychological"}
+# One panel per unit: yen, hours and burden-hours never share a y-axis (issue 12).
+_PANELS = (("economic_yen",), ("time_h",), ("physical_bh", "cognitive_bh", "psychological_bh"))
+
+
+def _unit(kind: str, largest: float, lang: str) -> tuple[float, str]:
+    """(divisor, label) so the panel's numbers read as short figures."""
+    ja = lang == "ja"
+    if kind == "yen":
+        for scale, label_ja, label_en in ((1e6, "百万円", "¥M"), (1e4, "万円", "¥10k")):
+            if largest >= scale:
+                return scale, label_ja if ja else label_en
+        return 1.0, "円" if ja else "¥"
+    name_ja, name_en = ("時間", "h") if kind == "h" else ("負担時間", "burden-h")
+    if largest >= 1e4:
+        return 1e3, f"千{name_ja}" if ja else f"k {name_en}"
+    return 1.0, name_ja if ja else name_en
 
 
 def draw_five_costs(ax: Axes, side: str, as_is: dict[str, float], to_be: dict[str, float],
@@ -131,54 +143,80 @@ def draw_five_costs(ax: Axes, side: str, as_is: dict[str, float], to_be: dict[st
                     lang: str = "ja") -> None:
     """As-is and to-be bars for the five costs of one side; whiskers = to-be P5–P95.
 
-    ``as_is``/``to_be`` map cost keys (economic_yen …) to yearly values.
+    ``as_is``/``to_be`` map cost keys (economic_yen …) to yearly values. The space of
+    ``ax`` is split into three panels, one per unit (yen, hours, burden-hours), each
+    with its own y-axis and unit label.
     """
     import numpy as np
 
+    figure = ax.get_figure()
+    spec = ax.get_subplotspec()
     labels = COST_LABELS_JA if lang == "ja" else COST_LABELS_EN
-    keys = list(_SCALE)
-    x = np.arange(len(keys))
-    a = [as_is[k] / _SCALE[k] for k in keys]
-    b = [to_be[k] / _SCALE[k] for k in keys]
-    ax.bar(x - 0.2, a, 0.4, label="現状" if lang == "ja" else "as-is", color="#5B9BD5")
-    bars = ax.bar(x + 0.2, b, 0.4, label="改善後" if lang == "ja" else "to-be", color="#ED7D31")
-    if low is not None and high is not None:
-        err_low = [max(b[i] - low[k] / _SCALE[k], 0) for i, k in enumerate(keys)]
-        err_high = [max(high[k] / _SCALE[k] - b[i], 0) for i, k in enumerate(keys)]
-        ax.errorbar([bar.get_x() + bar.get_width() / 2 for bar in bars], b,
-                    yerr=[err_low, err_high], fmt="none", ecolor="#404040", capsize=3, lw=0.8)
-    ax.set_xticks(x, [labels[k] for k in keys], fontsize=7,
-                  rotation=0 if lang == "ja" else 20, ha="center" if lang == "ja" else "right")
     side_label = {"staff": ("職員", "staff"), "citizen": ("市民", "citizens")}[side]
-    ax.set_title(f"{side_label[0 if lang == 'ja' else 1]}の5つのコスト（年）" if lang == "ja"
-                 else f"Five costs, {side_label[1]} (per year)", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(axis="y", alpha=0.3)
-    ax.tick_params(axis="y", labelsize=7)
+    title = (f"{side_label[0]}の5つのコスト（年）" if lang == "ja"
+             else f"Five costs, {side_label[1]} (per year)")
+    if figure is None or spec is None:  # an Axes outside a grid: draw on it as it is
+        panels = [ax]
+        groups: tuple[tuple[str, ...], ...] = (tuple(k for g in _PANELS for k in g),)
+    else:
+        ax.remove()
+        grid = spec.subgridspec(1, 3, width_ratios=[1, 1, 3], wspace=0.6)
+        panels = [figure.add_subplot(grid[0, i]) for i in range(3)]
+        groups = _PANELS
+        figure.suptitle(title, fontsize=9)
+    for i, (panel, keys) in enumerate(zip(panels, groups, strict=True)):
+        kind = "yen" if keys[0] == "economic_yen" else "h" if keys[0] == "time_h" else "bh"
+        largest = max([as_is[k] for k in keys] + [to_be[k] for k in keys] + [0.0])
+        scale, unit = _unit(kind, largest, lang)
+        x = np.arange(len(keys))
+        a = [as_is[k] / scale for k in keys]
+        b = [to_be[k] / scale for k in keys]
+        panel.bar(x - 0.2, a, 0.4, label="現状" if lang == "ja" else "as-is", color="#5B9BD5")
+        bars = panel.bar(x + 0.2, b, 0.4, label="改善後" if lang == "ja" else "to-be",
+                         color="#ED7D31")
+        if low is not None and high is not None:
+            err_low = [max(b[j] - low[k] / scale, 0) for j, k in enumerate(keys)]
+            err_high = [max(high[k] / scale - b[j], 0) for j, k in enumerate(keys)]
+            panel.errorbar([bar.get_x() + bar.get_width() / 2 for bar in bars], b,
+                           yerr=[err_low, err_high], fmt="none", ecolor="#404040", capsize=3,
+                           lw=0.8)
+        panel.set_xticks(x, [labels[k] for k in keys], fontsize=7)
+        panel.set_title(unit, fontsize=7, loc="left")  # the unit above its own axis
+        panel.set_ylim(0, max(a + b + [0.0]) * (1.3 if i == len(panels) - 1 else 1.08) or 1.0)
+        panel.grid(axis="y", alpha=0.3)
+        panel.tick_params(axis="y", labelsize=7)
+        if i == len(panels) - 1:
+            panel.legend(fontsize=7, loc="upper right", ncol=2)  # above the bars (ylim)
+    if len(panels) == 1:
+        panels[0].set_title(title, fontsize=9)
 
 
 def draw_waterfall(ax: Axes, start: float, steps: list[tuple[str, float]], end_label: str,
                    unit_label: str, start_label: str = "現状") -> None:
-    """From ``start`` down by each (label, saving) to the end: the savings by measure."""
+    """From ``start`` down by each (label, saving) to the end: the savings by measure.
+
+    Horizontal bars from zero (a cut axis makes a 28 % drop look like two thirds), each
+    labelled with its amount, so the names of the measures are read, not tilted.
+    """
+    labels = [start_label, *[label for label, _s in steps], end_label]
+    y = list(range(len(labels)))
     level = start
-    labels = [start_label]
-    ax.bar(0, start, color="#5B9BD5")
-    for i, (label, saving) in enumerate(steps, start=1):
-        ax.bar(i, -saving, bottom=level, color="#70AD47" if saving >= 0 else "#C00000")
+    ax.barh(0, start, color="#5B9BD5")
+    labels_at = [(start, f"{start:,.1f}")]
+    for i, (_label, saving) in enumerate(steps, start=1):
+        ax.barh(i, -saving, left=level, color="#70AD47" if saving >= 0 else "#C00000")
+        labels_at.append((max(level, level - saving), f"{-saving:+,.1f}"))
         level -= saving
-        labels.append(label)
-    ax.bar(len(steps) + 1, level, color="#ED7D31")
-    labels.append(end_label)
-    # Start the axis near the end value so the steps are visible; say so on the chart.
-    floor = max(0.0, min(level, start) * 0.8)
-    if floor > 0:
-        ax.set_ylim(bottom=floor)
-        ax.text(0.99, 0.97, "縦軸は途中から", transform=ax.transAxes, fontsize=6, color="#7F7F7F",
-                ha="right", va="top")
-    ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=7)
-    ax.set_ylabel(unit_label, fontsize=8)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.grid(axis="y", alpha=0.3)
+    ax.barh(len(steps) + 1, level, color="#ED7D31")
+    labels_at.append((level, f"{level:,.1f}"))
+    for i, (right, text) in enumerate(labels_at):  # each amount just right of its bar
+        ax.text(max(right, 0) + abs(start) * 0.01, i, text, va="center", fontsize=7)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, start * 1.12 if start > 0 else 1)
+    ax.set_xlabel(unit_label, fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.grid(axis="x", alpha=0.3)
 
 
 def draw_priority_matrix(ax: Axes, rows: list[dict[str, Any]], lang: str = "ja", top: int = 40) -> None:

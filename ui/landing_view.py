@@ -341,7 +341,7 @@ def detail_html(row: Any, values: dict[str, float], lang: str = "ja") -> str:
         f"{row.staff_yen_saved / 1e4:,.0f} 万円）、来庁 {row.visits_avoided:,.0f} 回、"
         f"市民 {row.citizen_hours_saved:,.0f} 時間" if ja else
         f"Saved a year: staff {row.staff_hours_saved:,.0f} h ({row.fte_saved:,.2f} FTE, "
-        f"¥{row.staff_yen_saved / 1e4:,.0f}0k), {row.visits_avoided:,.0f} visits, citizens "
+        f"¥{row.staff_yen_saved / 1e6:,.2f}M), {row.visits_avoided:,.0f} visits, citizens "
         f"{row.citizen_hours_saved:,.0f} h")
     reason = getattr(row, "effort_reason_ja" if ja else "effort_reason_en", "")
     lines.append(f"手間: {row.effort:g} 点（{reason}）、難易度レベル {row.level}" if ja else

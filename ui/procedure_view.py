@@ -3,6 +3,7 @@ readiness level with reasons, and its process metrics."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -46,7 +47,12 @@ class ProcedureView(LazyRefreshMixin, QWidget):
         self.metrics.setHorizontalHeaderLabels(["", "現状" if language() == "ja" else "as-is",
                                                 "改善後" if language() == "ja" else "to-be"])
         self.metrics.verticalHeader().setVisible(False)
-        self.metrics.setMaximumWidth(360)
+        self.metrics.setMaximumWidth(380)
+        # Compact rows, all of them visible: ten figures should not need a scroll bar.
+        row_height = self.fontMetrics().height() + 6
+        self.metrics.verticalHeader().setDefaultSectionSize(row_height)
+        self.metrics.setMinimumHeight(row_height * (len(METRIC_LABELS) + 1) + 8)
+        self.level.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         charts = QHBoxLayout()
         charts.addWidget(self.staff)
         charts.addWidget(self.citizen)
