@@ -91,12 +91,16 @@ class DashboardView(QWidget):
         self.sections.draw(lambda f: draw_barh(
             f.add_subplot(111), list(by_section["section"]), list(by_section["staff_time_h"]),
             tr("hours_per_year"), tr("chart_sections")))
-        top = procedures.sort_values("staff_time_h", ascending=False).head(15)
-        self.top.draw(lambda f: draw_barh(
-            f.add_subplot(111), [f"{n}（{s}）" for n, s in zip(top["name"], top["section"],
-                                                              strict=True)],
-            list(top["staff_time_h"]), tr("hours_per_year"), tr("chart_top"),
-            color="#ED7D31"))
+        ranked = procedures.sort_values("staff_time_h", ascending=False).head(15)
+
+        def draw_top(figure) -> None:
+            # As many names as fit the chart's height (about 18 px a name), up to 15.
+            top = ranked.head(max(5, min(15, int(figure.get_figheight() * 100 / 18) - 3)))
+            draw_barh(figure.add_subplot(111),
+                      [f"{n}（{s}）" for n, s in zip(top["name"], top["section"], strict=True)],
+                      list(top["staff_time_h"]), tr("hours_per_year"),
+                      tr("chart_top_n", n=len(top)), color="#ED7D31")
+        self.top.draw(draw_top)
 
 
 if __name__ == "__main__":

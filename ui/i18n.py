@@ -122,6 +122,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart_levels": ("オンライン化レベル別の手続数", "Procedures by readiness level"),
     "chart_level_n": ("レベル{n}", "Level {n}"),
     "chart_sections": ("課別の職員の作業時間（上位12）", "Staff hours by section (top 12)"),
+    "chart_top_n": ("職員の作業時間が多い手続（上位{n}）", "Procedures with the most staff hours (top {n})"),
     "chart_top": ("職員の作業時間が多い手続（上位15）", "Procedures with the most staff hours (top 15)"),
     "hours_per_year": ("時間/年", "hours/yr"),
     "chart_waterfall_unit": ("職員の人件費等（百万円/年）", "Staff cost (¥M/yr)"),
