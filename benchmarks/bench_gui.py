@@ -137,7 +137,10 @@ def main() -> None:
                    if view.parameters.item(r, 0).data(Qt.ItemDataRole.UserRole) == "online_adoption")
         probe.start()
         began = time.perf_counter()
-        for text in ("0.6", "0.7"):
+        from analysis.params import PARAMETERS
+
+        adoption = PARAMETERS["online_adoption"]
+        for text in (f"{(adoption.default + adoption.high) / 2:.3g}", f"{adoption.high:g}"):
             view.parameters.item(row, 1).setText(text)
             wait_until(app, lambda: False, 0.1)
         wait_until(app, lambda: not session.comparing and session.analyzer.winding_down == 0, 180)

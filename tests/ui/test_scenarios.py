@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from analysis.params import PARAMETERS
 from analysis.scenario import list_scenarios
 from bpr_studio.store import open_project
 
@@ -24,45 +25,49 @@ def test_an_out_of_range_parameter_says_the_range_and_keeps_the_typed_value(
     view, session = window.scenario_view, window.session
     window.nav.setCurrentRow(window.stack.indexOf(view))
     row = _parameter_row(view, "online_adoption")
+    parameter = PARAMETERS["online_adoption"]
+    typed = f"{parameter.high + 0.25:g}"  # beyond the published range
+    valid = round((parameter.default + parameter.high) / 2, 3)
     before = session.scenario
-    view.parameters.item(row, 1).setText("0.9")
+    view.parameters.item(row, 1).setText(typed)
     assert view.problem.isVisible()
-    assert "0.25" in view.problem.text()
-    assert "0.75" in view.problem.text()
-    assert "0.9" in view.problem.text()
-    assert view.parameters.item(row, 1).text() == "0.9"  # kept for correction, not reverted
+    assert f"{parameter.low:g}" in view.problem.text()
+    assert f"{parameter.high:g}" in view.problem.text()
+    assert typed in view.problem.text()
+    assert view.parameters.item(row, 1).text() == typed  # kept for correction, not reverted
     assert session.scenario == before
     assert session.undo_stack.count() == 0
     # Another edit elsewhere refills the tables: the refused value is still there, marked.
     with qtbot.waitSignal(session.comparison_ready, timeout=30000):
         view.parameters.item(_parameter_row(view, "rpa_reduction"), 1).setText("0.6")
-    assert view.parameters.item(row, 1).text() == "0.9"
+    assert view.parameters.item(row, 1).text() == typed
     with qtbot.waitSignal(session.comparison_ready, timeout=30000):
-        view.parameters.item(row, 1).setText("0.6")
+        view.parameters.item(row, 1).setText(f"{valid:g}")
     assert not view.problem.isVisible()
-    assert session.scenario.params["online_adoption"] == 0.6
-    assert _stored(sample_project)["DX標準"].params["online_adoption"] == 0.6
+    assert session.scenario.params["online_adoption"] == valid
+    assert _stored(sample_project)["DX標準"].params["online_adoption"] == valid
 
 
 def test_parameter_edits_undo_and_redo(qtbot, make_main_window, sample_project):
     window = make_main_window(sample_project)
     view, session = window.scenario_view, window.session
     row = _parameter_row(view, "online_adoption")
+    parameter = PARAMETERS["online_adoption"]
     saved_before = session.comparison.city()["saved"]["staff_time_h"]
     with qtbot.waitSignal(session.comparison_ready, timeout=30000):
-        view.parameters.item(row, 1).setText("0.75")
+        view.parameters.item(row, 1).setText(f"{parameter.high:g}")
     saved_more = session.comparison.city()["saved"]["staff_time_h"]
     assert saved_more > saved_before  # more people online, more staff time saved
     assert session.undo_stack.canUndo()  # 元に戻す is not greyed out
     with qtbot.waitSignal(session.comparison_ready, timeout=30000):
         session.undo_stack.undo()
     assert "online_adoption" not in session.scenario.params
-    assert view.parameters.item(row, 1).text() == "0.5"
+    assert view.parameters.item(row, 1).text() == f"{parameter.default:g}"
     assert session.comparison.city()["saved"]["staff_time_h"] == saved_before
     assert "online_adoption" not in _stored(sample_project)["DX標準"].params
     with qtbot.waitSignal(session.comparison_ready, timeout=30000):
         session.undo_stack.redo()
-    assert view.parameters.item(row, 1).text() == "0.75"
+    assert view.parameters.item(row, 1).text() == f"{parameter.high:g}"
 
 
 def test_new_blank_or_copy_rename_delete_and_undo(qtbot, make_main_window, sample_project):
