@@ -22,20 +22,30 @@ OTHER = "other"
 COLUMNS = [*COST_COLUMNS, "citizen_visits"]
 
 
-def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
-                       values: dict[str, float] | None = None,
-                       order: list[str] | None = None) -> pd.DataFrame:
-    """One row per measure (plus 'other'): yearly savings in every cost, and procedures."""
+def attribute_savings(comparison: Comparison, unit_costs: UnitCostTable,
+                      values: dict[str, float] | None = None
+                      ) -> tuple[dict[str, np.ndarray], dict[str, set[str]]]:
+    """Per measure (plus 'other'): a (procedures × COLUMNS) array of yearly savings, rows in
+    the order of ``comparison.as_is.procedures``; and the procedures each measure touched.
+
+    Summed over measures, a procedure's row is its as-is minus to-be exactly.
+    """
     as_is_t, to_be_t = comparison.as_is_tables, comparison.to_be_tables
     steps = to_be_t.steps
     n_cols = len(COST_COLUMNS)
+    order = comparison.as_is.procedures["procedure_id"].reset_index(drop=True)
+    row_of = pd.Series(np.arange(len(order)), index=order.to_numpy())
+    # Rows of the tables' procedures (and steps) in the comparison's procedure order.
+    table_rows = row_of.reindex(to_be_t.procedures["procedure_id"].to_numpy()).to_numpy()
+    step_rows = row_of.reindex(steps["procedure_id"].to_numpy()).to_numpy()
     totals: dict[str, np.ndarray] = {}
     procedures_of: dict[str, set[str]] = {}
     resolved = resolved_values(values)
 
-    def add(measure: str, amounts: np.ndarray) -> None:
-        totals.setdefault(measure, np.zeros(len(COLUMNS)))
-        totals[measure] += amounts
+    def add(measure: str, row: int, amounts: np.ndarray) -> None:
+        if measure not in totals:
+            totals[measure] = np.zeros((len(order), len(COLUMNS)))
+        totals[measure][row] += amounts
 
     # 1. Step effects, in sequence, on the to-be executions.
     coefficients = step_coefficients(to_be_t.procedures, steps, unit_costs).per_hour
@@ -54,7 +64,7 @@ def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
         remaining[effect.step_row] *= factor
         amounts = np.zeros(len(COLUMNS))
         amounts[:n_cols] = saved_hours * coefficients[effect.step_row]
-        add(effect.measure, amounts)
+        add(effect.measure, step_rows[effect.step_row], amounts)
         procedures_of.setdefault(effect.measure, set()).add(steps.at[effect.step_row, "procedure_id"])
 
     # 2. Channels: each takes its share of the remaining offline cases.
@@ -75,23 +85,32 @@ def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
         amounts = np.zeros(len(COLUMNS))
         amounts[:n_cols] = moved * per
         amounts[-1] = moved if extra.visit_required[row] else 0.0
-        add(channel.measure, amounts)
+        add(channel.measure, table_rows[row], amounts)
         procedures_of.setdefault(channel.measure, set()).add(procedures.at[row, "procedure_id"])
 
     # 3. Certificates no longer fetched.
     before = procedure_coefficients(as_is_t.procedures, unit_costs).per_case
     fees = (before - extra.per_case) * proc_cases[:, None]
     if np.any(fees):
-        amounts = np.zeros(len(COLUMNS))
-        amounts[:n_cols] = fees.sum(axis=0)
-        add("drop_attachments", amounts)
+        for row in np.flatnonzero(np.any(fees, axis=1)):
+            amounts = np.zeros(len(COLUMNS))
+            amounts[:n_cols] = fees[row]
+            add("drop_attachments", table_rows[row], amounts)
 
-    # 4. The rest, so that the parts add up to the total.
-    a = comparison.as_is.procedures[COLUMNS].sum().to_numpy()
-    b = comparison.to_be.procedures[COLUMNS].sum().to_numpy()
-    explained = np.sum(list(totals.values()), axis=0) if totals else np.zeros(len(COLUMNS))
-    add(OTHER, (a - b) - explained)
+    # 4. The rest, so that the parts add up to the total of every procedure.
+    a = comparison.as_is.procedures[COLUMNS].to_numpy(dtype=float)
+    b = comparison.to_be.procedures[COLUMNS].to_numpy(dtype=float)
+    explained = np.sum(list(totals.values()), axis=0) if totals else np.zeros_like(a)
+    totals[OTHER] = (a - b) - explained
+    return totals, procedures_of
 
+
+def savings_by_measure(comparison: Comparison, unit_costs: UnitCostTable,
+                       values: dict[str, float] | None = None,
+                       order: list[str] | None = None) -> pd.DataFrame:
+    """One row per measure (plus 'other'): yearly savings in every cost, and procedures."""
+    by_procedure, procedures_of = attribute_savings(comparison, unit_costs, values)
+    totals = {measure: amounts.sum(axis=0) for measure, amounts in by_procedure.items()}
     order = [m for m in dict.fromkeys(order or []) if m in totals]
     order += [m for m in totals if m not in order and m != OTHER] + [OTHER]
     rows = []

@@ -14,15 +14,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
-from analysis.graph import build_graphs
 from analysis.params import adoption_year, potential_values
 from analysis.scenario import Application, Scenario, apply_scenario
 from analysis.tabular import ProcessTables, graphs_to_tables, tables_for_costing
-from bpr_studio.store import Project
 from cost_model.costs import COST_COLUMNS, CostResult, compute_costs
 from cost_model.readiness import ReadinessRubric
-from cost_model.scoring import load_frames, load_rubric
-from cost_model.unit_costs import UnitCostTable, load_unit_costs
+from cost_model.unit_costs import UnitCostTable
 
 DELTA_COLUMNS = [*COST_COLUMNS, "staff_fte", "citizen_visits"]
 
@@ -56,17 +53,15 @@ class Comparison:
 
 @dataclass
 class ProjectModel:
-    """Everything a comparison needs, loaded once: graphs, unit costs, rubric."""
+    """Everything a comparison needs, loaded once: graphs, unit costs, rubric.
+
+    Loaded from a project by ``bpr_studio.pipeline.load_model`` (analysis never reads
+    the store itself).
+    """
 
     graphs: dict[str, nx.DiGraph]
     unit_costs: UnitCostTable
     rubric: ReadinessRubric
-
-    @classmethod
-    def load(cls, project: Project) -> ProjectModel:
-        procedures, steps, links = load_frames(project)
-        return cls(build_graphs(procedures, steps, links), load_unit_costs(project),
-                   load_rubric(project))
 
 
 def parameter_values(scenario: Scenario) -> dict[str, float]:

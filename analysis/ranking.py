@@ -1,84 +1,165 @@
-"""Where to start (何から手をつければ良いのか): procedures × measures ranked by savings per effort.
+"""Where to start (何から手をつければ良いのか): one row per procedure, its package of measures.
 
-Each measure of the scenario is applied alone to each procedure it applies to, so the
-savings of a pair are its own, not a share of a mix. Benefit in yen counts staff yen,
-citizens' out-of-pocket yen and citizens' hours at ``citizen_hourly_value``; effort is
-the measure's effort (1–3) plus, for measures that put the procedure online, its
-readiness level − 1 (a level-4 procedure needs a change of law first).
+A procedure's savings are those of the scenario's measures applied together (the
+comparison's as-is minus to-be), so measures that act on the same step are counted once;
+how the package splits among its measures is a detail (``attribution``). Staff savings
+(yen, hours, FTE: what the city can redeploy) and citizen benefit (visits, hours, and
+yen only at the stated value of time) stay separate columns. The list is ranked by
+
+    priority = (staff yen + w × (citizen yen + citizen hours × value of time)) / effort
+
+with w = ``ranking_citizen_weight`` and the value of time = ``citizen_hourly_value``,
+both unit costs stored in the project with their sources (editable like any other).
+Effort = the sum of the package's measure efforts (1–3 each) + (level − 1) when the
+package puts the procedure online (a level-4 procedure needs a change of law first).
+
+Examples
+--------
+>>> effort_of(["online_application", "abolish_seals"], level=2)
+(4, 'オンライン申請 2 + 押印廃止 1 + (レベル2 − 1)', 'online application 2 + abolish seals 1 + (level 2 − 1)')
 """
 
 from __future__ import annotations
 
-import networkx as nx
+import numpy as np
 import pandas as pd
 
+from analysis.attribution import OTHER
+from analysis.compare import Comparison
 from analysis.measures import MEASURES
-from analysis.scenario import Scenario
-from analysis.tabular import graphs_to_tables, tables_for_costing
-from cost_model.costs import compute_costs
-from cost_model.readiness import ReadinessRubric, score_procedure
+from analysis.result import MeasureShare, RankedProcedure, Ranking, RankingWeights
 from cost_model.unit_costs import UnitCostTable
 
 LEVEL_SENSITIVE = ("online_application", "line_counter", "drop_attachments")
+TOP = 10
+# Columns of the attribution arrays (analysis.attribution.COLUMNS) the ranking reads.
+_STAFF_YEN, _STAFF_H, _CITIZEN_YEN, _CITIZEN_H, _VISITS = (
+    "staff_economic_yen", "staff_time_h", "citizen_economic_yen", "citizen_time_h",
+    "citizen_visits")
 
 
-def where_to_start(graphs: dict[str, nx.DiGraph], scenario: Scenario, unit_costs: UnitCostTable,
-                   rubric: ReadinessRubric, values: dict[str, float] | None = None,
-                   as_is: pd.DataFrame | None = None,
-                   candidates: list[str] | None = None) -> pd.DataFrame:
-    """One row per (procedure, measure) that applies, best first.
+def ranking_weights(unit_costs: UnitCostTable) -> RankingWeights:
+    """The weights in force (project values, or the defaults) with their sources."""
+    return RankingWeights(
+        unit_costs.value("citizen_hourly_value"), unit_costs.value("ranking_citizen_weight"),
+        unit_costs.entry("citizen_hourly_value").source,
+        unit_costs.entry("ranking_citizen_weight").source)
 
-    ``as_is`` (the as-is procedure costs, if already computed) saves recomputing them;
-    ``candidates`` limits the pairs to those procedures (the simulation passes the ones
-    with the largest savings under the whole scenario).
+
+def effort_of(measures: list[str], level: int) -> tuple[int, str, str]:
+    """Effort of a package (sum of measure efforts, + level − 1 when it goes online)."""
+    parts_ja = [f"{MEASURES[m].ja} {MEASURES[m].effort}" for m in measures if m in MEASURES]
+    parts_en = [f"{MEASURES[m].en} {MEASURES[m].effort}" for m in measures if m in MEASURES]
+    effort = sum(MEASURES[m].effort for m in measures if m in MEASURES)
+    if any(m in LEVEL_SENSITIVE for m in measures):
+        effort += level - 1
+        parts_ja.append(f"(レベル{level} − 1)")
+        parts_en.append(f"(level {level} − 1)")
+    return max(effort, 1), " + ".join(parts_ja), " + ".join(parts_en)
+
+
+def explanation(weights: RankingWeights) -> tuple[str, str]:
+    """The one sentence that says how the list is ranked (JA, EN)."""
+    ja = (f"効果額（職員の人件費等の削減 ＋ 市民の便益×{weights.citizen_weight:g}。"
+          f"市民の便益＝負担額の削減＋時間の削減×1時間{weights.citizen_hourly_value:,.0f}円）を、"
+          "手間（施策の手間の合計、オンライン化ではレベル−1を加算）で割った値の大きい順です。")
+    en = (f"Ranked by benefit (staff cost saved + {weights.citizen_weight:g} × citizen benefit, "
+          f"citizens' time valued at ¥{weights.citizen_hourly_value:,.0f} an hour) divided by "
+          "effort (the measures' efforts added, plus level − 1 when going online).")
+    return ja, en
+
+
+def rank_procedures(comparison: Comparison, attribution: dict[str, np.ndarray],
+                    unit_costs: UnitCostTable, measure_order: list[str] | None = None
+                    ) -> Ranking:
+    """The ranked list of procedures the scenario improves, best first.
+
+    ``attribution`` is :func:`analysis.attribution.attribute_savings`'s first value
+    (per measure, procedures × columns, rows in ``comparison.as_is.procedures`` order).
     """
-    if candidates is not None:
-        graphs = {pid: graphs[pid] for pid in candidates if pid in graphs}
-    if as_is is None:
-        as_is = compute_costs(*tables_for_costing(graphs_to_tables(graphs)), unit_costs,
-                              rubric).procedures
-    as_is_by_id = as_is.set_index("procedure_id")
-    rows = []
-    citizen_hour = unit_costs.value("citizen_hourly_value")
+    from analysis.attribution import COLUMNS
+
+    weights = ranking_weights(unit_costs)
     fte_hours = unit_costs.value("hours_per_fte")
-    levels = {pid: score_procedure(rubric, g.graph) for pid, g in graphs.items()}
-    for use in scenario.measures:
-        measure = MEASURES[use.measure]
-        chosen = {pid: g for pid, g in graphs.items()
-                  if use.rule.matches(g, levels[pid].level) and measure.applicable(g).ok}
-        if not chosen:
+    a = comparison.as_is.procedures.reset_index(drop=True)
+    b = comparison.to_be.procedures.reset_index(drop=True)
+    saved = {c: (a[c] - b[c]).to_numpy(dtype=float)
+             for c in (_STAFF_YEN, _STAFF_H, _CITIZEN_YEN, _CITIZEN_H, _VISITS)}
+    citizen_time_yen = saved[_CITIZEN_H] * weights.citizen_hourly_value
+    citizen_benefit = saved[_CITIZEN_YEN] + citizen_time_yen
+    benefit = saved[_STAFF_YEN] + weights.citizen_weight * citizen_benefit
+    applied: dict[str, list[str]] = {}
+    for application in comparison.applications:
+        if application.applied:
+            applied.setdefault(application.procedure_id, []).append(application.measure)
+    order = {m: i for i, m in enumerate(dict.fromkeys(measure_order or []))}
+    column = {c: i for i, c in enumerate(COLUMNS)}
+
+    rows: list[RankedProcedure] = []
+    for i, p in enumerate(a.itertuples(index=False)):
+        measures = sorted(dict.fromkeys(applied.get(p.procedure_id, [])),
+                          key=lambda m: order.get(m, len(order)))
+        if not measures or benefit[i] <= 0:
             continue
-        after_graphs = {pid: measure.apply(g, use.params) for pid, g in chosen.items()}
-        after = compute_costs(*tables_for_costing(graphs_to_tables(after_graphs), values),
-                              unit_costs, rubric)
-        a = as_is_by_id.loc[sorted(chosen)]
-        b = after.procedures.set_index("procedure_id").reindex(a.index)
-        staff_h = a["staff_time_h"] - b["staff_time_h"]
-        citizen_h = a["citizen_time_h"] - b["citizen_time_h"]
-        citizen_yen = a["citizen_economic_yen"] - b["citizen_economic_yen"]
-        staff_yen = a["staff_economic_yen"] - b["staff_economic_yen"]
-        level = a["level"].astype(int)
-        effort = measure.effort + ((level - 1) if use.measure in LEVEL_SENSITIVE else 0)
-        benefit = staff_yen + citizen_yen + citizen_h * citizen_hour
-        rows.append(pd.DataFrame({
-            "procedure_id": a.index, "name": a["name"].to_numpy(),
-            "section": a["section"].to_numpy(),
-            "measure": use.measure, "measure_ja": measure.ja, "measure_en": measure.en,
-            "level": level.to_numpy(), "level_reasons_ja": a["level_reasons_ja"].to_numpy(),
-            "level_reasons_en": a["level_reasons_en"].to_numpy(),
-            "annual_cases": a["annual_cases"].to_numpy(),
-            "staff_hours_saved": staff_h.to_numpy(), "staff_yen_saved": staff_yen.to_numpy(),
-            "fte_saved": (staff_h / fte_hours).to_numpy(),
-            "citizen_hours_saved": citizen_h.to_numpy(), "citizen_yen_saved": citizen_yen.to_numpy(),
-            "visits_avoided": (a["citizen_visits"] - b["citizen_visits"]).to_numpy(),
-            "benefit_yen": benefit.to_numpy(), "effort": effort.to_numpy() if hasattr(
-                effort, "to_numpy") else effort,
-            "effort_reason": measure.effort_reason,
-            "priority": (benefit / effort).to_numpy(),
-        }))
-    if not rows:
-        return pd.DataFrame()
-    frame = pd.concat(rows, ignore_index=True)
-    frame = frame[frame["benefit_yen"] > 0].sort_values("priority", ascending=False)
-    frame.insert(0, "rank", range(1, len(frame) + 1))
-    return frame.reset_index(drop=True)
+        level = int(p.level)
+        effort, reason_ja, reason_en = effort_of(measures, level)
+        shares = []
+        for measure in [*measures, OTHER]:
+            amounts = attribution.get(measure)
+            if amounts is None or not np.any(amounts[i]):
+                continue
+            known = measure in MEASURES
+            shares.append(MeasureShare(
+                measure, MEASURES[measure].ja if known else "その他（差し戻し・紙など）",
+                MEASURES[measure].en if known else "other (rework, paper …)",
+                float(amounts[i, column[_STAFF_H]]), float(amounts[i, column[_STAFF_YEN]]),
+                float(amounts[i, column[_CITIZEN_H]]), float(amounts[i, column[_VISITS]])))
+        rows.append(RankedProcedure(
+            rank=0, procedure_id=p.procedure_id, name=p.name, section=p.section,
+            annual_cases=float(p.annual_cases or 0), level=level,
+            level_reasons_ja=p.level_reasons_ja, level_reasons_en=p.level_reasons_en,
+            measures=measures, measures_ja="、".join(MEASURES[m].ja for m in measures),
+            measures_en=", ".join(MEASURES[m].en for m in measures),
+            staff_hours_saved=float(saved[_STAFF_H][i]),
+            staff_yen_saved=float(saved[_STAFF_YEN][i]),
+            fte_saved=float(saved[_STAFF_H][i] / fte_hours),
+            citizen_hours_saved=float(saved[_CITIZEN_H][i]),
+            citizen_yen_saved=float(saved[_CITIZEN_YEN][i]),
+            visits_avoided=float(saved[_VISITS][i]),
+            citizen_time_yen=float(citizen_time_yen[i]),
+            citizen_share=float(weights.citizen_weight * citizen_time_yen[i] / benefit[i]),
+            benefit_yen=float(benefit[i]), effort=float(effort),
+            effort_reason_ja=reason_ja, effort_reason_en=reason_en,
+            priority=float(benefit[i] / effort), rank_staff_only=None, attribution=shares))
+    # Best first; ties broken by procedure ID so the list never depends on dict order.
+    rows.sort(key=lambda r: (-r.priority, r.procedure_id))
+    for rank, row in enumerate(rows, start=1):
+        row.rank = rank
+    staff_only = sorted((r for r in rows if r.staff_yen_saved > 0),
+                        key=lambda r: (-r.staff_yen_saved / r.effort, r.procedure_id))
+    for rank, row in enumerate(staff_only, start=1):
+        row.rank_staff_only = rank
+    top = rows[:TOP]
+    top_benefit = sum(r.benefit_yen for r in top)
+    share = (sum(weights.citizen_weight * r.citizen_time_yen for r in top) / top_benefit
+             if top_benefit > 0 else 0.0)
+    staff_top = {r.procedure_id for r in staff_only[:TOP]}
+    changed = sum(1 for r in top if r.procedure_id not in staff_top)
+    ja, en = explanation(weights)
+    note_ja = (f"上位{len(top)}件の効果額のうち {share:.0%} は市民の時間（1時間"
+               f"{weights.citizen_hourly_value:,.0f}円で換算）です。市民の便益を数えない"
+               f"（職員の削減額だけで並べる）と、上位{len(top)}件のうち {changed} 件が入れ替わります"
+               "（「職員のみの順位」列）。")
+    note_en = (f"{share:.0%} of the top {len(top)}'s benefit is citizens' time (at "
+               f"¥{weights.citizen_hourly_value:,.0f} an hour); ranked by staff savings alone, "
+               f"{changed} of the top {len(top)} change (column 'rank, staff only').")
+    return Ranking(rows, weights, ja, en, share, changed, note_ja, note_en)
+
+
+def ranking_frame(ranking: Ranking, lang: str = "ja") -> pd.DataFrame:
+    """The list as a table for views (one row per procedure, the columns of RankedProcedure)."""
+    columns = [f for f in RankedProcedure.__dataclass_fields__ if f != "attribution"]
+    frame = pd.DataFrame([{c: getattr(r, c) for c in columns} for r in ranking.rows],
+                         columns=columns)
+    frame["measures_text"] = frame[f"measures_{lang}"] if len(frame) else []
+    return frame

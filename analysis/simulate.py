@@ -1,8 +1,11 @@
-"""Run a scenario end to end: as-is and to-be, Monte Carlo, where to start, counters.
+"""Run a scenario end to end on loaded data: as-is and to-be, Monte Carlo, ranking, counters.
 
-:func:`run_simulation` is the Python API (progress callback, cancel check) used by the
-command line (``bpr-studio simulate``) and the GUI; the result is a plain dict in the
-documented JSON schema (``docs/simulation.md``).
+:func:`analyse_scenario` is the deterministic part (what a scenario edit updates at once);
+:func:`simulate_scenario` adds the Monte Carlo and returns the typed
+:class:`analysis.result.SimulationResult`. Both take plain data (a
+:class:`analysis.compare.ProjectModel`); loading a project is
+``bpr_studio.pipeline``'s job, and the command line, the GUI and the report all go
+through it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import math
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,46 +22,57 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.attribution import savings_by_measure
+from analysis.attribution import OTHER, attribute_savings, savings_by_measure
 from analysis.compare import Comparison, ProjectModel, compare, parameter_values
 from analysis.counter import counter_comparison
 from analysis.measures import MEASURES
 from analysis.montecarlo import MonteCarloResult, SimulationCancelled, percentiles, simulate
 from analysis.params import PARAMETERS
-from analysis.ranking import where_to_start
-from analysis.scenario import Scenario, get_scenario
+from analysis.ranking import rank_procedures
+from analysis.result import (
+    METRICS,
+    AreaResult,
+    Estimate,
+    MeasureSavings,
+    MeasureSummary,
+    Metrics,
+    NotApplied,
+    ParameterRow,
+    ProcedureResult,
+    Ranking,
+    ScenarioSummary,
+    SectionCounter,
+    SimulationResult,
+    UnitCostRow,
+)
+from analysis.scenario import Scenario
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
-from bpr_studio.store import Project
 from cost_model.costs import COST_COLUMNS
-
-SCHEMA = "bpr-studio.simulation/1"
-METRICS = [*COST_COLUMNS, "staff_fte", "citizen_visits"]
-TOP_PRIORITIES = 200
-RANKING_CANDIDATES = 500  # procedures with the largest scenario savings that are ranked
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 
-__all__ = ["SimulationCancelled", "counter_comparison", "run_simulation", "write_json"]
+__all__ = ["ScenarioAnalysis", "SimulationCancelled", "analyse_scenario", "counter_comparison",
+           "simulate_scenario", "write_json"]
 
 
-def _stats(samples: np.ndarray, deterministic: np.ndarray) -> list[dict[str, float]]:
+def _stats(samples: np.ndarray, deterministic: np.ndarray) -> list[Estimate]:
     """Per column: deterministic, P5, P50, P95. samples (R, n), deterministic (n,)."""
     p = percentiles(samples)
-    return [{"deterministic": float(d), "p5": float(p[0, i]), "p50": float(p[1, i]),
-             "p95": float(p[2, i])} for i, d in enumerate(deterministic)]
+    return [Estimate(float(d), float(p[0, i]), float(p[1, i]), float(p[2, i]))
+            for i, d in enumerate(deterministic)]
 
 
 def _metric_block(samples: np.ndarray, fte_samples: np.ndarray, visits: np.ndarray,
-                  deterministic: pd.Series) -> dict[str, dict[str, float]]:
-    """samples (R, 10), fte (R,), visits (R,) → {metric: stats}."""
+                  deterministic: pd.Series) -> Metrics:
+    """samples (R, 10), fte (R,), visits (R,) → {metric: Estimate}."""
     stacked = np.column_stack([samples, fte_samples, visits])
     values = _stats(stacked, deterministic[METRICS].to_numpy(dtype=float))
     return dict(zip(METRICS, values, strict=True))
 
 
 def _aggregate_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: float,
-                      groups: np.ndarray | None, names: list[str]) -> list[dict[str, Any]]:
+                      groups: np.ndarray | None, names: list[str]) -> list[AreaResult]:
     """Stats for groups of procedures (one-hot matrix P × G), or the city (groups None)."""
     a_det = comparison.as_is.procedures
     b_det = comparison.to_be.procedures
@@ -74,49 +89,42 @@ def _aggregate_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: f
         mask = matrix[:, g] > 0
         det_a = a_det.loc[mask, METRICS].sum()
         det_b = b_det.loc[mask, METRICS].sum()
-        blocks.append({
-            "name": name,
-            "as_is": _metric_block(a[:, g], a[:, g, time_col] / fte_hours, va[:, g], det_a),
-            "to_be": _metric_block(b[:, g], b[:, g, time_col] / fte_hours, vb[:, g], det_b),
-            "savings": _metric_block(a[:, g] - b[:, g],
-                                     (a[:, g, time_col] - b[:, g, time_col]) / fte_hours,
-                                     va[:, g] - vb[:, g], det_a - det_b),
-        })
+        blocks.append(AreaResult(
+            name,
+            _metric_block(a[:, g], a[:, g, time_col] / fte_hours, va[:, g], det_a),
+            _metric_block(b[:, g], b[:, g, time_col] / fte_hours, vb[:, g], det_b),
+            _metric_block(a[:, g] - b[:, g], (a[:, g, time_col] - b[:, g, time_col]) / fte_hours,
+                          va[:, g] - vb[:, g], det_a - det_b)))
     return blocks
 
 
 def _procedure_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: float
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[ProcedureResult]:
     a_det = comparison.as_is.procedures.reset_index(drop=True)
     b_det = comparison.to_be.procedures.reset_index(drop=True)
     time_col = COST_COLUMNS.index("staff_time_h")
 
-    def stats(samples: np.ndarray, visits: np.ndarray, det: pd.DataFrame) -> list[dict[str, Any]]:
+    def stats(samples: np.ndarray, visits: np.ndarray, det: pd.DataFrame) -> list[Metrics]:
         stacked = np.concatenate([samples, samples[:, :, time_col:time_col + 1] / fte_hours,
                                   visits[:, :, None]], axis=2)
-        p = percentiles(stacked)  # (3, P, 12)
+        p = percentiles(stacked).astype(float)  # (3, P, 12)
         d = det[METRICS].to_numpy(dtype=float)
-        return [{m: {"deterministic": float(d[i, j]), "p5": float(p[0, i, j]),
-                     "p50": float(p[1, i, j]), "p95": float(p[2, i, j])}
+        return [{m: Estimate(d[i, j], p[0, i, j], p[1, i, j], p[2, i, j])
                  for j, m in enumerate(METRICS)} for i in range(len(det))]
 
     a_stats = stats(mc.as_is, mc.visits_as_is, a_det)
     b_stats = stats(mc.to_be, mc.visits_to_be, b_det)
     savings_det = a_det[METRICS] - b_det[METRICS]
-    s_stats = stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be,
-                    savings_det.assign(procedure_id=a_det["procedure_id"]))
+    s_stats = stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be, savings_det)
     applied: dict[str, list[str]] = {}
     for application in comparison.applications:
         if application.applied:
             applied.setdefault(application.procedure_id, []).append(application.measure)
-    return [{
-        "procedure_id": row.procedure_id, "name": row.name, "section": row.section,
-        "annual_cases": float(row.annual_cases or 0), "level": int(row.level),
-        "level_reasons_ja": row.level_reasons_ja, "level_reasons_en": row.level_reasons_en,
-        "level_to_be": int(b_det.at[i, "level"]),
-        "measures_applied": applied.get(row.procedure_id, []),
-        "as_is": a_stats[i], "to_be": b_stats[i], "savings": s_stats[i],
-    } for i, row in enumerate(a_det.itertuples(index=False))]
+    return [ProcedureResult(
+        row.procedure_id, row.name, row.section, float(row.annual_cases or 0), int(row.level),
+        row.level_reasons_ja, row.level_reasons_en, int(b_det.at[i, "level"]),
+        applied.get(row.procedure_id, []), a_stats[i], b_stats[i], s_stats[i])
+        for i, row in enumerate(a_det.itertuples(index=False))]
 
 
 def _json_safe(value: Any) -> Any:
@@ -131,26 +139,74 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def run_simulation(project: Project, scenario: str | Scenario, replications: int = 1000,
-                   seed: int = 1, progress: Progress | None = None,
-                   cancel: CancelCheck | None = None, counter: bool = True,
-                   model: ProjectModel | None = None,
-                   ranking_candidates: int = RANKING_CANDIDATES) -> dict[str, Any]:
-    """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
+@dataclass
+class ScenarioAnalysis:
+    """The deterministic to-be of a scenario and what is derived from it (no Monte Carlo)."""
 
-    ``model`` (the project's graphs, unit costs and rubric) is loaded when not given.
+    comparison: Comparison
+    measures: list[MeasureSavings]   # savings by measure, scenario order, 'other' last
+    ranking: Ranking
+    counters: list[SectionCounter]
+
+
+def _measure_savings(comparison: Comparison, model: ProjectModel, scenario: Scenario,
+                     values: dict[str, float]) -> list[MeasureSavings]:
+    frame = savings_by_measure(comparison, model.unit_costs, values,
+                               [u.measure for u in scenario.measures])
+    out = []
+    for row in frame.to_dict("records"):
+        measure = row.pop("measure")
+        procedures = int(row.pop("procedures"))
+        known = measure in MEASURES and measure != OTHER
+        out.append(MeasureSavings(
+            measure, MEASURES[measure].ja if known else "その他（差し戻し・紙など）",
+            MEASURES[measure].en if known else "other (rework, paper …)", procedures,
+            {k: float(v) for k, v in row.items()}))
+    return out
+
+
+def analyse_scenario(model: ProjectModel, scenario: Scenario, counter: bool = True,
+                     seed: int = 1, cancel: CancelCheck | None = None) -> ScenarioAnalysis:
+    """Compare, attribute the savings to measures, rank the procedures, simulate counters.
+
+    ``cancel`` is checked between the phases (raises SimulationCancelled).
     """
+    def checkpoint() -> None:
+        if cancel is not None and cancel():
+            raise SimulationCancelled
+    comparison = compare(model, scenario)
+    checkpoint()
+    values = parameter_values(scenario)
+    order = [u.measure for u in scenario.measures]
+    by_procedure, _touched = attribute_savings(comparison, model.unit_costs, values)
+    ranking = rank_procedures(comparison, by_procedure, model.unit_costs, order)
+    checkpoint()
+    counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
+                if counter else [])
+    return ScenarioAnalysis(comparison, _measure_savings(comparison, model, scenario, values),
+                            ranking, counters)
+
+
+def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
+    return ScenarioSummary(scenario.name, scenario.description, [
+        MeasureSummary(u.measure, MEASURES[u.measure].ja, MEASURES[u.measure].en, dict(u.params),
+                       u.rule.describe("ja"), u.rule.describe("en")) for u in scenario.measures])
+
+
+def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
+                      seed: int = 1, progress: Progress | None = None,
+                      cancel: CancelCheck | None = None, counter: bool = True,
+                      project_name: str = "") -> SimulationResult:
+    """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled."""
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
             raise SimulationCancelled
         if progress is not None:
             progress(done, 100, label)
 
-    step(0, "読み込み")
-    scenario = scenario if isinstance(scenario, Scenario) else get_scenario(project, scenario)
-    model = model or ProjectModel.load(project)
     step(5, "施策の適用")
-    comparison = compare(model, scenario)
+    analysis = analyse_scenario(model, scenario, counter=False)
+    comparison = analysis.comparison
     values = parameter_values(scenario)
 
     def mc_progress(done: int, total: int, _label: str) -> None:
@@ -166,68 +222,46 @@ def run_simulation(project: Project, scenario: str | Scenario, replications: int
     city = _aggregate_blocks(mc, comparison, fte_hours, None, ["city"])[0]
     section_blocks = _aggregate_blocks(mc, comparison, fte_hours, one_hot, sections)
     procedure_blocks = _procedure_blocks(mc, comparison, fte_hours)
-    step(80, "優先順位")
-    citizen_hour = model.unit_costs.value("citizen_hourly_value")
-    saved = comparison.savings()
-    benefit = (saved["staff_economic_yen"] + saved["citizen_economic_yen"]
-               + saved["citizen_time_h"] * citizen_hour)
-    candidates = saved.loc[benefit.sort_values(ascending=False).index[:ranking_candidates],
-                           "procedure_id"].tolist()
-    ranking = where_to_start(model.graphs, scenario, model.unit_costs, model.rubric, values,
-                             comparison.as_is.procedures, candidates)
-    by_measure = savings_by_measure(comparison, model.unit_costs, values,
-                                    [u.measure for u in scenario.measures])
     step(92, "窓口")
-    counters = counter_comparison(comparison, seed) if counter else []
+    counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
+                if counter else [])
     step(99, "書き出し")
     time_col, yen_col = COST_COLUMNS.index("staff_time_h"), COST_COLUMNS.index("staff_economic_yen")
-    result = {
-        "schema": SCHEMA,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "project": project.name, "scenario": {
-            "name": scenario.name, "description": scenario.description,
-            "measures": [{"measure": u.measure, "label_ja": MEASURES[u.measure].ja,
-                          "label_en": MEASURES[u.measure].en, "params": u.params,
-                          "rule_ja": u.rule.describe("ja"), "rule_en": u.rule.describe("en")}
-                         for u in scenario.measures]},
-        "replications": replications, "seed": seed, "metrics": METRICS,
-        "parameters": [{"key": k, "ja": p.ja, "en": p.en, "value": values.get(k, p.default),
-                        "default": p.default, "low": p.low, "high": p.high, "unit": p.unit,
-                        "source": p.source} for k, p in PARAMETERS.items()],
-        "unit_costs": [{"key": k, "ja": DEFAULTS_BY_KEY[k].ja, "value": e.value,
-                        "unit": DEFAULTS_BY_KEY[k].unit, "source": e.source,
-                        "changed": not e.is_default} for k, e in model.unit_costs.project.items()],
-        "city": city, "sections": section_blocks, "procedures": procedure_blocks,
-        "not_applied": [{"procedure_id": a.procedure_id, "measure": a.measure,
-                         "reason_ja": a.reason_ja, "reason_en": a.reason_en}
-                        for a in comparison.applications if not a.applied],
-        "measures": [{**row, "label_ja": MEASURES[row["measure"]].ja if row["measure"] in MEASURES
-                      else "その他（差し戻し・紙など）",
-                      "label_en": MEASURES[row["measure"]].en if row["measure"] in MEASURES
-                      else "other (rework, paper …)"}
-                     for row in by_measure.to_dict("records")],
-        "where_to_start": ranking.head(TOP_PRIORITIES).to_dict("records") if len(ranking) else [],
-        "counter": counters,
+    result = SimulationResult(
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        project=project_name, scenario=_scenario_summary(scenario),
+        replications=replications, seed=seed,
+        parameters=[ParameterRow(k, p.ja, p.en, float(values.get(k, p.default)), p.default,
+                                 p.low, p.high, p.unit, p.source)
+                    for k, p in PARAMETERS.items()],
+        unit_costs=[UnitCostRow(k, DEFAULTS_BY_KEY[k].ja, e.value, DEFAULTS_BY_KEY[k].unit,
+                                e.source, not e.is_default)
+                    for k, e in model.unit_costs.project.items()],
+        city=city, sections=section_blocks, procedures=procedure_blocks,
+        not_applied=[NotApplied(a.procedure_id, a.measure, a.reason_ja, a.reason_en)
+                     for a in comparison.applications if not a.applied],
+        measures=analysis.measures, ranking=analysis.ranking, counters=counters,
         # Every replication's city savings, for distribution plots.
-        "city_samples": {
+        city_samples={
             "staff_time_h": (mc.as_is[:, :, time_col].sum(1) - mc.to_be[:, :, time_col].sum(1)
                              ).astype(float).tolist(),
             "staff_economic_yen": (mc.as_is[:, :, yen_col].sum(1) - mc.to_be[:, :, yen_col].sum(1)
                                    ).astype(float).tolist(),
             "citizen_visits": (mc.visits_as_is.sum(1) - mc.visits_to_be.sum(1)).astype(float).tolist(),
-        },
-    }
+        })
     step(100, "完了")
     return result
 
 
-def write_json(result: dict[str, Any], out: str | Path) -> Path:
+def write_json(result: SimulationResult, out: str | Path) -> Path:
+    """The documented JSON (docs/simulation.md), written atomically; NaN/∞ become null."""
     path = Path(out)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             # No indent: the C encoder is several times faster on city-sized results.
-            json.dump(_json_safe(result), handle, ensure_ascii=False, separators=(",", ":"))
+            json.dump(_json_safe(result.to_json_dict()), handle, ensure_ascii=False,
+                      separators=(",", ":"))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -21,20 +21,20 @@ from benchmarks.common import generated_city
 _CHILD = """
 import json, resource, sys, time
 from bpr_studio.store import open_project
-from analysis.compare import ProjectModel, compare, parameter_values
+from analysis.compare import compare, parameter_values
 from analysis.scenario import get_scenario
 from analysis.montecarlo import simulate
-from analysis.simulate import run_simulation
+from bpr_studio.pipeline import load_model, run_pipeline
 with open_project(sys.argv[1]) as project:
     start = time.perf_counter()
-    model = ProjectModel.load(project)
+    model = load_model(project)
     scenario = get_scenario(project, "DX標準")
     comparison = compare(model, scenario)
     simulate(comparison.as_is_tables, comparison.to_be_tables, model.unit_costs, 1000, 1,
              parameter_values(scenario))
     core = time.perf_counter() - start
     start = time.perf_counter()
-    run_simulation(project, "DX標準", 1000, 1)
+    run_pipeline(project, "DX標準", 1000, 1)
     full = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"core": core, "full": full, "peak_mb": peak}))

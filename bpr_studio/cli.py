@@ -106,31 +106,32 @@ def _cmd_project_info(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     import time
 
-    from analysis.simulate import SimulationCancelled, run_simulation, write_json
+    from analysis.simulate import write_json
+    from bpr_studio.pipeline import SimulationCancelled, run_pipeline
     from bpr_studio.store import open_project
 
     start = time.perf_counter()
     with open_project(args.project) as project:
         try:
-            result = run_simulation(project, args.scenario, args.replications, args.seed,
-                                    progress=_terminal_progress)
+            result = run_pipeline(project, args.scenario, args.replications, args.seed,
+                                  progress=_terminal_progress)
         except KeyError as exc:
             print(exc.args[0], file=sys.stderr)
             return EXIT_INPUT_ERRORS
         except SimulationCancelled:
             return EXIT_FAILURE
     path = write_json(result, args.json)
-    saved = result["city"]["savings"]
+    saved = result.city.savings
+    hours, fte, yen = saved["staff_time_h"], saved["staff_fte"], saved["staff_economic_yen"]
+    visits = saved["citizen_visits"]
     ja = args.lang == "ja"
-    line = (f"職員 {saved['staff_time_h']['p50']:,.0f} 時間/年（P5–P95 {saved['staff_time_h']['p5']:,.0f}"
-            f"–{saved['staff_time_h']['p95']:,.0f}）、{saved['staff_fte']['p50']:,.1f} 人工、"
-            f"{saved['staff_economic_yen']['p50'] / 1e6:,.1f} 百万円/年を削減; 来庁 "
-            f"{saved['citizen_visits']['p50']:,.0f} 回/年を削減" if ja else
-            f"Saves {saved['staff_time_h']['p50']:,.0f} staff h/yr (P5–P95 "
-            f"{saved['staff_time_h']['p5']:,.0f}–{saved['staff_time_h']['p95']:,.0f}), "
-            f"{saved['staff_fte']['p50']:,.1f} FTE, ¥{saved['staff_economic_yen']['p50'] / 1e6:,.1f}M/yr; "
-            f"{saved['citizen_visits']['p50']:,.0f} visits/yr avoided")
+    line = (f"職員 {hours.p50:,.0f} 時間/年（P5–P95 {hours.p5:,.0f}–{hours.p95:,.0f}）、"
+            f"{fte.p50:,.1f} 人工、{yen.p50 / 1e6:,.1f} 百万円/年を削減; 来庁 "
+            f"{visits.p50:,.0f} 回/年を削減" if ja else
+            f"Saves {hours.p50:,.0f} staff h/yr (P5–P95 {hours.p5:,.0f}–{hours.p95:,.0f}), "
+            f"{fte.p50:,.1f} FTE, ¥{yen.p50 / 1e6:,.1f}M/yr; {visits.p50:,.0f} visits/yr avoided")
     print(line)
+    print(result.ranking.explanation(args.lang))
     print(f"{path} ({time.perf_counter() - start:.1f} s)")
     return EXIT_OK
 
@@ -139,13 +140,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     import json
     import time
 
+    from analysis.result import SimulationResult
     from bpr_studio.report.excel import ReportError, build_report
     from bpr_studio.store import open_project
 
     start = time.perf_counter()
     simulation = None
     if args.simulation:
-        simulation = json.loads(Path(args.simulation).read_text(encoding="utf-8"))
+        try:
+            simulation = SimulationResult.from_json_dict(
+                json.loads(Path(args.simulation).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"{args.simulation}: {exc}", file=sys.stderr)
+            return EXIT_INPUT_ERRORS
     with open_project(args.project) as project:
         try:
             path = build_report(project, args.scenario, args.output, args.replications,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from analysis.compare import ProjectModel, compare, parameter_values
+from analysis.compare import compare, parameter_values
 from analysis.counter import erlang_c_wait, simulate_stationary
 from analysis.graph import build_graph, critical_path, expected_executions, metrics, validate_graph
 from analysis.measures import MEASURES, effect_multiplier
@@ -25,6 +25,7 @@ from analysis.scenario import (
 from analysis.tabular import graphs_to_tables, tables_for_costing
 from bpr_studio.cli import main
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.pipeline import load_model
 from bpr_studio.store import open_project
 from cost_model.costs import compute_costs
 from cost_model.unit_costs import default_table
@@ -257,7 +258,7 @@ def test_every_project_starts_with_the_default_scenario(city):
 
 def test_rules_choose_the_procedures(city):
     with open_project(city) as project:
-        model = ProjectModel.load(project)
+        model = load_model(project)
     scenario = Scenario("t", [MeasureUse("online_application", rule=Rule(max_level=2,
                                                                          min_cases=10_000))])
     result = compare(model, scenario)
@@ -278,7 +279,7 @@ def test_rules_choose_the_procedures(city):
 @pytest.fixture(scope="module")
 def dx(city):
     with open_project(city) as project:
-        model = ProjectModel.load(project)
+        model = load_model(project)
         scenario = get_scenario(project, DEFAULT_SCENARIO)
     return model, scenario, compare(model, scenario)
 
@@ -343,7 +344,7 @@ def test_simulate_command_writes_the_documented_json(city, tmp_path, capsys):
                  "--replications", "100", "--seed", "5", "--json", str(out)]) == 0
     assert "削減" in capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema"] == "bpr-studio.simulation/1"
+    assert data["schema"] == "bpr-studio.simulation/2"
     assert data["replications"] == 100
     assert data["seed"] == 5
     staff = data["city"]["savings"]["staff_time_h"]
@@ -352,10 +353,15 @@ def test_simulate_command_writes_the_documented_json(city, tmp_path, capsys):
     assert len(data["procedures"]) == 57
     assert len(data["sections"]) == 6
     first = data["where_to_start"][0]
-    assert {"procedure_id", "measure", "staff_hours_saved", "visits_avoided", "level",
-            "effort"} <= set(first)
+    assert {"procedure_id", "measures", "staff_hours_saved", "staff_yen_saved", "fte_saved",
+            "citizen_hours_saved", "visits_avoided", "level", "effort", "attribution"} <= set(first)
     priorities = [row["priority"] for row in data["where_to_start"]]
     assert priorities == sorted(priorities, reverse=True)
+    # One row per procedure (the old list had a row per procedure × measure).
+    ids = [row["procedure_id"] for row in data["where_to_start"]]
+    assert len(ids) == len(set(ids))
+    assert "順" in data["ranking"]["explanation_ja"]
+    assert data["ranking"]["explanation_en"]
     assert data["counter"]
     assert data["counter"][0]["as_is"]["mean_wait_min"] >= 0
     assert any(row["procedure_id"] == "KS2-004" and row["measure"] == "abolish_seals"

@@ -6,13 +6,14 @@ import math
 
 import pytest
 
-from analysis.compare import ProjectModel, compare
+from analysis.compare import compare
 from analysis.counter import TARGET_UTILIZATION, default_servers
 from analysis.graph import build_graph
 from analysis.measures import MEASURES, effect_multiplier
 from analysis.scenario import DEFAULT_SCENARIO, get_scenario
 from analysis.simulate import counter_comparison
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.pipeline import load_model
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files
 from tests.test_analysis import PROCEDURE, _step
@@ -23,7 +24,7 @@ def dx(tmp_path_factory):
     path = tmp_path_factory.mktemp("fixes") / "city.bprproj"
     assert import_surveys(path, sample_files()).ok
     with open_project(path) as project:
-        model = ProjectModel.load(project)
+        model = load_model(project)
         scenario = get_scenario(project, DEFAULT_SCENARIO)
     return model, compare(model, scenario)
 

@@ -10,9 +10,9 @@ import subprocess
 import openpyxl
 import pytest
 
-from analysis.simulate import run_simulation
 from bpr_studio.cli import main
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.pipeline import run_pipeline
 from bpr_studio.report.excel import ReportError, build_report
 from bpr_studio.report.printing import MIN_SCALE
 from bpr_studio.store import open_project
@@ -27,7 +27,7 @@ def report(tmp_path_factory):
     project = folder / "サンプル市.bprproj"
     assert import_surveys(project, sample_files()).ok
     with open_project(project) as opened:
-        result = run_simulation(opened, "DX標準", 60, 3)
+        result = run_pipeline(opened, "DX標準", 60, 3)
         path = build_report(opened, "DX標準", folder / "report.xlsx", simulation=result)
     return path, result, project
 
@@ -41,15 +41,15 @@ def test_key_figures_equal_the_simulation(report):
     path, result, _ = report
     ws = openpyxl.load_workbook(path)["概要"]
     rows = {ws.cell(row=r, column=1).value: r for r in range(1, 40)}
-    saved = result["city"]["savings"]
+    saved = result.city.savings
     row = rows["職員の作業時間の削減"]
-    assert ws.cell(row=row, column=2).value == pytest.approx(saved["staff_time_h"]["deterministic"])
-    assert ws.cell(row=row, column=3).value == pytest.approx(saved["staff_time_h"]["p5"])
-    assert ws.cell(row=row, column=4).value == pytest.approx(saved["staff_time_h"]["p95"])
+    assert ws.cell(row=row, column=2).value == pytest.approx(saved["staff_time_h"].deterministic)
+    assert ws.cell(row=row, column=3).value == pytest.approx(saved["staff_time_h"].p5)
+    assert ws.cell(row=row, column=4).value == pytest.approx(saved["staff_time_h"].p95)
     yen = ws.cell(row=rows["人件費等の削減"], column=2)
     assert yen.data_type == "n"
     assert yen.number_format == "¥#,##0"
-    assert yen.value == pytest.approx(saved["staff_economic_yen"]["deterministic"])
+    assert yen.value == pytest.approx(saved["staff_economic_yen"].deterministic)
 
 
 def test_procedure_sheet_has_every_procedure_as_numbers(report):
@@ -57,12 +57,12 @@ def test_procedure_sheet_has_every_procedure_as_numbers(report):
     ws = openpyxl.load_workbook(path)["手続別"]
     header = [c.value for c in ws[3]]
     by_id = {ws.cell(row=r, column=1).value: r for r in range(4, ws.max_row + 1)}
-    assert len(by_id) == len(result["procedures"]) == 57
+    assert len(by_id) == len(result.procedures) == 57
     column = header.index("職員 時間的コスト 現状") + 1
-    for procedure in result["procedures"]:
-        cell = ws.cell(row=by_id[procedure["procedure_id"]], column=column)
+    for procedure in result.procedures:
+        cell = ws.cell(row=by_id[procedure.procedure_id], column=column)
         assert cell.data_type == "n"
-        assert cell.value == pytest.approx(procedure["as_is"]["staff_time_h"]["deterministic"])
+        assert cell.value == pytest.approx(procedure.as_is["staff_time_h"].deterministic)
     assert ws.freeze_panes == "B4"
     assert ws.auto_filter.ref.startswith("A3:")
 
@@ -72,14 +72,15 @@ def test_section_totals_add_up_to_the_city(report):
     ws = openpyxl.load_workbook(path)["部署別"]
     header = [c.value for c in ws[3]]
     column = header.index("職員時間 現状") + 1
-    total = sum(ws.cell(row=r, column=column).value for r in range(4, 4 + len(result["sections"])))
-    assert total == pytest.approx(result["city"]["as_is"]["staff_time_h"]["deterministic"])
-    from analysis.compare import ProjectModel, compare
+    total = sum(ws.cell(row=r, column=column).value for r in range(4, 4 + len(result.sections)))
+    assert total == pytest.approx(result.city.as_is["staff_time_h"].deterministic)
+    from analysis.compare import compare
     from analysis.scenario import get_scenario
+    from bpr_studio.pipeline import load_model
 
     _path, _result, project = report
     with open_project(project) as opened:  # the core's own figure, computed afresh
-        core = compare(ProjectModel.load(opened), get_scenario(opened, "DX標準")).as_is.city()
+        core = compare(load_model(opened), get_scenario(opened, "DX標準")).as_is.city()
     assert total == pytest.approx(core["staff_time_h"])
 
 
@@ -89,8 +90,9 @@ def test_charts_point_at_their_tables(report):
     kinds = sorted(type(c).__name__ for c in wb["概要"]._charts)
     assert kinds == ["BarChart", "BarChart", "BubbleChart", "RadarChart"]
     bubble = next(c for c in wb["概要"]._charts if type(c).__name__ == "BubbleChart")
-    assert bubble.series[0].xVal.numRef.f.startswith("'優先順位'!$F$5")
-    assert bubble.series[0].yVal.numRef.f.startswith("'優先順位'!$N$5")
+    headers = {c.value: c.column_letter for c in wb["優先順位"][4]}
+    assert bubble.series[0].xVal.numRef.f.startswith(f"'優先順位'!${headers['レベル']}$5")
+    assert bubble.series[0].yVal.numRef.f.startswith(f"'優先順位'!${headers['効果額(円/年)']}$5")
     bars = next(c for c in wb["概要"]._charts if type(c).__name__ == "BarChart")
     ws = wb["概要"]
     first_ref = bars.series[0].val.numRef.f.split("!")[1].replace("$", "").split(":")[0]

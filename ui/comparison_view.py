@@ -1,6 +1,8 @@
 """比較: as-is against to-be for the whole city: five costs (with P5–P95 after a
 simulation), savings by measure (waterfall), the distribution of savings, the priority
-matrix, the top-20 where-to-start list and the counters before and after."""
+matrix, the top-20 where-to-start list (one row per procedure, with the sentence saying
+how it is ranked) and the counters before and after. Every figure comes from the
+session's typed results (the shared pipeline); nothing is computed here."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pandas as pd
 from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
 
 from analysis.charts import draw_five_costs, draw_histogram, draw_priority_matrix, draw_waterfall
+from analysis.ranking import ranking_frame
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
@@ -37,18 +40,31 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         grid.addWidget(self.matrix, 1, 1)
         ja = language() == "ja"
         self.top_model = DataFrameTableModel(dict(zip(
-            ["rank", "name", "section", f"measure_{language()}", "level", "staff_hours_saved",
-             "fte_saved", "citizen_hours_saved", "visits_avoided", "benefit_yen", "effort"],
-            ["順位", "手続", "課", "施策", "レベル", "職員時間の削減", "人工", "市民時間の削減",
-             "来庁の削減", "効果額(円)", "手間"] if ja else
-            ["Rank", "Procedure", "Section", "Measure", "Level", "Staff h saved", "FTE",
-             "Citizen h saved", "Visits avoided", "Benefit (¥)", "Effort"], strict=True)),
+            ["rank", "procedure_id", "name", "section", "measures_text", "level",
+             "staff_hours_saved", "staff_yen_saved", "fte_saved", "visits_avoided",
+             "citizen_hours_saved", "benefit_yen", "citizen_share", "effort", "rank_staff_only"],
+            ["順位", "手続ID", "手続", "課", "施策（まとめて適用）", "レベル", "職員時間の削減(時間)",
+             "人件費等の削減(円)", "人工", "来庁の削減(回)", "市民時間の削減(時間)", "効果額(円)",
+             "うち市民時間", "手間（施策の合計）", "職員のみの順位"] if ja else
+            ["Rank", "ID", "Procedure", "Section", "Measures (together)", "Level",
+             "Staff h saved", "Staff ¥ saved", "FTE", "Visits avoided", "Citizen h saved",
+             "Benefit (¥)", "of which citizen time", "Effort (sum of measures)",
+             "Rank, staff only"], strict=True)),
             {"fte_saved": lambda v: f"{v:,.2f}",
-             **{k: (lambda v: f"{v:,.0f}") for k in ("staff_hours_saved", "citizen_hours_saved",
-                                                     "visits_avoided", "benefit_yen")}})
-        top = QTableView()
-        top.setModel(self.top_model)
-        top.verticalHeader().setVisible(False)
+             "citizen_share": lambda v: f"{v:.0%}",
+             "rank_staff_only": lambda v: "" if v is None or pd.isna(v) else f"{int(v)}",
+             **{k: (lambda v: f"{v:,.0f}") for k in ("staff_hours_saved", "staff_yen_saved",
+                                                     "citizen_hours_saved", "visits_avoided",
+                                                     "benefit_yen")}})
+        self.top_table = QTableView()
+        self.top_table.setModel(self.top_model)
+        self.top_table.verticalHeader().setVisible(False)
+        self.ranking_note = QLabel()
+        self.ranking_note.setWordWrap(True)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.addWidget(self.ranking_note)
+        top_layout.addWidget(self.top_table, 1)
         self.counter_model = DataFrameTableModel(dict(zip(
             ["section", "servers", "visits_a", "visits_b", "wait_a", "wait_b", "peak_a", "peak_b",
              "util_a", "util_b"],
@@ -83,56 +99,55 @@ class ComparisonView(LazyRefreshMixin, QWidget):
                 for side in ("staff", "citizen") for state, src in (("as_is", a), ("to_be", b))}
 
     def refresh(self, *_args: object) -> None:
-        bundle, comparison = self.session.bundle, self.session.comparison
-        if bundle is None or comparison is None:
+        analysis, comparison = self.session.analysis, self.session.comparison
+        if analysis is None or comparison is None:
             return
         totals = self.totals()
         simulation = self.session.simulation
         for canvas, side in ((self.staff, "staff"), (self.citizen, "citizen")):
             low = high = None
             if simulation is not None:
-                to_be = simulation["city"]["to_be"]
-                low = {c: to_be[f"{side}_{c}"]["p5"] for c in COSTS}
-                high = {c: to_be[f"{side}_{c}"]["p95"] for c in COSTS}
+                to_be = simulation.city.to_be
+                low = {c: to_be[f"{side}_{c}"].p5 for c in COSTS}
+                high = {c: to_be[f"{side}_{c}"].p95 for c in COSTS}
             canvas.draw(lambda f, s=side, lo=low, hi=high: draw_five_costs(
                 f.add_subplot(111), s, totals[f"{s}_as_is"], totals[f"{s}_to_be"], lo, hi,
                 language()))
-        rows = bundle.by_measure
-        from analysis.measures import MEASURES
-
-        def label(m: str) -> str:
-            if m not in MEASURES:
-                return tr("other_measure")
-            return MEASURES[m].ja if language() == "ja" else MEASURES[m].en
-        steps = [(label(m), y / 1e6)
-                 for m, y in zip(rows["measure"], rows["staff_economic_yen"], strict=True)]
+        lang = language()
+        steps = [(m.label_ja if lang == "ja" else m.label_en, m.saved["staff_economic_yen"] / 1e6)
+                 for m in analysis.measures]
         self.waterfall.draw(lambda f: draw_waterfall(
             f.add_subplot(111), totals["staff_as_is"]["economic_yen"] / 1e6, steps, tr("to_be"),
             tr("chart_waterfall_unit"), tr("as_is")))
-        ranking = bundle.ranking.to_dict("records") if len(bundle.ranking) else []
-        self.matrix.draw(lambda f: draw_priority_matrix(f.add_subplot(111), ranking, language()))
-        self.top_model.set_frame(bundle.ranking.head(TOP) if len(bundle.ranking) else pd.DataFrame())
+        ranking = analysis.ranking  # the simulation's is the same (same pipeline, same data)
+        frame = ranking_frame(ranking, lang)
+        records = frame.to_dict("records")
+        self.matrix.draw(lambda f: draw_priority_matrix(f.add_subplot(111), records, lang))
+        self.top_model.set_frame(frame.head(TOP))
+        self.ranking_note.setText(f"{ranking.explanation(lang)}\n{ranking.note(lang)}")
+        counters = simulation.counters if simulation is not None else analysis.counters
+
+        def side(c: object, which: str, key: str) -> object:
+            block = getattr(c, which)
+            return block.get(key) if block is not None else None
         self.counter_model.set_frame(pd.DataFrame([{
-            "section": c["section"], "servers": c.get("servers"),
-            "visits_a": (c.get("as_is") or {}).get("visits"),
-            "visits_b": (c.get("to_be") or {}).get("visits"),
-            "wait_a": (c.get("as_is") or {}).get("mean_wait_min"),
-            "wait_b": (c.get("to_be") or {}).get("mean_wait_min"),
-            "peak_a": (c.get("as_is") or {}).get("peak_mean_wait_min"),
-            "peak_b": (c.get("to_be") or {}).get("peak_mean_wait_min"),
-            "util_a": (c.get("as_is") or {}).get("utilization"),
-            "util_b": (c.get("to_be") or {}).get("utilization")}
-            for c in (simulation or {}).get("counter", bundle.counters)]))
+            "section": c.section, "servers": c.servers,
+            "visits_a": side(c, "as_is", "visits"), "visits_b": side(c, "to_be", "visits"),
+            "wait_a": side(c, "as_is", "mean_wait_min"), "wait_b": side(c, "to_be", "mean_wait_min"),
+            "peak_a": side(c, "as_is", "peak_mean_wait_min"),
+            "peak_b": side(c, "to_be", "peak_mean_wait_min"),
+            "util_a": side(c, "as_is", "utilization"), "util_b": side(c, "to_be", "utilization")}
+            for c in counters]))
         saved = comparison.city()["saved"]
         text = tr("deltas", hours=saved["staff_time_h"], fte=saved["staff_fte"],
                   yen=saved["staff_economic_yen"] / 1e6, visits=saved["citizen_visits"],
                   citizen=saved["citizen_time_h"])
         if simulation is not None:
-            s = simulation["city"]["savings"]["staff_time_h"]
-            text += " " + tr("range_note", n=simulation["replications"], p5=s["p5"], p95=s["p95"])
-            samples = simulation["city_samples"]["staff_time_h"]
+            s = simulation.city.savings["staff_time_h"]
+            text += " " + tr("range_note", n=simulation.replications, p5=s.p5, p95=s.p95)
+            samples = simulation.city_samples["staff_time_h"]
             self.distribution.draw(lambda f: draw_histogram(
-                f.add_subplot(111), samples, tr("chart_saved_hours"), s["p5"], s["p95"]))
+                f.add_subplot(111), samples, tr("chart_saved_hours"), s.p5, s.p95))
         self.summary.setText(text)
 
 

@@ -1,8 +1,11 @@
 """The open project as the app sees it: data, scenario, undo stack; views subscribe.
 
 Heavy work runs in workers (TaskRunner): loading and scoring the project, comparing the
-current scenario, the Monte Carlo. Results come back as plain objects through signals
-and are applied here, on the GUI thread; views never keep their own copy of the state.
+current scenario, the Monte Carlo. The scenario work is ``bpr_studio.pipeline`` — the same
+functions the command line and the report call — so the session holds typed results
+(``analysis.simulate.ScenarioAnalysis``, ``analysis.result.SimulationResult``) and never
+computes a domain figure itself. Results come back through signals and are applied here,
+on the GUI thread; views never keep their own copy of the state.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from analysis.attribution import savings_by_measure
-from analysis.compare import Comparison, ProjectModel, compare, parameter_values
-from analysis.montecarlo import SimulationCancelled
-from analysis.ranking import where_to_start
+from analysis.compare import Comparison, parameter_values
+from analysis.result import SimulationResult
 from analysis.scenario import DEFAULT_SCENARIO, Scenario, list_scenarios, save_scenario
-from analysis.simulate import counter_comparison, run_simulation
+from analysis.simulate import ScenarioAnalysis
 from bpr_studio.edits import EditError, describe
+from bpr_studio.pipeline import SimulationCancelled, analyse, run_pipeline_at
 from bpr_studio.queries import procedures_frame, stored_issues_frame
 from bpr_studio.store import Project, ProjectError, open_project
 from cost_model.costs import CostResult
@@ -61,38 +63,14 @@ def load_data(path: Path) -> ProjectData:
                            load_rubric(project), scenarios, len(scores.steps))
 
 
-@dataclass
-class ComparisonBundle:
-    """The deterministic to-be of the current scenario and what the views draw from it."""
+def analyse_at(path: Path, scenario: Scenario,
+               cancelled: Callable[[], bool] = lambda: False) -> ScenarioAnalysis:
+    """The pipeline's deterministic analysis of a scenario, on a project file (a worker).
 
-    comparison: Comparison
-    by_measure: pd.DataFrame
-    ranking: pd.DataFrame
-    counters: list[dict[str, Any]]
-
-
-def compare_scenario(path: Path, scenario: Scenario,
-                     cancelled: Callable[[], bool] = lambda: False) -> ComparisonBundle:
-    """``cancelled`` is checked between phases: a superseded comparison stops early."""
-    def checkpoint() -> None:
-        if cancelled():
-            raise SimulationCancelled
+    ``cancelled`` is checked between phases: a superseded comparison stops early.
+    """
     with open_project(path) as project:
-        model = ProjectModel.load(project)
-    checkpoint()
-    comparison = compare(model, scenario)
-    checkpoint()
-    values = parameter_values(scenario)
-    by_measure = savings_by_measure(comparison, model.unit_costs, values,
-                                    [u.measure for u in scenario.measures])
-    saved = comparison.savings()
-    benefit = (saved["staff_economic_yen"] + saved["citizen_economic_yen"]
-               + saved["citizen_time_h"] * model.unit_costs.value("citizen_hourly_value"))
-    candidates = saved.loc[benefit.sort_values(ascending=False).index[:200], "procedure_id"]
-    checkpoint()
-    ranking = where_to_start(model.graphs, scenario, model.unit_costs, model.rubric, values,
-                             comparison.as_is.procedures, list(candidates))
-    return ComparisonBundle(comparison, by_measure, ranking, counter_comparison(comparison, 1))
+        return analyse(project, scenario, cancel=cancelled)
 
 
 class EditCommand(QUndoCommand):
@@ -122,8 +100,8 @@ class EditCommand(QUndoCommand):
 class ProjectSession(QObject):
     loaded = Signal()                 # new data for the views (after open or an edit)
     edited = Signal()                 # an edit was applied or undone (data reload follows)
-    comparison_ready = Signal(object)   # analysis.compare.Comparison
-    simulation_ready = Signal(object)   # the simulation result dict
+    comparison_ready = Signal(object)   # analysis.compare.Comparison (session.analysis is set)
+    simulation_ready = Signal(object)   # analysis.result.SimulationResult
     scenario_changed = Signal()
     scenarios_changed = Signal()        # a scenario was added, changed, renamed or deleted
     selection_changed = Signal(str)     # the procedure the user looks at
@@ -136,8 +114,10 @@ class ProjectSession(QObject):
         self.path: Path | None = None
         self.data: ProjectData | None = None
         self.comparison: Comparison | None = None
-        self.bundle: ComparisonBundle | None = None
-        self.simulation: dict[str, Any] | None = None
+        # The current scenario's deterministic analysis: comparison, savings by measure,
+        # the where-to-start ranking (analysis.result.Ranking) and counters.
+        self.analysis: ScenarioAnalysis | None = None
+        self.simulation: SimulationResult | None = None
         self.scenario: Scenario | None = None
         self.selected: str | None = None
         self.undo_stack = QUndoStack(self)
@@ -208,29 +188,31 @@ class ProjectSession(QObject):
         if self.path is not None and self.scenario is not None:
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
-            self.analyzer.start(lambda progress, cancelled: compare_scenario(path, scenario,
-                                                                             cancelled))
+            self.analyzer.start(lambda progress, cancelled: analyse_at(path, scenario, cancelled))
 
-    def _on_analyzer_succeeded(self, bundle: object) -> None:
-        assert isinstance(bundle, ComparisonBundle)
-        self.bundle = bundle
-        self.comparison = bundle.comparison
+    @property
+    def bundle(self) -> ScenarioAnalysis | None:
+        """Former name of :attr:`analysis` (benchmarks read it)."""
+        return self.analysis
+
+    def _on_analyzer_succeeded(self, analysis: object) -> None:
+        assert isinstance(analysis, ScenarioAnalysis)
+        self.analysis = analysis
+        self.comparison = analysis.comparison
         gc.freeze()
         self.busy.emit(False)
-        self.comparison_ready.emit(bundle.comparison)
+        self.comparison_ready.emit(analysis.comparison)
 
     def simulate(self, replications: int, seed: int) -> None:
         if self.path is None or self.scenario is None:
             return
         path, scenario = self.path, self.scenario
 
-        def task(progress, cancelled):
-            with open_project(path) as project:
-                return run_simulation(project, scenario, replications, seed, progress, cancelled)
-        self.simulator.start(task)
+        self.simulator.start(lambda progress, cancelled: run_pipeline_at(
+            path, scenario, replications, seed, progress, cancelled))
 
     def _on_simulator_succeeded(self, result: object) -> None:
-        assert isinstance(result, dict)
+        assert isinstance(result, SimulationResult)
         self.simulation = result
         gc.freeze()
         self.simulation_ready.emit(result)

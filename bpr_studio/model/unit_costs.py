@@ -64,6 +64,11 @@ DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
         "Value of a citizen's hour (used only to rank where to start)",
         "厚生労働省 地域別最低賃金 全国加重平均（2024年度）"),
     UnitCostDefault(
+        "ranking_citizen_weight", 1.0, "倍", "優先順位での市民の便益の重み（職員の削減額＝1）",
+        "Weight of citizen benefit in the ranking (staff savings = 1)",
+        "国土交通省 公共事業評価の費用便益分析に関する技術指針（共通編）（2009年）: 利用者の時間短縮"
+        "便益と費用削減を同じ重みで合計。0にすると職員の削減額だけで順位付け"),
+    UnitCostDefault(
         "paper_cost_per_sheet_yen", 5, "円/枚", "用紙・印刷費（1枚）", "Paper and printing per sheet",
         "提案値（用紙・トナー代）; 紙を作る工程（記入・交付・郵送）1回に1枚"),
 )

@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from analysis.result import SimulationResult
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import sheets
@@ -23,7 +24,6 @@ from bpr_studio.store import Project
 
 FLOW_PICTURES = 5
 DEFAULT_REPLICATIONS = 300
-RANKING_CANDIDATES = 250
 READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
                  "部署別", "業務フロー", "手続別", "データ品質")
 
@@ -45,22 +45,17 @@ def _check_target(out: Path) -> None:
                           f"Cannot write to the folder: {folder}")
 
 
-def _flow_pictures(project: Project, result: dict[str, Any], model: Any = None
+def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
                    ) -> list[tuple[str, bytes]]:
     from analysis.charts import flow_png
-    from analysis.compare import ProjectModel
     from analysis.scenario import Scenario, apply_scenario, get_scenario
+    from bpr_studio.pipeline import load_model
 
-    chosen: list[str] = []
-    for row in result.get("where_to_start", []):
-        if row["procedure_id"] not in chosen:
-            chosen.append(row["procedure_id"])
-        if len(chosen) == FLOW_PICTURES:
-            break
+    chosen = [row.procedure_id for row in result.ranking.rows[:FLOW_PICTURES]]
     if not chosen:
         return []
-    model = model or ProjectModel.load(project)
-    scenario: Scenario = get_scenario(project, result["scenario"]["name"])
+    model = model or load_model(project)
+    scenario: Scenario = get_scenario(project, result.scenario.name)
     graphs = {pid: model.graphs[pid] for pid in chosen if pid in model.graphs}
     to_be, _log = apply_scenario(graphs, scenario, model.rubric)
     pictures = []
@@ -70,13 +65,13 @@ def _flow_pictures(project: Project, result: dict[str, Any], model: Any = None
     return pictures
 
 
-def build_workbook(project: Project, result: dict[str, Any], model: Any = None) -> Workbook:
+def build_workbook(project: Project, result: SimulationResult, model: Any = None) -> Workbook:
     from cost_model.assumptions import burden_rows, rubric_rows
     from cost_model.scoring import load_rubric
 
     wb = Workbook()
     use_japanese_font(wb)
-    ranking = result.get("where_to_start", [])
+    ranking = result.ranking.rows
     title = project.title
     summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None, title)
     priorities = sheets.priority_sheet(wb, result)
@@ -94,7 +89,7 @@ def build_workbook(project: Project, result: dict[str, Any], model: Any = None) 
     _in_reading_order(wb)
     today = date.today().isoformat()
     for ws in wb.worksheets:
-        print_setup(ws, title, result["scenario"]["name"], today)
+        print_setup(ws, title, result.scenario.name, today)
     return wb
 
 
@@ -107,22 +102,20 @@ def _in_reading_order(wb: Workbook) -> None:
 
 def build_report(project: Project, scenario: str, out: str | Path,
                  replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
-                 simulation: dict[str, Any] | None = None, progress: Progress | None = None,
+                 simulation: SimulationResult | None = None, progress: Progress | None = None,
                  cancel: CancelCheck | None = None) -> Path:
-    """Simulate (unless a result is given) and write the report. Returns the path."""
-    from analysis.compare import ProjectModel
-    from analysis.simulate import run_simulation
+    """Run the pipeline (unless a result is given) and write the report. Returns the path."""
+    from bpr_studio.pipeline import load_model, run_pipeline
 
     path = Path(out)
     _check_target(path)
-    model = ProjectModel.load(project)  # once, for the simulation and the flow pictures
+    model = load_model(project)  # once, for the simulation and the flow pictures
     if simulation is None:
         def scaled(done: int, total: int, label: str) -> None:
             if progress:
                 progress(int(done * 0.8), 100, label)
-        # The report lists the top of the ranking, so fewer candidates suffice.
-        simulation = run_simulation(project, scenario, replications, seed, scaled, cancel,
-                                    model=model, ranking_candidates=RANKING_CANDIDATES)
+        simulation = run_pipeline(project, scenario, replications, seed, scaled, cancel,
+                                  model=model)
     if progress:
         progress(85, 100, "レポート作成")
     wb = build_workbook(project, simulation, model)

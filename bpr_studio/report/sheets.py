@@ -1,7 +1,8 @@
-"""The sheets of the executive report, each a function of the simulation result."""
+"""The sheets of the executive report, each a function of the typed simulation result."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from openpyxl.chart import BarChart, BubbleChart, RadarChart, Reference, Series
@@ -12,6 +13,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from analysis.result import Metrics, RankedProcedure, SimulationResult
 from bpr_studio.report.chart_style import style_chart
 from bpr_studio.report.printing import lines_height, print_rows
 from bpr_studio.report.writer import (
@@ -44,11 +46,11 @@ PRINT_NOTE = (f"印刷について：「優先順位」は上位{PRIORITY_PRINTE
               "（データシートは画面で並べ替え・絞り込みして使ってください）。")
 
 
-def _det(block: dict[str, Any], metric: str) -> float:
+def _det(block: Metrics, metric: str) -> float:
     """The estimate shown in tables: computed with the survey's typical values, so that
     procedures add up to sections and sections to the city (ranges come from the
     Monte Carlo)."""
-    return block[metric]["deterministic"]
+    return block[metric].deterministic
 
 
 def _data_bar(ws: Worksheet, cell_range: str, color: str = "5B9BD5") -> None:
@@ -69,19 +71,19 @@ def _title(ws: Worksheet, text: str, note: str = "") -> None:
 
 # --- 概要 -------------------------------------------------------------------------
 
-def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, Any] | None,
+def summary_sheet(wb: Workbook, result: SimulationResult, top_priority: RankedProcedure | None,
                   title: str | None = None) -> Worksheet:
     """Page 1: key figures and sentences; page 2: the priority matrix (placed by
     :func:`priority_matrix` at :func:`matrix_anchor`); page 3: the five costs with charts."""
     ws = wb.active
     ws.title = "概要"
-    city = result["city"]
-    saved = city["savings"]
-    scenario = result["scenario"]["name"]
-    _title(ws, f"{title or result['project']} — 業務改革（BPR）の効果試算")
-    _paragraph(ws, 2, f"シナリオ「{scenario}」: {result['scenario']['description']}")
-    _paragraph(ws, 3, f"不確かさ: {result['replications']:,}回のモンテカルロ・シミュレーション"
-                      f"（乱数シード {result['seed']}）。推定値は調査の標準時間・既定のパラメータによる値、"
+    city = result.city
+    saved = city.savings
+    scenario = result.scenario.name
+    _title(ws, f"{title or result.project} — 業務改革（BPR）の効果試算")
+    _paragraph(ws, 2, f"シナリオ「{scenario}」: {result.scenario.description}")
+    _paragraph(ws, 3, f"不確かさ: {result.replications:,}回のモンテカルロ・シミュレーション"
+                      f"（乱数シード {result.seed}）。推定値は調査の標準時間・既定のパラメータによる値、"
                       "範囲は P5～P95（90%区間）。")
 
     # Key figures
@@ -95,8 +97,8 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
         ("市民の時間の削減", "citizen_time_h", NUMBER, "時間/年"),
         ("市民の負担額の削減", "citizen_economic_yen", YEN, "円/年"),
     ]
-    records = [{"label": label, "estimate": saved[m]["deterministic"], "p5": saved[m]["p5"],
-                "p95": saved[m]["p95"], "unit": unit} for label, m, _f, unit in key_rows]
+    records = [{"label": label, "estimate": saved[m].deterministic, "p5": saved[m].p5,
+                "p95": saved[m].p95, "unit": unit} for label, m, _f, unit in key_rows]
     table = write_table(ws, row + 1, [
         Column("label", "項目"), Column("estimate", "推定値"), Column("p5", "少なめ（P5）"),
         Column("p95", "多め（P95）"), Column("unit", "単位")], records, freeze=False,
@@ -109,26 +111,26 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
     row = table.last_row + 2
     put(ws, row, 1, "結果の要約", bold=True, size=12)
     sentences = [
-        f"シナリオ「{scenario}」を実施すると、職員の作業時間は年 {saved['staff_time_h']['deterministic']:,.0f} 時間"
-        f"（{saved['staff_fte']['deterministic']:,.1f} 人工、人件費等 "
-        f"{saved['staff_economic_yen']['deterministic'] / 1e6:,.1f} 百万円）"
-        f"減る見込みです（90%の確率で {saved['staff_time_h']['p5']:,.0f}～{saved['staff_time_h']['p95']:,.0f} 時間）。",
-        f"市民の来庁は年 {saved['citizen_visits']['deterministic']:,.0f} 回、市民が手続に使う時間は年 "
-        f"{saved['citizen_time_h']['deterministic']:,.0f} 時間減ります。",
+        f"シナリオ「{scenario}」を実施すると、職員の作業時間は年 {saved['staff_time_h'].deterministic:,.0f} 時間"
+        f"（{saved['staff_fte'].deterministic:,.1f} 人工、人件費等 "
+        f"{saved['staff_economic_yen'].deterministic / 1e6:,.1f} 百万円）"
+        f"減る見込みです（90%の確率で {saved['staff_time_h'].p5:,.0f}～{saved['staff_time_h'].p95:,.0f} 時間）。",
+        f"市民の来庁は年 {saved['citizen_visits'].deterministic:,.0f} 回、市民が手続に使う時間は年 "
+        f"{saved['citizen_time_h'].deterministic:,.0f} 時間減ります。",
     ]
     if top_priority:
         sentences.append(
-            f"最初に取り組むべきは「{top_priority['name']}」への「{top_priority['measure_ja']}」です"
-            f"（職員 {top_priority['staff_hours_saved']:,.0f} 時間/年、来庁 "
-            f"{top_priority['visits_avoided']:,.0f} 回/年の削減。詳しくは「優先順位」シート）。")
-    counters = [c for c in result.get("counter", []) if c.get("as_is") and c.get("to_be")]
+            f"最初に取り組むべきは「{top_priority.name}」（{top_priority.measures_ja}）です"
+            f"（職員 {top_priority.staff_hours_saved:,.0f} 時間/年、来庁 "
+            f"{top_priority.visits_avoided:,.0f} 回/年の削減。詳しくは「優先順位」シート）。")
+    counters = [c for c in result.counters if c.as_is and c.to_be]
     if counters:
-        busiest = max(counters, key=lambda c: c["as_is"]["visits"])
+        busiest = max(counters, key=lambda c: c.as_is.get("visits") or 0)
         sentences.append(
-            f"{busiest['section']}の窓口の平均待ち時間は {busiest['as_is']['mean_wait_min']:.1f} 分から "
-            f"{busiest['to_be']['mean_wait_min']:.1f} 分に、最も混む月は "
-            f"{busiest['as_is']['peak_mean_wait_min'] or 0:.1f} 分から "
-            f"{busiest['to_be']['peak_mean_wait_min'] or 0:.1f} 分になる見込みです（「窓口」シート）。")
+            f"{busiest.section}の窓口の平均待ち時間は {busiest.as_is.get('mean_wait_min'):.1f} 分から "
+            f"{busiest.to_be.get('mean_wait_min'):.1f} 分に、最も混む月は "
+            f"{busiest.as_is.get('peak_mean_wait_min') or 0:.1f} 分から "
+            f"{busiest.to_be.get('peak_mean_wait_min') or 0:.1f} 分になる見込みです（「窓口」シート）。")
     sentences.append("数値の前提（単価・削減率・利用率とその出典）は「前提条件」シートにあります。")
     sentences.append(PRINT_NOTE)
     for i, text in enumerate(sentences, start=1):
@@ -145,11 +147,11 @@ def summary_sheet(wb: Workbook, result: dict[str, Any], top_priority: dict[str, 
     for side, side_ja in SIDES:
         for key, label, unit, _fmt in COSTS:
             metric = f"{side}_{key}"
-            before, after = _det(city["as_is"], metric), _det(city["to_be"], metric)
+            before, after = _det(city.as_is, metric), _det(city.to_be, metric)
             records.append({"label": f"{side_ja}：{label}", "unit": unit, "as_is": before,
                             "to_be": after, "change": after - before,
                             "rate": (after - before) / before if before else 0.0,
-                            "p5": saved[metric]["p5"], "p95": saved[metric]["p95"]})
+                            "p5": saved[metric].p5, "p95": saved[metric].p95})
     costs = write_table(ws, row + 1, [
         Column("label", "コスト"), Column("as_is", "現状", NUMBER), Column("to_be", "改善後", NUMBER),
         Column("change", "変化", NUMBER), Column("rate", "変化率", PERCENT),
@@ -243,33 +245,50 @@ def _radar(ws: Worksheet, records: list[dict[str, Any]], costs: Table, anchor_ro
 
 # --- 優先順位 -------------------------------------------------------------------------
 
-def priority_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+PRIORITY_COLUMNS = [
+    Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"), Column("name", "手続名"),
+    Column("section", "課"), Column("measures_ja", "施策（まとめて適用）", width=28, wrap=True),
+    Column("level", "レベル", NUMBER), Column("annual_cases", "年間件数", NUMBER),
+    Column("staff_hours_saved", "職員時間の削減(時間/年)", NUMBER),
+    Column("staff_yen_saved", "人件費等の削減(円/年)", YEN),
+    Column("fte_saved", "削減人工", DECIMAL, detail=True),
+    Column("visits_avoided", "来庁の削減(回/年)", NUMBER),
+    Column("citizen_hours_saved", "市民時間の削減(時間/年)", NUMBER),
+    Column("citizen_yen_saved", "市民負担額の削減(円/年)", YEN, detail=True),
+    Column("citizen_time_yen", "市民時間の換算額(円/年)", YEN, detail=True),
+    Column("benefit_yen", "効果額(円/年)", YEN),
+    Column("citizen_share", "効果額のうち市民時間", PERCENT),
+    Column("effort", "手間", NUMBER),
+    Column("effort_reason_ja", "手間の内訳", width=30, wrap=True, detail=True),
+    Column("rank_staff_only", "職員の削減額だけの順位", NUMBER, detail=True),
+    Column("attribution_ja", "施策別の内訳（職員時間）", width=36, wrap=True, detail=True),
+    Column("level_reasons_ja", "レベルの理由", width=40, wrap=True, detail=True),
+]
+
+
+def _priority_column(key: str) -> int:
+    """1-based column of the priority table (the bubble chart refers to it)."""
+    return next(i for i, c in enumerate(PRIORITY_COLUMNS, start=1) if c.key == key)
+
+
+def priority_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     ws = wb.create_sheet("優先順位")
-    rows = result.get("where_to_start", [])
-    _title(ws, "どこから始めるか（効果÷手間の大きい順）",
-           "各施策を単独で適用したときの年間効果。効果額＝職員の人件費等＋市民の負担額＋市民の時間×時間価値。"
-           "手間＝施策の手間（1～3）＋オンライン化系の施策ではレベル−1。")
-    table = write_table(ws, 4, [
-        Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"),
-        Column("name", "手続名", width=24, wrap=True),
-        Column("section", "課"), Column("measure_ja", "施策", width=14, wrap=True),
-        Column("level", "レベル", NUMBER),
-        Column("level_reasons_ja", "レベルの理由", width=40, wrap=True, detail=True),
-        Column("annual_cases", "年間件数", NUMBER),
-        Column("staff_hours_saved", "職員時間の削減(時間/年)", NUMBER),
-        Column("staff_yen_saved", "人件費等の削減(円/年)", YEN),
-        Column("fte_saved", "削減人工", DECIMAL, detail=True),
-        Column("citizen_hours_saved", "市民時間の削減(時間/年)", NUMBER, detail=True),
-        Column("visits_avoided", "来庁の削減(回/年)", NUMBER),
-        Column("benefit_yen", "効果額(円/年)", YEN), Column("effort", "手間", NUMBER),
-        Column("effort_reason", "手間の理由", width=24, wrap=True, detail=True),
-    ], rows)
+    ranking = result.ranking
+    _title(ws, "どこから始めるか（手続ごと、効果÷手間の大きい順）", ranking.explanation_ja)
+    put(ws, 3, 1, ranking.note_ja)
+    rows = []
+    for row in ranking.rows:
+        record = row.to_json_dict()
+        record["attribution_ja"] = "、".join(
+            f"{share.label_ja} {share.staff_hours_saved:,.0f}時間" for share in row.attribution)
+        rows.append(record)
+    table = write_table(ws, 4, PRIORITY_COLUMNS, rows)
     if rows:
-        _data_bar(ws, table.column_range(13))
-        _color_scale(ws, table.column_range(8))
+        _data_bar(ws, table.column_range(_priority_column("benefit_yen") - 1))
+        _color_scale(ws, table.column_range(_priority_column("staff_hours_saved") - 1))
     if len(rows) > PRIORITY_PRINTED:
-        put(ws, 3, 1, f"印刷は上位{PRIORITY_PRINTED}件・主な列です（全{len(rows):,}件と"
-                      "詳しい列（列見出しの上の＋で開く）は画面で並べ替え・絞り込みできます）。")
+        put(ws, 3, 1, ranking.note_ja + f"（印刷は上位{PRIORITY_PRINTED}件・主な列です。全{len(rows):,}件と"
+                      "詳しい列（列見出しの上の＋で開く）は画面で並べ替え・絞り込みできます）")
         print_rows(ws, table.first_row + PRIORITY_PRINTED)
     return ws
 
@@ -292,14 +311,16 @@ def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: s
     chart.title = f"優先度マトリクス（上位{shown}件、円の大きさ＝年間件数）"
     # One series per row, named after it, so that each bubble carries its name.
     rows = range(5, 5 + shown)
-    places = _label_places([(source.cell(row=r, column=6).value,
-                             source.cell(row=r, column=14).value) for r in rows])
+    level, benefit = _priority_column("level"), _priority_column("benefit_yen")
+    places = _label_places([(source.cell(row=r, column=level).value,
+                             source.cell(row=r, column=benefit).value) for r in rows])
     for r, (full, side) in zip(rows, places, strict=True):
-        x = Reference(source, min_col=6, min_row=r, max_row=r)
-        y = Reference(source, min_col=14, min_row=r, max_row=r)
-        size = Reference(source, min_col=8, min_row=r, max_row=r)
+        x = Reference(source, min_col=level, min_row=r, max_row=r)
+        y = Reference(source, min_col=benefit, min_row=r, max_row=r)
+        size = Reference(source, min_col=_priority_column("annual_cases"), min_row=r, max_row=r)
         rank = source.cell(row=r, column=1).value
-        name = _bubble_name(rank, source.cell(row=r, column=3).value) if full else f"{rank}"
+        name = (_bubble_name(rank, source.cell(row=r, column=_priority_column("name")).value)
+                if full else f"{rank}")
         series = Series(values=y, xvalues=x, zvalues=size, title=name)
         series.dLbls = _value_labels(value=False, series_name=True)
         series.dLbls.position = side
@@ -356,17 +377,17 @@ def _bubble_name(rank: Any, name: Any) -> str:
 
 # --- 部署別, 手続別, 施策別 -----------------------------------------------------------
 
-def section_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+def section_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     ws = wb.create_sheet("部署別")
     _title(ws, "部署別の効果（1年あたり・推定値）")
     records = []
-    for block in result["sections"]:
-        a, b, s = block["as_is"], block["to_be"], block["savings"]
+    for block in result.sections:
+        a, b, s = block.as_is, block.to_be, block.savings
         records.append({
-            "section": block["name"],
+            "section": block.name,
             "staff_h_asis": _det(a, "staff_time_h"), "staff_h_tobe": _det(b, "staff_time_h"),
-            "staff_h_saved": _det(s, "staff_time_h"), "staff_h_p5": s["staff_time_h"]["p5"],
-            "staff_h_p95": s["staff_time_h"]["p95"],
+            "staff_h_saved": _det(s, "staff_time_h"), "staff_h_p5": s["staff_time_h"].p5,
+            "staff_h_p95": s["staff_time_h"].p95,
             "yen_saved": _det(s, "staff_economic_yen"), "fte_saved": _det(s, "staff_fte"),
             "visits_asis": _det(a, "citizen_visits"), "visits_saved": _det(s, "citizen_visits"),
             "citizen_h_saved": _det(s, "citizen_time_h"),
@@ -400,7 +421,7 @@ def section_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
     return ws
 
 
-def procedure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+def procedure_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     ws = wb.create_sheet("手続別")
     _title(ws, "手続別の5つのコスト（現状と改善後、1年あたり・推定値）")
     columns = [Column("procedure_id", "手続ID"), Column("name", "手続名"), Column("section", "課"),
@@ -414,21 +435,20 @@ def procedure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
     columns += [Column("visits_a", "来庁 現状(回)", NUMBER), Column("visits_b", "来庁 改善後(回)", NUMBER),
                 Column("saved_h", "職員時間の削減", NUMBER),
                 Column("saved_p5", "削減 P5", NUMBER), Column("saved_p95", "削減 P95", NUMBER)]
-    labels = {m["measure"]: m["label_ja"] for m in result["scenario"]["measures"]}
     records = []
-    for p in result["procedures"]:
-        record = {k: p[k] for k in ("procedure_id", "name", "section", "annual_cases", "level",
-                                    "level_to_be")}
-        record["measures"] = "、".join(labels.get(m, m) for m in p["measures_applied"])
+    for p in result.procedures:
+        record = {k: getattr(p, k) for k in ("procedure_id", "name", "section", "annual_cases",
+                                             "level", "level_to_be")}
+        record["measures"] = "、".join(result.scenario.label(m) for m in p.measures_applied)
         for side, _ in SIDES:
             for key, *_rest in COSTS:
-                record[f"{side}_{key}_a"] = _det(p["as_is"], f"{side}_{key}")
-                record[f"{side}_{key}_b"] = _det(p["to_be"], f"{side}_{key}")
-        record["visits_a"] = _det(p["as_is"], "citizen_visits")
-        record["visits_b"] = _det(p["to_be"], "citizen_visits")
-        record["saved_h"] = _det(p["savings"], "staff_time_h")
-        record["saved_p5"] = p["savings"]["staff_time_h"]["p5"]
-        record["saved_p95"] = p["savings"]["staff_time_h"]["p95"]
+                record[f"{side}_{key}_a"] = _det(p.as_is, f"{side}_{key}")
+                record[f"{side}_{key}_b"] = _det(p.to_be, f"{side}_{key}")
+        record["visits_a"] = _det(p.as_is, "citizen_visits")
+        record["visits_b"] = _det(p.to_be, "citizen_visits")
+        record["saved_h"] = _det(p.savings, "staff_time_h")
+        record["saved_p5"] = p.savings["staff_time_h"].p5
+        record["saved_p95"] = p.savings["staff_time_h"].p95
         records.append(record)
     table = write_table(ws, 3, columns, records)
     if records:
@@ -439,12 +459,12 @@ def procedure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
     return ws
 
 
-def measure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+def measure_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     ws = wb.create_sheet("施策別")
     _title(ws, "施策別の効果（シナリオの順に積み上げ、1年あたり・決定論的な値）",
            "各施策の効果は、シナリオの順に施策を重ねたときの増分です（合計は全体の効果と一致）。"
            "「その他」は差し戻し率や紙の使用の変化など、個別の施策に割り当てられない部分です。")
-    rows = result.get("measures", [])
+    rows = [m.to_json_dict() for m in result.measures]
     table = write_table(ws, 4, [
         Column("label_ja", "施策"), Column("procedures", "適用手続数", NUMBER),
         Column("staff_time_h", "職員時間の削減(時間/年)", NUMBER),
@@ -462,7 +482,7 @@ def measure_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
     return ws
 
 
-def _waterfall(ws: Worksheet, result: dict[str, Any], rows: list[dict[str, Any]],
+def _waterfall(ws: Worksheet, result: SimulationResult, rows: list[dict[str, Any]],
                table: Table) -> None:
     """Staff yen: as-is, minus each measure, to-be, as a stacked bar with an invisible base.
 
@@ -472,7 +492,7 @@ def _waterfall(ws: Worksheet, result: dict[str, Any], rows: list[dict[str, Any]]
     put(ws, table.first_row, col, "ウォーターフォール", bold=True)
     put(ws, table.first_row, col + 1, "基準", bold=True)
     put(ws, table.first_row, col + 2, "金額（百万円）", bold=True)
-    as_is = result["city"]["as_is"]["staff_economic_yen"]["deterministic"] / 1e6
+    as_is = result.city.as_is["staff_economic_yen"].deterministic / 1e6
     level = as_is
     lines = [(f"現状 {as_is:,.1f}", 0.0, as_is)]
     for row in rows:
@@ -510,15 +530,16 @@ def _waterfall(ws: Worksheet, result: dict[str, Any], rows: list[dict[str, Any]]
 
 # --- 窓口 ----------------------------------------------------------------------------
 
-def counter_sheet(wb: Workbook, result: dict[str, Any]) -> Worksheet:
+def counter_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     ws = wb.create_sheet("窓口")
     _title(ws, "窓口の待ち時間（現状と改善後、1年間のシミュレーション）",
            "到着は月（繁忙月）・曜日・時間帯で変わるポアソン到着、窓口数は現状の稼働率が70%以下となる最小の数。")
     records = []
-    for block in result.get("counter", []):
-        a, b = block.get("as_is") or {}, block.get("to_be") or {}
+    for block in result.counters:
+        a = block.as_is.values if block.as_is else {}
+        b = block.to_be.values if block.to_be else {}
         records.append({
-            "section": block["section"], "servers": block.get("servers"),
+            "section": block.section, "servers": block.servers,
             "visits_a": a.get("visits"), "visits_b": b.get("visits"),
             "service_a": a.get("mean_service_min"), "service_b": b.get("mean_service_min"),
             "wait_a": a.get("mean_wait_min"), "wait_b": b.get("mean_wait_min"),
@@ -589,7 +610,7 @@ def _span(ws: Worksheet, table: Table, index: int, through: int) -> None:
         ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=through)
 
 
-def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[str, Any]],
+def assumptions_sheet(wb: Workbook, result: SimulationResult, burden: list[dict[str, Any]],
                       rubric: list[dict[str, Any]], attribution: str) -> Worksheet:
     ws = wb.create_sheet("前提条件")
     _title(ws, "前提条件（すべての値と出典）")
@@ -601,7 +622,7 @@ def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[st
         Column("label_ja", "施策", width=w[0], wrap=True),
         Column("rule", "適用する手続（変更したパラメータ）", width=sum(w[1:]), wrap=True)],
         [{**m, "rule": m["rule_ja"] + (f"（{params}）" if params else "")}
-         for m in result["scenario"]["measures"]
+         for m in [asdict(x) for x in result.scenario.measures]
          for params in [", ".join(f"{k}={v}" for k, v in m["params"].items())]],
         freeze=False, autofilter=False)
     _span(ws, t, 1, 6)
@@ -612,7 +633,7 @@ def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[st
         Column("value", "使用値", "0.00", width=w[1]), Column("low", "下限", "0.00", width=w[2]),
         Column("high", "上限", "0.00", width=w[3]), Column("unit", "単位", width=w[4]),
         Column("source", "出典", width=w[5], wrap=True)],
-        [{**p, "source": cite(p["source"])} for p in result["parameters"]], freeze=False,
+        [{**asdict(p), "source": cite(p.source)} for p in result.parameters], freeze=False,
         autofilter=False)
     row = t.last_row + 2
     put(ws, row, 1, "単価", bold=True, size=12)
@@ -621,8 +642,8 @@ def assumptions_sheet(wb: Workbook, result: dict[str, Any], burden: list[dict[st
         Column("unit", "単位", width=w[2]),
         Column("changed_text", "既定値からの変更", width=w[3], wrap=True),
         Column("source", "出典", width=wide, wrap=True)],
-        [{**u, "changed_text": "変更あり" if u["changed"] else "", "source": cite(u["source"])}
-         for u in result["unit_costs"]], freeze=False, autofilter=False)
+        [{**asdict(u), "changed_text": "変更あり" if u.changed else "", "source": cite(u.source)}
+         for u in result.unit_costs], freeze=False, autofilter=False)
     _span(ws, t, 4, 6)
     row = t.last_row + 2
     put(ws, row, 1, "負担の既定値（作業の種類別、0～4）", bold=True, size=12)

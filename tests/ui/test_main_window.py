@@ -226,8 +226,9 @@ def test_a_refused_edit_changes_nothing(qtbot, make_main_window, sample_project)
 
 
 def test_scenario_run_and_dashboard_totals_equal_the_core(qtbot, make_main_window, sample_project):
-    from analysis.compare import ProjectModel, compare
+    from analysis.compare import compare
     from analysis.scenario import get_scenario
+    from bpr_studio.pipeline import load_model
     from bpr_studio.store import open_project
 
     window = make_main_window(sample_project)
@@ -235,9 +236,9 @@ def test_scenario_run_and_dashboard_totals_equal_the_core(qtbot, make_main_windo
     window.scenario_view.replications.setValue(50)
     with qtbot.waitSignal(session.simulation_ready, timeout=120000):
         window.scenario_view.run_button.click()
-    assert session.simulation["replications"] == 50
+    assert session.simulation.replications == 50
     with open_project(sample_project) as project:
-        core = compare(ProjectModel.load(project), get_scenario(project, "DX標準"))
+        core = compare(load_model(project), get_scenario(project, "DX標準"))
     window.nav.setCurrentRow(window.stack.indexOf(window.comparison_view))  # views draw when shown
     totals = window.comparison_view.totals()
     assert totals["staff_as_is"]["time_h"] == pytest.approx(core.as_is.city()["staff_time_h"])

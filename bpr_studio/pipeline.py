@@ -1,0 +1,78 @@
+"""One pipeline: load a project, apply a scenario, simulate, rank → one typed result.
+
+The command line (``bpr-studio simulate``, ``report``), the GUI (``ui/session.py``) and the
+report (``bpr_studio.report``) all call these functions, so the same project, scenario
+and seed give the same figures everywhere. This is the only place that turns a project
+file into the plain data ``analysis`` works on (``analysis`` never reads the store).
+
+Functions take a progress callback ``progress(done, total, label)`` and a cancel check
+``cancel() -> bool`` and are Qt-free: the GUI runs them in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from analysis.compare import ProjectModel
+from analysis.graph import build_graphs
+from analysis.montecarlo import SimulationCancelled
+from analysis.result import SimulationResult
+from analysis.scenario import Scenario, get_scenario
+from analysis.simulate import ScenarioAnalysis, analyse_scenario, simulate_scenario
+from bpr_studio.store import Project, open_project
+from cost_model.scoring import load_frames, load_rubric
+from cost_model.unit_costs import load_unit_costs
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+DEFAULT_REPLICATIONS = 1000
+
+__all__ = ["SimulationCancelled", "analyse", "load_model", "run_pipeline", "run_pipeline_at"]
+
+
+def load_model(project: Project) -> ProjectModel:
+    """The project's process graphs, unit costs and readiness rubric (one query each)."""
+    procedures, steps, links = load_frames(project)
+    return ProjectModel(build_graphs(procedures, steps, links), load_unit_costs(project),
+                        load_rubric(project))
+
+
+def _scenario(project: Project, scenario: str | Scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else get_scenario(project, scenario)
+
+
+def analyse(project: Project, scenario: str | Scenario, model: ProjectModel | None = None,
+            counter: bool = True, cancel: CancelCheck | None = None) -> ScenarioAnalysis:
+    """The deterministic comparison, savings by measure, ranking and counters of a scenario."""
+    scenario = _scenario(project, scenario)
+    model = model or load_model(project)
+    if cancel is not None and cancel():
+        raise SimulationCancelled
+    return analyse_scenario(model, scenario, counter=counter, cancel=cancel)
+
+
+def run_pipeline(project: Project, scenario: str | Scenario,
+                 replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
+                 progress: Progress | None = None, cancel: CancelCheck | None = None,
+                 counter: bool = True, model: ProjectModel | None = None) -> SimulationResult:
+    """Load (unless ``model`` is given), apply the scenario, simulate and rank.
+
+    Raises ``KeyError`` for an unknown scenario name and :class:`SimulationCancelled`
+    when ``cancel()`` turns true.
+    """
+    if progress is not None:
+        progress(0, 100, "読み込み")
+    chosen = _scenario(project, scenario)
+    model = model or load_model(project)
+    return simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
+                             project_name=project.name)
+
+
+def run_pipeline_at(path: Path, scenario: str | Scenario,
+                    replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
+                    progress: Progress | None = None, cancel: CancelCheck | None = None,
+                    ) -> SimulationResult:
+    """:func:`run_pipeline` on a project file opened (and closed) here, for workers."""
+    with open_project(path) as project:
+        return run_pipeline(project, scenario, replications, seed, progress, cancel)
