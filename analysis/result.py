@@ -89,7 +89,7 @@ class ProcedureResult:
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> ProcedureResult:
-        values = {f.name: data.get(f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
         for key in ("as_is", "to_be", "savings"):
             values[key] = _metrics_from(data[key])
         return cls(**values)
@@ -273,7 +273,7 @@ class RankedProcedure:
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> RankedProcedure:
-        values = {f.name: data.get(f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
         values["attribution"] = [MeasureShare(**m) for m in data.get("attribution") or []]
         return cls(**values)
 
@@ -313,7 +313,7 @@ class Ranking:
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any], rows: list[dict[str, Any]]) -> Ranking:
-        values = {f.name: data.get(f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
         values["weights"] = RankingWeights(**data["weights"])
         values["rows"] = [RankedProcedure.from_json_dict(r) for r in rows]
         return cls(**values)

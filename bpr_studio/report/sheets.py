@@ -123,14 +123,14 @@ def summary_sheet(wb: Workbook, result: SimulationResult, top_priority: RankedPr
             f"最初に取り組むべきは「{top_priority.name}」（{top_priority.measures_ja}）です"
             f"（職員 {top_priority.staff_hours_saved:,.0f} 時間/年、来庁 "
             f"{top_priority.visits_avoided:,.0f} 回/年の削減。詳しくは「優先順位」シート）。")
-    counters = [c for c in result.counters if c.as_is and c.to_be]
+    counters = [(c.section, c.as_is, c.to_be) for c in result.counters if c.as_is and c.to_be]
     if counters:
-        busiest = max(counters, key=lambda c: c.as_is.get("visits") or 0)
+        section, wait_a, wait_b = max(counters, key=lambda c: c[1].get("visits") or 0)
         sentences.append(
-            f"{busiest.section}の窓口の平均待ち時間は {busiest.as_is.get('mean_wait_min'):.1f} 分から "
-            f"{busiest.to_be.get('mean_wait_min'):.1f} 分に、最も混む月は "
-            f"{busiest.as_is.get('peak_mean_wait_min') or 0:.1f} 分から "
-            f"{busiest.to_be.get('peak_mean_wait_min') or 0:.1f} 分になる見込みです（「窓口」シート）。")
+            f"{section}の窓口の平均待ち時間は {wait_a.get('mean_wait_min'):.1f} 分から "
+            f"{wait_b.get('mean_wait_min'):.1f} 分に、最も混む月は "
+            f"{wait_a.get('peak_mean_wait_min') or 0:.1f} 分から "
+            f"{wait_b.get('peak_mean_wait_min') or 0:.1f} 分になる見込みです（「窓口」シート）。")
     sentences.append("数値の前提（単価・削減率・利用率とその出典）は「前提条件」シートにあります。")
     sentences.append(PRINT_NOTE)
     for i, text in enumerate(sentences, start=1):
@@ -380,7 +380,7 @@ def _bubble_name(rank: Any, name: Any) -> str:
 def section_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     ws = wb.create_sheet("部署別")
     _title(ws, "部署別の効果（1年あたり・推定値）")
-    records = []
+    records: list[dict[str, Any]] = []
     for block in result.sections:
         a, b, s = block.as_is, block.to_be, block.savings
         records.append({
