@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -23,6 +23,9 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from analysis.graph import END, step_numbers  # noqa: E402
 from analysis.measures import effect_multiplier  # noqa: E402
 from bpr_studio.model import codes  # noqa: E402
+
+if TYPE_CHECKING:
+    from analysis.sensitivity import SensitivityResult
 
 LANE_ORDER = ("citizen", "counter", "clerk", "approver", "system", "external")
 LANE_COLORS = {"citizen": "#FCE4D6", "counter": "#DDEBF7", "clerk": "#E2EFDA",
@@ -267,3 +270,52 @@ def draw_barh(ax: Axes, names: list[str], values: list[float], xlabel: str, titl
     if title:
         ax.set_title(title, fontsize=9)
     ax.grid(axis="x", alpha=0.3)
+
+
+def draw_tornado(ax: Axes, result: SensitivityResult, metric: str = "staff_economic_yen",
+                 lang: str = "ja", top: int = 12) -> None:
+    """Tornado of a city-wide saving (``analysis.sensitivity.SensitivityResult``): one bar
+    per assumption from the figure at its low end to the figure at its high end, widest
+    on top, around the base figure (the vertical line)."""
+    bars = result.ordered(metric)[:top]
+    base = result.base[metric]
+    scale, unit = ((1e6, "百万円/年" if lang == "ja" else "¥M/yr") if metric.endswith("_yen")
+                   else (1.0, "時間/年" if lang == "ja" else "h/yr") if metric.endswith("_h")
+                   else (1.0, "回/年" if lang == "ja" else "/yr"))
+    if not bars:
+        ax.text(0.5, 0.5, "データなし" if lang == "ja" else "no data", ha="center")
+        return
+    for i, bar in enumerate(reversed(bars)):
+        low, high = bar.at_low[metric] / scale, bar.at_high[metric] / scale
+        ax.barh(i, low - base / scale, left=base / scale, color="#F4B183", height=0.6)
+        ax.barh(i, high - base / scale, left=base / scale, color="#5B9BD5", height=0.6)
+    labels = [f"{b.label(lang)}（{b.low_input:,.3g}～{b.high_input:,.3g}）" if lang == "ja"
+              else f"{b.label(lang)} ({b.low_input:,.3g}–{b.high_input:,.3g})"
+              for b in reversed(bars)]
+    ax.set_yticks(range(len(bars)))
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.axvline(base / scale, color="#404040", lw=0.8)
+    names = {"staff_economic_yen": ("職員の人件費等の削減", "staff cost saved"),
+             "staff_time_h": ("職員時間の削減", "staff hours saved"),
+             "citizen_time_h": ("市民時間の削減", "citizen hours saved"),
+             "citizen_visits": ("来庁の削減", "visits avoided")}
+    ja, en = names.get(metric, (metric, metric))
+    ax.set_xlabel(f"{ja if lang == 'ja' else en}（{unit}）" if lang == "ja"
+                  else f"{en} ({unit})", fontsize=8)
+    ax.set_title("感度分析：前提を下限（橙）・上限（青）にしたときの市全体の削減" if lang == "ja"
+                 else "Sensitivity: city-wide saving with each assumption at its low (orange) "
+                      "and high (blue) end", fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def tornado_png(result: SensitivityResult, metric: str = "staff_economic_yen", lang: str = "ja",
+                dpi: int = 90) -> bytes:
+    """The tornado as a PNG (for the Excel report)."""
+    figure = Figure(figsize=(10, 5.5), dpi=dpi)
+    FigureCanvasAgg(figure)
+    draw_tornado(figure.add_subplot(111), result, metric, lang)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

@@ -58,6 +58,40 @@ def effort_of(measures: list[str], level: int) -> tuple[int, str, str]:
     return max(effort, 1), " + ".join(parts_ja), " + ".join(parts_en)
 
 
+def applied_measures(comparison: Comparison, measure_order: list[str] | None = None
+                     ) -> dict[str, list[str]]:
+    """Per procedure, the measures of its package (scenario order, each once)."""
+    order = {m: i for i, m in enumerate(dict.fromkeys(measure_order or []))}
+    applied: dict[str, list[str]] = {}
+    for application in comparison.applications:
+        if application.applied and application.measure not in applied.get(
+                application.procedure_id, []):
+            applied.setdefault(application.procedure_id, []).append(application.measure)
+    return {pid: sorted(ms, key=lambda m: order.get(m, len(order))) for pid, ms in applied.items()}
+
+
+def package_efforts(comparison: Comparison) -> pd.Series:
+    """Effort of each procedure's package (NaN: no measure applies), as-is procedure order."""
+    applied = applied_measures(comparison)
+    procedures = comparison.as_is.procedures
+    return pd.Series([float(effort_of(applied[pid], int(level))[0]) if pid in applied else np.nan
+                      for pid, level in zip(procedures["procedure_id"], procedures["level"],
+                                            strict=True)])
+
+
+def benefits(saved: pd.DataFrame | dict[str, np.ndarray], weights: RankingWeights) -> np.ndarray:
+    """Benefit in yen a year that the list is ranked by (staff yen + w × citizen benefit)."""
+    citizen = (np.asarray(saved[_CITIZEN_YEN], dtype=float)
+               + np.asarray(saved[_CITIZEN_H], dtype=float) * weights.citizen_hourly_value)
+    return np.asarray(saved[_STAFF_YEN], dtype=float) + weights.citizen_weight * citizen
+
+
+def priorities(saved: pd.DataFrame | dict[str, np.ndarray], efforts: np.ndarray,
+               unit_costs: UnitCostTable) -> np.ndarray:
+    """Benefit ÷ effort per procedure (NaN where no measure applies)."""
+    return benefits(saved, ranking_weights(unit_costs)) / efforts
+
+
 def explanation(weights: RankingWeights) -> tuple[str, str]:
     """The one sentence that says how the list is ranked (JA, EN)."""
     ja = (f"効果額（職員の人件費等の削減 ＋ 市民の便益×{weights.citizen_weight:g}。"
@@ -86,19 +120,13 @@ def rank_procedures(comparison: Comparison, attribution: dict[str, np.ndarray],
     saved = {c: (a[c] - b[c]).to_numpy(dtype=float)
              for c in (_STAFF_YEN, _STAFF_H, _CITIZEN_YEN, _CITIZEN_H, _VISITS)}
     citizen_time_yen = saved[_CITIZEN_H] * weights.citizen_hourly_value
-    citizen_benefit = saved[_CITIZEN_YEN] + citizen_time_yen
-    benefit = saved[_STAFF_YEN] + weights.citizen_weight * citizen_benefit
-    applied: dict[str, list[str]] = {}
-    for application in comparison.applications:
-        if application.applied:
-            applied.setdefault(application.procedure_id, []).append(application.measure)
-    order = {m: i for i, m in enumerate(dict.fromkeys(measure_order or []))}
+    benefit = benefits(saved, weights)
+    applied = applied_measures(comparison, measure_order)
     column = {c: i for i, c in enumerate(COLUMNS)}
 
     rows: list[RankedProcedure] = []
     for i, p in enumerate(a.itertuples(index=False)):
-        measures = sorted(dict.fromkeys(applied.get(p.procedure_id, [])),
-                          key=lambda m: order.get(m, len(order)))
+        measures = applied.get(p.procedure_id, [])
         if not measures or benefit[i] <= 0:
             continue
         level = int(p.level)

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from analysis.compare import ProjectModel
+from analysis.compare import Comparison, ProjectModel
 from analysis.graph import build_graphs
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
 from analysis.scenario import Scenario, get_scenario
+from analysis.sensitivity import SensitivityResult, sensitivity
 from analysis.simulate import ScenarioAnalysis, analyse_scenario, simulate_scenario
 from bpr_studio.store import Project, open_project
 from cost_model.scoring import load_frames, load_rubric
@@ -28,7 +29,8 @@ Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 DEFAULT_REPLICATIONS = 1000
 
-__all__ = ["SimulationCancelled", "analyse", "load_model", "run_pipeline", "run_pipeline_at"]
+__all__ = ["SimulationCancelled", "analyse", "load_model", "run_pipeline", "run_pipeline_at",
+           "run_sensitivity", "run_sensitivity_at"]
 
 
 def load_model(project: Project) -> ProjectModel:
@@ -76,3 +78,22 @@ def run_pipeline_at(path: Path, scenario: str | Scenario,
     """:func:`run_pipeline` on a project file opened (and closed) here, for workers."""
     with open_project(path) as project:
         return run_pipeline(project, scenario, replications, seed, progress, cancel)
+
+
+def run_sensitivity(project: Project, scenario: str | Scenario,
+                    progress: Progress | None = None, cancel: CancelCheck | None = None,
+                    model: ProjectModel | None = None, comparison: Comparison | None = None
+                    ) -> SensitivityResult:
+    """Tornado of the city-wide saving and stability of the top 20 (``analysis.sensitivity``).
+
+    ``comparison`` (the scenario's deterministic comparison, if already made) is reused.
+    """
+    chosen = _scenario(project, scenario)
+    return sensitivity(model or load_model(project), chosen, comparison, progress, cancel)
+
+
+def run_sensitivity_at(path: Path, scenario: str | Scenario, progress: Progress | None = None,
+                       cancel: CancelCheck | None = None) -> SensitivityResult:
+    """:func:`run_sensitivity` on a project file opened (and closed) here, for workers."""
+    with open_project(path) as project:
+        return run_sensitivity(project, scenario, progress, cancel)

@@ -7,9 +7,23 @@ session's typed results (the shared pipeline); nothing is computed here."""
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtWidgets import QGridLayout, QLabel, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from analysis.charts import draw_five_costs, draw_histogram, draw_priority_matrix, draw_waterfall
+from analysis.charts import (
+    draw_five_costs,
+    draw_histogram,
+    draw_priority_matrix,
+    draw_tornado,
+    draw_waterfall,
+)
 from analysis.ranking import ranking_frame
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
@@ -84,12 +98,58 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         tabs.addTab(top, tr("tab_top20"))
         tabs.addTab(counters, tr("tab_counters"))
         tabs.addTab(self.distribution, tr("tab_distribution"))
+        tabs.addTab(self._sensitivity_tab(), tr("tab_sensitivity"))
         self.tabs = tabs
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(tabs, 1)
         session.comparison_ready.connect(self.request_refresh)
         session.simulation_ready.connect(self.request_refresh)
+        session.sensitivity_ready.connect(self.request_refresh)
+        session.scenario_changed.connect(self.request_refresh)
+
+    def _sensitivity_tab(self) -> QWidget:
+        """感度分析: a tornado of the city-wide saving and the top-20 stability table."""
+        self.sensitivity_button = QPushButton(tr("run_sensitivity"))
+        self.sensitivity_button.clicked.connect(self._on_sensitivity_button_clicked)
+        self.sensitivity_note = QLabel(tr("sensitivity_hint"))
+        self.sensitivity_note.setWordWrap(True)
+        self.tornado = ChartCanvas(height=3.6)
+        self.stability_model = DataFrameTableModel(dict(zip(
+            ["label", "spearman", "overlap", "overlap_top10", "entered", "left"],
+            [tr("stability_label"), tr("stability_spearman"), tr("stability_overlap"),
+             tr("stability_overlap10"), tr("stability_entered"), tr("stability_left")],
+            strict=True)), {"spearman": lambda v: f"{v:.2f}"})
+        self.stability_table = QTableView()
+        self.stability_table.setModel(self.stability_model)
+        self.stability_table.verticalHeader().setVisible(False)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.sensitivity_button)
+        layout.addWidget(self.sensitivity_note)
+        layout.addWidget(self.tornado, 2)
+        layout.addWidget(self.stability_table, 1)
+        return tab
+
+    def _on_sensitivity_button_clicked(self) -> None:
+        self.sensitivity_note.setText(tr("sensitivity_running"))
+        self.session.run_sensitivity()
+
+    def _refresh_sensitivity(self) -> None:
+        result = self.session.sensitivity
+        lang = language()
+        if result is None:
+            self.stability_model.set_frame(pd.DataFrame())
+            return
+        base = result.base["staff_economic_yen"]
+        self.sensitivity_note.setText(tr("sensitivity_note", yen=base / 1e6,
+                                         none="、".join(result.no_effect)))
+        self.tornado.draw(lambda f: draw_tornado(f.add_subplot(111), result,
+                                                 "staff_economic_yen", lang))
+        self.stability_model.set_frame(pd.DataFrame([{
+            "label": s.label(lang), "spearman": s.spearman, "overlap": s.overlap,
+            "overlap_top10": s.overlap_top10, "entered": "、".join(s.entered),
+            "left": "、".join(s.left)} for s in result.stability]))
 
     def totals(self) -> dict[str, dict[str, float]]:
         """City totals shown (deterministic), by side and state: {'staff_as_is': {...}}."""
@@ -149,6 +209,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             self.distribution.draw(lambda f: draw_histogram(
                 f.add_subplot(111), samples, tr("chart_saved_hours"), s.p5, s.p95))
         self.summary.setText(text)
+        self._refresh_sensitivity()
 
 
 if __name__ == "__main__":

@@ -114,6 +114,24 @@ TEXT: dict[str, tuple[str, str]] = {
                    "/ over {n} replications staff hours saved {p5:,.0f}–{p95:,.0f} (P5–P95)"),
     "tab_charts": ("グラフ", "Charts"), "tab_top20": ("どこから始めるか（上位20）", "Where to start (top 20)"),
     "tab_counters": ("窓口の待ち時間", "Counter waits"), "tab_distribution": ("削減の分布", "Distribution"),
+    "tab_sensitivity": ("感度分析", "Sensitivity"),
+    "run_sensitivity": ("感度分析を実行", "Run sensitivity analysis"),
+    "sensitivity_hint": ("前提（施策のパラメータと主な単価）を1つずつ下限・上限にしたときの市全体の削減と、"
+                         "「どこから始めるか」上位20の安定性を計算します。",
+                         "Computes the city-wide saving with each assumption (measure parameters "
+                         "and key unit costs) at its low and high end, and how stable the top 20 "
+                         "of 'where to start' stays."),
+    "sensitivity_running": ("感度分析を計算しています…", "Computing the sensitivity analysis…"),
+    "sensitivity_note": ("基準の職員の人件費等の削減 {yen:,.1f} 百万円/年。棒は前提を下限（橙）・上限（青）に"
+                         "したときの値。結果を動かさない前提: {none}",
+                         "Base staff cost saved ¥{yen:,.1f}M/yr. Bars: the assumption at its low "
+                         "(orange) and high (blue) end. Assumptions with no effect here: {none}"),
+    "stability_label": ("変えた前提", "Changed assumption"),
+    "stability_spearman": ("順位相関（スピアマン）", "Spearman rank correlation"),
+    "stability_overlap": ("上位20に残る件数", "Stay in top 20"),
+    "stability_overlap10": ("上位10に残る件数", "Stay in top 10"),
+    "stability_entered": ("上位10に入る手続", "Enter the top 10"),
+    "stability_left": ("上位10から外れる手続", "Leave the top 10"),
     "source_prompt": ("この値の出典（報告書に載ります）:", "Source of this value (shown in the report):"),
     "changed_in_app": ("アプリで変更", "changed in the app"),
     "menu_edit": ("編集(&E)", "&Edit"), "undo": ("元に戻す", "Undo"), "redo": ("やり直し", "Redo"),

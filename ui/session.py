@@ -23,9 +23,15 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from analysis.compare import Comparison, parameter_values
 from analysis.result import SimulationResult
 from analysis.scenario import DEFAULT_SCENARIO, Scenario, list_scenarios, save_scenario
+from analysis.sensitivity import SensitivityResult
 from analysis.simulate import ScenarioAnalysis
 from bpr_studio.edits import EditError, describe
-from bpr_studio.pipeline import SimulationCancelled, analyse, run_pipeline_at
+from bpr_studio.pipeline import (
+    SimulationCancelled,
+    analyse,
+    run_pipeline_at,
+    run_sensitivity_at,
+)
 from bpr_studio.queries import procedures_frame, stored_issues_frame
 from bpr_studio.store import Project, ProjectError, open_project
 from cost_model.costs import CostResult
@@ -102,6 +108,7 @@ class ProjectSession(QObject):
     edited = Signal()                 # an edit was applied or undone (data reload follows)
     comparison_ready = Signal(object)   # analysis.compare.Comparison (session.analysis is set)
     simulation_ready = Signal(object)   # analysis.result.SimulationResult
+    sensitivity_ready = Signal(object)  # analysis.sensitivity.SensitivityResult
     scenario_changed = Signal()
     scenarios_changed = Signal()        # a scenario was added, changed, renamed or deleted
     selection_changed = Signal(str)     # the procedure the user looks at
@@ -118,6 +125,7 @@ class ProjectSession(QObject):
         # the where-to-start ranking (analysis.result.Ranking) and counters.
         self.analysis: ScenarioAnalysis | None = None
         self.simulation: SimulationResult | None = None
+        self.sensitivity: SensitivityResult | None = None
         self.scenario: Scenario | None = None
         self.selected: str | None = None
         self.undo_stack = QUndoStack(self)
@@ -130,6 +138,9 @@ class ProjectSession(QObject):
         self.simulator = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
         self.simulator.succeeded.connect(self._on_simulator_succeeded)
         self.simulator.failed.connect(self._on_task_failed)
+        self.sensitivity_runner = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
+        self.sensitivity_runner.succeeded.connect(self._on_sensitivity_runner_succeeded)
+        self.sensitivity_runner.failed.connect(self._on_task_failed)
         self.edited.connect(self.reload)
         # Edits arriving in a burst start one comparison, not one each (issue 12).
         self._recompare_timer = QTimer(self)
@@ -145,6 +156,7 @@ class ProjectSession(QObject):
         self.project, self.path = project, path
         self.undo_stack.clear()
         self.simulation = None
+        self.sensitivity = None
         self.scenario = None
         self.reload()
 
@@ -170,6 +182,7 @@ class ProjectSession(QObject):
         if save and self.project is not None:
             save_scenario(self.project, scenario)
         self.simulation = None
+        self.sensitivity = None
         self.scenario_changed.emit()
         self.recompare()
 
@@ -210,6 +223,20 @@ class ProjectSession(QObject):
 
         self.simulator.start(lambda progress, cancelled: run_pipeline_at(
             path, scenario, replications, seed, progress, cancelled))
+
+    def run_sensitivity(self) -> None:
+        """Tornado and ranking stability of the current scenario (the pipeline's, in a worker)."""
+        if self.path is None or self.scenario is None:
+            return
+        path, scenario = self.path, self.scenario
+        self.sensitivity = None
+        self.sensitivity_runner.start(lambda progress, cancelled: run_sensitivity_at(
+            path, scenario, progress, cancelled))
+
+    def _on_sensitivity_runner_succeeded(self, result: object) -> None:
+        assert isinstance(result, SensitivityResult)
+        self.sensitivity = result
+        self.sensitivity_ready.emit(result)
 
     def _on_simulator_succeeded(self, result: object) -> None:
         assert isinstance(result, SimulationResult)
@@ -268,7 +295,7 @@ class ProjectSession(QObject):
 
     def close(self) -> None:
         self._recompare_timer.stop()
-        for runner in (self.loader, self.analyzer, self.simulator):
+        for runner in (self.loader, self.analyzer, self.simulator, self.sensitivity_runner):
             runner.stop()
         if self.project is not None:
             self.project.close()

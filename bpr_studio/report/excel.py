@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from analysis.result import SimulationResult
+from analysis.sensitivity import SensitivityResult
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import sheets
@@ -25,7 +26,7 @@ from bpr_studio.store import Project
 FLOW_PICTURES = 5
 DEFAULT_REPLICATIONS = 300
 READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
-                 "部署別", "業務フロー", "手続別", "データ品質")
+                 "部署別", "感度分析", "業務フロー", "手続別", "データ品質")
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -65,7 +66,8 @@ def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
     return pictures
 
 
-def build_workbook(project: Project, result: SimulationResult, model: Any = None) -> Workbook:
+def build_workbook(project: Project, result: SimulationResult, model: Any = None,
+                   sensitivity: SensitivityResult | None = None) -> Workbook:
     from cost_model.assumptions import burden_rows, rubric_rows
     from cost_model.scoring import load_rubric
 
@@ -84,6 +86,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     attribution = project.meta("attribution")
     sheets.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
                              attribution)
+    sheets.sensitivity_sheet(wb, sensitivity)
     issues = stored_issues_frame(project)
     sheets.quality_sheet(wb, issues.to_dict("records"))
     _in_reading_order(wb)
@@ -105,7 +108,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  simulation: SimulationResult | None = None, progress: Progress | None = None,
                  cancel: CancelCheck | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path."""
-    from bpr_studio.pipeline import load_model, run_pipeline
+    from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
 
     path = Path(out)
     _check_target(path)
@@ -117,8 +120,11 @@ def build_report(project: Project, scenario: str, out: str | Path,
         simulation = run_pipeline(project, scenario, replications, seed, scaled, cancel,
                                   model=model)
     if progress:
-        progress(85, 100, "レポート作成")
-    wb = build_workbook(project, simulation, model)
+        progress(82, 100, "感度分析")
+    tornado = run_sensitivity(project, simulation.scenario.name, cancel=cancel, model=model)
+    if progress:
+        progress(88, 100, "レポート作成")
+    wb = build_workbook(project, simulation, model, tornado)
     tmp = path.with_name(f".~{path.stem}.tmp.xlsx")
     try:
         wb.save(tmp)

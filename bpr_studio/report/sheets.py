@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -9,11 +10,13 @@ from openpyxl.chart import BarChart, BubbleChart, RadarChart, Reference, Series
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.result import Metrics, RankedProcedure, SimulationResult
+from analysis.sensitivity import SensitivityResult
 from bpr_studio.report.chart_style import style_chart
 from bpr_studio.report.printing import lines_height, print_rows
 from bpr_studio.report.writer import (
@@ -40,7 +43,7 @@ SIDES = (("staff", "職員"), ("citizen", "市民"))
 SUMMARY_WIDTHS = (34, 16, 16, 16, 12, 15, 15, 13)
 MATRIX_HEADING = "優先度マトリクス（上位の手続：オンライン化レベル×効果額）"
 MATRIX_ROWS = 27  # rows under the matrix chart (13 cm)
-PRIORITY_PRINTED = 15  # one A4 page whatever the names of the top procedures
+PRIORITY_PRINTED = 12  # a package of measures per row takes two or three lines: one page
 MATRIX_BUBBLES = 10
 PRINT_NOTE = (f"印刷について：「優先順位」は上位{PRIORITY_PRINTED}件、「手続別」は印刷対象外です"
               "（データシートは画面で並べ替え・絞り込みして使ってください）。")
@@ -246,18 +249,19 @@ def _radar(ws: Worksheet, records: list[dict[str, Any]], costs: Table, anchor_ro
 # --- 優先順位 -------------------------------------------------------------------------
 
 PRIORITY_COLUMNS = [
-    Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"), Column("name", "手続名"),
-    Column("section", "課"), Column("measures_ja", "施策（まとめて適用）", width=28, wrap=True),
-    Column("level", "レベル", NUMBER), Column("annual_cases", "年間件数", NUMBER),
+    Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"),
+    Column("name", "手続名", width=18, wrap=True), Column("section", "課", width=8, wrap=True),
+    Column("measures_ja", "施策（まとめて適用）", width=38, wrap=True),
+    Column("level", "レベル", NUMBER), Column("annual_cases", "年間件数", NUMBER, detail=True),
     Column("staff_hours_saved", "職員時間の削減(時間/年)", NUMBER),
     Column("staff_yen_saved", "人件費等の削減(円/年)", YEN),
     Column("fte_saved", "削減人工", DECIMAL, detail=True),
-    Column("visits_avoided", "来庁の削減(回/年)", NUMBER),
+    Column("visits_avoided", "来庁の削減(回/年)", NUMBER, detail=True),
     Column("citizen_hours_saved", "市民時間の削減(時間/年)", NUMBER),
     Column("citizen_yen_saved", "市民負担額の削減(円/年)", YEN, detail=True),
     Column("citizen_time_yen", "市民時間の換算額(円/年)", YEN, detail=True),
     Column("benefit_yen", "効果額(円/年)", YEN),
-    Column("citizen_share", "効果額のうち市民時間", PERCENT),
+    Column("citizen_share", "効果額のうち市民時間", PERCENT, detail=True),
     Column("effort", "手間", NUMBER),
     Column("effort_reason_ja", "手間の内訳", width=30, wrap=True, detail=True),
     Column("rank_staff_only", "職員の削減額だけの順位", NUMBER, detail=True),
@@ -272,13 +276,16 @@ def _priority_column(key: str) -> int:
 
 
 def priority_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
+    """One row per procedure, under the sentence saying how the list is ranked and what
+    the value of citizen time does to it."""
     ws = wb.create_sheet("優先順位")
     ranking = result.ranking
-    _title(ws, "どこから始めるか（手続ごと、効果÷手間の大きい順）", ranking.explanation_ja)
-    put(ws, 3, 1, ranking.note_ja)
+    _title(ws, "どこから始めるか（手続ごと、効果÷手間の大きい順）")
     rows = []
     for row in ranking.rows:
         record = row.to_json_dict()
+        # Labels without their parenthesised detail keep a printed row to two lines.
+        record["measures_ja"] = re.sub(r"（[^）]*）", "", row.measures_ja)
         record["attribution_ja"] = "、".join(
             f"{share.label_ja} {share.staff_hours_saved:,.0f}時間" for share in row.attribution)
         rows.append(record)
@@ -286,11 +293,28 @@ def priority_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
     if rows:
         _data_bar(ws, table.column_range(_priority_column("benefit_yen") - 1))
         _color_scale(ws, table.column_range(_priority_column("staff_hours_saved") - 1))
+    note = ranking.note_ja
     if len(rows) > PRIORITY_PRINTED:
-        put(ws, 3, 1, ranking.note_ja + f"（印刷は上位{PRIORITY_PRINTED}件・主な列です。全{len(rows):,}件と"
-                      "詳しい列（列見出しの上の＋で開く）は画面で並べ替え・絞り込みできます）")
+        note += (f"印刷は上位{PRIORITY_PRINTED}件・主な列です（全{len(rows):,}件と詳しい列"
+                 "（列見出しの上の＋で開く）は画面で並べ替え・絞り込みできます）。")
         print_rows(ws, table.first_row + PRIORITY_PRINTED)
+    widths = _printed_widths(ws, len(PRIORITY_COLUMNS))
+    _paragraph(ws, 2, ranking.explanation_ja, widths)
+    _paragraph(ws, 3, note, widths)
     return ws
+
+
+def _printed_widths(ws: Worksheet, columns: int, page: float = 125) -> tuple[float, ...]:
+    """Widths of the sheet's leading columns up to a page's width, folded ones as 0, so a
+    paragraph merged over them stays on the first printed page."""
+    widths: list[float] = []
+    for index in range(1, columns + 1):
+        dimension = ws.column_dimensions[get_column_letter(index)]
+        width = 0.0 if dimension.hidden else float(dimension.width or 8)
+        if sum(widths) + width > page:
+            break
+        widths.append(width)
+    return tuple(widths)
 
 
 def matrix_anchor(summary: Worksheet) -> str:
@@ -697,4 +721,66 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
         row += int(image.height / 20) + 3
         ws.row_breaks.append(Break(id=row - 1))
     ws.column_dimensions["A"].width = 12
+    return ws
+
+
+# --- 感度分析 --------------------------------------------------------------------------
+
+def sensitivity_sheet(wb: Workbook, sensitivity: SensitivityResult | None) -> Worksheet | None:
+    """Tornado of the city-wide staff saving and the stability of the top 20."""
+    import io
+
+    from openpyxl.drawing.image import Image
+
+    from analysis.charts import tornado_png
+
+    if sensitivity is None:
+        return None
+    ws = wb.create_sheet("感度分析")
+    base = sensitivity.base
+    _title(ws, "感度分析：前提を変えると結果はどれだけ動くか")
+    records = [{
+        "label": bar.label_ja + ("（単価）" if bar.kind == "unit_cost" else ""),
+        "base": bar.base_input, "low": bar.low_input, "high": bar.high_input, "unit": bar.unit,
+        "yen_low": bar.at_low["staff_economic_yen"], "yen_high": bar.at_high["staff_economic_yen"],
+        "swing": bar.swing("staff_economic_yen"),
+        "h_low": bar.at_low["staff_time_h"], "h_high": bar.at_high["staff_time_h"],
+        "source": bar.source} for bar in sensitivity.ordered("staff_economic_yen")]
+    table = write_table(ws, 4, [
+        Column("label", "前提", width=26, wrap=True), Column("base", "基準値", "#,##0.###"),
+        Column("low", "下限", "#,##0.###"), Column("high", "上限", "#,##0.###"),
+        Column("unit", "単位"),
+        Column("yen_low", "削減額 下限のとき(円/年)", YEN),
+        Column("yen_high", "削減額 上限のとき(円/年)", YEN),
+        Column("swing", "振れ幅(円/年)", YEN),
+        Column("h_low", "職員時間の削減 下限のとき", NUMBER, detail=True),
+        Column("h_high", "職員時間の削減 上限のとき", NUMBER, detail=True),
+        Column("source", "範囲の出典", width=24, wrap=True)], records, freeze=False)
+    if records:
+        _data_bar(ws, table.column_range(7), "ED7D31")
+    widths = _printed_widths(ws, 12)
+    _paragraph(ws, 2, f"基準（既定の前提）の職員の人件費等の削減 {base['staff_economic_yen'] / 1e6:,.1f} "
+                      f"百万円/年、職員時間 {base['staff_time_h']:,.0f} 時間/年。各前提を1つずつ下限・上限にし、"
+                      "他は基準値のまま計算（決定論的な計算）。表は振れ幅の大きい順。", widths)
+    row = table.last_row + 2
+    if sensitivity.no_effect:
+        _paragraph(ws, row, "このシナリオでは結果を動かさない前提: " + "、".join(sensitivity.no_effect)
+                   + "（volume_spread・rework_spread は P5～P95 の幅だけを変えます）", widths)
+        row += 2
+    put(ws, row, 1, "「どこから始めるか」上位20の安定性", bold=True, size=12)
+    stability = write_table(ws, row + 1, [
+        Column("label", "変えた前提", width=26, wrap=True),
+        Column("spearman", "順位相関（スピアマン）", "0.00"),
+        Column("overlap", "上位20に残る件数", NUMBER), Column("overlap10", "上位10に残る件数", NUMBER),
+        Column("entered", "上位10に入る手続", width=16, wrap=True),
+        Column("left", "上位10から外れる手続", width=16, wrap=True)],
+        [{"label": s.label_ja, "spearman": s.spearman, "overlap": s.overlap,
+          "overlap10": s.overlap_top10, "entered": "、".join(s.entered),
+          "left": "、".join(s.left)} for s in sensitivity.stability],
+        freeze=False, autofilter=False)
+    if records:
+        image = Image(io.BytesIO(tornado_png(sensitivity)))
+        scale = min(1.0, 1000 / image.width)
+        image.width, image.height = image.width * scale, image.height * scale
+        ws.add_image(image, f"A{stability.last_row + 3}")
     return ws

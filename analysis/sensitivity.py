@@ -1,0 +1,419 @@
+"""Sensitivity analysis: what each assumption does to the city-wide saving and the ranking.
+
+- **Tornado**: the deterministic city-wide savings with one assumption at its low, then
+  its high end, every other at its value — each measure parameter over its published
+  range (``analysis.params``) and key unit costs over :data:`UNIT_COST_RANGES`. Bars are
+  ordered by swing; each bar brackets the base (its ends are the min and max of the
+  figure at low, base and high).
+- **Stability of the top 20** of the where-to-start list when the value of citizen time
+  and the uptake (every ``*_adoption`` parameter together) vary: Spearman rank correlation
+  over the procedures in either top 20, and how many stay in the top 20 (and top 10).
+
+Every figure is the same deterministic pipeline as the headline (``analysis.compare``,
+``analysis.ranking``), re-run with the changed assumption; parameters that act through
+the to-be tables are re-costed without re-applying the measures, the others (baked into
+the to-be graphs, e.g. ``rpa_exception_rate``) re-apply the scenario.
+
+Examples
+--------
+>>> spearman([1, 2, 3, 4], [1, 2, 4, 3])
+0.8
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from analysis.compare import Comparison, ProjectModel, compare, parameter_values
+from analysis.measures import MEASURES
+from analysis.params import PARAMETERS, value
+from analysis.ranking import package_efforts, priorities
+from analysis.scenario import MeasureUse, Scenario
+from analysis.tabular import ProcessTables, offline_shares
+from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
+from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
+from cost_model.unit_costs import UnitCostTable, UnitCostValue
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+
+METRICS = ("staff_economic_yen", "staff_time_h", "citizen_time_h", "citizen_visits")
+TOP = 20
+# Monte Carlo spreads: they widen P5–P95 but do not move the deterministic figure.
+SPREAD_ONLY = ("volume_spread", "rework_spread")
+_RANGE_SOURCE_JA = "提案値: 単価の不確かさの幅（{low:.0%}～{high:.0%}）"
+_RANGE_SOURCE_EN = "proposal: uncertainty of a unit cost ({low:.0%}–{high:.0%})"
+# Key unit costs and the factor range they are varied over (low, high), with why.
+UNIT_COST_RANGES: dict[str, tuple[float, float, str]] = {
+    "hourly_cost_regular": (0.8, 1.2, "自治体・職層による人件費単価の差（±20%）"),
+    "hourly_cost_fiscal_year": (0.8, 1.2, "最低賃金・社会保険料の地域差（±20%）"),
+    "citizen_travel_minutes": (0.5, 1.5, "中心部と郊外の移動時間の差（±50%）"),
+    "citizen_counter_wait_minutes": (0.5, 1.5, "繁忙期と閑散期の待ち時間の差（±50%）"),
+    "attachment_fetch_minutes": (0.5, 1.5, "コンビニ交付と窓口取得の差（±50%）"),
+    "paper_cost_per_sheet_yen": (0.5, 2.0, "用紙・トナー・複合機契約の差"),
+}
+CITIZEN_TIME_FACTORS = (0.0, 0.5, 2.0)
+PROBE = 40  # procedures re-applied to see whether a baked-in parameter changes any cost
+
+
+@dataclass(frozen=True, slots=True)
+class TornadoBar:
+    """One assumption at its low and high end: the city-wide savings at each end."""
+
+    key: str
+    kind: str                  # "parameter" or "unit_cost"
+    label_ja: str
+    label_en: str
+    unit: str
+    base_input: float
+    low_input: float
+    high_input: float
+    at_low: dict[str, float]   # METRICS → city-wide saving with the input at its low end
+    at_high: dict[str, float]
+    source: str
+
+    def ends(self, metric: str, base: float) -> tuple[float, float]:
+        """(left, right) of the bar: it always brackets the base figure."""
+        values = (self.at_low[metric], base, self.at_high[metric])
+        return min(values), max(values)
+
+    def swing(self, metric: str) -> float:
+        return abs(self.at_high[metric] - self.at_low[metric])
+
+    def label(self, lang: str = "ja") -> str:
+        return self.label_ja if lang == "ja" else self.label_en
+
+
+@dataclass(frozen=True, slots=True)
+class RankStability:
+    """The top 20 under a changed assumption, against the base list."""
+
+    key: str
+    label_ja: str
+    label_en: str
+    spearman: float            # over the procedures in either top 20 (1 = same order)
+    overlap: int               # procedures of the base top 20 still in the top 20
+    overlap_top10: int
+    top: int
+    entered: list[str]         # names that enter the top 10
+    left: list[str]            # names that leave the top 10
+
+    def label(self, lang: str = "ja") -> str:
+        return self.label_ja if lang == "ja" else self.label_en
+
+
+@dataclass(slots=True)
+class SensitivityResult:
+    base: dict[str, float]           # METRICS → the deterministic city-wide saving
+    bars: list[TornadoBar]           # ordered by swing of ``metric``, largest first
+    no_effect: list[str]             # assumptions that do not move the figures here
+    stability: list[RankStability]
+    metric: str = "staff_economic_yen"
+    metrics: list[str] = field(default_factory=lambda: list(METRICS))
+
+    def ordered(self, metric: str) -> list[TornadoBar]:
+        return sorted(self.bars, key=lambda b: -b.swing(metric))
+
+
+def spearman(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> float:
+    """Spearman rank correlation of two equally long sequences (ties get mean ranks)."""
+    ra = pd.Series(np.asarray(a, dtype=float)).rank().to_numpy()
+    rb = pd.Series(np.asarray(b, dtype=float)).rank().to_numpy()
+    if len(ra) < 2 or ra.std() == 0 or rb.std() == 0:
+        return 1.0
+    return round(float(np.corrcoef(ra, rb)[0, 1]), 6)
+
+
+SAVING_COLUMNS = ["staff_economic_yen", "staff_time_h", "citizen_economic_yen", "citizen_time_h",
+                  "citizen_visits"]
+
+
+def _savings(as_is: pd.DataFrame, to_be: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({c: as_is[c].to_numpy(float) - to_be[c].to_numpy(float)
+                         for c in SAVING_COLUMNS})
+
+
+def _scaled(table: UnitCostTable, key: str, factor: float) -> UnitCostTable:
+    """A copy with one unit cost (project value and every section's) multiplied."""
+    entry = table.project[key]
+    project = {**table.project, key: UnitCostValue(key, entry.value * factor, entry.source, False)}
+    sections = {s: {**v, key: UnitCostValue(key, v[key].value * factor, v[key].source, False)}
+                if key in v else v for s, v in table.sections.items()}
+    return UnitCostTable(project, sections)
+
+
+def _with_value(table: UnitCostTable, key: str, value: float) -> UnitCostTable:
+    entry = table.project[key]
+    return UnitCostTable({**table.project, key: UnitCostValue(key, value, entry.source, False)},
+                         table.sections)
+
+
+def _scenario_with(scenario: Scenario, key: str, value: float) -> Scenario:
+    """The scenario with a parameter set on every measure that uses it."""
+    uses = [MeasureUse(u.measure, {**u.params, key: value}, u.rule)
+            if key in MEASURES[u.measure].parameters else u for u in scenario.measures]
+    return replace(scenario, measures=uses)
+
+
+class _LinearCosts:
+    """One side's yearly costs as a linear function of the parameters (fast re-costing).
+
+    Costs are linear in hours and executions (``cost_model.costs``): with the executions
+    per case fixed, a parameter only changes the steps' time multipliers and the
+    procedures' offline share, so re-costing is a few array products, not a full
+    ``compute_costs``. A test checks it equals ``compute_costs`` at the base values.
+    """
+
+    def __init__(self, tables: ProcessTables, executions_per_case: np.ndarray,
+                 unit_costs: UnitCostTable) -> None:
+        self.tables = tables
+        procedures, steps = tables.procedures, tables.steps
+        self.cases = procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
+        row_of = pd.Series(np.arange(len(procedures)), index=procedures["procedure_id"].to_numpy())
+        self.step_proc = row_of.reindex(steps["procedure_id"].to_numpy()).to_numpy().astype(int)
+        self.executions = executions_per_case * self.cases[self.step_proc]
+        self.minutes = steps["typical_minutes"].astype(float).to_numpy()
+        effects = tables.effects
+        self.effect_rows = effects["step_row"].to_numpy(dtype=int)
+        # Parameters by index into a value vector (the last slot: 1 for "all cases", 0 for
+        # "no parameter"), so re-costing is array indexing, not a loop over effects.
+        self.keys = list(PARAMETERS)
+        index = {k: i for i, k in enumerate(self.keys)}
+        self.adoption = np.array([index[k] if isinstance(k, str) else -1
+                                  for k in effects["adoption"]], dtype=int)
+        self.floor = effects["floor"].fillna(0).to_numpy(dtype=float)
+        self.param = np.array([index[k] if isinstance(k, str) else -1 for k in effects["param"]],
+                              dtype=int)
+        self.k0 = effects["k0"].to_numpy(dtype=float)
+        self.k1 = effects["k1"].to_numpy(dtype=float)
+        self.set_unit_costs(unit_costs)
+
+    def set_unit_costs(self, unit_costs: UnitCostTable) -> None:
+        procedures, steps = self.tables.procedures, self.tables.steps
+        self.step_coef = step_coefficients(procedures, steps, unit_costs)
+        self.proc_coef = procedure_coefficients(procedures, unit_costs)
+
+    def _multipliers(self, values: dict[str, float]) -> np.ndarray:
+        theta = np.array([value(k, values) for k in self.keys] + [0.0])
+        a = np.where(self.adoption >= 0, np.maximum(self.floor, theta[self.adoption]), 1.0)
+        m = self.k0 + self.k1 * theta[self.param]
+        factors = np.maximum(1.0 - a * (1.0 - m), 0.0)
+        multipliers = np.ones(len(self.minutes))
+        np.multiply.at(multipliers, self.effect_rows, factors)
+        return multipliers
+
+    def costs(self, values: dict[str, float]) -> pd.DataFrame:
+        """Per procedure: the saving columns (yen, hours, visits a year)."""
+        hours = self.executions * self.minutes * self._multipliers(values) / 60
+        per_step = (hours[:, None] * self.step_coef.per_hour
+                    + self.executions[:, None] * self.step_coef.per_execution)
+        n = len(self.cases)
+        out = np.stack([np.bincount(self.step_proc, weights=per_step[:, j], minlength=n)
+                        for j in range(per_step.shape[1])], axis=1)
+        offline = offline_shares(self.tables, values) * self.cases
+        visit = self.proc_coef.visit_required
+        visits = offline * visit
+        out += (visits[:, None] * self.proc_coef.per_visit
+                + (offline * ~visit)[:, None] * self.proc_coef.per_mailed
+                + self.cases[:, None] * self.proc_coef.per_case)
+        frame = pd.DataFrame(out, columns=COST_COLUMNS)
+        frame["citizen_visits"] = visits
+        return frame
+
+
+class _Evaluator:
+    """Deterministic re-costing of one comparison under changed assumptions."""
+
+    def __init__(self, model: ProjectModel, scenario: Scenario, comparison: Comparison) -> None:
+        self.model, self.scenario, self.comparison = model, scenario, comparison
+        self.values = parameter_values(scenario)
+        tables = comparison.to_be_tables
+        self.table_params = ({v for v in tables.effects["param"] if isinstance(v, str)}
+                             | {v for v in tables.effects["adoption"] if isinstance(v, str)}
+                             | {v for v in tables.channels["adoption"] if isinstance(v, str)})
+        self.used_params = {k for u in scenario.measures for k in MEASURES[u.measure].parameters}
+        self.efforts = package_efforts(comparison)
+        self.as_is_linear = _LinearCosts(
+            comparison.as_is_tables, comparison.as_is.steps["executions_per_case"].to_numpy(),
+            model.unit_costs)
+        self.to_be_linear = _LinearCosts(
+            tables, comparison.to_be.steps["executions_per_case"].to_numpy(), model.unit_costs)
+        self.base_as_is = self.as_is_linear.costs({})
+        self.probed: dict[str, bool] = {}
+        self.applied: dict[str, list[str]] = {}
+        for application in comparison.applications:
+            if application.applied:
+                self.applied.setdefault(application.measure, []).append(application.procedure_id)
+
+    def to_be(self, values: dict[str, float]) -> pd.DataFrame:
+        return self.to_be_linear.costs(values)
+
+    def parameter(self, key: str, value_: float) -> pd.DataFrame | None:
+        """Per-procedure savings with one parameter changed (None: no effect here)."""
+        values = {**self.values, key: value_}
+        if key in self.table_params:
+            return _savings(self.base_as_is, self.to_be(values))
+        if key not in self.used_params:
+            return None
+        # Baked into the to-be graphs when the measures apply (e.g. rpa_exception_rate):
+        # apply the scenario again, to the procedures those measures changed only.
+        ids = sorted({pid for u in self.scenario.measures if key in MEASURES[u.measure].parameters
+                      for pid in self.applied.get(u.measure, [])})
+        if not ids:
+            return None
+        if key not in self.probed:
+            # Some such parameters change only waiting days (lead time), never a cost: a
+            # probe on a few of the procedures tells, before re-applying to all of them.
+            self.probed[key] = self._changes_costs(key, value_, ids[:PROBE])
+        if not self.probed[key]:
+            return None
+        saved = _savings(self.base_as_is, self.to_be(self.values))
+        again = self._recompare(key, value_, ids)
+        changed = _savings(again.as_is.procedures, again.to_be.procedures)
+        rows = pd.Series(np.arange(len(saved)),
+                         index=self.comparison.as_is.procedures["procedure_id"].to_numpy())
+        where = rows.reindex(again.as_is.procedures["procedure_id"].to_numpy()).to_numpy()
+        saved.iloc[where] = changed.to_numpy()
+        return saved
+
+    def _recompare(self, key: str, value_: float, ids: list[str]) -> Comparison:
+        subset = ProjectModel({pid: self.model.graphs[pid] for pid in ids},
+                              self.model.unit_costs, self.model.rubric)
+        return compare(subset, _scenario_with(self.scenario, key, value_))
+
+    def _changes_costs(self, key: str, value_: float, ids: list[str]) -> bool:
+        probe = self._recompare(key, value_, ids)
+        before = self.comparison.to_be.procedures.set_index("procedure_id").loc[ids, COST_COLUMNS]
+        after = probe.to_be.procedures.set_index("procedure_id").loc[ids, COST_COLUMNS]
+        return not np.allclose(before.to_numpy(float), after.to_numpy(float), rtol=1e-12)
+
+    def unit_cost(self, key: str, factor: float) -> pd.DataFrame:
+        table = _scaled(self.model.unit_costs, key, factor)
+        self.as_is_linear.set_unit_costs(table)
+        self.to_be_linear.set_unit_costs(table)
+        try:
+            return _savings(self.as_is_linear.costs({}), self.to_be(self.values))
+        finally:
+            self.as_is_linear.set_unit_costs(self.model.unit_costs)
+            self.to_be_linear.set_unit_costs(self.model.unit_costs)
+
+
+def _city(saved: pd.DataFrame) -> dict[str, float]:
+    return {m: float(saved[m].sum()) for m in METRICS}
+
+
+def _order(saved: pd.DataFrame, efforts: pd.Series, unit_costs: UnitCostTable,
+           procedure_ids: np.ndarray) -> list[str]:
+    """Procedure IDs in ranking order (the list the app shows, without the detail)."""
+    priority = priorities(saved, efforts.to_numpy(), unit_costs)
+    frame = pd.DataFrame({"pid": procedure_ids, "priority": priority})
+    frame = frame[np.isfinite(frame["priority"]) & (frame["priority"] > 0)]
+    return frame.sort_values(["priority", "pid"], ascending=[False, True])["pid"].tolist()
+
+
+def _stability(key: str, ja: str, en: str, base: list[str], other: list[str],
+               names: dict[str, str]) -> RankStability:
+    union = list(dict.fromkeys(base[:TOP] + other[:TOP]))
+    position_base = {pid: i for i, pid in enumerate(base)}
+    position_other = {pid: i for i, pid in enumerate(other)}
+    missing_base, missing_other = len(base), len(other)
+    rho = spearman([position_base.get(p, missing_base) for p in union],
+                   [position_other.get(p, missing_other) for p in union])
+    top10_base, top10_other = base[:10], other[:10]
+    return RankStability(
+        key, ja, en, rho, len(set(base[:TOP]) & set(other[:TOP])),
+        len(set(top10_base) & set(top10_other)), TOP,
+        [names.get(p, p) for p in top10_other if p not in top10_base],
+        [names.get(p, p) for p in top10_base if p not in top10_other])
+
+
+def sensitivity(model: ProjectModel, scenario: Scenario, comparison: Comparison | None = None,
+                progress: Progress | None = None, cancel: CancelCheck | None = None
+                ) -> SensitivityResult:
+    """Tornado of the city-wide savings and stability of the top 20 (deterministic).
+
+    Raises :class:`analysis.montecarlo.SimulationCancelled` when ``cancel()`` turns true.
+    """
+    from analysis.montecarlo import SimulationCancelled
+
+    comparison = comparison or compare(model, scenario)
+    evaluator = _Evaluator(model, scenario, comparison)
+    base_saved = _savings(evaluator.base_as_is, evaluator.to_be(evaluator.values))
+    base = _city(base_saved)
+    jobs: list[tuple[str, str]] = [("parameter", k) for k in PARAMETERS if k not in SPREAD_ONLY]
+    jobs += [("unit_cost", k) for k in UNIT_COST_RANGES if k in model.unit_costs.project]
+    total = len(jobs) + 2
+    bars: list[TornadoBar] = []
+    no_effect: list[str] = list(SPREAD_ONLY)
+    variants: dict[str, pd.DataFrame] = {}
+    for done, (kind, key) in enumerate(jobs):
+        if cancel is not None and cancel():
+            raise SimulationCancelled
+        if progress is not None:
+            progress(done, total, key)
+        if kind == "parameter":
+            p = PARAMETERS[key]
+            current = float(np.clip(evaluator.values.get(key, p.default), p.low, p.high))
+            low, high = evaluator.parameter(key, p.low), evaluator.parameter(key, p.high)
+            if low is None or high is None:
+                no_effect.append(key)
+                continue
+            variants[f"{key}:low"], variants[f"{key}:high"] = low, high
+            bar = TornadoBar(key, kind, p.ja, p.en, p.unit, current, p.low, p.high,
+                             _city(low), _city(high), p.source)
+        else:
+            f_low, f_high, why = UNIT_COST_RANGES[key]
+            default = DEFAULTS_BY_KEY[key]
+            current = model.unit_costs.value(key)
+            # Every cost is linear in each unit cost, so the low end follows from the high.
+            high = evaluator.unit_cost(key, f_high)
+            low = base_saved + (high - base_saved) * ((f_low - 1) / (f_high - 1))
+            bar = TornadoBar(key, kind, default.ja, default.en, default.unit, current,
+                             current * f_low, current * f_high, _city(low), _city(high),
+                             f"提案値: {why}")
+        if max(bar.swing(m) for m in METRICS) <= 1e-9 * max(1.0, abs(base["staff_time_h"])):
+            no_effect.append(key)
+        else:
+            bars.append(bar)
+    bars.sort(key=lambda b: (-b.swing("staff_economic_yen"), b.key))
+
+    if progress is not None:
+        progress(len(jobs), total, "順位の安定性")
+    ids = comparison.as_is.procedures["procedure_id"].to_numpy()
+    names = dict(zip(ids, comparison.as_is.procedures["name"], strict=True))
+    efforts = evaluator.efforts
+    unit_costs = model.unit_costs
+    base_order = _order(base_saved, efforts, unit_costs, ids)
+    stability: list[RankStability] = []
+    hourly = unit_costs.value("citizen_hourly_value")
+    for factor in CITIZEN_TIME_FACTORS:
+        changed = _with_value(unit_costs, "citizen_hourly_value", hourly * factor)
+        order = _order(base_saved, efforts, changed, ids)
+        stability.append(_stability(
+            f"citizen_hourly_value={hourly * factor:g}",
+            f"市民の時間価値 {hourly * factor:,.0f}円/時（基準 {hourly:,.0f}円）",
+            f"value of citizen time ¥{hourly * factor:,.0f}/h (base ¥{hourly:,.0f})",
+            base_order, order, names))
+    changed = _with_value(unit_costs, "ranking_citizen_weight", 0.0)
+    stability.append(_stability(
+        "ranking_citizen_weight=0", "市民の便益を数えない（職員の削減額だけ）",
+        "citizen benefit not counted (staff savings only)",
+        base_order, _order(base_saved, efforts, changed, ids), names))
+    adoption = [k for k in PARAMETERS if k.endswith("_adoption")
+                and (k in evaluator.table_params or k in evaluator.used_params)]
+    if adoption:
+        for end, ja, en in (("low", "低い", "low"), ("high", "高い", "high")):
+            values = {**evaluator.values,
+                      **{k: getattr(PARAMETERS[k], end) for k in adoption}}
+            saved = _savings(evaluator.base_as_is, evaluator.to_be(values))
+            stability.append(_stability(
+                f"uptake={end}", f"利用率が{ja}場合（{'・'.join(PARAMETERS[k].ja for k in adoption)}）",
+                f"{en} uptake ({', '.join(PARAMETERS[k].en for k in adoption)})",
+                base_order, _order(saved, efforts, unit_costs, ids), names))
+    if progress is not None:
+        progress(total, total, "完了")
+    return SensitivityResult(base, bars, no_effect, stability)
