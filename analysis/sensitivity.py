@@ -179,9 +179,11 @@ class _LinearCosts:
         self.minutes = steps["typical_minutes"].astype(float).to_numpy()
         effects = tables.effects
         self.effect_rows = effects["step_row"].to_numpy(dtype=int)
-        # Parameters by index into a value vector (the last slot: 1 for "all cases", 0 for
-        # "no parameter"), so re-costing is array indexing, not a loop over effects.
-        self.keys = list(PARAMETERS)
+        # The effects' parameters by index into a value vector (the last slot: 0 for "no
+        # parameter"), so re-costing is array indexing, not a loop over effects. Keys come
+        # from the effects themselves, so derived parameters resolve through params.value.
+        self.keys = sorted({k for column in ("adoption", "param") for k in effects[column]
+                            if isinstance(k, str)})
         index = {k: i for i, k in enumerate(self.keys)}
         self.adoption = np.array([index[k] if isinstance(k, str) else -1
                                   for k in effects["adoption"]], dtype=int)
@@ -255,7 +257,10 @@ class _Evaluator:
     def parameter(self, key: str, value_: float) -> pd.DataFrame | None:
         """Per-procedure savings with one parameter changed (None: no effect here)."""
         values = {**self.values, key: value_}
-        if key in self.table_params:
+        # Through the tables: the parameter itself, or one the effects' parameters are
+        # derived from (an uptake from its adoption curve).
+        if key in self.table_params or any(
+                value(k, values) != value(k, self.values) for k in self.table_params):
             return _savings(self.base_as_is, self.to_be(values))
         if key not in self.used_params:
             return None
@@ -344,7 +349,10 @@ def sensitivity(model: ProjectModel, scenario: Scenario, comparison: Comparison 
     evaluator = _Evaluator(model, scenario, comparison)
     base_saved = _savings(evaluator.base_as_is, evaluator.to_be(evaluator.values))
     base = _city(base_saved)
-    jobs: list[tuple[str, str]] = [("parameter", k) for k in PARAMETERS if k not in SPREAD_ONLY]
+    # Derived parameters (computed from others, e.g. an uptake from its adoption curve)
+    # move with the parameters they come from, so only those get a bar.
+    jobs: list[tuple[str, str]] = [("parameter", k) for k, p in PARAMETERS.items()
+                                   if k not in SPREAD_ONLY and not getattr(p, "derived", False)]
     jobs += [("unit_cost", k) for k in UNIT_COST_RANGES if k in model.unit_costs.project]
     total = len(jobs) + 2
     bars: list[TornadoBar] = []
@@ -413,6 +421,13 @@ def sensitivity(model: ProjectModel, scenario: Scenario, comparison: Comparison 
             stability.append(_stability(
                 f"uptake={end}", f"利用率が{ja}場合（{'・'.join(PARAMETERS[k].ja for k in adoption)}）",
                 f"{en} uptake ({', '.join(PARAMETERS[k].en for k in adoption)})",
+                base_order, _order(saved, efforts, unit_costs, ids), names))
+    if adoption and "adoption_year" in PARAMETERS:  # uptake as a curve over fiscal years
+        for year in (1, 5):
+            values = {**evaluator.values, "adoption_year": float(year)}
+            saved = _savings(evaluator.base_as_is, evaluator.to_be(values))
+            stability.append(_stability(
+                f"adoption_year={year}", f"利用率の曲線の{year}年目", f"uptake curve, year {year}",
                 base_order, _order(saved, efforts, unit_costs, ids), names))
     if progress is not None:
         progress(total, total, "完了")

@@ -19,13 +19,13 @@ from analysis.calibration import (
     inventory_uptake,
     uptake_comparison,
 )
-from analysis.compare import ProjectModel, compare_both
+from analysis.compare import compare_both
 from analysis.measures import MEASURES, effect_multiplier
 from analysis.montecarlo import PARAM_INDEX, _theta, beta_draws
 from analysis.params import PARAMETERS, adoption_year, potential_values, uptake, value
 from analysis.scenario import DEFAULT_SCENARIO, get_scenario
-from analysis.simulate import run_simulation
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.pipeline import load_model, run_pipeline
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files
 from tests.test_analysis import small_graph
@@ -170,7 +170,7 @@ def sample(tmp_path_factory):
 
 def test_expected_saving_of_dx_standard_lies_in_the_published_range(sample):
     with open_project(sample) as project:
-        model = ProjectModel.load(project)
+        model = load_model(project)
         scenario = get_scenario(project, DEFAULT_SCENARIO)
     both = compare_both(model, scenario)
     assert both.year == 3
@@ -189,21 +189,21 @@ def test_expected_saving_of_dx_standard_lies_in_the_published_range(sample):
 
 def test_point_figures_lie_inside_their_own_p5_p95(sample):
     with open_project(sample) as project:
-        result = run_simulation(project, DEFAULT_SCENARIO, replications=300, seed=4,
-                                counter=False)
-    blocks = [("city", result["city"])]
-    blocks += [(s["name"], s) for s in result["sections"]]
-    blocks += [(p["procedure_id"], p) for p in result["procedures"]]
+        result = run_pipeline(project, DEFAULT_SCENARIO, replications=300, seed=4,
+                              counter=False)
+    blocks = [("city", result.city)]
+    blocks += [(s.name, s) for s in result.sections]
+    blocks += [(p.procedure_id, p) for p in result.procedures]
     outside = []
     for name, block in blocks:
         for side in ("as_is", "to_be", "savings"):
             for metric in ("staff_time_h", "staff_economic_yen", "citizen_time_h", "staff_fte"):
-                s = block[side][metric]
-                slack = 1e-6 * max(1.0, abs(s["deterministic"]))
-                if not s["p5"] - slack <= s["deterministic"] <= s["p95"] + slack:
+                s = getattr(block, side)[metric]
+                slack = 1e-6 * max(1.0, abs(s.deterministic))
+                if not s.p5 - slack <= s.deterministic <= s.p95 + slack:
                     outside.append((name, side, metric, s))
     assert not outside, outside[:5]
     # …and the point is the Monte Carlo mean within Monte Carlo error (city staff hours).
-    samples = np.array(result["city_samples"]["staff_time_h"])
-    point = result["city"]["savings"]["staff_time_h"]["deterministic"]
+    samples = np.array(result.city_samples["staff_time_h"])
+    point = result.city.savings["staff_time_h"].deterministic
     assert abs(samples.mean() - point) < 4 * samples.std() / np.sqrt(len(samples)) + 0.01 * point
