@@ -59,9 +59,11 @@ class ReadinessRubric:
     # The plan proposed (2, 5, 8); level 1 reaches 3 after the national inventory (above).
     thresholds: tuple[int, int, int] = (3, 5, 8)
     axis_max_forces_level_4: bool = True
-    source: str = ("domain.md の提案（法的根拠・本人確認・添付書類・手数料の4軸の合計）を、"
-                   "「行政手続等の悉皆調査結果」（デジタル庁、令和6年度）の市町村手続1,599件で較正："
-                   "国の法令は2点→1点、レベル1の上限は2点→3点（docs/cost-model.md 第6節）")
+    # A publication, not a file name: this line is shown in the app and the report.
+    source: str = ("市のDX推進計画（2022年・2024年改定）の難易度4段階（法的根拠・添付書類・手数料）に"
+                   "本人確認を加えた4軸の合計を、「行政手続等の悉皆調査結果」（デジタル庁、令和6年度、"
+                   "https://www.digital.go.jp/resources/procedures-survey-results）の市町村の申請手続"
+                   "1,599件で較正：国の法令は2点→1点、レベル1の上限は2点→3点")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

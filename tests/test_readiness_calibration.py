@@ -93,3 +93,13 @@ def test_calibration_command_prints_both_readings(capsys):
     assert "BLANK" in out
     assert out.count("AUC of the level") == 2
     assert "same level in both readings: 1,599 of 1,599" in out
+
+
+def test_the_rubric_cites_the_publication_it_was_calibrated_on():
+    """Shown in the app's assumptions and the report: a publication, never a file name."""
+    from cost_model.readiness import ReadinessRubric
+
+    source = ReadinessRubric().source
+    assert "行政手続等の悉皆調査結果" in source
+    assert "https://www.digital.go.jp/resources/procedures-survey-results" in source
+    assert not any(ext in source for ext in (".md", ".py", ".csv"))
