@@ -7,11 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bpr_studio.store import ProjectError
-
 EXIT_OK = 0
-EXIT_INPUT_ERRORS = 1
-EXIT_FAILURE = 2
+EXIT_INPUT_ERRORS = 1  # the input files have problems (each named with file/sheet/cell)
+EXIT_FAILURE = 2  # the project cannot be used: missing, damaged, read-only, busy
+EXIT_INTERNAL = 3  # a bug: the trace is in the log file
 
 
 def _terminal_progress(done: int, total: int, label: str) -> None:
@@ -33,9 +32,40 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from bpr_studio.io.survey_import import import_surveys
 
     report = import_surveys(args.project, args.paths, prefer=args.prefer,
-                            progress=_terminal_progress)
-    print(report.to_json(args.lang) if args.json else report.format_text(args.lang))
+                            progress=_terminal_progress, dry_run=args.dry_run)
+    if args.json:
+        print(report.to_json(args.lang))
+    else:
+        for change in report.changes:
+            print(("置き換え予定 " if args.dry_run else "置き換え ") + change.describe(args.lang)
+                  if args.lang == "ja" else
+                  ("Would replace " if args.dry_run else "Replaced ") + change.describe(args.lang))
+        print(report.format_text(args.lang))
     return EXIT_OK if report.ok else EXIT_INPUT_ERRORS
+
+
+def _cmd_undo_import(args: argparse.Namespace) -> int:
+    import json
+
+    from bpr_studio.io.import_history import describe_undo, list_imports, undo_last_import
+    from bpr_studio.store import open_project
+
+    with open_project(args.project) as project:
+        if args.list:
+            imports = list_imports(project)
+            if args.json:
+                print(json.dumps(imports, ensure_ascii=False, indent=1))
+            for entry in imports if not args.json else []:
+                mark = "*" if entry["undoable"] else " "
+                print(f"{mark} {entry['id']:>4} {entry['imported_at'][:19]} "
+                      f"{', '.join(entry['sections'])}  ({', '.join(entry['files'])})")
+            return EXIT_OK
+        undone = undo_last_import(project)
+    if args.json:
+        print(json.dumps({"ok": True, "undone": undone.__dict__}, ensure_ascii=False))
+    else:
+        print(describe_undo(undone, args.lang))
+    return EXIT_OK
 
 
 def _cmd_import_inventory(args: argparse.Namespace) -> int:
@@ -268,8 +298,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefer", action="append", default=[], metavar="FILE",
                    help="when a procedure ID is in two files, keep the one from FILE")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check and list what would be replaced, write nothing")
     p.add_argument("paths", nargs="+", type=Path)
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("undo-import", help="undo the last survey import (restores what it replaced)")
+    p.add_argument("--project", required=True)
+    p.add_argument("--list", action="store_true", help="list the import history instead")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_undo_import)
 
     p = sub.add_parser("import-inventory", help="import the national procedure inventory CSV")
     p.add_argument("--project", required=True)
@@ -358,12 +396,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.lang_given = args.lang if "--lang" in (argv if argv is not None else sys.argv) else None
     try:
         return int(args.func(args))
-    except ProjectError as exc:
-        print(exc.message(args.lang), file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as exc:
-        print(f"{exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 — the command boundary: nothing escapes as a traceback
+        return _report_failure(exc, args)
+
+
+def _report_failure(exc: Exception, args: argparse.Namespace) -> int:
+    import json
+
+    from bpr_studio.errors import as_project_error, internal_error_message, log_exception
+
+    location = str(getattr(args, "project", "") or "")
+    problem = as_project_error(exc, location)
+    if problem is not None:
+        kind, code, text = "project", EXIT_FAILURE, problem.message(args.lang)
+    elif isinstance(exc, OSError):
+        kind, code = "file", EXIT_FAILURE
+        text = f"{exc.filename or ''}: {exc.strerror or exc}"
+    else:
+        log = log_exception(exc, f"command {args.command}")
+        kind, code, text = "internal", EXIT_INTERNAL, internal_error_message(exc, log, args.lang)
+    if getattr(args, "json", None) is True:
+        print(json.dumps({"ok": False, "error": {"kind": kind, "message": text}},
+                         ensure_ascii=False))
+    print(text, file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

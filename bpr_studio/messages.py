@@ -140,6 +140,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "Step {step} leads nowhere (give a next step or 終了)."),
     "not_editable": ("「{column}」はここでは変更できません（調査票を読み込み直してください）。",
                      "'{column}' cannot be changed here (re-import the survey)."),
+    "section_not_declared": (
+        "この調査票は「{declared}」のもの（{why}）ですが、この行の課は「{section}」です。他の課の手続は、その課の調査票で読み込んでください。",
+        "This survey belongs to '{declared}' ({why}), but this row names '{section}'. Import another section's procedures with that section's survey."),
     "procedure_without_steps": ("手続「{id}」に工程がありません。", "Procedure '{id}' has no steps."),
     "online_exceeds_total": ("オンライン件数（{online}）が年間件数（{total}）を超えています。",
                              "Online cases ({online}) exceed annual cases ({total})."),
@@ -179,6 +182,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "project_too_new": ("このプロジェクトは新しい版の BPR Studio（形式 {found}）で作られています。アップデートしてください。",
                         "This project was made by a newer BPR Studio (schema {found}); please update."),
     "project_missing": ("プロジェクトファイルがありません: {path}", "The project file does not exist: {path}"),
+    "project_busy": ("このプロジェクトは他の人が更新中です。しばらくしてからもう一度お試しください: {path}",
+                     "Someone else is updating this project; try again in a moment: {path}"),
+    "project_table_missing": ("プロジェクトファイルが壊れています（表 {tables} がありません）: {path}",
+                              "The project file is damaged (table {tables} is missing): {path}"),
+    "nothing_to_undo": ("元に戻せる取り込みがありません。", "There is no import to undo."),
+    "undo_not_last": ("最後の取り込み（{what}）は元に戻せません。", "The last import ({what}) cannot be undone."),
+    "internal_error": ("内部エラーが発生しました（{error}）。詳細はログに記録しました: {log}",
+                       "Internal error ({error}). The details were written to the log: {log}"),
 }
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,18 +25,35 @@ from sqlmodel import Session, SQLModel
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# How long a command waits for another user's write to finish before saying the
+# project is busy. An import of a whole city holds the write lock for a few seconds.
+BUSY_TIMEOUT_S = float(os.environ.get("BPR_STUDIO_BUSY_TIMEOUT_S", "30"))
 
 # from_version → function upgrading a connection's schema to from_version + 1.
 Migration = Callable[[Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _add_import_snapshots(conn: Connection) -> None:
+    """1 → 2: the import history keeps what each import replaced (undo of the last import)."""
+    tables.ImportSnapshot.__table__.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots}
 
 
 class ProjectError(MessageError):
     """A project file that cannot be used; the message says why and where."""
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy": another process holds the write lock."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError | DatabaseError) and (
+        "database is locked" in text or "database is busy" in text or "busy" in text.split(":")[0])
 
 
 def _is_url(target: str | Path) -> bool:
@@ -48,13 +67,13 @@ def _file_read_only(path: Path) -> bool:
 
 
 def _sqlite_engine(path: Path, read_only: bool) -> Engine:
-    url = (f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true" if read_only
-           else f"sqlite:///{path.as_posix()}")
-    engine = create_engine(url)
+    url = f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true" if read_only else f"sqlite:///{path.as_posix()}"
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         if not read_only:
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -109,7 +128,35 @@ class Project:
                               and _file_read_only(self.path)):
             raise ProjectError("project_read_only", path=str(self.path or self.location))
 
+    @contextmanager
+    def write_transaction(self) -> Iterator[Connection]:
+        """One write transaction that holds the write lock from its first statement.
+
+        Checks that read the project before writing (who owns a procedure ID) run
+        inside it, so no other import can slip in between the check and the write.
+        """
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                # pysqlite leaves an explicit BEGIN alone and commits it on commit().
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("LOCK TABLE procedure IN SHARE ROW EXCLUSIVE MODE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
     def close(self) -> None:
+        if self.path is not None and not self.read_only:
+            # Fold the write-ahead log into the file, so the single .bprproj is complete
+            # when it is copied or mailed. Best effort: another user may hold it open.
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            except (OperationalError, DatabaseError):
+                pass
         self.engine.dispose()
 
     def __enter__(self) -> Project:
@@ -131,23 +178,57 @@ def _init_schema(conn: Connection, name: str) -> None:
 
 
 def create_project(target: str | Path, name: str | None = None) -> Project:
-    """Create a new, empty project file (atomically: built under a temporary name)."""
+    """Create a new, empty project file, or open it if another process just created it.
+
+    It is built under a unique temporary name in the target folder and linked into
+    place only if no file of that name exists, so two imports creating one project at
+    once never overwrite each other's work and never leave a half-built file.
+    """
     if _is_url(target):
         engine = create_engine(str(target))
         with engine.begin() as conn:
             _init_schema(conn, name or "project")
         return Project(engine, str(target), None, False)
     path = Path(target)
-    tmp = path.with_name(path.name + ".creating")
-    tmp.unlink(missing_ok=True)
-    engine = create_engine(f"sqlite:///{tmp.as_posix()}")
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".creating",
+                                        dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
     try:
-        with engine.begin() as conn:
-            _init_schema(conn, name or path.stem)
+        engine = create_engine(f"sqlite:///{tmp.as_posix()}")
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                _init_schema(conn, name or path.stem)
+        finally:
+            engine.dispose()
+        _fsync(tmp)
+        _link_without_overwrite(tmp, path)
     finally:
-        engine.dispose()
-    os.replace(tmp, path)
+        tmp.unlink(missing_ok=True)
     return open_project(path)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a finished file to disk before it is renamed into place."""
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _link_without_overwrite(source: Path, target: Path) -> None:
+    """Give ``source`` the name ``target`` unless ``target`` exists (then leave it be)."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return
+    except OSError:
+        # No hard links here (FAT, some network shares): rename, which refuses to
+        # overwrite on Windows; elsewhere check first (a narrow window remains).
+        if not target.exists():
+            try:
+                os.rename(source, target)
+            except FileExistsError:
+                return
 
 
 def open_project(target: str | Path, create: bool = False) -> Project:
@@ -169,8 +250,10 @@ def open_project(target: str | Path, create: bool = False) -> Project:
     project = Project(_sqlite_engine(path, read_only), str(path), path, read_only)
     try:
         _check_and_migrate(project)
-    except (DatabaseError, OperationalError):
+    except (DatabaseError, OperationalError) as exc:
         project.close()
+        if is_busy_error(exc):
+            raise ProjectError("project_busy", path=str(path)) from None
         raise ProjectError("project_corrupt", path=str(path)) from None
     except ProjectError:
         project.close()
@@ -178,24 +261,53 @@ def open_project(target: str | Path, create: bool = False) -> Project:
     return project
 
 
+_REQUIRED_TABLES = ("meta", "import_batch", "procedure", "step", "step_link", "unit_cost",
+                    "import_issue", "scenario")
+
+
+def _stored_schema_version(project: Project) -> int:
+    raw = project.meta("schema_version", "")
+    try:
+        version = int(raw)
+    except ValueError:
+        version = 0
+    if version < 1:
+        # Every file BPR Studio ever wrote has version ≥ 1: anything else is damage.
+        raise ProjectError("project_corrupt", path=project.location)
+    return version
+
+
 def _check_and_migrate(project: Project) -> None:
     if project.meta("app") != APP_ID:
         raise ProjectError("project_corrupt", path=project.location)
-    found = project.schema_version
+    found = _stored_schema_version(project)
     if found > SCHEMA_VERSION:
         raise ProjectError("project_too_new", found=found)
+    _check_tables(project, found)
     if found < SCHEMA_VERSION:
         project.require_writable()
         if project.path is not None:
             backup = project.path.with_name(f"{project.path.stem}.v{found}.bak{PROJECT_SUFFIX}")
             with project.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copy2(project.path, backup)
-        with project.engine.begin() as conn:
-            for version in range(found, SCHEMA_VERSION):
-                MIGRATIONS[version](conn)
+            if not backup.exists():  # the first backup is the original; keep it
+                shutil.copy2(project.path, backup)
+        with project.write_transaction() as conn:
+            version = _stored_schema_version(project)  # another process may have migrated
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](conn)
             conn.execute(text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
                          {"v": str(SCHEMA_VERSION)})
+
+
+def _check_tables(project: Project, version: int) -> None:
+    from sqlalchemy import inspect
+
+    present = set(inspect(project.engine).get_table_names())
+    missing = [t for t in _REQUIRED_TABLES if t not in present]
+    if missing:
+        raise ProjectError("project_table_missing", path=project.location,
+                           tables=", ".join(missing))
 
 
 def save_copy(project: Project, target: Path) -> Path:

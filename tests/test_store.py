@@ -39,17 +39,61 @@ def test_older_project_is_migrated_after_a_backup(tmp_path, monkeypatch):
         calls.append("v1→v2")
         conn.execute(text("ALTER TABLE procedure ADD COLUMN owner_note VARCHAR"))
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store.MIGRATIONS, 1, add_column)
+    current = store.SCHEMA_VERSION
+    monkeypatch.setattr(store, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store.MIGRATIONS, current, add_column)
     with open_project(path) as project:
-        assert project.schema_version == 2
+        assert project.schema_version == current + 1
         with project.engine.connect() as conn:
             columns = [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(procedure)")]
         assert "owner_note" in columns
     assert calls == ["v1→v2"]
-    assert (tmp_path / "old.v1.bak.bprproj").exists()
+    assert (tmp_path / f"old.v{current}.bak.bprproj").exists()
     with open_project(path):
         assert calls == ["v1→v2"]  # not migrated twice
+
+
+def _edit_raw(path, *statements):
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
+def test_schema_1_gains_the_import_history(tmp_path, make_workbook):
+    from bpr_studio.io.import_history import undo_last_import
+    from bpr_studio.io.survey_import import import_surveys
+
+    path = tmp_path / "v1.bprproj"
+    assert import_surveys(path, [make_workbook()]).written
+    _edit_raw(path, "DROP TABLE import_snapshot",
+              "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with open_project(path) as project:
+        assert project.schema_version == 2
+    assert (tmp_path / "v1.v1.bak.bprproj").exists()
+    assert import_surveys(path, [make_workbook()]).written
+    with open_project(path) as project:
+        assert undo_last_import(project).sections == ["市民課"]
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE meta SET value = 'abc' WHERE key = 'schema_version'",
+    "UPDATE meta SET value = '0' WHERE key = 'schema_version'",
+    "DELETE FROM meta WHERE key = 'schema_version'",
+    "DROP TABLE step_link",
+])
+def test_damaged_schema_is_a_clear_error_and_writes_no_backup(tmp_path, statement):
+    path = tmp_path / "bad.bprproj"
+    create_project(path).close()
+    _edit_raw(path, statement)
+    for _attempt in range(2):
+        with pytest.raises(ProjectError) as info:
+            open_project(path)
+        assert info.value.key in {"project_corrupt", "project_table_missing"}
+        assert str(path) in info.value.message("ja")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.bprproj"]
 
 
 def test_newer_project_is_refused(tmp_path, monkeypatch):

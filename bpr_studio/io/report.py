@@ -99,6 +99,7 @@ class ImportReport:
     procedures: int = 0
     steps: int = 0
     written: bool = False
+    changes: list[Any] = field(default_factory=list)  # import_history.SectionChange per section
 
     @property
     def errors(self) -> list[ImportIssue]:
@@ -161,4 +162,5 @@ class ImportReport:
             "ok": self.ok, "written": self.written, "files": self.files,
             "sections": self.sections, "procedures": self.procedures, "steps": self.steps,
             "issues": [i.to_dict(lang) for i in self.issues],
+            "changes": [{**vars(c), "text": c.describe(lang)} for c in self.changes],
         }, ensure_ascii=False, indent=1)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from bpr_studio.io import checks
+from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
 from bpr_studio.io.report import ERROR, INFO, ImportIssue, ImportReport, reading_order
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
@@ -31,6 +32,9 @@ from bpr_studio.io.workbook_reader import (
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from bpr_studio.store import Project, open_project
+
+__all__ = ["ImportCancelled", "ParsedBatch", "SectionChange", "existing_sections",
+           "import_surveys", "parse_batch", "plan_changes", "write_batch"]
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -47,6 +51,11 @@ class ParsedBatch:
     procedures: list[Record] = field(default_factory=list)
     steps: list[Record] = field(default_factory=list)
     unit_costs: list[Record] = field(default_factory=list)
+    # Procedures from a file with no steps part (a procedures-only CSV): their stored
+    # steps are kept, never deleted with the old procedure row.
+    keep_steps: set[str] = field(default_factory=set)
+    # Procedure IDs whose steps come from a steps-only file while the procedure stays.
+    step_updates: set[str] = field(default_factory=set)
 
     @property
     def sections(self) -> list[str]:
@@ -157,10 +166,13 @@ def parse_batch(
         progress(len(files), len(files), "")
 
     preferred = {str(Path(p).resolve()) for p in prefer}
+    owners = existing_sections or {}
+    _check_declared_sections(per_file, owners, report)
     batch.procedures = _dedupe_procedures(per_file, preferred, report)
     known = {p["procedure_id"]: p for p in batch.procedures}
     report.issues.extend(checks.check_procedures(batch.procedures))
-    _check_ownership(batch.procedures, existing_sections or {}, report)
+    _check_ownership(batch.procedures, owners, report)
+    files_with_steps = {str(path) for path, records in per_file if "steps" in records}
 
     steps_by_procedure: dict[str, list[Record]] = defaultdict(list)
     defined_in = {(p["_file"], p.get("procedure_id"))
@@ -171,13 +183,15 @@ def parse_batch(
             pid = step.get("procedure_id")
             if pid is None or step.get("step_no") is None:
                 continue
-            if pid not in known:
+            if pid not in known and pid in owners:
+                batch.step_updates.add(pid)  # a steps-only file for a stored procedure
+            elif pid not in known:
                 if not any(i.key == "duplicate_procedure_across_files" and i.params.get("id") == pid
                            for i in report.issues):
                     report.issues.append(checks._issue(step, ERROR, "unknown_procedure",
                                                        "procedure_id", pid, id=pid))
                 continue
-            if step["_file"] != known[pid]["_file"] and (step["_file"], pid) in defined_in:
+            elif step["_file"] != known[pid]["_file"] and (step["_file"], pid) in defined_in:
                 continue  # steps of the copy the user chose not to keep
             steps_by_procedure[pid].append(step)
     report.issues.extend(checks.check_steps(steps_by_procedure))
@@ -187,7 +201,10 @@ def parse_batch(
     unread = {i.file for i in report.issues if i.severity == ERROR and (
         i.params.get("spec") == STEPS.key or (i.key == "sheet_missing" and i.sheet == STEPS.ja))}
     for p in batch.procedures:
-        if p["procedure_id"] not in steps_by_procedure and p["_file"] not in unread:
+        if (p["procedure_id"] not in steps_by_procedure and p["_file"] not in files_with_steps
+                and p["procedure_id"] in owners):
+            batch.keep_steps.add(p["procedure_id"])  # procedures-only file: steps stay
+        elif p["procedure_id"] not in steps_by_procedure and p["_file"] not in unread:
             report.issues.append(checks._issue(p, "warning", "procedure_without_steps",
                                                "procedure_id", id=p["procedure_id"]))
     _check_unit_costs(batch.unit_costs, report)
@@ -198,6 +215,42 @@ def parse_batch(
     report.procedures = len(batch.procedures)
     report.steps = len(batch.steps)
     return batch
+
+
+def _check_declared_sections(per_file: list[tuple[Path, dict[str, list[Record]]]],
+                             owners: dict[str, str], report: ImportReport) -> None:
+    """A file replaces only the section it declares: the section in its file name, else
+    the one its 課 column agrees on. A row naming another section is an error at that
+    cell, so one mistyped 課 never wipes another section's procedures."""
+    known_sections = set(owners.values())
+    for path, records in per_file:
+        procedures = [p for p in records.get("procedures", []) if p.get("section")]
+        in_name = sorted({p["section"] for p in procedures} | known_sections, key=len,
+                         reverse=True)
+        named = next((section for section in in_name if section in path.stem), None)
+        if named is not None:
+            declared, why = named, f"ファイル名 {path.name}"
+        elif procedures:
+            counts: dict[str, int] = defaultdict(int)
+            for p in procedures:
+                counts[p["section"]] += 1
+            declared = max(counts, key=lambda section: counts[section])  # first on a tie
+            first = procedures[0]
+            why = f"{first['_sheet']}!{first['_cells'].get('section', first['_row'])} ほか"
+        else:
+            declared, why = "", ""
+        for p in procedures:
+            if p["section"] != declared:
+                report.issues.append(checks._issue(
+                    p, ERROR, "section_not_declared", "section", p["section"],
+                    declared=declared, why=why, section=p["section"]))
+        if named is not None:
+            for step in records.get("steps", []):
+                owner = owners.get(step.get("procedure_id") or "")
+                if owner is not None and owner != named and not procedures:
+                    report.issues.append(checks._issue(
+                        step, ERROR, "section_not_declared", "procedure_id",
+                        step["procedure_id"], declared=named, why=why, section=owner))
 
 
 def _dedupe_procedures(per_file: list[tuple[Path, dict[str, list[Record]]]],
@@ -278,10 +331,8 @@ def existing_sections(project: Project) -> dict[str, str]:
     Procedures from the national inventory belong to no section yet: a section's
     survey may claim them by using the national 手続ID.
     """
-    t = tables.Procedure.__table__
     with project.engine.connect() as conn:
-        rows = conn.execute(select(t.c.procedure_id, t.c.section).where(t.c.origin != "inventory"))
-        return {pid: section for pid, section in rows}
+        return _owners(conn)
 
 
 _PROCEDURE_FIELDS = [c.key for c in PROCEDURES.columns]
@@ -313,57 +364,94 @@ def _step_row(s: Record) -> dict[str, Any]:
 
 
 def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
-    """Replace the batch's sections in one transaction. Refuses a batch with errors."""
+    """Replace the batch's sections in one transaction. Refuses a batch with errors.
+
+    Ownership of procedure IDs is checked again under the write lock (another import
+    may have claimed an ID since the batch was checked); the rows about to be
+    replaced are kept in the import history, so the import can be undone.
+    """
     report = batch.report
     if not report.ok:
         return report
     project.require_writable()
     sections = batch.sections
     procedure_ids = {p["procedure_id"] for p in batch.procedures}
-    with project.engine.begin() as conn:
-        batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
-            imported_at=datetime.now(UTC),
-            files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
-            sections=json.dumps(sections, ensure_ascii=False),
-        ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
-        procedure_table = tables.Procedure.__table__
-        conn.execute(delete(procedure_table).where(procedure_table.c.section.in_(sections)))
-        # A procedure may move between sections being replaced; make room for it.
-        conn.execute(delete(procedure_table).where(
-            procedure_table.c.procedure_id.in_(procedure_ids)))
-        conn.execute(delete(tables.UnitCost.__table__).where(
-            tables.UnitCost.__table__.c.scope.in_(sections)))
-        conn.execute(delete(tables.StoredIssue.__table__).where(
-            tables.StoredIssue.__table__.c.section.in_(sections)))
-        if batch.procedures:
-            conn.execute(procedure_table.insert(),
-                         [_procedure_row(p, batch_id) for p in batch.procedures])
-        if batch.steps:
-            conn.execute(tables.Step.__table__.insert(), [_step_row(s) for s in batch.steps])
-            links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
-                      "to_step_no": target, "probability": probability}
-                     for s in batch.steps for target, probability in s.get("_links", [])]
-            if links:
-                conn.execute(tables.StepLink.__table__.insert(), links)
-        section_of_file = {p["_file"]: p["section"] for p in batch.procedures}
-        unit_costs = {}
-        for record in batch.unit_costs:
-            if record.get("key") in DEFAULTS_BY_KEY and record.get("value") is not None:
-                scope = section_of_file.get(record["_file"], "")
-                unit_costs[(scope, record["key"])] = {
-                    "scope": scope, "key": record["key"], "value": record["value"],
-                    "source": record.get("source") or Path(record["_file"]).name}
-        if unit_costs:
-            conn.execute(tables.UnitCost.__table__.insert(), list(unit_costs.values()))
-        kept = [i for i in report.issues if i.severity == "warning"]
-        if kept:
-            conn.execute(tables.StoredIssue.__table__.insert(), [
-                {"batch_id": batch_id, "section": i.section, "severity": i.severity, "key": i.key,
-                 "file": Path(i.file).name, "sheet": i.sheet, "cell": i.cell, "value": i.value,
-                 "params": json.dumps(i.params, ensure_ascii=False, default=str)}
-                for i in kept])
+    with project.write_transaction() as conn:
+        owners = _owners(conn)
+        _check_ownership(batch.procedures, owners, report)
+        for pid in sorted(batch.step_updates - owners.keys()):
+            step = next(s for s in batch.steps if s["procedure_id"] == pid)
+            report.issues.append(checks._issue(step, ERROR, "unknown_procedure",
+                                               "procedure_id", pid, id=pid))
+        if not report.ok:
+            conn.rollback()
+            return report
+        _write(conn, batch, report, sections, procedure_ids)
     report.written = True
     return report
+
+
+def _owners(conn: Any) -> dict[str, str]:
+    t = tables.Procedure.__table__
+    rows = conn.execute(select(t.c.procedure_id, t.c.section).where(t.c.origin != "inventory"))
+    return {pid: section for pid, section in rows}
+
+
+def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[str],
+           procedure_ids: set[str]) -> None:
+    procedure_table = tables.Procedure.__table__
+    step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
+    batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
+        imported_at=datetime.now(UTC),
+        files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
+        sections=json.dumps(sections, ensure_ascii=False),
+    ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
+    save_snapshot(conn, batch_id, sections, procedure_ids, batch.step_updates)
+    kept_steps = [dict(r) for r in conn.execute(select(step_table).where(
+        step_table.c.procedure_id.in_(batch.keep_steps))).mappings()]
+    kept_links = [dict(r) for r in conn.execute(select(link_table).where(
+        link_table.c.procedure_id.in_(batch.keep_steps))).mappings()]
+    conn.execute(delete(procedure_table).where(procedure_table.c.section.in_(sections)))
+    # A procedure may move between sections being replaced; make room for it.
+    conn.execute(delete(procedure_table).where(
+        procedure_table.c.procedure_id.in_(procedure_ids)))
+    conn.execute(delete(step_table).where(step_table.c.procedure_id.in_(batch.step_updates)))
+    conn.execute(delete(link_table).where(link_table.c.procedure_id.in_(batch.step_updates)))
+    conn.execute(delete(tables.UnitCost.__table__).where(
+        tables.UnitCost.__table__.c.scope.in_(sections)))
+    conn.execute(delete(tables.StoredIssue.__table__).where(
+        tables.StoredIssue.__table__.c.section.in_(sections)))
+    if batch.procedures:
+        conn.execute(procedure_table.insert(),
+                     [_procedure_row(p, batch_id) for p in batch.procedures])
+    for rows, table in ((kept_steps, step_table), (kept_links, link_table)):
+        if rows:
+            conn.execute(table.insert(), [{k: v for k, v in r.items() if k != "id"}
+                                          for r in rows])
+    if batch.steps:
+        conn.execute(step_table.insert(), [_step_row(s) for s in batch.steps])
+        links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
+                  "to_step_no": target, "probability": probability}
+                 for s in batch.steps for target, probability in s.get("_links", [])]
+        if links:
+            conn.execute(link_table.insert(), links)
+    section_of_file = {p["_file"]: p["section"] for p in batch.procedures}
+    unit_costs = {}
+    for record in batch.unit_costs:
+        if record.get("key") in DEFAULTS_BY_KEY and record.get("value") is not None:
+            scope = section_of_file.get(record["_file"], "")
+            unit_costs[(scope, record["key"])] = {
+                "scope": scope, "key": record["key"], "value": record["value"],
+                "source": record.get("source") or Path(record["_file"]).name}
+    if unit_costs:
+        conn.execute(tables.UnitCost.__table__.insert(), list(unit_costs.values()))
+    kept = [i for i in report.issues if i.severity == "warning"]
+    if kept:
+        conn.execute(tables.StoredIssue.__table__.insert(), [
+            {"batch_id": batch_id, "section": i.section, "severity": i.severity, "key": i.key,
+             "file": Path(i.file).name, "sheet": i.sheet, "cell": i.cell, "value": i.value,
+             "params": json.dumps(i.params, ensure_ascii=False, default=str)}
+            for i in kept])
 
 
 def import_surveys(
@@ -373,22 +461,30 @@ def import_surveys(
     prefer: Sequence[str | Path] = (),
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Read, check and (when there is no error) write a batch into a project file.
 
     The project file is created only when the batch is clean; an existing one is
-    opened first so that IDs owned by other sections are caught.
+    opened first so that IDs owned by other sections are caught. ``report.changes``
+    lists what is (with ``dry_run``: would be) replaced, section by section.
     """
     target = Path(project_target) if "://" not in str(project_target) else project_target
     exists = not isinstance(target, Path) or target.exists()
     project = open_project(target) if exists else None
     try:
-        if project is not None:
+        if project is not None and not dry_run:
             project.require_writable()
         owners = existing_sections(project) if project is not None else {}
         batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
                             cancel=cancel)
         if not batch.report.ok:
+            return batch.report
+        if project is not None:
+            batch.report.changes = plan_changes(project, batch)
+        else:
+            batch.report.changes = _changes_into_empty(batch)
+        if dry_run:
             return batch.report
         if project is None:
             project = open_project(target, create=True)
@@ -396,6 +492,18 @@ def import_surveys(
     finally:
         if project is not None:
             project.close()
+
+
+def _changes_into_empty(batch: ParsedBatch) -> list[SectionChange]:
+    changes: dict[str, SectionChange] = {}
+    steps: dict[str, int] = defaultdict(int)
+    for s in batch.steps:
+        steps[s["procedure_id"]] += 1
+    for p in batch.procedures:
+        change = changes.setdefault(p["section"], SectionChange(p["section"]))
+        change.after_procedures += 1
+        change.after_steps += steps[p["procedure_id"]]
+    return sorted(changes.values(), key=lambda c: c.section)
 
 
 def read_row(file: str | Path, sheet: str, row: int) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -29,6 +29,22 @@ class ImportBatch(SQLModel, table=True):
     imported_at: datetime
     files: str = ""  # JSON list of file names
     sections: str = ""  # JSON list of the sections this batch replaced
+
+
+class ImportSnapshot(SQLModel, table=True):
+    """What an import replaced, so that the last import can be undone (schema 2).
+
+    ``payload`` is zlib-compressed JSON of the deleted rows (procedures, steps, links,
+    unit costs, stored issues); ``sections`` and ``procedure_ids`` say what the batch wrote.
+    """
+
+    __tablename__ = "import_snapshot"
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
+    batch_id: int = Field(primary_key=True, foreign_key="import_batch.id")
+    sections: str = "[]"
+    procedure_ids: str = "[]"
+    step_only_ids: str = "[]"
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Procedure(SQLModel, table=True):
