@@ -87,11 +87,11 @@ def _cmd_import_inventory(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from bpr_studio.store import open_project
+    from bpr_studio.store import open_snapshot
     from cost_model.export import export_frame, write_csv
     from cost_model.scoring import score_project
 
-    with open_project(args.project) as project:
+    with open_snapshot(args.project) as project:
         frame = export_frame(score_project(project), args.what)
     path = write_csv(frame, args.output)
     print(f"{len(frame):,} 行を書き出しました: {path}" if args.lang == "ja"
@@ -138,10 +138,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     from analysis.simulate import write_json
     from bpr_studio.pipeline import SimulationCancelled, run_pipeline
-    from bpr_studio.store import open_project
+    from bpr_studio.store import open_snapshot
 
     start = time.perf_counter()
-    with open_project(args.project) as project:
+    with open_snapshot(args.project) as project:
         try:
             result = run_pipeline(project, args.scenario, args.replications, args.seed,
                                   progress=_terminal_progress)
@@ -172,7 +172,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from analysis.result import SimulationResult
     from bpr_studio.report.excel import ReportError, build_report
-    from bpr_studio.store import open_project
+    from bpr_studio.store import open_snapshot
 
     start = time.perf_counter()
     simulation = None
@@ -183,7 +183,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"{args.simulation}: {exc}", file=sys.stderr)
             return EXIT_INPUT_ERRORS
-    with open_project(args.project) as project:
+    with open_snapshot(args.project) as project:
         try:
             path = build_report(project, args.scenario, args.output, args.replications,
                                 args.seed, simulation, progress=_terminal_progress)

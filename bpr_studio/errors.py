@@ -65,6 +65,21 @@ def as_project_error(exc: BaseException, location: str = "") -> ProjectError | N
     return None
 
 
+def describe_failure(exc: BaseException, lang: str = "ja", location: str = "") -> str:
+    """What the user reads about a failure in a worker or a slot: the message of an
+    expected problem, or "internal error" with the trace logged."""
+    from bpr_studio.messages import BilingualError, MessageError
+
+    problem = as_project_error(exc, location)
+    if problem is not None:
+        return problem.message(lang)
+    if isinstance(exc, MessageError | BilingualError):
+        return exc.message(lang)
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {exc.strerror or exc}"
+    return internal_error_message(exc, log_exception(exc, "app"), lang)
+
+
 def internal_error_message(exc: BaseException, log: Path | None, lang: str = "ja") -> str:
     error = f"{type(exc).__name__}: {str(exc)[:200]}"
     return message("internal_error", lang, error=error, log=str(log) if log else "-")

@@ -24,6 +24,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Cannot tell the text encoding (save as UTF-8 or Shift_JIS)."),
     "csv_sheet_unknown": ("CSVの種類を判別できません。ファイル名に「手続」「工程」「単価」のいずれかを含めるか、見出し行を確認してください。",
                           "Cannot tell which sheet this CSV holds: put 手続/procedures, 工程/steps or 単価/unit costs in the file name, or check the header row."),
+    "file_too_large": ("ファイルが大きすぎるため読み込みません（{detail}）。上限は BPR_STUDIO_MAX_* で変更できます。",
+                       "The file is too large to read ({detail}); the limits are set with BPR_STUDIO_MAX_*."),
+    "sheet_too_large": ("シート「{sheet}」の使用範囲が大きすぎます（{cell} まで。上限 {rows} 行・{columns} 列・{cells} セル）。不要な行・列を削除して保存し直してください。",
+                        "Sheet '{sheet}' uses too large a range (up to {cell}; limits {rows} rows, {columns} columns, {cells} cells). Delete unused rows and columns and save again."),
+    "sheet_xml_malformed": ("シート「{sheet}」の内容が壊れています。", "Sheet '{sheet}' is damaged."),
     "no_files": ("読み込むファイルがありません。", "There are no files to import."),
     # --- sheets and headers --------------------------------------------------
     "sheet_missing": ("シート「{sheet}」がありません（あるシート: {found}）。",
@@ -103,6 +108,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hint_months": ("例: 3,4 や 3～4月。", "E.g. 3,4 or 3～4月."),
     "hint_next": ("工程番号か終了を入れてください（例: 3、4(85%); 2(15%)、終了）。",
                   "Type a step number or 終了 (e.g. 3, 4(85%); 2(15%), 終了)."),
+    "control_chars_removed": ("「{column}」に表示できない制御文字があったため取り除きました。",
+                              "'{column}' held invisible control characters; they were removed."),
     "hidden_row": ("この行は Excel で非表示になっていますが、読み込みました。不要なら行を削除してください。",
                    "This row is hidden in Excel but was imported; delete it if it is not wanted."),
     "example_row_skipped": ("記入例の行を読み飛ばしました。", "The example row was skipped."),
@@ -193,7 +200,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def message(key: str, lang: str = "ja", **params: Any) -> str:
+def message(key: str, lang: str = "ja", /, **params: Any) -> str:
     """The message ``key`` in ``lang`` ('ja' or 'en') with ``params`` filled in.
 
     Two parameters extend any message: ``hint`` names a further message saying what to
@@ -218,7 +225,7 @@ def message(key: str, lang: str = "ja", **params: Any) -> str:
 class MessageError(Exception):
     """An error whose message is a key of MESSAGES (shown in the user's language)."""
 
-    def __init__(self, key: str, **params: Any) -> None:
+    def __init__(self, key: str, /, **params: Any) -> None:
         super().__init__(message(key, "en", **params))
         self.key = key
         self.params = params

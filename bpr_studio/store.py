@@ -310,24 +310,72 @@ def _check_tables(project: Project, version: int) -> None:
                            tables=", ".join(missing))
 
 
-def save_copy(project: Project, target: Path) -> Path:
-    """Save As: a consistent copy of an open SQLite project (backup API), written atomically."""
+def _backup_to(project: Project, destination_path: Path) -> None:
+    """A consistent copy of the whole project at one instant (SQLite backup API, one step)."""
     import sqlite3
 
+    with project.engine.connect() as conn:
+        source = conn.connection.dbapi_connection
+        destination = sqlite3.connect(destination_path)
+        try:
+            source.backup(destination)  # type: ignore[union-attr]
+            destination.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            destination.close()
+
+
+def save_copy(project: Project, target: Path) -> Path:
+    """Save As: a consistent copy of an open SQLite project, written atomically."""
     if project.path is None:
         raise ProjectError("project_read_only", path=project.location)
     target = Path(target)
-    tmp = target.with_name(target.name + ".saving")
-    tmp.unlink(missing_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".~{target.stem}.", suffix=".saving",
+                                    dir=target.parent)
+    os.close(handle)
+    tmp = Path(name)
     try:
-        with project.engine.connect() as conn:
-            source = conn.connection.dbapi_connection
-            destination = sqlite3.connect(tmp)
-            try:
-                source.backup(destination)  # type: ignore[union-attr]
-            finally:
-                destination.close()
+        _backup_to(project, tmp)  # opening it later turns WAL back on
+        _fsync(tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+class _SnapshotProject(Project):
+    """A read-only copy taken at one instant; the copy is deleted on close."""
+
+    source_path: Path
+
+    @property
+    def name(self) -> str:
+        return self.source_path.stem
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def open_snapshot(target: str | Path) -> Project:
+    """The project as it is now, frozen: for commands that only read (report, simulate,
+    export). Every query sees the same state even while another user imports, and
+    nothing can be written (a read never creates a default scenario, for instance).
+    """
+    if _is_url(target):
+        return open_project(target)
+    source = open_project(target)
+    try:
+        handle, name = tempfile.mkstemp(prefix="bpr-snapshot-", suffix=PROJECT_SUFFIX)
+        os.close(handle)
+        copy = Path(name)
+        try:
+            _backup_to(source, copy)
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+    finally:
+        source.close()
+    project = _SnapshotProject(_sqlite_engine(copy, read_only=True), str(target), copy, True)
+    project.source_path = Path(target)
+    return project

@@ -7,6 +7,7 @@ figures feed the UI and the report.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -54,12 +55,32 @@ def export_frame(result: CostResult, what: str) -> pd.DataFrame:
     return out
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """OWASP CSV-injection guidance: text starting = + - @ TAB CR gets a leading quote,
+    so a spreadsheet shows it instead of running it. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def write_csv(frame: pd.DataFrame, out: str | Path) -> Path:
-    """Write atomically (temporary name, then rename)."""
+    """Write atomically: a unique temporary name in the target folder, flushed, renamed."""
     path = Path(out)
-    tmp = path.with_name(f".{path.name}.tmp")
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    handle, name = tempfile.mkstemp(prefix=f".~{path.stem}.", suffix=".tmp.csv", dir=path.parent)
+    tmp = Path(name)
     try:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
+            # CRLF as Excel writes it; it also makes the csv module quote a lone CR in a cell.
+            safe.to_csv(stream, index=False, lineterminator="\r\n")
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

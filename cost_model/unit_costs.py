@@ -44,6 +44,9 @@ class UnitCostTable:
         return self.project[key]
 
 
+MAX_UNIT_COST = 1e12
+
+
 def validate_unit_cost(key: str, value: object) -> float:
     """The value as a float, or :class:`UnitCostError` with a clear message."""
     if key not in DEFAULTS_BY_KEY:
@@ -59,6 +62,9 @@ def validate_unit_cost(key: str, value: object) -> float:
     if math.isnan(number) or math.isinf(number):
         raise UnitCostError(f"単価「{key}」の値「{value}」は数値ではありません。",
                             f"Unit cost '{key}': '{value}' is not a number.")
+    if number > MAX_UNIT_COST:  # 1e308 is finite but overflows every total it enters
+        raise UnitCostError(f"単価「{key}」の値「{value}」が大きすぎます（上限 {MAX_UNIT_COST:g}）。",
+                            f"Unit cost '{key}': '{value}' is too large (limit {MAX_UNIT_COST:g}).")
     if number < 0:
         raise UnitCostError(f"単価「{key}」に負の値（{value}）は使えません。",
                             f"Unit cost '{key}' cannot be negative ({value}).")

@@ -155,3 +155,16 @@ def test_undo_last_import_restores_the_replaced_section(tmp_path, make_workbook)
         assert session.get(tables.Procedure, "A-1").name == "住民票の写しの交付"
         assert len(list_imports(opened)) == 1
     assert _count(project, tables.Procedure.__table__, section="環境課") == 1
+
+
+def test_steps_for_a_procedure_of_a_replaced_section_need_its_procedure_row(tmp_path,
+                                                                             make_workbook):
+    """Found by the fuzzer: a re-import whose procedures sheet lost a row still had that
+    procedure's steps; they must be an error, not steps for a deleted procedure."""
+    project = _two_sections(tmp_path, make_workbook)
+    again = make_workbook("01_市民課.xlsx", procedures=[small_procedure("A-1")],
+                          steps=small_steps("A-1") + small_steps("A-2"))
+    report = import_surveys(project, [again])
+    assert not report.written
+    assert any(i.key == "unknown_procedure" for i in report.errors)
+    assert _count(project, tables.Procedure.__table__, section="市民課") == 2

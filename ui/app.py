@@ -74,6 +74,39 @@ def ensure_application(lang: str = "ja") -> QApplication:
     return app
 
 
+def install_error_boundary() -> None:
+    """An exception escaping a slot or a thread is logged with its trace and shown as
+    "internal error" with the log's path; the app keeps running."""
+    import threading
+
+    from bpr_studio.errors import describe_failure
+    from ui.i18n import language, tr
+    from ui.notify import show_message
+
+    def show(exc: BaseException) -> None:
+        text = describe_failure(exc, language())
+        window = QApplication.activeWindow()
+        if window is not None:
+            show_message(window, tr("internal_error_title"), text)
+        else:
+            print(text, file=sys.stderr)
+
+    def excepthook(kind: type[BaseException], exc: BaseException, trace: object) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, trace)  # type: ignore[arg-type]
+            return
+        show(exc)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            from bpr_studio.errors import log_exception
+
+            log_exception(args.exc_value, f"thread {args.thread.name if args.thread else ''}")
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+
+
 def run_gui(project: Path | None = None, screenshot: Path | None = None,
             lang: str | None = None) -> int:
     """``lang`` None: the language chosen in the app (表示 > 言語), Japanese by default."""
@@ -84,6 +117,7 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
 
     chosen = lang or str(QSettings("BPRStudio", "BPR Studio").value("lang", "ja"))
     app = ensure_application(chosen)
+    install_error_boundary()
     window = MainWindow()
     if not window.open_path(project or ensure_sample_project()):
         return 2

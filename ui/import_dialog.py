@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bpr_studio.errors import describe_failure
 from bpr_studio.io.survey_import import (
     ImportCancelled,
     ParsedBatch,
     existing_sections,
     parse_batch,
+    plan_changes,
     read_row,
     write_batch,
 )
@@ -209,11 +211,15 @@ class ImportDialog(QDialog):
 
         def task(progress, cancelled):
             owners = {}
-            if project_path.exists():
-                with open_project(project_path) as project:
-                    owners = existing_sections(project)
-            return parse_batch(paths, prefer=prefer, existing_sections=owners,
-                               progress=progress, cancel=cancelled)
+            if not project_path.exists():
+                return parse_batch(paths, prefer=prefer, progress=progress, cancel=cancelled)
+            with open_project(project_path) as project:
+                owners = existing_sections(project)
+                batch = parse_batch(paths, prefer=prefer, existing_sections=owners,
+                                    progress=progress, cancel=cancelled)
+                if batch.report.ok:  # what a re-import replaces, listed before it happens
+                    batch.report.changes = plan_changes(project, batch)
+                return batch
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.runner.start(task)
@@ -250,10 +256,12 @@ class ImportDialog(QDialog):
             self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
             report = result.report
             if report.ok:
+                replaced = [c.describe(language()) for c in report.changes if c.destructive]
                 self.summary.setText(tr(
                     "report_ok", sections="、".join(report.sections) or "-",
                     procedures=report.procedures, steps=report.steps,
-                    warnings=len(report.warnings)))
+                    warnings=len(report.warnings))
+                    + ("\n" + tr("will_replace") + "\n" + "\n".join(replaced) if replaced else ""))
             else:
                 self.summary.setText(tr("report_errors", errors=len(report.errors)))
         else:
@@ -264,8 +272,9 @@ class ImportDialog(QDialog):
 
     def _on_runner_failed(self, error: object) -> None:
         self.progress.setVisible(False)
-        message = error.message(language()) if hasattr(error, "message") else str(error)
-        show_message(self, tr("failed"), message)
+        assert isinstance(error, BaseException)
+        show_message(self, tr("failed"), describe_failure(error, language(),
+                                                          str(self._project_path)))
 
     def _on_runner_cancelled(self) -> None:
         self.progress.setVisible(False)

@@ -12,13 +12,22 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
+from bpr_studio.errors import describe_failure
+from bpr_studio.io.import_history import describe_undo, list_imports, undo_last_import
 from bpr_studio.io.template import write_template
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
-from bpr_studio.store import PROJECT_SUFFIX, ProjectError, create_project, save_copy
+from bpr_studio.store import (
+    PROJECT_SUFFIX,
+    ProjectError,
+    create_project,
+    open_project,
+    save_copy,
+)
 from ui.assumptions_view import AssumptionsView
 from ui.chart_canvas import wait_for_renders
 from ui.comparison_view import ComparisonView
@@ -107,6 +116,7 @@ class MainWindow(QMainWindow):
                                               QKeySequence("Ctrl+I"))
         self.inventory_action = self._add_action(file_menu, "import_inventory",
                                                  self._on_import_inventory_triggered)
+        self._add_action(file_menu, "undo_import", self._on_undo_import_triggered)
         self._add_action(file_menu, "save_template", self._on_save_template_triggered)
         self._add_action(file_menu, "export_report", self._on_export_report_triggered,
                          QKeySequence("Ctrl+E"))
@@ -236,6 +246,41 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(self.session.reload)
         dialog.open()
         return dialog
+
+    def _on_undo_import_triggered(self) -> QMessageBox | None:
+        """Ask, then put back what the newest import replaced (bpr-studio undo-import)."""
+        if self.session.path is None:
+            return None
+        try:
+            with open_project(self.session.path) as project:
+                last = next(iter(list_imports(project)), None)
+        except ProjectError as exc:
+            show_message(self, tr("failed"), exc.message(language()))
+            return None
+        if last is None or not last["undoable"]:
+            return show_message(self, tr("undo_import"), tr("undo_import_none"))
+        box = QMessageBox(QMessageBox.Icon.Question, tr("undo_import"), tr(
+            "undo_import_confirm", when=last["imported_at"][:16], files=", ".join(last["files"]),
+            sections="、".join(last["sections"]) or "-"),
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self._undo_last_import)
+        box.open()
+        return box
+
+    def _undo_last_import(self) -> None:
+        if self.session.path is None:
+            return
+        try:
+            with open_project(self.session.path) as project:
+                undone = undo_last_import(project)
+        except Exception as exc:  # noqa: BLE001 — the GUI boundary: a message, never a crash
+            show_message(self, tr("failed"), describe_failure(exc, language(),
+                                                              str(self.session.path)))
+            return
+        self.statusBar().showMessage(describe_undo(undone, language()), 10000)
+        self.session.reload()
 
     def _on_save_template_triggered(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("save_template"), "業務量調査票.xlsx",

@@ -39,6 +39,12 @@ class ProcedureView(LazyRefreshMixin, QWidget):
         super().__init__(parent)
         self.session = session
         self.title = QLabel()
+        # Procedure names are user data: never rich text (a name with <b> or <img> in it
+        # would render as markup). Bold comes from the font instead.
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        title_font = self.title.font()
+        title_font.setBold(True)
+        self.title.setFont(title_font)
         self.level = QLabel()
         self.level.setWordWrap(True)
         self.staff = ChartCanvas(height=3)
@@ -77,9 +83,9 @@ class ProcedureView(LazyRefreshMixin, QWidget):
         if pid not in a.index:
             return
         row_a, row_b = a.loc[pid], b.loc[pid]
-        self.title.setText(f"<b>{pid} {row_a['name']}</b>（{row_a['section']}、年間 "
+        self.title.setText(f"{pid} {row_a['name']}（{row_a['section']}、年間 "
                            f"{row_a['annual_cases']:,.0f} 件）" if language() == "ja" else
-                           f"<b>{pid} {row_a['name']}</b> ({row_a['section']}, "
+                           f"{pid} {row_a['name']} ({row_a['section']}, "
                            f"{row_a['annual_cases']:,.0f} cases/yr)")
         reasons = row_a[f"level_reasons_{language()}"]
         after = row_b[f"level_reasons_{language()}"]

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidge
 
 from analysis.montecarlo import SimulationCancelled
 from analysis.scenario import list_scenarios
+from bpr_studio.errors import describe_failure
 from bpr_studio.report.excel import build_report
-from bpr_studio.store import open_project
+from bpr_studio.store import open_project, open_snapshot
 from ui.i18n import language, tr
 from ui.notify import show_message
 from ui.task_runner import TaskRunner
@@ -50,7 +51,8 @@ class ReportExporter(QObject):
         self.dialog.show()
 
         def task(progress, cancelled):
-            with open_project(project_path) as project:
+            # One frozen state, even while someone else imports into the project.
+            with open_snapshot(project_path) as project:
                 return build_report(project, scenario, out, progress=progress, cancel=cancelled)
         self.runner.start(task)
 
@@ -77,8 +79,8 @@ class ReportExporter(QObject):
 
     def _on_runner_failed(self, error: object) -> None:
         self._close_dialog()
-        text = error.message(language()) if hasattr(error, "message") else str(error)
-        show_message(self._parent, tr("failed"), text)
+        assert isinstance(error, BaseException)
+        show_message(self._parent, tr("failed"), describe_failure(error, language()))
         self.finished.emit(None)
 
     def _on_runner_cancelled(self) -> None:

@@ -27,7 +27,8 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # Built-in number formats of Office Open XML (ECMA-376 §18.8.30): 9 = 0%, 10 = 0.00%.
 _BUILTIN_PERCENT_IDS = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
+# [^<>]: a tag cannot run past the next "<", so a run of "<c<c<c…" is scanned in linear time.
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^<>]*)>")
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CELL_STYLE = re.compile(rb'\bs="(\d+)"')
 

@@ -30,6 +30,7 @@ class CellProblem(Exception):
 
 
 _SPACES = re.compile(r"\s+")
+_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def is_blank(value: Any) -> bool:
@@ -53,7 +54,11 @@ def clean_text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, str):
         # Keep full-width kana/kanji as typed; only fold spaces.
-        return _SPACES.sub(" ", value.replace("\u3000", " ")).strip()
+        text = _SPACES.sub(" ", value.replace("\u3000", " ")).strip()
+        if value[0] in "\t\r" and text.startswith(_FORMULA_STARTS):
+            # "\t=1+1" stays inert text: trimming the tab would make it a live formula.
+            return value[0] + text
+        return text
     return str(value).strip()
 
 
@@ -123,12 +128,29 @@ def _plain_number(text: str) -> float:
         raise CellProblem("not_a_number") from None
 
 
+# No stored number may be NaN, infinite or beyond any count or yen amount a city has:
+# "nan" and "inf" parse as floats, and 1e308 overflows every sum it enters.
+MAX_MAGNITUDE = 1e15
+
+
+def _finite(number: float, key: str) -> float:
+    if number != number or number in (float("inf"), float("-inf")):
+        raise CellProblem(key)
+    if abs(number) > MAX_MAGNITUDE:
+        raise CellProblem("above_max", max=f"{MAX_MAGNITUDE:g}")
+    return number
+
+
 def parse_number(value: Any, notes: Notes | None = None) -> float:
-    """A number; thousands separators, full-width digits and trailing units are accepted.
+    """A finite number; thousands separators, full-width digits and trailing units are accepted.
 
     Approximate counts (約5.8万件, 1,200件程度) and ranges (1,000～1,500件, read as the
     midpoint) are accepted too; each adds an entry to ``notes`` so the sender can confirm.
     """
+    return _finite(_parse_number(value, notes), "not_a_number")
+
+
+def _parse_number(value: Any, notes: Notes | None) -> float:
     if isinstance(value, bool):
         raise CellProblem("not_a_number")
     if isinstance(value, (int, float)):
@@ -196,6 +218,10 @@ def parse_minutes(value: Any, notes: Notes | None = None) -> float:
     A range ('10～15分') reads as its midpoint with a note; :func:`minutes_range` gives
     both ends, for the importer to fill the minimum and maximum columns.
     """
+    return _finite(_parse_minutes(value, notes), "not_a_duration")
+
+
+def _parse_minutes(value: Any, notes: Notes | None) -> float:
     if isinstance(value, bool):
         raise CellProblem("not_a_duration")
     if isinstance(value, (int, float)):

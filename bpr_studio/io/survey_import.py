@@ -9,6 +9,8 @@ Two phases, so that the GUI can show the report before anything is written:
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from sqlalchemy import delete, select
 
 from bpr_studio.io import checks
 from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
-from bpr_studio.io.report import ERROR, INFO, ImportIssue, ImportReport, reading_order
+from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport, reading_order
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
 from bpr_studio.io.workbook_reader import (
@@ -130,8 +132,26 @@ def _parse_file(path: Path) -> tuple[dict[str, list[Record]], list[ImportIssue]]
         for record in parsed.records:
             record["_file"] = file
             record["_sheet"] = sheet.name
+            issues.extend(_remove_control_characters(record, spec))
         records[spec.key] = parsed.records
     return records, issues
+
+
+# What XML 1.0 (and so every .xlsx writer) refuses: C0 controls but tab, newline, return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _remove_control_characters(record: Record, spec: Any) -> list[ImportIssue]:
+    """Strip invisible control characters (a BEL in a name broke every later report)."""
+    issues = []
+    for key, value in list(record.items()):
+        if isinstance(value, str) and not key.startswith("_") and _CONTROL.search(value):
+            record[key] = _CONTROL.sub("", value)
+            column = next((c for c in spec.columns if c.key == key), None)
+            issues.append(checks._issue(record, WARNING, "control_chars_removed", key,
+                                        value.encode("unicode_escape").decode("ascii"),
+                                        column=column.ja if column else key))
+    return issues
 
 
 def parse_batch(
@@ -173,6 +193,7 @@ def parse_batch(
     report.issues.extend(checks.check_procedures(batch.procedures))
     _check_ownership(batch.procedures, owners, report)
     files_with_steps = {str(path) for path, records in per_file if "steps" in records}
+    replaced = {p.get("section") for p in batch.procedures}
 
     steps_by_procedure: dict[str, list[Record]] = defaultdict(list)
     defined_in = {(p["_file"], p.get("procedure_id"))
@@ -183,8 +204,10 @@ def parse_batch(
             pid = step.get("procedure_id")
             if pid is None or step.get("step_no") is None:
                 continue
-            if pid not in known and pid in owners:
-                batch.step_updates.add(pid)  # a steps-only file for a stored procedure
+            owner = owners.get(pid)
+            if pid not in known and owner is not None and owner not in replaced:
+                # A steps-only file for a stored procedure whose section is not replaced.
+                batch.step_updates.add(pid)
             elif pid not in known:
                 if not any(i.key == "duplicate_procedure_across_files" and i.params.get("id") == pid
                            for i in report.issues):
@@ -304,13 +327,25 @@ def _check_ownership(procedures: list[Record], existing: dict[str, str],
                                                id=p["procedure_id"], section=owner))
 
 
+MAX_UNIT_COST = 1e12  # far above any yen rate or hour count; 1e308 overflowed every total
+
+
 def _check_unit_costs(unit_costs: list[Record], report: ImportReport) -> None:
     known = ", ".join(DEFAULTS_BY_KEY)
     for record in unit_costs:
         key = record.get("key")
+        value = record.get("value")
         if key is not None and key not in DEFAULTS_BY_KEY:
-            report.issues.append(checks._issue(record, "warning", "unit_cost_unknown", "key", key,
-                                               key=key, known=known))
+            # Built here, not with checks._issue: its own 'key' argument is the message key.
+            report.issues.append(ImportIssue(
+                WARNING, "unit_cost_unknown", record["_file"], record["_sheet"],
+                record["_cells"].get("key", str(record["_row"])), str(key),
+                {"key": key, "known": known}))
+        if isinstance(value, float) and (not math.isfinite(value) or value > MAX_UNIT_COST):
+            record["value"] = None
+            report.issues.append(checks._issue(
+                record, ERROR, "above_max" if math.isfinite(value) else "not_a_number", "value",
+                value, column="値", max=f"{MAX_UNIT_COST:g}"))
 
 
 def _tag_sections(batch: ParsedBatch, report: ImportReport) -> None:
@@ -379,7 +414,9 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
     with project.write_transaction() as conn:
         owners = _owners(conn)
         _check_ownership(batch.procedures, owners, report)
-        for pid in sorted(batch.step_updates - owners.keys()):
+        gone = {pid for pid in batch.step_updates
+                if owners.get(pid) is None or owners[pid] in sections or pid in procedure_ids}
+        for pid in sorted(gone):
             step = next(s for s in batch.steps if s["procedure_id"] == pid)
             report.issues.append(checks._issue(step, ERROR, "unknown_procedure",
                                                "procedure_id", pid, id=pid))

@@ -7,7 +7,6 @@ sheet (its ID starts with 例, so the importer skips it) and instructions in Jap
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bpr_studio.atomic import atomic_write
 from bpr_studio.io.survey_format import (
     FORMAT_VERSION,
     INSTRUCTIONS_SHEET,
@@ -253,12 +253,7 @@ def build_template() -> Workbook:
 
 def save_workbook_atomically(wb: Workbook, out: Path) -> None:
     """Save under a temporary name, then rename: a failure never leaves a broken file."""
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(out, wb.save)
 
 
 def write_template(out: str | Path) -> Path:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import python_calamine
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from bpr_studio.io.cell_formats import (
     PERCENT,
@@ -25,6 +25,13 @@ from bpr_studio.io.cell_formats import (
     xlsx_styled_cells,
 )
 from bpr_studio.io.normalize import CellProblem
+from bpr_studio.io.sheet_scan import (
+    DEFAULT_LIMITS,
+    LimitExceeded,
+    ReadLimits,
+    check_xlsx,
+    sheet_members,
+)
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 SUPPORTED_SUFFIXES = WORKBOOK_SUFFIXES | {".csv"}
@@ -48,8 +55,29 @@ class FileProblem(CellProblem):
     """The whole file cannot be read; ``key`` names the message."""
 
 
-def read_workbook(path: Path) -> list[RawSheet]:
-    """All sheets of ``path``. Raises :class:`FileProblem` with a clear reason."""
+def read_workbook(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> list[RawSheet]:
+    """All sheets of ``path``. Raises :class:`FileProblem` with a clear reason.
+
+    Whatever a damaged or hostile file makes the reading libraries raise becomes a
+    FileProblem; files beyond ``limits`` are refused before their values are read.
+    """
+    try:
+        return _read_workbook(path, limits)
+    except FileProblem:
+        raise
+    except LimitExceeded as problem:
+        raise FileProblem(problem.key, **problem.params) from None
+    except MemoryError:
+        raise FileProblem("file_too_large", detail="memory") from None
+    except (DefusedXmlException, ElementTree.ParseError) as exc:
+        raise FileProblem("file_not_workbook", detail=f"XML: {_short(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 — any reader failure on a bad file means "damaged"
+        # zlib.error, struct.error, xlrd's CompDocError/IndexError/KeyError, …
+        raise FileProblem("file_not_workbook",
+                          detail=f"{type(exc).__name__}: {_short(exc)}") from None
+
+
+def _read_workbook(path: Path, limits: ReadLimits) -> list[RawSheet]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileProblem("file_type_unsupported")
@@ -61,24 +89,29 @@ def read_workbook(path: Path) -> list[RawSheet]:
         raise FileProblem("file_unreadable", detail=exc.strerror or str(exc)) from None
     if data_size == 0:
         raise FileProblem("file_empty")
+    if data_size > limits.max_uncompressed_bytes:
+        raise FileProblem("file_too_large", detail=f"{data_size / 1e6:,.0f} MB")
     try:
         if suffix == ".csv":
-            return [_read_csv(path)]
+            return [_read_csv(path, limits)]
         with path.open("rb") as handle:
             head = handle.read(8)
         if head == _OLE_MAGIC and suffix != ".xls":
             # An .xlsx inside an OLE container is how Office stores an encrypted workbook.
             raise FileProblem("file_encrypted")
         if suffix == ".xls":
-            return _read_xls(path)
-        return _read_xlsx(path)
+            return _read_xls(path, limits)
+        return _read_xlsx(path, limits)
     except FileNotFoundError:
         raise FileProblem("file_missing") from None
     except PermissionError as exc:
         raise FileProblem("file_unreadable", detail=exc.strerror or str(exc)) from None
 
 
-def _read_xlsx(path: Path) -> list[RawSheet]:
+def _read_xlsx(path: Path, limits: ReadLimits) -> list[RawSheet]:
+    # Before any reader allocates: bombs, oversized sheets and hostile XML are refused;
+    # the same linear pass gives the hidden rows and formula-error cells.
+    facts = check_xlsx(path, limits)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -86,7 +119,6 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
     except (python_calamine.CalamineError, python_calamine.ZipError,
             python_calamine.XmlError, ValueError) as exc:
         raise FileProblem("file_not_workbook", detail=_short(exc)) from None
-    extras = _scan_xlsx_extras(path)
     percent_cells = _scan_xlsx_percent_cells(path)
     sheets = []
     try:
@@ -95,7 +127,9 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
-            hidden, errors = extras.get(meta.name, (set(), {}))
+            scanned = facts.get(meta.name)
+            hidden = scanned.hidden_rows if scanned else set()
+            errors = scanned.error_cells if scanned else {}
             sheets.append(RawSheet(meta.name, rows, hidden, list(sheet.merged_cell_ranges or []),
                                    errors, dict.fromkeys(percent_cells.get(meta.name, ()), PERCENT)))
     except (python_calamine.CalamineError, python_calamine.ZipError,
@@ -104,41 +138,6 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
     finally:
         workbook.close()
     return sheets
-
-
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_ROW_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-_ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
-_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-
-
-def _scan_xlsx_extras(path: Path) -> dict[str, tuple[set[int], dict[tuple[int, int], str]]]:
-    """Hidden rows and formula-error cells per sheet name, read from the sheet XML."""
-    result: dict[str, tuple[set[int], dict[tuple[int, int], str]]] = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for name, member in _sheet_members(archive).items():
-                data = archive.read(member)
-                hidden: set[int] = set()
-                if b"hidden=" in data:
-                    for tag in _ROW_TAG.finditer(data):
-                        text = tag.group(0)
-                        number = _ROW_NUMBER.search(text)
-                        if number and _ROW_HIDDEN.search(text):
-                            hidden.add(int(number.group(1)))
-                errors: dict[tuple[int, int], str] = {}
-                if b't="e"' in data:
-                    for match in _ERROR_CELL.finditer(data):
-                        value = _CELL_VALUE.search(match.group(3))
-                        col = _column_index(match.group(1).decode())
-                        errors[(int(match.group(2)), col)] = (
-                            value.group(1).decode() if value else "#ERROR")
-                result[name] = (hidden, errors)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
-        return {}  # calamine already read the values; the extras are best effort
-    return result
 
 
 def _scan_xlsx_percent_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
@@ -151,42 +150,20 @@ def _scan_xlsx_percent_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
             style_ids = percent_style_ids(archive.read("xl/styles.xml"))
             if not style_ids:
                 return {}
-            for name, member in _sheet_members(archive).items():
+            for name, member in sheet_members(archive).items():
                 result[name] = xlsx_styled_cells(archive.read(member), style_ids)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError):
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, ValueError,
+            zlib.error, DefusedXmlException):
         return {}  # best effort, like the other extras: values were read already
     return result
 
 
-def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → path of its XML part inside the archive."""
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels}
-    members = {}
-    for sheet in workbook.iter(f"{ns_main}sheet"):
-        target = targets.get(sheet.get(f"{ns_rel}id"), "")
-        if not target:
-            continue
-        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        members[sheet.get("name")] = member
-    return members
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for char in letters:
-        index = index * 26 + (ord(char) - 64)
-    return index - 1
-
-
-def _read_xls(path: Path) -> list[RawSheet]:
+def _read_xls(path: Path, limits: ReadLimits) -> list[RawSheet]:
     import xlrd  # only needed for legacy files
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())  # its warnings would spoil --json
     except xlrd.biffh.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise FileProblem("file_encrypted") from None
@@ -197,6 +174,12 @@ def _read_xls(path: Path) -> list[RawSheet]:
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
+            if (sheet.nrows > limits.max_rows or sheet.ncols > limits.max_columns
+                    or sheet.nrows * sheet.ncols > limits.max_area_cells):
+                raise FileProblem("sheet_too_large", sheet=sheet.name,
+                                  cell=f"{sheet.nrows:,} × {sheet.ncols:,}",
+                                  rows=f"{limits.max_rows:,}", columns=f"{limits.max_columns:,}",
+                                  cells=f"{limits.max_area_cells:,}")
             rows: list[list[Any]] = []
             errors: dict[tuple[int, int], str] = {}
             formats: dict[tuple[int, int], str] = {}
@@ -232,10 +215,16 @@ def decode_text(data: bytes) -> str:
     raise FileProblem("csv_encoding")
 
 
-def _read_csv(path: Path) -> RawSheet:
+def _read_csv(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> RawSheet:
     text = decode_text(path.read_bytes())
+    rows: list[list[str]] = []
     try:
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        for row in csv.reader(io.StringIO(text, newline="")):
+            rows.append(row)
+            if len(rows) > limits.max_rows or len(row) > limits.max_columns:
+                raise FileProblem("sheet_too_large", sheet=path.stem, cell=f"{len(rows):,}",
+                                  rows=f"{limits.max_rows:,}", columns=f"{limits.max_columns:,}",
+                                  cells=f"{limits.max_area_cells:,}")
     except csv.Error as exc:
         raise FileProblem("file_not_workbook", detail=_short(exc)) from None
     return RawSheet(path.stem, rows)

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from analysis.result import SimulationResult
 from analysis.sensitivity import SensitivityResult
+from bpr_studio.atomic import atomic_write
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import sheets
@@ -125,17 +126,15 @@ def build_report(project: Project, scenario: str, out: str | Path,
     if progress:
         progress(88, 100, "レポート作成")
     wb = build_workbook(project, simulation, model, tornado)
-    tmp = path.with_name(f".~{path.stem}.tmp.xlsx")
     try:
-        wb.save(tmp)
-        os.replace(tmp, path)
+        # A unique temporary name in the target folder, flushed, then renamed: two reports
+        # to one file never collide, and a failure leaves no temporary behind.
+        atomic_write(path, wb.save)
     except PermissionError:
         raise ReportError(
             f"レポートを保存できません。Excel などで開いていたら閉じてから、もう一度実行してください: {path}",
             f"Cannot save the report; close it in Excel (or other programs) and try again: {path}",
         ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     if progress:
         progress(100, 100, "完了")
     return path

@@ -1,0 +1,124 @@
+"""The regression corpus of hostile files (tests/hostile/corpus, made by make_corpus.py):
+each is refused or imported with a message, never a traceback, quickly, and a refused
+import leaves the project as it was."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bpr_studio import cli
+from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.model import tables
+from bpr_studio.store import open_project
+from sample_surveys.build_samples import sample_files
+
+CORPUS = Path(__file__).with_name("hostile") / "corpus"
+
+
+@pytest.fixture(scope="module")
+def base_project(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("base") / "city.bprproj"
+    assert import_surveys(path, sample_files()[:2]).written
+    return path
+
+
+def project_state(path: Path) -> dict[str, list]:
+    with open_project(path) as project, project.engine.connect() as conn:
+        return {t.name: sorted(map(repr, conn.execute(select(t)).all()))
+                for t in (tables.Procedure.__table__, tables.Step.__table__,
+                          tables.StepLink.__table__, tables.UnitCost.__table__)}
+
+
+def run_import(tmp_path: Path, base: Path, name: str, capsys) -> tuple[int, dict, Path, float]:
+    project = tmp_path / "p.bprproj"
+    shutil.copy(base, project)
+    start = time.perf_counter()
+    code = cli.main(["import", "--json", "--project", str(project), str(CORPUS / name)])
+    elapsed = time.perf_counter() - start
+    out = capsys.readouterr().out
+    return code, json.loads(out), project, elapsed
+
+
+def _error_keys(result: dict) -> set[tuple[str, str]]:
+    return {(i["key"], f"{i['sheet']}!{i['cell']}" if i["sheet"] else "")
+            for i in result.get("issues", []) if i["severity"] == "error"}
+
+
+REFUSED = {  # file → the error key it must give (exit 1, project unchanged)
+    "deflate_flip.xlsx": "file_not_workbook",
+    "rels_entity_bomb.xlsx": "file_not_workbook",
+    "far_blank_cell.xlsx": "sheet_too_large",
+    "zip_bomb.xlsx": "file_too_large",
+    "xls_truncated.xls": "file_not_workbook",
+    "nan_share.xlsx": "not_a_number",
+    "nan_wait_days.xlsx": "not_a_number",
+    "unit_cost_nan.xlsx": "not_a_number",
+    "unit_cost_inf.xlsx": "not_a_number",
+    "unit_cost_1e308.xlsx": "above_max",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_hostile_file_is_refused_with_a_message(tmp_path, base_project, capsys, name):
+    before = project_state(base_project)
+    code, result, project, elapsed = run_import(tmp_path, base_project, name, capsys)
+    assert code == cli.EXIT_INPUT_ERRORS
+    assert REFUSED[name] in {key for key, _place in _error_keys(result)}, result["issues"]
+    assert not result["written"]
+    assert project_state(project) == before
+    assert elapsed < 2.0, f"{name} took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("xls_*.xls")), ids=lambda p: p.name)
+def test_corrupt_xls_is_refused(tmp_path, base_project, capsys, path):
+    code, result, project, _elapsed = run_import(tmp_path, base_project, path.name, capsys)
+    assert code in (cli.EXIT_OK, cli.EXIT_INPUT_ERRORS)
+    if code == cli.EXIT_INPUT_ERRORS:
+        assert project_state(project) == project_state(base_project)
+
+
+def test_cells_naming_nan_point_at_the_cell(tmp_path, base_project, capsys):
+    _code, result, _project, _elapsed = run_import(tmp_path, base_project, "nan_share.xlsx",
+                                                   capsys)
+    assert any(place.startswith("工程!") and place.endswith("2")
+               for key, place in _error_keys(result) if key == "not_a_number")
+
+
+def test_run_of_error_cells_is_scanned_in_linear_time(tmp_path, base_project, capsys):
+    code, _result, _project, elapsed = run_import(tmp_path, base_project,
+                                                  "error_cells_quadratic.xlsx", capsys)
+    assert code in (cli.EXIT_OK, cli.EXIT_INPUT_ERRORS)
+    assert elapsed < 2.0
+
+
+def test_unknown_unit_cost_key_is_a_warning_not_a_crash(tmp_path, base_project, capsys):
+    code, result, _project, _elapsed = run_import(tmp_path, base_project,
+                                                  "unit_cost_unknown_key.xlsx", capsys)
+    assert code == cli.EXIT_OK
+    assert any(i["key"] == "unit_cost_unknown" for i in result["issues"])
+
+
+def test_control_character_is_removed_with_the_cell_named(tmp_path, base_project, capsys):
+    code, result, project, _elapsed = run_import(tmp_path, base_project, "bel_in_name.xlsx",
+                                                 capsys)
+    assert code == cli.EXIT_OK
+    issue = next(i for i in result["issues"] if i["key"] == "control_chars_removed")
+    assert (issue["sheet"], issue["cell"]) == ("手続", "B2")
+    with open_project(project) as opened, opened.engine.connect() as conn:
+        names = conn.execute(select(tables.Procedure.__table__.c.name)).scalars().all()
+    assert not any("\x07" in name for name in names)
+    assert "住民票の交付" in names
+
+
+def test_leading_tab_before_a_formula_is_kept(tmp_path, base_project, capsys):
+    code, _result, project, _elapsed = run_import(tmp_path, base_project, "tab_formula.csv",
+                                                  capsys)
+    assert code == cli.EXIT_OK
+    with open_project(project) as opened, opened.session() as session:
+        assert session.get(tables.Procedure, "C-1").name == "\t=1+1"
