@@ -151,10 +151,12 @@ class Project:
     def close(self) -> None:
         if self.path is not None and not self.read_only:
             # Fold the write-ahead log into the file, so the single .bprproj is complete
-            # when it is copied or mailed. Best effort: another user may hold it open.
+            # when it is copied or mailed. PASSIVE never waits for another reader or
+            # writer (a worker closing its connection must not stall anyone); the last
+            # connection to close removes the log altogether.
             try:
                 with self.engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             except (OperationalError, DatabaseError):
                 pass
         self.engine.dispose()
