@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -294,3 +295,16 @@ def test_sources_print_as_publications():
     assert cite(record) == "「人口推計」総務省統計局（2023） https://www.stat.go.jp/data/jinsui/"
     assert cite([Publication(), "提案値"]).endswith("soumu.go.jp/; 提案値")
     assert cite(None) == ""
+
+
+def test_printed_sources_never_name_a_project_file(report):
+    from bpr_studio.report.sheets import cite
+
+    assert cite("利用率 47.1%（bpr_before_after_JP.csv 22, 23行）") == "利用率 47.1%"
+    assert cite("国の法令は1点（docs/cost-model.md 第6節）") == "国の法令は1点"
+    assert cite("e-Stat https://www.e-stat.go.jp/data/x.csv") == "e-Stat https://www.e-stat.go.jp/data/x.csv"
+    path, _, _ = report
+    ws = openpyxl.load_workbook(path)["前提条件"]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    text = re.sub(r"https?://\S+", "", text)
+    assert not re.search(r"\.(csv|md|py)\b", text)

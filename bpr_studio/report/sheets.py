@@ -542,6 +542,7 @@ def _waterfall(ws: Worksheet, result: SimulationResult, rows: list[dict[str, Any
     chart.series[0].graphicalProperties.noFill = True
     chart.series[0].graphicalProperties.line.noFill = True
     chart.x_axis.scaling.orientation = "maxMin"  # as-is at the top
+    chart.x_axis.tickLblSkip = 1  # every measure named (LibreOffice skipped every other)
     chart.y_axis.title = "百万円/年"
     chart.y_axis.numFmt = "#,##0"
     chart.y_axis.scaling.min = 0  # from zero: a 28 % drop must look like one
@@ -603,6 +604,27 @@ def counter_sheet(wb: Workbook, result: SimulationResult) -> Worksheet:
 ASSUMPTION_WIDTHS = (26, 18, 9, 9, 11, 50)
 
 
+_URL = re.compile(r"https?://\S+")
+# A file of the project ("bpr_before_after_JP.csv 22, 23行", "docs/cost-model.md 第6節"):
+# a printed report cannot point into the project's folder.
+_INTERNAL_FILE = re.compile(
+    r"[（(][^（）()]*?[\w./-]+\.(?:csv|md|py|json|xlsx)\b[^（）()]*[）)]"
+    r"|[\w./-]+\.(?:csv|md|py|json|xlsx)\b(?:\s*第?[\d, ]+(?:行|節))?\s*(?:の\s*)?")
+
+
+def without_internal_files(text: str) -> str:
+    """The text with references to the project's own files left out (URLs kept): the
+    safety net of :func:`cite`; the data itself should name the publication."""
+    urls: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        urls.append(match.group(0))
+        return f"\x00{len(urls) - 1}\x00"
+
+    text = _INTERNAL_FILE.sub("", _URL.sub(keep, text))
+    return re.sub("\x00(\\d+)\x00", lambda m: urls[int(m.group(1))], text).strip()
+
+
 def cite(source: Any) -> str:
     """A source as printed. Text as given; a publication that cites itself (``.cite()``,
     analysis.sources.Source) as it says; a mapping with title / organisation / year /
@@ -611,9 +633,9 @@ def cite(source: Any) -> str:
     if source is None:
         return ""
     if isinstance(source, str):
-        return source
+        return without_internal_files(source)
     if callable(getattr(source, "cite", None)):
-        return str(source.cite())
+        return without_internal_files(str(source.cite()))
     if isinstance(source, (list, tuple)):
         return "; ".join(cite(item) for item in source)
     fields: dict[str, Any] = (dict(source) if isinstance(source, dict) else
