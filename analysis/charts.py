@@ -20,8 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+from analysis.flow_layout import step_minutes  # noqa: E402  (one definition, shared)
 from analysis.graph import END, step_numbers  # noqa: E402
-from analysis.measures import effect_multiplier  # noqa: E402
 from bpr_studio.model import codes  # noqa: E402
 
 if TYPE_CHECKING:
@@ -30,15 +30,6 @@ if TYPE_CHECKING:
 LANE_ORDER = ("citizen", "counter", "clerk", "approver", "system", "external")
 LANE_COLORS = {"citizen": "#FCE4D6", "counter": "#DDEBF7", "clerk": "#E2EFDA",
                "approver": "#FFF2CC", "system": "#EDEDED", "external": "#F2F2F2"}
-
-
-def step_minutes(graph: nx.DiGraph, step: int) -> float:
-    """Typical minutes after the step's effects (the to-be time; as-is has no effects)."""
-    data = graph.nodes[step]
-    minutes = float(data.get("typical_minutes") or 0)
-    for effect in data.get("effects", []):
-        minutes *= max(effect_multiplier(effect), 0.0)
-    return minutes
 
 
 def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja") -> None:
