@@ -99,6 +99,25 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export_bpmn(args: argparse.Namespace) -> int:
+    from bpr_studio.io.bpmn_export import export_project_bpmn
+    from bpr_studio.store import open_snapshot
+
+    with open_snapshot(args.project) as project:
+        try:
+            result = export_project_bpmn(project, args.output, args.scenario, args.procedure,
+                                         args.section, args.lang, _terminal_progress)
+        except KeyError as exc:
+            what = exc.args[0]
+            print(f"見つかりません: {what}" if args.lang == "ja" else f"Not found: {what}",
+                  file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+    print(f"BPMN を書き出しました: {result.path}（手続 {result.procedures} 件、タスク {result.tasks} 件）"
+          if args.lang == "ja" else
+          f"BPMN written: {result.path} ({result.procedures} procedures, {result.tasks} tasks)")
+    return EXIT_OK
+
+
 def _cmd_unit_cost(args: argparse.Namespace) -> int:
     from bpr_studio.store import open_project
     from cost_model.unit_costs import UnitCostError, load_unit_costs, reset_unit_cost, set_unit_cost
@@ -321,6 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--what", choices=("procedures", "steps"), default="procedures")
     p.add_argument("-o", "--output", type=Path, required=True)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("export-bpmn", help="export procedures as BPMN 2.0 (with diagram) for "
+                       "bpmn.io, Camunda Modeler, Bizagi; docs/bpmn.md")
+    p.add_argument("--project", required=True)
+    p.add_argument("--scenario", help="export the to-be of this scenario (default: as-is)")
+    p.add_argument("--procedure", action="append", default=[], metavar="ID",
+                   help="only this procedure (repeatable)")
+    p.add_argument("--section", action="append", default=[], metavar="NAME",
+                   help="only this section's procedures (repeatable)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the .bpmn file to write")
+    p.set_defaults(func=_cmd_export_bpmn)
 
     p = sub.add_parser("unit-cost", help="show or set the project's unit costs")
     p.add_argument("--project", required=True)
