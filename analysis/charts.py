@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -211,34 +211,6 @@ def draw_waterfall(ax: Axes, start: float, steps: list[tuple[str, float]], end_l
     ax.set_xlabel(unit_label, fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", alpha=0.3)
-
-
-def draw_priority_matrix(ax: Axes, rows: list[dict[str, Any]], lang: str = "ja", top: int = 40) -> None:
-    """Readiness level (x) against benefit (y); bubble area ∝ annual cases."""
-    import numpy as np
-
-    rows = rows[:top]
-    if not rows:
-        ax.text(0.5, 0.5, "データなし" if lang == "ja" else "no data", ha="center")
-        return
-    rng = np.random.default_rng(0)  # a little jitter so equal levels do not hide each other
-    x = np.array([r["level"] for r in rows], dtype=float) + rng.uniform(-0.15, 0.15, len(rows))
-    y = np.array([r["benefit_yen"] for r in rows]) / 1e6
-    cases = np.array([float(r.get("annual_cases") or 0) for r in rows])
-    size = 20 + 600 * np.sqrt(cases / max(cases.max(), 1))
-    ax.scatter(x, y, s=size, alpha=0.5, color="#5B9BD5", edgecolor="#1F4E78")
-    for r, xi, yi in list(zip(rows, x, y, strict=True))[:8]:
-        ax.annotate(str(r["name"])[:10], (xi, yi), fontsize=6, xytext=(4, 4),
-                    textcoords="offset points")
-    ax.set_xlim(0.5, 4.5)
-    ax.set_xticks([1, 2, 3, 4])
-    ax.set_xlabel("オンライン化レベル（1 易しい～4 難しい）" if lang == "ja" else "readiness level",
-                  fontsize=8)
-    ax.set_ylabel("効果額（百万円/年）" if lang == "ja" else "benefit (¥M/yr)", fontsize=8)
-    ax.set_title("どこから始めるか（円の大きさ＝年間件数）" if lang == "ja"
-                 else "Where to start (bubble = annual cases)", fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.tick_params(labelsize=7)
 
 
 def draw_histogram(ax: Axes, samples: list[float], label: str, p5: float, p95: float) -> None:

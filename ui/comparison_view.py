@@ -7,6 +7,7 @@ session's typed results (the shared pipeline); nothing is computed here."""
 from __future__ import annotations
 
 import pandas as pd
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -17,18 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analysis.charts import (
-    draw_five_costs,
-    draw_histogram,
-    draw_priority_matrix,
-    draw_tornado,
-    draw_waterfall,
-)
-from analysis.ranking import ranking_frame
+from analysis.charts import draw_five_costs, draw_histogram, draw_tornado, draw_waterfall
+from analysis.scenario_charts import draw_priority_bubbles
 from cost_model.costs import COSTS
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
+from ui.ranked_table import COMPARISON_COLUMNS, RankedRowsModel, ranked_table, size_columns
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
 
@@ -36,6 +32,8 @@ TOP = 20
 
 
 class ComparisonView(LazyRefreshMixin, QWidget):
+    open_flow = Signal(str)  # a procedure ID whose process flow to show (double-click)
+
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -53,26 +51,10 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         grid.addWidget(self.waterfall, 1, 0)
         grid.addWidget(self.matrix, 1, 1)
         ja = language() == "ja"
-        self.top_model = DataFrameTableModel(dict(zip(
-            ["rank", "procedure_id", "name", "section", "measures_text", "level",
-             "staff_hours_saved", "staff_yen_saved", "fte_saved", "visits_avoided",
-             "citizen_hours_saved", "benefit_yen", "citizen_share", "effort", "rank_staff_only"],
-            ["順位", "手続ID", "手続", "課", "施策（まとめて適用）", "レベル", "職員時間の削減(時間)",
-             "人件費等の削減(円)", "人工", "来庁の削減(回)", "市民時間の削減(時間)", "効果額(円)",
-             "うち市民時間", "手間（施策の合計）", "職員のみの順位"] if ja else
-            ["Rank", "ID", "Procedure", "Section", "Measures (together)", "Level",
-             "Staff h saved", "Staff ¥ saved", "FTE", "Visits avoided", "Citizen h saved",
-             "Benefit (¥)", "of which citizen time", "Effort (sum of measures)",
-             "Rank, staff only"], strict=True)),
-            {"fte_saved": lambda v: f"{v:,.2f}",
-             "citizen_share": lambda v: f"{v:.0%}",
-             "rank_staff_only": lambda v: "" if v is None or pd.isna(v) else f"{int(v)}",
-             **{k: (lambda v: f"{v:,.0f}") for k in ("staff_hours_saved", "staff_yen_saved",
-                                                     "citizen_hours_saved", "visits_avoided",
-                                                     "benefit_yen")}})
-        self.top_table = QTableView()
-        self.top_table.setModel(self.top_model)
-        self.top_table.verticalHeader().setVisible(False)
+        self.top_model = RankedRowsModel(self, COMPARISON_COLUMNS)
+        self.top_table = ranked_table(self.top_model)
+        self.top_table.doubleClicked.connect(self._on_top_table_double_clicked)
+        self._top_sized = False
         self.ranking_note = QLabel()
         self.ranking_note.setWordWrap(True)
         top = QWidget()
@@ -82,17 +64,21 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         self.counter_model = DataFrameTableModel(dict(zip(
             ["section", "servers", "visits_a", "visits_b", "wait_a", "wait_b", "peak_a", "peak_b",
              "util_a", "util_b"],
-            ["課", "窓口数", "来庁 現状", "来庁 改善後", "平均待ち 現状(分)", "平均待ち 改善後(分)",
-             "最繁忙月 現状(分)", "最繁忙月 改善後(分)", "稼働率 現状", "稼働率 改善後"] if ja else
-            ["Section", "Counters", "Visits as-is", "Visits to-be", "Mean wait as-is (min)",
-             "Mean wait to-be (min)", "Busiest month as-is", "Busiest month to-be",
-             "Utilisation as-is", "Utilisation to-be"], strict=True)),
+            # Two-line headers, columns sized to them: at 1024×700 one-line headers were
+            # cut to "F均待ち".
+            ["課", "窓口数", "来庁\n現状", "来庁\n改善後", "平均待ち（分）\n現状",
+             "平均待ち（分）\n改善後", "最繁忙月の待ち\n（分）現状", "最繁忙月の待ち\n（分）改善後",
+             "稼働率\n現状", "稼働率\n改善後"] if ja else
+            ["Section", "Counters", "Visits\nas-is", "Visits\nto-be", "Mean wait\nas-is (min)",
+             "Mean wait\nto-be (min)", "Busiest month\nas-is (min)", "Busiest month\nto-be (min)",
+             "Utilisation\nas-is", "Utilisation\nto-be"], strict=True)),
             {k: (lambda v: "" if v is None or pd.isna(v) else f"{v:,.1f}")
              for k in ("wait_a", "wait_b", "peak_a", "peak_b")}
             | {k: (lambda v: "" if v is None or pd.isna(v) else f"{v:.0%}") for k in ("util_a", "util_b")})
         counters = QTableView()
         counters.setModel(self.counter_model)
         counters.verticalHeader().setVisible(False)
+        self.counter_table = counters
         tabs = QTabWidget()
         tabs.addTab(charts, tr("tab_charts"))
         tabs.addTab(top, tr("tab_top20"))
@@ -107,6 +93,11 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         session.simulation_ready.connect(self.request_refresh)
         session.sensitivity_ready.connect(self.request_refresh)
         session.scenario_changed.connect(self.request_refresh)
+
+    def _on_top_table_double_clicked(self, index: QModelIndex) -> None:
+        pid = self.top_model.procedure_at(index.row()) if index.isValid() else None
+        if pid is not None:
+            self.open_flow.emit(pid)
 
     def _sensitivity_tab(self) -> QWidget:
         """感度分析: a tornado of the city-wide saving and the top-20 stability table."""
@@ -180,10 +171,12 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             f.add_subplot(111), totals["staff_as_is"]["economic_yen"] / 1e6, steps, tr("to_be"),
             tr("chart_waterfall_unit"), tr("as_is")))
         ranking = analysis.ranking  # the simulation's is the same (same pipeline, same data)
-        frame = ranking_frame(ranking, lang)
-        records = frame.to_dict("records")
-        self.matrix.draw(lambda f: draw_priority_matrix(f.add_subplot(111), records, lang))
-        self.top_model.set_frame(frame.head(TOP))
+        top = ranking.rows[:TOP]
+        self.matrix.draw(lambda f: draw_priority_bubbles(f.add_subplot(111), top, lang, top=TOP))
+        self.top_model.set_rows(top)
+        if top and not self._top_sized:
+            size_columns(self.top_table, self.top_model)
+            self._top_sized = True
         self.ranking_note.setText(f"{ranking.explanation(lang)}\n{ranking.note(lang)}")
         counters = simulation.counters if simulation is not None else analysis.counters
 
@@ -198,6 +191,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             "peak_b": side(c, "to_be", "peak_mean_wait_min"),
             "util_a": side(c, "as_is", "utilization"), "util_b": side(c, "to_be", "utilization")}
             for c in counters]))
+        self.counter_table.resizeColumnsToContents()
         saved = comparison.city()["saved"]
         text = tr("deltas", hours=saved["staff_time_h"], fte=saved["staff_fte"],
                   yen=saved["staff_economic_yen"] / 1e6, visits=saved["citizen_visits"],

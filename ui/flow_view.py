@@ -99,11 +99,20 @@ class FlowGraphicsView(QGraphicsView):
         self.set_zoom(self.zoom() * factor)
 
     def fit(self) -> None:
-        if self.scene() is None:
+        """The whole map in view. Not fitInView on the items: it fits to the pixel, so
+        a scroll bar that appears (the scene rect has a margin) or integer scrolling
+        could hide a fraction of the last lane. The scene rect (items and a margin) is
+        fitted with 2 % to spare, so no scroll bar appears and everything shows."""
+        scene = self.scene()
+        if scene is None:
             return
-        self.fitInView(self.scene().itemsBoundingRect().adjusted(-10, -10, 10, 10),
-                       Qt.AspectRatioMode.KeepAspectRatio)
-        self.zoom_changed.emit(self.zoom())
+        rect = scene.sceneRect()
+        viewport = self.viewport().rect()
+        if rect.width() <= 0 or rect.height() <= 0:
+            return
+        zoom = min(viewport.width() / rect.width(), viewport.height() / rect.height())
+        self.set_zoom(zoom * 0.98)
+        self.centerOn(rect.center())
 
     def fit_height(self, height: float | None = None) -> None:
         """The opening zoom: one map's lanes (``height``) fill the view, so text grows on

@@ -12,19 +12,16 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,93 +31,8 @@ from analysis.params import PARAMETERS
 from analysis.scenario_charts import draw_priority_bubbles
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
+from ui.ranked_table import RankedRowsModel, ranked_table, size_columns
 from ui.session import ProjectSession
-
-# Column key → (JA header, EN header, JA tip, EN tip)
-COLUMNS: dict[str, tuple[str, str, str, str]] = {
-    "rank": ("順位", "Rank", "", ""),
-    "procedure_id": ("手続ID", "ID", "", ""),
-    "name": ("手続名", "Procedure", "", ""),
-    "section": ("課", "Section", "", ""),
-    "measures_label": ("施策", "Measures", "この手続に当てはまるシナリオの施策",
-                       "The scenario's measures that apply to this procedure"),
-    "staff_hours_saved": ("職員時間の削減（時間/年）", "Staff h saved /yr", "", ""),
-    "fte_saved": ("人工", "FTE", "職員時間の削減を常勤職員の人数に換算", "Staff hours saved in full-time staff"),
-    "visits_avoided": ("来庁の削減（回/年）", "Visits avoided /yr", "", ""),
-    "benefit_yen": ("効果額（万円/年）", "Benefit (¥10k/yr)",
-                    "職員の人件費等の削減と市民の便益（負担額と時間）を合わせた額。順位の計算に使います",
-                    "Staff cost saved plus citizen benefit (money and time); used for the rank"),
-    "effort": ("実施の手間（点）", "Effort (points)",
-               "施策ごとの手間（1 小 ～ 3 大: 調達・規則改正・研修）の合計。オンライン化する施策は"
-               "難易度レベル−1 を加えます。セルにその内訳",
-               "Each measure's effort (1 small – 3 large: procurement, rules, training) added up, "
-               "plus level − 1 when going online. The cell shows the sum's parts"),
-    "level": ("難易度", "Level", "オンライン化の難易度レベル（1 易しい ～ 4 難しい）",
-              "Online-readiness level (1 easy – 4 hard)"),
-}
-# Columns whose text comes in two languages (field_ja / field_en on the ranked row).
-LANGUAGE_FIELDS = {"measures_label": "measures", "effort_reason": "effort_reason",
-                   "level_reasons": "level_reasons"}
-TIPS = {"effort": "effort_reason", "level": "level_reasons", "measures_label": "measures_label"}
-FORMATS: dict[str, Any] = {
-    "rank": str, "fte_saved": lambda v: f"{v:,.2f}", "benefit_yen": lambda v: f"{v / 1e4:,.0f}",
-    "staff_hours_saved": lambda v: f"{v:,.0f}", "visits_avoided": lambda v: f"{v:,.0f}",
-    "effort": lambda v: f"{v:g}", "level": str}
-
-
-class RankedRowsModel(QAbstractTableModel):
-    """The ranked procedures as a table, read straight from the typed rows: no DataFrame
-    is built on the GUI thread for each new comparison (thousands of rows in a city)."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[Any] = []
-        self.keys = list(COLUMNS)
-        self.ja = language() == "ja"
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.keys)
-
-    def value(self, row: int, key: str) -> Any:
-        record = self.rows[row]
-        if key in LANGUAGE_FIELDS:
-            return getattr(record, f"{LANGUAGE_FIELDS[key]}_{'ja' if self.ja else 'en'}", "")
-        return getattr(record, key, None)
-
-    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        key = self.keys[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = self.value(index.row(), key)
-            return FORMATS.get(key, str)(value) if value is not None else ""
-        if role == Qt.ItemDataRole.ToolTipRole and key in TIPS:
-            return str(self.value(index.row(), TIPS[key]) or "")
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in FORMATS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.keys):
-            return None
-        ja_header, en_header, ja_tip, en_tip = COLUMNS[self.keys[section]]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return ja_header if self.ja else en_header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (ja_tip if self.ja else en_tip) or None
-        return None
-
-    def column_key(self, column: int) -> str:
-        return self.keys[column]
 
 
 def ranked_rows(session: ProjectSession) -> tuple[list[Any], str]:
@@ -155,6 +67,7 @@ class LandingView(QWidget):
         super().__init__(parent)
         self.session = session
         self.rows: list[Any] = []
+        self._sized = False
         self.pages = QStackedWidget()
         self.waiting = QLabel(tr("loading"))
         self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -196,14 +109,7 @@ class LandingView(QWidget):
         self.explanation.setWordWrap(True)
         self.explanation.setStyleSheet("QLabel { color: #404040; }")
         self.model = RankedRowsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.setWordWrap(False)
+        self.table = ranked_table(self.model)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_row_changed)
         self.chart = ChartCanvas(height=2.6)
@@ -268,16 +174,10 @@ class LandingView(QWidget):
         self.title.setText(f"<b style='font-size:12pt'>{tr('landing_title', scenario=scenario)}</b>")
         self.explanation.setText(explanation + " " + tr("landing_howto"))
         selected = self.current_procedure()
-        first = self.model.columnCount() == 0
         self.model.set_rows(rows)
-        if first:  # sized once: measuring every cell again on each comparison costs ~0.2 s
-            header = self.table.horizontalHeader()
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            header.setResizeContentsPrecision(40)  # the first rows are enough to size on
-            self.table.resizeColumnsToContents()
-            for column in range(self.model.columnCount()):
-                if self.model.column_key(column) in ("name", "measures_label"):
-                    self.table.setColumnWidth(column, min(self.table.columnWidth(column), 220))
+        if not self._sized and rows:  # once (the column count never was 0: never sized)
+            size_columns(self.table, self.model)
+            self._sized = True
         self.pages.setCurrentIndex(2)
         self.select_procedure(selected or (rows[0].procedure_id if rows else None))
         self._draw_chart()

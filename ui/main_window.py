@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.inventory_importer = InventoryImporter(self)
         self.inventory_importer.finished.connect(self._on_inventory_finished)
         self.landing_view.open_flow.connect(self.show_flow)
+        self.comparison_view.open_flow.connect(self.show_flow)
         self.landing_view.action_requested.connect(self._on_landing_action_requested)
         self.session.loaded.connect(self._on_session_loaded)
         self.session.failed.connect(self._on_session_failed)
@@ -129,9 +130,7 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
-        # The toolbar (_build_toolbar) is left off for now: with it the process map is
-        # shorter and the flow view's fit misses the scene by a fraction of a pixel
-        # (tests/ui/test_flow_view.py); to switch on once fit() keeps a margin.
+        self._build_toolbar(undo, redo)
         view_menu = self.menuBar().addMenu(tr("menu_view"))
         language_menu = view_menu.addMenu(tr("language"))
         for code, label in (("ja", "日本語"), ("en", "English")):

@@ -62,3 +62,48 @@ def test_the_window_opens_on_the_ranked_list_and_a_row_opens_its_flow(qtbot, mak
     qtbot.mouseDClick(landing.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.stack.currentWidget() is window.flow_view
     assert window.session.selected == ids[4]
+
+
+def test_comparison_top20_shows_staff_and_citizen_savings_and_opens_a_flow(
+        qtbot, make_main_window, sample_project):
+    window = make_main_window(sample_project)
+    window.resize(1024, 700)
+    view = window.comparison_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    view.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: view.top_model.rowCount() == 20, timeout=10000)
+    model = view.top_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal).replace("\n", "")
+               for c in range(model.columnCount())]
+    assert "手続ID" in headers
+    assert "手間（施策の合計）" not in headers  # the old unexplained column
+    assert "職員時間の削減（時間/年）" in headers and "市民時間の削減（時間/年）" in headers
+    assert "実施の手間（点）" in headers
+    effort = headers.index("実施の手間（点）")
+    assert model.headerData(effort, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, effort).data(Qt.ItemDataRole.ToolTipRole)  # the sum's parts
+    ranking = window.session.analysis.ranking
+    assert view.ranking_note.text().startswith(ranking.explanation("ja"))
+    # A double-click on a row opens that procedure's process flow.
+    index = model.index(3, 0)
+    view.top_table.scrollTo(index)
+    rect = view.top_table.visualRect(index)
+    qtbot.mouseClick(view.top_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.top_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.stack.currentWidget() is window.flow_view
+    assert window.session.selected == ranking.rows[3].procedure_id
+
+
+def test_counter_headers_are_not_cut_on_a_small_screen(qtbot, make_main_window, sample_project):
+    window = make_main_window(sample_project)
+    window.resize(1024, 700)
+    view = window.comparison_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    view.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: view.counter_model.rowCount() > 0, timeout=10000)
+    table, model = view.counter_table, view.counter_model
+    metrics = table.horizontalHeader().fontMetrics()
+    for column in range(model.columnCount()):
+        text = model.headerData(column, Qt.Orientation.Horizontal)
+        widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+        assert table.columnWidth(column) >= widest, text

@@ -214,6 +214,33 @@ def test_an_edit_in_the_table_and_its_undo(qtbot, make_main_window, sample_proje
     assert model.index(row, column).data() == "60,000"
 
 
+def test_the_toolbar_speaks_the_ui_language_and_undoes_an_edit(qtbot, make_main_window,
+                                                               sample_project):
+    from PySide6.QtWidgets import QToolBar
+
+    window = make_main_window(sample_project)
+    bar = window.findChild(QToolBar, "main_toolbar")
+    assert bar is not None and bar.isVisible()
+    texts = [a.text() for a in bar.actions() if a.text()]
+    assert texts[:3] == ["開く", "調査票を取り込む", "報告書を出力"]
+    undo = next(a for a in bar.actions() if a.text().startswith("元に戻す"))
+    assert not undo.isEnabled()  # nothing to undo yet
+    model = window.survey_view.procedure_model
+    row = int(model.frame.index[model.frame["procedure_id"] == "SM-001"][0])
+    column = [model.column_key(c) for c in range(model.columnCount())].index("annual_cases")
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        model.setData(model.index(row, column), "60000")
+    assert undo.isEnabled()
+    with qtbot.waitSignal(window.session.loaded, timeout=30000):
+        undo.trigger()  # the toolbar's button undoes the edit
+    row = int(model.frame.index[model.frame["procedure_id"] == "SM-001"][0])
+    assert model.index(row, column).data() == "58,000"
+    english = make_main_window(sample_project, lang="en")
+    bar = english.findChild(QToolBar, "main_toolbar")
+    assert [a.text() for a in bar.actions() if a.text()][:3] == ["Open", "Import surveys",
+                                                                 "Export report"]
+
+
 def test_a_refused_edit_changes_nothing(qtbot, make_main_window, sample_project):
     window = make_main_window(sample_project)
     session = window.session
