@@ -77,7 +77,8 @@ def test_comparison_top20_shows_staff_and_citizen_savings_and_opens_a_flow(
                for c in range(model.columnCount())]
     assert "手続ID" in headers
     assert "手間（施策の合計）" not in headers  # the old unexplained column
-    assert "職員時間の削減（時間/年）" in headers and "市民時間の削減（時間/年）" in headers
+    assert "職員時間の削減（時間/年）" in headers
+    assert "市民時間の削減（時間/年）" in headers
     assert "実施の手間（点）" in headers
     effort = headers.index("実施の手間（点）")
     assert model.headerData(effort, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)

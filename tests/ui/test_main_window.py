@@ -220,7 +220,8 @@ def test_the_toolbar_speaks_the_ui_language_and_undoes_an_edit(qtbot, make_main_
 
     window = make_main_window(sample_project)
     bar = window.findChild(QToolBar, "main_toolbar")
-    assert bar is not None and bar.isVisible()
+    assert bar is not None
+    assert bar.isVisible()
     texts = [a.text() for a in bar.actions() if a.text()]
     assert texts[:3] == ["開く", "調査票を取り込む", "報告書を出力"]
     undo = next(a for a in bar.actions() if a.text().startswith("元に戻す"))
