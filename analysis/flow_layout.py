@@ -455,3 +455,80 @@ def _rework_flow(a: FlowNode, b: FlowNode, lane: Lane, level: int, probability: 
         mid = (cx + tx) / 2
         box = (mid - width / 2, y - LABEL_FONT_SIZE - 8, width, LABEL_FONT_SIZE + 5)
     return FlowEdge(a.key, b.key, points, probability, label, box, True, status, before)
+
+
+@dataclass(frozen=True)
+class StepDetail:
+    """One line of a step's details: what it is as-is and, when it differs, to-be."""
+
+    label: str
+    as_is: str
+    to_be: str | None = None   # None: the same in the to-be
+
+    @property
+    def changed(self) -> bool:
+        return self.to_be is not None
+
+
+def step_details(as_is: nx.DiGraph, to_be: nx.DiGraph | None, step: int, lang: str = "ja"
+                 ) -> tuple[str, list[StepDetail]]:
+    """A step's title and details for the process map's side panel: actor, 標準/最短/最長
+    minutes (to-be: after the measures' effects, which scale all three), medium, seal and
+    manual entry, waiting days, and the measures that change it.
+
+    >>> from analysis.graph import build_graph
+    >>> g = build_graph({"procedure_id": "P"}, [{"step_no": 1, "name": "受付",
+    ...     "actor": "counter", "typical_minutes": 10, "min_minutes": 5, "max_minutes": 20,
+    ...     "medium": "paper", "seal": 1, "wait_days": 3}], [(1, None, 1.0)])
+    >>> title, rows = step_details(g, None, 1)
+    >>> title
+    '工程 1 受付'
+    >>> [(r.label, r.as_is) for r in rows][:3]
+    [('実施者', '窓口職員'), ('標準 / 最短 / 最長', '10.0 / 5.0 / 20.0 分'), ('媒体', '紙')]
+    """
+    ja = lang == "ja"
+    before = as_is.nodes.get(step, {})
+    after = to_be.nodes[step] if to_be is not None and step in to_be.nodes else None
+    name = str((after or before).get("name") or "")
+    title = f"工程 {step} {name}" if ja else f"Step {step} {name}"
+
+    def minutes(graph: nx.DiGraph, data: dict[str, Any]) -> str:
+        typical = float(data.get("typical_minutes") or 0)
+        scale = step_minutes(graph, step) / typical if typical > 0 else 1.0
+        values = [typical * scale]
+        for key in ("min_minutes", "max_minutes"):
+            value = data.get(key)
+            ok = isinstance(value, (int, float)) and math.isfinite(value)
+            values.append(float(value) * scale if ok and value is not None else float("nan"))
+        text = " / ".join("—" if math.isnan(v) else f"{v:.1f}" for v in values)
+        return text + (" 分" if ja else " min")
+
+    def yes_no(on: object) -> str:
+        return ("あり" if on else "なし") if ja else ("yes" if on else "no")
+
+    def days(data: dict[str, Any]) -> str:
+        value = _wait_days(data)
+        return f"{value:g} 日" if ja else f"{value:g} d"
+
+    rows_of: list[tuple[str, Any]] = [
+        ("実施者" if ja else "Actor",
+         lambda d, g: codes.ACTOR.label(str(d.get("actor") or "clerk"), lang)),
+        ("標準 / 最短 / 最長" if ja else "Typical / min / max", lambda d, g: minutes(g, d)),
+        ("媒体" if ja else "Medium",
+         lambda d, g: codes.MEDIUM.label(str(d.get("medium")), lang) if d.get("medium") else "—"),
+        ("押印" if ja else "Seal", lambda d, g: yes_no(d.get("seal"))),
+        ("手入力" if ja else "Manual entry", lambda d, g: yes_no(d.get("manual_entry"))),
+        ("待ち日数" if ja else "Waiting", lambda d, g: days(d)),
+    ]
+    rows: list[StepDetail] = []
+    for label, read in rows_of:
+        old = read(before, as_is)
+        new = read(after, to_be) if after is not None and to_be is not None else None
+        rows.append(StepDetail(label, old, new if new is not None and new != old else None))
+    if after is not None:
+        measures = _change_detail(after, lang)
+        if not measures and any(r.changed for r in rows):
+            measures = "シナリオの施策（媒体などの変更）" if ja else "the scenario's measures"
+        rows.append(StepDetail("変える施策" if ja else "Changed by",
+                               measures or ("なし" if ja else "none")))
+    return title, rows

@@ -102,3 +102,51 @@ def test_export_writes_the_map(flow, tmp_path, suffix):
     assert data.startswith(magic)
     if suffix == ".svg":
         assert "要介護" in data.decode("utf-8")  # text stays text in the drawing
+
+
+def test_side_by_side_maps_pan_and_zoom_together(flow, qtbot):
+    flow.resize(1024, 700)
+    view = flow.flow_view
+    view.mode_combo.setCurrentIndex(view.mode_combo.findData("side"))
+    assert view.view_b.isVisible()
+    left = {i.node.status for i in _tasks(view)}
+    right = [i.node for i in view.scene_b.items()
+             if isinstance(i, NodeItem) and i.node.kind == "task"]
+    assert left == {"same"}  # the as-is on the left
+    assert len(right) == 10
+    assert any(n.status == "changed" for n in right)  # the to-be on the right
+    view.buttons["zoom_in"].click()
+    assert view.view_b.zoom() == pytest.approx(view.view.zoom())
+    bar = view.view.horizontalScrollBar()
+    bar.setValue((bar.minimum() + bar.maximum()) // 2 + 7)
+    assert view.view_b.horizontalScrollBar().value() == bar.value()
+    # Panning the right map moves the left one too.
+    view.view_b.verticalScrollBar().setValue(view.view_b.verticalScrollBar().maximum())
+    assert view.view.verticalScrollBar().value() == view.view_b.verticalScrollBar().value()
+    view.mode_combo.setCurrentIndex(view.mode_combo.findData("both"))
+    assert not view.view_b.isVisible()
+
+
+def test_clicking_a_step_shows_its_details(flow, qtbot):
+    view = flow.flow_view
+    assert not view.detail_panel.isVisible()
+    graphics = view.view
+    # Step 3 of KH-001 (審査, 担当職員) in the to-be map, clicked as a user does.
+    item = next(i for i in _tasks(view) if i.node.step_no == 3 and i.node.y > view.map_height)
+    graphics.centerOn(item)
+    point = graphics.mapFromScene(item.sceneBoundingRect().center())
+    qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert view.detail_panel.isVisible()
+    text = view.detail.text()
+    assert "工程 3" in text
+    assert "担当職員" in text
+    assert "標準 / 最短 / 最長" in text
+    assert "24.0 / 14.4 / 43.2 分" in text  # the survey's minutes, as-is
+    assert "紙" in text  # medium as-is
+    assert "電子" in text  # and to-be
+    # A drag pans and does not count as a click.
+    view.detail_panel.hide()
+    qtbot.mousePress(graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseMove(graphics.viewport(), point + QPoint(40, 0))
+    qtbot.mouseRelease(graphics.viewport(), Qt.MouseButton.LeftButton, pos=point + QPoint(40, 0))
+    assert not view.detail_panel.isVisible()
