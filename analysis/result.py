@@ -21,7 +21,9 @@ from typing import Any
 
 from cost_model.costs import COST_COLUMNS
 
-SCHEMA = "bpr-studio.simulation/2"
+SCHEMA = "bpr-studio.simulation/3"
+# Older results still read: /2 has no potential savings or band (both read as None).
+READABLE_SCHEMAS = ("bpr-studio.simulation/2", SCHEMA)
 METRICS: list[str] = [*COST_COLUMNS, "staff_fte", "citizen_visits"]
 
 
@@ -320,6 +322,53 @@ class Ranking:
 
 
 @dataclass(slots=True)
+class PotentialSavings:
+    """The scenario's POTENTIAL savings, next to the EXPECTED ones the rest of the result holds.
+
+    Potential: every measure in place wherever it applies and every eligible case moved to
+    the new channels (``analysis.compare.compare_potential``). Expected: uptake on the
+    adoption curve in fiscal year ``adoption_year`` and the published share of planned work
+    municipalities deliver. Potential figures are deterministic upper bounds (savings,
+    as-is − to-be, by metric): they carry no P5–P95 of their own.
+    """
+
+    adoption_year: int
+    city: dict[str, float]
+    sections: dict[str, dict[str, float]]
+    procedures: dict[str, dict[str, float]]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> PotentialSavings:
+        return cls(int(data["adoption_year"]), dict(data["city"]), dict(data["sections"]),
+                   dict(data["procedures"]))
+
+
+@dataclass(frozen=True, slots=True)
+class SavingBandReading:
+    """Where the whole-office staff-hour saving falls among published outcomes
+    (``analysis.calibration.SAVING_BANDS``): shares of all as-is staff hours."""
+
+    expected_share: float
+    expected_share_p5: float
+    expected_share_p95: float
+    potential_share: float
+    band: str                  # key of the expected share's band
+    text_ja: str               # one sentence each: the share, its band, and why
+    text_en: str
+    potential_text_ja: str
+    potential_text_en: str
+
+    def text(self, lang: str = "ja") -> str:
+        return self.text_ja if lang == "ja" else self.text_en
+
+    def potential_text(self, lang: str = "ja") -> str:
+        return self.potential_text_ja if lang == "ja" else self.potential_text_en
+
+
+@dataclass(slots=True)
 class SimulationResult:
     """Everything one run produces; the JSON is derived from it, never assembled apart."""
 
@@ -338,6 +387,8 @@ class SimulationResult:
     ranking: Ranking
     counters: list[SectionCounter]
     city_samples: dict[str, list[float]]   # every replication's city savings, by metric
+    potential: PotentialSavings | None = None   # None only in results saved by schema /2
+    band: SavingBandReading | None = None
     schema: str = SCHEMA
     metrics: list[str] = field(default_factory=lambda: list(METRICS))
 
@@ -357,11 +408,13 @@ class SimulationResult:
             "where_to_start": [r.to_json_dict() for r in self.ranking.rows],
             "counter": [c.to_json_dict() for c in self.counters],
             "city_samples": self.city_samples,
+            "potential": self.potential.to_json_dict() if self.potential else None,
+            "band": asdict(self.band) if self.band else None,
         }
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> SimulationResult:
-        if data.get("schema") != SCHEMA:
+        if data.get("schema") not in READABLE_SCHEMAS:
             raise ValueError(f"unsupported simulation result schema {data.get('schema')!r} "
                              f"(expected {SCHEMA})")
         scenario = data["scenario"]
@@ -380,4 +433,7 @@ class SimulationResult:
             ranking=Ranking.from_json_dict(data["ranking"], data["where_to_start"]),
             counters=[SectionCounter.from_dict(c) for c in data["counter"]],
             city_samples=data.get("city_samples", {}),
+            potential=(PotentialSavings.from_json_dict(data["potential"])
+                       if data.get("potential") else None),
+            band=SavingBandReading(**data["band"]) if data.get("band") else None,
             schema=data["schema"], metrics=list(data["metrics"]))

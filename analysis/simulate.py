@@ -23,11 +23,18 @@ import numpy as np
 import pandas as pd
 
 from analysis.attribution import OTHER, attribute_savings, savings_by_measure
-from analysis.compare import Comparison, ProjectModel, compare, parameter_values
+from analysis.calibration import band_of, band_text
+from analysis.compare import (
+    Comparison,
+    ProjectModel,
+    compare,
+    compare_potential,
+    parameter_values,
+)
 from analysis.counter import counter_comparison
 from analysis.measures import MEASURES
 from analysis.montecarlo import MonteCarloResult, SimulationCancelled, percentiles, simulate
-from analysis.params import PARAMETERS
+from analysis.params import PARAMETERS, adoption_year
 from analysis.ranking import rank_procedures
 from analysis.result import (
     METRICS,
@@ -38,8 +45,10 @@ from analysis.result import (
     Metrics,
     NotApplied,
     ParameterRow,
+    PotentialSavings,
     ProcedureResult,
     Ranking,
+    SavingBandReading,
     ScenarioSummary,
     SectionCounter,
     SimulationResult,
@@ -143,10 +152,56 @@ def _json_safe(value: Any) -> Any:
 class ScenarioAnalysis:
     """The deterministic to-be of a scenario and what is derived from it (no Monte Carlo)."""
 
-    comparison: Comparison
+    comparison: Comparison           # EXPECTED: uptake in the adoption year, delivered share
     measures: list[MeasureSavings]   # savings by measure, scenario order, 'other' last
     ranking: Ranking
     counters: list[SectionCounter]
+    potential: Comparison            # POTENTIAL: every measure in place, every case moved
+
+    def potential_savings(self) -> PotentialSavings:
+        return potential_savings(self.comparison, self.potential)
+
+    def band(self, city: AreaResult | None = None) -> SavingBandReading:
+        """The expected saving's published band; P5–P95 from ``city`` (the Monte Carlo
+        result) when given, else the deterministic figure for all three."""
+        return saving_band(self.comparison, self.potential, city)
+
+
+def potential_savings(expected: Comparison, potential: Comparison) -> PotentialSavings:
+    """Potential savings of the city, each section and each procedure (deterministic)."""
+    saved = potential.savings()
+    by_section = saved.groupby("section", sort=True)[METRICS].sum()
+    return PotentialSavings(
+        adoption_year(expected.values),
+        {m: float(v) for m, v in saved[METRICS].sum().items()},
+        {str(section): {m: float(v) for m, v in row.items()}
+         for section, row in by_section.iterrows()},
+        {str(pid): dict(zip(METRICS, map(float, values), strict=True))
+         for pid, values in zip(saved["procedure_id"], saved[METRICS].to_numpy(), strict=True)})
+
+
+def saving_band(expected: Comparison, potential: Comparison, city: AreaResult | None = None
+                ) -> SavingBandReading:
+    """Expected and potential staff-hour savings as shares of all as-is staff hours, with
+    the published band each falls in (``analysis.calibration.SAVING_BANDS``)."""
+    as_is_hours = float(expected.as_is.procedures["staff_time_h"].sum()) or 1.0
+    saved = expected.savings()["staff_time_h"].sum()
+    share = float(saved) / as_is_hours
+    if city is not None:
+        estimate = city.savings["staff_time_h"]
+        share = estimate.deterministic / city.as_is["staff_time_h"].deterministic
+        low, high = (estimate.p5 / city.as_is["staff_time_h"].deterministic,
+                     estimate.p95 / city.as_is["staff_time_h"].deterministic)
+    else:
+        low = high = share
+    potential_share = float(potential.savings()["staff_time_h"].sum()) / as_is_hours
+    year = adoption_year(expected.values)
+    return SavingBandReading(
+        share, low, high, potential_share, band_of(share).key,
+        band_text(share, "ja", f"見込まれる職員の作業時間の削減（{year}年目）"),
+        band_text(share, "en", f"Expected staff-hour saving (year {year})"),
+        band_text(potential_share, "ja", "潜在的な削減（全件が移行した場合）"),
+        band_text(potential_share, "en", "Potential saving (every case moved)"))
 
 
 def _measure_savings(comparison: Comparison, model: ProjectModel, scenario: Scenario,
@@ -184,7 +239,7 @@ def analyse_scenario(model: ProjectModel, scenario: Scenario, counter: bool = Tr
     counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
                 if counter else [])
     return ScenarioAnalysis(comparison, _measure_savings(comparison, model, scenario, values),
-                            ranking, counters)
+                            ranking, counters, compare_potential(comparison, model))
 
 
 def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
@@ -241,6 +296,7 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
         not_applied=[NotApplied(a.procedure_id, a.measure, a.reason_ja, a.reason_en)
                      for a in comparison.applications if not a.applied],
         measures=analysis.measures, ranking=analysis.ranking, counters=counters,
+        potential=analysis.potential_savings(), band=analysis.band(city),
         # Every replication's city savings, for distribution plots.
         city_samples={
             "staff_time_h": (mc.as_is[:, :, time_col].sum(1) - mc.to_be[:, :, time_col].sum(1)

@@ -344,7 +344,7 @@ def test_simulate_command_writes_the_documented_json(city, tmp_path, capsys):
                  "--replications", "100", "--seed", "5", "--json", str(out)]) == 0
     assert "削減" in capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema"] == "bpr-studio.simulation/2"
+    assert data["schema"] == "bpr-studio.simulation/3"
     assert data["replications"] == 100
     assert data["seed"] == 5
     staff = data["city"]["savings"]["staff_time_h"]

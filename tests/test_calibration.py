@@ -203,6 +203,20 @@ def test_point_figures_lie_inside_their_own_p5_p95(sample):
                 if not s.p5 - slack <= s.deterministic <= s.p95 + slack:
                     outside.append((name, side, metric, s))
     assert not outside, outside[:5]
+    # Expected and potential are both in the result; the band quotes the expected share
+    # with its own P5–P95 and says which published band it is in.
+    band, potential = result.band, result.potential
+    assert band is not None
+    assert potential is not None
+    assert band.expected_share_p5 <= band.expected_share <= band.expected_share_p95
+    assert band.expected_share < band.potential_share
+    assert f"{band.expected_share:.1%}" in band.text_ja
+    assert "3年目" in band.text_ja
+    assert band_of(band.expected_share).ja in band.text_ja
+    assert potential.city["staff_time_h"] > result.city.savings["staff_time_h"].deterministic
+    assert sum(s["staff_time_h"] for s in potential.sections.values()) == pytest.approx(
+        potential.city["staff_time_h"])
+    assert set(potential.procedures) == {p.procedure_id for p in result.procedures}
     # …and the point is the Monte Carlo mean within Monte Carlo error (city staff hours).
     samples = np.array(result.city_samples["staff_time_h"])
     point = result.city.savings["staff_time_h"].deterministic

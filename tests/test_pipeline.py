@@ -98,6 +98,8 @@ def test_cli_json_report_and_api_give_identical_figures(city, tmp_path):
     for metric in ("staff_time_h", "staff_economic_yen", "citizen_visits", "staff_fte"):
         assert cli.city.savings[metric] == result.city.savings[metric]
     assert [r.procedure_id for r in cli.ranking.rows] == [r.procedure_id for r in result.ranking.rows]
+    assert cli.band == result.band
+    assert cli.potential == result.potential
     assert [r.benefit_yen for r in cli.ranking.rows] == pytest.approx(
         [r.benefit_yen for r in result.ranking.rows])
     wb = openpyxl.load_workbook(report)
@@ -112,6 +114,13 @@ def test_cli_json_report_and_api_give_identical_figures(city, tmp_path):
               for r in range(5, 5 + len(result.ranking.rows))]
     assert listed == [r.procedure_id for r in result.ranking.rows]
     assert priorities.cell(row=2, column=1).value == result.ranking.explanation_ja
+    # The summary distinguishes expected from potential and names the published band.
+    assert result.band is not None
+    assert result.potential is not None
+    assert ws.cell(row=rows["（潜在）職員の作業時間の削減"], column=2).value == pytest.approx(
+        result.potential.city["staff_time_h"])
+    sentences = [ws.cell(row=r, column=1).value or "" for r in range(1, 60)]
+    assert result.band.text_ja in sentences
     # The report can be rebuilt from the saved JSON: the typed result round-trips.
     assert cli.to_json_dict()["where_to_start"] == json.loads(json.dumps(
         result.to_json_dict()["where_to_start"]))

@@ -100,8 +100,16 @@ def summary_sheet(wb: Workbook, result: SimulationResult, top_priority: RankedPr
         ("市民の時間の削減", "citizen_time_h", NUMBER, "時間/年"),
         ("市民の負担額の削減", "citizen_economic_yen", YEN, "円/年"),
     ]
-    records = [{"label": label, "estimate": saved[m].deterministic, "p5": saved[m].p5,
-                "p95": saved[m].p95, "unit": unit} for label, m, _f, unit in key_rows]
+    records: list[dict[str, Any]] = [
+        {"label": label, "estimate": saved[m].deterministic, "p5": saved[m].p5,
+         "p95": saved[m].p95, "unit": unit} for label, m, _f, unit in key_rows]
+    potential = result.potential
+    if potential is not None:
+        # The upper bound next to the expected figures: deterministic, no P5–P95 of its own.
+        key_rows += [("（潜在）職員の作業時間の削減", "staff_time_h", NUMBER, "時間/年"),
+                     ("（潜在）削減される人工", "staff_fte", DECIMAL, "人")]
+        records += [{"label": label, "estimate": potential.city[m], "p5": "—", "p95": "—",
+                     "unit": unit} for label, m, _f, unit in key_rows[-2:]]
     table = write_table(ws, row + 1, [
         Column("label", "項目"), Column("estimate", "推定値"), Column("p5", "少なめ（P5）"),
         Column("p95", "多め（P95）"), Column("unit", "単位")], records, freeze=False,
@@ -113,14 +121,22 @@ def summary_sheet(wb: Workbook, result: SimulationResult, top_priority: RankedPr
     # Plain sentences
     row = table.last_row + 2
     put(ws, row, 1, "結果の要約", bold=True, size=12)
+    year = f"（利用が{potential.adoption_year}年目の水準）" if potential is not None else ""
     sentences = [
-        f"シナリオ「{scenario}」を実施すると、職員の作業時間は年 {saved['staff_time_h'].deterministic:,.0f} 時間"
+        f"シナリオ「{scenario}」を実施すると{year}、職員の作業時間は年 {saved['staff_time_h'].deterministic:,.0f} 時間"
         f"（{saved['staff_fte'].deterministic:,.1f} 人工、人件費等 "
         f"{saved['staff_economic_yen'].deterministic / 1e6:,.1f} 百万円）"
         f"減る見込みです（90%の確率で {saved['staff_time_h'].p5:,.0f}～{saved['staff_time_h'].p95:,.0f} 時間）。",
         f"市民の来庁は年 {saved['citizen_visits'].deterministic:,.0f} 回、市民が手続に使う時間は年 "
         f"{saved['citizen_time_h'].deterministic:,.0f} 時間減ります。",
     ]
+    if result.band is not None and potential is not None:
+        sentences += [
+            result.band.text("ja"),
+            f"これは見込み（期待値）です。対象の手続のすべての件数が新しい方法に移り、施策が"
+            f"すべて実施された場合の潜在的な削減は年 {potential.city['staff_time_h']:,.0f} 時間"
+            f"（{potential.city['staff_fte']:,.1f} 人工）で、上限の目安です。"
+            + result.band.potential_text("ja")]
     if top_priority:
         sentences.append(
             f"最初に取り組むべきは「{top_priority.name}」（{top_priority.measures_ja}）です"
