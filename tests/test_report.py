@@ -104,6 +104,22 @@ def test_charts_point_at_their_tables(report):
     assert wb["窓口"]._charts
     assert wb["部署別"]._charts
     assert len(wb["業務フロー"]._images) == 5
+    # LibreOffice does not plot hidden (folded) cells whatever plotVisOnly says: a chart
+    # fed from a folded column printed empty (the priority matrix, page 2).
+    hidden = []
+    for ws in wb.worksheets:
+        for chart in ws._charts:
+            for series in chart.series:
+                for ref in (series.xVal, series.yVal, series.zVal, series.val, series.cat):
+                    formula = getattr(getattr(ref, "numRef", None), "f", None)
+                    if not formula:
+                        continue
+                    sheet, cells = formula.rsplit("!", 1)
+                    source = wb[sheet.strip("'")]
+                    for letter in set(re.findall(r"\$?([A-Z]+)\$?\d+", cells)):
+                        if source.column_dimensions[letter].hidden:
+                            hidden.append((ws.title, formula))
+    assert not hidden, hidden[:3]
 
 
 def test_print_setup_on_every_sheet(report):

@@ -116,7 +116,10 @@ def summary_sheet(wb: Workbook, result: SimulationResult, top_priority: RankedPr
         autofilter=False)
     for i, (_label, _m, fmt, _u) in enumerate(key_rows):
         for c in range(2, 5):
-            ws.cell(row=table.first_row + 1 + i, column=c).number_format = fmt
+            cell = ws.cell(row=table.first_row + 1 + i, column=c)
+            cell.number_format = fmt
+            if cell.value == "—":
+                cell.alignment = Alignment(horizontal="center")
 
     # Plain sentences
     row = table.last_row + 2
@@ -267,8 +270,10 @@ def _radar(ws: Worksheet, records: list[dict[str, Any]], costs: Table, anchor_ro
 PRIORITY_COLUMNS = [
     Column("rank", "順位", NUMBER), Column("procedure_id", "手続ID"),
     Column("name", "手続名", width=18, wrap=True), Column("section", "課", width=8, wrap=True),
-    Column("measures_ja", "施策（まとめて適用）", width=38, wrap=True),
-    Column("level", "レベル", NUMBER), Column("annual_cases", "年間件数", NUMBER, detail=True),
+    Column("measures_ja", "施策（まとめて適用）", width=34, wrap=True),
+    # Level, cases and benefit feed the priority matrix: they stay unfolded, since
+    # LibreOffice does not plot hidden cells whatever plotVisOnly says (empty chart).
+    Column("level", "レベル", NUMBER), Column("annual_cases", "年間件数", NUMBER),
     Column("staff_hours_saved", "職員時間の削減(時間/年)", NUMBER),
     Column("staff_yen_saved", "人件費等の削減(円/年)", YEN),
     Column("fte_saved", "削減人工", DECIMAL, detail=True),
@@ -366,7 +371,6 @@ def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: s
         series.dLbls.position = side
         chart.series.append(series)
     chart.bubbleScale = 50
-    chart.plotVisOnly = False  # folded (hidden) columns of the source still plot
     chart.x_axis.title = "オンライン化レベル（1 易しい～4 難しい）"
     chart.y_axis.title = "効果額（百万円/年）"
     chart.y_axis.numFmt = '#,##0,,'
