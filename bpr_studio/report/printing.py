@@ -76,6 +76,12 @@ def _area(ws: Worksheet) -> tuple[int, int, int, int]:
     return 1, 1, max(ws.max_column, 1), max(ws.max_row, 1)
 
 
+def printed_columns(ws: Worksheet) -> tuple[int, int]:
+    """First and last column that print."""
+    min_col, _r, max_col, _r2 = _area(ws)
+    return min_col, max_col
+
+
 def _drawings(ws: Worksheet) -> list[tuple[int, int, float, float]]:
     """(row, column, width_pt, height_pt) of every chart and picture, by anchor cell."""
     found = []
@@ -141,13 +147,27 @@ def keep_drawings_whole(ws: Worksheet, page: Page, scale: int) -> None:
         if row - 1 in manual and row != first:
             used = titles
         if row in by_row and used > titles and used + by_row[row] > height:
-            ws.row_breaks.append(Break(id=row - 1))
+            # The caption right above a chart or picture goes to the new page with it.
+            captioned = row - 1 > first and ws.cell(row=row - 1, column=1).value is not None
+            start = row - 1 if captioned else row
+            ws.row_breaks.append(Break(id=start - 1))
+            manual.add(start - 1)
+            used = titles + (row_pt(ws, row - 1) if captioned else 0.0)
+        if _is_heading(ws, row) and used > titles and used + sum(
+                row_pt(ws, r) for r in range(row, row + 3)) > height:
+            ws.row_breaks.append(Break(id=row - 1))  # a heading stays with its table
             manual.add(row - 1)
             used = titles
         h = row_pt(ws, row)
         if used + h > height:  # the program's own break
             used = titles
         used += h
+
+
+def _is_heading(ws: Worksheet, row: int) -> bool:
+    """A section heading: a value in column A set in 12 pt or more (sheets.py's style)."""
+    cell = ws.cell(row=row, column=1)
+    return cell.value is not None and (cell.font.sz or 0) >= 12 and row > 2
 
 
 def _title_rows_pt(ws: Worksheet) -> float:

@@ -566,11 +566,14 @@ def _waterfall(ws: Worksheet, result: SimulationResult, rows: list[dict[str, Any
     chart.y_axis.title = "百万円/年"
     chart.y_axis.numFmt = "#,##0"
     chart.y_axis.scaling.min = 0  # from zero: a 28 % drop must look like one
-    chart.height, chart.width = 1.6 + 0.55 * len(lines), 26
+    # 0.62 cm a bar: every name fits at the 10 pt all charts use (LibreOffice drops
+    # names that do not fit).
+    chart.height, chart.width = 1.2 + 0.62 * len(lines), 26
     style_chart(chart, legend=None)
     ws.add_chart(chart, f"A{table.last_row + 2}")
+    chart_rows = int(chart.height / 0.53) + 2  # rows of the default 15 pt (0.53 cm)
     ws.print_area = f"A1:{ws.cell(row=1, column=table.last_column).column_letter}" \
-                    f"{table.last_row + 2 + 18}"
+                    f"{table.last_row + 2 + chart_rows}"
 
 
 # --- 窓口 ----------------------------------------------------------------------------
@@ -760,8 +763,7 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
         scale = min(1.0, 1100 / image.width)
         image.width, image.height = image.width * scale, image.height * scale
         ws.add_image(image, f"A{row + 1}")
-        row += int(image.height / 20) + 3
-        ws.row_breaks.append(Break(id=row - 1))
+        row += int(image.height / 20) + 3  # 20 px a row; printing starts each on a page
     ws.column_dimensions["A"].width = 12
     return ws
 
@@ -769,7 +771,8 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
 # --- 感度分析 --------------------------------------------------------------------------
 
 def sensitivity_sheet(wb: Workbook, sensitivity: SensitivityResult | None) -> Worksheet | None:
-    """Tornado of the city-wide staff saving and the stability of the top 20."""
+    """The tornado of the city-wide staff saving first (what a reader looks at), then the
+    stability of the top 20, then the table behind the tornado with its sources."""
     import io
 
     from openpyxl.drawing.image import Image
@@ -781,48 +784,58 @@ def sensitivity_sheet(wb: Workbook, sensitivity: SensitivityResult | None) -> Wo
     ws = wb.create_sheet("感度分析")
     base = sensitivity.base
     _title(ws, "感度分析：前提を変えると結果はどれだけ動くか")
-    records = [{
-        "label": bar.label_ja + ("（単価）" if bar.kind == "unit_cost" else ""),
-        "base": bar.base_input, "low": bar.low_input, "high": bar.high_input, "unit": bar.unit,
-        "yen_low": bar.at_low["staff_economic_yen"], "yen_high": bar.at_high["staff_economic_yen"],
-        "swing": bar.swing("staff_economic_yen"),
-        "h_low": bar.at_low["staff_time_h"], "h_high": bar.at_high["staff_time_h"],
-        "source": bar.source} for bar in sensitivity.ordered("staff_economic_yen")]
-    table = write_table(ws, 4, [
-        Column("label", "前提", width=26, wrap=True), Column("base", "基準値", "#,##0.###"),
-        Column("low", "下限", "#,##0.###"), Column("high", "上限", "#,##0.###"),
-        Column("unit", "単位"),
-        Column("yen_low", "削減額 下限のとき(円/年)", YEN),
-        Column("yen_high", "削減額 上限のとき(円/年)", YEN),
-        Column("swing", "振れ幅(円/年)", YEN),
-        Column("h_low", "職員時間の削減 下限のとき", NUMBER, detail=True),
-        Column("h_high", "職員時間の削減 上限のとき", NUMBER, detail=True),
-        Column("source", "範囲の出典", width=24, wrap=True)], records, freeze=False)
-    if records:
-        _data_bar(ws, table.column_range(7), "ED7D31")
-    widths = _printed_widths(ws, 12)
-    _paragraph(ws, 2, f"基準（既定の前提）の職員の人件費等の削減 {base['staff_economic_yen'] / 1e6:,.1f} "
-                      f"百万円/年、職員時間 {base['staff_time_h']:,.0f} 時間/年。各前提を1つずつ下限・上限にし、"
-                      "他は基準値のまま計算（決定論的な計算）。表は振れ幅の大きい順。", widths)
-    row = table.last_row + 2
+    bars = sensitivity.ordered("staff_economic_yen")
+    row = 4
+    if bars:
+        image = Image(io.BytesIO(tornado_png(sensitivity)))
+        scale = 1000 / image.width  # 1,000 px wide on the sheet, whatever the dpi
+        image.width, image.height = image.width * scale, image.height * scale
+        ws.add_image(image, f"A{row}")
+        row += int(image.height / 20) + 2  # 20 px a row
+    no_effect_row = row
     if sensitivity.no_effect:
-        _paragraph(ws, row, "このシナリオでは結果を動かさない前提: " + "、".join(sensitivity.no_effect)
-                   + "（volume_spread・rework_spread は P5～P95 の幅だけを変えます）", widths)
         row += 2
     put(ws, row, 1, "「どこから始めるか」上位20の安定性", bold=True, size=12)
     stability = write_table(ws, row + 1, [
         Column("label", "変えた前提", width=26, wrap=True),
         Column("spearman", "順位相関（スピアマン）", "0.00"),
         Column("overlap", "上位20に残る件数", NUMBER), Column("overlap10", "上位10に残る件数", NUMBER),
-        Column("entered", "上位10に入る手続", width=16, wrap=True),
-        Column("left", "上位10から外れる手続", width=16, wrap=True)],
+        # One text column at E, as wide as the sources column below it (same sheet column).
+        Column("changes", "上位10に入る手続／外れる手続", width=30, wrap=True)],
         [{"label": s.label_ja, "spearman": s.spearman, "overlap": s.overlap,
-          "overlap10": s.overlap_top10, "entered": "、".join(s.entered),
-          "left": "、".join(s.left)} for s in sensitivity.stability],
+          "overlap10": s.overlap_top10,
+          "changes": (f"入る: {'、'.join(s.entered)}／外れる: {'、'.join(s.left)}"
+                      if s.entered or s.left else "入れ替わりなし")}
+         for s in sensitivity.stability],
+        freeze=False, autofilter=False)
+    row = stability.last_row + 2
+    put(ws, row, 1, "前提ごとの振れ幅（大きい順）", bold=True, size=12)
+    records = [{
+        "label": bar.label_ja + ("（単価）" if bar.kind == "unit_cost" else ""),
+        "base": bar.base_input, "low": bar.low_input, "high": bar.high_input, "unit": bar.unit,
+        "yen_low": bar.at_low["staff_economic_yen"], "yen_high": bar.at_high["staff_economic_yen"],
+        "swing": bar.swing("staff_economic_yen"),
+        "h_low": bar.at_low["staff_time_h"], "h_high": bar.at_high["staff_time_h"],
+        "source": bar.source} for bar in bars]
+    table = write_table(ws, row + 1, [
+        Column("label", "前提", width=26, wrap=True), Column("base", "基準値", "#,##0.###"),
+        Column("low", "下限", "#,##0.###"), Column("high", "上限", "#,##0.###"),
+        Column("source", "範囲の出典", width=30, wrap=True), Column("unit", "単位"),
+        Column("yen_low", "削減額 下限のとき(円/年)", YEN),
+        Column("yen_high", "削減額 上限のとき(円/年)", YEN),
+        Column("swing", "振れ幅(円/年)", YEN),
+        Column("h_low", "職員時間の削減 下限のとき", NUMBER, detail=True),
+        Column("h_high", "職員時間の削減 上限のとき", NUMBER, detail=True)], records,
         freeze=False, autofilter=False)
     if records:
-        image = Image(io.BytesIO(tornado_png(sensitivity)))
-        scale = min(1.0, 1000 / image.width)
-        image.width, image.height = image.width * scale, image.height * scale
-        ws.add_image(image, f"A{stability.last_row + 3}")
+        _data_bar(ws, table.column_range(8), "ED7D31")
+    _paragraph(ws, 2, f"基準（既定の前提）の職員の人件費等の削減 {base['staff_economic_yen'] / 1e6:,.1f} "
+                      f"百万円/年、職員時間 {base['staff_time_h']:,.0f} 時間/年。各前提を1つずつ下限・上限にし、"
+                      "他は基準値のまま計算（決定論的な計算）。図と表は振れ幅の大きい順。",
+               _printed_widths(ws, 12))
+    if sensitivity.no_effect:
+        _paragraph(ws, no_effect_row, "このシナリオでは結果を動かさない前提: "
+                   + "、".join(sensitivity.no_effect)
+                   + "（volume_spread・rework_spread は P5～P95 の幅だけを変えます）",
+                   _printed_widths(ws, 12))
     return ws

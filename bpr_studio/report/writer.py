@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bpr_studio.report.printing import lines_height, setup_page
+from bpr_studio.report.printing import lines_height, printed_columns, setup_page
 
 FONT = "Meiryo UI"
 YEN = "¥#,##0"
@@ -178,6 +178,7 @@ def print_setup(ws: Worksheet, project: str, scenario: str, date: str,
                 landscape: bool = True) -> int:
     """A4 at a legible scale (see :mod:`bpr_studio.report.printing`) and a footer naming
     the project, the scenario, the page and the date. Returns the scale in percent."""
+    _wrap_notes(ws)
     scale = setup_page(ws, landscape)
     footer = ws.oddFooter
     # 10 pt: LibreOffice scales the footer with the sheet, so it prints at 8.5 pt or more.
@@ -188,3 +189,20 @@ def print_setup(ws: Worksheet, project: str, scenario: str, date: str,
     footer.right.text = f"作成日 {date}"
     footer.right.size = 10
     return scale
+
+
+def _wrap_notes(ws: Worksheet) -> None:
+    """Notes under a sheet's title (A2, A3) wrap within the printed columns instead of
+    running off the page's right edge."""
+    first, last = printed_columns(ws)
+    width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                for c in range(first, last + 1))
+    merged = {(r.min_row, r.min_col) for r in ws.merged_cells.ranges}
+    for row in (2, 3):
+        cell = ws.cell(row=row, column=1)
+        if (not isinstance(cell.value, str) or (row, 1) in merged or last <= 1
+                or display_width(cell.value) <= width):
+            continue
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+        cell.alignment = _TOP_WRAP
+        ws.row_dimensions[row].height = lines_height(wrapped_lines(cell.value, width))
