@@ -324,3 +324,20 @@ def test_printed_sources_never_name_a_project_file(report):
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     text = re.sub(r"https?://\S+", "", text)
     assert not re.search(r"\.(csv|md|py)\b", text)
+
+
+def test_template_unit_costs_print_whole(tmp_path):
+    """The 単価 sheet's sources wrap inside their column (they ran off the printed page)
+    and a large default reads as a number, not '1.24352e+08'."""
+    from bpr_studio.io.template import write_template
+
+    ws = openpyxl.load_workbook(write_template(tmp_path / "調査票.xlsx"))["単価"]
+    header = [c.value for c in ws[1]]
+    sources = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=header.index("出典") + 1)
+               for r in range(2, ws.max_row + 1)}
+    assert "124,352,000" in sources["national_population"].value
+    assert "e+" not in "".join(str(c.value) for c in sources.values())
+    for cell in sources.values():
+        assert cell.alignment.wrap_text
+    tall = sources["hourly_cost_regular"].row
+    assert (ws.row_dimensions[tall].height or 15) > 15  # a long source gets a taller row

@@ -51,7 +51,7 @@ def section_rows(project: Project, section: str,
             select(t.c.key, t.c.value, t.c.source).where(t.c.scope == section))}
     unit_rows = [{"key": u.key, "label": u.ja, "value": overrides.get(u.key, (None, ""))[0],
                   "unit": u.unit,
-                  "source": overrides.get(u.key, (None, ""))[1] or f"既定値 {u.value:,g}（{u.source}）"}
+                  "source": overrides.get(u.key, (None, ""))[1] or u.note_ja()}
                  for u in DEFAULTS_BY_KEY.values()]
     return procedure_rows, step_rows, unit_rows
 

@@ -27,7 +27,8 @@ from bpr_studio.io.survey_format import (
     SheetSpec,
 )
 from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS
-from bpr_studio.report.printing import setup_page
+from bpr_studio.report.printing import lines_height, setup_page
+from bpr_studio.report.writer import wrapped_lines
 
 FONT_NAME = "Meiryo UI"
 INPUT_ROWS = 2000  # rows covered by validation in the blank template
@@ -147,6 +148,7 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]],
             letter = ws.cell(row=1, column=c).column_letter
             dv.add(f"{letter}2:{letter}{INPUT_ROWS}")
             ws.add_data_validation(dv)
+    _wrap_long_text(ws, spec)
     ws.print_options.gridLines = True
     ws.print_title_rows = "1:1"
     # Printed with empty ruled rows below the example, to draft on paper.
@@ -154,6 +156,25 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, rows: list[dict[str, Any]],
                      f"{max(ws.max_row, PRINTED_ROWS)}")
     setup_page(ws)  # legible: a wide sheet runs across pages, its ID column repeated
     return ws
+
+
+def _wrap_long_text(ws: Worksheet, spec: SheetSpec) -> None:
+    """Long text (出典, 備考 …) wraps inside its column and the row grows to show it, so a
+    printed sheet is not cut at the column's edge."""
+    wide = [(c, column.width) for c, column in enumerate(spec.columns, start=1)
+            if column.kind == "text" and column.width >= 30]
+    for row in range(2, ws.max_row + 1):
+        lines = 1
+        for c, width in wide:
+            cell = ws.cell(row=row, column=c)
+            if isinstance(cell.value, str):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, wrapped_lines(cell.value, width))
+        if lines > 1:
+            ws.row_dimensions[row].height = lines_height(lines)
+            for cell in ws[row]:
+                if not cell.alignment.wrap_text:
+                    cell.alignment = Alignment(vertical="top")  # beside the wrapped text
 
 
 def _instructions(wb: Workbook) -> None:
@@ -240,7 +261,7 @@ def build_survey_workbook(procedures: list[dict[str, Any]], steps: list[dict[str
     _write_sheet(wb, STEPS, steps, ranges, font)
     if unit_costs is None:
         unit_costs = [{"key": u.key, "label": u.ja, "value": None, "unit": u.unit,
-                       "source": f"既定値 {u.value:,g}（{u.source}）"} for u in DEFAULT_UNIT_COSTS]
+                       "source": u.note_ja()} for u in DEFAULT_UNIT_COSTS]
     _write_sheet(wb, UNIT_COSTS, unit_costs, ranges, _PLAIN_FONT)
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     return wb

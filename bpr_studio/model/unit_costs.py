@@ -19,16 +19,25 @@ class UnitCostDefault:
     en: str
     source: str
 
+    def note_ja(self) -> str:
+        """「既定値 124,352,000（出典）」: the default as a survey sheet shows it (never
+        '1.24352e+08')."""
+        shown = f"{int(self.value):,}" if float(self.value).is_integer() else f"{self.value:,g}"
+        return f"既定値 {shown}（{self.source}）"
+
 
 DEFAULT_UNIT_COSTS: tuple[UnitCostDefault, ...] = (
     UnitCostDefault(
         "hourly_cost_regular", 3500, "円/時", "正規職員の時間単価（人件費込み）",
         "Regular staff, fully loaded cost per hour",
-        "貝塚市 事務事業評価（2.06人工→直接人件費1,367万円 ≒ 3,460円/時）を丸めた値"),
+        "貝塚市「行政評価 事務事業評価結果の公表 職員等給与事務」（2013年度、平成24年度決算: "
+        "正職員2.06人工・直接人件費13,671千円 ≒ 1,860時間/人工で3,570円/時）を丸めた値 "
+        "http://www.city.kaizuka.lg.jp/section/gyoseihyoka/2013/sheet/proj/020401060.html"),
     UnitCostDefault(
         "hourly_cost_fiscal_year", 1200, "円/時", "会計年度任用職員の時間単価",
         "Fiscal-year staff cost per hour",
-        "提案値: つくばみらい市 時給951円（2020）＋社会保険料等"),
+        "提案値: つくばみらい市「会計年度任用職員募集」一般事務員 時給951円（令和2年4月）"
+        "＋社会保険料等 https://www.city.tsukubamirai.lg.jp/viewer/info.html?id=6650"),
     UnitCostDefault(
         "hours_per_fte", 1860, "時間/年", "1人工あたりの年間勤務時間", "Working hours per FTE-year",
         "7時間45分×240日（日数は提案値）; 勤務時間法第5条（1994）"
