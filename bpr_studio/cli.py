@@ -29,10 +29,12 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from bpr_studio.io.bpmn_import import BpmnOptions
     from bpr_studio.io.survey_import import import_surveys
 
     report = import_surveys(args.project, args.paths, prefer=args.prefer,
-                            progress=_terminal_progress, dry_run=args.dry_run)
+                            progress=_terminal_progress, dry_run=args.dry_run,
+                            bpmn=BpmnOptions.from_entries(args.section, args.lane_map))
     if args.json:
         print(report.to_json(args.lang))
     else:
@@ -317,13 +319,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path)
     p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("import", help="import survey workbooks or folders into a project")
+    p = sub.add_parser("import", help="import survey workbooks, BPMN files or folders into a project")
     p.add_argument("--project", required=True, help="project file (.bprproj), created if missing")
     p.add_argument("--prefer", action="append", default=[], metavar="FILE",
                    help="when a procedure ID is in two files, keep the one from FILE")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--dry-run", action="store_true",
                    help="check and list what would be replaced, write nothing")
+    p.add_argument("--section", help="BPMN files: the section (課) their procedures belong to")
+    p.add_argument("--lane-map", action="append", default=[], metavar="LANE=ACTOR",
+                   help="BPMN files: the actor of a lane whose name is not one "
+                        "(e.g. '審査係=担当職員'); repeatable")
     p.add_argument("paths", nargs="+", type=Path)
     p.set_defaults(func=_cmd_import)
 

@@ -31,6 +31,7 @@ from analysis.measures import effect_multiplier
 from analysis.params import resolved_values
 from bpr_studio.atomic import atomic_write
 from bpr_studio.io.bpmn_format import (
+    BOOLEAN_ATTRIBUTES,
     BPMN_NS,
     BPMNDI_NS,
     BPR_NS,
@@ -96,8 +97,8 @@ def _ext_attributes(data: dict[str, Any], names: Iterable[str]) -> str:
         value: Any = data.get(name)
         if _is_blank(value):
             continue
-        if isinstance(value, bool):
-            value = "true" if value else "false"
+        if isinstance(value, bool) or name in BOOLEAN_ATTRIBUTES:
+            value = "true" if bool(value) else "false"
         elif isinstance(value, float):
             value = _number(value)
         elif hasattr(value, "item"):  # numpy scalars from a DataFrame row

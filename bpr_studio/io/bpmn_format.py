@@ -44,6 +44,8 @@ PROCEDURE_ATTRIBUTES = ("procedure_id", "name", "department", "section", "team",
                         "attachment_names", "fee_yen", "fee_payment", "annual_cases",
                         "online_cases", "peak_months", "visit_required", "lead_time_days",
                         "notes")
+# Yes/no fields, written as true/false (SQLite hands them back as 0/1).
+BOOLEAN_ATTRIBUTES = frozenset({"manual_entry", "seal", "visit_required"})
 
 # Sanity limit of a BPMN task's time. The survey caps a step at 1,440 minutes (a day of
 # one clerk's work); a BPMN model also holds work done elsewhere over days (an outside

@@ -77,6 +77,8 @@ def plan_changes(project: Project, batch: Any) -> list[SectionChange]:
     for s in batch.steps:
         steps_by_id[s["procedure_id"]] = steps_by_id.get(s["procedure_id"], 0) + 1
     kept_steps = set(getattr(batch, "keep_steps", ()))
+    # Sections a BPMN file adds to: their other procedures stay (survey_import.ParsedBatch).
+    partial = set(getattr(batch, "partial_sections", ()))
     changes: list[SectionChange] = []
     with project.engine.connect() as conn:
         existing_steps: dict[str, int] = dict(conn.execute(
@@ -86,9 +88,14 @@ def plan_changes(project: Project, batch: Any) -> list[SectionChange]:
                                        .where(procedure.c.section == section)).scalars())
             after_steps = sum((existing_steps.get(pid, 0) if pid in kept_steps
                                else steps_by_id.get(pid, 0)) for pid in new_ids)
+            removed = sorted(old_ids - new_ids)
+            after_ids = new_ids
+            if section in partial:
+                after_steps += sum(existing_steps.get(pid, 0) for pid in removed)
+                after_ids, removed = old_ids | new_ids, []
             changes.append(SectionChange(
                 section, len(old_ids), sum(existing_steps.get(pid, 0) for pid in old_ids),
-                len(new_ids), after_steps, sorted(old_ids - new_ids)))
+                len(after_ids), after_steps, removed))
         owners = dict(conn.execute(select(procedure.c.procedure_id, procedure.c.section)
                                    .where(procedure.c.procedure_id.in_(
                                        list(getattr(batch, "step_updates", ()))))).all())

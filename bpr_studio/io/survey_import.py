@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from bpr_studio.io import checks
+from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
 from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport, reading_order
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
@@ -58,10 +59,26 @@ class ParsedBatch:
     keep_steps: set[str] = field(default_factory=set)
     # Procedure IDs whose steps come from a steps-only file while the procedure stays.
     step_updates: set[str] = field(default_factory=set)
+    # BPMN files: they replace the procedures they hold, not their whole section.
+    bpmn_files: set[str] = field(default_factory=set)
 
     @property
     def sections(self) -> list[str]:
         return sorted({p["section"] for p in self.procedures if p.get("section")})
+
+    @property
+    def replaced_sections(self) -> list[str]:
+        """Sections replaced whole: those of survey workbooks (a BPMN file adds to its
+        section or replaces its own procedures, and leaves the rest of the section)."""
+        return sorted({p["section"] for p in self.procedures
+                       if p.get("section") and p["_file"] not in self.bpmn_files})
+
+    @property
+    def partial_sections(self) -> list[str]:
+        return sorted(set(self.sections) - set(self.replaced_sections))
+
+
+BPMN_SUFFIX = ".bpmn"
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -70,8 +87,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                                and p.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX}
                                 and not p.name.startswith(("~$", "."))))
         else:
             found.append(path)
@@ -107,8 +124,11 @@ def _match_sheets(sheets: list[RawSheet], file: Path) -> dict[str, RawSheet]:
     return matched
 
 
-def _parse_file(path: Path) -> tuple[dict[str, list[Record]], list[ImportIssue]]:
+def _parse_file(path: Path, bpmn: BpmnOptions | None = None
+                ) -> tuple[dict[str, list[Record]], list[ImportIssue]]:
     file = str(path)
+    if path.suffix.lower() == BPMN_SUFFIX:
+        return parse_bpmn_file(path, bpmn or BpmnOptions())
     try:
         sheets = read_workbook(path)
     except FileProblem as problem:
@@ -161,10 +181,12 @@ def parse_batch(
     existing_sections: dict[str, str] | None = None,
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
+    bpmn: BpmnOptions | None = None,
 ) -> ParsedBatch:
     """Read and check every file. ``existing_sections`` maps project procedure IDs to sections.
 
     ``prefer`` lists files whose procedures win when the same ID is in two files.
+    ``bpmn`` gives BPMN files their section and lane → actor mapping (docs/bpmn.md).
     Raises :class:`ImportCancelled` if ``cancel()`` turns true between files.
     """
     files = expand_paths(paths)
@@ -179,15 +201,19 @@ def parse_batch(
             raise ImportCancelled
         if progress is not None:
             progress(index, len(files), path.name)
-        records, issues = _parse_file(path)
+        records, issues = _parse_file(path, bpmn)
         report.issues.extend(issues)
         per_file.append((path, records))
+        if path.suffix.lower() == BPMN_SUFFIX:
+            batch.bpmn_files.add(str(path))
     if progress is not None:
         progress(len(files), len(files), "")
 
     preferred = {str(Path(p).resolve()) for p in prefer}
     owners = existing_sections or {}
-    _check_declared_sections(per_file, owners, report)
+    # A BPMN file's section is given with it (--section), not read from its name.
+    _check_declared_sections([(path, records) for path, records in per_file
+                              if str(path) not in batch.bpmn_files], owners, report)
     batch.procedures = _dedupe_procedures(per_file, preferred, report)
     known = {p["procedure_id"]: p for p in batch.procedures}
     report.issues.extend(checks.check_procedures(batch.procedures))
@@ -394,7 +420,8 @@ def _step_row(s: Record) -> dict[str, Any]:
     row["seal"] = bool(row["seal"])
     row["wait_days"] = row["wait_days"] or 0.0
     row["staff_category"] = row["staff_category"] or "regular"
-    row.update(source_file=Path(s["_file"]).name, source_sheet=s["_sheet"], source_row=s["_row"])
+    row.update(source_file=Path(s["_file"]).name, source_sheet=s["_sheet"],
+               source_row=s.get("_source_row", s["_row"]))
     return row
 
 
@@ -409,7 +436,7 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
     if not report.ok:
         return report
     project.require_writable()
-    sections = batch.sections
+    sections = batch.replaced_sections
     procedure_ids = {p["procedure_id"] for p in batch.procedures}
     with project.write_transaction() as conn:
         owners = _owners(conn)
@@ -441,7 +468,7 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
     batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
         imported_at=datetime.now(UTC),
         files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
-        sections=json.dumps(sections, ensure_ascii=False),
+        sections=json.dumps(batch.sections, ensure_ascii=False),
     ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
     save_snapshot(conn, batch_id, sections, procedure_ids, batch.step_updates)
     kept_steps = [dict(r) for r in conn.execute(select(step_table).where(
@@ -458,6 +485,11 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
         tables.UnitCost.__table__.c.scope.in_(sections)))
     conn.execute(delete(tables.StoredIssue.__table__).where(
         tables.StoredIssue.__table__.c.section.in_(sections)))
+    if batch.bpmn_files:  # the open warnings of an earlier import of the same BPMN files
+        issue_table = tables.StoredIssue.__table__
+        conn.execute(delete(issue_table).where(
+            issue_table.c.section.in_(batch.partial_sections),
+            issue_table.c.file.in_([Path(f).name for f in batch.bpmn_files])))
     if batch.procedures:
         conn.execute(procedure_table.insert(),
                      [_procedure_row(p, batch_id) for p in batch.procedures])
@@ -499,6 +531,7 @@ def import_surveys(
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
     dry_run: bool = False,
+    bpmn: BpmnOptions | None = None,
 ) -> ImportReport:
     """Read, check and (when there is no error) write a batch into a project file.
 
@@ -514,7 +547,7 @@ def import_surveys(
             project.require_writable()
         owners = existing_sections(project) if project is not None else {}
         batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
-                            cancel=cancel)
+                            cancel=cancel, bpmn=bpmn)
         if not batch.report.ok:
             return batch.report
         if project is not None:
