@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -29,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from bpr_studio.errors import describe_failure
+from bpr_studio.io.bpmn_import import BpmnOptions
 from bpr_studio.io.survey_import import (
+    BPMN_SUFFIX,
     ImportCancelled,
     ParsedBatch,
     existing_sections,
@@ -39,6 +43,7 @@ from bpr_studio.io.survey_import import (
     write_batch,
 )
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
+from bpr_studio.model import codes
 from bpr_studio.store import open_project
 from ui.i18n import language, tr
 from ui.notify import show_message
@@ -85,6 +90,7 @@ class ImportDialog(QDialog):
         self._project_path = project_path
         self._batch: ParsedBatch | None = None
         self._phase = ""
+        self._sections_listed = False  # the BPMN section box is filled once, when needed
         self.runner = TaskRunner(self, cancel_exceptions=(ImportCancelled,))
         self.runner.progressed.connect(self._on_runner_progressed)
         self.runner.succeeded.connect(self._on_runner_succeeded)
@@ -105,6 +111,23 @@ class ImportDialog(QDialog):
         self.progress.setVisible(False)
         self.cancel_button = QPushButton(tr("cancel"))
         self.cancel_button.clicked.connect(self.runner.cancel)
+        # BPMN files say neither their section nor, often, our actors: both asked here.
+        self.bpmn_section = QComboBox()
+        self.bpmn_section.setEditable(True)
+        self.bpmn_section.setToolTip(tr("bpmn_section_tip"))
+        self.bpmn_section.setMinimumWidth(160)
+        self.bpmn_lane_map = QLineEdit()
+        self.bpmn_lane_map.setPlaceholderText(tr("bpmn_lane_map_tip"))
+        self.bpmn_lanes_button = QPushButton(tr("bpmn_map_lanes"))
+        self.bpmn_lanes_button.clicked.connect(self._on_bpmn_lanes_clicked)
+        self.bpmn_row = QWidget()
+        bpmn_layout = QHBoxLayout(self.bpmn_row)
+        bpmn_layout.setContentsMargins(0, 0, 0, 0)
+        bpmn_layout.addWidget(QLabel(tr("bpmn_section_label")))
+        bpmn_layout.addWidget(self.bpmn_section)
+        bpmn_layout.addWidget(QLabel(tr("bpmn_lane_map_label")))
+        bpmn_layout.addWidget(self.bpmn_lane_map, 1)
+        bpmn_layout.addWidget(self.bpmn_lanes_button)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.filter_combo = QComboBox()
@@ -152,6 +175,7 @@ class ImportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.file_list)
+        layout.addWidget(self.bpmn_row)
         layout.addLayout(run)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
@@ -162,7 +186,7 @@ class ImportDialog(QDialog):
 
     # --- files ---------------------------------------------------------------
     def add_path(self, path: Path) -> None:
-        if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX}:
             item = QListWidgetItem(str(path))
             # Checked = preferred when the same procedure ID is in two files.
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -171,6 +195,27 @@ class ImportDialog(QDialog):
             self.file_list.addItem(item)
             self._batch = None
             self._update_buttons()
+
+    def bpmn_options(self) -> BpmnOptions:
+        entries = [e.strip() for e in self.bpmn_lane_map.text().replace("；", ";").split(";")
+                   if e.strip()]
+        return BpmnOptions.from_entries(self.bpmn_section.currentText().strip(), entries)
+
+    def _on_bpmn_lanes_clicked(self) -> None:
+        """Ask the actor of each lane the last check could not match (then check again)."""
+        batch = self._batch
+        lanes = [] if batch is None else list(dict.fromkeys(
+            str(i.params.get("lane")) for i in batch.report.errors if i.key == "bpmn_lane_unknown"))
+        labels = codes.ACTOR.ja_labels if language() == "ja" else [c.en for c in codes.ACTOR.codes]
+        entries = [e for e in self.bpmn_lane_map.text().split(";") if e.strip()]
+        for lane in lanes:
+            label, ok = QInputDialog.getItem(self, tr("bpmn_map_lanes"),
+                                             tr("bpmn_ask_lane", lane=lane), labels, 2, False)
+            if not ok:
+                return
+            entries.append(f"{lane}={label}")
+        self.bpmn_lane_map.setText("; ".join(e.strip() for e in entries))
+        self.start_check()
 
     def paths(self) -> list[Path]:
         return [Path(self.file_list.item(i).text()) for i in range(self.file_list.count())]
@@ -205,6 +250,7 @@ class ImportDialog(QDialog):
     def start_check(self) -> None:
         paths = self.paths()
         prefer = self.preferred()
+        bpmn = self.bpmn_options()
         project_path = self._project_path
         self._batch = None
         self._phase = "check"
@@ -212,11 +258,12 @@ class ImportDialog(QDialog):
         def task(progress, cancelled):
             owners = {}
             if not project_path.exists():
-                return parse_batch(paths, prefer=prefer, progress=progress, cancel=cancelled)
+                return parse_batch(paths, prefer=prefer, progress=progress, cancel=cancelled,
+                                   bpmn=bpmn)
             with open_project(project_path) as project:
                 owners = existing_sections(project)
                 batch = parse_batch(paths, prefer=prefer, existing_sections=owners,
-                                    progress=progress, cancel=cancelled)
+                                    progress=progress, cancel=cancelled, bpmn=bpmn)
                 if batch.report.ok:  # what a re-import replaces, listed before it happens
                     batch.report.changes = plan_changes(project, batch)
                 return batch
@@ -287,6 +334,20 @@ class ImportDialog(QDialog):
         self.cancel_button.setVisible(running)
         self.import_button.setEnabled(not running and self._batch is not None
                                       and self._batch.report.ok)
+        has_bpmn = any(p.suffix.lower() == BPMN_SUFFIX or p.is_dir() for p in self.paths())
+        self.bpmn_row.setVisible(has_bpmn)
+        self.bpmn_lanes_button.setEnabled(not running and self._batch is not None and any(
+            i.key == "bpmn_lane_unknown" for i in self._batch.report.errors))
+        if has_bpmn and not self._sections_listed and self._project_path.exists():
+            self._sections_listed = True
+            try:
+                with open_project(self._project_path) as project:
+                    sections = sorted(set(existing_sections(project).values()))
+            except Exception:  # noqa: BLE001 — only a list of suggestions; the check reports problems
+                sections = []
+            typed = self.bpmn_section.currentText()
+            self.bpmn_section.addItems(sections)
+            self.bpmn_section.setCurrentText(typed)
 
     # --- report --------------------------------------------------------------
     def _on_filter_changed(self) -> None:
@@ -297,7 +358,7 @@ class ImportDialog(QDialog):
         row = self.model.row(self.proxy.mapToSource(index).row())
         cell = str(row["cell"])
         digits = "".join(ch for ch in cell if ch.isdigit())
-        if not row["path"] or not digits:
+        if not row["path"] or not digits or str(row["path"]).lower().endswith(BPMN_SUFFIX):
             return
         try:
             pairs = read_row(row["path"], row["sheet"], int(digits))

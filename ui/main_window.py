@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from bpr_studio.errors import describe_failure
+from bpr_studio.io.bpmn_export import BpmnExport
 from bpr_studio.io.import_history import describe_undo, list_imports, undo_last_import
+from bpr_studio.io.survey_import import BPMN_SUFFIX
 from bpr_studio.io.template import write_template
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.store import (
@@ -29,6 +31,7 @@ from bpr_studio.store import (
     save_copy,
 )
 from ui.assumptions_view import AssumptionsView
+from ui.bpmn_export import BpmnExporter
 from ui.chart_canvas import wait_for_renders
 from ui.comparison_view import ComparisonView
 from ui.dashboard_view import DashboardView
@@ -90,6 +93,8 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
         self.report_exporter = ReportExporter(self)
+        self.bpmn_exporter = BpmnExporter(self)
+        self.bpmn_exporter.finished.connect(self._on_bpmn_finished)
         self.report_exporter.finished.connect(self._on_report_finished)
         self.inventory_importer = InventoryImporter(self)
         self.inventory_importer.finished.connect(self._on_inventory_finished)
@@ -121,6 +126,7 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "save_template", self._on_save_template_triggered)
         self._add_action(file_menu, "export_report", self._on_export_report_triggered,
                          QKeySequence("Ctrl+E"))
+        self._add_action(file_menu, "export_bpmn", self._on_export_bpmn_triggered)
         file_menu.addSeparator()
         self._add_action(file_menu, "quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu(tr("menu_edit"))
@@ -296,6 +302,15 @@ class MainWindow(QMainWindow):
         if self.session.path is not None:
             self.report_exporter.ask_and_start(self.session.path)
 
+    def _on_export_bpmn_triggered(self) -> None:
+        if self.session.path is not None:
+            self.bpmn_exporter.ask_and_start(self.session.path)
+
+    def _on_bpmn_finished(self, result: object) -> None:
+        if isinstance(result, BpmnExport):
+            self.statusBar().showMessage(tr("bpmn_saved", path=result.path,
+                                            procedures=result.procedures), 10000)
+
     def _on_report_finished(self, path: object) -> None:
         if path:
             self.statusBar().showMessage(tr("report_saved", path=path), 10000)
@@ -311,7 +326,8 @@ class MainWindow(QMainWindow):
         if projects:
             self.open_path(projects[0])
             return
-        surveys = [p for p in paths if p.is_dir() or p.suffix.lower() in SUPPORTED_SUFFIXES]
+        surveys = [p for p in paths if p.is_dir()
+                   or p.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX}]
         if surveys:
             self._on_import_triggered(surveys)
 
