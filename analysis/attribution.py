@@ -54,6 +54,7 @@ def attribute_savings(comparison: Comparison, unit_costs: UnitCostTable,
     executions = comparison.to_be.steps["executions_per_case"].to_numpy() * cases
     hours = executions * steps["typical_minutes"].astype(float).to_numpy() / 60
     remaining = hours.copy()
+    step_procedure = steps["procedure_id"].to_numpy()  # not .at per effect: 50,000 lookups
     for effect in to_be_t.effects.itertuples(index=False):
         a = 1.0 if not isinstance(effect.adoption, str) else max(effect.floor,
                                                                  resolved[effect.adoption])
@@ -65,7 +66,7 @@ def attribute_savings(comparison: Comparison, unit_costs: UnitCostTable,
         amounts = np.zeros(len(COLUMNS))
         amounts[:n_cols] = saved_hours * coefficients[effect.step_row]
         add(effect.measure, step_rows[effect.step_row], amounts)
-        procedures_of.setdefault(effect.measure, set()).add(steps.at[effect.step_row, "procedure_id"])
+        procedures_of.setdefault(effect.measure, set()).add(step_procedure[effect.step_row])
 
     # 2. Channels: each takes its share of the remaining offline cases.
     extra = procedure_coefficients(to_be_t.procedures, unit_costs)
@@ -75,6 +76,7 @@ def attribute_savings(comparison: Comparison, unit_costs: UnitCostTable,
                               proc_cases)
     offline = np.where(proc_cases > 0, 1 - as_is_online / np.maximum(proc_cases, 1e-12), 1.0)
     running = np.ones(len(procedures))
+    procedure_ids = procedures["procedure_id"].to_numpy()
     for channel in to_be_t.channels.itertuples(index=False):
         row = channel.procedure_row
         running[row] *= 1 - max(channel.floor, resolved[channel.adoption])
@@ -86,7 +88,7 @@ def attribute_savings(comparison: Comparison, unit_costs: UnitCostTable,
         amounts[:n_cols] = moved * per
         amounts[-1] = moved if extra.visit_required[row] else 0.0
         add(channel.measure, table_rows[row], amounts)
-        procedures_of.setdefault(channel.measure, set()).add(procedures.at[row, "procedure_id"])
+        procedures_of.setdefault(channel.measure, set()).add(procedure_ids[row])
 
     # 3. Certificates no longer fetched.
     before = procedure_coefficients(as_is_t.procedures, unit_costs).per_case

@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -132,64 +133,108 @@ def default_servers(visits_per_year: float, mean_service_min: float) -> int:
 
 
 def run_queue_by_lane(arrivals_min: np.ndarray, service_min: np.ndarray, lane: np.ndarray,
-                      servers: int) -> np.ndarray:
+                      servers: int | np.ndarray) -> np.ndarray:
     """FIFO waits (minutes) of many independent queues at once, e.g. every day of many
-    simulated years (the counter is empty at each opening, so days do not interact).
+    simulated years of many counters (a counter is empty at each opening, so days do not
+    interact). ``servers``: the counters of every queue, or of each visitor's queue.
 
-    Visitors are laid out as (lane, k-th visitor of the lane), padded with arrivals at
-    +∞; the k-th visitors of all lanes are served in one vectorised step. Gives the waits
-    of :func:`run_queue` lane by lane, in as many numpy steps as the busiest lane has
-    visitors (a year of 20 replications costs about what one year costs in
-    :func:`run_queue`).
+    The k-th visitors of all lanes with as many counters are served in one vectorised
+    step. Lanes are ordered busiest first and the visitors stored k-th visitors together
+    (no padding), so step k reads one contiguous slice of the lanes that still have a k-th
+    visitor. Each lane keeps its counters' next-free times sorted: a visitor takes the
+    earliest, and the counter's new free time is bubbled into place. Gives the waits of
+    :func:`run_queue` lane by lane (which counter serves does not change a wait).
     """
     n = len(arrivals_min)
     waits = np.zeros(n)
     if n == 0:
         return waits
-    order = np.lexsort((arrivals_min, lane))
+    per_visitor = np.broadcast_to(np.asarray(servers, dtype=np.int64), (n,))
+    in_order = bool(np.all((lane[1:] > lane[:-1])
+                           | ((lane[1:] == lane[:-1]) & (arrivals_min[1:] >= arrivals_min[:-1]))))
+    order = np.arange(n) if in_order else np.lexsort((arrivals_min, lane))
     sorted_lane = lane[order]
-    lanes, first, counts = np.unique(sorted_lane, return_index=True, return_counts=True)
-    row = np.searchsorted(lanes, sorted_lane)
-    col = np.arange(n) - first[row]
-    width = int(counts.max())
-    # (k, lane) layout: the k-th visitors of all lanes are contiguous in memory.
-    arrival = np.full((width, len(lanes)), np.inf)
-    service = np.zeros((width, len(lanes)))
-    arrival[col, row] = arrivals_min[order]
-    service[col, row] = service_min[order]
-    start = np.empty((width, len(lanes)))
-    free = np.zeros((len(lanes), servers))
-    rows = np.arange(len(lanes))
-    for k in range(width):
-        slot = free.argmin(axis=1)
-        np.maximum(arrival[k], free[rows, slot], out=start[k])
-        free[rows, slot] = start[k] + service[k]
-    waits[order] = start[col, row] - arrivals_min[order]
+    first = np.r_[0, np.flatnonzero(sorted_lane[1:] != sorted_lane[:-1]) + 1]
+    counts = np.diff(np.r_[first, n])
+    lane_servers = per_visitor[order][first]
+    for count in np.unique(lane_servers):
+        lanes = np.flatnonzero(lane_servers == count)
+        lanes = lanes[np.argsort(-counts[lanes], kind="stable")]   # busiest first
+        sizes = counts[lanes]
+        width = int(sizes[0])
+        # active[k]: lanes with a k-th visitor (the first ones, sizes descend); the k-th
+        # visitors are stored together from offset[k].
+        active = len(sizes) - np.searchsorted(sizes[::-1], np.arange(width), side="right")
+        offset = np.r_[0, np.cumsum(active)]
+        k_of = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        lane_of = np.repeat(np.arange(len(lanes)), sizes)
+        visitor = order[np.repeat(first[lanes], sizes) + k_of]
+        slot = offset[k_of] + lane_of
+        arrival = np.empty(len(slot))
+        service = np.empty(len(slot))
+        arrival[slot] = arrivals_min[visitor]
+        service[slot] = service_min[visitor]
+        start = np.empty(len(slot))
+        free = np.zeros((int(count), len(lanes)))  # each lane's next-free times, ascending
+        for k in range(width):
+            at, m = int(offset[k]), int(active[k])
+            now = start[at:at + m]
+            np.maximum(arrival[at:at + m], free[0, :m], out=now)
+            free[0, :m] = now + service[at:at + m]
+            for c in range(int(count) - 1):  # one bubble pass restores the order
+                low = np.minimum(free[c, :m], free[c + 1, :m])
+                np.maximum(free[c, :m], free[c + 1, :m], out=free[c + 1, :m])
+                free[c, :m] = low
+        waits[visitor] = start[slot] - arrival[slot]
     return waits
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """The year's opening buckets (month × weekday × hour), the same for every counter."""
+
+    day_share: np.ndarray    # (days,) share of a month's visits by day
+    hour_share: np.ndarray   # (hours,) share of a day's visits by opening bucket
+    origin: np.ndarray       # (months × days × hours,) first minute of each bucket
+    day: np.ndarray          # (months × days × hours,) working day of the year of each bucket
+    length: np.ndarray       # (months × days × hours,) minutes of each bucket
+    open_minutes: int
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> _Calendar:
+    days = int(round(WEEKDAYS_PER_MONTH))
+    weekday = np.arange(days) % 5
+    bucket_start = np.array([a for a, _ in OPEN_HOURS]) * 60
+    bucket_len = np.array([b - a for a, b in OPEN_HOURS]) * 60
+    hour_share = HOUR_WEIGHTS * bucket_len / (HOUR_WEIGHTS * bucket_len).sum()
+    day_share = WEEKDAY_WEIGHTS[weekday] / WEEKDAY_WEIGHTS[weekday].sum()
+    month_idx, day_idx, hour_idx = np.unravel_index(np.arange(12 * days * len(OPEN_HOURS)),
+                                                    (12, days, len(OPEN_HOURS)))
+    origin = (month_idx * days + day_idx) * _DAY_MINUTES + bucket_start[hour_idx]
+    return _Calendar(day_share, hour_share, origin, month_idx * days + day_idx, bucket_len[hour_idx],
+                     int(12 * days * bucket_len.sum()))
+
+
+_DAY_MINUTES = 24 * 60
 
 
 def _year_arrivals(rng: np.random.Generator, visits_by_month: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, int]:
     """Sorted arrival minutes of one year (Poisson per month × weekday × hour bucket), the
     day of each arrival, and the open minutes of the year."""
-    days = int(round(WEEKDAYS_PER_MONTH))
-    day_minutes = 24 * 60
-    weekday = np.arange(days) % 5
-    bucket_start = np.array([a for a, _ in OPEN_HOURS]) * 60
-    bucket_len = np.array([b - a for a, b in OPEN_HOURS]) * 60
-    hour_share = HOUR_WEIGHTS * bucket_len / (HOUR_WEIGHTS * bucket_len).sum()
-    day_share = WEEKDAY_WEIGHTS[weekday] / WEEKDAY_WEIGHTS[weekday].sum()
+    calendar = _calendar()
     # Expected arrivals per (month, day, hour bucket), then Poisson counts.
-    expected = (visits_by_month[:, None, None] * day_share[None, :, None]
-                * hour_share[None, None, :])
+    expected = (visits_by_month[:, None, None] * calendar.day_share[None, :, None]
+                * calendar.hour_share[None, None, :])
     counts = rng.poisson(expected).ravel()
-    month_idx, day_idx, hour_idx = np.unravel_index(np.arange(counts.size), expected.shape)
-    origin = ((month_idx * days + day_idx) * day_minutes + bucket_start[hour_idx])
-    starts = np.repeat(origin, counts)
-    lengths = np.repeat(bucket_len[hour_idx], counts)
-    arrivals = np.sort(starts + rng.random(starts.size) * lengths)
-    day = (arrivals // day_minutes).astype(int)
-    return arrivals, day, int(12 * days * bucket_len.sum())
+    starts = np.repeat(calendar.origin, counts)
+    lengths = np.repeat(calendar.length, counts)
+    # Buckets are disjoint and in time order, so sorting only reorders within a bucket
+    # (a stable sort is several times faster on such runs) and each arrival's day is its
+    # bucket's.
+    arrivals = np.sort(starts + rng.random(starts.size) * lengths, kind="stable")
+    return arrivals, np.repeat(calendar.day, counts), calendar.open_minutes
 
 
 def _year_result(arrivals: np.ndarray, service: np.ndarray, waits: np.ndarray, servers: int,
@@ -238,6 +283,18 @@ def _wait_stats(values: list[float]) -> dict[str, float]:
             "p50": float(np.percentile(array, 50)), "p95": float(np.percentile(array, 95))}
 
 
+@dataclass(frozen=True)
+class CounterYears:
+    """One counter to simulate for several years (:func:`simulate_many_years`)."""
+
+    visits_by_month: np.ndarray
+    mean_service_min: float
+    servers: int
+    seed: int
+    replications: int = COUNTER_REPLICATIONS
+    volume_spread: float = COUNTER_VOLUME_SPREAD
+
+
 def simulate_years(visits_by_month: np.ndarray, mean_service_min: float, servers: int,
                    seed: int, replications: int = COUNTER_REPLICATIONS,
                    volume_spread: float = COUNTER_VOLUME_SPREAD) -> dict[str, object]:
@@ -251,23 +308,70 @@ def simulate_years(visits_by_month: np.ndarray, mean_service_min: float, servers
     >>> r["mean_wait"]["p5"] <= r["mean_wait_min"] <= r["mean_wait"]["p95"]
     True
     """
-    rng = np.random.default_rng(seed)
-    factors = rng.triangular(1 - volume_spread, 1.0, 1 + volume_spread, replications) \
-        if volume_spread > 0 else np.ones(replications)
-    # Every (year, day) is a lane of one batched queue.
-    drawn = []
-    for r, factor in enumerate(factors):
-        year_rng = np.random.default_rng([seed, r])
-        arrivals, day, open_minutes = _year_arrivals(year_rng, visits_by_month * factor)
-        drawn.append((arrivals, service_times(year_rng, mean_service_min, arrivals.size),
-                      day + r * 1000))
-    waits = run_queue_by_lane(np.concatenate([d[0] for d in drawn]),
-                              np.concatenate([d[1] for d in drawn]),
-                              np.concatenate([d[2] for d in drawn]), servers)
-    bounds = np.cumsum([0, *(len(d[0]) for d in drawn)])
-    years = [_year_result(d[0], d[1], waits[bounds[r]:bounds[r + 1]], servers, open_minutes,
-                          visits_by_month)
-             for r, d in enumerate(drawn)]
+    return simulate_many_years([CounterYears(visits_by_month, mean_service_min, servers, seed,
+                                             replications, volume_spread)])[0]
+
+
+def simulate_many_years(counters: list[CounterYears]) -> list[dict[str, object]]:
+    """:func:`simulate_years` of many counters, their queues run as one batch: every
+    (counter, year, day) is a lane of one :func:`run_queue_by_lane` (what each counter
+    draws does not depend on the others, so the figures are those of one at a time)."""
+    out: list[dict[str, object]] = []
+    batch: list[CounterYears] = []
+    visitors = 0.0
+    for counter in counters:
+        batch.append(counter)
+        visitors += float(np.sum(counter.visits_by_month)) * counter.replications
+        if visitors >= _BATCH_VISITORS:
+            out += _simulate_batch(batch)
+            batch, visitors = [], 0.0
+    return out + (_simulate_batch(batch) if batch else [])
+
+
+# Visitors queued in one batch: enough lanes per numpy step to pay for the step, few
+# enough that the arrays stay in the processor's cache (a whole city's counters at once
+# is slower than a batch of a few sections).
+_BATCH_VISITORS = 1_000_000
+
+
+def _simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
+    drawn: list[list[tuple[np.ndarray, np.ndarray]]] = []
+    arrivals, services, lanes, servers = [], [], [], []
+    open_minutes, year_index = 0, 0
+    for counter in counters:
+        rng = np.random.default_rng(counter.seed)
+        factors = (rng.triangular(1 - counter.volume_spread, 1.0, 1 + counter.volume_spread,
+                                  counter.replications)
+                   if counter.volume_spread > 0 else np.ones(counter.replications))
+        years = []
+        for r, factor in enumerate(factors):
+            year_rng = np.random.default_rng([counter.seed, r])  # as one counter alone
+            year_arrivals, day, open_minutes = _year_arrivals(year_rng,
+                                                              counter.visits_by_month * factor)
+            service = service_times(year_rng, counter.mean_service_min, year_arrivals.size)
+            years.append((year_arrivals, service))
+            arrivals.append(year_arrivals)
+            services.append(service)
+            lanes.append(day + year_index * 1000)  # < 1000 days a year
+            year_index += 1
+            servers.append(np.full(year_arrivals.size, counter.servers))
+        drawn.append(years)
+    waits = run_queue_by_lane(np.concatenate(arrivals), np.concatenate(services),
+                              np.concatenate(lanes), np.concatenate(servers))
+    out: list[dict[str, object]] = []
+    offset = 0
+    for counter, years in zip(counters, drawn, strict=True):
+        results = []
+        for year_arrivals, service in years:
+            year_waits = waits[offset:offset + year_arrivals.size]
+            offset += year_arrivals.size
+            results.append(_year_result(year_arrivals, service, year_waits, counter.servers,
+                                        open_minutes, counter.visits_by_month))
+        out.append(_summary(results, counter.servers, counter.replications))
+    return out
+
+
+def _summary(years: list[CounterResult], servers: int, replications: int) -> dict[str, object]:
     peaks = [y.peak_mean_wait_min for y in years if y.peak_mean_wait_min is not None]
     mean = {field: float(np.mean([getattr(y, field) for y in years]))
             for field in ("mean_wait_min", "p90_wait_min", "max_wait_min", "utilization")}
@@ -323,24 +427,31 @@ def counter_comparison(comparison: Comparison, seed: int,
                                    comparison.values)),
     }
     procedures = comparison.as_is_tables.procedures.set_index("procedure_id")
-    results: list[dict[str, object]] = []
+    blocks: list[dict[str, object]] = []
+    jobs: list[tuple[dict[str, object], str, float, CounterYears]] = []
     for section, ids in procedures.groupby("section").groups.items():
         peaks = [[int(m) for m in str(text).split(",") if m.strip().isdigit()]
                  if isinstance(text, str) else [] for text in procedures.loc[ids, "peak_months"]]
         block: dict[str, object] = {"section": section}
+        blocks.append(block)
         for label in ("as_is", "to_be"):
             costs, counter_minutes = sides[label]
             visits = costs.loc[ids, "citizen_visits"].to_numpy(dtype=float)
             minutes = counter_minutes.reindex(ids).fillna(0).to_numpy()
             total_visits = visits.sum()
+            block[label] = None
             if total_visits <= 0 or (minutes * visits).sum() <= 0:
-                block[label] = None
                 continue
             mean_service = float((minutes * visits).sum() / total_visits)
             servers = default_servers(total_visits, mean_service)
-            result = simulate_years(month_weights(peaks, visits), mean_service, servers, seed,
-                                    replications)
-            block[label] = {**result, "mean_service_min": mean_service}
+            jobs.append((block, label, mean_service, CounterYears(
+                month_weights(peaks, visits), mean_service, servers, seed, replications)))
+    # Every section's counter, as-is and to-be, in one batch of queues.
+    for (block, label, mean_service, _job), result in zip(
+            jobs, simulate_many_years([job for *_rest, job in jobs]), strict=True):
+        block[label] = {**result, "mean_service_min": mean_service}
+    results: list[dict[str, object]] = []
+    for block in blocks:
         if block.get("as_is"):
             as_is, to_be = block["as_is"], block.get("to_be")
             block["servers"] = as_is["servers"]  # type: ignore[index]

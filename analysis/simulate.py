@@ -80,22 +80,39 @@ def _metric_block(samples: np.ndarray, fte_samples: np.ndarray, visits: np.ndarr
     return dict(zip(METRICS, values, strict=True))
 
 
+def _group_sums(samples: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Σ over the procedures of each group: samples (R, P, …), codes (P,) → (R, G, …).
+
+    One group at a time (a contiguous slice when the group's procedures are adjacent), in
+    float64: no matrix product, so no BLAS threads (which collapse on a busy 2-core
+    machine) and no temporary as large as the samples.
+    """
+    out = np.zeros((samples.shape[0], n_groups, *samples.shape[2:]))
+    for g in range(n_groups):
+        rows = np.flatnonzero(codes == g)
+        if len(rows) == 0:
+            continue
+        part = (samples[:, rows[0]:rows[-1] + 1] if rows[-1] - rows[0] + 1 == len(rows)
+                else samples[:, rows])
+        out[:, g] = part.sum(axis=1, dtype=np.float64)
+    return out
+
+
 def _aggregate_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: float,
                       groups: np.ndarray | None, names: list[str]) -> list[AreaResult]:
-    """Stats for groups of procedures (one-hot matrix P × G), or the city (groups None)."""
+    """Stats for groups of procedures (each procedure's group index in ``names``, −1 for
+    none), or the city (groups None)."""
     a_det = comparison.as_is.procedures
     b_det = comparison.to_be.procedures
     time_col = COST_COLUMNS.index("staff_time_h")
     blocks = []
-    matrix = np.ones((len(a_det), 1)) if groups is None else groups
-    # (R, P, C) → (R, C, P) @ (P, G) → (R, G, C): a BLAS product, not an einsum loop.
-    weights = matrix.astype(np.float32)
-    a = np.matmul(mc.as_is.transpose(0, 2, 1), weights).transpose(0, 2, 1)
-    b = np.matmul(mc.to_be.transpose(0, 2, 1), weights).transpose(0, 2, 1)
-    va = mc.visits_as_is @ weights
-    vb = mc.visits_to_be @ weights
+    codes = np.zeros(len(a_det), dtype=int) if groups is None else groups
+    a = _group_sums(mc.as_is, codes, len(names))           # (R, G, C)
+    b = _group_sums(mc.to_be, codes, len(names))
+    va = _group_sums(mc.visits_as_is, codes, len(names))   # (R, G)
+    vb = _group_sums(mc.visits_to_be, codes, len(names))
     for g, name in enumerate(names):
-        mask = matrix[:, g] > 0
+        mask = codes == g
         det_a = a_det.loc[mask, METRICS].sum()
         det_b = b_det.loc[mask, METRICS].sum()
         blocks.append(AreaResult(
@@ -114,12 +131,15 @@ def _procedure_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: f
     time_col = COST_COLUMNS.index("staff_time_h")
 
     def stats(samples: np.ndarray, visits: np.ndarray, det: pd.DataFrame) -> list[Metrics]:
-        stacked = np.concatenate([samples, samples[:, :, time_col:time_col + 1] / fte_hours,
-                                  visits[:, :, None]], axis=2)
-        p = percentiles(stacked).astype(float)  # (3, P, 12)
-        d = det[METRICS].to_numpy(dtype=float)
-        return [{m: Estimate(d[i, j], p[0, i, j], p[1, i, j], p[2, i, j])
-                 for j, m in enumerate(METRICS)} for i in range(len(det))]
+        # Percentiles of the cost columns and of the visits, each sorted once; the FTE
+        # column's are the staff hours' divided by the hours per FTE (nearest rank
+        # commutes with a positive scale), so it is not sorted at all.
+        costs = percentiles(samples).astype(float)                      # (3, P, 10)
+        p = np.concatenate([costs, costs[:, :, time_col:time_col + 1] / fte_hours,
+                            percentiles(visits).astype(float)[:, :, None]], axis=2).tolist()
+        d = det[METRICS].to_numpy(dtype=float).tolist()
+        return [{m: Estimate(d[i][j], p[0][i][j], p[1][i][j], p[2][i][j])
+                 for j, m in enumerate(METRICS)} for i in range(len(d))]
 
     a_stats = stats(mc.as_is, mc.visits_as_is, a_det)
     b_stats = stats(mc.to_be, mc.visits_to_be, b_det)
@@ -273,9 +293,9 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     fte_hours = model.unit_costs.value("hours_per_fte")
     procedures = comparison.as_is.procedures.reset_index(drop=True)
     sections = sorted(procedures["section"].dropna().unique())
-    one_hot = (procedures["section"].to_numpy()[:, None] == np.array(sections)[None, :]).astype(float)
+    section_codes = pd.Categorical(procedures["section"], categories=sections).codes
     city = _aggregate_blocks(mc, comparison, fte_hours, None, ["city"])[0]
-    section_blocks = _aggregate_blocks(mc, comparison, fte_hours, one_hot, sections)
+    section_blocks = _aggregate_blocks(mc, comparison, fte_hours, section_codes, sections)
     procedure_blocks = _procedure_blocks(mc, comparison, fte_hours)
     step(92, "窓口")
     counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
