@@ -53,6 +53,7 @@ POOL_HEADER_WIDTH = 30.0   # bpmn.io's pool title band; the lanes start right of
 POOL_GAP = 40.0            # between two pools
 MINUTES_PER_YEAR = 365 * 24 * 60
 _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile(r'[&<>"\x00-\x1f\x7f\ufffe\uffff]')
 
 
 class ExportCancelled(Exception):
@@ -72,7 +73,11 @@ def _clean(value: object) -> str:
 
 
 def _attr(value: object) -> str:
-    return quoteattr(_clean(value))
+    """A quoted attribute value; most values (codes, numbers) need no escaping at all."""
+    text = str(value)
+    if _NEEDS_ESCAPE.search(text) is None:
+        return f'"{text}"'
+    return quoteattr(_clean(text))
 
 
 def _text(value: object) -> str:
@@ -84,7 +89,8 @@ def _number(value: float) -> str:
 
 
 def _coord(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    text = repr(round(value, 1))  # repr is the fastest float formatting; '12.0' → '12'
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _is_blank(value: Any) -> bool:
@@ -98,13 +104,13 @@ def _ext_attributes(data: dict[str, Any], names: Iterable[str]) -> str:
         if _is_blank(value):
             continue
         if isinstance(value, bool) or name in BOOLEAN_ATTRIBUTES:
-            value = "true" if bool(value) else "false"
+            parts.append(f' {name}="true"' if value else f' {name}="false"')
         elif isinstance(value, float):
-            value = _number(value)
-        elif hasattr(value, "item"):  # numpy scalars from a DataFrame row
-            value = value.item()
-            value = ("true" if value else "false") if isinstance(value, bool) else value
-        parts.append(f" {name}={_attr(value)}")
+            parts.append(f' {name}="{_number(value)}"')
+        elif isinstance(value, str):
+            parts.append(f" {name}={_attr(value)}")
+        else:  # int, numpy scalars from a DataFrame row
+            parts.append(f" {name}={_attr(value.item() if hasattr(value, 'item') else value)}")
     return "".join(parts)
 
 
@@ -137,7 +143,7 @@ def _multiplier(data: dict[str, Any], values: dict[str, float] | None) -> float:
     return result
 
 
-def _pool(graph: nx.DiGraph, layout: FlowLayout, prefix: str, top: float, lang: str,
+def _pool(graph: nx.DiGraph, layout: FlowLayout, prefix: str, dy: float, lang: str,
           values: dict[str, float] | None) -> _Pool:
     pid = str(graph.graph.get("procedure_id") or prefix)
     process_id = element_id("Process", prefix)
@@ -232,7 +238,7 @@ def _pool(graph: nx.DiGraph, layout: FlowLayout, prefix: str, top: float, lang: 
     participant_id = element_id("Participant", prefix)
     participant = (f'    <bpmn:participant id="{participant_id}" '
                    f"name={_attr(layout.title)} processRef=\"{process_id}\"/>")
-    shapes = _shapes(layout, ids, flow_ids, participant_id, prefix, top)
+    shapes = _shapes(layout, ids, flow_ids, participant_id, prefix, dy)
     return _Pool(lines, shapes, simulation, participant, tasks, len(flow_ids))
 
 
@@ -242,28 +248,32 @@ def _bounds(x: float, y: float, width: float, height: float) -> str:
 
 
 def _shapes(layout: FlowLayout, ids: dict[str, str], flow_ids: list[str], participant_id: str,
-            prefix: str, top: float) -> list[str]:
-    """BPMNDI of one pool: the layout's coordinates, lanes right of the pool's title band."""
+            prefix: str, dy: float) -> list[str]:
+    """BPMNDI of one pool: the layout's coordinates moved down by ``dy`` (pools are
+    stacked), lanes right of the pool's title band."""
     lanes_top = layout.lanes[0].top
     height = layout.lanes[-1].bottom - lanes_top
     shapes = [f'      <bpmndi:BPMNShape id="{participant_id}_di" bpmnElement="{participant_id}" '
-              f'isHorizontal="true">{_bounds(0, top, layout.width, height)}</bpmndi:BPMNShape>']
+              f'isHorizontal="true">{_bounds(0, lanes_top + dy, layout.width, height)}'
+              "</bpmndi:BPMNShape>"]
     for lane in layout.lanes:
         lane_id = element_id("Lane", prefix, lane.actor)
+        bounds = _bounds(POOL_HEADER_WIDTH, lane.top + dy, layout.width - POOL_HEADER_WIDTH,
+                         lane.height)
         shapes.append(f'      <bpmndi:BPMNShape id="{lane_id}_di" bpmnElement="{lane_id}" '
-                      f'isHorizontal="true">'
-                      f"{_bounds(POOL_HEADER_WIDTH, lane.top, layout.width - POOL_HEADER_WIDTH, lane.height)}"
-                      "</bpmndi:BPMNShape>")
+                      f'isHorizontal="true">{bounds}</bpmndi:BPMNShape>')
     for node in layout.nodes:
         marker = ' isMarkerVisible="true"' if node.kind == "gateway" else ""
         shapes.append(f'      <bpmndi:BPMNShape id="{ids[node.key]}_di" '
                       f'bpmnElement="{ids[node.key]}"{marker}>'
-                      f"{_bounds(node.x, node.y, node.width, node.height)}</bpmndi:BPMNShape>")
+                      f"{_bounds(node.x, node.y + dy, node.width, node.height)}</bpmndi:BPMNShape>")
     for flow_id, edge in zip(flow_ids, layout.edges, strict=True):
-        points = "".join(f'<di:waypoint x="{_coord(x)}" y="{_coord(y)}"/>' for x, y in edge.points)
+        points = "".join(f'<di:waypoint x="{_coord(x)}" y="{_coord(y + dy)}"/>'
+                         for x, y in edge.points)
         label = ""
         if edge.label_box is not None:
-            label = f"<bpmndi:BPMNLabel>{_bounds(*edge.label_box)}</bpmndi:BPMNLabel>"
+            x, y, width, height = edge.label_box
+            label = f"<bpmndi:BPMNLabel>{_bounds(x, y + dy, width, height)}</bpmndi:BPMNLabel>"
         shapes.append(f'      <bpmndi:BPMNEdge id="{flow_id}_di" bpmnElement="{flow_id}">'
                       f"{points}{label}</bpmndi:BPMNEdge>")
     return shapes
@@ -296,15 +306,15 @@ def bpmn_document(graphs: list[nx.DiGraph], lang: str = "ja", name: str = "",
         if not step_numbers(graph):
             continue  # a procedure without steps has no flow to draw
         layout = layout_flow(graph, lang)
-        layout = layout.shifted(top - layout.lanes[0].top)
+        dy = top - layout.lanes[0].top
         # IDs keep the procedure ID where XML allows; two IDs that differ only in
         # characters XML IDs cannot hold (KA/1, KA_1) get the pool's number appended.
         prefix = element_id("", str(graph.graph.get("procedure_id") or index))[1:]
         if prefix in prefixes:
             prefix = f"{prefix}_{index}"
         prefixes.add(prefix)
-        pools.append(_pool(graph, layout, prefix, top, lang, resolved))
-        top = layout.lanes[-1].bottom + POOL_GAP
+        pools.append(_pool(graph, layout, prefix, dy, lang, resolved))
+        top = layout.lanes[-1].bottom + dy + POOL_GAP
     if progress is not None:
         progress(len(graphs), len(graphs), "")
     head = (f'<?xml version="1.0" encoding="UTF-8"?>\n'
