@@ -32,9 +32,18 @@ LANE_COLORS = {"citizen": "#FCE4D6", "counter": "#DDEBF7", "clerk": "#E2EFDA",
                "approver": "#FFF2CC", "system": "#EDEDED", "external": "#F2F2F2"}
 
 
-def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja") -> None:
+def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja",
+                  font_scale: float = 1.0) -> None:
     """A swimlane diagram: lanes = actors, boxes = steps with minutes, arrows with
-    probabilities; marks for paper (紙), seal (印), manual entry (手); removed steps grey."""
+    probabilities; marks for paper (紙), seal (印), manual entry (手); removed steps grey.
+
+    ``font_scale`` enlarges the text for print (:func:`flow_png`); box labels then wrap
+    in shorter lines (three of them) so they stay inside their boxes."""
+    def size(points: float) -> float:
+        return points * font_scale
+
+    per_line = max(4, round(7 / font_scale))
+    lines = 2 if font_scale <= 1.0 else 3
     numbers = step_numbers(graph)
     lanes = [a for a in LANE_ORDER if any(graph.nodes[n].get("actor") == a for n in numbers)]
     lane_y = {a: len(lanes) - 1 - i for i, a in enumerate(lanes)}
@@ -44,7 +53,7 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
         ax.add_patch(FancyBboxPatch((-0.9, y - 0.48), width + 0.8, 0.96,
                                     boxstyle="square,pad=0", fc=LANE_COLORS[actor], ec="#BFBFBF",
                                     lw=0.6, zorder=0))
-        ax.text(-0.85, y, codes.ACTOR.label(actor, lang), va="center", ha="left", fontsize=8,
+        ax.text(-0.85, y, codes.ACTOR.label(actor, lang), va="center", ha="left", fontsize=size(8),
                 zorder=1)
     for n in numbers:
         data = graph.nodes[n]
@@ -56,18 +65,19 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
                                     boxstyle="round,pad=0.02", fc=face, ec="#404040",
                                     lw=0.8, ls="--" if removed else "-", zorder=2))
         name = str(data.get("name", n))
-        name = name if len(name) <= 14 else name[:13] + "…"  # Japanese has no spaces to cut at
-        label = "\n".join(textwrap.wrap(name, 7)[:2])
-        ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=6, zorder=3,
+        cut = per_line * lines
+        name = name if len(name) <= cut else name[:cut - 1] + "…"  # Japanese has no spaces
+        label = "\n".join(textwrap.wrap(name, per_line)[:lines])
+        ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=size(6), zorder=3,
                 color="#7F7F7F" if removed else "#000000")
         unit = "分" if lang == "ja" else "min"
-        ax.text(x, y - 0.2, f"{minutes:.1f}{unit}", ha="center", va="center", fontsize=6,
+        ax.text(x, y - 0.22, f"{minutes:.1f}{unit}", ha="center", va="center", fontsize=size(6),
                 color="#C00000" if data.get("effects") else "#404040", zorder=3)
         marks = "".join(m for m, flag in (("紙", data.get("medium") == "paper"),
                                           ("印", data.get("seal")),
                                           ("手", data.get("manual_entry"))) if flag)
         if marks:
-            ax.text(x + 0.36, y + 0.28, marks, ha="right", va="top", fontsize=5,
+            ax.text(x + 0.36, y + 0.28, marks, ha="right", va="top", fontsize=size(5),
                     color="#C00000", zorder=4)
     for source, target, probability in graph.edges(data="probability"):
         if source == END or target == END:
@@ -77,24 +87,31 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
         backward = target <= source
         arrow = FancyArrowPatch((sx + (0 if backward else 0.38), sy - (0.3 if backward else 0)),
                                 (tx - (0 if backward else 0.38), ty - (0.3 if backward else 0)),
-                                arrowstyle="-|>", mutation_scale=7, lw=0.7,
+                                arrowstyle="-|>", mutation_scale=size(7), lw=0.7,
                                 color="#C00000" if backward else "#404040",
                                 connectionstyle="arc3,rad=0.35" if backward else "arc3,rad=0",
                                 zorder=1.5)
         ax.add_patch(arrow)
         if probability < 0.999:
             ax.text((sx + tx) / 2, (sy + ty) / 2 + (-0.45 if backward else 0.12),
-                    f"{probability:.0%}", fontsize=5.5, ha="center",
+                    f"{probability:.0%}", fontsize=size(5.5), ha="center",
                     color="#C00000" if backward else "#404040", zorder=4)
     ax.set_xlim(-0.95, width + 0.05)
     ax.set_ylim(-0.6, len(lanes) - 0.4)
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_title(title, fontsize=size(9), loc="left")
+
+
+PRINT_FONT_SCALE = 1.6  # flow pictures in the report: text 1.6 times the screen size
+PRINT_DPI = 110
+# The smallest on-sheet size (sheet px per picture px) at which a flow_print_png's box
+# text (6 pt × PRINT_FONT_SCALE) still prints at 8 pt: Excel shows 96 px an inch.
+LEGIBLE_SHOWN_SCALE = 8 / (6 * PRINT_FONT_SCALE) * 96 / PRINT_DPI
 
 
 def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 90) -> bytes:
-    """As-is above to-be, as one PNG image (for the report)."""
+    """As-is above to-be, as one PNG image (export, tests)."""
     n = max(len(step_numbers(as_is)), 1)
     lanes = max(len({as_is.nodes[s].get("actor") for s in step_numbers(as_is)}), 1)
     figure = Figure(figsize=(min(2.0 + 1.05 * n, 17), 1.1 + 1.3 * lanes))
@@ -103,6 +120,23 @@ def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 90) ->
     draw_swimlane(top, as_is, f"{title} — 現状（As-Is）")
     draw_swimlane(bottom, to_be, "改善後（To-Be）: 赤字は変わる時間、灰色は不要になる工程")
     figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.02, hspace=0.15)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def flow_print_png(graph: nx.DiGraph, dpi: int = PRINT_DPI) -> bytes:
+    """One swimlane for the printed report: text ``PRINT_FONT_SCALE`` times the screen
+    size in a figure about an inch a step and an inch a lane, so that shown at the
+    page's size (report.sheets.flow_sheet) its box text prints at 8 pt or more for flows
+    of up to about ten steps. The caption is the sheet's, not the picture's."""
+    numbers = step_numbers(graph)
+    n = max(len(numbers), 1)
+    lanes = max(len({graph.nodes[s].get("actor") for s in numbers}), 1)
+    figure = Figure(figsize=(1.2 + 0.95 * n, 0.2 + 1.0 * lanes))
+    FigureCanvasAgg(figure)
+    draw_swimlane(figure.add_subplot(111), graph, font_scale=PRINT_FONT_SCALE)
+    figure.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.02)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -103,7 +103,7 @@ def test_charts_point_at_their_tables(report):
     assert wb["施策別"]._charts
     assert wb["窓口"]._charts
     assert wb["部署別"]._charts
-    assert len(wb["業務フロー"]._images) == 5
+    assert len(wb["業務フロー"]._images) == 10  # as-is and to-be of the top five
     # LibreOffice does not plot hidden (folded) cells whatever plotVisOnly says: a chart
     # fed from a folded column printed empty (the priority matrix, page 2).
     hidden = []
@@ -341,3 +341,26 @@ def test_template_unit_costs_print_whole(tmp_path):
         assert cell.alignment.wrap_text
     tall = sources["hourly_cost_regular"].row
     assert (ws.row_dimensions[tall].height or 15) > 15  # a long source gets a taller row
+
+
+def test_flow_pictures_print_their_step_names_at_8_pt(report):
+    """The flow pictures printed box text at about 5 pt; drawn larger and shown at the
+    page's size, a flow of eight steps or more prints its box names at 8 pt or more."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from PIL import Image as PILImage
+
+    from analysis.charts import LEGIBLE_SHOWN_SCALE, flow_print_png
+    from analysis.graph import step_numbers
+    from bpr_studio.pipeline import load_model
+    from bpr_studio.report.sheets import flow_sheet
+
+    _path, _result, project = report
+    with open_project(project) as opened:
+        graphs = load_model(opened).graphs
+    graph = next(g for g in graphs.values() if len(step_numbers(g)) >= 8)
+    png = flow_print_png(graph, dpi=110)
+    ws = flow_sheet(Workbook(), [("test", png)])
+    shown = ws._images[0].width / PILImage.open(BytesIO(png)).width
+    assert shown >= LEGIBLE_SHOWN_SCALE

@@ -760,7 +760,10 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
     for title, png in pictures:
         put(ws, row, 1, title, bold=True)
         image = Image(io.BytesIO(png))
-        scale = min(1.0, 1100 / image.width)
+        # As large as a landscape A4 page holds under its caption (900 × 520 px at 96 dpi),
+        # one picture a page: two to a page would print the box text under 8 pt
+        # (analysis.charts.LEGIBLE_SHOWN_SCALE).
+        scale = min(900 / image.width, 520 / image.height)
         image.width, image.height = image.width * scale, image.height * scale
         ws.add_image(image, f"A{row + 1}")
         row += int(image.height / 20) + 3  # 20 px a row; printing starts each on a page
