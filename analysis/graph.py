@@ -25,14 +25,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from bpr_studio.io.report import column_letter
-from bpr_studio.io.survey_format import STEPS
 from bpr_studio.messages import message
+from bpr_studio.model.survey_layout import NEXT_STEPS_COLUMN as _NEXT_COLUMN
+from bpr_studio.model.survey_layout import STEP_NO_COLUMN as _NO_COLUMN
 
 END = "END"
 STAFF_ACTORS = ("counter", "clerk", "approver")
-_NEXT_COLUMN = column_letter([c.key for c in STEPS.columns].index("next_steps"))
-_NO_COLUMN = column_letter([c.key for c in STEPS.columns].index("step_no"))
 
 
 def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],

@@ -2,8 +2,8 @@
 
 A rule selects procedures by readiness level, annual cases, section, category or ID,
 e.g. "online application for every procedure of level ≤ 2 with ≥ 1,000 cases a year".
-Scenarios are stored in the project; every project gets the default scenario
-``DX標準`` the first time scenarios are read.
+Scenarios are stored in the project (``bpr_studio.loading`` reads and saves them); every
+project gets the default scenario ``DX標準`` the first time scenarios are read.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import delete, select
 
 from analysis.measures import MEASURES, copy_graph
-from bpr_studio.model import tables
-from bpr_studio.store import Project
 from cost_model.readiness import ReadinessRubric, score_procedure
 
 DEFAULT_SCENARIO = "DX標準"
@@ -113,40 +110,6 @@ def default_scenario() -> Scenario:
        "添付省略、年1,000件以上の手入力にRPA、電子決裁、ペーパーレス、キャッシュレス、"
        "年1,000件以上の来庁手続に書かない窓口。数値は開始から3年目の期待値（オンライン利用率は"
        "採用曲線の3年目、施策は公表された実行割合の範囲に実施）。")
-
-
-def list_scenarios(project: Project) -> list[Scenario]:
-    t = tables.Scenario.__table__
-    with project.engine.connect() as conn:
-        rows = conn.execute(select(t.c.name, t.c.description, t.c.measures).order_by(t.c.id)).all()
-    if not rows and not project.read_only:
-        save_scenario(project, default_scenario())
-        return [default_scenario()]
-    return [Scenario.from_row(*row) for row in rows] or [default_scenario()]
-
-
-def get_scenario(project: Project, name: str) -> Scenario:
-    for scenario in list_scenarios(project):
-        if scenario.name == name:
-            return scenario
-    known = ", ".join(s.name for s in list_scenarios(project))
-    raise KeyError(f"シナリオ「{name}」はありません（あるシナリオ: {known}）")
-
-
-def save_scenario(project: Project, scenario: Scenario) -> None:
-    project.require_writable()
-    t = tables.Scenario.__table__
-    with project.engine.begin() as conn:
-        conn.execute(delete(t).where(t.c.name == scenario.name))
-        conn.execute(t.insert().values(name=scenario.name, description=scenario.description,
-                                       measures=scenario.to_json()))
-
-
-def delete_scenario(project: Project, name: str) -> None:
-    project.require_writable()
-    t = tables.Scenario.__table__
-    with project.engine.begin() as conn:
-        conn.execute(delete(t).where(t.c.name == name))
 
 
 @dataclass(frozen=True)

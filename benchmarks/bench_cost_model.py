@@ -15,8 +15,8 @@ from pathlib import Path
 
 from benchmarks.common import generated_city
 from bpr_studio.io.inventory import import_inventory
+from bpr_studio.loading import score_project
 from bpr_studio.store import open_project
-from cost_model.scoring import score_project
 
 INVENTORY = Path(__file__).resolve().parents[1] / "tests" / "data" / "national_inventory_sample.csv"
 

@@ -20,7 +20,7 @@ from benchmarks.common import generated_city
 
 _CHILD = """
 import json, resource, sys, time
-from analysis.scenario import get_scenario
+from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import analyse, load_model, run_sensitivity
 from bpr_studio.store import open_project
 with open_project(sys.argv[1]) as project:

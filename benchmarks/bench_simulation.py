@@ -22,7 +22,7 @@ _CHILD = """
 import json, resource, sys, time
 from bpr_studio.store import open_project
 from analysis.compare import compare, parameter_values
-from analysis.scenario import get_scenario
+from bpr_studio.loading import get_scenario
 from analysis.montecarlo import simulate
 from bpr_studio.pipeline import load_model, run_pipeline
 with open_project(sys.argv[1]) as project:

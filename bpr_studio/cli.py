@@ -76,8 +76,8 @@ def _cmd_import_inventory(args: argparse.Namespace) -> int:
     report = import_inventory(args.project, args.csv, args.population)
     print(report.to_json(args.lang) if args.json else report.format_text(args.lang))
     if report.written:
+        from bpr_studio.loading import score_project
         from bpr_studio.store import open_project
-        from cost_model.scoring import score_project
 
         with open_project(args.project) as project:
             levels = score_project(project).procedures["level"].value_counts().sort_index()
@@ -89,9 +89,9 @@ def _cmd_import_inventory(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from bpr_studio.loading import score_project
     from bpr_studio.store import open_snapshot
     from cost_model.export import export_frame, write_csv
-    from cost_model.scoring import score_project
 
     with open_snapshot(args.project) as project:
         frame = export_frame(score_project(project), args.what)
@@ -121,8 +121,9 @@ def _cmd_export_bpmn(args: argparse.Namespace) -> int:
 
 
 def _cmd_unit_cost(args: argparse.Namespace) -> int:
+    from bpr_studio.loading import load_unit_costs, reset_unit_cost, set_unit_cost
     from bpr_studio.store import open_project
-    from cost_model.unit_costs import UnitCostError, load_unit_costs, reset_unit_cost, set_unit_cost
+    from cost_model.unit_costs import UnitCostError
 
     with open_project(args.project) as project:
         try:
@@ -226,15 +227,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_scenario(args: argparse.Namespace) -> int:
     from analysis.measures import MEASURES
-    from analysis.scenario import (
-        MeasureUse,
-        Rule,
-        Scenario,
-        delete_scenario,
-        get_scenario,
-        list_scenarios,
-        save_scenario,
-    )
+    from analysis.scenario import MeasureUse, Rule, Scenario
+    from bpr_studio.loading import delete_scenario, get_scenario, list_scenarios, save_scenario
     from bpr_studio.store import open_project
 
     with open_project(args.project) as project:

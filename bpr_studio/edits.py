@@ -184,7 +184,7 @@ class SetUnitCostEdit:
     source: str = ""
 
     def apply(self, project: Project) -> SetUnitCostEdit:
-        from cost_model.unit_costs import reset_unit_cost, set_unit_cost
+        from bpr_studio.loading import reset_unit_cost, set_unit_cost
 
         t = tables.UnitCost.__table__
         with project.engine.connect() as conn:

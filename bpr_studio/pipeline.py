@@ -18,12 +18,11 @@ from analysis.compare import Comparison, ProjectModel
 from analysis.graph import build_graphs
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
-from analysis.scenario import Scenario, get_scenario
+from analysis.scenario import Scenario
 from analysis.sensitivity import SensitivityResult, sensitivity
 from analysis.simulate import ScenarioAnalysis, analyse_scenario, simulate_scenario
+from bpr_studio.loading import get_scenario, load_frames, load_rubric, load_unit_costs
 from bpr_studio.store import Project, open_project
-from cost_model.scoring import load_frames, load_rubric
-from cost_model.unit_costs import load_unit_costs
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]

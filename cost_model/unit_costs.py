@@ -1,6 +1,7 @@
 """Unit costs in force for a project: defaults ← project overrides ← a section's survey sheet.
 
 Every value carries its source, so the app and the report can show where it came from.
+Reading and saving a project's overrides is ``bpr_studio.loading``'s job.
 """
 
 from __future__ import annotations
@@ -8,12 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
-
 from bpr_studio.messages import BilingualError
-from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS, DEFAULTS_BY_KEY
-from bpr_studio.store import Project
 
 
 class UnitCostError(BilingualError, ValueError):
@@ -77,39 +74,3 @@ def validate_unit_cost(key: str, value: object) -> float:
 def default_table() -> UnitCostTable:
     return UnitCostTable({u.key: UnitCostValue(u.key, u.value, u.source, True)
                           for u in DEFAULT_UNIT_COSTS})
-
-
-def load_unit_costs(project: Project) -> UnitCostTable:
-    table = default_table()
-    t = tables.UnitCost.__table__
-    with project.engine.connect() as conn:
-        rows = conn.execute(select(t.c.scope, t.c.key, t.c.value, t.c.source)).all()
-    for scope, key, value, source in rows:
-        if key not in DEFAULTS_BY_KEY:
-            continue
-        entry = UnitCostValue(key, float(value), source or "", False)
-        if scope:
-            table.sections.setdefault(scope, {})[key] = entry
-        else:
-            table.project[key] = entry
-    return table
-
-
-def set_unit_cost(project: Project, key: str, value: object, source: str) -> float | None:
-    """Set a project-wide unit cost; returns the previous override (None = was the default)."""
-    number = validate_unit_cost(key, value)
-    project.require_writable()
-    t = tables.UnitCost.__table__
-    with project.engine.begin() as conn:
-        previous = conn.execute(select(t.c.value).where(t.c.scope == "", t.c.key == key)).first()
-        conn.execute(delete(t).where(t.c.scope == "", t.c.key == key))
-        conn.execute(t.insert().values(scope="", key=key, value=number, source=source))
-    return None if previous is None else float(previous[0])
-
-
-def reset_unit_cost(project: Project, key: str) -> None:
-    """Back to the default value."""
-    project.require_writable()
-    t = tables.UnitCost.__table__
-    with project.engine.begin() as conn:
-        conn.execute(delete(t).where(t.c.scope == "", t.c.key == key))

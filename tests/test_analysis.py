@@ -13,18 +13,11 @@ from analysis.graph import build_graph, critical_path, expected_executions, metr
 from analysis.measures import MEASURES, effect_multiplier
 from analysis.montecarlo import simulate
 from analysis.params import PARAMETERS
-from analysis.scenario import (
-    DEFAULT_SCENARIO,
-    MeasureUse,
-    Rule,
-    Scenario,
-    get_scenario,
-    list_scenarios,
-    save_scenario,
-)
+from analysis.scenario import DEFAULT_SCENARIO, MeasureUse, Rule, Scenario
 from analysis.tabular import graphs_to_tables, tables_for_costing
 from bpr_studio.cli import main
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import get_scenario, list_scenarios, save_scenario
 from bpr_studio.pipeline import load_model
 from bpr_studio.store import open_project
 from cost_model.costs import compute_costs

@@ -23,8 +23,9 @@ from analysis.compare import compare_both
 from analysis.measures import MEASURES, effect_multiplier
 from analysis.montecarlo import PARAM_INDEX, _theta, beta_draws
 from analysis.params import PARAMETERS, adoption_year, potential_values, uptake, value
-from analysis.scenario import DEFAULT_SCENARIO, get_scenario
+from analysis.scenario import DEFAULT_SCENARIO
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import load_model, run_pipeline
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files

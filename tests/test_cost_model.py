@@ -11,18 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import load_unit_costs, score_project, set_unit_cost
 from bpr_studio.store import open_project
 from cost_model.costs import COST_COLUMNS, compute_costs
 from cost_model.export import export_frame, write_csv
 from cost_model.flow import expected_visits
 from cost_model.readiness import AXES, ReadinessRubric, score_procedure
-from cost_model.scoring import score_project
-from cost_model.unit_costs import (
-    UnitCostError,
-    default_table,
-    load_unit_costs,
-    set_unit_cost,
-)
+from cost_model.unit_costs import UnitCostError, default_table
 from sample_surveys.build_samples import sample_files
 
 

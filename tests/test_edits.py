@@ -14,9 +14,9 @@ from bpr_studio.edits import (
     SetUnitCostEdit,
 )
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import load_unit_costs
 from bpr_studio.model import tables
 from bpr_studio.store import open_project
-from cost_model.unit_costs import load_unit_costs
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def test_read_commands_work_on_a_snapshot_and_never_write(tmp_path, make_workboo
     before = project.read_bytes()
     assert cli.main(["export", "--project", str(project), "-o", str(tmp_path / "x.csv")]) == 0
     with open_snapshot(project) as snapshot:
-        from analysis.scenario import list_scenarios
+        from bpr_studio.loading import list_scenarios
 
         assert snapshot.name == "p"
         assert snapshot.read_only

@@ -11,9 +11,9 @@ import pytest
 from bpr_studio.cli import main
 from bpr_studio.io.inventory import ATTRIBUTION, INVENTORY_SECTION, import_inventory
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import score_project
 from bpr_studio.queries import procedures_frame
 from bpr_studio.store import open_project
-from cost_model.scoring import score_project
 from tests.conftest import small_procedure, small_steps
 
 SAMPLE = Path(__file__).parent / "data" / "national_inventory_sample.csv"

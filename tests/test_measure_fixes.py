@@ -10,9 +10,10 @@ from analysis.compare import compare
 from analysis.counter import TARGET_UTILIZATION, default_servers
 from analysis.graph import build_graph
 from analysis.measures import MEASURES, effect_multiplier
-from analysis.scenario import DEFAULT_SCENARIO, get_scenario
+from analysis.scenario import DEFAULT_SCENARIO
 from analysis.simulate import counter_comparison
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import load_model
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files

@@ -10,14 +10,14 @@ import openpyxl
 import pytest
 
 from analysis.result import SimulationResult
-from analysis.scenario import DEFAULT_SCENARIO, get_scenario
+from analysis.scenario import DEFAULT_SCENARIO
 from analysis.sensitivity import _Evaluator, sensitivity, spearman
 from bpr_studio.cli import main
 from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import get_scenario, set_unit_cost
 from bpr_studio.pipeline import analyse, load_model, run_pipeline
 from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project
-from cost_model.unit_costs import set_unit_cost
 from sample_surveys.build_samples import sample_files
 
 

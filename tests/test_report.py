@@ -77,7 +77,7 @@ def test_section_totals_add_up_to_the_city(report):
     total = sum(ws.cell(row=r, column=column).value for r in range(4, 4 + len(result.sections)))
     assert total == pytest.approx(result.city.as_is["staff_time_h"].deterministic)
     from analysis.compare import compare
-    from analysis.scenario import get_scenario
+    from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
 
     _path, _result, project = report

@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
 
-from analysis.scenario import list_scenarios
 from bpr_studio.errors import describe_failure
 from bpr_studio.io.bpmn_export import ExportCancelled, export_project_bpmn
+from bpr_studio.loading import list_scenarios
 from bpr_studio.queries import procedures_frame
 from bpr_studio.store import open_project, open_snapshot
 from ui.i18n import language, tr

@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
 
 from analysis.montecarlo import SimulationCancelled
-from analysis.scenario import list_scenarios
 from bpr_studio.errors import describe_failure
+from bpr_studio.loading import list_scenarios
 from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project, open_snapshot
 from ui.i18n import language, tr

@@ -22,10 +22,17 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from analysis.compare import Comparison, parameter_values
 from analysis.result import SimulationResult
-from analysis.scenario import DEFAULT_SCENARIO, Scenario, list_scenarios, save_scenario
+from analysis.scenario import DEFAULT_SCENARIO, Scenario
 from analysis.sensitivity import SensitivityResult
 from analysis.simulate import ScenarioAnalysis
 from bpr_studio.edits import EditError, describe
+from bpr_studio.loading import (
+    list_scenarios,
+    load_rubric,
+    load_unit_costs,
+    save_scenario,
+    score_project,
+)
 from bpr_studio.pipeline import (
     SimulationCancelled,
     analyse,
@@ -36,8 +43,7 @@ from bpr_studio.queries import procedures_frame, stored_issues_frame
 from bpr_studio.store import Project, ProjectError, open_project
 from cost_model.costs import CostResult
 from cost_model.readiness import ReadinessRubric
-from cost_model.scoring import load_rubric, score_project
-from cost_model.unit_costs import UnitCostTable, load_unit_costs
+from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
 from ui.task_runner import TaskRunner
 

@@ -389,7 +389,8 @@ def export_project_bpmn(project: Project, out: str | Path, scenario: str | None 
     Raises KeyError for an unknown scenario, procedure ID or section (nothing written).
     """
     from analysis.compare import parameter_values
-    from analysis.scenario import apply_scenario, get_scenario
+    from analysis.scenario import apply_scenario
+    from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
 
     model = load_model(project)

@@ -292,7 +292,7 @@ def write_inventory(project: Project, result: InventoryResult) -> ImportReport:
 
 
 def import_inventory(project_target: str | Path, csv_path: str | Path, population: int) -> ImportReport:
-    from cost_model.unit_costs import load_unit_costs  # national population is a unit cost
+    from bpr_studio.loading import load_unit_costs  # national population is a unit cost
 
     target = Path(project_target)
     with open_project(target, create=True) as project:

@@ -50,7 +50,8 @@ def _check_target(out: Path) -> None:
 def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
                    ) -> list[tuple[str, bytes]]:
     from analysis.charts import flow_print_png
-    from analysis.scenario import Scenario, apply_scenario, get_scenario
+    from analysis.scenario import Scenario, apply_scenario
+    from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
 
     chosen = [row.procedure_id for row in result.ranking.rows[:FLOW_PICTURES]]
@@ -71,8 +72,8 @@ def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
 
 def build_workbook(project: Project, result: SimulationResult, model: Any = None,
                    sensitivity: SensitivityResult | None = None) -> Workbook:
+    from bpr_studio.loading import load_rubric
     from cost_model.assumptions import burden_rows, rubric_rows
-    from cost_model.scoring import load_rubric
 
     wb = Workbook()
     use_japanese_font(wb)

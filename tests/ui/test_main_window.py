@@ -144,8 +144,8 @@ def test_duplicate_ids_resolved_by_checking_the_preferred_file(qtbot, make_main_
 
 
 def test_assumptions_view_shows_sources_and_changes(make_main_window, sample_project):
+    from bpr_studio.loading import set_unit_cost
     from bpr_studio.store import open_project
-    from cost_model.unit_costs import set_unit_cost
 
     with open_project(sample_project) as project:
         set_unit_cost(project, "hourly_cost_regular", 3800, "令和6年度 人件費")
@@ -162,8 +162,8 @@ def test_assumptions_view_shows_sources_and_changes(make_main_window, sample_pro
 
 
 def test_procedure_table_shows_the_core_figures(make_main_window, sample_project):
+    from bpr_studio.loading import score_project
     from bpr_studio.store import open_project
-    from cost_model.scoring import score_project
 
     with open_project(sample_project) as project:
         core = score_project(project).procedures.set_index("procedure_id")
@@ -255,7 +255,7 @@ def test_a_refused_edit_changes_nothing(qtbot, make_main_window, sample_project)
 
 def test_scenario_run_and_dashboard_totals_equal_the_core(qtbot, make_main_window, sample_project):
     from analysis.compare import compare
-    from analysis.scenario import get_scenario
+    from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
     from bpr_studio.store import open_project
 

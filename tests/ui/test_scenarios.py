@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from analysis.params import PARAMETERS
-from analysis.scenario import list_scenarios
+from bpr_studio.loading import list_scenarios
 from bpr_studio.store import open_project
 
 

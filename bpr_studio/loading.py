@@ -1,0 +1,136 @@
+"""Where a project file becomes the plain data analysis and cost_model work on.
+
+``analysis`` and ``cost_model`` never read or write the store (the layer contract in
+pyproject.toml): they take frames, a :class:`cost_model.unit_costs.UnitCostTable`, a
+:class:`cost_model.readiness.ReadinessRubric` and :class:`analysis.scenario.Scenario`
+objects. This module reads those from a project (one query each) and saves the ones the
+app edits: unit-cost overrides and scenarios. ``bpr_studio.pipeline`` builds on it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from analysis.scenario import Scenario, default_scenario
+from bpr_studio.model import tables
+from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
+from bpr_studio.queries import procedures_frame, read_frame
+from bpr_studio.store import Project
+from cost_model.costs import CostResult, compute_costs
+from cost_model.readiness import ReadinessRubric
+from cost_model.unit_costs import UnitCostTable, UnitCostValue, default_table, validate_unit_cost
+
+__all__ = ["RUBRIC_META_KEY", "STEP_COLUMNS", "delete_scenario", "get_scenario",
+           "list_scenarios", "load_frames", "load_rubric", "load_unit_costs",
+           "reset_unit_cost", "save_scenario", "score_project", "set_unit_cost"]
+
+RUBRIC_META_KEY = "readiness_rubric"
+STEP_COLUMNS = (
+    "procedure_id", "step_no", "name", "actor", "work_kind", "typical_minutes", "share_pct",
+    "medium", "staff_category", "wait_days", "physical_burden", "cognitive_burden",
+    "psychological_burden", "enjoyment", "min_minutes", "max_minutes", "manual_entry", "seal",
+    "source_file", "source_sheet", "source_row",
+)
+
+
+# --- procedures, steps, links; the readiness rubric; the five costs -------------------
+
+def load_rubric(project: Project) -> ReadinessRubric:
+    text = project.meta(RUBRIC_META_KEY)
+    return ReadinessRubric.from_json(text) if text else ReadinessRubric()
+
+
+def load_frames(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(procedures, steps, links) of the project, one query each."""
+    steps, links = tables.Step.__table__, tables.StepLink.__table__
+    step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS]))
+    link_frame = read_frame(project, select(links.c.procedure_id, links.c.from_step_no,
+                                            links.c.to_step_no, links.c.probability))
+    return procedures_frame(project), step_frame, link_frame
+
+
+def score_project(project: Project) -> CostResult:
+    """The five costs and readiness levels of every procedure of the project."""
+    procedures, steps, links = load_frames(project)
+    return compute_costs(procedures, steps, links, load_unit_costs(project), load_rubric(project))
+
+
+# --- unit costs: defaults ← project overrides ← a section's survey sheet --------------
+
+def load_unit_costs(project: Project) -> UnitCostTable:
+    table = default_table()
+    t = tables.UnitCost.__table__
+    with project.engine.connect() as conn:
+        rows = conn.execute(select(t.c.scope, t.c.key, t.c.value, t.c.source)).all()
+    for scope, key, value, source in rows:
+        if key not in DEFAULTS_BY_KEY:
+            continue
+        entry = UnitCostValue(key, float(value), source or "", False)
+        if scope:
+            table.sections.setdefault(scope, {})[key] = entry
+        else:
+            table.project[key] = entry
+    return table
+
+
+def set_unit_cost(project: Project, key: str, value: object, source: str) -> float | None:
+    """Set a project-wide unit cost; returns the previous override (None = was the default).
+
+    Raises :class:`cost_model.unit_costs.UnitCostError` for a value that cannot be used.
+    """
+    number = validate_unit_cost(key, value)
+    project.require_writable()
+    t = tables.UnitCost.__table__
+    with project.engine.begin() as conn:
+        previous = conn.execute(select(t.c.value).where(t.c.scope == "", t.c.key == key)).first()
+        conn.execute(delete(t).where(t.c.scope == "", t.c.key == key))
+        conn.execute(t.insert().values(scope="", key=key, value=number, source=source))
+    return None if previous is None else float(previous[0])
+
+
+def reset_unit_cost(project: Project, key: str) -> None:
+    """Back to the default value."""
+    project.require_writable()
+    t = tables.UnitCost.__table__
+    with project.engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.scope == "", t.c.key == key))
+
+
+# --- scenarios ------------------------------------------------------------------------
+
+def list_scenarios(project: Project) -> list[Scenario]:
+    """The project's scenarios; a project without any gets the default one (saved, unless
+    the project is open read-only)."""
+    t = tables.Scenario.__table__
+    with project.engine.connect() as conn:
+        rows = conn.execute(select(t.c.name, t.c.description, t.c.measures).order_by(t.c.id)).all()
+    if not rows and not project.read_only:
+        save_scenario(project, default_scenario())
+        return [default_scenario()]
+    return [Scenario.from_row(*row) for row in rows] or [default_scenario()]
+
+
+def get_scenario(project: Project, name: str) -> Scenario:
+    """The scenario called ``name``; ``KeyError`` naming the known ones if there is none."""
+    for scenario in list_scenarios(project):
+        if scenario.name == name:
+            return scenario
+    known = ", ".join(s.name for s in list_scenarios(project))
+    raise KeyError(f"シナリオ「{name}」はありません（あるシナリオ: {known}）")
+
+
+def save_scenario(project: Project, scenario: Scenario) -> None:
+    project.require_writable()
+    t = tables.Scenario.__table__
+    with project.engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.name == scenario.name))
+        conn.execute(t.insert().values(name=scenario.name, description=scenario.description,
+                                       measures=scenario.to_json()))
+
+
+def delete_scenario(project: Project, name: str) -> None:
+    project.require_writable()
+    t = tables.Scenario.__table__
+    with project.engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.name == name))
