@@ -128,7 +128,7 @@ def flow_png(as_is: nx.DiGraph, to_be: nx.DiGraph, title: str, dpi: int = 90) ->
 def flow_print_png(graph: nx.DiGraph, dpi: int = PRINT_DPI) -> bytes:
     """One swimlane for the printed report: text ``PRINT_FONT_SCALE`` times the screen
     size in a figure about an inch a step and an inch a lane, so that shown at the
-    page's size (report.sheets.flow_sheet) its box text prints at 8 pt or more for flows
+    page's size (report.appendix.flow_sheet) its box text prints at 8 pt or more for flows
     of up to about ten steps. The caption is the sheet's, not the picture's."""
     numbers = step_numbers(graph)
     n = max(len(numbers), 1)

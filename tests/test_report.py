@@ -300,7 +300,7 @@ def test_template_prints_legibly(tmp_path):
 
 
 def test_sources_print_as_publications():
-    from bpr_studio.report.sheets import cite
+    from bpr_studio.report.assumptions import cite
 
     class Publication:
         def cite(self):
@@ -314,7 +314,7 @@ def test_sources_print_as_publications():
 
 
 def test_printed_sources_never_name_a_project_file(report):
-    from bpr_studio.report.sheets import cite
+    from bpr_studio.report.assumptions import cite
 
     assert cite("利用率 47.1%（bpr_before_after_JP.csv 22, 23行）") == "利用率 47.1%"
     assert cite("国の法令は1点（docs/cost-model.md 第6節）") == "国の法令は1点"
@@ -354,7 +354,7 @@ def test_flow_pictures_print_their_step_names_at_8_pt(report):
     from analysis.charts import LEGIBLE_SHOWN_SCALE, flow_print_png
     from analysis.graph import step_numbers
     from bpr_studio.pipeline import load_model
-    from bpr_studio.report.sheets import flow_sheet
+    from bpr_studio.report.appendix import flow_sheet
 
     _path, _result, project = report
     with open_project(project) as opened:

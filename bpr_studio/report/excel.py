@@ -20,7 +20,7 @@ from analysis.sensitivity import SensitivityResult
 from bpr_studio.atomic import atomic_write
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
-from bpr_studio.report import sheets
+from bpr_studio.report import appendix, assumptions, priorities, sheets
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
@@ -80,19 +80,20 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     ranking = result.ranking.rows
     title = project.title
     summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None, title)
-    priorities = sheets.priority_sheet(wb, result)
-    sheets.priority_matrix(summary, priorities, len(ranking), sheets.matrix_anchor(summary))
+    priority_list = priorities.priority_sheet(wb, result)
+    priorities.priority_matrix(summary, priority_list, len(ranking),
+                               priorities.matrix_anchor(summary))
     sheets.section_sheet(wb, result)
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)
     sheets.counter_sheet(wb, result)
-    sheets.flow_sheet(wb, _flow_pictures(project, result, model))
+    appendix.flow_sheet(wb, _flow_pictures(project, result, model))
     attribution = project.meta("attribution")
-    sheets.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
+    assumptions.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
                              attribution)
-    sheets.sensitivity_sheet(wb, sensitivity)
+    appendix.sensitivity_sheet(wb, sensitivity)
     issues = stored_issues_frame(project)
-    sheets.quality_sheet(wb, issues.to_dict("records"))
+    appendix.quality_sheet(wb, issues.to_dict("records"))
     _in_reading_order(wb)
     today = date.today().isoformat()
     for ws in wb.worksheets:
