@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
+from analysis.graph import release_graphs
 from analysis.params import adoption_year, potential_values
 from analysis.scenario import Application, Scenario, apply_scenario
 from analysis.tabular import ProcessTables, graphs_to_tables, tables_for_costing
@@ -77,6 +78,7 @@ def compare(model: ProjectModel, scenario: Scenario) -> Comparison:
     to_be_graphs, log = apply_scenario(model.graphs, scenario, model.rubric)
     as_is_tables = graphs_to_tables(model.graphs)
     to_be_tables = graphs_to_tables(to_be_graphs)
+    release_graphs(to_be_graphs)  # the tables hold what is needed (see release_graphs)
     values = parameter_values(scenario)
     as_is = compute_costs(*tables_for_costing(as_is_tables), model.unit_costs, model.rubric)
     to_be = compute_costs(*tables_for_costing(to_be_tables, values), model.unit_costs, model.rubric)

@@ -11,6 +11,7 @@ timer measures the gaps between its ticks).
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import tempfile
 import time
@@ -19,6 +20,67 @@ from pathlib import Path
 from benchmarks.common import generated_city
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# BPR_PROBE_DUMP=FILE: every thread's stack, written whenever the event loop is 80 ms late.
+DUMP = open(os.environ["BPR_PROBE_DUMP"], "w") if os.environ.get("BPR_PROBE_DUMP") else None  # noqa: SIM115
+
+
+class BlockSampler:
+    """Where the GUI thread is while the event loop is blocked (BPR_PROBE_GUI=1): a thread
+    samples the main thread's stack every 10 ms while the probe's last tick is older than
+    50 ms, and counts the innermost frames of our own code."""
+
+    ROOTS = ("bpr_studio", "analysis", "cost_model", "ui", "benchmarks")
+
+    def __init__(self, probe: LatencyProbe) -> None:
+        import collections
+        import threading
+
+        self.probe = probe
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.workers: collections.Counter[str] = collections.Counter()
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import sys
+        import threading
+
+        main = threading.main_thread().ident
+        while not self.stop_event.wait(0.01):
+            if not self.probe.timer.isActive() or time.perf_counter() - self.probe.last < 0.05:
+                continue
+            frame = sys._current_frames().get(main)
+            if frame is None:
+                continue
+            self.counts[self._where(frame)] += 1
+            # The main thread waiting for the GIL: who holds it (a worker's innermost frame,
+            # library code included, and the last frame of ours that called it).
+            if "wait_until" in self._where(frame) or "processEvents" in self._where(frame):
+                for ident, other in sys._current_frames().items():
+                    if ident != main and ident != threading.get_ident():
+                        self.workers[self._where(other, library=True)] += 1
+
+    def _where(self, frame: object, library: bool = False) -> str:
+        import traceback
+
+        stack = traceback.extract_stack(frame)  # type: ignore[arg-type]
+        ours = [f for f in stack if any(f"/{root}/" in f.filename for root in self.ROOTS)
+                and "bench_gui" not in f.filename and "screenshots.py" not in f.filename]
+        inner = stack[-1]
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                            for f in reversed(ours[-3:]))
+        lib = f"{Path(inner.filename).parent.name}/{Path(inner.filename).name}:{inner.lineno}"
+        return f"{where}  [in {lib if library else Path(inner.filename).name}:{inner.name}]"
+
+    def report(self) -> None:
+        self.stop_event.set()
+        print("GUI thread while blocked (10 ms samples):")
+        for where, count in self.counts.most_common(12):
+            print(f"  {count * 10:5d} ms  {where}")
+        print("other threads while the GUI thread waited (for the GIL):")
+        for where, count in self.workers.most_common(15):
+            print(f"  {count * 10:5d} ms  {where}")
 
 
 class LatencyProbe:
@@ -34,6 +96,10 @@ class LatencyProbe:
         self.worst = 0.0
 
     def _on_tick(self) -> None:
+        if DUMP is not None:
+            # A C watchdog (needs no GIL) dumps every thread's stack if the next tick is
+            # more than 80 ms late: it shows who holds the GIL during a block.
+            faulthandler.dump_traceback_later(0.09, file=DUMP)
         now = time.perf_counter()
         gap = now - self.last - 0.010
         if gap > 0.1:
@@ -59,6 +125,8 @@ class LatencyProbe:
 
     def stop(self) -> float:
         self.timer.stop()
+        if DUMP is not None:
+            faulthandler.cancel_dump_traceback_later()
         return self.worst
 
 
@@ -84,6 +152,7 @@ def main() -> None:
 
         survey, big = generated_city(Path(tmp))
         probe = LatencyProbe()
+        sampler = BlockSampler(probe) if os.environ.get("BPR_PROBE_GUI") else None
         probe.start()
         began = time.perf_counter()
         window.open_path(big)
@@ -156,6 +225,8 @@ def main() -> None:
         worst.append(probe.worst)
         print(f"worst event-loop block over all of the above: {max(worst) * 1000:.0f} ms "
               f"(target 100 ms)")
+        if sampler is not None:
+            sampler.report()
         window.close()
 
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from analysis.compare import Comparison, parameter_values
+from analysis.graph import release_graphs
 from analysis.result import SimulationResult
 from analysis.scenario import DEFAULT_SCENARIO, Scenario
 from analysis.sensitivity import SensitivityResult
@@ -36,7 +37,8 @@ from bpr_studio.loading import (
 from bpr_studio.pipeline import (
     SimulationCancelled,
     analyse,
-    run_pipeline_at,
+    load_model,
+    run_pipeline,
     run_sensitivity_at,
 )
 from bpr_studio.queries import procedures_frame, stored_issues_frame
@@ -82,7 +84,25 @@ def analyse_at(path: Path, scenario: Scenario,
     ``cancelled`` is checked between phases: a superseded comparison stops early.
     """
     with open_project(path) as project:
-        return analyse(project, scenario, cancel=cancelled)
+        model = load_model(project)
+        try:
+            return analyse(project, scenario, model=model, cancel=cancelled)
+        finally:
+            release_graphs(model.graphs)  # freed one by one: the GUI keeps the lock
+
+
+def simulate_at(path: Path, scenario: Scenario, replications: int, seed: int,
+                progress: Callable[[int, int, str], None],
+                cancelled: Callable[[], bool]) -> SimulationResult:
+    """The pipeline's Monte Carlo run (:func:`bpr_studio.pipeline.run_pipeline`), in a worker."""
+    with open_project(path) as project:
+        progress(0, 100, "読み込み")
+        model = load_model(project)
+        try:
+            return run_pipeline(project, scenario, replications, seed, progress, cancelled,
+                                model=model)
+        finally:
+            release_graphs(model.graphs)  # freed one by one: the GUI keeps the lock
 
 
 class EditCommand(QUndoCommand):
@@ -227,7 +247,7 @@ class ProjectSession(QObject):
             return
         path, scenario = self.path, self.scenario
 
-        self.simulator.start(lambda progress, cancelled: run_pipeline_at(
+        self.simulator.start(lambda progress, cancelled: simulate_at(
             path, scenario, replications, seed, progress, cancelled))
 
     def run_sensitivity(self) -> None:

@@ -118,6 +118,20 @@ def _replaced_condition(sections: list[str], procedure_ids: list[str]) -> Any:
     return or_(p.c.section.in_(sections), p.c.procedure_id.in_(procedure_ids))
 
 
+def _dumps_by_row(payload: dict[str, list[dict[str, Any]]]) -> str:
+    """``json.dumps(payload, ensure_ascii=False, default=str)``, one row at a time.
+
+    The same text; but dumping a city's 45,000 rows in one call holds Python's lock for
+    a few hundred milliseconds, and the app's window (whose import runs in a worker)
+    froze that long. Row by row, the lock changes hands between rows.
+    """
+    parts = []
+    for key, rows in payload.items():
+        body = ", ".join(json.dumps(row, ensure_ascii=False, default=str) for row in rows)
+        parts.append(f"{json.dumps(key, ensure_ascii=False)}: [{body}]")
+    return "{" + ", ".join(parts) + "}"
+
+
 def save_snapshot(conn: Connection, batch_id: int, sections: list[str],
                   procedure_ids: Iterable[str], step_only_ids: Iterable[str]) -> None:
     """Store the rows that writing ``batch_id`` is about to delete. Call before deleting."""
@@ -133,7 +147,7 @@ def save_snapshot(conn: Connection, batch_id: int, sections: list[str],
         "issues": _rows(conn, _t(tables.StoredIssue),
                         _t(tables.StoredIssue).c.section.in_(sections)),
     }
-    blob = zlib.compress(json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8"))
+    blob = zlib.compress(_dumps_by_row(payload).encode("utf-8"))
     snapshots = _t(tables.ImportSnapshot)
     conn.execute(snapshots.insert().values(
         batch_id=batch_id, sections=json.dumps(sections, ensure_ascii=False),
