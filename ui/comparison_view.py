@@ -25,6 +25,7 @@ from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.ranked_table import COMPARISON_COLUMNS, RankedRowsModel, ranked_table, size_columns
+from ui.saving_text import headline_lines
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
 
@@ -192,13 +193,10 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             "util_a": side(c, "as_is", "utilization"), "util_b": side(c, "to_be", "utilization")}
             for c in counters]))
         self.counter_table.resizeColumnsToContents()
-        saved = comparison.city()["saved"]
-        text = tr("deltas", hours=saved["staff_time_h"], fte=saved["staff_fte"],
-                  yen=saved["staff_economic_yen"] / 1e6, visits=saved["citizen_visits"],
-                  citizen=saved["citizen_time_h"])
+        headline = self.session.headline
+        text = "\n".join(headline_lines(headline, simulation, lang)) if headline else ""
         if simulation is not None:
             s = simulation.city.savings["staff_time_h"]
-            text += " " + tr("range_note", n=simulation.replications, p5=s.p5, p95=s.p95)
             samples = simulation.city_samples["staff_time_h"]
             self.distribution.draw(lambda f: draw_histogram(
                 f.add_subplot(111), samples, tr("chart_saved_hours"), s.p5, s.p95))

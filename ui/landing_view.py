@@ -9,6 +9,7 @@ shows the three next steps with buttons instead of empty charts.
 
 from __future__ import annotations
 
+from html import escape
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,6 +33,7 @@ from analysis.scenario_charts import draw_priority_bubbles
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
 from ui.ranked_table import RankedRowsModel, ranked_table, size_columns
+from ui.saving_text import headline_lines
 from ui.session import ProjectSession
 
 
@@ -79,6 +81,7 @@ class LandingView(QWidget):
         layout.addWidget(self.pages)
         session.loaded.connect(self._on_session_loaded)
         session.comparison_ready.connect(self._on_comparison_ready)
+        session.simulation_ready.connect(self._show_headline)
 
     # --- a new project: what to do next ------------------------------------------------
     def _build_next_steps(self) -> QWidget:
@@ -105,6 +108,10 @@ class LandingView(QWidget):
     # --- the ranked list -----------------------------------------------------------------
     def _build_ranking(self) -> QWidget:
         self.title = QLabel()
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.headline.setStyleSheet("QLabel { background: #E2EFDA; padding: 4px; }")
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self.explanation.setStyleSheet("QLabel { color: #404040; }")
@@ -151,6 +158,7 @@ class LandingView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         layout.addLayout(top)
+        layout.addWidget(self.headline)
         layout.addWidget(self.explanation)
         layout.addWidget(self.splitter, 1)
         return page
@@ -173,6 +181,7 @@ class LandingView(QWidget):
         scenario = self.session.scenario.name if self.session.scenario else ""
         self.title.setText(f"<b style='font-size:12pt'>{tr('landing_title', scenario=scenario)}</b>")
         self.explanation.setText(explanation + " " + tr("landing_howto"))
+        self._show_headline()
         selected = self.current_procedure()
         self.model.set_rows(rows)
         if not self._sized and rows:  # once (the column count never was 0: never sized)
@@ -181,6 +190,18 @@ class LandingView(QWidget):
         self.pages.setCurrentIndex(2)
         self.select_procedure(selected or (rows[0].procedure_id if rows else None))
         self._draw_chart()
+
+    def _show_headline(self, *_args: object) -> None:
+        """The city-wide saving of the scenario: expected (with P5–P95 after a
+        simulation), potential (全件移行した場合) and the published band it falls in."""
+        headline = self.session.headline
+        if headline is None:
+            self.headline.setText("")
+            return
+        expected, potential, band = headline_lines(headline, self.session.simulation,
+                                                   language())
+        self.headline.setText(f"<b>{escape(expected)}</b><br>{escape(potential)}<br>"
+                              f"<span style='color:#404040'>{escape(band)}</span>")
 
     def _draw_chart(self) -> None:
         rows, lang, highlight = self.rows, language(), self.current_procedure()

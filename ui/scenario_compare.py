@@ -36,11 +36,18 @@ from ui.task_runner import TaskRunner
 
 TOP = 5
 FIGURES: tuple[tuple[str, str, str, str], ...] = (  # key, format, JA, EN
-    ("staff_time_h", "{:,.0f}", "職員時間の削減（時間/年）", "Staff hours saved (h/yr)"),
-    ("staff_fte", "{:,.1f}", "人工の削減（人）", "FTE saved"),
-    ("staff_economic_yen", "{:,.1f}", "人件費等の削減（百万円/年）", "Staff cost saved (¥M/yr)"),
-    ("citizen_visits", "{:,.0f}", "来庁の削減（回/年）", "Visits avoided (/yr)"),
-    ("citizen_time_h", "{:,.0f}", "市民の時間の削減（時間/年）", "Citizen hours saved (h/yr)"),
+    # Expected figures (the adoption year's uptake); the potential ones below them.
+    ("staff_time_h", "{:,.0f}", "職員時間の削減 見込み（時間/年）", "Staff hours saved, expected (h/yr)"),
+    ("staff_fte", "{:,.1f}", "人工の削減 見込み（人）", "FTE saved, expected"),
+    ("staff_economic_yen", "{:,.1f}", "人件費等の削減 見込み（百万円/年）",
+     "Staff cost saved, expected (¥M/yr)"),
+    ("citizen_visits", "{:,.0f}", "来庁の削減 見込み（回/年）", "Visits avoided, expected (/yr)"),
+    ("citizen_time_h", "{:,.0f}", "市民の時間の削減 見込み（時間/年）",
+     "Citizen hours saved, expected (h/yr)"),
+    ("potential_staff_time_h", "{:,.0f}", "職員時間の削減 潜在（全件移行した場合、時間/年）",
+     "Staff hours saved, potential (every case moved, h/yr)"),
+    ("potential_staff_economic_yen", "{:,.1f}", "人件費等の削減 潜在（全件移行した場合、百万円/年）",
+     "Staff cost saved, potential (every case moved, ¥M/yr)"),
     ("measures", "{}", "施策の数", "Measures"),
 )
 
@@ -71,6 +78,9 @@ def scenario_figures(path: Path, scenarios: list[Scenario], progress: Any,
             result = session_module.compare_scenario(path, scenario, cancelled)
         city = result.comparison.city()["saved"]
         saved = {key: float(city[key]) for key, *_ in FIGURES if key in city.index}
+        potential = result.potential.city()["saved"]
+        for key in ("staff_time_h", "staff_economic_yen"):
+            saved[f"potential_{key}"] = float(potential[key])
         saved["measures"] = float(len(scenario.measures))
         out.append(ScenarioFigures(scenario.name, saved, _top_names(result.ranking)))
     return out
@@ -211,7 +221,7 @@ class ScenarioCompareWidget(QWidget):
         for c, result in enumerate(results):
             for r, (key, fmt, _ja, _en) in enumerate(FIGURES):
                 value = result.saved.get(key, 0.0)
-                value = value / 1e6 if key == "staff_economic_yen" else value
+                value = value / 1e6 if key.endswith("staff_economic_yen") else value
                 item = QTableWidgetItem(fmt.format(int(value) if key == "measures" else value))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.figures.setItem(r, c, item)

@@ -39,6 +39,7 @@ from bpr_studio.scenario_edits import (
     parse_parameter,
 )
 from ui.i18n import language, tr
+from ui.saving_text import headline_lines
 from ui.scenario_compare import NewScenarioDialog, ScenarioCompareWidget
 from ui.session import ProjectSession
 
@@ -130,6 +131,7 @@ class ScenarioView(QWidget):
         session.scenarios_changed.connect(self._fill_scenarios)
         session.scenario_changed.connect(self._fill_tables)
         session.comparison_ready.connect(self._on_comparison_ready)
+        session.simulation_ready.connect(self._show_headline)
         session.simulator.progressed.connect(self._on_simulator_progressed)
         session.simulator.finished.connect(self._update_run_buttons)
         self._update_run_buttons()
@@ -333,10 +335,7 @@ class ScenarioView(QWidget):
     def _on_comparison_ready(self, comparison: object) -> None:
         if self.session.comparison is None:
             return
-        city = self.session.comparison.city()["saved"]
-        self.deltas.setText(tr("deltas", hours=city["staff_time_h"], fte=city["staff_fte"],
-                               yen=city["staff_economic_yen"] / 1e6, visits=city["citizen_visits"],
-                               citizen=city["citizen_time_h"]))
+        self._show_headline()
         applied: dict[str, int] = {}
         refused: dict[str, int] = {}
         for application in self.session.comparison.applications:
@@ -354,6 +353,12 @@ class ScenarioView(QWidget):
         self.progress.setValue(0)
         self.session.simulate(self.replications.value(), self.seed.value())
         self._update_run_buttons()
+
+    def _show_headline(self, *_args: object) -> None:
+        """Expected (P5–P95 after a simulation), potential, and the published band."""
+        headline = self.session.headline
+        self.deltas.setText("\n".join(headline_lines(headline, self.session.simulation,
+                                                     language())) if headline else "")
 
     def _on_simulator_progressed(self, done: int, total: int, label: str) -> None:
         self.progress.setRange(0, total)

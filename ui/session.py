@@ -47,6 +47,7 @@ from cost_model.costs import CostResult
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
+from ui.saving_text import SavingHeadline, headline_of
 from ui.task_runner import TaskRunner
 
 RECOMPARE_DELAY_MS = 150
@@ -89,6 +90,13 @@ def analyse_at(path: Path, scenario: Scenario,
             return analyse(project, scenario, model=model, cancel=cancelled)
         finally:
             release_graphs(model.graphs)  # freed one by one: the GUI keeps the lock
+
+
+def analysed_at(path: Path, scenario: Scenario, cancelled: Callable[[], bool]
+                ) -> tuple[ScenarioAnalysis, SavingHeadline]:
+    """:func:`analyse_at` and its saving headline, both in the worker."""
+    analysis = analyse_at(path, scenario, cancelled)
+    return analysis, headline_of(analysis)
 
 
 def simulate_at(path: Path, scenario: Scenario, replications: int, seed: int,
@@ -150,6 +158,7 @@ class ProjectSession(QObject):
         # The current scenario's deterministic analysis: comparison, savings by measure,
         # the where-to-start ranking (analysis.result.Ranking) and counters.
         self.analysis: ScenarioAnalysis | None = None
+        self.headline: SavingHeadline | None = None  # expected and potential city savings
         self.simulation: SimulationResult | None = None
         self.sensitivity: SensitivityResult | None = None
         self.scenario: Scenario | None = None
@@ -227,14 +236,16 @@ class ProjectSession(QObject):
         if self.path is not None and self.scenario is not None:
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
-            self.analyzer.start(lambda progress, cancelled: analyse_at(path, scenario, cancelled))
+            self.analyzer.start(lambda progress, cancelled: analysed_at(path, scenario, cancelled))
 
     @property
     def bundle(self) -> ScenarioAnalysis | None:
         """Former name of :attr:`analysis` (benchmarks read it)."""
         return self.analysis
 
-    def _on_analyzer_succeeded(self, analysis: object) -> None:
+    def _on_analyzer_succeeded(self, result: object) -> None:
+        assert isinstance(result, tuple)
+        analysis, self.headline = result
         assert isinstance(analysis, ScenarioAnalysis)
         self.analysis = analysis
         self.comparison = analysis.comparison

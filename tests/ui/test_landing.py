@@ -46,6 +46,13 @@ def test_the_window_opens_on_the_ranked_list_and_a_row_opens_its_flow(qtbot, mak
     ids = [row.procedure_id for row in model.rows]
     assert len(ids) == len(set(ids))  # one row per procedure
     assert landing.explanation.text()  # says how it is ranked
+    # The city-wide saving above the list: expected, potential (labelled), the band.
+    headline = landing.headline.text()
+    assert "削減の見込み（3年目" in headline
+    assert "潜在（全件移行した場合）" in headline
+    assert window.session.analysis.band().text("ja") in headline
+    saved = window.session.comparison.city()["saved"]["staff_time_h"]
+    assert f"{saved:,.0f} 時間" in headline
     # Choosing a row shows what to do, what it saves and on which assumptions.
     third = ids[2]
     landing.table.selectRow(2)

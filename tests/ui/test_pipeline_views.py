@@ -29,6 +29,18 @@ def test_gui_simulation_equals_the_pipeline(qtbot, make_main_window, sample_proj
     shown = [view.top_model.index(r, 1).data() for r in range(view.top_model.rowCount())]
     assert shown == [r.procedure_id for r in core.ranking.rows[:20]]
     assert len(set(shown)) == len(shown)
+    # Every saving headline tells expected (with P5–P95) from potential (issue 9), with
+    # the sentence placing it among published outcomes — the same words as the report's.
+    hours = core.city.savings["staff_time_h"]
+    for text in (view.summary.text(), window.landing_view.headline.text(),
+                 window.scenario_view.deltas.text()):
+        assert "削減の見込み（3年目" in text
+        assert f"{hours.deterministic:,.0f} 時間" in text
+        assert f"{hours.p5:,.0f}～{hours.p95:,.0f} 時間" in text
+        assert "P5～P95" in text
+        assert "潜在（全件移行した場合）" in text
+        assert f"{core.potential.city['staff_time_h']:,.0f} 時間" in text
+        assert core.band.text("ja") in text
 
 
 def test_sensitivity_tab(qtbot, make_main_window, sample_project):

@@ -121,6 +121,14 @@ def test_two_scenarios_compared_side_by_side(qtbot, make_main_window, sample_pro
     assert compare.figures.columnCount() == 3
     assert compare.figures.horizontalHeaderItem(2).text() == "空の案"
     assert compare.ranking.item(0, 0).text() == dx.top[0]
+    # Expected and potential are told apart, in the labels and the figures.
+    labels = [compare.figures.verticalHeaderItem(r).text()
+              for r in range(compare.figures.rowCount())]
+    assert "職員時間の削減 見込み（時間/年）" in labels
+    potential_row = labels.index("職員時間の削減 潜在（全件移行した場合、時間/年）")
+    assert dx.saved["potential_staff_time_h"] > dx.saved["staff_time_h"]
+    shown = compare.figures.item(potential_row, 0).text()
+    assert shown == f"{dx.saved['potential_staff_time_h']:,.0f}"
 
 
 def test_the_procedure_form_offers_the_templates_choices_and_times(qtbot, make_main_window,
