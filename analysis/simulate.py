@@ -225,9 +225,11 @@ def saving_band(expected: Comparison, potential: Comparison, city: AreaResult | 
 
 
 def _measure_savings(comparison: Comparison, model: ProjectModel, scenario: Scenario,
-                     values: dict[str, float]) -> list[MeasureSavings]:
+                     values: dict[str, float],
+                     attributed: tuple[dict[str, np.ndarray], dict[str, set[str]]] | None = None
+                     ) -> list[MeasureSavings]:
     frame = savings_by_measure(comparison, model.unit_costs, values,
-                               [u.measure for u in scenario.measures])
+                               [u.measure for u in scenario.measures], attributed)
     out = []
     for row in frame.to_dict("records"):
         measure = row.pop("measure")
@@ -253,12 +255,14 @@ def analyse_scenario(model: ProjectModel, scenario: Scenario, counter: bool = Tr
     checkpoint()
     values = parameter_values(scenario)
     order = [u.measure for u in scenario.measures]
-    by_procedure, _touched = attribute_savings(comparison, model.unit_costs, values)
+    attributed = attribute_savings(comparison, model.unit_costs, values)  # once, used twice
+    by_procedure, _touched = attributed
     ranking = rank_procedures(comparison, by_procedure, model.unit_costs, order)
     checkpoint()
     counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
                 if counter else [])
-    return ScenarioAnalysis(comparison, _measure_savings(comparison, model, scenario, values),
+    return ScenarioAnalysis(comparison, _measure_savings(comparison, model, scenario, values,
+                                                         attributed),
                             ranking, counters, compare_potential(comparison, model))
 
 
