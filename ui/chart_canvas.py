@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+from matplotlib.backends.backend_qt import NavigationToolbar2QT
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -41,7 +42,7 @@ class ChartCanvas(QWidget):
                  height: float = 3.2) -> None:
         super().__init__(parent)
         self.interactive = toolbar
-        self._pending: tuple[Callable[..., Any], tuple, dict] | None = None
+        self._pending: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None
         self._request = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -78,7 +79,7 @@ class ChartCanvas(QWidget):
             self._pending = self._last
             QTimer.singleShot(150, self._render_pending)  # once the user stops resizing
 
-    _last: tuple[Callable[..., Any], tuple, dict] | None = None
+    _last: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None
 
     def _render_pending(self) -> None:
         if self._pending is None:

@@ -146,6 +146,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
     def totals(self) -> dict[str, dict[str, float]]:
         """City totals shown (deterministic), by side and state: {'staff_as_is': {...}}."""
         comparison = self.session.comparison
+        assert comparison is not None
         a, b = comparison.as_is.city(), comparison.to_be.city()
         return {f"{side}_{state}": {c: float(src[f"{side}_{c}"]) for c in COSTS}
                 for side in ("staff", "citizen") for state, src in (("as_is", a), ("to_be", b))}
@@ -181,16 +182,16 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         self.ranking_note.setText(f"{ranking.explanation(lang)}\n{ranking.note(lang)}")
         counters = simulation.counters if simulation is not None else analysis.counters
 
-        def side(c: object, which: str, key: str) -> object:
+        def value_of(c: object, which: str, key: str) -> object:
             block = getattr(c, which)
             return block.get(key) if block is not None else None
         self.counter_model.set_frame(pd.DataFrame([{
             "section": c.section, "servers": c.servers,
-            "visits_a": side(c, "as_is", "visits"), "visits_b": side(c, "to_be", "visits"),
-            "wait_a": side(c, "as_is", "mean_wait_min"), "wait_b": side(c, "to_be", "mean_wait_min"),
-            "peak_a": side(c, "as_is", "peak_mean_wait_min"),
-            "peak_b": side(c, "to_be", "peak_mean_wait_min"),
-            "util_a": side(c, "as_is", "utilization"), "util_b": side(c, "to_be", "utilization")}
+            "visits_a": value_of(c, "as_is", "visits"), "visits_b": value_of(c, "to_be", "visits"),
+            "wait_a": value_of(c, "as_is", "mean_wait_min"), "wait_b": value_of(c, "to_be", "mean_wait_min"),
+            "peak_a": value_of(c, "as_is", "peak_mean_wait_min"),
+            "peak_b": value_of(c, "to_be", "peak_mean_wait_min"),
+            "util_a": value_of(c, "as_is", "utilization"), "util_b": value_of(c, "to_be", "utilization")}
             for c in counters]))
         self.counter_table.resizeColumnsToContents()
         headline = self.session.headline

@@ -183,8 +183,9 @@ class FlowView(LazyRefreshMixin, QWidget):
         self.procedure_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.procedure_combo.setMinimumContentsLength(20)
         completer = self.procedure_combo.completer()
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        if completer is not None:  # an editable combo box always has one
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.procedure_combo.activated.connect(self._on_procedure_combo_activated)
         self.mode_combo = QComboBox()
         for mode in MODES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
@@ -171,8 +172,10 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(self.stack.indexOf(self.flow_view))
 
     def _on_landing_action_requested(self, key: str) -> None:
-        {"template": self._on_save_template_triggered, "import": self._on_import_triggered,
-         "inventory": self._on_import_inventory_triggered}[key]()
+        actions: dict[str, Callable[[], object]] = {
+            "template": self._on_save_template_triggered, "import": self._on_import_triggered,
+            "inventory": self._on_import_inventory_triggered}
+        actions[key]()
 
     def _on_import_inventory_triggered(self) -> None:
         if self.session.path is not None:
@@ -338,7 +341,9 @@ class MainWindow(QMainWindow):
 
     def _recent(self) -> list[str]:
         value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

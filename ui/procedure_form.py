@@ -114,7 +114,9 @@ class ProcedureFormDialog(QDialog):
         self.steps.setHorizontalHeaderLabels([STEPS.column(k).ja if language() == "ja"
                                               else STEPS.column(k).en for k in STEP_FORM_COLUMNS])
         for c, key in enumerate(STEP_FORM_COLUMNS):
-            self.steps.horizontalHeaderItem(c).setToolTip(STEPS.column(key).help_ja)
+            header_item = self.steps.horizontalHeaderItem(c)
+            if header_item is not None:
+                header_item.setToolTip(STEPS.column(key).help_ja)
         self.steps.setItemDelegate(_ChoiceDelegate(self.steps))
         header = self.steps.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -146,7 +148,7 @@ class ProcedureFormDialog(QDialog):
         procedure.update({k: combo.currentData() for k, combo in self.codes.items()})
         rows = []
         for r in range(self.steps.rowCount()):
-            cells = {k: (self.steps.item(r, c).text() if self.steps.item(r, c) else "")
+            cells = {k: (item.text() if (item := self.steps.item(r, c)) is not None else "")
                      for c, k in enumerate(STEP_FORM_COLUMNS)}
             if not any(v.strip() for v in cells.values()):
                 continue

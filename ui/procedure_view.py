@@ -100,6 +100,8 @@ class ProcedureView(LazyRefreshMixin, QWidget):
 
     def _fill_metrics(self, pid: str) -> None:
         comparison = self.session.comparison
+        if comparison is None:
+            return
         graphs = []
         for tables in (comparison.as_is_tables, comparison.to_be_tables):
             graphs.append(graph_of(tables, pid))

@@ -66,16 +66,12 @@ def scenario_figures(path: Path, scenarios: list[Scenario], progress: Any,
     """Each scenario through the same analysis the session uses (in a worker)."""
     from ui import session as session_module
 
-    analyse = getattr(session_module, "analyse_at", None)
-    out = []
+    out: list[ScenarioFigures] = []
     for i, scenario in enumerate(scenarios):
         if cancelled():
             return out
         progress(i, len(scenarios), scenario.name)
-        if analyse is not None:
-            result = analyse(path, scenario)
-        else:
-            result = session_module.compare_scenario(path, scenario, cancelled)
+        result = session_module.analyse_at(path, scenario)  # looked up now: tests replace it
         city = result.comparison.city()["saved"]
         saved = {key: float(city[key]) for key, *_ in FIGURES if key in city.index}
         potential = result.potential.city()["saved"]

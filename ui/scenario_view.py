@@ -48,6 +48,13 @@ CHANGED = QColor("#FFF2CC")
 VALUE_COLUMN = 1
 
 
+def _item_at(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """A cell of one of the view's tables (the view puts an item in every cell)."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
+
+
 class ScenarioView(QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,7 +225,7 @@ class ScenarioView(QWidget):
     def _on_parameters_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or self.session.scenario is None or item.column() != VALUE_COLUMN:
             return
-        key = self.parameters.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
+        key = _item_at(self.parameters, item.row(), 0).data(Qt.ItemDataRole.UserRole)
         place = ("parameters", item.row(), VALUE_COLUMN)
         try:
             number = parse_parameter(key, item.text())
@@ -269,15 +276,15 @@ class ScenarioView(QWidget):
         assert self.session.scenario is not None
         uses = []
         for r in range(self.measures.rowCount()):
-            item = self.measures.item(r, 0)
+            item = _item_at(self.measures, r, 0)
             if item.checkState() != Qt.CheckState.Checked:
                 continue
             key = item.data(Qt.ItemDataRole.UserRole)
             previous = next((u for u in self.session.scenario.measures if u.measure == key), None)
             rule = copy.deepcopy(previous.rule) if previous else Rule()
-            rule.max_level = _whole(self.measures.item(r, 1).text(), tr("max_level"), 1, 4)
-            rule.min_cases = _whole(self.measures.item(r, 2).text(), tr("min_cases"), 0, None)
-            ids = [p.strip() for p in self.measures.item(r, 3).text().replace("、", ",").split(",")
+            rule.max_level = _whole(_item_at(self.measures, r, 1).text(), tr("max_level"), 1, 4)
+            rule.min_cases = _whole(_item_at(self.measures, r, 2).text(), tr("min_cases"), 0, None)
+            ids = [p.strip() for p in _item_at(self.measures, r, 3).text().replace("、", ",").split(",")
                    if p.strip()]
             rule.procedure_ids = ids or None
             uses.append(MeasureUse(key, dict(previous.params) if previous else {}, rule))
@@ -343,10 +350,10 @@ class ScenarioView(QWidget):
             bucket[application.measure] = bucket.get(application.measure, 0) + 1
         self._filling = True
         for r in range(self.measures.rowCount()):
-            key = self.measures.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            key = _item_at(self.measures, r, 0).data(Qt.ItemDataRole.UserRole)
             text = tr("applied_count", n=applied.get(key, 0), refused=refused.get(key, 0)) \
                 if key in applied or key in refused else ""
-            self.measures.item(r, 4).setText(text)
+            _item_at(self.measures, r, 4).setText(text)
         self._filling = False
 
     def _on_run_clicked(self) -> None:

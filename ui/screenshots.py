@@ -52,6 +52,7 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
     if simulate:
         window.session.simulate(200, 1)
         wait_until(app, lambda: window.session.simulation is not None)
+    assert window.session.data is not None
     pid = window.session.data.scores.procedures["procedure_id"].iloc[0]
     window.session.select(select or pid)
     written = []

@@ -4,6 +4,7 @@ selected one, both editable in place with the importer's validation and undo/red
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
@@ -41,7 +42,7 @@ def _code_formatter(code_list: codes.CodeList):
     return format_code
 
 
-def _whole(value: object) -> str:
+def _whole(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
 
 

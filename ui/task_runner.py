@@ -33,7 +33,8 @@ class _TaskThread(QThread):
     failed = Signal(object)
     cancelled = Signal()
 
-    def __init__(self, task: Task, cancel_event: threading.Event, cancel_exceptions: tuple) -> None:
+    def __init__(self, task: Task, cancel_event: threading.Event,
+                 cancel_exceptions: tuple[type[BaseException], ...]) -> None:
         super().__init__()
         self._task = task
         self.cancel_event = cancel_event
@@ -158,7 +159,7 @@ class TaskRunner(QObject):
         current = thread is self._thread
         if current:
             self._thread = None
-        self._retired.discard(thread)  # type: ignore[arg-type]
+        self._retired.discard(thread)
         if isinstance(thread, QThread):
             thread.deleteLater()
         if current:
