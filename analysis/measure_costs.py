@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analysis.sources import PROPOSAL, Source
+from bpr_studio.messages import BilingualError
 
 SHARED = "shared"
 PER_PROCEDURE = "per_procedure"
@@ -179,17 +180,13 @@ DEFAULT_ITEMS: tuple[CostItem, ...] = (
 )
 
 
-class CostDataError(ValueError):
-    """A cost figure that cannot be used; ``field`` names it (``cost.<item>.<field>``)."""
+class CostDataError(BilingualError, ValueError):
+    """A cost figure that cannot be used; ``field`` names it (``cost.<item>.<field>``).
+    Shown as its message at the command boundary and in the app, never as a trace."""
 
     def __init__(self, field: str, message_ja: str, message_en: str) -> None:
-        super().__init__(message_ja)
+        super().__init__(message_ja, message_en)
         self.field = field
-        self.message_ja = message_ja
-        self.message_en = message_en
-
-    def message(self, lang: str = "ja") -> str:
-        return self.message_ja if lang == "ja" else self.message_en
 
 
 def _number(field: str, raw: Any) -> float:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from analysis.economics_result import EconomicsResult
 from cost_model.costs import COST_COLUMNS
 
 SCHEMA = "bpr-studio.simulation/3"
@@ -389,6 +390,7 @@ class SimulationResult:
     city_samples: dict[str, list[float]]   # every replication's city savings, by metric
     potential: PotentialSavings | None = None   # None only in results saved by schema /2
     band: SavingBandReading | None = None
+    economics: EconomicsResult | None = None   # costs, payback, NPV (analysis.economics)
     schema: str = SCHEMA
     metrics: list[str] = field(default_factory=lambda: list(METRICS))
 
@@ -410,6 +412,7 @@ class SimulationResult:
             "city_samples": self.city_samples,
             "potential": self.potential.to_json_dict() if self.potential else None,
             "band": asdict(self.band) if self.band else None,
+            "economics": self.economics.to_json_dict() if self.economics else None,
         }
 
     @classmethod
@@ -436,4 +439,6 @@ class SimulationResult:
             potential=(PotentialSavings.from_json_dict(data["potential"])
                        if data.get("potential") else None),
             band=SavingBandReading(**data["band"]) if data.get("band") else None,
+            economics=(EconomicsResult.from_json_dict(data["economics"])
+                       if data.get("economics") else None),
             schema=data["schema"], metrics=list(data["metrics"]))

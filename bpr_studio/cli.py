@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_INPUT_ERRORS = 1  # the input files have problems (each named with file/sheet/cell)
@@ -163,12 +164,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from bpr_studio.store import open_snapshot
 
     start = time.perf_counter()
+    from analysis.measure_costs import CostDataError
+
     with open_snapshot(args.project) as project:
         try:
             result = run_pipeline(project, args.scenario, args.replications, args.seed,
                                   progress=_terminal_progress)
         except KeyError as exc:
             print(exc.args[0], file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+        except CostDataError as problem:
+            print(problem.message(args.lang), file=sys.stderr)
             return EXIT_INPUT_ERRORS
         except SimulationCancelled:
             return EXIT_FAILURE
@@ -188,8 +194,79 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if result.band is not None:
         print(result.band.text(args.lang))
         print(result.band.potential_text(args.lang))
+    if result.economics is not None:
+        print(_economics_line(result.economics.total, ja))
     print(result.ranking.explanation(args.lang))
     print(f"{path} ({time.perf_counter() - start:.1f} s)")
+    return EXIT_OK
+
+
+def _economics_line(total: Any, ja: bool) -> str:
+    """The scenario's investment in one line (``bpr-studio simulate``, ``economics``)."""
+    back = total.payback_text("ja" if ja else "en")
+    if ja:
+        return (f"投資効果: 初期費用 {total.initial_yen / 1e6:,.1f} 百万円（補助後）、純削減 "
+                f"{total.net_saving_yen / 1e6:,.1f} 百万円/年（P5–P95 {total.net_saving_p5 / 1e6:,.1f}–"
+                f"{total.net_saving_p95 / 1e6:,.1f}）、回収 {back} 年、NPV "
+                f"{total.npv_yen / 1e6:,.1f} 百万円")
+    return (f"Investment: initial ¥{total.initial_yen / 1e6:,.1f}M (after subsidy), net saving "
+            f"¥{total.net_saving_yen / 1e6:,.1f}M/yr (P5–P95 {total.net_saving_p5 / 1e6:,.1f}–"
+            f"{total.net_saving_p95 / 1e6:,.1f}), payback {back} years, NPV "
+            f"¥{total.npv_yen / 1e6:,.1f}M")
+
+
+def _cmd_economics(args: argparse.Namespace) -> int:
+    """Costs, payback and NPV of a scenario's measures; ``--set`` saves cost overrides to
+    the scenario first (checked: a bad value is refused with its key named)."""
+    import json
+
+    from analysis.measure_costs import CostDataError, parse_cost_setting
+    from analysis.simulate import _json_safe
+    from bpr_studio.loading import get_scenario, save_scenario
+    from bpr_studio.pipeline import SimulationCancelled, run_pipeline
+    from bpr_studio.store import open_project, open_snapshot
+
+    ja = args.lang == "ja"
+    try:
+        settings = [parse_cost_setting(text) for text in args.set or []]
+    except CostDataError as problem:
+        print(problem.message(args.lang), file=sys.stderr)
+        return EXIT_INPUT_ERRORS
+    if settings:
+        with open_project(args.project) as project:
+            try:
+                scenario = get_scenario(project, args.scenario)
+            except KeyError as exc:
+                print(exc.args[0], file=sys.stderr)
+                return EXIT_INPUT_ERRORS
+            scenario.params.update(dict(settings))
+            save_scenario(project, scenario)
+    with open_snapshot(args.project) as project:
+        try:
+            result = run_pipeline(project, args.scenario, args.replications, args.seed,
+                                  counter=False)
+        except KeyError as exc:
+            print(exc.args[0], file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+        except CostDataError as problem:
+            print(problem.message(args.lang), file=sys.stderr)
+            return EXIT_INPUT_ERRORS
+        except SimulationCancelled:
+            return EXIT_FAILURE
+    economics = result.economics
+    assert economics is not None  # run_pipeline always computes it
+    if args.json:
+        print(json.dumps(_json_safe(economics.to_json_dict()), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{'施策':<16} {'初期費用':>10} {'純削減/年':>10} {'回収年数':>14} {'NPV':>10}"
+          if ja else f"{'measure':<28} {'initial':>10} {'net/yr':>10} {'payback':>14} {'NPV':>10}")
+    for row in [*economics.measures, economics.total]:
+        label = row.label_ja if ja else row.label_en
+        print(f"{label:<16} {row.initial_yen / 1e6:>10,.1f} {row.net_saving_yen / 1e6:>10,.1f} "
+              f"{row.payback_text(args.lang):>14} {row.npv_yen / 1e6:>10,.1f}")
+    print("（金額は百万円。割引率 " if ja else "(millions of yen; discount rate ",
+          f"{economics.discount_rate:.1%}）" if ja else f"{economics.discount_rate:.1%})", sep="")
+    print(_economics_line(economics.total, ja))
     return EXIT_OK
 
 
@@ -377,6 +454,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", type=Path, required=True, help="output file (JSON)")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("economics", help="costs, payback and NPV of a scenario's measures")
+    p.add_argument("--project", required=True)
+    p.add_argument("--scenario", default="DX標準")
+    p.add_argument("--replications", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="print the economics as JSON")
+    p.add_argument("--set", action="append", metavar="ITEM.FIELD=VALUE",
+                   help="save a cost override to the scenario, e.g. "
+                        "rpa_licence.running_yen_per_year=1800000, rpa_licence.subsidy_share=0%%, "
+                        "economics.discount_rate=2%%")
+    p.set_defaults(func=_cmd_economics)
 
     p = sub.add_parser("report", help="write the executive Excel report of a scenario")
     p.add_argument("--project", required=True)

@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from analysis.compare import Comparison, ProjectModel
+from analysis.compare import Comparison, ProjectModel, parameter_values
+from analysis.economics import compute_economics
 from analysis.graph import build_graphs
+from analysis.measure_costs import cost_table
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
 from analysis.scenario import Scenario
@@ -59,15 +61,20 @@ def run_pipeline(project: Project, scenario: str | Scenario,
                  counter: bool = True, model: ProjectModel | None = None) -> SimulationResult:
     """Load (unless ``model`` is given), apply the scenario, simulate and rank.
 
-    Raises ``KeyError`` for an unknown scenario name and :class:`SimulationCancelled`
-    when ``cancel()`` turns true.
+    Raises ``KeyError`` for an unknown scenario name, :class:`SimulationCancelled`
+    when ``cancel()`` turns true, and ``analysis.measure_costs.CostDataError`` (naming the
+    key) when the scenario's cost overrides cannot be used. The result carries the
+    economics of the measures (``result.economics``, ``analysis.economics``).
     """
     if progress is not None:
         progress(0, 100, "読み込み")
     chosen = _scenario(project, scenario)
+    costs = cost_table(parameter_values(chosen))  # bad cost data refused before the run
     model = model or load_model(project)
-    return simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
-                             project_name=project.name)
+    result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
+                               project_name=project.name)
+    result.economics = compute_economics(result, costs)
+    return result
 
 
 def run_pipeline_at(path: Path, scenario: str | Scenario,

@@ -71,8 +71,9 @@ def test_a_setting_typed_in_percent_is_read_as_a_share_and_checked() -> None:
 
 def test_overrides_are_stored_with_the_scenario_and_read_back(tmp_path) -> None:
     from analysis.compare import parameter_values
-    from analysis.scenario import DEFAULT_SCENARIO, get_scenario, save_scenario
+    from analysis.scenario import DEFAULT_SCENARIO
     from bpr_studio.io.survey_import import import_surveys
+    from bpr_studio.loading import get_scenario, save_scenario
     from bpr_studio.store import open_project
     from sample_surveys.build_samples import sample_files
 

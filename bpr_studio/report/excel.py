@@ -21,12 +21,13 @@ from bpr_studio.atomic import atomic_write
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import appendix, assumptions, priorities, sheets
+from bpr_studio.report.economics_sheet import economics_sheet
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
 FLOW_PICTURES = 5
 DEFAULT_REPLICATIONS = 300
-READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
+READING_ORDER = ("概要", "優先順位", "施策別", "投資効果", "窓口", "前提条件",  # the main story
                  "部署別", "感度分析", "業務フロー", "手続別", "データ品質")
 
 Progress = Callable[[int, int, str], None]
@@ -86,6 +87,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     sheets.section_sheet(wb, result)
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)
+    economics_sheet(wb, result)
     sheets.counter_sheet(wb, result)
     appendix.flow_sheet(wb, _flow_pictures(project, result, model))
     attribution = project.meta("attribution")
