@@ -115,6 +115,15 @@ def _cmd_export_bpmn(args: argparse.Namespace) -> int:
             print(f"見つかりません: {what}" if args.lang == "ja" else f"Not found: {what}",
                   file=sys.stderr)
             return EXIT_INPUT_ERRORS
+    if args.prosimos_json:
+        from bpr_studio.io.prosimos_json import write_prosimos_json
+        from bpr_studio.messages import MessageError
+
+        try:
+            write_prosimos_json(result.path, args.prosimos_json)
+        except MessageError as exc:
+            print(exc.message(args.lang), file=sys.stderr)
+            return EXIT_INPUT_ERRORS
     print(f"BPMN を書き出しました: {result.path}（手続 {result.procedures} 件、タスク {result.tasks} 件）"
           if args.lang == "ja" else
           f"BPMN written: {result.path} ({result.procedures} procedures, {result.tasks} tasks)")
@@ -432,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--section", action="append", default=[], metavar="NAME",
                    help="only this section's procedures (repeatable)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the .bpmn file to write")
+    p.add_argument("--prosimos-json", type=Path, metavar="JSON",
+                   help="also write Prosimos' simulation parameters (one procedure)")
     p.set_defaults(func=_cmd_export_bpmn)
 
     p = sub.add_parser("unit-cost", help="show or set the project's unit costs")

@@ -204,6 +204,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "No annual cases (and no BPSim arrival interval); taken as 0 cases."),
     "bpmn_cases_from_arrivals": ("年間件数を BPSim の到着間隔（平均 {mean} 分）から {cases} 件と読みました。",
                                  "Annual cases read as {cases} from the BPSim arrival interval (mean {mean} minutes)."),
+    "prosimos_one_process": ("Prosimos のパラメータは手続1件ごとに書き出します（このファイルには {count} 件）。--procedure で1件を選んでください。",
+                             "Prosimos parameters are written for one procedure at a time (this file has {count}); choose one with --procedure."),
+    "prosimos_task_incomplete": ("タスク {task} に時間かレーンがないため、Prosimos のパラメータを書き出せません。",
+                                 "Task {task} has no time or no lane; the Prosimos parameters cannot be written."),
     # --- scenarios and their parameters (edited in the app) ------------------
     "scenario_name_blank": ("シナリオ名を入れてください。", "Give the scenario a name."),
     "scenario_exists": ("シナリオ「{name}」はすでにあります。別の名前にしてください。",

@@ -160,3 +160,34 @@ def test_unknown_procedure_or_section_is_refused_and_nothing_written(sample_proj
                  "-o", str(out)]) == 1
     assert "存在しない課" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_prosimos_parameters_carry_the_same_times_and_shares(sample_project: Path,
+                                                             tmp_path: Path, capsys) -> None:
+    import json
+
+    out, params = tmp_path / "one.bpmn", tmp_path / "one.json"
+    assert main(["export-bpmn", "--project", str(sample_project), "--procedure", "KH-001",
+                 "-o", str(out), "--prosimos-json", str(params)]) == 0
+    data = json.loads(params.read_text(encoding="utf-8"))
+    root = ElementTree.parse(out).getroot()
+    tasks = {t.get("id") for t in root.iter(f"{{{NS['bpmn']}}}task")}
+    assert {d["task_id"] for d in data["task_resource_distribution"]} == tasks
+    lanes = {r["id"] for r in data["resource_profiles"][0]["resource_list"]}
+    for entry in data["task_resource_distribution"]:
+        [resource] = entry["resources"]
+        assert resource["resource_id"] in lanes
+        triangle = root.find(f".//bpsim:ElementParameters[@elementRef='{entry['task_id']}']"
+                             "//bpsim:TriangularDistribution", NS)
+        if triangle is not None:  # the same mean, in seconds
+            mean = sum(float(triangle.get(k)) for k in ("min", "mode", "max")) / 3 * 60
+            assert resource["distribution_params"][0]["value"] == pytest.approx(mean)
+    for gateway in data["gateway_branching_probabilities"]:
+        assert sum(p["value"] for p in gateway["probabilities"]) == pytest.approx(1.0)
+    waits = {e["event_id"]: e["distribution_params"][0]["value"] for e in data["event_distribution"]}
+    assert waits["Wait_KH-001_6"] == 5 * 86400  # 待ち 5日
+    # Prosimos simulates one process: a section is refused, with the way out.
+    assert main(["export-bpmn", "--project", str(sample_project), "--section", "市民課",
+                 "-o", str(tmp_path / "s.bpmn"), "--prosimos-json", str(tmp_path / "s.json")]) == 1
+    assert "--procedure" in capsys.readouterr().err
+    assert not (tmp_path / "s.json").exists()

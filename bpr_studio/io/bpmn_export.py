@@ -9,8 +9,8 @@ parameters; survey fields BPMN has no place for are ``bpr:`` extension elements
 (``docs/bpmn.md``).
 
 The XML is written as text (not built as an element tree): a whole city is 3,000
-pools and the export must take seconds. Every value goes through :func:`_attr`/
-:func:`_text`, which escape it and drop characters XML 1.0 forbids.
+pools and the export must take seconds. Every value goes through :func:`_attr` (text
+only ever goes into attributes), which escapes it and drops characters XML 1.0 forbids.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 import networkx as nx
 
@@ -78,10 +78,6 @@ def _attr(value: object) -> str:
     if _NEEDS_ESCAPE.search(text) is None:
         return f'"{text}"'
     return quoteattr(_clean(text))
-
-
-def _text(value: object) -> str:
-    return escape(_clean(value))
 
 
 def _number(value: float) -> str:
