@@ -58,9 +58,6 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 1_000)
-    import os
-    if os.environ.get("BPR_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BPR_SWITCH"]))
 
 
 def ensure_application(lang: str = "ja") -> QApplication:
