@@ -33,6 +33,24 @@ END = "END"
 STAFF_ACTORS = ("counter", "clerk", "approver")
 
 
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, without boxing each cell: each column becomes a
+    Python list once (``Series.tolist`` gives the same Python scalars and NaN as
+    ``to_dict``; NA becomes None as there). On a city's 45,000 steps it takes a fraction
+    of the time.
+    """
+    columns = list(frame.columns)
+    values = [_python_list(frame[column]) for column in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _python_list(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        return [None if v is pd.NA else v for v in values]  # as to_dict gives them
+    return values
+
+
 def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
                 links: list[tuple[int, int | None, float]]) -> nx.DiGraph:
     """A procedure's graph from its step rows and (from, to or None, probability) links."""
@@ -57,7 +75,7 @@ def build_graphs(procedures: pd.DataFrame, steps: pd.DataFrame,
                  links: pd.DataFrame) -> dict[str, nx.DiGraph]:
     """One graph per procedure, from the project's tables (one pass each)."""
     step_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in steps.to_dict("records"):
+    for record in frame_records(steps):
         step_groups[record["procedure_id"]].append(record)
     link_groups: dict[str, list[tuple[int, int | None, float]]] = defaultdict(list)
     for pid, source, target, probability in links[
@@ -65,7 +83,7 @@ def build_graphs(procedures: pd.DataFrame, steps: pd.DataFrame,
         link_groups[pid].append((source, None if pd.isna(target) else int(target), probability))
     return {p["procedure_id"]: build_graph(p, step_groups.get(p["procedure_id"], []),
                                            link_groups.get(p["procedure_id"], []))
-            for p in procedures.to_dict("records")}
+            for p in frame_records(procedures)}
 
 
 def release_graphs(graphs: dict[str, nx.DiGraph]) -> None:

@@ -97,3 +97,30 @@ def test_percentiles_are_the_nearest_ranks():
     samples = np.random.default_rng(8).random((1000, 4, 3)).astype(np.float32)
     expected = np.percentile(samples, [5, 50, 95], axis=0, method="nearest")
     assert (percentiles(samples) == expected).all()
+
+
+def test_frame_records_equal_pandas_to_dict():
+    """build_graphs reads the step table through frame_records: the same records as
+    DataFrame.to_dict('records') (NaN, NA, ints, bools, text), only faster."""
+    import math
+
+    import pandas as pd
+
+    from analysis.graph import frame_records
+
+    frame = pd.DataFrame({
+        "i": [1, 2, 3], "f": [0.5, float("nan"), 2.0], "s": ["a", None, "c"],
+        "b": [True, False, True], "n": pd.array([1, None, 3], dtype="Int64"),
+        "o": pd.Series([1, "x", None], dtype=object)})
+    fast, slow = frame_records(frame), frame.to_dict("records")
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow, strict=True):
+        assert list(a) == list(b)
+        for key in a:
+            x, y = a[key], b[key]
+            if isinstance(y, float) and math.isnan(y):
+                assert isinstance(x, float)
+                assert math.isnan(x)
+            else:
+                assert x is y or x == y, (key, x, y)
+                assert type(x) is type(y), (key, type(x), type(y))

@@ -273,9 +273,10 @@ def detail_html(row: Any, values: dict[str, float], lang: str = "ja") -> str:
             continue
         p = PARAMETERS[key]
         value = values.get(key, p.default)
-        assumptions.append(f"{p.ja if ja else p.en} <b>{value:g}</b>"
-                           f"（{p.low:g}～{p.high:g}; {p.source}）" if ja else
-                           f"{p.en} <b>{value:g}</b> ({p.low:g}–{p.high:g}; {p.source})")
+        # Three significant figures: a derived bound read "0.555556" in full.
+        assumptions.append(f"{p.ja if ja else p.en} <b>{value:.3g}</b>"
+                           f"（{p.low:.3g}～{p.high:.3g}; {p.source}）" if ja else
+                           f"{p.en} <b>{value:.3g}</b> ({p.low:.3g}–{p.high:.3g}; {p.source})")
     if assumptions:
         lines.append(("前提: " if ja else "Assumptions: ") + "<br>・" + "<br>・".join(assumptions))
     return "<br>".join(lines)
