@@ -6,7 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command
+    from analysis.result import SimulationResult
 
 EXIT_OK = 0
 EXIT_INPUT_ERRORS = 1  # the input files have problems (each named with file/sheet/cell)
@@ -165,20 +168,16 @@ def _cmd_project_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    import time
-
-    from analysis.simulate import write_json
+def _run_pipeline(args: argparse.Namespace, **options: Any) -> SimulationResult | int:
+    """``run_pipeline`` on a snapshot of ``args.project`` for ``simulate`` and ``economics``;
+    an unknown scenario or bad cost data is told on stderr and gives the exit code."""
+    from analysis.measure_costs import CostDataError
     from bpr_studio.pipeline import SimulationCancelled, run_pipeline
     from bpr_studio.store import open_snapshot
 
-    start = time.perf_counter()
-    from analysis.measure_costs import CostDataError
-
     with open_snapshot(args.project) as project:
         try:
-            result = run_pipeline(project, args.scenario, args.replications, args.seed,
-                                  progress=_terminal_progress)
+            return run_pipeline(project, args.scenario, args.replications, args.seed, **options)
         except KeyError as exc:
             print(exc.args[0], file=sys.stderr)
             return EXIT_INPUT_ERRORS
@@ -187,6 +186,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             return EXIT_INPUT_ERRORS
         except SimulationCancelled:
             return EXIT_FAILURE
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import time
+
+    from analysis.simulate import write_json
+
+    start = time.perf_counter()
+    result = _run_pipeline(args, progress=_terminal_progress)
+    if isinstance(result, int):
+        return result
     path = write_json(result, args.json)
     saved = result.city.savings
     hours, fte, yen = saved["staff_time_h"], saved["staff_fte"], saved["staff_economic_yen"]
@@ -232,8 +242,7 @@ def _cmd_economics(args: argparse.Namespace) -> int:
     from analysis.measure_costs import CostDataError, parse_cost_setting
     from analysis.simulate import _json_safe
     from bpr_studio.loading import get_scenario, save_scenario
-    from bpr_studio.pipeline import SimulationCancelled, run_pipeline
-    from bpr_studio.store import open_project, open_snapshot
+    from bpr_studio.store import open_project
 
     ja = args.lang == "ja"
     try:
@@ -250,18 +259,9 @@ def _cmd_economics(args: argparse.Namespace) -> int:
                 return EXIT_INPUT_ERRORS
             scenario.params.update(dict(settings))
             save_scenario(project, scenario)
-    with open_snapshot(args.project) as project:
-        try:
-            result = run_pipeline(project, args.scenario, args.replications, args.seed,
-                                  counter=False)
-        except KeyError as exc:
-            print(exc.args[0], file=sys.stderr)
-            return EXIT_INPUT_ERRORS
-        except CostDataError as problem:
-            print(problem.message(args.lang), file=sys.stderr)
-            return EXIT_INPUT_ERRORS
-        except SimulationCancelled:
-            return EXIT_FAILURE
+    result = _run_pipeline(args, counter=False)
+    if isinstance(result, int):
+        return result
     economics = result.economics
     assert economics is not None  # run_pipeline always computes it
     if args.json:
