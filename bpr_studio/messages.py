@@ -68,6 +68,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "above_max": ("「{column}」は {max} 以下にしてください。", "'{column}' must be at most {max}."),
     "suspicious_high": ("「{column}」が {limit} を超えています。単位（分/時間）を確認してください。",
                         "'{column}' is above {limit}; check the unit (minutes/hours)."),
+    "suspicious_high_minutes": (
+        "「{column}」が {limit} 分（8時間）を超えています。単位（分/時間）を確認してください。"
+        "案件が待っているだけの日（回答待ち・郵送・審査会まで）なら作業時間ではなく「待ち日数」に書いてください。",
+        "'{column}' is above {limit} minutes (8 hours); check the unit (minutes/hours). If the "
+        "case only waits (for an answer, the post, a committee), put the days in 待ち日数 "
+        "(waiting days) instead of the work time."),
     "formula_error": ("セルが数式のエラー {error} を表示しています。数式を直してください。",
                       "The cell shows the formula error {error}; fix the formula."),
     "percent_fraction": (
@@ -88,6 +94,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "read_range_minutes": (
         "「{column}」の範囲を 最短 {low}・標準 {read}・最長 {high} 分と読みました（最短・最長が空欄の場合）。",
         "'{column}': the range was read as minimum {low}, typical {read}, maximum {high} minutes (where minimum and maximum are blank)."),
+    "read_working_days": (
+        "「{column}」の日数を勤務日（1日 {day} 分 = 7時間45分）の作業時間として {read} 分と読みました。"
+        "待っているだけの日なら「待ち日数」に書いてください。",
+        "'{column}': days were read as working days ({day} minutes = 7 h 45 min each): {read} "
+        "minutes of work. Days a case only waits belong in 待ち日数 (waiting days)."),
     "read_ditto": ("「{column}」の {mark} を上の行と同じ「{read}」と読みました。",
                    "'{column}': {mark} was read as the value above, '{read}'."),
     "read_merged": ("「{column}」の結合セル（{rows} 行）は、表示されている「{shown}」を各行の値としました。",

@@ -106,7 +106,7 @@ def test_text_in_a_numeric_cell(project, make_workbook):
 def test_negative_and_absurd_minutes(project, make_workbook):
     steps = small_steps()
     steps[0].update(min_minutes=-1)
-    steps[1].update(min_minutes=2, typical_minutes=5000, max_minutes=6000)
+    steps[1].update(min_minutes=2, typical_minutes=50_000, max_minutes=60_000)  # > 30 days
     report = _import_bad(project, make_workbook("minutes.xlsx", steps=steps))
     assert _only_error(report, "below_min").place == "工程!F2"
     assert _only_error(report, "above_max").place in {"工程!G3", "工程!H3"}
@@ -117,7 +117,25 @@ def test_long_but_possible_minutes_only_warn(make_workbook):
     steps[2].update(typical_minutes=600)
     report = parse_batch([make_workbook(steps=steps)]).report
     assert report.ok
-    assert [i.place for i in report.warnings if i.key == "suspicious_high"] == ["工程!G4"]
+    assert [i.place for i in report.warnings if i.key == "suspicious_high_minutes"] == ["工程!G4"]
+    warning = next(i for i in report.warnings if i.key == "suspicious_high_minutes")
+    assert "待ち日数" in warning.message()  # waiting is not work: say where it belongs
+
+
+def test_task_of_days_typed_in_days(make_workbook):
+    """Padua-like long tasks: '3日' is three working days of 7 h 45 min (465 minutes),
+    '1日4時間' 705, '2.5時間' 150; up to 43,200 minutes (the old cap of 1,440 refused them)."""
+    steps = small_steps()
+    steps[0].update(min_minutes="2.5時間", typical_minutes="1日4時間", max_minutes="3日")
+    steps[1].update(min_minutes=290, typical_minutes=5_000, max_minutes=18_843)
+    parsed = parse_batch([make_workbook(steps=steps)])
+    assert parsed.report.ok, [i.message() for i in parsed.report.errors]
+    rows = {s["step_no"]: s for s in parsed.steps}
+    assert (rows[1]["min_minutes"], rows[1]["typical_minutes"], rows[1]["max_minutes"]) == (
+        150.0, 705.0, 1395.0)
+    assert (rows[2]["typical_minutes"], rows[2]["max_minutes"]) == (5_000.0, 18_843.0)
+    said = [i for i in parsed.report.issues if i.key == "read_working_days"]
+    assert said and "465" in said[0].message()
 
 
 def test_merged_header_cells(project, make_workbook):

@@ -263,3 +263,33 @@ def test_a_bad_lane_map_entry_is_an_error(tmp_path: Path, capsys) -> None:
                  "--lane-map", "審査係=係員さん", str(MODELER_FILE)])
     assert code == 1
     assert "審査係=係員さん" in capsys.readouterr().out
+
+
+def test_a_task_of_days_goes_from_bpmn_to_a_survey_workbook_and_back(tmp_path: Path) -> None:
+    """Padua's tasks take up to 18,843 minutes: the survey takes them (the old cap of 1,440
+    refused the exported workbook), with the same figures after the round trip."""
+    from bpr_studio.io.survey_export import export_section
+
+    body = CHAIN + ('<sequenceFlow id="F1" sourceRef="S" targetRef="A"/>'
+                    '<sequenceFlow id="F2" sourceRef="A" targetRef="B"/>'
+                    '<sequenceFlow id="F3" sourceRef="B" targetRef="E"/>')
+    times = ('<bpsim:BPSimData><bpsim:Scenario id="s"><bpsim:ScenarioParameters '
+             'baseTimeUnit="min"/><bpsim:ElementParameters elementRef="A"><bpsim:TimeParameters>'
+             '<bpsim:ProcessingTime><bpsim:TriangularDistribution min="290" mode="5000" '
+             'max="18843"/></bpsim:ProcessingTime></bpsim:TimeParameters>'
+             '</bpsim:ElementParameters><bpsim:ElementParameters elementRef="B">'
+             '<bpsim:TimeParameters><bpsim:ProcessingTime><bpsim:FloatingParameter value="30"/>'
+             '</bpsim:ProcessingTime></bpsim:TimeParameters></bpsim:ElementParameters>'
+             '</bpsim:Scenario></bpsim:BPSimData>')
+    first = tmp_path / "from_bpmn.bprproj"
+    report = import_surveys(first, [write(tmp_path, "long.bpmn", bpmn(body, times))],
+                            bpmn=BpmnOptions("市民課"))
+    assert report.ok, report.format_text("en")
+    workbook = tmp_path / "市民課.xlsx"
+    with open_project(first) as project:
+        export_section(project, "市民課", workbook)
+    second = tmp_path / "from_survey.bprproj"
+    report = import_surveys(second, [workbook])
+    assert report.ok, report.format_text("en")
+    assert contents(second) == contents(first)
+    assert graphs_of(second)["P1"].nodes[1]["max_minutes"] == 18_843

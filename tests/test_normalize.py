@@ -9,6 +9,9 @@ from bpr_studio.io import normalize as nz
     (30, 30.0), ("30", 30.0), ("30分", 30.0), ("３０分", 30.0), ("1時間30分", 90.0),
     ("1時間", 60.0), ("1.5h", 90.0), ("90min", 90.0), ("1:30", 90.0), (" 45 分 ", 45.0),
     ("約10分", 10.0), (dt.time(0, 30), 30.0), (dt.timedelta(hours=2), 120.0), ("30秒", 0.5),
+    # A day is a working day of 7 h 45 min (465 minutes), not 24 hours: work time is costed.
+    ("3日", 1395.0), ("1日4時間", 705.0), ("2.5時間", 150.0), ("0.5日", 232.5), ("2d", 930.0),
+    ("1～2日", 697.5),
 ])
 def test_minutes_accept_what_people_type(raw, minutes):
     assert nz.parse_minutes(raw) == pytest.approx(minutes)

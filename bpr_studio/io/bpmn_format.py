@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 import re
 
+from bpr_studio.io.survey_format import MAX_STEP_MINUTES
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -47,11 +49,11 @@ PROCEDURE_ATTRIBUTES = ("procedure_id", "name", "department", "section", "team",
 # Yes/no fields, written as true/false (SQLite hands them back as 0/1).
 BOOLEAN_ATTRIBUTES = frozenset({"manual_entry", "seal", "visit_required"})
 
-# Sanity limit of a BPMN task's time. The survey caps a step at 1,440 minutes (a day of
-# one clerk's work); a BPMN model also holds work done elsewhere over days (an outside
-# agency's inquiry, Prosimos' examples reach 18,843 minutes), so up to 30 days is taken,
-# above a day with a warning.
-MAX_TASK_MINUTES = 43_200.0
+# Sanity limit of a BPMN task's time: the survey's own bound (30 days, 43,200 minutes),
+# so what imports from BPMN also goes to a survey workbook and back. A BPMN model holds
+# work done elsewhere over days (an outside agency's inquiry; Prosimos' examples reach
+# 18,843 minutes); above a day it is taken with a warning.
+MAX_TASK_MINUTES = MAX_STEP_MINUTES
 WARN_TASK_MINUTES = 1_440.0
 
 _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")

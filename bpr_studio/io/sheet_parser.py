@@ -306,7 +306,9 @@ def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]
             notes.add(key, name, ref, raw, params)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if column.warn_above is not None and value > column.warn_above:
-                issue(WARNING, "suspicious_high", ref, raw, column=name,
+                # Above a working day's 8 hours a minutes cell is often waiting, not work.
+                issue(WARNING, "suspicious_high_minutes" if column.kind == "minutes"
+                      else "suspicious_high", ref, raw, column=name,
                       limit=f"{column.warn_above:g}")
         elif column.required and value is None:
             issue(ERROR, "required", ref, column=name, **hint_params(column))

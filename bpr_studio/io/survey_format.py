@@ -16,6 +16,11 @@ from bpr_studio.model.codes import CodeList
 
 FORMAT_VERSION = 1
 
+# Longest work time of one step: 30 days around the clock (43,200 minutes), the same bound
+# a BPMN task has (bpmn_format.MAX_TASK_MINUTES), so a model from a BPMN tool or Prosimos
+# (tasks of 290–18,843 minutes in its padua example) goes to a survey workbook and back.
+MAX_STEP_MINUTES = 43_200.0
+
 
 @dataclass(frozen=True)
 class Column:
@@ -129,16 +134,18 @@ STEPS = SheetSpec("steps", "工程", "Steps", aliases=("工程一覧", "業務�
            code_list=codes.WORK_KIND, aliases=("作業種別", "種類"),
            help_ja="受付 / 記入 / 入力 / 確認・審査 / 決裁 / 交付・通知 / 郵送 / 保管・ファイリング / 移動・運搬 / 待ち / その他。",
            width=14),
-    Column("min_minutes", "最短(分)", "Minimum (min)", "minutes", minimum=0, maximum=1440,
+    Column("min_minutes", "最短(分)", "Minimum (min)", "minutes", minimum=0, maximum=MAX_STEP_MINUTES,
            warn_above=480, aliases=("最短", "最短時間(分)", "最短時間", "最小(分)", "最小", "min minutes"),
            help_ja="速く済んだときの作業時間（分）。空欄は標準と同じ。", width=9),
     Column("typical_minutes", "標準(分)", "Typical (min)", "minutes", required=True, minimum=0,
-           maximum=1440, warn_above=480,
+           maximum=MAX_STEP_MINUTES, warn_above=480,
            aliases=("標準", "標準時間(分)", "標準時間", "所要時間(分)", "所要時間", "平均(分)", "平均時間",
                     "1件当たり処理時間(分)", "1件当たり処理時間", "処理時間(分)", "処理時間"),
-           help_ja="1件あたりの標準的な作業時間（分）。「30」「1時間30分」「0:45」も可。幅があれば「10～15分」（最短・最長も埋まります）。「10-15」は日付に変わるので避けてください。",
+           help_ja="1件あたりの標準的な作業時間（分）。「30」「1時間30分」「0:45」も可。幅があれば「10～15分」（最短・最長も埋まります）。「10-15」は日付に変わるので避けてください。"
+                   "何日もかかる作業は「3日」「1日4時間」「2.5時間」と書けます（1日 = 勤務時間7時間45分 = 465分として読みます）。"
+                   "480分（8時間）を超えると確認の警告が出ます。案件が待っているだけの日は作業時間ではなく「待ち日数」へ。",
            width=9),
-    Column("max_minutes", "最長(分)", "Maximum (min)", "minutes", minimum=0, maximum=1440,
+    Column("max_minutes", "最長(分)", "Maximum (min)", "minutes", minimum=0, maximum=MAX_STEP_MINUTES,
            warn_above=480, aliases=("最長", "最長時間(分)", "最長時間", "最大(分)", "最大", "max minutes"),
            help_ja="時間がかかったときの作業時間（分）。標準以上にします。空欄は標準と同じ。", width=9),
     Column("share_pct", "通過割合(%)", "Share of cases (%)", "number", minimum=0, maximum=100,
