@@ -135,7 +135,8 @@ def test_task_of_days_typed_in_days(make_workbook):
         150.0, 705.0, 1395.0)
     assert (rows[2]["typical_minutes"], rows[2]["max_minutes"]) == (5_000.0, 18_843.0)
     said = [i for i in parsed.report.issues if i.key == "read_working_days"]
-    assert said and "465" in said[0].message()
+    assert said
+    assert "465" in said[0].message()
 
 
 def test_merged_header_cells(project, make_workbook):

@@ -10,7 +10,8 @@ from bpr_studio.model.unit_costs import DEFAULT_UNIT_COSTS
 
 _KIND_TEXT = {
     "id": "text (ID; full-width letters folded)", "text": "text", "int": "whole number",
-    "number": "number", "minutes": "duration in minutes (30, 30分, 1時間30分, 1.5h, 1:30, 10～15分, 3日, 1日4時間; a day = 465 working minutes)",
+    "number": "number", "minutes": ("duration in minutes (30, 30分, 1時間30分, 1.5h, 1:30, 10～15分, 3日, "
+                "1日4時間; a day = 465 working minutes)"),
     "bool": "yes/no (○/×, 有/無, はい/いいえ, y/n, 1/0)", "code": "one of the choices",
     "months": "months (3,4 / 3～4月)", "next": "next steps (3 / 4(85%); 2(15%) / 終了)",
     "rating": "rating 0–4",
@@ -51,8 +52,9 @@ sheet named in the file name, e.g. `市民課_工程.csv`).
   cities copy into their 勤務時間条例: these columns hold work time that is costed at a clerk's
   hourly cost, so a 24-hour day would triple it; the reading is said back). A step may take
   up to 43,200 minutes (30 days, the bound BPMN tasks have too); above 480 minutes (8 hours)
-  the cell gets a warning that suggests 待ち日数 when the case only waits (calendar days). Formulas are read as the value Excel cached; a formula error (`#REF!`, `#DIV/0!`) is
-  an error naming the cell.
+  the cell gets a warning that suggests 待ち日数 when the case only waits (calendar days).
+  Formulas are read as the value Excel cached; a formula error (`#REF!`, `#DIV/0!`) is an
+  error naming the cell.
 - **What Excel stores, not only what it shows**, in `.xlsx` and `.xls` alike: a cell
   formatted as percent shows `15%` but stores `0.15` — in `通過割合(%)` it is read as 15. A
   time or duration cell (`h:mm`, `[h]:mm`, `mm:ss`) is read as minutes (`0:05` is 5). A
