@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from analysis.economics_result import EconomicsResult
+from analysis.roadmap_result import RoadmapResult
 from cost_model.costs import COST_COLUMNS
 
 SCHEMA = "bpr-studio.simulation/3"
@@ -391,6 +392,7 @@ class SimulationResult:
     potential: PotentialSavings | None = None   # None only in results saved by schema /2
     band: SavingBandReading | None = None
     economics: EconomicsResult | None = None   # costs, payback, NPV (analysis.economics)
+    roadmap: RoadmapResult | None = None       # by fiscal year (analysis.roadmap)
     schema: str = SCHEMA
     metrics: list[str] = field(default_factory=lambda: list(METRICS))
 
@@ -413,6 +415,7 @@ class SimulationResult:
             "potential": self.potential.to_json_dict() if self.potential else None,
             "band": asdict(self.band) if self.band else None,
             "economics": self.economics.to_json_dict() if self.economics else None,
+            "roadmap": self.roadmap.to_json_dict() if self.roadmap else None,
         }
 
     @classmethod
@@ -441,4 +444,6 @@ class SimulationResult:
             band=SavingBandReading(**data["band"]) if data.get("band") else None,
             economics=(EconomicsResult.from_json_dict(data["economics"])
                        if data.get("economics") else None),
+            roadmap=(RoadmapResult.from_json_dict(data["roadmap"])
+                     if data.get("roadmap") else None),
             schema=data["schema"], metrics=list(data["metrics"]))

@@ -1,10 +1,12 @@
-"""Benchmark: economics of the measures for the 3,000-procedure generated city.
+"""Benchmark: economics and the 10-year roadmap for the 3,000-procedure generated city.
 
     python -m benchmarks.bench_economics
 
 Target (issue 15): ≤ 10 s and ≤ 2 GB. Prints the time of the economics alone (costs,
-payback, NPV and P5–P95 over 1,000 replications, from the pipeline's result) and of the
-whole pipeline with it, and the peak memory of the child process that runs them.
+payback, NPV and P5–P95 over 1,000 replications, from the pipeline's result), of the
+roadmap alone (10 fiscal years, a budget cap, P5–P95 and break-even over the same
+replications), of the whole pipeline with both, and the peak memory of the child process
+that runs them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import json, resource, sys, time
 from analysis.compare import parameter_values
 from analysis.economics import compute_economics
 from analysis.measure_costs import cost_table
+from analysis.roadmap import roadmap_of_result
+from analysis.roadmap_settings import roadmap_settings
 from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import run_pipeline
 from bpr_studio.store import open_project
@@ -34,9 +38,17 @@ start = time.perf_counter()
 for _ in range(10):
     economics = compute_economics(result, cost_table(parameter_values(scenario)))
 alone = (time.perf_counter() - start) / 10
+values = parameter_values(scenario)
+settings = roadmap_settings({**values, "roadmap.years": 10,
+                             "roadmap.budget_cap_yen": economics.total.initial_yen / 3})
+start = time.perf_counter()
+for _ in range(10):
+    roadmap = roadmap_of_result(result, economics, settings, values)
+roadmap_alone = (time.perf_counter() - start) / 10
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 total = economics.total
-print(json.dumps({"alone": alone, "full": full, "peak_mb": peak,
+print(json.dumps({"alone": alone, "full": full, "peak_mb": peak, "roadmap": roadmap_alone,
+                  "years": len(roadmap.years), "break_even": roadmap.break_even_fy,
                   "measures": len(economics.measures), "replications": result.replications,
                   "npv_m": total.npv_yen / 1e6, "initial_m": total.initial_yen / 1e6}))
 """
@@ -51,7 +63,10 @@ def main() -> None:
     print(f"economics, 3,000 procedures, {result['measures']} measures, "
           f"{result['replications']:,} replications (costs, payback, NPV, P5–P95): "
           f"{result['alone'] * 1000:.1f} ms")
-    print(f"whole pipeline with the economics ('simulate'): {result['full']:.1f} s; "
+    print(f"roadmap, {result['years']} fiscal years, budget cap, P5–P95 and break-even over the "
+          f"same replications: {result['roadmap'] * 1000:.1f} ms (break-even FY"
+          f"{result['break_even']})")
+    print(f"whole pipeline with the economics and roadmap ('simulate'): {result['full']:.1f} s; "
           f"peak RSS {result['peak_mb']:.0f} MB (target ≤ 10 s, ≤ 2 GB)")
     print(f"scenario total: initial ¥{result['initial_m']:,.1f}M, NPV ¥{result['npv_m']:,.1f}M")
 

@@ -20,6 +20,8 @@ from analysis.graph import build_graphs
 from analysis.measure_costs import cost_table
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
+from analysis.roadmap import roadmap_of_result
+from analysis.roadmap_settings import RoadmapSettings, roadmap_settings
 from analysis.scenario import Scenario
 from analysis.sensitivity import SensitivityResult, sensitivity
 from analysis.simulate import ScenarioAnalysis, analyse_scenario, simulate_scenario
@@ -58,22 +60,31 @@ def analyse(project: Project, scenario: str | Scenario, model: ProjectModel | No
 def run_pipeline(project: Project, scenario: str | Scenario,
                  replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
                  progress: Progress | None = None, cancel: CancelCheck | None = None,
-                 counter: bool = True, model: ProjectModel | None = None) -> SimulationResult:
+                 counter: bool = True, model: ProjectModel | None = None,
+                 roadmap: RoadmapSettings | None = None) -> SimulationResult:
     """Load (unless ``model`` is given), apply the scenario, simulate and rank.
 
     Raises ``KeyError`` for an unknown scenario name, :class:`SimulationCancelled`
     when ``cancel()`` turns true, and ``analysis.measure_costs.CostDataError`` (naming the
-    key) when the scenario's cost overrides cannot be used. The result carries the
-    economics of the measures (``result.economics``, ``analysis.economics``).
+    key) when the scenario's cost overrides cannot be used, or
+    ``analysis.roadmap_settings.RoadmapSettingError`` for its roadmap settings. The result
+    carries the economics of the measures (``result.economics``, ``analysis.economics``)
+    and the roadmap by fiscal year (``result.roadmap``, ``analysis.roadmap``);
+    ``roadmap``: settings that replace the scenario's for this run (the command line's
+    ``--years`` and ``--start-fy``).
     """
     if progress is not None:
         progress(0, 100, "読み込み")
     chosen = _scenario(project, scenario)
-    costs = cost_table(parameter_values(chosen))  # bad cost data refused before the run
+    values = parameter_values(chosen)
+    costs = cost_table(values)  # bad cost data refused before the run
+    measures = [u.measure for u in chosen.measures]
+    settings = roadmap or roadmap_settings(values, measures)   # and bad roadmap settings
     model = model or load_model(project)
     result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
                                project_name=project.name)
     result.economics = compute_economics(result, costs)
+    result.roadmap = roadmap_of_result(result, result.economics, settings, values)
     return result
 
 
