@@ -235,8 +235,11 @@ def _assumptions(settings: RoadmapSettings, reference: int, values: dict[str, fl
 
     def param(key: str) -> dict[str, Any]:
         p = PARAMETERS[key]
+        # The publication (title, organisation, year, URL); the figure taken is in the
+        # reasoning (the details of some sources run to a paragraph).
         return {"label": p.ja, "value": f"{value(key, values):g}", "proposal": p.proposal,
-                "source": "; ".join([p.reasoning, *(s.cite() for s in p.sources)])}
+                "source": "; ".join([p.reasoning, *(Source(s.title, s.organisation, s.year,
+                                                           s.url).cite() for s in p.sources)])}
     cap = settings.budget_cap_yen
     return [
         {"label": "予算上限（年度ごとの初期費用）", "value": f"{cap:,.0f} 円" if cap else "なし",

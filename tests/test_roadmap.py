@@ -255,3 +255,40 @@ def test_cli_refuses_a_bad_start_year_naming_the_key_and_saves_nothing(city, cap
     assert "roadmap.start.rpa_ocr" in capsys.readouterr().err
     with open_project(city) as project:
         assert "roadmap.start.rpa_ocr" not in get_scenario(project, DEFAULT_SCENARIO).params
+
+
+def test_the_report_has_a_roadmap_sheet_after_the_economics_with_its_figures(city) -> None:
+    from bpr_studio.pipeline import load_model
+    from bpr_studio.report.excel import build_workbook
+    from bpr_studio.report.roadmap_sheet import SHEET, gantt_cell, yearly_record
+
+    with open_project(city) as project:
+        model = load_model(project)
+        result = run_pipeline(project, DEFAULT_SCENARIO, 40, 1, counter=False, model=model)
+        wb = build_workbook(project, result, model, None)
+    roadmap = result.roadmap
+    assert roadmap is not None
+    names = wb.sheetnames
+    assert names.index(SHEET) == names.index("投資効果") + 1
+    ws = wb[SHEET]
+    cells = {(c.row, c.column): c.value for r in ws.iter_rows() for c in r if c.value is not None}
+    texts = " ".join(str(v) for v in cells.values())
+    # The year headers, the break-even year and every fiscal year's cumulative net.
+    first = roadmap.fiscal_years[0]
+    assert f"令和{first - 2018}\n{first}" in cells.values()
+    assert roadmap.break_even_fy is not None
+    assert f"令和{roadmap.break_even_fy - 2018}年度（{roadmap.break_even_fy}）" in texts
+    net_row = next(r for (r, c), v in cells.items() if v == "累計の差引（削減−費用）")
+    printed = [cells[(net_row, 4 + i)] for i in range(len(roadmap.fiscal_years))]
+    assert printed == pytest.approx([yearly_record(roadmap, fy)["cumulative_net_yen"]
+                                     for fy in roadmap.fiscal_years])
+    online = roadmap.measure("online_application")
+    assert gantt_cell(online, 0, first).startswith("開始")
+    assert gantt_cell(online, 0, first) in cells.values()
+    # Assumptions cite publications, proposals are marked, no internal file is named.
+    assert "総務省" in texts
+    assert "https://" in texts
+    assert "提案値" in texts
+    assert ".csv" not in texts
+    assert ".py" not in texts
+    assert ws._charts, "the cumulative cost / saving chart"

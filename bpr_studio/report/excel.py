@@ -22,6 +22,7 @@ from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import appendix, assumptions, priorities, sheets
 from bpr_studio.report.economics_sheet import economics_sheet
+from bpr_studio.report.roadmap_sheet import roadmap_sheet
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
@@ -30,7 +31,7 @@ DEFAULT_REPLICATIONS = 300
 # 投資効果 (three pages with its cost rows and sources) opens the detail: the main story
 # keeps to about ten printed pages.
 READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
-                 "部署別", "投資効果", "感度分析", "業務フロー", "手続別", "データ品質")
+                 "部署別", "投資効果", "工程表", "感度分析", "業務フロー", "手続別", "データ品質")
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -90,6 +91,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)
     economics_sheet(wb, result)
+    roadmap_sheet(wb, result)
     sheets.counter_sheet(wb, result)
     appendix.flow_sheet(wb, _flow_pictures(project, result, model))
     attribution = project.meta("attribution")
