@@ -16,11 +16,13 @@ from pathlib import Path
 
 from analysis.compare import Comparison, ProjectModel, parameter_values
 from analysis.economics import compute_economics
+from analysis.economics_result import EconomicsResult
 from analysis.graph import build_graphs
-from analysis.measure_costs import cost_table
+from analysis.measure_costs import CostTable, cost_table
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
 from analysis.roadmap import roadmap_of_result
+from analysis.roadmap_result import RoadmapResult
 from analysis.roadmap_settings import RoadmapSettings, roadmap_settings
 from analysis.scenario import Scenario
 from analysis.sensitivity import SensitivityResult, sensitivity
@@ -32,7 +34,8 @@ Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 DEFAULT_REPLICATIONS = 1000
 
-__all__ = ["SimulationCancelled", "analyse", "load_model", "run_pipeline", "run_pipeline_at",
+__all__ = ["SimulationCancelled", "analyse", "load_model", "plan", "plan_settings",
+           "run_pipeline", "run_pipeline_at",
            "run_sensitivity", "run_sensitivity_at"]
 
 
@@ -76,16 +79,33 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     if progress is not None:
         progress(0, 100, "読み込み")
     chosen = _scenario(project, scenario)
-    values = parameter_values(chosen)
-    costs = cost_table(values)  # bad cost data refused before the run
-    measures = [u.measure for u in chosen.measures]
-    settings = roadmap or roadmap_settings(values, measures)   # and bad roadmap settings
+    # Bad cost data and roadmap settings are refused before the run.
+    costs, settings = plan_settings(chosen, roadmap)
     model = model or load_model(project)
     result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
                                project_name=project.name)
-    result.economics = compute_economics(result, costs)
-    result.roadmap = roadmap_of_result(result, result.economics, settings, values)
+    result.economics, result.roadmap = plan(result, chosen, costs, settings)
     return result
+
+
+def plan_settings(scenario: Scenario, roadmap: RoadmapSettings | None = None
+                  ) -> tuple[CostTable, RoadmapSettings]:
+    """The scenario's cost table and roadmap settings, checked: raises ``CostDataError`` or
+    ``RoadmapSettingError`` naming the key."""
+    values = parameter_values(scenario)
+    costs = cost_table(values)
+    return costs, roadmap or roadmap_settings(values, [u.measure for u in scenario.measures])
+
+
+def plan(result: SimulationResult, scenario: Scenario, costs: CostTable | None = None,
+         roadmap: RoadmapSettings | None = None) -> tuple[EconomicsResult, RoadmapResult]:
+    """Economics and roadmap of a run's savings with the scenario's cost and roadmap
+    settings (fast: no simulation). A cost or roadmap edit changes no saving, so the app
+    re-plans the run it has instead of simulating again."""
+    if costs is None or roadmap is None:
+        costs, roadmap = plan_settings(scenario, roadmap)
+    economics = compute_economics(result, costs)
+    return economics, roadmap_of_result(result, economics, roadmap, parameter_values(scenario))
 
 
 def run_pipeline_at(path: Path, scenario: str | Scenario,

@@ -11,12 +11,13 @@ import analysis.tabular as tabular
 from analysis.tabular import records_frame
 
 
-def test_records_frame_equals_from_records_on_the_sample_city(monkeypatch):
+def test_records_frame_equals_from_records_on_the_sample_city(monkeypatch, tmp_path):
     from bpr_studio.pipeline import load_model
     from bpr_studio.sample_project import ensure_sample_project
     from bpr_studio.store import open_project
 
-    with open_project(ensure_sample_project()) as project:
+    # Its own copy: the one in the user's data folder may be being rebuilt by another run.
+    with open_project(ensure_sample_project(tmp_path)) as project:
         graphs = load_model(project).graphs
     records = [g._node[n] for pid in sorted(graphs) for g in [graphs[pid]]
                for n in sorted(k for k in g._node if k != "END")]

@@ -40,6 +40,7 @@ from ui.flow_view import FlowView
 from ui.i18n import language, tr
 from ui.import_dialog import ImportDialog
 from ui.inventory_import import InventoryImporter
+from ui.investment_view import InvestmentView
 from ui.landing_view import LandingView
 from ui.notify import show_message
 from ui.procedure_view import ProcedureView
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.flow_view = FlowView(self.session)
         self.scenario_view = ScenarioView(self.session)
         self.comparison_view = ComparisonView(self.session)
+        self.investment_view = InvestmentView(self.session)
         self.assumptions_view = AssumptionsView(self.session)
         self.quality_view = QualityView(self.session)
         self.nav = QListWidget()
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
                           ("nav_procedure", self.procedure_view), ("nav_flow", self.flow_view),
                           ("nav_scenario", self.scenario_view),
                           ("nav_comparison", self.comparison_view),
+                          ("nav_investment", self.investment_view),
                           ("nav_assumptions", self.assumptions_view),
                           ("nav_quality", self.quality_view)):
             self.nav.addItem(tr(key))
@@ -363,6 +366,7 @@ class MainWindow(QMainWindow):
         self.report_exporter.runner.stop()
         self.inventory_importer.runner.stop()
         self.scenario_view.compare.runner.stop()
+        self.investment_view.runner.stop()
         self.session.close()
         wait_for_renders()
         super().closeEvent(event)
