@@ -78,6 +78,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_comparison": ("比較", "Comparison"),
     # 投資効果・工程表 (ui/investment_view.py)
     "nav_investment": ("投資効果・工程表", "Investment & roadmap"),
+    "landing_order": ("並べ方:", "Rank by:"),
+    "landing_order_priority": ("効果÷手間", "benefit ÷ effort"),
+    "landing_order_npv": ("NPV（正味現在価値）", "NPV"),
+    "landing_order_payback": ("回収年数", "payback"),
     "inv_tab_economics": ("投資効果", "Economics"),
     "inv_tab_costs": ("費用の前提（編集可）", "Cost assumptions (editable)"),
     "inv_tab_roadmap": ("工程表", "Roadmap"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -27,8 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.measure_costs import CostDataError, cost_table
 from analysis.measures import MEASURES
 from analysis.params import PARAMETERS
+from analysis.procedure_economics import ORDERS, rank_by_economics
 from analysis.scenario_charts import draw_priority_bubbles
 from ui.chart_canvas import ChartCanvas
 from ui.i18n import language, tr
@@ -37,10 +40,18 @@ from ui.saving_text import headline_lines
 from ui.session import ProjectSession
 
 
-def ranked_rows(session: ProjectSession) -> tuple[list[Any], str]:
-    """The current scenario's ranked procedures (best first) and how they are ranked."""
+def ranked_rows(session: ProjectSession, order: str = "priority") -> tuple[list[Any], str]:
+    """The current scenario's ranked procedures (best first) and how they are ranked;
+    ``order`` 'npv' or 'payback' re-ranks them by money (analysis.procedure_economics)."""
     analysis = getattr(session, "analysis", None)
     ranking = getattr(analysis, "ranking", None)
+    if ranking is not None and order != "priority" and session.data is not None:
+        try:
+            ranking, _money = rank_by_economics(
+                ranking, cost_table(session.values()),
+                session.data.unit_costs.value("hourly_cost_regular"), order)
+        except CostDataError as problem:   # the scenario's cost data: said, list unchanged
+            return ranked_rows(session)[0], problem.message(language())
     if ranking is not None and hasattr(ranking, "rows"):
         note = ranking.note(language()) if hasattr(ranking, "note") else ""
         return list(ranking.rows), " ".join(t for t in (ranking.explanation(language()), note) if t)
@@ -157,6 +168,12 @@ class LandingView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        # By benefit ÷ effort, NPV or payback (issue 15): the sentence below says which.
+        self.order = QComboBox()
+        self.order.addItems([tr(f"landing_order_{key}") for key in ORDERS])
+        self.order.currentIndexChanged.connect(self._on_comparison_ready)
+        top.addWidget(QLabel(tr("landing_order")))
+        top.addWidget(self.order)
         layout.addLayout(top)
         layout.addWidget(self.headline)
         layout.addWidget(self.explanation)
@@ -176,7 +193,7 @@ class LandingView(QWidget):
         data = self.session.data
         if data is None or len(data.procedures) == 0:
             return
-        rows, explanation = ranked_rows(self.session)
+        rows, explanation = ranked_rows(self.session, ORDERS[max(self.order.currentIndex(), 0)])
         self.rows = rows
         scenario = self.session.scenario.name if self.session.scenario else ""
         self.title.setText(f"<b style='font-size:12pt'>{tr('landing_title', scenario=scenario)}</b>")

@@ -115,3 +115,20 @@ def test_a_start_year_typed_moves_the_measure_and_a_bad_one_is_refused(
                     timeout=30000)
     starts = {m.start_fy for m in view.roadmap.measures}
     assert len(starts) > 1
+
+
+def test_the_landing_list_ranks_by_npv_or_payback_and_says_so(qtbot, make_main_window,
+                                                             sample_project) -> None:
+    window = make_main_window(sample_project)
+    landing = window.landing_view
+    before = [r.procedure_id for r in landing.rows]
+    landing.order.setCurrentIndex(1)     # NPV
+    assert "NPV" in landing.explanation.text()
+    by_npv = [r.procedure_id for r in landing.rows]
+    assert sorted(by_npv) == sorted(before)
+    assert by_npv != before
+    assert [r.rank for r in landing.rows[:3]] == [1, 2, 3]
+    landing.order.setCurrentIndex(2)     # payback
+    assert "回収年数" in landing.explanation.text()
+    landing.order.setCurrentIndex(0)
+    assert [r.procedure_id for r in landing.rows] == before
