@@ -385,7 +385,12 @@ def _route_all(graph: nx.DiGraph, baseline: nx.DiGraph | None, placed: dict[str,
                           < column[target_key] for node in by_column)
             right_free = not backward and not blocked and not right_taken
             label = ""
-            if split or backward:
+            if graph.has_edge(n, target) and graph.edges[n, target].get("parallel"):
+                # Parallel branches all run: say so rather than "100%" on each.
+                label = "並行" if lang == "ja" else "parallel"
+                if probability < 1 - 1e-9:
+                    label += f" {probability:.0%}"
+            elif split or backward:
                 share = f"{probability:.0%}"
                 label = ((f"差戻し {share}" if lang == "ja" else f"rework {share}")
                          if backward else share)

@@ -28,6 +28,7 @@ import pandas as pd
 from bpr_studio.messages import message
 from bpr_studio.model.survey_layout import NEXT_STEPS_COLUMN as _NEXT_COLUMN
 from bpr_studio.model.survey_layout import STEP_NO_COLUMN as _NO_COLUMN
+from cost_model.parallel import ParallelBlock, join_weights, lead_time_factors, parallel_blocks
 
 END = "END"
 STAFF_ACTORS = ("counter", "clerk", "approver")
@@ -52,8 +53,9 @@ def _python_list(column: pd.Series) -> list[Any]:
 
 
 def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
-                links: list[tuple[int, int | None, float]]) -> nx.DiGraph:
-    """A procedure's graph from its step rows and (from, to or None, probability) links."""
+                links: list[tuple[Any, ...]]) -> nx.DiGraph:
+    """A procedure's graph from its step rows and (from, to or None, probability[, parallel])
+    links. Edges of a parallel split carry ``parallel=True`` (see cost_model.parallel)."""
     graph = nx.DiGraph(**procedure)
     for step in sorted(steps, key=lambda s: s["step_no"]):
         attrs = dict(step)
@@ -62,9 +64,12 @@ def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
     graph.add_node(END)
     numbers = sorted(n for n in graph.nodes if n != END)
     if links:
-        for source, target, probability in links:
+        for source, target, probability, *rest in links:
+            attrs: dict[str, Any] = {"probability": float(probability)}
+            if rest and rest[0] is not None and not pd.isna(rest[0]) and bool(rest[0]):
+                attrs["parallel"] = True
             graph.add_edge(int(source), END if target is None or pd.isna(target) else int(target),
-                           probability=float(probability))
+                           **attrs)
     elif numbers:  # no links recorded: a straight sequence (none at all for no steps)
         for a, b in zip(numbers, [*numbers[1:], END], strict=True):
             graph.add_edge(a, b, probability=1.0)
@@ -77,10 +82,13 @@ def build_graphs(procedures: pd.DataFrame, steps: pd.DataFrame,
     step_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in frame_records(steps):
         step_groups[record["procedure_id"]].append(record)
-    link_groups: dict[str, list[tuple[int, int | None, float]]] = defaultdict(list)
-    for pid, source, target, probability in links[
-            ["procedure_id", "from_step_no", "to_step_no", "probability"]].itertuples(index=False):
-        link_groups[pid].append((source, None if pd.isna(target) else int(target), probability))
+    link_groups: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    columns = ["procedure_id", "from_step_no", "to_step_no", "probability"]
+    if "parallel" in links.columns:
+        columns.append("parallel")
+    for pid, source, target, probability, *parallel in links[columns].itertuples(index=False):
+        link_groups[pid].append((source, None if pd.isna(target) else int(target), probability,
+                                 *parallel))
     return {p["procedure_id"]: build_graph(p, step_groups.get(p["procedure_id"], []),
                                            link_groups.get(p["procedure_id"], []))
             for p in frame_records(procedures)}
@@ -113,9 +121,11 @@ def expected_executions(graph: nx.DiGraph) -> dict[int, float]:
         return {}
     index = {n: i for i, n in enumerate(numbers)}
     q = np.zeros((len(numbers), len(numbers)))
-    for source, target, data in graph.edges(data=True):
-        if source != END and target != END:
-            q[index[source], index[target]] += data["probability"]
+    links = graph_links(graph)
+    weights = join_weights(links, parallel_blocks(links)) if _has_parallel(graph) else None
+    for i, (source, target, probability, _parallel) in enumerate(links):
+        if target is not None:
+            q[index[source], index[target]] += probability * (weights[i] if weights else 1.0)
     start = np.zeros(len(numbers))
     start[0] = 1.0
     try:
@@ -125,6 +135,22 @@ def expected_executions(graph: nx.DiGraph) -> dict[int, float]:
     share = [graph.nodes[n].get("share_pct") for n in numbers]
     return {n: float(v) * (100.0 if s is None or pd.isna(s) else float(s)) / 100
             for n, v, s in zip(numbers, visits, share, strict=True)}
+
+
+def graph_links(graph: nx.DiGraph) -> list[tuple[int, int | None, float, bool]]:
+    """The graph's edges as (from, to or None = end, probability, parallel) links."""
+    return [(source, None if target == END else target, float(data["probability"]),
+             bool(data.get("parallel", False)))
+            for source, target, data in graph.edges(data=True) if source != END]
+
+
+def _has_parallel(graph: nx.DiGraph) -> bool:
+    return any(data.get("parallel") for _s, _t, data in graph.edges(data=True))
+
+
+def parallel_blocks_of(graph: nx.DiGraph) -> list[ParallelBlock]:
+    """The parallel splits of a procedure, each with its join and branches."""
+    return parallel_blocks(graph_links(graph)) if _has_parallel(graph) else []
 
 
 @dataclass(frozen=True)
@@ -156,6 +182,8 @@ def validate_graph(graph: nx.DiGraph) -> list[GraphIssue]:
     for step in numbers:
         out = graph.out_edges(step, data="probability")
         total = sum(p for _s, _t, p in out)
+        if out and any(graph.edges[e].get("parallel") for e in graph.out_edges(step)):
+            total = 1.0  # parallel branches each run (chance ≤ 1 each): they need not sum to 1
         if not out:
             issues.append(GraphIssue("error", "dead_end", step, _place(graph, step, _NEXT_COLUMN),
                                      {"step": step}))
@@ -216,7 +244,7 @@ def metrics(graph: nx.DiGraph) -> dict[str, Any]:
         "expected_executions": visits,
         "staff_minutes_per_case": total(lambda d: d.get("actor") in STAFF_ACTORS, minutes),
         "citizen_minutes_per_case": total(lambda d: d.get("actor") == "citizen", minutes),
-        "lead_time_days": total(lambda d: True, lambda d: float(d.get("wait_days") or 0)),
+        "lead_time_days": _lead_time_days(graph, visits),
         "handoffs": handoffs,
         "actors": len({node[n].get("actor") for n in numbers}),
         "paper_steps": sum(1 for n in numbers if node[n].get("medium") == "paper"),
@@ -227,6 +255,13 @@ def metrics(graph: nx.DiGraph) -> dict[str, Any]:
         "critical_path": path,
         "critical_path_minutes": path_minutes,
     }
+
+
+def _lead_time_days(graph: nx.DiGraph, visits: dict[int, float]) -> float:
+    """Expected waiting days per case; of parallel branches only the longer one counts."""
+    waits = {n: visits[n] * float(graph.nodes[n].get("wait_days") or 0) for n in visits}
+    factors = lead_time_factors(parallel_blocks_of(graph), waits)
+    return float(sum(w * factors.get(n, 1.0) for n, w in waits.items()))
 
 
 def _share(data: dict[str, Any]) -> float:

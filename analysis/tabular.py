@@ -90,7 +90,7 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
             if source != END:
                 for target, edge in targets.items():
                     links.append((pid, source, None if target == END else target,
-                                  edge["probability"]))
+                                  edge["probability"], bool(edge.get("parallel", False))))
     step_frame = records_frame(node_data)
     if not step_frame.empty:
         step_frame = step_frame.drop(columns=["effects"], errors="ignore")
@@ -104,7 +104,8 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
     return ProcessTables(
         procedure_frame,
         step_frame,
-        pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no", "probability"]),
+        pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no", "probability",
+                                     "parallel"]),
         pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1",
                                        "measure"]),
         pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor", "measure"]),
@@ -172,6 +173,9 @@ def graph_of(tables: ProcessTables, procedure_id: str) -> nx.DiGraph | None:
     chosen["typical_minutes"] = (chosen["typical_minutes"].astype(float).to_numpy()
                                  * step_multipliers(single))
     links = tables.links[tables.links["procedure_id"] == procedure_id]
+    columns = ["from_step_no", "to_step_no", "probability"]
+    if "parallel" in links.columns:
+        columns.append("parallel")
     return build_graph(row.iloc[0].to_dict(), chosen.to_dict("records"),
-                       [(s, None if pd.isna(t) else int(t), p) for s, t, p in links[
-                           ["from_step_no", "to_step_no", "probability"]].itertuples(index=False)])
+                       [(s, None if pd.isna(t) else int(t), p, *rest) for s, t, p, *rest in links[
+                           columns].itertuples(index=False)])

@@ -104,8 +104,8 @@ class SetStepField:
         with project.engine.begin() as conn:
             numbers = sorted(n for (n,) in conn.execute(
                 select(steps.c.step_no).where(steps.c.procedure_id == self.procedure_id)))
-            old = [(t, p) for t, p in conn.execute(
-                select(links.c.to_step_no, links.c.probability).where(
+            old = [(t, p, bool(par)) for t, p, par in conn.execute(
+                select(links.c.to_step_no, links.c.probability, links.c.parallel).where(
                     links.c.procedure_id == self.procedure_id,
                     links.c.from_step_no == self.step_no).order_by(links.c.id))]
             if self.parsed:
@@ -121,13 +121,13 @@ class SetStepField:
                 if problems:
                     issue = problems[0]
                     raise EditError(issue.key, **issue.params)
-                new = record["_links"]
+                new = [(t, p, bool(record.get("_parallel"))) for t, p in record["_links"]]
             conn.execute(delete(links).where(links.c.procedure_id == self.procedure_id,
                                              links.c.from_step_no == self.step_no))
             if new:
                 conn.execute(insert(links), [
                     {"procedure_id": self.procedure_id, "from_step_no": self.step_no,
-                     "to_step_no": t, "probability": p} for t, p in new])
+                     "to_step_no": t, "probability": p, "parallel": par} for t, p, par in new])
         return SetStepField(self.procedure_id, self.step_no, "next_steps", old, parsed=True)
 
 

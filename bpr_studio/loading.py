@@ -46,7 +46,8 @@ def load_frames(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     steps, links = tables.Step.__table__, tables.StepLink.__table__
     step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS]))
     link_frame = read_frame(project, select(links.c.procedure_id, links.c.from_step_no,
-                                            links.c.to_step_no, links.c.probability))
+                                            links.c.to_step_no, links.c.probability,
+                                            links.c.parallel))
     return procedures_frame(project), step_frame, link_frame
 
 

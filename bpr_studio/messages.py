@@ -74,6 +74,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{column}' is above {limit} minutes (8 hours); check the unit (minutes/hours). If the "
         "case only waits (for an answer, the post, a committee), put the days in 待ち日数 "
         "(waiting days) instead of the work time."),
+    "bad_parallel_steps": ("「{column}」の並行の書き方を読めません。4&5 のように、同時に進む工程番号を & でつなぎます（2つ以上、同じ番号や終了は不可。割合を付けるなら 4&5(30%) = 工程5は30%の案件でだけ行う）。",
+                           "'{column}': cannot read the parallel branches. Join the steps that run at the same time with &, as in 4&5 (two or more, no repeats, no 終了; 4&5(30%) means step 5 runs in 30 % of cases only)."),
+    "parallel_backward": ("工程{step}の並行分岐の先 {target} が前の工程です。並行に進む工程は後ろの番号にしてください（差し戻しは 4(85%); 2(15%) の形で書きます）。",
+                          "Step {step} branches in parallel to {target}, an earlier step. Parallel branches must go forward; write rework as 4(85%); 2(15%)."),
     "formula_error": ("セルが数式のエラー {error} を表示しています。数式を直してください。",
                       "The cell shows the formula error {error}; fix the formula."),
     "percent_fraction": (
@@ -194,8 +198,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "The {count} flows out of this branch have no probabilities; read as an equal split ({pct}% each). Give the real shares in BPSim or in the flow names (e.g. 85%)."),
     "bpmn_branch_sum": ("分岐の確率の合計が 100% ではありません（合計 {total}%）。",
                         "The branch probabilities do not add up to 100% (total {total}%)."),
-    "bpmn_parallel": ("並行の分岐（{kind}）は取り込めません。BPR Studio の工程は1件ずつ順に進みます。並行の作業は順番に並べ替えてください（作業時間の合計は同じです）。",
-                      "A parallel split ({kind}) cannot be imported: steps in BPR Studio run one after another. Put the parallel work in sequence (the total work is the same)."),
+    "bpmn_inclusive": ("包含ゲートウェイ（{count} 本、各経路の確率 {chances}）を並行分岐として読みました。近似: 各経路の作業は確率どおり数え、合流は1件1回ですが、処理日数は待ちの最も長い経路の期待値で数えます（実際は通った経路の最長で、これより長くなり得ます）。確率のない経路 {missing} 本は常に通るとしました。",
+                       "Inclusive gateway ({count} paths, chances {chances}) read as parallel branches. Approximation: each path's work counts at its chance and the join once per case, but the lead time takes the path with the most expected waiting (the true elapsed time is the longest of the paths taken, which can be longer). Paths without a chance ({missing}) are taken as always run."),
+    "bpmn_event_gateway": ("イベントベースゲートウェイ（{value}）は取り込めません。どのイベントが先に来るかの確率がないためです。排他ゲートウェイ（確率付き）に置き換えてください。",
+                           "An event-based gateway ({value}) cannot be imported: which event comes first is not a probability the file gives. Replace it with an exclusive gateway with probabilities."),
+    "bpmn_routing_step": ("{kind} を経路だけの工程（工程{step}、作業時間 0 分）として取り込みました。開始直後の分岐や、分岐と並行が組み合わさる所は、1つの工程の「次工程」では書けないためです。",
+                          "The {kind} became a routing step (step {step}, 0 minutes of work): a branch right after the start, or a choice combined with parallel branches, cannot be written as one step's next steps."),
     "bpmn_gateway_cycle": ("ゲートウェイだけの輪（{ids}）があり、工程に進めません。",
                            "Gateways form a loop with no task ({ids})."),
     "bpmn_no_time": ("タスク「{task}」に処理時間（BPSim の ProcessingTime）がありません。未入力のまま 0 分として扱います。時間を入れてください。",

@@ -62,11 +62,17 @@ def _next_steps_text(steps: pd.DataFrame, links: pd.DataFrame) -> list[str]:
     from bpr_studio.io.normalize import format_next_steps
 
     grouped: dict[tuple[str, int], list[tuple[int | None, float | None]]] = {}
-    for pid, source, target, probability in links[
-            ["procedure_id", "from_step_no", "to_step_no", "probability"]].itertuples(index=False):
+    parallel: set[tuple[str, int]] = set()
+    if "parallel" not in links.columns:
+        links = links.assign(parallel=False)
+    for pid, source, target, probability, is_parallel in links[
+            ["procedure_id", "from_step_no", "to_step_no", "probability", "parallel"]
+    ].itertuples(index=False):
         target_no = None if pd.isna(target) else int(target)
         grouped.setdefault((pid, int(source)), []).append((target_no, round(probability * 100, 2)))
-    return [format_next_steps(grouped.get((pid, int(no)), []))
+        if is_parallel:
+            parallel.add((pid, int(source)))
+    return [format_next_steps(grouped.get((pid, int(no)), []), (pid, int(no)) in parallel)
             for pid, no in steps[["procedure_id", "step_no"]].itertuples(index=False)]
 
 

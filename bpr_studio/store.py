@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -42,7 +42,16 @@ def _add_import_snapshots(conn: Connection) -> None:
     tables.ImportSnapshot.__table__.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots}
+def _add_parallel_links(conn: Connection) -> None:
+    """2 → 3: a step's arrows may run in parallel (survey ``4&5``, BPMN parallel gateways)."""
+    from sqlalchemy import inspect
+
+    columns = [c["name"] for c in inspect(conn).get_columns("step_link")]
+    if "parallel" not in columns:  # a file marked older than its tables is left as it is
+        conn.execute(text("ALTER TABLE step_link ADD COLUMN parallel BOOLEAN NOT NULL DEFAULT 0"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots, 2: _add_parallel_links}
 
 
 class ProjectError(MessageError):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cost_model.burden import BURDEN_DEFAULTS, RATING_MAX
-from cost_model.flow import expected_visits
+from cost_model.flow import FlowStructure
 from cost_model.readiness import ReadinessRubric, score_frame
 from cost_model.unit_costs import UnitCostTable
 
@@ -141,7 +141,8 @@ def step_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFram
     proc = procedures.set_index("procedure_id")
     cases = steps["procedure_id"].map(proc["annual_cases"]).fillna(0).to_numpy(dtype=float)
     share = steps["share_pct"].astype(float).fillna(100).to_numpy() / 100
-    per_case = expected_visits(steps, links) * share
+    structure = FlowStructure(steps, links)
+    per_case = structure.visits(links["probability"].to_numpy(dtype=float)) * share
     executions = cases * per_case
     hours = executions * steps["typical_minutes"].astype(float).to_numpy() / 60
     coefficients = step_coefficients(procedures, steps, unit_costs)
@@ -153,7 +154,9 @@ def step_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFram
     out["executions"] = executions
     for i, column in enumerate(COST_COLUMNS):
         out[column] = costs[:, i]
-    out["wait_days_per_case"] = per_case * steps["wait_days"].astype(float).fillna(0).to_numpy()
+    waits = per_case * steps["wait_days"].astype(float).fillna(0).to_numpy()
+    # Waiting days of parallel branches overlap: only the longer branch adds to the lead time.
+    out["wait_days_per_case"] = waits * structure.lead_time_factors(steps, waits)
     return out
 
 

@@ -20,13 +20,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cost_model.parallel import ParallelBlock, join_weights, lead_time_factors, parallel_blocks
+
 
 def expected_visits(steps: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
     """Expected executions per case of each row of ``steps`` (aligned with its rows).
 
     ``steps`` needs procedure_id and step_no; ``links`` procedure_id, from_step_no,
-    to_step_no (NaN/None = end) and probability. A procedure with no links at all is
-    taken as a straight sequence (every step once). A loop with no way out gives inf.
+    to_step_no (NaN/None = end) and probability, and optionally ``parallel`` (the links
+    of a parallel split: each branch runs, the join counts once; see
+    :mod:`cost_model.parallel`). A procedure with no links at all is taken as a straight
+    sequence (every step once). A loop with no way out gives inf.
     """
     return FlowStructure(steps, links).visits(links["probability"].to_numpy(dtype=float))
 
@@ -38,6 +42,11 @@ class FlowStructure:
     def __init__(self, steps: pd.DataFrame, links: pd.DataFrame) -> None:
         self.n_rows = len(steps)
         self.row_of = np.arange(len(steps))
+        self.link_weight = np.ones(len(links))
+        # Parallel blocks by procedure ID (few procedures have any: only those are walked).
+        self.blocks: dict[str, list[ParallelBlock]] = {}
+        if "parallel" in links.columns and len(links):
+            self._parallel(links)
         if steps.empty:
             return
         order = steps.sort_values(["procedure_id", "step_no"], kind="stable")
@@ -68,12 +77,44 @@ class FlowStructure:
                        .to_numpy()] = True
         self.n_proc = len(starts)
 
+    def _parallel(self, links: pd.DataFrame) -> None:
+        flags = links["parallel"].fillna(False).astype(bool).to_numpy()
+        if not flags.any():
+            return
+        pids = links["procedure_id"].to_numpy()
+        for pid in pd.unique(pids[flags]):
+            rows = np.flatnonzero(pids == pid)
+            own = [(int(s), None if pd.isna(t) else int(t), float(p), bool(f))
+                   for s, t, p, f in zip(links["from_step_no"].to_numpy()[rows],
+                                         links["to_step_no"].to_numpy()[rows],
+                                         links["probability"].to_numpy()[rows],
+                                         flags[rows], strict=True)]
+            blocks = parallel_blocks(own)
+            self.blocks[pid] = blocks
+            self.link_weight[rows] = join_weights(own, blocks)
+
+    def lead_time_factors(self, steps: pd.DataFrame, wait_days_per_case: np.ndarray) -> np.ndarray:
+        """Per step row: 1 where its waiting days count in the lead time, 0 in a parallel
+        branch outlasted by another (elapsed time takes the longer branch)."""
+        factors = np.ones(len(steps))
+        if not self.blocks:
+            return factors
+        pid = steps["procedure_id"].to_numpy()
+        number = steps["step_no"].to_numpy()
+        for procedure_id, blocks in self.blocks.items():
+            rows = np.flatnonzero(pid == procedure_id)
+            waits = {int(number[r]): float(wait_days_per_case[r]) for r in rows}
+            own = lead_time_factors(blocks, waits)
+            for r in rows:
+                factors[r] = own.get(int(number[r]), 1.0)
+        return factors
+
     def visits(self, probability: np.ndarray) -> np.ndarray:
         """Expected visits per step row for link probabilities aligned with the links frame."""
         out = np.ones(self.n_rows)
         if self.n_rows == 0:
             return out
-        probability = np.asarray(probability, dtype=float)[self.valid]
+        probability = (np.asarray(probability, dtype=float) * self.link_weight)[self.valid]
         result = np.ones(len(self.local))
         for size in np.unique(self.sizes):
             procs = np.flatnonzero((self.sizes == size) & self.has_links)

@@ -106,7 +106,7 @@ def test_text_in_a_numeric_cell(project, make_workbook):
 def test_negative_and_absurd_minutes(project, make_workbook):
     steps = small_steps()
     steps[0].update(min_minutes=-1)
-    steps[1].update(min_minutes=2, typical_minutes=50_000, max_minutes=60_000)  # > 30 days
+    steps[1].update(min_minutes=2, typical_minutes=50_000, max_minutes=150_000)  # > 90 days
     report = _import_bad(project, make_workbook("minutes.xlsx", steps=steps))
     assert _only_error(report, "below_min").place == "工程!F2"
     assert _only_error(report, "above_max").place in {"工程!G3", "工程!H3"}
@@ -124,7 +124,7 @@ def test_long_but_possible_minutes_only_warn(make_workbook):
 
 def test_task_of_days_typed_in_days(make_workbook):
     """Padua-like long tasks: '3日' is three working days of 7 h 45 min (465 minutes),
-    '1日4時間' 705, '2.5時間' 150; up to 43,200 minutes (the old cap of 1,440 refused them)."""
+    '1日4時間' 705, '2.5時間' 150; up to 129,600 minutes (the old cap of 1,440 refused them)."""
     steps = small_steps()
     steps[0].update(min_minutes="2.5時間", typical_minutes="1日4時間", max_minutes="3日")
     steps[1].update(min_minutes=290, typical_minutes=5_000, max_minutes=18_843)

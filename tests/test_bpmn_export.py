@@ -17,7 +17,8 @@ from sample_surveys.build_samples import sample_files
 
 XSD = Path(__file__).parent / "data" / "bpmn_xsd" / "BPMN20.xsd"
 NS = NAMESPACES
-FLOW_NODES = ("startEvent", "endEvent", "task", "exclusiveGateway", "intermediateCatchEvent")
+FLOW_NODES = ("startEvent", "endEvent", "task", "exclusiveGateway", "intermediateCatchEvent",
+              "parallelGateway", "inclusiveGateway")
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +192,46 @@ def test_prosimos_parameters_carry_the_same_times_and_shares(sample_project: Pat
                  "-o", str(tmp_path / "s.bpmn"), "--prosimos-json", str(tmp_path / "s.json")]) == 1
     assert "--procedure" in capsys.readouterr().err
     assert not (tmp_path / "s.json").exists()
+
+
+def parallel_graph(chance: float = 1.0):
+    """受付 → 確認 → (審査 ‖ 他課照会, a 10 % rework inside the first branch) → 交付."""
+    step = lambda no, actor, minutes: {  # noqa: E731
+        "step_no": no, "name": f"工程{no}", "actor": actor, "work_kind": "checking",
+        "typical_minutes": minutes}
+    return build_graph(
+        {"procedure_id": "PAR-1", "name": "並行", "section": "市民課", "annual_cases": 100},
+        [step(1, "counter", 10.0), step(2, "clerk", 20.0), step(3, "clerk", 60.0),
+         step(4, "external", 30.0), step(5, "counter", 5.0)],
+        [(1, 2, 1.0), (2, 3, 1.0, True), (2, 4, chance, True), (3, 5, 0.9), (3, 3 - 1, 0.1),
+         (4, 5, 1.0), (5, None, 1.0)])
+
+
+@pytest.mark.parametrize(("chance", "tag"), [(1.0, "parallelGateway"), (0.4, "inclusiveGateway")])
+def test_parallel_branches_export_as_a_split_and_join_pair(schema, tmp_path: Path, chance: float,
+                                                           tag: str) -> None:
+    from bpr_studio.io.bpmn_import import BpmnOptions
+    from bpr_studio.pipeline import load_model
+
+    xml, _tasks, _flows = bpmn_document([parallel_graph(chance)])
+    assert not list(schema.iter_errors(xml))
+    root = ElementTree.fromstring(xml)
+    check_structure(root)
+    process = root.find("bpmn:process", NS)
+    gateways = {g.get("id") for g in process.findall(f"bpmn:{tag}", NS)}
+    assert gateways == {"Gateway_PAR-1_2", "Join_PAR-1_5"}
+    into_join = [f.get("sourceRef") for f in process.findall("bpmn:sequenceFlow", NS)
+                 if f.get("targetRef") == "Join_PAR-1_5"]
+    assert sorted(into_join) == ["Gateway_PAR-1_3", "Task_PAR-1_4"]
+    path = tmp_path / "par.bpmn"
+    path.write_text(xml, encoding="utf-8")
+    project = tmp_path / "p.bprproj"
+    report = import_surveys(project, [path], bpmn=BpmnOptions("市民課"))
+    assert report.ok, report.format_text("en")
+    with open_project(project) as opened:
+        graph = load_model(opened).graphs["PAR-1"]
+    links = {(u, v): (p, bool(d)) for u, v, p, d in
+             ((u, v, d["probability"], d.get("parallel")) for u, v, d in graph.edges(data=True))}
+    assert links == {(1, 2): (1.0, False), (2, 3): (1.0, True), (2, 4): (chance, True),
+                     (3, 5): (0.9, False), (3, 2): (0.1, False), (4, 5): (1.0, False),
+                     (5, "END"): (1.0, False)}

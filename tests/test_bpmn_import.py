@@ -160,10 +160,10 @@ CHAIN = ('<laneSet><lane id="L" name="担当職員"><flowNodeRef>S</flowNodeRef>
 @pytest.mark.parametrize(("body", "key", "place"), [
     (CHAIN + '<sequenceFlow id="F1" sourceRef="S" targetRef="A"/>'
      '<sequenceFlow id="F2" sourceRef="A" targetRef="Nowhere"/>', "bpmn_dangling_flow", "P1!F2"),
-    (CHAIN + '<parallelGateway id="G"/><sequenceFlow id="F1" sourceRef="S" targetRef="A"/>'
+    (CHAIN + '<eventBasedGateway id="G"/><sequenceFlow id="F1" sourceRef="S" targetRef="A"/>'
      '<sequenceFlow id="F2" sourceRef="A" targetRef="G"/><sequenceFlow id="F3" sourceRef="G" '
      'targetRef="B"/><sequenceFlow id="F4" sourceRef="G" targetRef="E"/>'
-     '<sequenceFlow id="F5" sourceRef="B" targetRef="E"/>', "bpmn_parallel", "P1!G"),
+     '<sequenceFlow id="F5" sourceRef="B" targetRef="E"/>', "bpmn_event_gateway", "P1!G"),
     (CHAIN.replace('name="担当職員"', 'name="謎の係"') +
      '<sequenceFlow id="F1" sourceRef="S" targetRef="A"/>'
      '<sequenceFlow id="F2" sourceRef="A" targetRef="B"/>'

@@ -71,7 +71,7 @@ def test_schema_1_gains_the_import_history(tmp_path, make_workbook):
     _edit_raw(path, "DROP TABLE import_snapshot",
               "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with open_project(path) as project:
-        assert project.schema_version == 2
+        assert project.schema_version == store.SCHEMA_VERSION
     assert (tmp_path / "v1.v1.bak.bprproj").exists()
     assert import_surveys(path, [make_workbook()]).written
     with open_project(path) as project:
@@ -109,3 +109,22 @@ def test_missing_project_is_a_clear_error(tmp_path):
     with pytest.raises(ProjectError) as info:
         open_project(tmp_path / "nothing.bprproj")
     assert "ありません" in info.value.message()
+
+
+def test_schema_2_gains_parallel_links_and_its_flows_stay_sequential(tmp_path, make_workbook):
+    from bpr_studio.io.survey_import import import_surveys
+    from bpr_studio.loading import score_project
+
+    path = tmp_path / "v2.bprproj"
+    assert import_surveys(path, [make_workbook()]).written
+    with open_project(path) as project:
+        before = score_project(project).procedures["staff_time_h"].tolist()
+    _edit_raw(path, "ALTER TABLE step_link DROP COLUMN parallel",
+              "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with open_project(path) as project:
+        assert project.schema_version == store.SCHEMA_VERSION
+        with project.engine.connect() as conn:
+            flags = conn.execute(text("SELECT DISTINCT parallel FROM step_link")).scalars().all()
+        assert flags == [0]
+        assert score_project(project).procedures["staff_time_h"].tolist() == before
+    assert (tmp_path / "v2.v2.bak.bprproj").exists()

@@ -178,6 +178,12 @@ class ProcedureFormDialog(QDialog):
                           "staff_category": "regular"})
             following = number + 1 if number < len(rows) else None
             targets = parsed["next_steps"] or [(following, None)]
+            if getattr(targets, "parallel", False):  # 4&5: every branch runs
+                links.extend({"procedure_id": procedure["procedure_id"], "from_step_no": number,
+                              "to_step_no": target, "parallel": True,
+                              "probability": 1.0 if pct is None else pct / 100}
+                             for target, pct in targets)
+                continue
             if len(targets) > 1 and any(p is None for _t, p in targets):
                 self.problem_row = number
                 raise EditError("branch_missing_pct")

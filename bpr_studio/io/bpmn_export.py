@@ -44,6 +44,7 @@ from bpr_studio.io.bpmn_format import (
     element_id,
     iso_duration_days,
 )
+from bpr_studio.io.bpmn_joins import with_joins
 from bpr_studio.store import Project
 
 Progress = Callable[[int, int, str], None]
@@ -144,10 +145,12 @@ def _pool(graph: nx.DiGraph, layout: FlowLayout, prefix: str, dy: float, lang: s
     pid = str(graph.graph.get("procedure_id") or prefix)
     process_id = element_id("Process", prefix)
     ids = {"start": element_id("Start", prefix), "end": element_id("End", prefix)}
+    layout, gateway_tags = with_joins(graph, layout)  # parallel splits close with a join
     kinds = {"task": "Task", "timer": "Wait", "gateway": "Gateway"}
     for node in layout.nodes:
-        if node.kind in kinds:  # keys are s3, t3, g3: the step's number after the letter
-            ids[node.key] = element_id(kinds[node.kind], prefix, int(node.key[1:]))
+        if node.kind in kinds:  # keys are s3, t3, g3, j3: the step's number after the letter
+            kind = "Join" if node.key.startswith("j") else kinds[node.kind]
+            ids[node.key] = element_id(kind, prefix, int(node.key[1:]))
     incoming: dict[str, list[str]] = {key: [] for key in ids}
     outgoing: dict[str, list[str]] = {key: [] for key in ids}
     flow_ids = []
@@ -191,8 +194,8 @@ def _pool(graph: nx.DiGraph, layout: FlowLayout, prefix: str, dy: float, lang: s
         elif node.kind == "end":
             lines.append(f'    <bpmn:endEvent id="{element}">{flows}</bpmn:endEvent>')
         elif node.kind == "gateway":
-            lines.append(f'    <bpmn:exclusiveGateway id="{element}">{flows}'
-                         "</bpmn:exclusiveGateway>")
+            tag = gateway_tags.get(node.key, "exclusiveGateway")
+            lines.append(f'    <bpmn:{tag} id="{element}">{flows}</bpmn:{tag}>')
         elif node.kind == "timer":
             days = float(nodes[int(node.key[1:])].get("wait_days") or 0)
             label = f"待ち {days:g}日" if lang == "ja" else f"wait {days:g} d"
@@ -221,10 +224,12 @@ def _pool(graph: nx.DiGraph, layout: FlowLayout, prefix: str, dy: float, lang: s
                     f"<bpsim:ProcessingTime>{distribution}</bpsim:ProcessingTime>"
                     "</bpsim:TimeParameters></bpsim:ElementParameters>")
     for flow_id, edge in zip(flow_ids, layout.edges, strict=True):
-        name = f" name={_attr(edge.label)}" if edge.label else ""
+        source_tag = gateway_tags.get(edge.source, "exclusiveGateway")
+        parallel = source_tag == "parallelGateway" or edge.source.startswith("j")
+        name = f" name={_attr(edge.label)}" if edge.label and not parallel else ""
         lines.append(f'    <bpmn:sequenceFlow id="{flow_id}" sourceRef="{ids[edge.source]}" '
                      f'targetRef="{ids[edge.target]}"{name}/>')
-        if layout.node(edge.source).kind == "gateway":
+        if layout.node(edge.source).kind == "gateway" and not parallel:
             simulation.append(
                 f'      <bpsim:ElementParameters elementRef="{flow_id}"><bpsim:ControlParameters>'
                 f'<bpsim:Probability><bpsim:FloatingParameter value="{_number(edge.probability)}"/>'

@@ -49,7 +49,7 @@ PROCEDURE_ATTRIBUTES = ("procedure_id", "name", "department", "section", "team",
 # Yes/no fields, written as true/false (SQLite hands them back as 0/1).
 BOOLEAN_ATTRIBUTES = frozenset({"manual_entry", "seal", "visit_required"})
 
-# Sanity limit of a BPMN task's time: the survey's own bound (30 days, 43,200 minutes),
+# Sanity limit of a BPMN task's time: the survey's own bound (90 days, 129,600 minutes),
 # so what imports from BPMN also goes to a survey workbook and back. A BPMN model holds
 # work done elsewhere over days (an outside agency's inquiry; Prosimos' examples reach
 # 18,843 minutes); above a day it is taken with a warning.

@@ -13,12 +13,12 @@ split equally with a warning; an unknown lane is an error until it is mapped.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpr_studio.io.bpmn_branches import BranchReader
 from bpr_studio.io.bpmn_format import MAX_TASK_MINUTES, WARN_TASK_MINUTES
 from bpr_studio.io.bpmn_read import (
     GATEWAY_KINDS,
@@ -30,6 +30,7 @@ from bpr_studio.io.bpmn_read import (
     Simulation,
     read_bpmn,
 )
+from bpr_studio.io.normalize import NextSteps
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue
 from bpr_studio.io.survey_format import PROCEDURES, STEPS
 from bpr_studio.io.workbook_reader import FileProblem
@@ -37,7 +38,6 @@ from bpr_studio.model import codes
 
 Record = dict[str, Any]
 MINUTES_PER_YEAR = 525_600.0
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _END = None
 _STEP_KEYS = [c.key for c in STEPS.columns]
 _PROCEDURE_KEYS = [c.key for c in PROCEDURES.columns]
@@ -90,6 +90,7 @@ class _Converter:
         self.attached: set[str] = set()  # timer events read as a step's waiting days
         self.outgoing: dict[str, list[Flow]] = defaultdict(list)
         self.incoming: dict[str, list[Flow]] = defaultdict(list)
+        self.branches = BranchReader(process, simulation, self.outgoing, self.issue)
 
     def issue(self, severity: str, key: str, cell: str = "", value: object = "",
               **params: Any) -> None:
@@ -114,7 +115,8 @@ class _Converter:
         (reverse postorder of a depth-first walk: a step comes after every step that leads
         to it, except along a loop), so only a flow back in a loop goes to a lower number,
         which is what rework is. Of two branches the upper one (in the diagram) comes first."""
-        tasks = [n for n in self.p.nodes.values() if n.kind in TASK_KINDS]
+        tasks = [n for n in self.p.nodes.values()
+                 if n.kind in TASK_KINDS or n.id in self.branches.routing]
         written = [n.ext.get("step_no", "") for n in tasks]
         if all(w.isdigit() for w in written) and len(set(written)) == len(tasks):
             return {n.id: int(w) for n, w in zip(tasks, written, strict=True)}
@@ -139,7 +141,7 @@ class _Converter:
                 postorder.append(node_id)
         order: dict[str, int] = {}
         for node_id in reversed(postorder):
-            if self.p.nodes[node_id].kind in TASK_KINDS:
+            if self.p.nodes[node_id].kind in TASK_KINDS or node_id in self.branches.routing:
                 order[node_id] = len(order) + 1
         for node in sorted(tasks, key=lambda n: (n.x, n.y, n.id)):  # unreachable ones last
             if node.id not in order:
@@ -159,88 +161,7 @@ class _Converter:
                        others=", ".join(starts[1:]))
         return starts[0]
 
-    # --- branches -------------------------------------------------------------------
-    def shares(self, node: Node, flows: list[Flow]) -> list[float] | None:
-        """Probabilities of an exclusive split: BPSim, else '85%' in the flow names,
-        else an equal split with a warning."""
-        given = [self.sim.probabilities.get(f.id) for f in flows]
-        if any(p is None for p in given):
-            named = [_PERCENT.search(f.name) for f in flows]
-            if all(named):
-                given = [float(m.group(1)) / 100 for m in named if m]
-        if any(p is None for p in given):
-            share = 1.0 / len(flows)
-            self.issue(WARNING, "bpmn_branch_equal", node.id, "", count=len(flows),
-                       pct=f"{share * 100:.4g}")
-            return [share] * len(flows)
-        values = [float(p or 0.0) for p in given]
-        total = sum(values)
-        if abs(total - 1.0) > 0.005:
-            if total > 0 and abs(total - 100.0) <= 0.5:  # written as percentages
-                return [v / 100 for v in values]
-            self.issue(ERROR, "bpmn_branch_sum", node.id, f"{total * 100:g}%",
-                       total=f"{total * 100:g}")
-            return None
-        return [v / total for v in values]
-
-    def targets(self, node_id: str, path: tuple[str, ...] = ()) -> dict[str | None, float] | None:
-        """Where cases go from ``node_id`` onwards: next task ID (None = end) → probability."""
-        node = self.p.nodes[node_id]
-        if node_id in path:
-            self.issue(ERROR, "bpmn_gateway_cycle", node_id, "", ids=" → ".join(path))
-            return None
-        flows = self.outgoing[node_id]
-        if node.kind in GATEWAY_KINDS and len(flows) > 1:
-            if node.kind not in ("exclusiveGateway", "complexGateway") and not all(
-                    f.has_condition for f in flows):
-                self.issue(ERROR, "bpmn_parallel", node_id, node.kind, kind=node.kind)
-                return None
-            shares = self.shares(node, flows)
-            if shares is None:
-                return None
-        elif not flows:
-            return {_END: 1.0}
-        elif len(flows) > 1:  # several flows out of an event: parallel in BPMN
-            self.issue(ERROR, "bpmn_parallel", node_id, node.kind, kind=node.kind)
-            return None
-        else:
-            shares = [1.0]
-        result: dict[str | None, float] = defaultdict(float)
-        for flow, share in zip(flows, shares, strict=True):
-            target = self.p.nodes[flow.target]
-            if target.kind in TASK_KINDS:
-                result[target.id] += share
-                continue
-            if target.kind == "endEvent":
-                result[_END] += share
-                continue
-            onward = self.targets(target.id, (*path, node_id))
-            if onward is None:
-                return None
-            for key, p in onward.items():
-                result[key] += share * p
-        return dict(result)
-
-    def task_next(self, task: Node) -> dict[str | None, float] | None:
-        flows = self.outgoing[task.id]
-        if len(flows) > 1 and not all(f.has_condition for f in flows):
-            self.issue(ERROR, "bpmn_parallel", task.id, task.kind, kind=task.kind)
-            return None
-        if len(flows) > 1:  # conditional flows straight out of a task: an exclusive split
-            shares = self.shares(task, flows)
-            if shares is None:
-                return None
-            result: dict[str | None, float] = defaultdict(float)
-            for flow, share in zip(flows, shares, strict=True):
-                onward = ({flow.target: 1.0} if self.p.nodes[flow.target].kind in TASK_KINDS
-                          else self.targets(flow.target, (task.id,)))
-                if onward is None:
-                    return None
-                for key, p in onward.items():
-                    result[key] += share * p
-            return dict(result)
-        return self.targets(task.id)
-
+    # --- waits -------------------------------------------------------------------------
     def wait_days(self, task: Node) -> float:
         """Timer events straight after the task (before any split) are its waiting days."""
         days = 0.0
@@ -259,6 +180,20 @@ class _Converter:
         return days
 
     # --- lanes and times ---------------------------------------------------------------
+    def routing_actor(self, node: Node, numbers: dict[str, int]) -> str:
+        """A routing step's actor: its lane's, else the next task's, else 担当職員."""
+        if node.lane:
+            actor = self.actor(node)
+            if actor:
+                return actor
+        after = sorted((n, t) for t, n in numbers.items() if n > numbers[node.id]
+                       and self.p.nodes[t].kind in TASK_KINDS)
+        for _n, task_id in after[:1]:
+            actor = self.actor(self.p.nodes[task_id])
+            if actor:
+                return actor
+        return "clerk"
+
     def actor(self, node: Node) -> str | None:
         lane_name = self.p.lanes.get(node.lane or "", "") if node.lane else ""
         if not node.lane:
@@ -300,34 +235,45 @@ class _Converter:
             if start is not None:
                 self.issue(WARNING, "bpmn_no_tasks", "", "")
             return procedure, []
+        self.branches.find_routing(start, [t.id for t in tasks])
         numbers = self.number_tasks(start)
-        entry = self.targets(start) if self.p.nodes[start].kind not in TASK_KINDS \
-            else {start: 1.0}
-        if entry is not None:
+        routing = self.branches.routing
+        if start not in routing:
+            entry = self.branches.targets(start) if self.p.nodes[start].kind not in TASK_KINDS \
+                else {start: 1.0}
             first = min(numbers.values())
-            if set(entry) != {next(t for t, n in numbers.items() if n == first)}:
+            if entry is not None and set(entry) != {
+                    next(t for t, n in numbers.items() if n == first)}:
                 self.issue(ERROR, "bpmn_start_branches", start, "")
+        for node_id in sorted(routing, key=lambda r: numbers.get(r, 0)):
+            node = self.p.nodes[node_id]
+            self.issue(INFO, "bpmn_routing_step", node_id, node.kind, kind=node.kind,
+                       step=numbers.get(node_id, "?"))
         unknown_lanes: dict[str, list[str]] = defaultdict(list)
         steps = []
-        for task in sorted(tasks, key=lambda n: numbers[n.id]):
-            actor = self.actor(task)
+        nodes = [*tasks, *(self.p.nodes[r] for r in routing if r in numbers)]
+        for task in sorted(nodes, key=lambda n: numbers[n.id]):
+            is_routing = task.id in routing
+            actor = self.actor(task) if not is_routing else self.routing_actor(task, numbers)
             if actor is None:
                 lane = self.p.lanes.get(task.lane or "", "") if task.lane else \
                     (self.p.participant or self.p.name or self.p.id)
                 unknown_lanes[lane].append(task.id)
-            following = self.task_next(task)
+            following = self.branches.targets(task.id)
             # A task whose way on could not be read was reported; it ends here so that the
             # batch checks do not echo that error.
-            next_steps = [(None, 100.0)] if following is None else [
+            next_steps = NextSteps([(None, 100.0)] if following is None else [
                 (None if target is None else numbers[target], p * 100)
-                for target, p in following.items()]
+                for target, p in following.items()])
+            next_steps.parallel = following is not None and following.parallel
             ext = task.ext
             record: Record = {
                 "procedure_id": procedure["procedure_id"], "step_no": numbers[task.id],
                 "name": task.name or task.id, "actor": actor or "clerk",
                 "work_kind": ext.get("work_kind") if ext.get("work_kind") in
                 codes.WORK_KIND.values else "other",
-                **self.minutes(task),
+                **(self.minutes(task) if not is_routing else
+                   {"min_minutes": None, "typical_minutes": 0.0, "max_minutes": None}),
                 "share_pct": _number(ext.get("share_pct")),
                 "medium": ext.get("medium") if ext.get("medium") in codes.MEDIUM.values else None,
                 "manual_entry": ext.get("manual_entry") == "true",
@@ -345,7 +291,10 @@ class _Converter:
                 "_source_row": None,
                 "_cells": dict.fromkeys(_STEP_KEYS, task.id),
             }
-            if "work_kind" not in ext:
+            if is_routing:
+                record["name"] = task.name or ("開始" if task.kind == "startEvent" else "分岐")
+                record["notes"] = f"BPMN {task.kind} {task.id}: 経路のみ（作業なし）"
+            elif "work_kind" not in ext:
                 record["_default_work_kind"] = True
             steps.append(record)
         for lane, task_ids in unknown_lanes.items():

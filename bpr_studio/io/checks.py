@@ -85,7 +85,16 @@ def _resolve_links(step: Record, following: int | None, by_no: dict[int, Record]
     if raw is None:
         step["_links"] = [(following, 1.0)]
         return []
-    if len(raw) == 1:
+    if getattr(raw, "parallel", False):
+        # 4&5: every branch runs (chance 1, or the percentage written: an inclusive split).
+        step["_parallel"] = True
+        step["_links"] = [(t, 1.0 if pct is None else pct / 100) for t, pct in raw]
+        back = [t for t, _p in raw if t is not None and t <= step["step_no"]]
+        if back:
+            step["_links"] = []
+            return [_issue(step, ERROR, "parallel_backward", "next_steps", back[0],
+                           target=back[0], step=step["step_no"])]
+    elif len(raw) == 1:
         target, _pct = raw[0]
         step["_links"] = [(target, 1.0)]
         if target == step["step_no"]:

@@ -51,8 +51,9 @@ sheet named in the file name, e.g. `市民課_工程.csv`).
   public servants, 一般職の職員の勤務時間、休暇等に関する法律 (平成6年法律第33号) 第5条, which
   cities copy into their 勤務時間条例: these columns hold work time that is costed at a clerk's
   hourly cost, so a 24-hour day would triple it; the reading is said back). A step may take
-  up to 43,200 minutes (30 days, the bound BPMN tasks have too); above 480 minutes (8 hours)
-  the cell gets a warning that suggests 待ち日数 when the case only waits (calendar days).
+  up to 129,600 minutes (90 days, the bound BPMN tasks have too: a task of Prosimos' padua
+  example may take up to 56,529); above 480 minutes (8 hours) the cell gets a warning that
+  suggests 待ち日数 when the case only waits (calendar days).
   Formulas are read as the value Excel cached; a formula error (`#REF!`, `#DIV/0!`) is an
   error naming the cell.
 - **What Excel stores, not only what it shows**, in `.xlsx` and `.xls` alike: a cell

@@ -375,19 +375,42 @@ _NEXT_TOKEN = re.compile(
 )
 
 
-def parse_next_steps(value: Any) -> list[tuple[int | None, float | None]]:
-    """Next steps with branch percentages.
+class NextSteps(list[tuple[int | None, float | None]]):
+    """Parsed next steps; ``parallel`` when they were written with ``&`` (all run at once)."""
+
+    parallel: bool = False
+
+
+_PARALLEL_MARK = re.compile(r"[&＆]|と(?=\d)|\+")
+
+
+def parse_next_steps(value: Any) -> NextSteps:
+    """Next steps with branch percentages, or parallel branches joined by ``&``.
 
     '3' → [(3, None)]; '4(85%); 2(15%)' → [(4, 85.0), (2, 15.0)]; '終了' → [(None, None)].
-    ``None`` as a target means the process ends there.
+    ``None`` as a target means the process ends there. '4&5' (also '4＆5', '4+5') → both
+    4 and 5 run in parallel (``.parallel`` is True); a percentage there, '4&5(30%)', is
+    the chance that branch runs at all (an inclusive split), not a share.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not float(value).is_integer():
             raise CellProblem("bad_next_steps")
-        return [(int(value), None)]
+        return NextSteps([(int(value), None)])
     text = nfkc(str(value)).replace("(", "(").replace(")", ")")
+    if _PARALLEL_MARK.search(text):
+        parallel = _parse_targets([p.strip() for p in _PARALLEL_MARK.split(text)])
+        if len(parallel) < 2 or any(t is None for t, _p in parallel) \
+                or len({t for t, _p in parallel}) < len(parallel) \
+                or any(p is not None and not 0 < p <= 100 for _t, p in parallel):
+            raise CellProblem("bad_parallel_steps")
+        parallel.parallel = True
+        return parallel
     parts = [p.strip() for p in re.split(r"[;,、/]|\s(?=\d)", text) if p.strip()]
-    result: list[tuple[int | None, float | None]] = []
+    return _parse_targets(parts)
+
+
+def _parse_targets(parts: list[str]) -> NextSteps:
+    result = NextSteps()
     for part in parts:
         match = _NEXT_TOKEN.match(part.replace(" ", ""))
         if not match:
@@ -401,8 +424,15 @@ def parse_next_steps(value: Any) -> list[tuple[int | None, float | None]]:
     return result
 
 
-def format_next_steps(links: list[tuple[int | None, float | None]]) -> str:
-    """Inverse of :func:`parse_next_steps` (for export back to the survey format)."""
+def format_next_steps(links: list[tuple[int | None, float | None]], parallel: bool = False) -> str:
+    """Inverse of :func:`parse_next_steps` (for export back to the survey format).
+
+    >>> format_next_steps([(4, 100.0), (5, 100.0)], parallel=True)
+    '4&5'
+    """
+    if parallel:
+        return "&".join(str(t) if p is None or p >= 100 else f"{t}({p:g}%)" for t, p in links)
+
     def one(target: int | None, pct: float | None) -> str:
         name = "終了" if target is None else str(target)
         if pct is None or len(links) == 1:

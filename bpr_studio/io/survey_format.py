@@ -16,10 +16,10 @@ from bpr_studio.model.codes import CodeList
 
 FORMAT_VERSION = 1
 
-# Longest work time of one step: 30 days around the clock (43,200 minutes), the same bound
+# Longest time of one step: 90 days around the clock (129,600 minutes), the same bound
 # a BPMN task has (bpmn_format.MAX_TASK_MINUTES), so a model from a BPMN tool or Prosimos
 # (tasks of 290–18,843 minutes in its padua example) goes to a survey workbook and back.
-MAX_STEP_MINUTES = 43_200.0
+MAX_STEP_MINUTES = 129_600.0
 
 
 @dataclass(frozen=True)

@@ -500,7 +500,8 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
     if batch.steps:
         conn.execute(step_table.insert(), [_step_row(s) for s in batch.steps])
         links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
-                  "to_step_no": target, "probability": probability}
+                  "to_step_no": target, "probability": probability,
+                  "parallel": bool(s.get("_parallel"))}
                  for s in batch.steps for target, probability in s.get("_links", [])]
         if links:
             conn.execute(link_table.insert(), links)

@@ -107,7 +107,12 @@ class Step(SQLModel, table=True):
 
 
 class StepLink(SQLModel, table=True):
-    """An arrow from one step to the next (``to_step_no`` None = end), with its probability."""
+    """An arrow from one step to the next (``to_step_no`` None = end), with its probability.
+
+    ``parallel`` (schema 3): the arrows of a parallel split (survey ``4&5``, a BPMN parallel
+    gateway). Each branch runs; ``probability`` is the chance it runs (1, or below 1 for
+    an inclusive split), and the step's arrows need not sum to one (cost_model.parallel).
+    """
 
     __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
     __tablename__ = "step_link"
@@ -118,6 +123,7 @@ class StepLink(SQLModel, table=True):
     from_step_no: int
     to_step_no: int | None = None
     probability: float = 1.0
+    parallel: bool = False
 
 
 class UnitCost(SQLModel, table=True):
