@@ -13,7 +13,7 @@ _KIND_TEXT = {
     "number": "number", "minutes": ("duration in minutes (30, 30分, 1時間30分, 1.5h, 1:30, 10～15分, 3日, "
                 "1日4時間; a day = 465 working minutes)"),
     "bool": "yes/no (○/×, 有/無, はい/いいえ, y/n, 1/0)", "code": "one of the choices",
-    "months": "months (3,4 / 3～4月)", "next": "next steps (3 / 4(85%); 2(15%) / 終了)",
+    "months": "months (3,4 / 3～4月)", "next": "next steps (3 / 4(85%); 2(15%) / 終了 / 4&5 parallel)",
     "rating": "rating 0–4",
 }
 
@@ -110,6 +110,13 @@ transaction. Other sections are untouched.
 and the process ends after the last step. Branches carry percentages: `4(85%); 2(15%)`
 sends 15 % of cases back to step 2 (rework). `終了` ends the process, and can be a branch
 too: `5(70%); 終了(30%)`.
+
+**Parallel branches**: `4&5` (also `4＆5`, `4+5`) sends every case down both 4 and 5 at
+the same time; they join at the first step both lead to (the lowest step number reachable
+from each). Staff and citizen minutes of both branches add up, the joining step is done
+once per case, and the lead time (待ち日数) takes the branch with the longer waiting, not
+the sum. `4&5(30%)` means step 5 runs in only 30 % of cases (an inclusive split). A
+parallel branch goes forward (to a higher step number); rework stays `4(85%); 2(15%)`.
 """
 
 
