@@ -65,11 +65,11 @@ def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
     numbers = sorted(n for n in graph.nodes if n != END)
     if links:
         for source, target, probability, *rest in links:
-            attrs: dict[str, Any] = {"probability": float(probability)}
+            edge: dict[str, Any] = {"probability": float(probability)}
             if rest and rest[0] is not None and not pd.isna(rest[0]) and bool(rest[0]):
-                attrs["parallel"] = True
+                edge["parallel"] = True
             graph.add_edge(int(source), END if target is None or pd.isna(target) else int(target),
-                           **attrs)
+                           **edge)
     elif numbers:  # no links recorded: a straight sequence (none at all for no steps)
         for a, b in zip(numbers, [*numbers[1:], END], strict=True):
             graph.add_edge(a, b, probability=1.0)

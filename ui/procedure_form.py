@@ -163,7 +163,8 @@ class ProcedureFormDialog(QDialog):
             parsed.update(min_minutes=low, max_minutes=high)
             rows.append(parsed)
         self.problem_row = None
-        steps, links = [], []
+        steps: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
         for number, parsed in enumerate(rows, start=1):
             steps.append({"procedure_id": procedure["procedure_id"], "step_no": number,
                           "name": parsed["name"], "actor": parsed["actor"],
