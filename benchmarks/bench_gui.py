@@ -3,7 +3,9 @@ the GUI thread is ever blocked while an import or a simulation runs.
 
     QT_QPA_PLATFORM=offscreen python -m benchmarks.bench_gui
 
-Targets (issues 5 and 12): main window shown with the sample project ≤ 2 s; opening the
+Targets (issues 5 and 12): main window shown with the sample project ≤ 2 s (a fresh
+process, interpreter and imports included, opening the sample project as a user's later
+starts do; the very first start also builds the sample, reported apart); opening the
 3,000-procedure project ≤ 3 s; the event loop never blocked longer than 100 ms during
 an import, rapid scenario switching, quick parameter edits or a simulation (a 10 ms
 timer measures the gaps between its ticks).
@@ -130,6 +132,42 @@ class LatencyProbe:
         return self.worst
 
 
+# Run in a fresh interpreter: everything a user waits for between double-clicking the app
+# and seeing the project's figures.
+_START_UP = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from ui.app import ensure_application
+from ui.main_window import MainWindow
+from ui.screenshots import wait_until
+app = ensure_application("ja")
+window = MainWindow(settings=QSettings(sys.argv[2], QSettings.Format.IniFormat))
+window.open_path(Path(sys.argv[1]))
+window.show()
+wait_until(app, lambda: window.session.data is not None)
+print("shown", flush=True)
+window.close()
+"""
+
+
+def start_up_seconds(project: Path, folder: Path) -> float:
+    """Seconds from launching a new Python process to the project's figures on screen."""
+    import subprocess
+    import sys
+
+    began = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", _START_UP, str(project),
+                              str(folder / "start.ini")], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    seconds = time.perf_counter() - began
+    child.wait(60)
+    if line.strip() != "shown":
+        raise RuntimeError("the start-up child did not show the window")
+    return seconds
+
+
 def main() -> None:
     start = time.perf_counter()
     from PySide6.QtCore import QSettings, Qt
@@ -148,7 +186,10 @@ def main() -> None:
         window.show()
         wait_until(app, lambda: window.session.data is not None)
         shown = time.perf_counter() - start
-        print(f"main window shown with the sample project (imports included): {shown:.2f} s")
+        print(f"first start, building the sample project (imports included): {shown:.2f} s")
+        starts = sorted(start_up_seconds(sample, Path(tmp)) for _ in range(3))
+        print(f"main window shown with the sample project, fresh process: {starts[1]:.2f} s "
+              f"(median of 3: {', '.join(f'{s:.2f}' for s in starts)}; target 2 s)")
 
         survey, big = generated_city(Path(tmp))
         probe = LatencyProbe()

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# bpr_studio.pipeline.DEFAULT_REPLICATIONS (not imported: the CLI starts without numpy).
+# simulate, economics and report print the same P5–P95 for the same seed.
+REPLICATIONS = 1000
+
 if TYPE_CHECKING:  # the CLI imports the heavy modules inside each command
     from analysis.result import SimulationResult
 
@@ -571,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="simulate a scenario's to-be against the as-is")
     p.add_argument("--project", required=True)
     p.add_argument("--scenario", default="DX標準")
-    p.add_argument("--replications", type=int, default=1000)
+    p.add_argument("--replications", type=int, default=REPLICATIONS)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", type=Path, required=True, help="output file (JSON)")
     p.set_defaults(func=_cmd_simulate)
@@ -579,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("economics", help="costs, payback and NPV of a scenario's measures")
     p.add_argument("--project", required=True)
     p.add_argument("--scenario", default="DX標準")
-    p.add_argument("--replications", type=int, default=300)
+    p.add_argument("--replications", type=int, default=REPLICATIONS)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print the economics as JSON")
     p.add_argument("--set", action="append", metavar="ITEM.FIELD=VALUE",
@@ -609,7 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", required=True)
     p.add_argument("--scenario", default="DX標準")
     p.add_argument("-o", "--output", type=Path, required=True)
-    p.add_argument("--replications", type=int, default=300)
+    p.add_argument("--replications", type=int, default=REPLICATIONS)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--simulation", type=Path, help="reuse a 'simulate' JSON result")
     p.set_defaults(func=_cmd_report)

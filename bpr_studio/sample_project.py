@@ -10,7 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.store import PROJECT_SUFFIX, open_project
 
 
@@ -34,6 +33,8 @@ def ensure_sample_project(folder: Path | None = None) -> Path:
     newest = max(f.stat().st_mtime for f in files)
     if path.exists() and path.stat().st_mtime >= newest:
         return path
+    from bpr_studio.io.survey_import import import_surveys  # only when (re)building
+
     tmp = folder / f"サンプル市.building{PROJECT_SUFFIX}"
     for leftover in folder.glob(f"サンプル市.building{PROJECT_SUFFIX}*"):
         leftover.unlink()

@@ -9,13 +9,16 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
 
 from bpr_studio.errors import describe_failure
-from bpr_studio.io.bpmn_export import ExportCancelled, export_project_bpmn
 from bpr_studio.loading import list_scenarios
 from bpr_studio.queries import procedures_frame
 from bpr_studio.store import open_project, open_snapshot
 from ui.i18n import language, tr
 from ui.notify import show_message
 from ui.task_runner import TaskRunner
+
+
+class _ExportCancelled(Exception):
+    """The writer's own cancellation, re-raised so that the writer loads only when used."""
 
 
 class BpmnExporter(QObject):
@@ -26,7 +29,7 @@ class BpmnExporter(QObject):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self._parent = parent
-        self.runner = TaskRunner(self, cancel_exceptions=(ExportCancelled,))
+        self.runner = TaskRunner(self, cancel_exceptions=(_ExportCancelled,))
         self.runner.progressed.connect(self._on_runner_progressed)
         self.runner.succeeded.connect(self._on_runner_succeeded)
         self.runner.failed.connect(self._on_runner_failed)
@@ -64,9 +67,15 @@ class BpmnExporter(QObject):
         lang = language()
 
         def task(progress, cancelled):
+            # Imported here: the BPMN writer and its layout need not load with the window.
+            from bpr_studio.io.bpmn_export import ExportCancelled, export_project_bpmn
+
             with open_snapshot(project_path) as project:
-                return export_project_bpmn(project, out, scenario, (), sections, lang,
-                                           progress, cancelled)
+                try:
+                    return export_project_bpmn(project, out, scenario, (), sections, lang,
+                                               progress, cancelled)
+                except ExportCancelled as exc:
+                    raise _ExportCancelled from exc
         self.runner.start(task)
 
     def _close_dialog(self) -> None:

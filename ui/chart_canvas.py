@@ -1,22 +1,21 @@
 """The one Qt widget for matplotlib charts: draws a chart function onto a Figure.
 
-Two modes. Interactive (``toolbar=True``): a live FigureCanvasQTAgg with zoom, pan, fit
-and PNG/SVG export. Static (the default): the figure is rendered to a picture in a
-worker thread (Agg, no Qt) and shown as a pixmap, so dashboards full of charts never
-stall the window. Either way a hidden canvas draws only when it is first shown.
+The figure is rendered to a picture in a worker thread (Agg, no Qt) and shown as a
+pixmap, so dashboards full of charts never stall the window; a hidden canvas draws only
+when it is first shown. matplotlib itself is imported by the first of those worker
+threads, not when the window opens: importing it takes about half a second, which the
+window would otherwise spend before it can show anything (issue 12: shown in ≤ 2 s).
+Views name their drawing functions with :func:`deferred` for the same reason.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_qt import NavigationToolbar2QT
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -31,6 +30,16 @@ def wait_for_renders(timeout: float = 10.0) -> None:
         thread.join(timeout)
 
 
+def deferred(module: str, name: str) -> Callable[..., Any]:
+    """A drawing function imported on its first call (in the render thread)."""
+
+    def draw(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    draw.__name__ = name
+    return draw
+
+
 class _Rendered(QObject):
     done = Signal(int, object)  # (request number, QImage)
 
@@ -38,28 +47,19 @@ class _Rendered(QObject):
 class ChartCanvas(QWidget):
     """``draw(fn, *args)`` lets ``fn(figure, *args)`` draw on a fresh Figure."""
 
-    def __init__(self, parent: QWidget | None = None, toolbar: bool = False,
-                 height: float = 3.2) -> None:
+    def __init__(self, parent: QWidget | None = None, height: float = 3.2) -> None:
         super().__init__(parent)
-        self.interactive = toolbar
         self._pending: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None
         self._request = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.figure = Figure(figsize=(6, height), dpi=DPI)
-        if toolbar:
-            self.canvas = FigureCanvasQTAgg(self.figure)
-            self.toolbar = NavigationToolbar2QT(self.canvas, self)
-            layout.addWidget(self.toolbar)
-            layout.addWidget(self.canvas)
-        else:
-            self.picture = QLabel()
-            self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-            self.picture.setMinimumHeight(int(height * DPI * 0.6))
-            layout.addWidget(self.picture)
-            self._rendered = _Rendered()
-            self._rendered.done.connect(self._on_rendered)
+        self.picture = QLabel()
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.picture.setMinimumHeight(int(height * DPI * 0.6))
+        layout.addWidget(self.picture)
+        self._rendered = _Rendered()
+        self._rendered.done.connect(self._on_rendered)
 
     def draw(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Draw now if visible, else when first shown: hidden views cost nothing."""
@@ -75,7 +75,7 @@ class ChartCanvas(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        if not self.interactive and self._last is not None and self.isVisible():
+        if self._last is not None and self.isVisible():
             self._pending = self._last
             QTimer.singleShot(150, self._render_pending)  # once the user stops resizing
 
@@ -87,12 +87,6 @@ class ChartCanvas(QWidget):
         fn, args, kwargs = self._pending
         self._pending = None
         self._last = (fn, args, kwargs)
-        if self.interactive:
-            self.figure.clear()
-            fn(self.figure, *args, **kwargs)
-            _layout(self.figure)
-            self.canvas.draw_idle()
-            return
         self._request += 1
         request = self._request
         width = max(self.width(), 200) / DPI
@@ -100,6 +94,11 @@ class ChartCanvas(QWidget):
         signal = self._rendered.done
 
         def render() -> None:  # in a worker thread: Agg only, no Qt widgets
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            import analysis.charts  # noqa: F401  (the Japanese font, before any Figure)
+
             figure = Figure(figsize=(width, height), dpi=DPI)
             canvas = FigureCanvasAgg(figure)
             fn(figure, *args, **kwargs)
@@ -123,13 +122,11 @@ class ChartCanvas(QWidget):
             self.picture.setPixmap(QPixmap.fromImage(image))
 
     def image(self) -> QImage | None:
-        """The picture shown (static mode), for tests and export."""
-        if self.interactive:
-            return None
+        """The picture shown, for tests and export."""
         pixmap = self.picture.pixmap()
         return None if pixmap is None or pixmap.isNull() else pixmap.toImage()
 
 
-def _layout(figure: Figure) -> None:
+def _layout(figure: Any) -> None:
     with contextlib.suppress(ValueError, RuntimeError):  # a figure too small to lay out
         figure.tight_layout()

@@ -18,10 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analysis.charts import draw_five_costs, draw_histogram, draw_tornado, draw_waterfall
-from analysis.scenario_charts import draw_priority_bubbles
 from cost_model.costs import COSTS
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.ranked_table import COMPARISON_COLUMNS, RankedRowsModel, ranked_table, size_columns
@@ -30,6 +28,13 @@ from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
 
 TOP = 20
+
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_FIVE_COSTS = deferred("analysis.charts", "draw_five_costs")
+DRAW_HISTOGRAM = deferred("analysis.charts", "draw_histogram")
+DRAW_TORNADO = deferred("analysis.charts", "draw_tornado")
+DRAW_WATERFALL = deferred("analysis.charts", "draw_waterfall")
+DRAW_PRIORITY_BUBBLES = deferred("analysis.scenario_charts", "draw_priority_bubbles")
 
 
 class ComparisonView(LazyRefreshMixin, QWidget):
@@ -136,7 +141,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         base = result.base["staff_economic_yen"]
         self.sensitivity_note.setText(tr("sensitivity_note", yen=base / 1e6,
                                          none="、".join(result.no_effect)))
-        self.tornado.draw(lambda f: draw_tornado(f.add_subplot(111), result,
+        self.tornado.draw(lambda f: DRAW_TORNADO(f.add_subplot(111), result,
                                                  "staff_economic_yen", lang))
         self.stability_model.set_frame(pd.DataFrame([{
             "label": s.label(lang), "spearman": s.spearman, "overlap": s.overlap,
@@ -163,18 +168,18 @@ class ComparisonView(LazyRefreshMixin, QWidget):
                 to_be = simulation.city.to_be
                 low = {c: to_be[f"{side}_{c}"].p5 for c in COSTS}
                 high = {c: to_be[f"{side}_{c}"].p95 for c in COSTS}
-            canvas.draw(lambda f, s=side, lo=low, hi=high: draw_five_costs(
+            canvas.draw(lambda f, s=side, lo=low, hi=high: DRAW_FIVE_COSTS(
                 f.add_subplot(111), s, totals[f"{s}_as_is"], totals[f"{s}_to_be"], lo, hi,
                 language()))
         lang = language()
         steps = [(m.label_ja if lang == "ja" else m.label_en, m.saved["staff_economic_yen"] / 1e6)
                  for m in analysis.measures]
-        self.waterfall.draw(lambda f: draw_waterfall(
+        self.waterfall.draw(lambda f: DRAW_WATERFALL(
             f.add_subplot(111), totals["staff_as_is"]["economic_yen"] / 1e6, steps, tr("to_be"),
             tr("chart_waterfall_unit"), tr("as_is")))
         ranking = analysis.ranking  # the simulation's is the same (same pipeline, same data)
         top = ranking.rows[:TOP]
-        self.matrix.draw(lambda f: draw_priority_bubbles(f.add_subplot(111), top, lang, top=TOP))
+        self.matrix.draw(lambda f: DRAW_PRIORITY_BUBBLES(f.add_subplot(111), top, lang, top=TOP))
         self.top_model.set_rows(top)
         if top and not self._top_sized:
             size_columns(self.top_table, self.top_model)
@@ -199,7 +204,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         if simulation is not None:
             s = simulation.city.savings["staff_time_h"]
             samples = simulation.city_samples["staff_time_h"]
-            self.distribution.draw(lambda f: draw_histogram(
+            self.distribution.draw(lambda f: DRAW_HISTOGRAM(
                 f.add_subplot(111), samples, tr("chart_saved_hours"), s.p5, s.p95))
         self.summary.setText(text)
         self._refresh_sensitivity()

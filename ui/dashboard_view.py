@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from analysis.charts import draw_barh
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.session import ProjectSession
+
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_BARH = deferred("analysis.charts", "draw_barh")
 
 
 def _level_counts(figure, levels) -> None:
@@ -88,7 +90,7 @@ class DashboardView(QWidget):
         procedures = data.scores.procedures
         self.levels.draw(_level_counts, procedures["level"])
         by_section = data.scores.by_section().sort_values("staff_time_h", ascending=False).head(12)
-        self.sections.draw(lambda f: draw_barh(
+        self.sections.draw(lambda f: DRAW_BARH(
             f.add_subplot(111), list(by_section["section"]), list(by_section["staff_time_h"]),
             tr("hours_per_year"), tr("chart_sections")))
         ranked = procedures.sort_values("staff_time_h", ascending=False).head(15)
@@ -96,7 +98,7 @@ class DashboardView(QWidget):
         def draw_top(figure) -> None:
             # As many names as fit the chart's height (about 18 px a name), up to 15.
             top = ranked.head(max(5, min(15, int(figure.get_figheight() * 100 / 18) - 3)))
-            draw_barh(figure.add_subplot(111),
+            DRAW_BARH(figure.add_subplot(111),
                       [f"{n}（{s}）" for n, s in zip(top["name"], top["section"], strict=True)],
                       list(top["staff_time_h"]), tr("hours_per_year"),
                       tr("chart_top_n", n=len(top)), color="#ED7D31")

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from bpr_studio.io.inventory import ATTRIBUTION, import_inventory
 from ui.i18n import language, tr
 from ui.notify import show_message
 from ui.task_runner import TaskRunner
@@ -37,12 +36,16 @@ class InventoryImporter(QObject):
             self.start(project_path, Path(csv), population)
 
     def start(self, project_path: Path, csv: Path, population: int) -> None:
+        from bpr_studio.io.inventory import import_inventory  # loads with its first use
+
         self.runner.start(lambda progress, cancelled: import_inventory(project_path, csv,
                                                                        population))
 
     def _on_runner_succeeded(self, report: Any) -> None:
         text = report.format_text(language())
         if report.written:
+            from bpr_studio.io.inventory import ATTRIBUTION
+
             text += "\n\n" + ATTRIBUTION
         show_message(self._parent, tr("inventory_title"), text,
                      QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning)

@@ -32,12 +32,14 @@ from analysis.measure_costs import CostDataError, cost_table
 from analysis.measures import MEASURES
 from analysis.params import PARAMETERS
 from analysis.procedure_economics import ORDERS, rank_by_economics
-from analysis.scenario_charts import draw_priority_bubbles
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.ranked_table import RankedRowsModel, ranked_table, size_columns
 from ui.saving_text import headline_lines
 from ui.session import ProjectSession
+
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_PRIORITY_BUBBLES = deferred("analysis.scenario_charts", "draw_priority_bubbles")
 
 
 def ranked_rows(session: ProjectSession, order: str = "priority") -> tuple[list[Any], str]:
@@ -222,7 +224,7 @@ class LandingView(QWidget):
 
     def _draw_chart(self) -> None:
         rows, lang, highlight = self.rows, language(), self.current_procedure()
-        self.chart.draw(lambda f: draw_priority_bubbles(f.add_subplot(111), rows, lang,
+        self.chart.draw(lambda f: DRAW_PRIORITY_BUBBLES(f.add_subplot(111), rows, lang,
                                                         highlight=highlight))
 
     # --- choosing a row ------------------------------------------------------------------

@@ -1,9 +1,15 @@
-"""The main window: a thin shell that opens projects and assembles the views."""
+"""The main window: a thin shell that opens projects and assembles the views.
+
+Readers and writers of files (openpyxl, calamine, lxml, the BPMN layout) are imported by
+the actions that use them, not with the window: it must show within 2 s (issue 12).
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
@@ -19,11 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from bpr_studio.errors import describe_failure
-from bpr_studio.io.bpmn_export import BpmnExport
-from bpr_studio.io.import_history import describe_undo, list_imports, undo_last_import
-from bpr_studio.io.survey_import import BPMN_SUFFIX
-from bpr_studio.io.template import write_template
-from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.store import (
     PROJECT_SUFFIX,
     ProjectError,
@@ -38,7 +39,6 @@ from ui.comparison_view import ComparisonView
 from ui.dashboard_view import DashboardView
 from ui.flow_view import FlowView
 from ui.i18n import language, tr
-from ui.import_dialog import ImportDialog
 from ui.inventory_import import InventoryImporter
 from ui.investment_view import InvestmentView
 from ui.landing_view import LandingView
@@ -49,6 +49,9 @@ from ui.report_export import ReportExporter
 from ui.scenario_view import ScenarioView
 from ui.session import ProjectSession
 from ui.survey_view import SurveyView
+
+if TYPE_CHECKING:
+    from ui.import_dialog import ImportDialog
 
 MAX_RECENT = 8
 
@@ -96,7 +99,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
-        self.report_exporter = ReportExporter(self)
+        self.report_exporter = ReportExporter(self, self.session.simulation_for)
         self.bpmn_exporter = BpmnExporter(self)
         self.bpmn_exporter.finished.connect(self._on_bpmn_finished)
         self.report_exporter.finished.connect(self._on_report_finished)
@@ -253,6 +256,8 @@ class MainWindow(QMainWindow):
     def _on_import_triggered(self, files: list[Path] | None = None) -> ImportDialog | None:
         if self.session.path is None:
             return None
+        from ui.import_dialog import ImportDialog
+
         dialog = ImportDialog(self.session.path, files or [], self)
         dialog.imported.connect(self.session.reload)
         dialog.open()
@@ -262,6 +267,8 @@ class MainWindow(QMainWindow):
         """Ask, then put back what the newest import replaced (bpr-studio undo-import)."""
         if self.session.path is None:
             return None
+        from bpr_studio.io.import_history import list_imports
+
         try:
             with open_project(self.session.path) as project:
                 last = next(iter(list_imports(project)), None)
@@ -283,6 +290,8 @@ class MainWindow(QMainWindow):
     def _undo_last_import(self) -> None:
         if self.session.path is None:
             return
+        from bpr_studio.io.import_history import describe_undo, undo_last_import
+
         try:
             with open_project(self.session.path) as project:
                 undone = undo_last_import(project)
@@ -297,6 +306,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, tr("save_template"), "業務量調査票.xlsx",
                                               tr("excel_filter"))
         if path:
+            from bpr_studio.io.template import write_template
+
             written = write_template(Path(path))
             self.statusBar().showMessage(tr("template_saved", path=written), 8000)
 
@@ -313,6 +324,8 @@ class MainWindow(QMainWindow):
             self.bpmn_exporter.ask_and_start(self.session.path)
 
     def _on_bpmn_finished(self, result: object) -> None:
+        from bpr_studio.io.bpmn_export import BpmnExport
+
         if isinstance(result, BpmnExport):
             self.statusBar().showMessage(tr("bpmn_saved", path=result.path,
                                             procedures=result.procedures), 10000)
@@ -332,6 +345,9 @@ class MainWindow(QMainWindow):
         if projects:
             self.open_path(projects[0])
             return
+        from bpr_studio.io.survey_import import BPMN_SUFFIX
+        from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
+
         surveys = [p for p in paths if p.is_dir()
                    or p.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX}]
         if surveys:
@@ -361,8 +377,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
-        for dialog in self.findChildren(ImportDialog):
-            dialog.runner.stop()
+        if "ui.import_dialog" in sys.modules:  # an import dialog was ever opened
+            from ui.import_dialog import ImportDialog
+
+            for dialog in self.findChildren(ImportDialog):
+                dialog.runner.stop()
         self.report_exporter.runner.stop()
         self.inventory_importer.runner.stop()
         self.scenario_view.compare.runner.stop()

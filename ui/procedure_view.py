@@ -13,11 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analysis.charts import draw_five_costs
 from analysis.graph import metrics
 from analysis.tabular import graph_of
 from cost_model.costs import COSTS
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
@@ -32,6 +31,9 @@ METRIC_LABELS = (
     ("counter_visits", ("来庁（回/件）", "visits/case")),
     ("critical_path_minutes", ("クリティカルパス（分）", "critical path (min)")),
 )
+
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_FIVE_COSTS = deferred("analysis.charts", "draw_five_costs")
 
 
 class ProcedureView(LazyRefreshMixin, QWidget):
@@ -94,7 +96,7 @@ class ProcedureView(LazyRefreshMixin, QWidget):
         for canvas, side in ((self.staff, "staff"), (self.citizen, "citizen")):
             as_is = {c: float(row_a[f"{side}_{c}"]) for c in COSTS}
             to_be = {c: float(row_b[f"{side}_{c}"]) for c in COSTS}
-            canvas.draw(lambda f, s=side, x=as_is, y=to_be: draw_five_costs(
+            canvas.draw(lambda f, s=side, x=as_is, y=to_be: DRAW_FIVE_COSTS(
                 f.add_subplot(111), s, x, y, lang=language()))
         self._fill_metrics(pid)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
@@ -10,7 +12,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidge
 from analysis.montecarlo import SimulationCancelled
 from bpr_studio.errors import describe_failure
 from bpr_studio.loading import list_scenarios
-from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project, open_snapshot
 from ui.i18n import language, tr
 from ui.notify import show_message
@@ -22,9 +23,14 @@ class ReportExporter(QObject):
 
     finished = Signal(object)  # the written path, or None
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget,
+                 simulation_of: Callable[[str], Any] | None = None) -> None:
+        """``simulation_of(scenario)``: the simulation on screen for that scenario, if
+        there is one for the current data; the report then prints exactly those figures
+        instead of drawing new replications."""
         super().__init__(parent)
         self._parent = parent
+        self._simulation_of = simulation_of or (lambda _name: None)
         self.runner = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
         self.runner.progressed.connect(self._on_runner_progressed)
         self.runner.succeeded.connect(self._on_runner_succeeded)
@@ -49,11 +55,15 @@ class ReportExporter(QObject):
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.canceled.connect(self.runner.cancel)
         self.dialog.show()
+        simulation = self._simulation_of(scenario)
 
         def task(progress, cancelled):
             # One frozen state, even while someone else imports into the project.
             with open_snapshot(project_path) as project:
-                return build_report(project, scenario, out, progress=progress, cancel=cancelled)
+                from bpr_studio.report.excel import build_report  # loads with its first use
+
+                return build_report(project, scenario, out, simulation=simulation,
+                                    progress=progress, cancel=cancelled)
         self.runner.start(task)
 
     def _close_dialog(self) -> None:

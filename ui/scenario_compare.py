@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.scenario import Scenario
-from analysis.scenario_charts import draw_scenario_savings
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.session import ProjectSession
 from ui.task_runner import TaskRunner
@@ -50,6 +49,9 @@ FIGURES: tuple[tuple[str, str, str, str], ...] = (  # key, format, JA, EN
      "Staff cost saved, potential (every case moved, ¥M/yr)"),
     ("measures", "{}", "施策の数", "Measures"),
 )
+
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_SCENARIO_SAVINGS = deferred("analysis.scenario_charts", "draw_scenario_savings")
 
 
 @dataclass
@@ -233,5 +235,5 @@ class ScenarioCompareWidget(QWidget):
         self.ranking.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         saved = [r.saved for r in results]
         lang = language()
-        self.chart.draw(lambda f: draw_scenario_savings(f, names, saved, lang))
+        self.chart.draw(lambda f: DRAW_SCENARIO_SAVINGS(f, names, saved, lang))
         self.status.setText(tr("compare_done", n=len(results)))

@@ -160,6 +160,9 @@ class ProjectSession(QObject):
         self.analysis: ScenarioAnalysis | None = None
         self.headline: SavingHeadline | None = None  # expected and potential city savings
         self.simulation: SimulationResult | None = None
+        # Which loaded data the simulation was run on: the report reuses it only if current.
+        self._data_version = 0
+        self._simulated_on: tuple[int, Scenario | None] = (-1, None)
         self.sensitivity: SensitivityResult | None = None
         self.scenario: Scenario | None = None
         self.selected: str | None = None
@@ -204,6 +207,7 @@ class ProjectSession(QObject):
     def _on_loader_succeeded(self, data: object) -> None:
         assert isinstance(data, ProjectData)
         self.data = data
+        self._data_version += 1
         gc.freeze()  # long-lived now: keep full collections from walking it (ui.app)
         if self.scenario is None or self.scenario.name not in {s.name for s in data.scenarios}:
             self.scenario = next((s for s in data.scenarios if s.name == DEFAULT_SCENARIO),
@@ -236,7 +240,8 @@ class ProjectSession(QObject):
         if self.path is not None and self.scenario is not None:
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
-            self.analyzer.start(lambda progress, cancelled: analysed_at(path, scenario, cancelled))
+            self.analyzer.start(lambda progress, cancelled: (
+                scenario, *analysed_at(path, scenario, cancelled)))
 
     @property
     def bundle(self) -> ScenarioAnalysis | None:
@@ -245,7 +250,12 @@ class ProjectSession(QObject):
 
     def _on_analyzer_succeeded(self, result: object) -> None:
         assert isinstance(result, tuple)
-        analysis, self.headline = result
+        scenario, analysis, headline = result
+        if scenario is not self.scenario:
+            # Asked for before the user chose another scenario: that one's comparison is
+            # due (recompare ran when it was chosen) and is the one to show.
+            return
+        self.headline = headline
         assert isinstance(analysis, ScenarioAnalysis)
         self.analysis = analysis
         self.comparison = analysis.comparison
@@ -257,9 +267,22 @@ class ProjectSession(QObject):
         if self.path is None or self.scenario is None:
             return
         path, scenario = self.path, self.scenario
+        version = self._data_version
 
-        self.simulator.start(lambda progress, cancelled: simulate_at(
-            path, scenario, replications, seed, progress, cancelled))
+        def run(progress: Callable[[int, int, str], None],
+                cancelled: Callable[[], bool]) -> tuple[int, Scenario, SimulationResult]:
+            result = simulate_at(path, scenario, replications, seed, progress, cancelled)
+            return version, scenario, result
+        self.simulator.start(run)
+
+    def simulation_for(self, scenario: str) -> SimulationResult | None:
+        """The simulation on screen if it is of ``scenario`` as saved now and of the data
+        loaded now (the report then prints the figures the user saw); else None."""
+        current = (self._data_version, self.scenario)
+        if (self.simulation is None or self.scenario is None or self.scenario.name != scenario
+                or self._simulated_on != current):
+            return None
+        return self.simulation
 
     def run_sensitivity(self) -> None:
         """Tornado and ranking stability of the current scenario (the pipeline's, in a worker)."""
@@ -275,8 +298,11 @@ class ProjectSession(QObject):
         self.sensitivity = result
         self.sensitivity_ready.emit(result)
 
-    def _on_simulator_succeeded(self, result: object) -> None:
+    def _on_simulator_succeeded(self, outcome: object) -> None:
+        assert isinstance(outcome, tuple)
+        version, scenario, result = outcome
         assert isinstance(result, SimulationResult)
+        self._simulated_on = (version, scenario)
         self.simulation = result
         gc.freeze()
         self.simulation_ready.emit(result)

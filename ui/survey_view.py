@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from bpr_studio.edits import SetProcedureField, SetStepField
-from bpr_studio.io.survey_export import export_section
 from bpr_studio.model import codes
 from bpr_studio.queries import steps_frame
 from bpr_studio.store import open_project
@@ -266,6 +265,8 @@ class SurveyView(QWidget):
                                              tr("excel_filter"))
         if out:
             with open_project(self.session.path) as project:
+                from bpr_studio.io.survey_export import export_section
+
                 export_section(project, section, Path(out))
 
 

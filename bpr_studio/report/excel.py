@@ -27,7 +27,9 @@ from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
 FLOW_PICTURES = 5
-DEFAULT_REPLICATIONS = 300
+# The same number of replications as `bpr-studio simulate` and the app: the report's
+# P5–P95 are the figures the DX officer saw on screen, not a cheaper, wider estimate.
+DEFAULT_REPLICATIONS = 1000
 # 投資効果 (three pages with its cost rows and sources) opens the detail: the main story
 # keeps to about ten printed pages.
 READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story

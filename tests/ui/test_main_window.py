@@ -189,6 +189,41 @@ def test_report_exported_from_the_app(qtbot, make_main_window, sample_project, t
     assert "報告書を保存しました" in window.statusBar().currentMessage()
 
 
+def test_the_report_prints_the_simulation_on_screen(qtbot, make_main_window, sample_project,
+                                                    tmp_path):
+    """Issue 12: the report's P5–P95 are the figures the user saw, not a second estimate
+    with other replications; after a data edit the report simulates afresh."""
+    import openpyxl
+
+    window = make_main_window(sample_project)
+    session = window.session
+    with qtbot.waitSignal(session.simulation_ready, timeout=120000) as shown:
+        session.simulate(150, 7)
+    assert session.simulation_for("DX標準") is shown.args[0]
+    assert session.simulation_for("窓口のみ") is None
+    out = tmp_path / "報告書.xlsx"
+    with qtbot.waitSignal(window.report_exporter.finished, timeout=120000):
+        window.report_exporter.start(sample_project, "DX標準", out)
+    summary = openpyxl.load_workbook(out)["概要"]
+    texts = " ".join(str(c.value) for row in summary.iter_rows() for c in row if c.value)
+    assert "150回のモンテカルロ" in texts
+    with qtbot.waitSignal(session.loaded, timeout=30000):
+        window.survey_view.procedure_model.setData(
+            window.survey_view.procedure_model.index(0, [
+                window.survey_view.procedure_model.column_key(c)
+                for c in range(window.survey_view.procedure_model.columnCount())
+            ].index("annual_cases")), "1,234")
+    assert session.simulation_for("DX標準") is None  # the data changed since
+
+
+def test_report_and_simulate_default_to_the_same_replications():
+    from bpr_studio import cli
+    from bpr_studio.pipeline import DEFAULT_REPLICATIONS
+    from bpr_studio.report import excel
+
+    assert cli.REPLICATIONS == excel.DEFAULT_REPLICATIONS == DEFAULT_REPLICATIONS
+
+
 def test_an_edit_in_the_table_and_its_undo(qtbot, make_main_window, sample_project):
     window = make_main_window(sample_project)
     view, session = window.survey_view, window.session
