@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The sample project and logs go to a folder of this test run, never to the user's data
+# folder: a sample built there by another version (another checkout) would fail tests.
+_USER_DATA = tempfile.mkdtemp(prefix="bpr-tests-")
+os.environ["XDG_DATA_HOME"] = os.environ["LOCALAPPDATA"] = _USER_DATA
 
 from bpr_studio.io.template import write_survey_workbook  # noqa: E402
 from sample_surveys.sample_data import section_rows  # noqa: E402

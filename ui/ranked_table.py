@@ -145,9 +145,35 @@ class RankedRowsModel(QAbstractTableModel):
         return self.rows[row].procedure_id if 0 <= row < len(self.rows) else None
 
 
+class _FillingTable(QTableView):
+    """On a wide screen the capped text columns (names, measures) take the width left
+    over, up to what their text needs; on a narrow one they keep their cap."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        fill_width(self)
+
+
+def fill_width(table: QTableView) -> None:
+    model = table.model()
+    if not isinstance(model, RankedRowsModel) or not getattr(table, "_natural", None):
+        return
+    header = table.horizontalHeader()
+    natural: dict[int, int] = table._natural  # type: ignore[attr-defined]
+    spare = table.viewport().width() - sum(
+        header.sectionSize(c) for c in range(model.columnCount()))
+    for column, (capped, wanted) in natural.items():
+        if spare == 0:
+            break
+        width = header.sectionSize(column)
+        new = max(capped, min(wanted, width + spare))
+        spare -= new - width
+        header.resizeSection(column, new)
+
+
 def ranked_table(model: RankedRowsModel) -> QTableView:
     """A read-only, row-selecting table over ``model``."""
-    table = QTableView()
+    table = _FillingTable()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -165,7 +191,12 @@ def size_columns(table: QTableView, model: RankedRowsModel) -> None:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setResizeContentsPrecision(40)  # the first rows are enough to size on
     table.resizeColumnsToContents()
+    natural: dict[int, tuple[int, int]] = {}
     for column in range(model.columnCount()):
         cap = NARROW.get(model.column_key(column))
         if cap is not None:
-            table.setColumnWidth(column, min(table.columnWidth(column), cap))
+            wanted = table.columnWidth(column)
+            natural[column] = (min(wanted, cap), wanted)
+            table.setColumnWidth(column, min(wanted, cap))
+    table._natural = natural  # type: ignore[attr-defined]
+    fill_width(table)

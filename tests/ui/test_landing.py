@@ -115,3 +115,26 @@ def test_counter_headers_are_not_cut_on_a_small_screen(qtbot, make_main_window, 
         text = model.headerData(column, Qt.Orientation.Horizontal)
         widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
         assert table.columnWidth(column) >= widest, text
+
+
+def test_the_ranked_list_uses_a_wide_screen_and_keeps_its_caps_on_a_small_one(
+        qtbot, make_main_window, sample_project):
+    """At 1920 px the measures column shows its text instead of leaving a third of the
+    table empty; at 1024 px the capped columns come back to their caps."""
+    window = make_main_window(sample_project)
+    landing = window.landing_view
+    qtbot.waitUntil(lambda: landing.pages.currentIndex() == 2, timeout=10000)
+    table, model = landing.table, landing.model
+    header = table.horizontalHeader()
+    keys = [model.column_key(c) for c in range(model.columnCount())]
+    measures = keys.index("measures_label")
+
+    def used() -> int:
+        return sum(header.sectionSize(c) for c in range(model.columnCount()))
+
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: used() >= table.viewport().width() - 2
+                    or header.sectionSize(measures) > 220, timeout=5000)
+    assert header.sectionSize(measures) > 220
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: header.sectionSize(measures) <= 220, timeout=5000)
