@@ -364,3 +364,35 @@ def test_flow_pictures_print_their_step_names_at_8_pt(report):
     ws = flow_sheet(Workbook(), [("test", png)])
     shown = ws._images[0].width / PILImage.open(BytesIO(png)).width
     assert shown >= LEGIBLE_SHOWN_SCALE
+
+
+def test_a_long_flow_prints_in_parts_each_legible():
+    """Issue 12: a 25-step flow in one picture printed its box text at about 4 pt. It
+    prints in parts of nine steps, each shown large enough for 8 pt, and an arrow
+    that leaves a part names the step it goes to."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from PIL import Image as PILImage
+
+    from analysis.charts import LEGIBLE_SHOWN_SCALE, PRINT_STEPS, flow_print_png, flow_print_pngs
+    from analysis.graph import build_graph
+    from bpr_studio.report.appendix import flow_sheet
+
+    actors = ["citizen", "counter", "clerk", "approver", "system"]
+    steps = [{"step_no": i, "name": f"工程{i}の確認作業", "actor": actors[i % 5],
+              "work_kind": "checking", "typical_minutes": 10.0} for i in range(1, 26)]
+    links = [(i, i + 1, 1.0) for i in range(1, 25) if i != 12] + [(12, 13, 0.8), (12, 3, 0.2)]
+    graph = build_graph({"procedure_id": "L-1", "name": "長い手続", "annual_cases": 10},
+                        steps, links)
+
+    def shown_scale(png: bytes) -> float:
+        ws = flow_sheet(Workbook(), [("t", png)])
+        return ws._images[0].width / PILImage.open(BytesIO(png)).width
+
+    assert shown_scale(flow_print_png(graph)) < LEGIBLE_SHOWN_SCALE  # the old single picture
+    parts = flow_print_pngs(graph)
+    assert [label for label, _ in parts] == ["工程1～9（全25工程）", "工程10～18（全25工程）",
+                                             "工程19～25（全25工程）"]
+    assert PRINT_STEPS == 10  # and a flow of ten prints in one picture (the test above)
+    assert all(shown_scale(png) >= LEGIBLE_SHOWN_SCALE for _, png in parts)

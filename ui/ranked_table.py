@@ -159,7 +159,7 @@ def fill_width(table: QTableView) -> None:
     if not isinstance(model, RankedRowsModel) or not getattr(table, "_natural", None):
         return
     header = table.horizontalHeader()
-    natural: dict[int, int] = table._natural  # type: ignore[attr-defined]
+    natural: dict[int, tuple[int, int]] = table._natural  # type: ignore[attr-defined]
     spare = table.viewport().width() - sum(
         header.sectionSize(c) for c in range(model.columnCount()))
     for column, (capped, wanted) in natural.items():

@@ -55,7 +55,7 @@ def _check_target(out: Path) -> None:
 
 def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
                    ) -> list[tuple[str, bytes]]:
-    from analysis.charts import flow_print_png
+    from analysis.charts import flow_print_pngs
     from analysis.scenario import Scenario, apply_scenario
     from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
@@ -70,9 +70,10 @@ def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
     pictures = []
     for pid, graph in graphs.items():
         title = f"{pid} {graph.graph.get('name', '')}（{graph.graph.get('section', '')}）"
-        pictures.append((f"{title} — 現状（As-Is）", flow_print_png(graph)))
-        pictures.append((f"{title} — 改善後（To-Be）: 赤字は変わる時間、灰色は不要になる工程",
-                         flow_print_png(to_be[pid])))
+        for state, drawn in (("現状（As-Is）", graph),
+                             ("改善後（To-Be）: 赤字は変わる時間、灰色は不要になる工程", to_be[pid])):
+            for part, png in flow_print_pngs(drawn):
+                pictures.append((f"{title} — {state}" + (f" {part}" if part else ""), png))
     return pictures
 
 
