@@ -54,3 +54,18 @@ def test_layer_contract_names_every_module_above_the_leaves() -> None:
         missing = children - leaves - set(contract["forbidden_modules"])
         assert not missing, (f"add {sorted(missing)} to the contract "
                              f"'{contract['name']}' in pyproject.toml")
+
+
+def test_the_window_starts_without_the_heavy_libraries_it_does_not_show():
+    """Issue 12 (window shown ≤ 2 s): matplotlib loads in the chart render thread and
+    openpyxl, lxml and the BPMN layout with the actions that use them; importing one of
+    them at the top of a view costs the start-up about half a second each."""
+    import os
+
+    code = ("import sys, ui.app, ui.main_window, bpr_studio.sample_project\n"
+            "print(sorted(m for m in ('matplotlib', 'openpyxl', 'lxml', 'analysis.charts') "
+            "if m in sys.modules))")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1], check=True).stdout
+    assert out.strip() == "[]"

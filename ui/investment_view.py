@@ -42,7 +42,6 @@ from analysis.economics_result import EconomicsResult
 from analysis.measure_costs import COST_PREFIX, FIELDS, CostDataError, cost_table
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
-from analysis.roadmap_charts import draw_roadmap
 from analysis.roadmap_result import RoadmapResult
 from analysis.roadmap_settings import (
     BUDGET_KEY,
@@ -57,9 +56,8 @@ from analysis.roadmap_settings import (
 )
 from analysis.scenario import Scenario
 from bpr_studio.pipeline import plan
-from bpr_studio.report.roadmap_sheet import gantt_cell
 from bpr_studio.scenario_edits import SaveScenario
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession, simulate_at
@@ -73,6 +71,9 @@ LATE = QColor("#C00000")
 _PLAN_PREFIXES = (COST_PREFIX, "roadmap.", "economics.")
 COST_COLUMNS = ("measure", "item", "scope", *FIELDS, "source")
 FIRST_FIELD_COLUMN = 3
+
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_ROADMAP = deferred("analysis.roadmap_charts", "draw_roadmap")
 
 
 def savings_key(scenario: Scenario) -> str:
@@ -252,7 +253,7 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         finally:
             self._filling = False
         lang = language()
-        self.chart.draw(lambda f: draw_roadmap(f.add_subplot(111), roadmap, lang))
+        self.chart.draw(lambda f: DRAW_ROADMAP(f.add_subplot(111), roadmap, lang))
         self.note.setText(tr("inv_source_note", replications=self.base.replications,
                              seed=self.base.seed) + " " + (roadmap.note_ja if lang == "ja"
                                                            else roadmap.note_en))
@@ -352,6 +353,8 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         self.costs.resizeRowsToContents()
 
     def _fill_gantt(self, roadmap: RoadmapResult) -> None:
+        from bpr_studio.report.roadmap_sheet import gantt_cell  # openpyxl: not at start-up
+
         lang = language()
         short = {True: lambda fy: f"R{fy - REIWA_FIRST_YEAR + 1}\n{fy}", False: lambda fy: f"FY{fy}"}
         headers = [tr("inv_col_measure"), tr("inv_col_start"), tr("inv_col_milestone"),
