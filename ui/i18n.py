@@ -253,7 +253,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_loaded": ("{name} — 手続 {procedures:,} 件、工程 {steps:,} 件",
                       "{name} — {procedures:,} procedures, {steps:,} steps"),
     "project_filter": ("BPR Studio プロジェクト (*.bprproj)", "BPR Studio project (*.bprproj)"),
-    "survey_filter": ("調査票・BPMN (*.xlsx *.xlsm *.xls *.csv *.bpmn)", "Surveys, BPMN (*.xlsx *.xlsm *.xls *.csv *.bpmn)"),
+    "survey_filter": ("調査票・BPMN・Prosimos パラメータ (*.xlsx *.xlsm *.xls *.csv *.bpmn *.json)", "Surveys, BPMN, Prosimos parameters (*.xlsx *.xlsm *.xls *.csv *.bpmn *.json)"),
     "excel_filter": ("Excel ブック (*.xlsx)", "Excel workbook (*.xlsx)"),
     "open_failed": ("プロジェクトを開けません", "Cannot open the project"),
     "template_saved": ("ひな形を保存しました: {path}", "Template saved: {path}"),

@@ -186,7 +186,8 @@ class ImportDialog(QDialog):
 
     # --- files ---------------------------------------------------------------
     def add_path(self, path: Path) -> None:
-        if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX}:
+        # A .json is Prosimos' parameters of a .bpmn in the list (bpr_studio.io.prosimos_read).
+        if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX, ".json"}:
             item = QListWidgetItem(str(path))
             # Checked = preferred when the same procedure ID is in two files.
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
         from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 
         surveys = [p for p in paths if p.is_dir()
-                   or p.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX}]
+                   or p.suffix.lower() in SUPPORTED_SUFFIXES | {BPMN_SUFFIX, ".json"}]
         if surveys:
             self._on_import_triggered(surveys)
 

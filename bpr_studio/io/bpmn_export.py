@@ -82,7 +82,9 @@ def _attr(value: object) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.10g}"
+    # Ten significant digits: a time read from another tool (17,036.0333 minutes) comes
+    # back from the file as it went in.
+    return f"{value:.10g}"
 
 
 def _coord(value: float) -> str:

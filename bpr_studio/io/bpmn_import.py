@@ -391,9 +391,13 @@ def convert_model(model: BpmnModel, file: str, options: BpmnOptions
     return {"procedures": procedures, "steps": steps}, issues
 
 
-def parse_bpmn_file(path: Path, options: BpmnOptions
+def parse_bpmn_file(path: Path, options: BpmnOptions, parameters: Path | None = None
                     ) -> tuple[dict[str, list[Record]], list[ImportIssue]]:
-    """Records and issues of one BPMN file, as :func:`survey_import._parse_file` gives."""
+    """Records and issues of one BPMN file, as :func:`survey_import._parse_file` gives.
+
+    ``parameters``: Prosimos' simulation-parameters JSON of the model; its times, shares,
+    arrivals and waits win over the file's BPSim (:mod:`bpr_studio.io.prosimos_read`).
+    """
     file = str(path)
     if options.bad_lane_map:
         return {}, [ImportIssue(ERROR, "bpmn_lane_map_bad", file, value=entry,
@@ -404,4 +408,10 @@ def parse_bpmn_file(path: Path, options: BpmnOptions
         model = read_bpmn(path)
     except FileProblem as problem:
         return {}, [ImportIssue(ERROR, problem.key, file, params=problem.params)]
-    return convert_model(model, file, options)
+    if parameters is None:
+        return convert_model(model, file, options)
+    from bpr_studio.io.prosimos_read import apply_prosimos_json
+
+    json_issues = apply_prosimos_json(parameters, model)
+    records, issues = convert_model(model, file, options)
+    return records, json_issues + issues

@@ -28,10 +28,12 @@ ALWAYS = [{"from": "MONDAY", "to": "SUNDAY", "beginTime": "00:00:00.000",
 
 
 def _normal(low: float, mode: float, high: float) -> list[dict[str, float]]:
-    """A triangular (min, mode, max) as Prosimos' cut normal: same mean and spread, cut
-    at min and max (Prosimos has no triangular distribution)."""
+    """最短/標準/最長 as Prosimos' cut normal: mean = 標準 (what the cost model and the
+    Monte Carlo take as a step's expected time), the spread of a triangular on the same
+    three values, cut at 最短 and 最長 (Prosimos has no triangular distribution); read
+    back as the same three values (bpr_studio.io.prosimos_read)."""
     variance = (low**2 + mode**2 + high**2 - low * mode - low * high - mode * high) / 18
-    mean = (low + mode + high) / 3
+    mean = mode
     return [{"value": mean}, {"value": math.sqrt(max(variance, 0.0))}, {"value": low},
             {"value": high}]
 
@@ -66,7 +68,7 @@ def prosimos_parameters(model: BpmnModel, resources_per_lane: int = 1) -> dict[s
                           "resources": [{"resource_id": node.lane, **distribution}]})
     gateways = []
     for node in process.nodes.values():
-        if node.kind == "exclusiveGateway":
+        if node.kind in ("exclusiveGateway", "inclusiveGateway"):
             out = [f for f in process.flows if f.source == node.id]
             gateways.append({"gateway_id": node.id, "probabilities": [
                 {"path_id": f.id, "value": sim.probabilities.get(f.id, 1 / len(out))}

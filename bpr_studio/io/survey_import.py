@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
 from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
+from bpr_studio.io.prosimos_read import PARAMETERS_SUFFIX, pair_parameter_files
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport, reading_order
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
@@ -124,11 +125,11 @@ def _match_sheets(sheets: list[RawSheet], file: Path) -> dict[str, RawSheet]:
     return matched
 
 
-def _parse_file(path: Path, bpmn: BpmnOptions | None = None
+def _parse_file(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | None = None
                 ) -> tuple[dict[str, list[Record]], list[ImportIssue]]:
     file = str(path)
     if path.suffix.lower() == BPMN_SUFFIX:
-        return parse_bpmn_file(path, bpmn or BpmnOptions())
+        return parse_bpmn_file(path, bpmn or BpmnOptions(), parameters)
     try:
         sheets = read_workbook(path)
     except FileProblem as problem:
@@ -196,12 +197,17 @@ def parse_batch(
         report.issues.append(ImportIssue(ERROR, "no_files"))
         return batch
     per_file: list[tuple[Path, dict[str, list[Record]]]] = []
+    # A Prosimos JSON goes with its BPMN file (docs/bpmn.md), not on its own.
+    parameters, unpaired = pair_parameter_files(files)
+    report.issues.extend(unpaired)
     for index, path in enumerate(files):
         if cancel is not None and cancel():
             raise ImportCancelled
         if progress is not None:
             progress(index, len(files), path.name)
-        records, issues = _parse_file(path, bpmn)
+        if path.suffix.lower() == PARAMETERS_SUFFIX:
+            continue
+        records, issues = _parse_file(path, bpmn, parameters.get(str(path)))
         report.issues.extend(issues)
         per_file.append((path, records))
         if path.suffix.lower() == BPMN_SUFFIX:

@@ -6,7 +6,8 @@ from pathlib import Path
 from unittest.mock import patch
 
 from bpr_studio.io.bpmn_export import BpmnExport
-from bpr_studio.store import create_project
+from bpr_studio.pipeline import load_model
+from bpr_studio.store import create_project, open_project
 
 MODELER_FILE = Path(__file__).parents[1] / "data" / "bpmn" / "building_permit_modeler.bpmn"
 
@@ -51,3 +52,26 @@ def test_a_bpmn_file_imports_through_the_dialog_after_its_lanes_are_mapped(
         dialog.start_import()
     qtbot.waitUntil(lambda: not dialog.runner.running)
     assert window.survey_view.procedure_model.rowCount() == 1
+
+
+def test_a_prosimos_json_chosen_next_to_its_bpmn_gives_the_times(qtbot, make_main_window,
+                                                                  tmp_path):
+    from tests.test_prosimos_json import write_model
+
+    bpmn, parameters = write_model(tmp_path)
+    project = tmp_path / "new.bprproj"
+    create_project(project).close()
+    window = make_main_window(project)
+    dialog = window._on_import_triggered([bpmn, parameters])
+    assert dialog.file_list.count() == 2
+    dialog.bpmn_section.setCurrentText("購買課")
+    dialog.bpmn_lane_map.setText("購買=担当職員")
+    with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
+        dialog.start_check()
+    assert dialog.import_button.isEnabled(), dialog.summary.text()
+    with qtbot.waitSignals([dialog.imported, window.session.loaded], timeout=20000):
+        dialog.start_import()
+    qtbot.waitUntil(lambda: not dialog.runner.running)
+    with open_project(project) as opened:
+        graph = load_model(opened).graphs["padua"]
+    assert max(graph.nodes[n]["typical_minutes"] for n in graph if n != "END") > 18_000
