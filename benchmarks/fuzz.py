@@ -5,7 +5,8 @@ of a small project, each in a worker process watched by this one, and prints:
 crashes (an uncaught exception, "internal error" exit 3, or a dead process — must be 0),
 hangs (> 30 s — must be 0), refused imports that changed the project (must be 0), the
 worst time and the peak memory. ``--bombs`` also times the bomb files of the regression
-corpus in fresh processes (each must be refused in ≤ 2 s and ≤ 200 MB).
+corpus and the BPMN bombs of benchmarks/bpmn_bombs.py in fresh processes (each must be
+refused in ≤ 2 s and ≤ 200 MB of growth on an idle machine).
 
 The same mutators drive the hypothesis test in tests/test_fuzz_import.py.
 """
@@ -301,10 +302,17 @@ BOMBS = ("zip_bomb.xlsx", "far_blank_cell.xlsx", "rels_entity_bomb.xlsx",
 
 
 def measure_bombs() -> list[dict]:
-    """Each bomb of the corpus imported by a fresh process: seconds and peak memory."""
+    """Each bomb of the corpus, and each BPMN bomb (benchmarks/bpmn_bombs.py), imported by
+    a fresh process: seconds and peak memory."""
+    from benchmarks.bpmn_bombs import write_bombs
+
     corpus = ROOT / "tests" / "hostile" / "corpus"
+    bpmn_folder = Path(tempfile.mkdtemp(prefix="bpr-bpmn-bombs-"))
+    files = [corpus / name for name in BOMBS] + list(write_bombs(bpmn_folder).values())
     rows = []
-    for name in BOMBS:
+    for path in files:
+        name = path.name
+        section = ", '--section', '市民課'" if path.suffix == ".bpmn" else ""
         folder = Path(tempfile.mkdtemp(prefix="bpr-bomb-"))
         code = (
             "import resource, sys, time\n"
@@ -313,8 +321,8 @@ def measure_bombs() -> list[dict]:
             "import bpr_studio.io.survey_import, bpr_studio.store\n"
             "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "start = time.perf_counter()\n"
-            f"rc = cli.main(['import', '--json', '--project', {str(folder / 'p.bprproj')!r}, "
-            f"{str(corpus / name)!r}])\n"
+            f"rc = cli.main(['import', '--json', '--project', {str(folder / 'p.bprproj')!r}"
+            f"{section}, {str(path)!r}])\n"
             "took = time.perf_counter() - start\n"
             "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "print('RESULT', rc, took, base / 1024, peak / 1024, file=sys.stderr)\n"
@@ -330,6 +338,7 @@ def measure_bombs() -> list[dict]:
         else:
             rows.append({"file": name, "exit": done.returncode, "error": done.stderr[-300:]})
         shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(bpmn_folder, ignore_errors=True)
     return rows
 
 

@@ -122,3 +122,40 @@ def test_leading_tab_before_a_formula_is_kept(tmp_path, base_project, capsys):
     assert code == cli.EXIT_OK
     with open_project(project) as opened, opened.session() as session:
         assert session.get(tables.Procedure, "C-1").name == "\t=1+1"
+
+
+@pytest.fixture(scope="module")
+def bpmn_bombs(tmp_path_factory) -> dict[str, Path]:
+    from benchmarks.bpmn_bombs import write_bombs
+
+    return write_bombs(tmp_path_factory.mktemp("bpmn_bombs"))
+
+
+@pytest.mark.parametrize("name", ["billion_laughs.bpmn", "external_entity.bpmn",
+                                  "deep_nesting.bpmn", "many_elements.bpmn", "many_tasks.bpmn",
+                                  "gateway_chain.bpmn", "gateway_lattice.bpmn"])
+def test_bpmn_bomb_is_refused_with_a_message_in_bounded_time(tmp_path, base_project, capsys,
+                                                              bpmn_bombs, name):
+    """Each BPMN bomb (benchmarks/bpmn_bombs.py) is refused naming why, quickly (the limit
+    allows for a shared machine: benchmarks.fuzz --bombs times them in fresh processes),
+    and the project is left as it was. The lattice is legal and imports: its 2^30 paths
+    are not walked one by one."""
+    from benchmarks.bpmn_bombs import BOMBS
+
+    project = tmp_path / "p.bprproj"
+    shutil.copy(base_project, project)
+    before = project_state(project)
+    start = time.perf_counter()
+    code = cli.main(["import", "--json", "--project", str(project), "--section", "市民課",
+                     "--dry-run", str(bpmn_bombs[name])])
+    elapsed = time.perf_counter() - start
+    result = json.loads(capsys.readouterr().out)
+    expected = BOMBS[name][1]
+    keys = [i["key"] for i in result["issues"] if i["severity"] == "error"]
+    if expected:
+        assert (code, keys) == (1, [expected])
+        assert "passwd" not in json.dumps(result).replace("file:///etc/passwd", "")
+    else:
+        assert (code, keys) == (0, [])
+    assert elapsed < 15
+    assert project_state(project) == before

@@ -34,6 +34,9 @@ from bpr_studio.io.bpmn_read import GATEWAY_KINDS, TASK_KINDS, Flow, Node, Proce
 from bpr_studio.io.report import ERROR, WARNING
 
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+# Gateways and events followed one after another without a task: real models chain a
+# few; a file with thousands would exhaust the stack (a hostile file).
+MAX_GATEWAY_CHAIN = 100
 _END = None
 
 
@@ -56,12 +59,16 @@ class BranchReader:
         # Gateways (and a start event that branches) read as steps of their own, with no
         # work: where one step's next steps cannot say the way (see the module doc).
         self.routing: set[str] = set()
+        # Each node's way on, worked out once per pass: a lattice of gateways that split
+        # and merge again would otherwise be walked once per path (2^layers).
+        self._cache: dict[str, Targets | None] = {}
 
     def find_routing(self, start: str, tasks: list[str]) -> None:
         """Fill :attr:`routing` (quietly: the real pass reports), until it is stable."""
         report, self.issue = self.issue, _quiet
         try:
             for _round in range(len(self.p.nodes) + 1):
+                self._cache.clear()
                 before = len(self.routing)
                 entry = self.targets(start)
                 if entry is not None and (len(entry) > 1 or entry.parallel) \
@@ -73,6 +80,7 @@ class BranchReader:
                     break
         finally:
             self.issue = report
+            self._cache.clear()
 
     def shares(self, node: Node, flows: list[Flow]) -> list[float] | None:
         """Probabilities of an exclusive split: BPSim, else '85%' in the flow names,
@@ -135,10 +143,20 @@ class BranchReader:
 
         A gateway in :attr:`routing` is a step of its own: the way stops there.
         """
+        if node_id in self._cache:
+            return self._cache[node_id]
         node = self.p.nodes[node_id]
         if node_id in path:
             self.issue(ERROR, "bpmn_gateway_cycle", node_id, "", ids=" → ".join(path))
             return None
+        if len(path) > MAX_GATEWAY_CHAIN:
+            self.issue(ERROR, "bpmn_gateway_chain", node_id, "", max=MAX_GATEWAY_CHAIN)
+            return None
+        result = self._targets(node_id, node, path)
+        self._cache[node_id] = result
+        return result
+
+    def _targets(self, node_id: str, node: Node, path: tuple[str, ...]) -> Targets | None:
         flows = self.outgoing[node_id]
         result = Targets()
         if not flows:

@@ -37,6 +37,7 @@ from bpr_studio.io.workbook_reader import FileProblem
 from bpr_studio.model import codes
 
 Record = dict[str, Any]
+MAX_TASKS = int(STEPS.column("step_no").maximum or 999)
 MINUTES_PER_YEAR = 525_600.0
 _END = None
 _STEP_KEYS = [c.key for c in STEPS.columns]
@@ -227,6 +228,11 @@ class _Converter:
     # --- the whole process -------------------------------------------------------------
     def convert(self) -> tuple[Record | None, list[Record]]:
         procedure = self.procedure()
+        count = sum(1 for n in self.p.nodes.values() if n.kind in TASK_KINDS)
+        if count > MAX_TASKS:  # step numbers stop at 999 (survey format); refuse early
+            self.issue(ERROR, "bpmn_too_many_tasks", "", count, count=f"{count:,}",
+                       max=f"{MAX_TASKS:,}")
+            return procedure, []
         if not self.check_flows():
             return procedure, []
         start = self.find_start()

@@ -75,7 +75,7 @@ class _Reader:
                                        "" if value is None else str(value)[:80], params))
 
     def number(self, raw: Any, where: str) -> float | None:
-        value = raw.get("value") if isinstance(raw, dict) else raw
+        value: Any = raw.get("value") if isinstance(raw, dict) else raw
         try:
             number = float(value)
         except (TypeError, ValueError):
