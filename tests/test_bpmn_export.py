@@ -180,9 +180,12 @@ def test_prosimos_parameters_carry_the_same_times_and_shares(sample_project: Pat
         assert resource["resource_id"] in lanes
         triangle = root.find(f".//bpsim:ElementParameters[@elementRef='{entry['task_id']}']"
                              "//bpsim:TriangularDistribution", NS)
-        if triangle is not None:  # the same mean, in seconds
-            mean = sum(float(triangle.get(k)) for k in ("min", "mode", "max")) / 3 * 60
-            assert resource["distribution_params"][0]["value"] == pytest.approx(mean)
+        if triangle is not None:  # 標準 is the mean (what our cost model takes), in seconds,
+            # cut at 最短 and 最長
+            params = [p["value"] for p in resource["distribution_params"]]
+            assert params[0] == pytest.approx(float(triangle.get("mode")) * 60)
+            assert params[2:] == pytest.approx([float(triangle.get("min")) * 60,
+                                                float(triangle.get("max")) * 60])
     for gateway in data["gateway_branching_probabilities"]:
         assert sum(p["value"] for p in gateway["probabilities"]) == pytest.approx(1.0)
     waits = {e["event_id"]: e["distribution_params"][0]["value"] for e in data["event_distribution"]}
