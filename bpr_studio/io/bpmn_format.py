@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 
-from bpr_studio.io.survey_format import MAX_STEP_MINUTES
+from bpr_studio.io.survey_format import MAX_STEP_MINUTES, STEPS
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -54,6 +54,8 @@ BOOLEAN_ATTRIBUTES = frozenset({"manual_entry", "seal", "visit_required"})
 # work done elsewhere over days (an outside agency's inquiry; Prosimos' examples reach
 # 18,843 minutes); above a day it is taken with a warning.
 MAX_TASK_MINUTES = MAX_STEP_MINUTES
+# Tasks of one process: step numbers stop at 999 in the survey format.
+MAX_TASKS = int(STEPS.column("step_no").maximum or 999)
 WARN_TASK_MINUTES = 1_440.0
 
 _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")

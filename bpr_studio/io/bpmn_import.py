@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bpr_studio.io.bpmn_branches import BranchReader
-from bpr_studio.io.bpmn_format import MAX_TASK_MINUTES, WARN_TASK_MINUTES
+from bpr_studio.io.bpmn_format import MAX_TASK_MINUTES, MAX_TASKS, WARN_TASK_MINUTES
 from bpr_studio.io.bpmn_read import (
     GATEWAY_KINDS,
     TASK_KINDS,
@@ -37,7 +37,6 @@ from bpr_studio.io.workbook_reader import FileProblem
 from bpr_studio.model import codes
 
 Record = dict[str, Any]
-MAX_TASKS = int(STEPS.column("step_no").maximum or 999)
 MINUTES_PER_YEAR = 525_600.0
 _END = None
 _STEP_KEYS = [c.key for c in STEPS.columns]

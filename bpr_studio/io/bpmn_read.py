@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import iterparse
 
-from bpr_studio.io.bpmn_format import BPMN_NS, BPMNDI_NS, BPR_NS, BPSIM_NS, DC_NS
+from bpr_studio.io.bpmn_format import BPMN_NS, BPMNDI_NS, BPR_NS, BPSIM_NS, DC_NS, MAX_TASKS
 from bpr_studio.io.workbook_reader import FileProblem
 
 MAX_BPMN_BYTES = int(os.environ.get("BPR_STUDIO_MAX_BPMN_MB", "100")) * 1_000_000
@@ -114,8 +114,10 @@ def parse_xml(path: Path, max_bytes: int = MAX_BPMN_BYTES) -> Element:
     # elements is refused before the slower parse builds them.
     if _tag_count(path) > MAX_ELEMENTS:
         raise FileProblem("file_too_large", detail=f"XML elements > {MAX_ELEMENTS:,}")
-    depth = count = 0
+    depth = count = tasks = 0
     root: Element | None = None
+    process_tag = f"{{{BPMN_NS}}}process"
+    task_tags = {f"{{{BPMN_NS}}}{kind}" for kind in TASK_KINDS}
     try:
         with path.open("rb") as handle:
             for event, element in iterparse(handle, events=("start", "end"), forbid_dtd=True,
@@ -131,6 +133,13 @@ def parse_xml(path: Path, max_bytes: int = MAX_BPMN_BYTES) -> Element:
                     raise FileProblem("file_too_large", detail=f"XML nesting > {MAX_DEPTH}")
                 if count > MAX_ELEMENTS:
                     raise FileProblem("file_too_large", detail=f"XML elements > {MAX_ELEMENTS:,}")
+                if element.tag == process_tag:
+                    tasks = 0
+                elif element.tag in task_tags:
+                    tasks += 1
+                    if tasks > MAX_TASKS:  # stop reading: no procedure has that many steps
+                        raise FileProblem("bpmn_too_many_tasks", count=f"> {MAX_TASKS:,}",
+                                          max=f"{MAX_TASKS:,}")
     except (DTDForbidden, EntitiesForbidden) as exc:
         raise FileProblem("bpmn_dtd_forbidden", detail=type(exc).__name__) from None
     except DefusedXmlException as exc:
