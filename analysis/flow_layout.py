@@ -213,7 +213,9 @@ def step_minutes(graph: nx.DiGraph, step: int) -> float:
 def _marks(data: dict[str, Any], lang: str) -> tuple[str, ...]:
     flags = (("紙" if lang == "ja" else "paper", data.get("medium") == "paper"),
              ("印" if lang == "ja" else "seal", bool(data.get("seal"))),
-             ("手" if lang == "ja" else "manual", bool(data.get("manual_entry"))))
+             ("手" if lang == "ja" else "manual", bool(data.get("manual_entry"))),
+             # No time in the source (a BPMN task without one): counted as 0, to check.
+             ("要確認" if lang == "ja" else "no time", data.get("time_missing") is True))
     return tuple(mark for mark, on in flags if on)
 
 

@@ -45,10 +45,34 @@ def load_frames(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     """(procedures, steps, links) of the project, one query each."""
     steps, links = tables.Step.__table__, tables.StepLink.__table__
     step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS]))
+    step_frame = with_missing_times(step_frame)
     link_frame = read_frame(project, select(links.c.procedure_id, links.c.from_step_no,
                                             links.c.to_step_no, links.c.probability,
                                             links.c.parallel))
     return procedures_frame(project), step_frame, link_frame
+
+
+def with_missing_times(steps: pd.DataFrame) -> pd.DataFrame:
+    """Steps whose time is blank (a BPMN task without one) count as 0 minutes, explicitly:
+    ``time_missing`` marks them, the import's stored 要確認 warning names them, and every
+    total that includes them is a lower bound until the time is entered. Nothing is
+    imputed: a guess from similar steps would look like data.
+
+    >>> frame = pd.DataFrame({"typical_minutes": [5.0, None], "min_minutes": [3.0, None],
+    ...                       "max_minutes": [9.0, None]})
+    >>> with_missing_times(frame)[["typical_minutes", "time_missing"]].values.tolist()
+    [[5.0, False], [0.0, True]]
+    """
+    if steps.empty or "typical_minutes" not in steps.columns:
+        return steps
+    missing = steps["typical_minutes"].isna()
+    steps = steps.copy()
+    steps["time_missing"] = missing.to_numpy()
+    if missing.any():
+        for column in ("min_minutes", "typical_minutes", "max_minutes"):
+            if column in steps.columns:
+                steps[column] = steps[column].astype(float).where(~missing, 0.0)
+    return steps
 
 
 def score_project(project: Project) -> CostResult:

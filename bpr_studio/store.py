@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -51,7 +51,29 @@ def _add_parallel_links(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE step_link ADD COLUMN parallel BOOLEAN NOT NULL DEFAULT 0"))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots, 2: _add_parallel_links}
+def _allow_missing_step_times(conn: Connection) -> None:
+    """3 → 4: a step's typical time may be blank (a BPMN task that has none stays blank,
+    not 0). SQLite cannot drop a NOT NULL: the step table is rebuilt with the same rows."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(conn)
+    columns = {c["name"]: c for c in inspector.get_columns("step")}
+    if columns["typical_minutes"]["nullable"]:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(text("ALTER TABLE step ALTER COLUMN typical_minutes DROP NOT NULL"))
+        return
+    for index in inspector.get_indexes("step"):
+        conn.execute(text(f'DROP INDEX "{index["name"]}"'))
+    conn.execute(text("ALTER TABLE step RENAME TO step_before_v4"))
+    tables.Step.__table__.create(conn)
+    names = ", ".join(f'"{c.name}"' for c in tables.Step.__table__.columns if c.name in columns)
+    conn.execute(text(f"INSERT INTO step ({names}) SELECT {names} FROM step_before_v4"))
+    conn.execute(text("DROP TABLE step_before_v4"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots, 2: _add_parallel_links,
+                                    3: _allow_missing_step_times}
 
 
 class ProjectError(MessageError):

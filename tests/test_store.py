@@ -128,3 +128,43 @@ def test_schema_2_gains_parallel_links_and_its_flows_stay_sequential(tmp_path, m
         assert flags == [0]
         assert score_project(project).procedures["staff_time_h"].tolist() == before
     assert (tmp_path / "v2.v2.bak.bprproj").exists()
+
+
+def test_schema_3_allows_blank_step_times_and_keeps_every_row(tmp_path, make_workbook):
+    """4: the step table is rebuilt so a time may be blank; an old file's rows, its unique
+    (procedure, step) rule, its index and the cascade from procedures stay."""
+    from bpr_studio.io.survey_import import import_surveys
+    from bpr_studio.loading import score_project
+
+    path = tmp_path / "v3.bprproj"
+    assert import_surveys(path, [make_workbook()]).written
+    with open_project(path) as project:
+        before = score_project(project).procedures["staff_time_h"].tolist()
+        with project.engine.connect() as conn:
+            rows = conn.execute(text("SELECT * FROM step ORDER BY id")).all()
+    # The step table as schema 3 made it: typical_minutes NOT NULL.
+    _edit_raw(path, "ALTER TABLE step RENAME TO step_new",
+              "DROP INDEX ix_step_procedure_id",
+              "CREATE TABLE step (id INTEGER NOT NULL PRIMARY KEY, procedure_id VARCHAR(64) NOT NULL "
+              "REFERENCES procedure (procedure_id) ON DELETE CASCADE, step_no INTEGER NOT NULL, "
+              "name VARCHAR NOT NULL, actor VARCHAR NOT NULL, work_kind VARCHAR NOT NULL, "
+              "min_minutes FLOAT, typical_minutes FLOAT NOT NULL, max_minutes FLOAT, "
+              "share_pct FLOAT NOT NULL, medium VARCHAR, manual_entry BOOLEAN NOT NULL, "
+              "seal BOOLEAN NOT NULL, physical_burden INTEGER, cognitive_burden INTEGER, "
+              "psychological_burden INTEGER, enjoyment INTEGER, wait_days FLOAT NOT NULL, "
+              "staff_category VARCHAR NOT NULL, notes VARCHAR, source_file VARCHAR, "
+              "source_sheet VARCHAR, source_row INTEGER, UNIQUE (procedure_id, step_no))",
+              "CREATE INDEX ix_step_procedure_id ON step (procedure_id)",
+              "INSERT INTO step SELECT * FROM step_new", "DROP TABLE step_new",
+              "UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with open_project(path) as project:
+        assert project.schema_version == store.SCHEMA_VERSION
+        with project.engine.connect() as conn:
+            assert conn.execute(text("SELECT * FROM step ORDER BY id")).all() == rows
+            conn.execute(text("UPDATE step SET typical_minutes = NULL WHERE step_no = 1"))
+            conn.commit()
+        assert score_project(project).procedures["staff_time_h"].tolist() <= before
+        with project.engine.begin() as conn:
+            conn.execute(text("DELETE FROM procedure"))
+            assert conn.execute(text("SELECT count(*) FROM step")).scalar_one() == 0
+    assert (tmp_path / "v3.v3.bak.bprproj").exists()

@@ -127,8 +127,8 @@ class _Pool:
 
 def _minutes(data: dict[str, Any], multiplier: float) -> tuple[float, float, float] | None:
     raw: Any = data.get("typical_minutes")
-    if _is_blank(raw):
-        return None
+    if _is_blank(raw) or data.get("time_missing") is True:
+        return None  # no time in the project: none in the file (not 0)
     typical = float(raw)
     low = float(typical if _is_blank(data.get("min_minutes")) else data["min_minutes"])
     high = float(typical if _is_blank(data.get("max_minutes")) else data["max_minutes"])

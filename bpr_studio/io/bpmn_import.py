@@ -6,8 +6,9 @@ all-or-nothing write of :mod:`bpr_studio.io.survey_import` apply unchanged; prob
 name the process and the element ID (``Process_1!Gateway_0x3``) where a survey names
 the sheet and the cell. ``docs/bpmn.md`` lists the mapping and what is lost.
 
-Nothing is invented: a task without a BPSim processing time is stored with 0 minutes and
-an open warning (the step table has no blank time); a gateway without probabilities is
+Nothing is invented: a task without a BPSim processing time (or Prosimos duration) is
+stored with a blank time and an open 要確認 warning (costing counts it as 0 minutes;
+``bpr_studio.loading``); a gateway without probabilities is
 split equally with a warning; an unknown lane is an error until it is mapped.
 """
 
@@ -210,7 +211,7 @@ class _Converter:
         times = self.sim.times.get(task.id)
         if times is None:
             self.issue(WARNING, "bpmn_no_time", task.id, "", task=task.name or task.id)
-            return {"min_minutes": 0.0, "typical_minutes": 0.0, "max_minutes": 0.0}
+            return {"min_minutes": None, "typical_minutes": None, "max_minutes": None}
         # A single value or a mean leaves 最短 and 最長 blank (= 標準).
         result = {"min_minutes": times.get("min"), "typical_minutes": times["typical"],
                   "max_minutes": times.get("max")}

@@ -88,7 +88,9 @@ class Step(SQLModel, table=True):
     actor: str
     work_kind: str
     min_minutes: float | None = None
-    typical_minutes: float
+    # Blank (schema 4) where the source had no time (a BPMN task without one): never
+    # stored as 0. Costing counts it as 0 minutes and the stored warning says 要確認.
+    typical_minutes: float | None = None
     max_minutes: float | None = None
     share_pct: float = 100.0
     medium: str | None = None
