@@ -37,6 +37,10 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    if args.round is not None:  # a re-survey kept beside the baseline (cli_effect)
+        from bpr_studio.cli_effect import import_round_command
+
+        return import_round_command(args)
     from bpr_studio.io.bpmn_import import BpmnOptions
     from bpr_studio.io.survey_import import import_surveys
 
@@ -524,6 +528,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lane-map", action="append", default=[], metavar="LANE=ACTOR",
                    help="BPMN files: the actor of a lane whose name is not one "
                         "(e.g. '審査係=担当職員'); repeatable")
+    p.add_argument("--round", metavar="NAME",
+                   help="keep the files as re-survey round NAME beside the baseline (効果測定)")
+    p.add_argument("--surveyed", default="", metavar="WHEN",
+                   help="with --round: when the re-survey was taken, e.g. 2026-06")
+    p.add_argument("--fiscal-year", type=int, metavar="YEAR",
+                   help="with --round: the fiscal year (年度) it describes, e.g. 2026")
     p.add_argument("paths", nargs="+", type=Path)
     p.set_defaults(func=_cmd_import)
 
@@ -648,6 +658,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=_cmd_generate)
+
+    from bpr_studio.cli_effect import add_parsers as add_effect_parsers
+
+    add_effect_parsers(sub)
 
     p = sub.add_parser("gui", help="open the desktop app (the sample project if none given)")
     p.add_argument("project", nargs="?", type=Path)

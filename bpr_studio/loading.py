@@ -41,8 +41,14 @@ def load_rubric(project: Project) -> ReadinessRubric:
     return ReadinessRubric.from_json(text) if text else ReadinessRubric()
 
 
-def load_frames(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(procedures, steps, links) of the project, one query each."""
+def load_frames(project: Project, survey_round: str | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(procedures, steps, links) of the project, one query each; with ``survey_round``,
+    those of that stored re-survey round instead (the same columns; 効果測定)."""
+    if survey_round is not None:
+        from bpr_studio.io.survey_rounds import round_frames
+
+        return round_frames(project, survey_round)
     steps, links = tables.Step.__table__, tables.StepLink.__table__
     step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS]))
     step_frame = with_missing_times(step_frame)

@@ -287,6 +287,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "project_table_missing": ("プロジェクトファイルが壊れています（表 {tables} がありません）: {path}",
                               "The project file is damaged (table {tables} is missing): {path}"),
     "nothing_to_undo": ("元に戻せる取り込みがありません。", "There is no import to undo."),
+    # --- survey rounds (効果測定) ------------------------------------------------
+    "round_missing": ("調査回「{name}」はありません（ある調査回: {known}）。",
+                      "There is no survey round '{name}' (rounds: {known})."),
+    "round_name_missing": ("調査回の名前を指定してください（例: --round R8再調査）。",
+                           "Give the survey round a name (e.g. --round R8再調査)."),
+    "round_name_reserved": ("「{name}」は現在のデータ（ベースライン）を指す名前のため、調査回の名前には使えません。",
+                            "'{name}' names the live data (the baseline) and cannot name a survey round."),
+    "round_procedure_not_in_baseline": (
+        "手続ID「{id}」はベースラインにない手続です。再調査には含めますが、計画との比較はできません（新規の手続として表示）。",
+        "Procedure ID '{id}' is not in the baseline. It is kept in the round but cannot be compared with the plan (shown as new)."),
+    "round_section_not_in_baseline": (
+        "課「{section}」はベースラインにありません。再調査の手続は計画と比較できません。",
+        "Section '{section}' is not in the baseline; its re-surveyed procedures cannot be compared with the plan."),
     "undo_not_last": ("最後の取り込み（{what}）は元に戻せません。", "The last import ({what}) cannot be undone."),
     "internal_error": ("内部エラーが発生しました（{error}）。詳細はログに記録しました: {log}",
                        "Internal error ({error}). The details were written to the log: {log}"),

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -72,8 +72,13 @@ def _allow_missing_step_times(conn: Connection) -> None:
     conn.execute(text("DROP TABLE step_before_v4"))
 
 
+def _add_survey_rounds(conn: Connection) -> None:
+    """4 → 5: re-survey rounds (効果測定) kept beside the baseline (docs/effect-measurement.md)."""
+    tables.SurveyRound.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots, 2: _add_parallel_links,
-                                    3: _allow_missing_step_times}
+                                    3: _allow_missing_step_times, 4: _add_survey_rounds}
 
 
 class ProjectError(MessageError):

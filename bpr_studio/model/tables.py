@@ -169,3 +169,27 @@ class Scenario(SQLModel, table=True):
     name: str = Field(unique=True, max_length=200)
     description: str = ""
     measures: str = "[]"
+
+
+class SurveyRound(SQLModel, table=True):
+    """A later survey of the same procedures (再調査), kept beside the live data (schema 4).
+
+    The live tables (procedure, step, step_link, unit_cost) stay the baseline the rest of
+    the app works on; a round keeps its own rows, zlib-compressed JSON in ``payload``
+    ({"procedures", "steps", "links", "unit_costs"}: the columns of those tables), so
+    procedure IDs need not be unique across rounds. ``sections`` and ``files`` are JSON.
+    """
+
+    __tablename__ = "survey_round"
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    kind: str = "resurvey"
+    surveyed_on: str = ""          # when the re-survey was taken, as typed ('2026-06')
+    fiscal_year: int | None = None  # 年度 (western year it starts in)
+    imported_at: datetime
+    files: str = "[]"
+    sections: str = "[]"
+    procedures: int = 0
+    steps: int = 0
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -1,0 +1,90 @@
+"""Effect measurement of a project: a scenario's plan against a stored re-survey round.
+
+The one place that turns a project into :func:`analysis.effect.measure_effect`'s inputs;
+``bpr-studio effect``, the app's 効果測定 view and the report's 効果測定 sheet call
+:func:`run_effect`. Qt-free; takes a progress callback and a cancel check like the
+pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.attribution import attribute_savings
+from analysis.compare import ProjectModel, compare
+from analysis.effect import measure_effect
+from analysis.effect_result import EffectResult
+from analysis.montecarlo import SimulationCancelled
+from analysis.scenario import Scenario
+from bpr_studio.io.survey_rounds import list_rounds
+from bpr_studio.loading import get_scenario, load_frames
+from bpr_studio.store import Project, ProjectError, open_project
+from cost_model.costs import compute_costs
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+
+__all__ = ["latest_round", "run_effect", "run_effect_at"]
+
+
+def latest_round(project: Project) -> str | None:
+    """The newest stored re-survey round, or None when the project has none."""
+    rounds = list_rounds(project)
+    return rounds[-1].name if rounds else None
+
+
+def run_effect(project: Project, scenario: str | Scenario, round_name: str | None = None,
+               model: ProjectModel | None = None, progress: Progress | None = None,
+               cancel: CancelCheck | None = None) -> EffectResult:
+    """Planned (``scenario``) against actual (the baseline against ``round_name``, by
+    default the newest round). Raises ProjectError when there is no such round (or none),
+    KeyError for an unknown scenario, SimulationCancelled when ``cancel()`` turns true."""
+    from bpr_studio.pipeline import load_model
+
+    def step(done: int, label: str) -> None:
+        if cancel is not None and cancel():
+            raise SimulationCancelled
+        if progress is not None:
+            progress(done, 100, label)
+
+    rounds = {r.name: r for r in list_rounds(project)}
+    name = round_name or latest_round(project)
+    if name is None or name not in rounds:
+        raise ProjectError("round_missing", name=name or "-", known=", ".join(rounds) or "-")
+    info = rounds[name]
+    chosen = scenario if isinstance(scenario, Scenario) else get_scenario(project, scenario)
+    step(5, "読み込み")
+    model = model or load_model(project)
+    step(25, "計画（シナリオ）")
+    comparison = compare(model, chosen)
+    attributed, _touched = attribute_savings(comparison, model.unit_costs, comparison.values)
+    step(65, "再調査")
+    procedures, steps, links = load_frames(project, name)
+    costs = compute_costs(procedures, steps, links, model.unit_costs, model.rubric)
+    baseline = load_frames(project)[0]
+    step(85, "計画と実績の比較")
+    result = measure_effect(
+        comparison, attributed, costs, steps, scenario=chosen.name, round_name=name,
+        surveyed_on=info.surveyed_on, fiscal_year=info.fiscal_year,
+        measure_order=[u.measure for u in chosen.measures],
+        baseline_files=_files(baseline), resurvey_files=_files(procedures), cancel=cancel)
+    step(100, "完了")
+    return result
+
+
+def _files(procedures: pd.DataFrame) -> dict[str, str]:
+    """Procedure ID → the survey file its row came from (the figure's source)."""
+    return {str(pid): file for pid, file in zip(procedures["procedure_id"],
+                                                procedures["source_file"], strict=True)
+            if isinstance(file, str)}
+
+
+def run_effect_at(path: Path, scenario: str, round_name: str | None = None,
+                  progress: Progress | None = None, cancel: CancelCheck | None = None
+                  ) -> EffectResult:
+    """:func:`run_effect` on a project file opened (and closed) here, for workers."""
+    with open_project(path) as project:
+        return run_effect(project, scenario, round_name, progress=progress, cancel=cancel)
