@@ -206,7 +206,7 @@ def measure_effect(comparison: Comparison,
     result_sources = {
         "baseline": f"ベースライン調査（プロジェクトの現行データ）: {_file_text(list(baseline_files.values()))}",
         "planned": (f"シナリオ「{scenario}」の期待値（{year}年目の利用率と、公表された実行割合で"
-                    "施策を実施した場合; docs/simulation.md）"),
+                    "施策を実施した場合）"),
         "actual": (f"再調査「{round_name}」{when}: {_file_text(list(resurvey_files.values()))}。"
                    "ベースラインと同じ費用モデル・同じ単価で計算し、年間の値はベースラインの件数に換算"),
         "attribution": ("施策別の実績は、各手続の計画上の施策別の内訳（割合）で実績の削減を按分"
@@ -252,7 +252,7 @@ def _measure_rows(comparison: Comparison, attributed: dict[str, np.ndarray],
             share = np.divide(planned[k], totals[k], out=np.zeros(len(rows_of)),
                               where=np.abs(totals[k]) > 1e-9)
             achieved[k] = actual[k] * share
-        touched = int(np.count_nonzero(measured & (np.abs(planned["h"]) > 1e-9)))
+        touched = int(np.count_nonzero(measured & (np.abs(planned["h"]) > 1e-6)))
         if not touched and all(np.allclose(v, 0.0, atol=1e-6) for v in (*planned.values(),
                                                                           *achieved.values())):
             continue  # e.g. 'other' when nothing but the measures changed anything

@@ -9,6 +9,7 @@ pipeline.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ from analysis.effect import measure_effect
 from analysis.effect_result import EffectResult
 from analysis.montecarlo import SimulationCancelled
 from analysis.scenario import Scenario
-from bpr_studio.io.survey_rounds import list_rounds
+from bpr_studio.io.survey_rounds import RoundInfo, list_rounds
 from bpr_studio.loading import get_scenario, load_frames
 from bpr_studio.store import Project, ProjectError, open_project
 from cost_model.costs import compute_costs
@@ -27,7 +28,7 @@ from cost_model.costs import compute_costs
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 
-__all__ = ["latest_round", "run_effect", "run_effect_at"]
+__all__ = ["EffectRun", "effect_at", "latest_round", "run_effect"]
 
 
 def latest_round(project: Project) -> str | None:
@@ -82,9 +83,24 @@ def _files(procedures: pd.DataFrame) -> dict[str, str]:
             if isinstance(file, str)}
 
 
-def run_effect_at(path: Path, scenario: str, round_name: str | None = None,
-                  progress: Progress | None = None, cancel: CancelCheck | None = None
-                  ) -> EffectResult:
-    """:func:`run_effect` on a project file opened (and closed) here, for workers."""
+@dataclass
+class EffectRun:
+    """What the app's 効果測定 view shows: the stored rounds and, when there is one, the
+    comparison with the chosen (else the newest) round."""
+
+    rounds: list[RoundInfo]
+    result: EffectResult | None
+
+
+def effect_at(path: Path, scenario: str | Scenario, round_name: str | None = None,
+              progress: Progress | None = None, cancel: CancelCheck | None = None) -> EffectRun:
+    """:func:`run_effect` on a project file opened (and closed) here, for workers; no
+    result (and no error) when the project has no re-survey yet."""
     with open_project(path) as project:
-        return run_effect(project, scenario, round_name, progress=progress, cancel=cancel)
+        rounds = list_rounds(project)
+        if not rounds:
+            return EffectRun(rounds, None)
+        if round_name not in {r.name for r in rounds}:
+            round_name = rounds[-1].name
+        return EffectRun(rounds, run_effect(project, scenario, round_name, progress=progress,
+                                            cancel=cancel))

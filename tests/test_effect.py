@@ -232,3 +232,35 @@ def test_cli_import_round_lists_rounds_and_prints_the_effect(project_path, capsy
     assert "東海村" in text
     assert "未測定 37" in text
     assert main(["effect", "--project", str(project_path), "--round", "なし"]) == 2
+
+
+def _workbook(path):
+    from bpr_studio.pipeline import run_pipeline
+    from bpr_studio.report.excel import build_workbook
+
+    with open_project(path) as project:
+        model = load_model(project)
+        result = run_pipeline(project, "DX標準", 20, 1, counter=False, model=model)
+        return build_workbook(project, result, model, None)
+
+
+def _cells(ws):
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_the_report_has_an_effect_sheet_only_with_a_resurvey(project_path):
+    assert "効果測定" not in _workbook(project_path).sheetnames
+    assert import_round(project_path, "R8再調査", resurvey_files()).written
+    wb = _workbook(project_path)
+    names = wb.sheetnames
+    assert names.index("効果測定") == names.index("投資効果") + 1
+    rows = _cells(wb["効果測定"])
+    sm004 = next(r for r in rows if isinstance(r[0], str) and r[0].startswith("SM-004"))
+    assert sm004[4] == pytest.approx(0.5, abs=0.1)          # 達成率
+    assert "01_市民課_R8再調査.xlsx" in sm004[12]            # its source
+    text = "\n".join(str(v) for r in rows for v in r if v is not None)
+    assert "未測定の手続 37 件" in text
+    assert "iais.or.jp" in text
+    chain = {r[0]: r for r in rows if r[0] in ("調査した作業時間", "実現した削減（再調査）")}
+    assert chain["調査した作業時間"][3] == 364_000
+    assert chain["実現した削減（再調査）"][3] == 5_014

@@ -37,6 +37,7 @@ from ui.bpmn_export import BpmnExporter
 from ui.chart_canvas import wait_for_renders
 from ui.comparison_view import ComparisonView
 from ui.dashboard_view import DashboardView
+from ui.effect_view import EffectView
 from ui.flow_view import FlowView
 from ui.i18n import language, tr
 from ui.inventory_import import InventoryImporter
@@ -46,6 +47,7 @@ from ui.notify import show_message
 from ui.procedure_view import ProcedureView
 from ui.quality_view import QualityView
 from ui.report_export import ReportExporter
+from ui.round_import import RoundImporter
 from ui.scenario_view import ScenarioView
 from ui.session import ProjectSession
 from ui.survey_view import SurveyView
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self.scenario_view = ScenarioView(self.session)
         self.comparison_view = ComparisonView(self.session)
         self.investment_view = InvestmentView(self.session)
+        self.effect_view = EffectView(self.session)
         self.assumptions_view = AssumptionsView(self.session)
         self.quality_view = QualityView(self.session)
         self.nav = QListWidget()
@@ -86,7 +89,8 @@ class MainWindow(QMainWindow):
                           ("nav_comparison", self.comparison_view),
                           ("nav_investment", self.investment_view),
                           ("nav_assumptions", self.assumptions_view),
-                          ("nav_quality", self.quality_view)):
+                          ("nav_quality", self.quality_view),
+                          ("nav_effect", self.effect_view)):
             self.nav.addItem(tr(key))
             self.stack.addWidget(view)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -105,6 +109,8 @@ class MainWindow(QMainWindow):
         self.report_exporter.finished.connect(self._on_report_finished)
         self.inventory_importer = InventoryImporter(self)
         self.inventory_importer.finished.connect(self._on_inventory_finished)
+        self.round_importer = RoundImporter(self)
+        self.round_importer.finished.connect(self._on_round_import_finished)
         self.landing_view.open_flow.connect(self.show_flow)
         self.comparison_view.open_flow.connect(self.show_flow)
         self.landing_view.action_requested.connect(self._on_landing_action_requested)
@@ -129,6 +135,7 @@ class MainWindow(QMainWindow):
                                               QKeySequence("Ctrl+I"))
         self.inventory_action = self._add_action(file_menu, "import_inventory",
                                                  self._on_import_inventory_triggered)
+        self._add_action(file_menu, "import_round", self._on_import_round_triggered)
         self._add_action(file_menu, "undo_import", self._on_undo_import_triggered)
         self._add_action(file_menu, "save_template", self._on_save_template_triggered)
         self._add_action(file_menu, "export_report", self._on_export_report_triggered,
@@ -190,6 +197,15 @@ class MainWindow(QMainWindow):
     def _on_inventory_finished(self, written: bool) -> None:
         if written:
             self.session.reload()
+
+    def _on_import_round_triggered(self) -> None:
+        if self.session.path is not None:
+            self.round_importer.ask_and_start(self.session.path)
+
+    def _on_round_import_finished(self, written: bool) -> None:
+        if written:  # the baseline is unchanged; the 効果測定 view reads the new round
+            self.effect_view.request_refresh()
+            self.nav.setCurrentRow(self.stack.indexOf(self.effect_view))
 
     def _add_action(self, menu, key: str, slot, shortcut=None) -> QAction:
         action = QAction(tr(key), self)
@@ -384,6 +400,8 @@ class MainWindow(QMainWindow):
                 dialog.runner.stop()
         self.report_exporter.runner.stop()
         self.inventory_importer.runner.stop()
+        self.round_importer.runner.stop()
+        self.effect_view.runner.stop()
         self.scenario_view.compare.runner.stop()
         self.investment_view.runner.stop()
         self.session.close()

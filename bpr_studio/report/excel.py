@@ -22,6 +22,7 @@ from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import appendix, assumptions, priorities, sheets
 from bpr_studio.report.economics_sheet import economics_sheet
+from bpr_studio.report.effect_sheet import effect_sheet
 from bpr_studio.report.roadmap_sheet import roadmap_sheet
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
@@ -32,8 +33,9 @@ FLOW_PICTURES = 5
 DEFAULT_REPLICATIONS = 1000
 # 投資効果 (three pages with its cost rows and sources) opens the detail: the main story
 # keeps to about ten printed pages.
+# 効果測定 (only when the project has a re-survey) follows the economics in the detail.
 READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
-                 "部署別", "投資効果", "工程表", "感度分析", "業務フロー", "手続別", "データ品質")
+                 "部署別", "投資効果", "工程表", "効果測定", "感度分析", "業務フロー", "手続別", "データ品質")
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -77,6 +79,15 @@ def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
     return pictures
 
 
+def _effect(project: Project, result: SimulationResult, model: Any = None) -> Any:
+    """Planned vs actual against the newest re-survey round; None when there is none."""
+    from bpr_studio.effect import latest_round, run_effect
+
+    if latest_round(project) is None:
+        return None
+    return run_effect(project, result.scenario.name, model=model)
+
+
 def build_workbook(project: Project, result: SimulationResult, model: Any = None,
                    sensitivity: SensitivityResult | None = None) -> Workbook:
     from bpr_studio.loading import load_rubric
@@ -95,6 +106,9 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     sheets.measure_sheet(wb, result)
     economics_sheet(wb, result)
     roadmap_sheet(wb, result)
+    effect = _effect(project, result, model)
+    if effect is not None:  # no sheet until the project has a re-survey round
+        effect_sheet(wb, effect)
     sheets.counter_sheet(wb, result)
     appendix.flow_sheet(wb, _flow_pictures(project, result, model))
     attribution = project.meta("attribution")
