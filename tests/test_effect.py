@@ -253,7 +253,7 @@ def test_the_report_has_an_effect_sheet_only_with_a_resurvey(project_path):
     assert import_round(project_path, "R8再調査", resurvey_files()).written
     wb = _workbook(project_path)
     names = wb.sheetnames
-    assert names.index("効果測定") == names.index("投資効果") + 1
+    assert names.index("効果測定") == names.index("工程表") + 1  # after the economics
     rows = _cells(wb["効果測定"])
     sm004 = next(r for r in rows if isinstance(r[0], str) and r[0].startswith("SM-004"))
     assert sm004[4] == pytest.approx(0.5, abs=0.1)          # 達成率
