@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from analysis.effect_result import KPIS, MEASURED, EffectResult
 from analysis.measures import MEASURES
 from analysis.montecarlo import SimulationCancelled
-from bpr_studio.effect import EffectRun, effect_at
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.table_model import DataFrameTableModel, default_format
@@ -73,7 +72,7 @@ class EffectView(LazyRefreshMixin, QWidget):
         super().__init__(parent)
         self.session = session
         self.result: EffectResult | None = None
-        self.run: EffectRun | None = None  # the last answer of the worker
+        self.run: Any = None  # the worker's last bpr_studio.effect.EffectRun
         self.runner = TaskRunner(self, cancel_exceptions=(SimulationCancelled,))
         self.runner.succeeded.connect(self._on_runner_succeeded)
         self.runner.failed.connect(self._on_runner_failed)
@@ -147,6 +146,8 @@ class EffectView(LazyRefreshMixin, QWidget):
         session = self.session
         if session is None or session.path is None or session.scenario is None:
             return
+        from bpr_studio.effect import effect_at  # with its first use: a lighter start-up
+
         path, scenario, chosen = session.path, session.scenario, self._round
         self.status.setText(tr("effect_running"))
         self.runner.start(lambda progress, cancelled: effect_at(path, scenario, chosen,
@@ -159,8 +160,7 @@ class EffectView(LazyRefreshMixin, QWidget):
     def _on_runner_failed(self, error: object) -> None:
         self.status.setText(str(error))
 
-    def _on_runner_succeeded(self, run: object) -> None:
-        assert isinstance(run, EffectRun)
+    def _on_runner_succeeded(self, run: Any) -> None:  # bpr_studio.effect.EffectRun
         self.run = run
         self.round_box.clear()
         for info in run.rounds:

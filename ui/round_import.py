@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from bpr_studio.io.survey_rounds import import_round
 from ui.i18n import language, tr
 from ui.notify import show_message
 from ui.task_runner import TaskRunner
@@ -42,6 +41,8 @@ class RoundImporter(QObject):
 
     def start(self, project_path: Path, name: str, files: list[Path],
               surveyed_on: str = "") -> None:
+        from bpr_studio.io.survey_rounds import import_round  # loaded with the action
+
         self._name = name
         self.runner.start(lambda progress, cancelled: import_round(
             project_path, name, files, surveyed_on=surveyed_on, progress=progress,
