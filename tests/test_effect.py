@@ -178,18 +178,18 @@ def test_a_round_needs_an_existing_project_and_a_name(tmp_path):
         import_round(tmp_path / "none.bprproj", "R8", resurvey_files())
 
 
-def test_a_schema_3_project_opens_migrated_with_its_data(project_path, tmp_path):
+def test_a_schema_4_project_opens_migrated_with_its_data(project_path, tmp_path):
     with open_project(project_path) as project:
         procedures = len(load_frames(project)[0])
-    with sqlite3.connect(project_path) as conn:  # what version 3 wrote: no round table
+    with sqlite3.connect(project_path) as conn:  # what version 4 wrote: no round table
         conn.execute("DROP TABLE survey_round")
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     conn.close()
     with open_project(project_path) as project:
         assert project.schema_version == store.SCHEMA_VERSION
         assert len(load_frames(project)[0]) == procedures
         assert list_rounds(project) == []
-    assert (tmp_path / "city.v3.bak.bprproj").exists()
+    assert (tmp_path / "city.v4.bak.bprproj").exists()
     assert import_round(project_path, "R8", resurvey_files()).written
 
 

@@ -112,7 +112,7 @@ def _require(project: Project, name: str) -> dict[str, list[dict[str, Any]]]:
 def round_frames(project: Project, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(procedures, steps, links) of round ``name``, with the columns the live tables give
     (``bpr_studio.loading.load_frames``). Raises ProjectError naming the known rounds."""
-    from bpr_studio.loading import STEP_COLUMNS
+    from bpr_studio.loading import STEP_COLUMNS, with_missing_times
 
     payload = _require(project, name)
     procedure_columns = [c.name for c in tables.Procedure.__table__.columns]
@@ -125,7 +125,7 @@ def round_frames(project: Project, name: str) -> tuple[pd.DataFrame, pd.DataFram
     for column in ("typical_minutes", "min_minutes", "max_minutes", "share_pct", "wait_days"):
         steps[column] = steps[column].astype(float)
     links["probability"] = links["probability"].astype(float)
-    return procedures.reset_index(drop=True), steps, links
+    return procedures.reset_index(drop=True), with_missing_times(steps), links
 
 
 def round_unit_costs(project: Project, name: str) -> list[dict[str, Any]]:

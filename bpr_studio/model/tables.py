@@ -172,7 +172,7 @@ class Scenario(SQLModel, table=True):
 
 
 class SurveyRound(SQLModel, table=True):
-    """A later survey of the same procedures (再調査), kept beside the live data (schema 4).
+    """A later survey of the same procedures (再調査), kept beside the live data (schema 5).
 
     The live tables (procedure, step, step_link, unit_cost) stay the baseline the rest of
     the app works on; a round keeps its own rows, zlib-compressed JSON in ``payload``
