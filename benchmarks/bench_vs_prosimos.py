@@ -24,9 +24,12 @@ of task time a case needs, rework included).
   Its Monte Carlo (``analysis.montecarlo``) draws the survey's uncertainty for a year's
   totals, not cases, so "cases per second" does not apply to it.
 
-Models (built here): ``rework`` (6 tasks, 3 lanes, 20 % sent back to the first step) and
+Models (built here): ``rework`` (6 tasks, 3 lanes, 20 % sent back to the first step),
 ``city24`` (24 tasks, 5 lanes, a skip branch, a rework loop and an early end, one task of
-two days at an outside body).
+two days at an outside body) and ``padua`` (benchmarks/padua_model.py, imported from its
+BPMN and Prosimos JSON as a user would: a branch after the start, three choices, a
+parallel pair of tasks of 12–13 days; exported again, with parallel gateways, for both
+tools; many resources per lane, as its tasks take days and cases arrive every 30 min).
 """
 
 from __future__ import annotations
@@ -114,6 +117,25 @@ def city24_model() -> nx.DiGraph:
                         "section": "ベンチ", "annual_cases": 10000}, steps, links)
 
 
+def padua_model() -> nx.DiGraph:
+    """The padua-like model read from its BPMN file and Prosimos JSON by our import."""
+    from analysis.graph import build_graph
+    from benchmarks.padua_model import write_model
+    from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
+    from bpr_studio.io.checks import check_steps
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bpmn, parameters = write_model(Path(tmp))
+        records, _issues = parse_bpmn_file(bpmn, BpmnOptions("ベンチ", {"購買": "clerk"}),
+                                           parameters)
+    [procedure] = records["procedures"]
+    steps = records["steps"]
+    check_steps({procedure["procedure_id"]: steps})
+    links = [(s["step_no"], target, p, bool(s.get("_parallel")))
+             for s in steps for target, p in s["_links"]]
+    return build_graph(procedure, steps, links)
+
+
 def exact_mean(graph: nx.DiGraph) -> tuple[float, float]:
     """(mean work per case in minutes, seconds to compute it) — the Markov chain."""
     from analysis.graph import expected_executions
@@ -137,7 +159,8 @@ def mean_from_file(bpmn_path: Path) -> tuple[float, float]:
     [procedure] = records["procedures"]
     steps = records["steps"]
     check_steps({procedure["procedure_id"]: steps})
-    links = [(s["step_no"], target, p) for s in steps for target, p in s["_links"]]
+    links = [(s["step_no"], target, p, bool(s.get("_parallel")))
+             for s in steps for target, p in s["_links"]]
     graph = build_graph(procedure, steps, links)
     visits = expected_executions(graph)
     mean = sum(v * float(graph.nodes[n]["typical_minutes"]) for n, v in visits.items())
@@ -181,14 +204,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="1000,10000,100000")
     parser.add_argument("--prosimos-python")
-    parser.add_argument("--models", default="rework,city24")
+    parser.add_argument("--models", default="rework,city24,padua")
     args = parser.parse_args()
     from bpr_studio.io.bpmn_export import write_bpmn
     from bpr_studio.io.prosimos_json import write_prosimos_json
 
     python, why = prosimos_python(args.prosimos_python)
     counts = [int(c) for c in args.cases.split(",")]
-    builders = {"rework": rework_model, "city24": city24_model}
+    builders = {"rework": rework_model, "city24": city24_model, "padua": padua_model}
+    lane_resources = {"padua": 2000}  # 825 h of work a case, a case every 30 min
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in args.models.split(","):
@@ -196,7 +220,7 @@ def main() -> None:
             bpmn = folder / f"{name}.bpmn"
             write_bpmn([graph], bpmn)
             params = folder / f"{name}.json"
-            write_prosimos_json(bpmn, params, resources_per_lane=20)
+            write_prosimos_json(bpmn, params, resources_per_lane=lane_resources.get(name, 20))
             ours, solve_s = exact_mean(graph)
             from_file, ours_s = mean_from_file(bpmn)
             assert abs(from_file - ours) < 1e-6 * ours, (from_file, ours)

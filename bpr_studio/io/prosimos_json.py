@@ -29,13 +29,23 @@ ALWAYS = [{"from": "MONDAY", "to": "SUNDAY", "beginTime": "00:00:00.000",
 
 def _normal(low: float, mode: float, high: float) -> list[dict[str, float]]:
     """最短/標準/最長 as Prosimos' cut normal: mean = 標準 (what the cost model and the
-    Monte Carlo take as a step's expected time), the spread of a triangular on the same
-    three values, cut at 最短 and 最長 (Prosimos has no triangular distribution); read
-    back as the same three values (bpr_studio.io.prosimos_read)."""
+    Monte Carlo take as a step's expected time), cut at 最短 and 最長 (Prosimos has no
+    triangular distribution); read back as the same three values
+    (bpr_studio.io.prosimos_read).
+
+    The spread is the triangular's on the same three values, but at most a third of the
+    distance from 標準 to the nearer bound: a cut nearer than 3 sd moves the mean (padua's
+    (0, m, 3m) with the triangular's sd of 0.62 m would come out 7 % high); at 3 sd it
+    moves it by under 0.2 %.
+
+    >>> [round(p["value"], 3) for p in _normal(0.0, 10.0, 30.0)]
+    [10.0, 3.333, 0.0, 30.0]
+    """
     variance = (low**2 + mode**2 + high**2 - low * mode - low * high - mode * high) / 18
-    mean = mode
-    return [{"value": mean}, {"value": math.sqrt(max(variance, 0.0))}, {"value": low},
-            {"value": high}]
+    sd = min(math.sqrt(max(variance, 0.0)), (mode - low) / 3, (high - mode) / 3)
+    # A bound at 標準 leaves no room: a thin spread keeps the bounds (read back) and the mean.
+    sd = max(sd, (high - low) / 1000)
+    return [{"value": mode}, {"value": sd}, {"value": low}, {"value": high}]
 
 
 def prosimos_parameters(model: BpmnModel, resources_per_lane: int = 1) -> dict[str, Any]:
