@@ -20,6 +20,7 @@ from analysis.economics_result import EconomicsResult
 from analysis.graph import build_graphs
 from analysis.measure_costs import CostTable, cost_table
 from analysis.montecarlo import SimulationCancelled
+from analysis.peers import SLOWER_AT, PeerComparison, city_figures, compare_cities
 from analysis.result import SimulationResult
 from analysis.roadmap import roadmap_of_result
 from analysis.roadmap_result import RoadmapResult
@@ -28,13 +29,14 @@ from analysis.scenario import Scenario
 from analysis.sensitivity import SensitivityResult, sensitivity
 from analysis.simulate import ScenarioAnalysis, analyse_scenario, simulate_scenario
 from bpr_studio.loading import get_scenario, load_frames, load_rubric, load_unit_costs
-from bpr_studio.store import Project, open_project
+from bpr_studio.store import Project, open_project, open_snapshot
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 DEFAULT_REPLICATIONS = 1000
 
-__all__ = ["SimulationCancelled", "analyse", "load_model", "plan", "plan_settings",
+__all__ = ["SimulationCancelled", "analyse", "compare_projects", "load_model", "plan",
+           "plan_settings",
            "run_pipeline", "run_pipeline_at",
            "run_sensitivity", "run_sensitivity_at"]
 
@@ -134,3 +136,19 @@ def run_sensitivity_at(path: Path, scenario: str | Scenario, progress: Progress 
     """:func:`run_sensitivity` on a project file opened (and closed) here, for workers."""
     with open_project(path) as project:
         return run_sensitivity(project, scenario, progress, cancel)
+
+
+def compare_projects(targets: list[str | Path], scenario: str, names: list[str] | None = None,
+                     slower_at: float = SLOWER_AT, cancel: CancelCheck | None = None
+                     ) -> PeerComparison:
+    """Several cities' projects side by side on their shared 手続ID (``analysis.peers``):
+    each is analysed (as-is and ``scenario``, no counter model) from a frozen snapshot.
+    A city is named by ``names`` or by its 自治体名・プロジェクト名 (project-info)."""
+    cities = []
+    for index, target in enumerate(targets):
+        with open_snapshot(target) as project:
+            city = names[index] if names and index < len(names) else project.title
+            analysis = analyse(project, scenario, counter=False, cancel=cancel)
+        saved = {row.procedure_id: row.staff_hours_saved for row in analysis.ranking.rows}
+        cities.append(city_figures(city, analysis.comparison.as_is.procedures, saved))
+    return compare_cities(cities, slower_at)
