@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from analysis.peers import PeerComparison
 from bpr_studio.atomic import atomic_write
@@ -29,12 +32,6 @@ def write_peers_workbook(comparison: PeerComparison, scenario: str, out: str | P
     assert ws is not None
     ws.title = SHEET
     sheet_title(ws, f"自治体比較：同じ手続（手続ID）の職員時間・オンライン率・削減（シナリオ「{scenario}」）")
-    paragraph(ws, 3, (
-        f"{len(comparison.cities)} 自治体で共通の手続 {len(comparison.rows):,} 件を比べます。中央値は"
-        f"その手続を持つ自治体すべて（自分を含む）の中央値、比は自治体の1件あたり職員時間÷中央値です。"
-        f"比が {comparison.slower_at:g} を超える手続を「遅い」とし（提案値）、その差の時間は"
-        "調べる価値のある差であって削減見込みではありません（案件の難しさが違うことがあります）。"
-        "自治体ごとのオンライン率・レベル・削減率は表の右の「+」で開けます（印刷はしません）。"))
     summary_columns = [Column("city", "自治体"), Column("procedures", "手続数", "#,##0"),
                        Column("matched", "他と共通", "#,##0"),
                        Column("slower", "中央値より遅い", "#,##0"),
@@ -53,7 +50,22 @@ def write_peers_workbook(comparison: PeerComparison, scenario: str, out: str | P
                     Column(f"level_{city}", f"{city}\nレベル", "0", detail=True),
                     Column(f"saving_share_{city}", f"{city}\n削減率", "0%", detail=True)]
     records = [_clean(r) for r in comparison.rows.reset_index().to_dict("records")]
-    write_table(ws, row, columns, records)
+    table = write_table(ws, row, columns, records)
+    slower = CellIsRule(operator="greaterThan", formula=[str(comparison.slower_at)],
+                        font=Font(color="C00000", bold=True))
+    for index, column in enumerate(columns):
+        if column.key.startswith("ratio_"):
+            ws.conditional_formatting.add(table.column_range(index), slower)
+    explanation = (
+        f"{len(comparison.cities)} 自治体で共通の手続 {len(comparison.rows):,} 件を比べます。中央値は"
+        f"その手続を持つ自治体すべて（自分を含む）の中央値、比は自治体の1件あたり職員時間÷中央値です。"
+        f"比が {comparison.slower_at:g} を超える手続を「遅い」とし（提案値）、その差の時間は"
+        "調べる価値のある差であって削減見込みではありません（案件の難しさが違うことがあります）。"
+        "自治体ごとのオンライン率・レベル・削減率は表の右の「+」で開けます（印刷はしません）。")
+    # Across the printed columns of the table (its height follows from their widths).
+    widths = tuple(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                   for c in range(1, 4 + 2 * len(comparison.cities) + 1))
+    paragraph(ws, 3, explanation, widths)
     print_setup(ws, "　".join(comparison.cities), scenario, date.today().isoformat())
     path = Path(out)
     atomic_write(path, wb.save)
