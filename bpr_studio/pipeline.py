@@ -11,7 +11,7 @@ Functions take a progress callback ``progress(done, total, label)`` and a cancel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from analysis.compare import Comparison, ProjectModel, parameter_values
@@ -138,7 +138,8 @@ def run_sensitivity_at(path: Path, scenario: str | Scenario, progress: Progress 
         return run_sensitivity(project, scenario, progress, cancel)
 
 
-def compare_projects(targets: list[str | Path], scenario: str, names: list[str] | None = None,
+def compare_projects(targets: Sequence[str | Path], scenario: str,
+                     names: Sequence[str] | None = None,
                      slower_at: float = SLOWER_AT, cancel: CancelCheck | None = None
                      ) -> PeerComparison:
     """Several cities' projects side by side on their shared 手続ID (``analysis.peers``):

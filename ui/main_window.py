@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "export_report", self._on_export_report_triggered,
                          QKeySequence("Ctrl+E"))
         self._add_action(file_menu, "export_bpmn", self._on_export_bpmn_triggered)
+        self._add_action(file_menu, "compare_cities", self._on_compare_cities_triggered)
         file_menu.addSeparator()
         self._add_action(file_menu, "quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu(tr("menu_edit"))
@@ -334,6 +335,17 @@ class MainWindow(QMainWindow):
     def _on_export_report_triggered(self) -> None:
         if self.session.path is not None:
             self.report_exporter.ask_and_start(self.session.path)
+
+    def _on_compare_cities_triggered(self) -> QWidget | None:
+        """This project beside other cities' projects (ui.peers_dialog, docs/peers.md)."""
+        if self.session.path is None or self.session.scenario is None:
+            return None
+        from ui.peers_dialog import PeersDialog
+
+        dialog = PeersDialog(self.session.path, self.session.scenario.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _on_export_bpmn_triggered(self) -> None:
         if self.session.path is not None:
