@@ -224,6 +224,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(result.band.potential_text(args.lang))
     if result.economics is not None:
         print(_economics_line(result.economics.total, ja))
+    if result.roadmap is not None:
+        print(_break_even_line(result.roadmap, args.lang))
     print(result.ranking.explanation(args.lang))
     print(f"{path} ({time.perf_counter() - start:.1f} s)")
     return EXIT_OK

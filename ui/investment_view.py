@@ -111,6 +111,14 @@ def parse_fiscal_year(text: str) -> int | None:
     raise ValueError(text)
 
 
+def _span(low: str, high: str) -> str:
+    return f"{low}～{high}" if language() == "ja" else f"{low} to {high}"
+
+
+def _range(value: str, low: str, high: str) -> str:
+    return f"{value}（{_span(low, high)}）" if language() == "ja" else f"{value} ({low} to {high})"
+
+
 def _number(text: str) -> float:
     raw = text.strip().replace(",", "").replace("，", "").replace("％", "%")
     return float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
@@ -307,9 +315,8 @@ class InvestmentView(LazyRefreshMixin, QWidget):
             return f"{value / 1e6:,.1f}"
         rows = [[row.label_ja if lang == "ja" else row.label_en, row.procedures, m(row.initial_yen),
                  m(row.running_yen_per_year),
-                 f"{m(row.net_saving_yen)}（{m(row.net_saving_p5)}～{m(row.net_saving_p95)}）",
-                 row.payback_text(lang),
-                 f"{m(row.npv_yen)}（{m(row.npv_p5)}～{m(row.npv_p95)}）"]
+                 _range(m(row.net_saving_yen), m(row.net_saving_p5), m(row.net_saving_p95)),
+                 row.payback_text(lang), _range(m(row.npv_yen), m(row.npv_p5), m(row.npv_p95))]
                 for row in [*economics.measures, economics.total]]
         self._fill(self.measures, [tr(k) for k in (
             "inv_col_measure", "inv_col_procedures", "inv_col_initial", "inv_col_running",
@@ -409,13 +416,13 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         rows = [
             [tr("inv_row_cost"), *(m(y.cost_yen) for y in ys)],
             [tr("inv_row_saving"), *(m(y.saving_yen) for y in ys)],
-            [tr("inv_row_saving_range"), *(f"{m(y.saving_p5)}～{m(y.saving_p95)}" for y in ys)],
+            [tr("inv_row_saving_range"), *(_span(m(y.saving_p5), m(y.saving_p95)) for y in ys)],
             [tr("inv_row_hours"), *(f"{y.staff_hours_saved:,.0f}" for y in ys)],
             [tr("inv_row_cum_cost"), *(m(y.cumulative_cost_yen) for y in ys)],
             [tr("inv_row_cum_saving"), *(m(y.cumulative_saving_yen) for y in ys)],
             [tr("inv_row_cum_net"), *(m(y.cumulative_net_yen) for y in ys)],
             [tr("inv_row_cum_net_range"),
-             *(f"{m(y.cumulative_net_p5)}～{m(y.cumulative_net_p95)}" for y in ys)],
+             *(_span(m(y.cumulative_net_p5), m(y.cumulative_net_p95)) for y in ys)],
         ]
         headers = [tr("inv_col_figure"), *(fiscal_year_label(fy, lang).replace("（", "\n（")
                                            for fy in roadmap.fiscal_years)]
