@@ -191,7 +191,7 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         self._set_running(False)
         session.scenario_changed.connect(self.request_refresh)
         session.simulation_ready.connect(self.request_refresh)
-        session.loaded.connect(self.request_refresh)
+        session.loaded.connect(self._on_session_loaded)
 
     @staticmethod
     def _table() -> QTableWidget:
@@ -201,6 +201,11 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         return table
 
     # --- computing ----------------------------------------------------------------
+    def _on_session_loaded(self) -> None:
+        """Another project, or its data edited: the savings change, the run kept is stale."""
+        self.base, self._base_key = None, None
+        self.request_refresh()
+
     def refresh(self) -> None:
         scenario, path = self.session.scenario, self.session.path
         if scenario is None or path is None:

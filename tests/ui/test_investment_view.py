@@ -132,3 +132,12 @@ def test_the_landing_list_ranks_by_npv_or_payback_and_says_so(qtbot, make_main_w
     assert "回収年数" in landing.explanation.text()
     landing.order.setCurrentIndex(0)
     assert [r.procedure_id for r in landing.rows] == before
+
+
+def test_a_data_edit_or_another_project_needs_a_new_run(qtbot, make_main_window,
+                                                       sample_project) -> None:
+    window, view = _open(qtbot, make_main_window, sample_project)
+    old = view.base
+    assert old is not None
+    window.session.loaded.emit()          # what a survey edit or opening a project does
+    qtbot.waitUntil(lambda: view.base is not None and view.base is not old, timeout=60000)
