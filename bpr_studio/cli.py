@@ -344,6 +344,7 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
     from analysis.roadmap_settings import (
         BUDGET_KEY,
         START_FY_KEY,
+        START_PREFIX,
         YEARS_KEY,
         RoadmapSettingError,
         parse_roadmap_setting,
@@ -378,6 +379,10 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
             return EXIT_INPUT_ERRORS
         if settings:
             scenario.params.update(dict(settings))
+            # A start year is a year of this roadmap: its first year is kept with it, or
+            # next April the default first year moves and the start year would be refused.
+            if any(key.startswith(START_PREFIX) for key, _value in settings):
+                scenario.params.setdefault(START_FY_KEY, float(chosen.start_fy))
             save_scenario(project, scenario)
     result = _run_pipeline(args, counter=False, roadmap=chosen)
     if isinstance(result, int):

@@ -239,7 +239,9 @@ def test_cli_saves_a_start_year_and_prints_the_roadmap(city, tmp_path, capsys) -
     rpa = next(m for m in data["measures"] if m["measure"] == "rpa_ocr")
     assert (rpa["start_fy"], rpa["chosen_by_hand"]) == (2029, True)
     with open_project(copy) as project:
-        assert get_scenario(project, DEFAULT_SCENARIO).params["roadmap.start.rpa_ocr"] == 2029
+        params = get_scenario(project, DEFAULT_SCENARIO).params
+    assert params["roadmap.start.rpa_ocr"] == 2029
+    assert params["roadmap.start_fy"] == 2027    # the roadmap the start year belongs to
     code = main(["roadmap", "--project", str(copy), "--replications", "20", "--start-fy", "2027",
                  "--budget-cap", "10000000"])
     out = capsys.readouterr().out

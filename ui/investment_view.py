@@ -49,6 +49,7 @@ from analysis.roadmap_settings import (
     ORDER_KEY,
     ORDER_PAYBACK,
     REIWA_FIRST_YEAR,
+    START_FY_KEY,
     START_PREFIX,
     RoadmapSettingError,
     fiscal_year_label,
@@ -449,6 +450,9 @@ class InvestmentView(LazyRefreshMixin, QWidget):
             scenario.params.pop(key, None)
         else:
             scenario.params[key] = value
+            if key.startswith(START_PREFIX) and self.roadmap is not None:
+                # Kept with the start year: next April the default first year moves on.
+                scenario.params.setdefault(START_FY_KEY, float(self.roadmap.start_fy))
         try:
             check(scenario)
         except (CostDataError, RoadmapSettingError) as problem:

@@ -104,6 +104,7 @@ def test_a_start_year_typed_moves_the_measure_and_a_bad_one_is_refused(
                     and view.roadmap.measure("rpa_ocr").start_fy == later, timeout=30000)
     assert window.session.scenario is not None
     assert window.session.scenario.params["roadmap.start.rpa_ocr"] == later
+    assert window.session.scenario.params["roadmap.start_fy"] == roadmap.start_fy
     _ready(qtbot, view)
     _edit(view.gantt, _row(view.gantt, "rpa_ocr"), 1, "2099")
     assert "roadmap.start.rpa_ocr" in view.problem.text()
