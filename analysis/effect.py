@@ -213,6 +213,19 @@ def measure_effect(comparison: Comparison,
                         "（調査票は施策ごとの効果を記録しないため; 提案値）"),
         "reference": sources.TOKAI_WHOLE_OFFICE.cite(),
     }
+    files_en = ", ".join(sorted(set(resurvey_files.values()))[:3])
+    sources_en = {
+        "baseline": "baseline survey (the project's live data): "
+                    + ", ".join(sorted(set(baseline_files.values()))[:3]),
+        "planned": (f"expected figures of scenario '{scenario}' (uptake in year {year}, measures "
+                    "carried out on the published implemented share)"),
+        "actual": (f"re-survey '{round_name}'{f' ({surveyed_on})' if surveyed_on else ''}: "
+                   f"{files_en}; costed by the same model and unit costs as the baseline, yearly "
+                   "figures at the baseline's case volume"),
+        "attribution": ("achieved savings split among measures by each procedure's planned "
+                        "shares (the survey does not record which measure saved what; proposal)"),
+        "reference": sources.TOKAI_WHOLE_OFFICE.cite("en"),
+    }
     return EffectResult(
         scenario, round_name, surveyed_on, fiscal_year, year, city, sections, procedures,
         measures, chain, sources.TOKAI_WHOLE_OFFICE, reference_chain, result_sources,
@@ -220,7 +233,7 @@ def measure_effect(comparison: Comparison,
                  "（削減ゼロとは数えない）。"),
         note_en=("Procedures the re-survey does not contain are not measured: they are left out "
                  "of the actual figures and of the planned figures compared with them (never "
-                 "counted as zero saving)."))
+                 "counted as zero saving)."), sources_en=sources_en)
 
 
 def _measure_rows(comparison: Comparison, attributed: dict[str, np.ndarray],

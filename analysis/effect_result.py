@@ -133,6 +133,7 @@ class EffectResult:
     sources: dict[str, str]       # what each column rests on, for the report and the view
     note_ja: str = ""
     note_en: str = ""
+    sources_en: dict[str, str] = field(default_factory=dict)  # the same lines in English
 
     @property
     def measured(self) -> list[AreaEffect]:

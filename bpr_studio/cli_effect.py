@@ -74,6 +74,11 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
+def _h(value: float) -> str:
+    """Hours a year, whole; never '-0'."""
+    return f"{0.0 if abs(value) < 0.5 else value:,.0f}"
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
@@ -109,9 +114,9 @@ def effect_text(result: Any, lang: str = "ja") -> str:
                  "By measure (staff hours a year; actual split by the planned shares):")
     for m in result.measures:
         lines.append(f"  {m.label_ja if ja else m.label_en}: {'計画' if ja else 'planned'} "
-                     f"{m.planned_h:,.0f}, {'実績' if ja else 'actual'} {m.actual_h:,.0f}, "
+                     f"{_h(m.planned_h)}, {'実績' if ja else 'actual'} {_h(m.actual_h)}, "
                      f"{'達成率' if ja else 'achieved'} {_pct(m.achievement)}, "
-                     f"{'不足' if ja else 'shortfall'} {m.shortfall_h:,.0f}")
+                     f"{'不足' if ja else 'shortfall'} {_h(m.shortfall_h)}")
     lines.append("")
     lines.append("手続別（職員の作業時間）:" if ja else "By procedure (staff hours):")
     status = STATUS_JA if ja else STATUS_EN

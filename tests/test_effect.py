@@ -208,6 +208,7 @@ def test_the_sample_resurvey_shows_half_and_nothing_delivered(sample_effect):
     # Every actual figure names its survey files; the chain cites 東海村.
     assert "01_市民課_R8再調査.xlsx" in by_id["SM-004"].source
     assert "iais.or.jp" in sample_effect.sources["reference"]
+    assert "re-survey 'R8再調査'" in sample_effect.sources_en["actual"]  # the app in English
     assert [s.hours for s in sample_effect.reference_chain] == [364_000, 12_680, 5_014]
 
 

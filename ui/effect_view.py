@@ -210,8 +210,9 @@ class EffectView(LazyRefreshMixin, QWidget):
             header = view.horizontalHeader()
             for column in range(header.count()):  # long names elide; the rest stays in view
                 header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_PX))
+        lines = result.sources if ja else (result.sources_en or result.sources)
         self.sources.setText("\n".join(f"{tr('effect_source_' + key)}: {text}"
-                                       for key, text in result.sources.items()))
+                                       for key, text in lines.items()))
 
     def _kpi_rows(self, result: EffectResult) -> list[dict[str, Any]]:
         rows = []
