@@ -127,6 +127,31 @@ def _figures(base: pd.DataFrame, plan: pd.DataFrame, resurvey: pd.DataFrame | No
     return figures
 
 
+def _procedure_figures(base: pd.DataFrame, plan: pd.DataFrame, again: pd.DataFrame,
+                       adjusted: pd.DataFrame) -> list[dict[str, Figure]]:
+    """:func:`_figures` of every procedure on its own, vectorised (one procedure's
+    case-weighted figures are its own values): 3,000 procedures in a fraction of a second
+    instead of the half-minute that 3,000 one-row frames took."""
+    measured = base.index.isin(again.index)
+    out: list[dict[str, Figure]] = [{} for _ in range(len(base))]
+    for kpi in KPIS:
+        b = base[kpi.key].to_numpy(dtype=float)
+        p = plan[kpi.key].reindex(base.index).to_numpy(dtype=float)
+        r = again[kpi.key].reindex(base.index).to_numpy(dtype=float)
+        done = (adjusted if kpi.yearly else again)[kpi.key].reindex(base.index).to_numpy(dtype=float)
+        planned = (b - p) * kpi.direction
+        actual = (b - done) * kpi.direction
+        rows = zip(b.tolist(), p.tolist(), r.tolist(), planned.tolist(), actual.tolist(),
+                   measured.tolist(), strict=True)
+        for i, (bi, pi, ri, planned_i, actual_i, is_measured) in enumerate(rows):
+            if not is_measured:
+                out[i][kpi.key] = Figure(bi, pi, None, planned_i, None, None)
+            else:
+                out[i][kpi.key] = Figure(bi, pi, ri, planned_i, actual_i,
+                                         _achievement(actual_i, planned_i, bi))
+    return out
+
+
 def _file_text(names: Sequence[object]) -> str:
     files = sorted({str(n) for n in names if isinstance(n, str) and n})
     return "、".join(files[:3]) + (f" ほか{len(files) - 3}件" if len(files) > 3 else "")
@@ -161,17 +186,15 @@ def measure_effect(comparison: Comparison,
         if application.applied:
             applied.setdefault(application.procedure_id, []).append(application.measure)
 
+    per_procedure = _procedure_figures(base, plan, again, adjusted)
     procedures = []
-    for pid in base.index:
+    for pid, figures in zip(base.index, per_procedure, strict=True):
         if cancel is not None and cancel():
             raise SimulationCancelled
         measured = pid in again.index
-        one = [pid]
         procedures.append(AreaEffect(
             pid, str(base.at[pid, "name"]), str(base.at[pid, "section"]),
-            MEASURED if measured else NOT_MEASURED, 1, int(measured),
-            _figures(base.loc[one], plan.loc[one], again.loc[one] if measured else None,
-                     adjusted.loc[one] if measured else None),
+            MEASURED if measured else NOT_MEASURED, 1, int(measured), figures,
             applied.get(pid, []),
             " → ".join(f for f in (baseline_files.get(pid, ""),
                                    resurvey_files.get(pid, "") if measured else "未測定") if f)))
