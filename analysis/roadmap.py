@@ -229,6 +229,20 @@ def _measure_row(m: MeasureEconomics, start: int | None, by_hand: bool, over: bo
         [m.staff_hours_saved * s for s in share], [m.staff_yen_saved * s for s in share], cost)
 
 
+def gantt_cell(measure: RoadmapMeasure, index: int, fy: int) -> str:
+    """What the Gantt of the app and of the report prints for a measure in a fiscal year:
+    開始 / 更新 and the year's effect as a share of the 投資効果 (3rd-year) saving; ''
+    before it starts."""
+    if measure.start_fy is None or fy < measure.start_fy:
+        return ""
+    share = f"{measure.effect_share[index]:.0%}"
+    k = fy - measure.start_fy
+    renewed = k > 0 and k % max(int(round(measure.life_years)), 1) == 0
+    if fy == measure.start_fy:
+        return f"開始\n{share}"
+    return f"更新\n{share}" if renewed else share
+
+
 def _assumptions(settings: RoadmapSettings, reference: int, values: dict[str, float],
                  economics: EconomicsResult) -> list[dict[str, Any]]:
     from analysis.params import PARAMETERS

@@ -42,6 +42,7 @@ from analysis.economics_result import EconomicsResult
 from analysis.measure_costs import COST_PREFIX, FIELDS, CostDataError, cost_table
 from analysis.montecarlo import SimulationCancelled
 from analysis.result import SimulationResult
+from analysis.roadmap import gantt_cell
 from analysis.roadmap_result import RoadmapResult
 from analysis.roadmap_settings import (
     BUDGET_KEY,
@@ -366,8 +367,6 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         self.costs.resizeRowsToContents()
 
     def _fill_gantt(self, roadmap: RoadmapResult) -> None:
-        from bpr_studio.report.roadmap_sheet import gantt_cell  # openpyxl: not at start-up
-
         lang = language()
         short = {True: lambda fy: f"R{fy - REIWA_FIRST_YEAR + 1}\n{fy}", False: lambda fy: f"FY{fy}"}
         headers = [tr("inv_col_measure"), tr("inv_col_start"), tr("inv_col_milestone"),

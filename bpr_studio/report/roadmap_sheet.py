@@ -19,7 +19,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.result import SimulationResult
-from analysis.roadmap_result import RoadmapMeasure, RoadmapResult
+from analysis.roadmap import gantt_cell
+from analysis.roadmap_result import RoadmapResult
 from analysis.roadmap_settings import MILESTONES_BY_KEY, fiscal_year_label, reiwa
 from bpr_studio.report.assumptions import cite
 from bpr_studio.report.chart_style import style_chart
@@ -45,19 +46,6 @@ RENEWAL_FILL = PatternFill("solid", fgColor="F4B183")
 LATE_FONT = Font(name=FONT, size=10, color="C00000", bold=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def gantt_cell(measure: RoadmapMeasure, index: int, fy: int) -> str:
-    """What the Gantt prints for a measure in a fiscal year: 開始 / 更新 and the year's
-    effect as a share of the 投資効果 (3rd-year) saving; '' before it starts."""
-    if measure.start_fy is None or fy < measure.start_fy:
-        return ""
-    share = f"{measure.effect_share[index]:.0%}"
-    k = fy - measure.start_fy
-    renewed = k > 0 and k % max(int(round(measure.life_years)), 1) == 0
-    if fy == measure.start_fy:
-        return f"開始\n{share}"
-    return f"更新\n{share}" if renewed else share
 
 
 def _header(ws: Worksheet, row: int, column: int, text: str) -> None:
