@@ -57,14 +57,15 @@ from analysis.roadmap_settings import (
     roadmap_settings,
 )
 from analysis.scenario import Scenario
-from bpr_studio.pipeline import plan
+from bpr_studio.pipeline import DEFAULT_REPLICATIONS, plan
 from bpr_studio.scenario_edits import SaveScenario
 from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession, simulate_at
 
-REPLICATIONS = 300
+# As `bpr-studio economics`, `roadmap` and the report: the same P5–P95 everywhere.
+REPLICATIONS = DEFAULT_REPLICATIONS
 SEED = 1
 INVALID = QColor("#F8CBAD")
 FILLS = {"start": QColor("#2E75B6"), "ramp": QColor("#BDD7EE"), "full": QColor("#9DC3E6"),
@@ -213,8 +214,9 @@ class InvestmentView(LazyRefreshMixin, QWidget):
         if scenario is None or path is None:
             return
         key = savings_key(scenario)
-        simulation = self.session.simulation
-        if simulation is not None and simulation.scenario.name == scenario.name:
+        # The session's run only if it is of this scenario and of the data loaded now.
+        simulation = self.session.simulation_for(scenario.name)
+        if simulation is not None:
             self.base, self._base_key = simulation, key   # the session's run (its replications)
         base = self.base if self._base_key == key else None
         self._set_running(True, base is None)

@@ -208,6 +208,10 @@ class ProjectSession(QObject):
         assert isinstance(data, ProjectData)
         self.data = data
         self._data_version += 1
+        # Figures drawn from the data before this load would sit beside new point figures
+        # (a P5–P95 that no longer holds its estimate): a new run is needed.
+        self.simulation = None
+        self.sensitivity = None
         gc.freeze()  # long-lived now: keep full collections from walking it (ui.app)
         if self.scenario is None or self.scenario.name not in {s.name for s in data.scenarios}:
             self.scenario = next((s for s in data.scenarios if s.name == DEFAULT_SCENARIO),

@@ -214,6 +214,7 @@ def test_the_report_prints_the_simulation_on_screen(qtbot, make_main_window, sam
                 for c in range(window.survey_view.procedure_model.columnCount())
             ].index("annual_cases")), "1,234")
     assert session.simulation_for("DX標準") is None  # the data changed since
+    assert session.simulation is None  # and no view shows its stale P5–P95
 
 
 def test_report_and_simulate_default_to_the_same_replications():
