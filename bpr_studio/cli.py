@@ -718,6 +718,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_counter)
 
+    from bpr_studio.cli_journeys import add_commands as add_journey_commands
+
+    add_journey_commands(sub)  # journeys, events (life events, issue 14)
+
     p = sub.add_parser("generate-survey", help="write a synthetic survey of any size")
     p.add_argument("--procedures", type=int, default=3000)
     p.add_argument("--sections", type=int, default=40)

@@ -22,6 +22,30 @@ def user_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "bpr-studio"
 
 
+def schema_signature() -> str:
+    """A digest of every table and column this code writes: a sample built by other code
+    (another branch, an older release sharing the data folder) is rebuilt, not trusted."""
+    import hashlib
+
+    from sqlmodel import SQLModel
+
+    text = ";".join(f"{name}:{','.join(sorted(table.columns.keys()))}"
+                    for name, table in sorted(SQLModel.metadata.tables.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _built_by_this_schema(path: Path) -> bool:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'sample_schema'").fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return False
+    return bool(row) and row[0] == schema_signature()
+
+
 def ensure_sample_project(folder: Path | None = None) -> Path:
     """Path of the sample project, (re)built from the shipped sample surveys if needed."""
     from sample_surveys import resurvey_data
@@ -33,7 +57,7 @@ def ensure_sample_project(folder: Path | None = None) -> Path:
     files = sample_files()
     again = resurvey_files()
     newest = max(f.stat().st_mtime for f in [*files, *again])
-    if path.exists() and path.stat().st_mtime >= newest:
+    if path.exists() and path.stat().st_mtime >= newest and _built_by_this_schema(path):
         return path
     from bpr_studio.io.survey_import import import_surveys  # only when (re)building
     from bpr_studio.io.survey_rounds import import_round
@@ -53,5 +77,6 @@ def ensure_sample_project(folder: Path | None = None) -> Path:
     with open_project(tmp) as project:
         project.set_meta("municipality", "サンプル市")
         project.set_meta("title", "窓口・証明書手続の業務改革")
+        project.set_meta("sample_schema", schema_signature())
     os.replace(tmp, path)
     return path

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -77,8 +77,22 @@ def _add_survey_rounds(conn: Connection) -> None:
     tables.SurveyRound.__table__.create(conn, checkfirst=True)
 
 
+def _add_life_events(conn: Connection) -> None:
+    """5 → 6: life events (issue 14): the event tables, and on each procedure its national
+    手続ID, the counter the citizen goes to and the fields its form asks for."""
+    from sqlalchemy import inspect
+
+    present = {c["name"] for c in inspect(conn).get_columns("procedure")}
+    for column in ("national_id", "counter", "form_fields"):
+        if column not in present:
+            conn.exec_driver_sql(f"ALTER TABLE procedure ADD COLUMN {column} VARCHAR")
+    tables.LifeEventRow.__table__.create(conn, checkfirst=True)
+    tables.LifeEventMemberRow.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots, 2: _add_parallel_links,
-                                    3: _allow_missing_step_times, 4: _add_survey_rounds}
+                                    3: _allow_missing_step_times, 4: _add_survey_rounds,
+                                    5: _add_life_events}
 
 
 class ProjectError(MessageError):

@@ -52,6 +52,13 @@ SECTIONS: dict[str, dict[str, Any]] = {
         ("SM-012", "住民票記載事項証明書の交付", "証明係", C17, "法律・政令", "住民基本台帳法 第12条",
          "なし", "本人確認書類", "なし", 0, "", 300, "現金", 3200, 0, "3,4", "○", 0,
          pt.certificate(1.3, seal=True)),
+        ("SM-013", "世帯主変更届", "住民記録係", C17, "法律・政令", "住民基本台帳法 第25条", "なし",
+         "本人確認書類", "なし", 0, "", 0, "", 1200, 0, "1,2,12", "○", 0, pt.notification(0.6)),
+        ("SM-014", "マイナンバーカードの住所変更（継続利用）", "マイナンバー係", OTH, "法律・政令",
+         "番号法 第17条", "対面", "本人確認書類", "なし", 0, "", 0, "", 8800, 0, "3,4", "○", 0,
+         pt.notification(0.4)),
+        ("SM-015", "印鑑登録の廃止", "証明係", OTH, "条例", "印鑑条例 第11条", "なし", "本人確認書類",
+         "なし", 0, "", 0, "", 900, 0, "", "○", 0, pt.notification(0.3)),
     ]},
     "税務課": {"department": "総務部", "file": "02_税務課.xlsx", "rows": [
         ("ZM-001", "所得・課税証明書の交付", "税証明係", C17, "条例", "手数料条例", "なし",
@@ -75,6 +82,9 @@ SECTIONS: dict[str, dict[str, Any]] = {
         ("ZM-008", "口座振替の申込", "収納係", OTH, "規則・要綱", "市税口座振替事務取扱要綱", "なし",
          "押印", "なし", 0, "", 0, "", 5400, 0, "4,5", "×", 30,
          pt.notification(0.6, seal=True)),
+        ("ZM-009", "相続人代表者指定届", "資産税係", C17, "法律・政令", "地方税法 第9条の2", "なし",
+         "署名", "他機関の証明書", 1, "戸籍謄本", 0, "", 1100, 0, "", "○", 0,
+         pt.notification(0.6)),
     ]},
     "子育て支援課": {"department": "こども未来部", "file": "03_子育て支援課.xlsx", "rows": [
         ("KS-001", "児童手当の認定請求", "手当係", MP, "法律・政令", "児童手当法 第7条", "なし",
@@ -159,6 +169,12 @@ SECTIONS: dict[str, dict[str, Any]] = {
         ("KH-011", "住所移転後の要介護・要支援認定申請", "認定係", MP, "法律・政令",
          "介護保険法 第36条", "なし", "本人確認書類", "他機関の証明書", 1, "受給資格証明書", 0, "",
          110, 2, "3,4", "○", 30, pt.application(0.8, seal=False, rework_pct=8)),
+        ("KH-012", "介護保険被保険者資格取得の届出（転入）", "資格係", C17, "法律・政令",
+         "介護保険法施行規則 第22条", "なし", "本人確認書類", "なし", 0, "", 0, "", 600, 0, "3,4",
+         "○", 0, pt.notification(0.5)),
+        ("KH-013", "介護保険被保険者資格喪失の届出", "資格係", C17, "法律・政令",
+         "介護保険法施行規則 第24条", "なし", "本人確認書類", "原本", 1, "介護保険被保険者証", 0,
+         "", 2600, 0, "1,2,12", "○", 0, pt.notification(0.4)),
     ]},
     "環境課": {"department": "環境部", "file": "05_環境課.xlsx", "rows": [
         ("KK-001", "犬の登録", "環境衛生係", OTH, "法律・政令", "狂犬病予防法 第4条", "なし",
@@ -193,6 +209,26 @@ SECTIONS: dict[str, dict[str, Any]] = {
          "なし", 0, "", 2000, "現金", 350, 0, "4,5,10", "○", 7,
          pt.application(0.5, seal=False, rework_pct=5, mail=False, wait_days=3)),
     ]},
+    "保険年金課": {"department": "市民生活部", "file": "07_保険年金課.xlsx", "rows": [
+        ("HN-001", "国民健康保険の資格取得届", "国保資格係", C17, "法律・政令", "国民健康保険法 第9条",
+         "なし", "本人確認書類", "他機関の証明書", 1, "健康保険資格喪失証明書", 0, "", 4800, 300,
+         "3,4", "○", 0, pt.notification(0.7)),
+        ("HN-002", "国民健康保険の資格喪失届", "国保資格係", C17, "法律・政令", "国民健康保険法 第9条",
+         "なし", "本人確認書類", "原本", 1, "資格確認書", 0, "", 4500, 400, "4", "○", 0,
+         pt.notification(0.5)),
+        ("HN-003", "葬祭費の支給申請", "国保給付係", C17, "条例", "国民健康保険条例 第6条", "なし",
+         "署名", "写し・画像で可", 1, "会葬礼状または葬儀の領収書", 0, "", 2000, 0, "1,2,12", "○",
+         30, pt.application(0.4, seal=False, rework_pct=5, wait_days=14)),
+        ("HN-004", "後期高齢者医療の資格喪失届", "後期高齢者医療係", C17, "法律・政令",
+         "高齢者の医療の確保に関する法律 第52条", "なし", "本人確認書類", "原本", 1, "資格確認書",
+         0, "", 1800, 0, "1,2,12", "○", 0, pt.notification(0.4)),
+        ("HN-005", "国民年金被保険者住所変更届", "国民年金係", C17, "法律・政令",
+         "国民年金法施行規則 第7条", "なし", "本人確認書類", "なし", 0, "", 0, "", 1100, 0, "3,4",
+         "○", 0, pt.notification(0.4)),
+        ("HN-006", "未支給年金の請求・年金受給者死亡届", "国民年金係", C17, "法律・政令",
+         "国民年金法 第19条", "なし", "本人確認書類", "他機関の証明書", 2, "戸籍謄本; 住民票の除票",
+         0, "", 1400, 0, "1,2,12", "○", 60, pt.notification(0.8, linked_sections=1)),
+    ]},
 }
 
 PROCEDURE_KEYS = (
@@ -203,13 +239,44 @@ PROCEDURE_KEYS = (
 )
 
 
+# Columns for life events (issue 14): the national inventory's 手続ID where the procedure is
+# in it (行政手続等の悉皆調査, デジタル庁, 令和6年度), the window the citizen goes to where it is
+# not the section's, and the fields a form asks for where they differ from the default
+# (氏名・住所・生年月日).
+_WINDOW = {"住民記録係": "市民課 住民異動窓口", "証明係": "市民課 証明窓口",
+           "戸籍係": "市民課 戸籍窓口", "マイナンバー係": "市民課 マイナンバー窓口"}
+EXTRAS: dict[str, dict[str, str]] = {
+    "SM-004": {"form_fields": "氏名; 住所; 前住所; 生年月日; 世帯主; 続柄; 本籍"},
+    "SM-007": {"national_id": "13190"},
+    "SM-009": {"national_id": "13183"},
+    "SM-010": {"form_fields": "死亡者氏名; 死亡者住所; 生年月日; 本籍; 届出人氏名; 届出人住所"},
+    "SM-013": {"national_id": "9065"},
+    "ZM-009": {"national_id": "10282"},
+    "KS-002": {"national_id": "204039"},
+    "KS-004": {"national_id": "204044"},
+    "KS-010": {"national_id": "204041"},
+    "KS-011": {"national_id": "111689"},
+    "KH-002": {"national_id": "110386"},
+    "KH-006": {"national_id": "45142"},
+    "KH-011": {"national_id": "45106"},
+    "KH-012": {"national_id": "45098"},
+    "KH-013": {"national_id": "45099"},
+    "HN-001": {"national_id": "48398"},
+    "HN-005": {"national_id": "52006"},
+    "KK-001": {"national_id": "48899"},
+    "KK-003": {"national_id": "48893"},
+    "KK-006": {"national_id": "43556"},
+}
+
+
 def section_rows(section: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Procedure rows and step rows of one section, as dicts keyed by survey column key."""
     spec = SECTIONS[section]
     procedures, steps = [], []
     for row in spec["rows"]:
         record = dict(zip(PROCEDURE_KEYS, row[:-1], strict=True))
-        record.update(department=spec["department"], section=section)
+        record.update(department=spec["department"], section=section,
+                      counter=_WINDOW.get(record["team"]), **EXTRAS.get(record["procedure_id"], {}))
         record = {k: (None if v == "" else v) for k, v in record.items()}
         procedures.append(record)
         for step in row[-1]:

@@ -343,8 +343,8 @@ def test_simulate_command_writes_the_documented_json(city, tmp_path, capsys):
     staff = data["city"]["savings"]["staff_time_h"]
     assert staff["p5"] <= staff["p50"] <= staff["p95"]
     assert staff["deterministic"] > 0
-    assert len(data["procedures"]) == 57
-    assert len(data["sections"]) == 6
+    assert len(data["procedures"]) == 69
+    assert len(data["sections"]) == 7
     first = data["where_to_start"][0]
     assert {"procedure_id", "measures", "staff_hours_saved", "staff_yen_saved", "fte_saved",
             "citizen_hours_saved", "visits_avoided", "level", "effort", "attribution"} <= set(first)

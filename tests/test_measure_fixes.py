@@ -47,7 +47,7 @@ def test_cashless_applies_only_to_the_sample_procedures_with_a_fee(dx):
                 if (g.graph.get("fee_yen") or 0) > 0 and not math.isnan(g.graph["fee_yen"])}
     applied = {a.procedure_id for a in comparison.applications
                if a.measure == "cashless" and a.applied}
-    assert 0 < len(with_fee) < len(model.graphs) / 2  # 11 of the 57 sample procedures
+    assert 0 < len(with_fee) < len(model.graphs) / 2  # 11 of the 69 sample procedures
     assert applied == with_fee
     # A procedure without a fee keeps its readiness level (the fee axis stays at 0).
     saved = comparison.savings().set_index("procedure_id")

@@ -28,7 +28,7 @@ def test_every_sample_survey_imports_cleanly(tmp_path):
     assert report.ok
     assert report.written
     assert not report.warnings, report.format_text()
-    assert len(report.sections) == 6
+    assert len(report.sections) == 7
     assert _count(tmp_path / "city.bprproj", tables.Procedure.__table__) == report.procedures >= 50
 
 

@@ -116,6 +116,17 @@ PROCEDURES = SheetSpec("procedures", "手続", "Procedures", aliases=("手続一
     Column("lead_time_days", "処理期間(日)", "Lead time (days)", "number", minimum=0, maximum=730,
            aliases=("処理期間", "標準処理期間"), width=10),
     Column("notes", "備考", "Notes", "text", aliases=("メモ",), width=24),
+    # Life events (issue 14): where the citizen goes and what the form asks for.
+    Column("national_id", "国の手続ID", "National procedure ID", "text",
+           aliases=("全国手続ID", "悉皆調査の手続ID", "手続ID(国)"),
+           help_ja="行政手続等の悉皆調査（デジタル庁）の手続ID。あればライフイベント（転入・おくやみ等）の対象手続を調査結果から読み取ります。",
+           width=12),
+    Column("counter", "窓口", "Counter", "text", aliases=("窓口名", "受付窓口"),
+           help_ja="市民が手続をする窓口の名前（例: 市民課 1番窓口）。空欄は課の窓口。", width=14),
+    Column("form_fields", "申請書の記載事項", "Form fields", "text",
+           aliases=("記載事項", "申請書等に記載させる情報"),
+           help_ja="申請書に市民が書く項目を「;」で区切って（例: 氏名; 住所; 生年月日）。空欄は氏名・住所・生年月日（と悉皆調査の項目）。",
+           width=20),
 ))
 
 STEPS = SheetSpec("steps", "工程", "Steps", aliases=("工程一覧", "業務フロー", "作業工程"), columns=(

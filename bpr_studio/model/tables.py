@@ -70,6 +70,9 @@ class Procedure(SQLModel, table=True):
     visit_required: bool | None = None
     lead_time_days: float | None = None
     notes: str | None = None
+    national_id: str | None = None   # the inventory's 手続ID (schema 6)
+    counter: str | None = None       # the window the citizen goes to; None = the section's
+    form_fields: str | None = None   # "氏名; 住所; 生年月日": what the form asks for
     origin: str = "survey"  # survey | inventory | app
     source_file: str | None = None
     source_row: int | None = None
@@ -193,3 +196,31 @@ class SurveyRound(SQLModel, table=True):
     procedures: int = 0
     steps: int = 0
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class LifeEventRow(SQLModel, table=True):
+    """A life event the project defines (schema 6); none stored = the default set."""
+
+    __tablename__ = "life_event"
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
+    key: str = Field(primary_key=True, max_length=64)
+    name: str
+    name_en: str = ""
+    events_per_year: float = 0.0
+    anchor_procedure_id: str | None = None
+    one_stop_name: str = "ワンストップ窓口"
+
+
+class LifeEventMemberRow(SQLModel, table=True):
+    """A procedure of a stored life event with the share of event cases needing it."""
+
+    __tablename__ = "life_event_member"
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
+    __table_args__ = (UniqueConstraint("event_key", "procedure_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(sa_column=Column(
+        String(64), ForeignKey("life_event.key", ondelete="CASCADE"), nullable=False, index=True))
+    procedure_id: str = Field(max_length=64)  # no foreign key: an import may replace procedures
+    share: float = 1.0
+    matched: str = ""
+    source: str = ""

@@ -26,7 +26,7 @@ def _tasks(view):
 def test_the_view_shows_the_chosen_procedure_and_the_picker_follows(flow, qtbot):
     view = flow.flow_view
     assert view.procedure_combo.currentData() == "KH-001"
-    assert view.procedure_combo.count() == 57
+    assert view.procedure_combo.count() == 69
     steps = {i.node.step_no for i in _tasks(view)}
     assert steps == set(range(1, 11))  # KH-001 has ten steps, drawn as-is and to-be
     assert len(_tasks(view)) == 20

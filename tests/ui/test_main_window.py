@@ -29,8 +29,8 @@ def _digest(path) -> str:
 def test_window_lists_the_projects_procedures_and_steps(make_main_window, sample_project):
     window = make_main_window(sample_project)
     view = window.survey_view
-    assert view.procedure_model.rowCount() == 57
-    assert "手続 57 件" in window.statusBar().currentMessage()
+    assert view.procedure_model.rowCount() == 69
+    assert "手続 69 件" in window.statusBar().currentMessage()
     assert view.step_model.rowCount() > 0  # the first procedure is selected
     view.filter_edit.setText("住民票の写し")
     assert view.proxy.rowCount() == 1
@@ -51,7 +51,7 @@ def test_section_filter(make_main_window, sample_project):
 
 def test_english_ui(make_main_window, sample_project):
     window = make_main_window(sample_project, lang="en")
-    assert "57 procedures" in window.statusBar().currentMessage()
+    assert "69 procedures" in window.statusBar().currentMessage()
     assert window.survey_view.procedure_model.headerData(1, Qt.Orientation.Horizontal) == "Name"
 
 
@@ -65,11 +65,11 @@ def test_import_sample_surveys_through_the_dialog(qtbot, make_main_window, tmp_p
     with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
         dialog.start_check()
     assert dialog.import_button.isEnabled(), dialog.summary.text()
-    assert "手続 57 件" in dialog.summary.text()
+    assert "手続 69 件" in dialog.summary.text()
     with qtbot.waitSignals([dialog.imported, window.session.loaded], timeout=20000):
         dialog.start_import()
     qtbot.waitUntil(lambda: not dialog.runner.running)
-    assert window.survey_view.procedure_model.rowCount() == 57
+    assert window.survey_view.procedure_model.rowCount() == 69
 
 
 def test_a_broken_survey_shows_cells_and_blocks_import(qtbot, make_main_window, sample_project,
