@@ -195,6 +195,7 @@ def _walk_route(side: _Side, key: str, event: LifeEvent, inputs: JourneyInputs,
     r = len(d.start)
     t = d.start.copy()
     wait_total, walk_total, visited = np.zeros(r), np.zeros(r), np.zeros(r)
+    written_name, written_address = np.zeros(r, dtype=bool), np.zeros(r, dtype=bool)
     stops = []
     for u in dict.fromkeys(counter.tolist()):
         here = counter == u
@@ -212,15 +213,17 @@ def _walk_route(side: _Side, key: str, event: LifeEvent, inputs: JourneyInputs,
         wait_total += wait
         walk_total += walk
         visited += goes
-        names = d.need[:, here] * inputs.name_writes[rows][here][None, :]
-        addresses = d.need[:, here] * inputs.address_writes[rows][here][None, :]
+        names = _stop_writes(d.need[:, here] * inputs.name_writes[rows][here][None, :],
+                             side.write_once[key], written_name, prefill)
+        addresses = _stop_writes(d.need[:, here] * inputs.address_writes[rows][here][None, :],
+                                 side.write_once[key], written_address, prefill)
         stops.append(CounterStop(
             queues.names[u], [{"procedure_id": inputs.procedure_ids[rows[i]],
                                "name": inputs.names[rows[i]], "share": _share(event, inputs, rows[i])}
                               for i in np.flatnonzero(here)],
             float(goes.mean()), float(wait[goes].mean()), float(s[goes].mean()),
-            float(w[goes].mean()), float(names.sum(axis=1)[goes].mean()),
-            float(addresses.sum(axis=1)[goes].mean())))
+            float(w[goes].mean()), float(names[goes].mean()),
+            float(addresses[goes].mean())))
     minutes = t - d.start
     # A missing attachment: another visit to that counter on another day.
     again = d.missing.any(axis=1)
@@ -240,6 +243,17 @@ def _walk_route(side: _Side, key: str, event: LifeEvent, inputs: JourneyInputs,
         Stat.of(writes(inputs.name_writes)), Stat.of(writes(inputs.address_writes)),
         Stat.of(writes(inputs.birth_writes)), Stat.of(minutes + revisit), Stat.of(wait_total),
         Stat.of(walk_total), Stat.of(1.0 + again.astype(float)), float(again.mean()), stops)
+
+
+def _stop_writes(per_form: np.ndarray, once: bool, written: np.ndarray,
+                 prefill: np.ndarray) -> np.ndarray:
+    """Times a field is written at one counter: every form's, or (write-once) only at the
+    first counter where a form asks for it; ``written`` is updated in place."""
+    count = per_form.sum(axis=1)
+    if once:
+        count = np.where(written, 0.0, np.minimum(count, 1.0))
+        written |= count > 0
+    return np.where(prefill, 0.0, count)
 
 
 def _share(event: LifeEvent, inputs: JourneyInputs, row: int) -> float:

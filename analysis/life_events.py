@@ -55,7 +55,11 @@ class MemberDefault:
     source: Source | None = None
 
     def source_text(self) -> str:
-        return self.source.cite() if self.source else f"{PROPOSAL}: {self.reasoning}"
+        """The publication in short (its full citation: :data:`MEMBER_SOURCES`), or 提案値
+        with the reasoning."""
+        if self.source:
+            return f"{self.source.short(url=False)} {self.source.title}: {self.reasoning}"
+        return f"{PROPOSAL}: {self.reasoning}"
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ DEFAULT_EVENTS: tuple[EventDefault, ...] = (
     )),
 )
 DEFAULTS_BY_KEY = {e.key: e for e in DEFAULT_EVENTS}
+# Every publication a default share or membership rests on, cited in full once.
+MEMBER_SOURCES: tuple[Source, ...] = (S.MYNUMBER_CARD, S.INVENTORY)
 
 
 @dataclass(frozen=True)
@@ -230,8 +236,8 @@ def resolve_default_events(procedures: list[dict[str, Any]]) -> list[LifeEvent]:
             if found:
                 members[pid] = EventMember(
                     pid, INVENTORY_MEMBER_SHARE, f"全国手続ID {nid}: {found[0]}",
-                    f"{PROPOSAL}: 悉皆調査がこのイベントの手続としているが既定の一覧にない; "
-                    f"{S.INVENTORY.short()}")
+                    f"{PROPOSAL}: 悉皆調査がこのイベントの手続としているが既定の一覧にない"
+                    f"（{S.INVENTORY.short(url=False)}）")
         if not members:
             continue
         anchor_regex = re.compile(default.anchor)

@@ -232,3 +232,31 @@ def test_the_fiscal_calendar_closes_holidays_and_the_year_end():
     assert {"2025-04-01", "2026-03-31"} <= days
     assert not {"2025-05-05", "2025-12-29", "2026-01-02", "2026-01-12"} & days   # 成人の日
     assert 240 <= calendar.days <= 246
+
+
+# --- the report sheet ---------------------------------------------------------------------
+
+
+def test_report_sheet_carries_the_table_and_every_source(city):
+    from openpyxl import Workbook
+
+    from bpr_studio.journey_pipeline import run_journeys
+    from bpr_studio.report.life_events_sheet import SHEET, event_record, life_events_sheet
+
+    with open_project(city) as project:
+        result = run_journeys(project, replications=200)
+    wb = Workbook()
+    ws = life_events_sheet(wb, result)
+    assert ws is not None
+    assert ws.title == SHEET
+    texts = [str(cell.value) for row in ws.iter_rows() for cell in row if cell.value is not None]
+    assert "転入（引越し）" in texts
+    assert "おくやみ（死亡・相続）" in texts
+    record = event_record(result.event("おくやみ"))
+    assert record["counters_to_be"] == 1
+    assert record["names_to_be"] <= 1
+    assert record["p5_as_is"] <= record["minutes_as_is"] <= record["p95_as_is"]
+    joined = "\n".join(texts)
+    for expected in ("岩見沢市", "提案値", "PDL1.0", "地方自治法", "全国手続ID"):
+        assert expected in joined
+    assert len(ws._images) == 2          # the timelines of 転入 and おくやみ

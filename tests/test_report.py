@@ -19,8 +19,8 @@ from bpr_studio.report.printing import MIN_SCALE
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files
 
-SHEETS = ["概要", "優先順位", "施策別", "窓口", "前提条件", "部署別", "投資効果", "工程表", "感度分析", "業務フロー",
-          "手続別", "データ品質"]
+SHEETS = ["概要", "優先順位", "施策別", "窓口", "前提条件", "部署別", "投資効果", "工程表",
+          "ライフイベント", "感度分析", "業務フロー", "手続別", "データ品質"]
 
 
 @pytest.fixture(scope="module")

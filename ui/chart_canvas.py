@@ -76,7 +76,8 @@ class ChartCanvas(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         if self._last is not None and self.isVisible():
-            self._pending = self._last
+            # A drawing asked for and not yet made wins over the last one made.
+            self._pending = self._pending or self._last
             QTimer.singleShot(150, self._render_pending)  # once the user stops resizing
 
     _last: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None

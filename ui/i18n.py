@@ -392,6 +392,12 @@ STEP_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+# The life-event view's text (issue 14) lives in its own table.
+from ui.i18n_journeys import JOURNEY_TEXT  # noqa: E402
+
+TEXT.update(JOURNEY_TEXT)
+
+
 def set_language(lang: str) -> None:
     global _LANG
     _LANG = "en" if lang == "en" else "ja"

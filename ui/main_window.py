@@ -42,6 +42,7 @@ from ui.flow_view import FlowView
 from ui.i18n import language, tr
 from ui.inventory_import import InventoryImporter
 from ui.investment_view import InvestmentView
+from ui.journey_view import JourneyView
 from ui.landing_view import LandingView
 from ui.notify import show_message
 from ui.procedure_view import ProcedureView
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.comparison_view = ComparisonView(self.session)
         self.investment_view = InvestmentView(self.session)
         self.effect_view = EffectView(self.session)
+        self.journey_view = JourneyView(self.session)
         self.assumptions_view = AssumptionsView(self.session)
         self.quality_view = QualityView(self.session)
         self.nav = QListWidget()
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
                           ("nav_scenario", self.scenario_view),
                           ("nav_comparison", self.comparison_view),
                           ("nav_investment", self.investment_view),
+                          ("nav_journeys", self.journey_view),
                           ("nav_assumptions", self.assumptions_view),
                           ("nav_quality", self.quality_view),
                           ("nav_effect", self.effect_view)):
@@ -416,6 +419,7 @@ class MainWindow(QMainWindow):
         self.effect_view.runner.stop()
         self.scenario_view.compare.runner.stop()
         self.investment_view.runner.stop()
+        self.journey_view.runner.stop()
         self.session.close()
         wait_for_renders()
         super().closeEvent(event)

@@ -23,6 +23,7 @@ from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import appendix, assumptions, priorities, sheets
 from bpr_studio.report.economics_sheet import economics_sheet
 from bpr_studio.report.effect_sheet import effect_sheet
+from bpr_studio.report.life_events_sheet import life_events_sheet
 from bpr_studio.report.roadmap_sheet import roadmap_sheet
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
@@ -35,7 +36,8 @@ DEFAULT_REPLICATIONS = 1000
 # keeps to about ten printed pages.
 # 効果測定 (only when the project has a re-survey) follows the economics in the detail.
 READING_ORDER = ("概要", "優先順位", "施策別", "窓口", "前提条件",  # the main story
-                 "部署別", "投資効果", "工程表", "効果測定", "感度分析", "業務フロー", "手続別", "データ品質")
+                 "部署別", "投資効果", "工程表", "効果測定", "ライフイベント", "感度分析", "業務フロー",
+                 "手続別", "データ品質")
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -88,8 +90,21 @@ def _effect(project: Project, result: SimulationResult, model: Any = None) -> An
     return run_effect(project, result.scenario.name, model=model)
 
 
+def _journeys(project: Project) -> Any:
+    """The life events as the app shows them (ワンストップ窓口 + 書かない窓口), or None when
+    the project's events cannot be simulated (the app says why)."""
+    from analysis.life_events import EventDataError
+    from bpr_studio.journey_pipeline import run_journeys
+
+    try:
+        return run_journeys(project)
+    except EventDataError:
+        return None
+
+
 def build_workbook(project: Project, result: SimulationResult, model: Any = None,
-                   sensitivity: SensitivityResult | None = None) -> Workbook:
+                   sensitivity: SensitivityResult | None = None, journeys: Any = None
+                   ) -> Workbook:
     from bpr_studio.loading import load_rubric
     from cost_model.assumptions import burden_rows, rubric_rows
 
@@ -109,6 +124,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     effect = _effect(project, result, model)
     if effect is not None:  # no sheet until the project has a re-survey round
         effect_sheet(wb, effect)
+    life_events_sheet(wb, journeys if journeys is not None else _journeys(project))
     sheets.counter_sheet(wb, result)
     appendix.flow_sheet(wb, _flow_pictures(project, result, model))
     attribution = project.meta("attribution")

@@ -61,7 +61,7 @@ def test_import_sample_surveys_through_the_dialog(qtbot, make_main_window, tmp_p
     window = make_main_window(project)
     assert window.survey_view.procedure_model.rowCount() == 0
     dialog = window._on_import_triggered(sample_files())
-    assert dialog.file_list.count() == 6
+    assert dialog.file_list.count() == 7
     with qtbot.waitSignal(dialog.runner.finished, timeout=20000):
         dialog.start_check()
     assert dialog.import_button.isEnabled(), dialog.summary.text()

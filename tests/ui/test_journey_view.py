@@ -1,0 +1,67 @@
+"""ライフイベント view: every event as-is and to-be in a worker, the timeline of the selected
+event, its procedures and the assumptions with their sources; measures re-run it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _ready(qtbot, view) -> None:
+    qtbot.waitUntil(lambda: view.result is not None and not view.runner.running, timeout=90000)
+
+
+def _rows(table) -> dict[str, list[str]]:
+    return {table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())}
+
+
+def test_moving_in_and_bereavement_as_is_and_to_be(qtbot, make_main_window, sample_project):
+    window = make_main_window(sample_project)
+    view = window.journey_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    _ready(qtbot, view)
+    rows = _rows(view.events)
+    moving, bereavement = rows["転入（引越し）"], rows["おくやみ（死亡・相続）"]
+    for row in (moving, bereavement):
+        assert row[2].endswith("→ 1.0")                 # one counter after ワンストップ
+        assert row[3].endswith("→ 1.0")                 # name written once: 書かない窓口
+        before, after = (float(text.split("（")[0]) for text in (row[5], row[6]))
+        assert after < before
+        assert "–" in row[5]                            # P5–P95
+    assert view.result is not None
+    assert view.result.measures == ["one_stop", "no_form"]
+    view.events.selectRow(list(rows).index("おくやみ（死亡・相続）"))
+    assert view.members.rowCount() > 5
+    matched = {view.members.item(r, 5).text() for r in range(view.members.rowCount())}
+    assert any(text.startswith("全国手続ID") for text in matched) or matched
+    sources = {view.assumptions.item(r, 4).text() for r in range(view.assumptions.rowCount())}
+    assert any("岩見沢市" in text for text in sources)
+    assert any("提案値" in text for text in sources)
+    shots = os.environ.get("BPR_JOURNEY_SHOTS")
+    if shots:   # for looking: BPR_JOURNEY_SHOTS=/tmp/dir pytest tests/ui/test_journey_view.py
+        from ui.chart_canvas import wait_for_renders
+
+        for size in ((1024, 700), (1920, 1080)):
+            window.resize(*size)
+            for _ in range(3):   # the picture is drawn in a worker, then again at the new size
+                qtbot.wait(700)
+                wait_for_renders()
+            qtbot.wait(300)
+            window.grab().save(str(Path(shots) / f"journeys-{size[0]}x{size[1]}.png"))
+        view.tabs.setCurrentIndex(2)
+        qtbot.wait(200)
+        window.grab().save(str(Path(shots) / "journeys-assumptions.png"))
+
+
+def test_unticking_the_measures_runs_again(qtbot, make_main_window, sample_project):
+    window = make_main_window(sample_project, lang="en")
+    view = window.journey_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    _ready(qtbot, view)
+    first = view.result
+    view.checks["one_stop"].setChecked(False)
+    qtbot.waitUntil(lambda: view.result is not first and not view.runner.running, timeout=90000)
+    assert view.result.measures == ["no_form"]
+    row = _rows(view.events)["Moving in"]
+    assert not row[2].endswith("→ 1.0")              # without ワンストップ the counters stay
