@@ -200,6 +200,9 @@ class SetUnitCostEdit:
 
 def describe(edit: Any, lang: str = "ja") -> str:
     """A short label for the undo history ('手続 SM-001 の 年間件数 を変更')."""
+    own = getattr(edit, "describe", None)
+    if callable(own):   # edits that say themselves (scenario edits, life events)
+        return str(own(lang))
     if isinstance(edit, SetProcedureField):
         return f"{edit.procedure_id}: {PROCEDURES.column(edit.field).ja}"
     if isinstance(edit, SetStepField):

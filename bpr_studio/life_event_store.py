@@ -155,3 +155,38 @@ class _Draft:
     members: list[EventMember] = field(default_factory=list)
     per_year: float = 0.0
     anchor: str | None = None
+
+
+def write_events_csv(path: Path, events: list[LifeEvent]) -> Path:
+    """The events as a CSV a user edits in Excel and reads back (UTF-8 with BOM)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["イベント", "手続ID", "割合(%)", "年間件数", "起点の手続ID"])
+        for event in events:
+            for n, member in enumerate(event.members):
+                writer.writerow([event.name, member.procedure_id, f"{member.share * 100:g}",
+                                 f"{event.events_per_year:g}" if n == 0 else "",
+                                 event.anchor_procedure_id or "" if n == 0 else ""])
+    return path
+
+
+@dataclass(frozen=True)
+class SetLifeEvents:
+    """An edit (``bpr_studio.edits`` style): store ``events``, or forget the stored ones
+    (None: the default set applies again). Applying returns the inverse."""
+
+    events: tuple[LifeEvent, ...] | None
+
+    def apply(self, project: Project) -> SetLifeEvents:
+        previous = _stored(project)
+        if self.events is None:
+            reset_events(project)
+        else:
+            save_events(project, list(self.events))
+        return SetLifeEvents(tuple(previous) if previous else None)
+
+    def describe(self, lang: str = "ja") -> str:
+        if self.events is None:
+            return "ライフイベントを既定に戻す" if lang == "ja" else "life events back to the defaults"
+        return (f"ライフイベント {len(self.events)} 件を設定" if lang == "ja"
+                else f"set {len(self.events)} life events")

@@ -18,6 +18,9 @@ JOURNEY_TEXT: dict[str, tuple[str, str]] = {
                 "{replications} citizens an event, seed {seed}, the opening days of FY{fy} ({holidays} weekday holidays and "
                 "year-end days closed). Waits come from counter queues fed by single procedures and every event "
                 "together. P5–P95: the spread over citizens."),
+    "jv_export": ("CSVに書き出す…", "Export CSV…"),
+    "jv_import": ("CSVから読み込む…", "Import CSV…"),
+    "jv_reset": ("既定に戻す", "Back to defaults"),
     "jv_tab_timeline": ("タイムライン", "Timeline"),
     "jv_tab_members": ("対象の手続", "Procedures"),
     "jv_tab_assumptions": ("前提条件と出典", "Assumptions and sources"),

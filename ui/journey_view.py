@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -84,6 +85,12 @@ class JourneyView(LazyRefreshMixin, QWidget):
             self.checks[key] = box
             bar.addWidget(box)
         bar.addStretch(1)
+        for key, slot in (("jv_export", self._on_export_clicked),
+                          ("jv_import", self._on_import_clicked),
+                          ("jv_reset", self._on_reset_clicked)):
+            button = QPushButton(tr(key))
+            button.clicked.connect(slot)
+            bar.addWidget(button)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.cancel_button = QPushButton(tr("inv_cancel"))
@@ -172,6 +179,53 @@ class JourneyView(LazyRefreshMixin, QWidget):
         assert isinstance(result, JourneyResult)
         self.result = result
         self._show()
+
+    # --- the project's own events (edits on the undo stack) ---------------------------
+    def export_events(self, path: Path) -> Path | None:
+        """Write the events in force to a CSV the user edits in Excel."""
+        from bpr_studio.life_event_store import load_events, write_events_csv
+
+        if self.session.project is None:
+            return None
+        return write_events_csv(path, load_events(self.session.project))
+
+    def import_events(self, path: Path) -> bool:
+        """Read events from a CSV and store them (undoable); a problem names its cell."""
+        from analysis.life_events import EventDataError
+        from bpr_studio.life_event_store import SetLifeEvents, read_events_csv
+        from bpr_studio.queries import procedures_frame
+
+        project = self.session.project
+        if project is None:
+            return False
+        try:
+            ids = set(procedures_frame(project)["procedure_id"].astype(str))
+            events = read_events_csv(path, ids)
+        except (EventDataError, OSError) as problem:
+            text = problem.message(language()) if isinstance(problem, EventDataError) else str(problem)
+            self.problem.setText(text)
+            self.problem.show()
+            return False
+        self.problem.hide()
+        return self.session.push(SetLifeEvents(tuple(events)))
+
+    def reset_events(self) -> bool:
+        from bpr_studio.life_event_store import SetLifeEvents
+
+        return self.session.push(SetLifeEvents(None))
+
+    def _on_export_clicked(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, tr("jv_export"), "ライフイベント.csv", "CSV (*.csv)")
+        if name:
+            self.export_events(Path(name))
+
+    def _on_import_clicked(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, tr("jv_import"), "", "CSV (*.csv)")
+        if name:
+            self.import_events(Path(name))
+
+    def _on_reset_clicked(self) -> None:
+        self.reset_events()
 
     # --- showing ------------------------------------------------------------------
     def _show(self) -> None:

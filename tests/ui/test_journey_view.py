@@ -65,3 +65,29 @@ def test_unticking_the_measures_runs_again(qtbot, make_main_window, sample_proje
     assert view.result.measures == ["no_form"]
     row = _rows(view.events)["Moving in"]
     assert not row[2].endswith("→ 1.0")              # without ワンストップ the counters stay
+
+
+def test_events_edited_through_a_csv_and_undone(qtbot, make_main_window, sample_project, tmp_path):
+    window = make_main_window(sample_project)
+    view = window.journey_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    _ready(qtbot, view)
+    path = view.export_events(tmp_path / "events.csv")
+    text = path.read_text(encoding="utf-8-sig")
+    assert text.startswith("イベント,手続ID,割合(%)")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("イベント,手続ID,割合(%)\n転入,SM-004,100\n転入,HN-001,150\n", encoding="utf-8")
+    assert not view.import_events(bad)
+    assert "bad.csv C3" in view.problem.text()
+    mine = tmp_path / "mine.csv"
+    mine.write_text("イベント,手続ID,割合(%)\n私の転入,SM-004,100\n私の転入,HN-001,40\n",
+                    encoding="cp932")
+    first = view.result
+    assert view.import_events(mine)
+    qtbot.waitUntil(lambda: view.result is not first and not view.runner.running, timeout=90000)
+    assert [e.name for e in view.result.events] == ["私の転入"]
+    assert view.result.events[0].events_per_year == 7400       # 転入届's cases
+    second = view.result
+    window.session.undo_stack.undo()
+    qtbot.waitUntil(lambda: view.result is not second and not view.runner.running, timeout=90000)
+    assert len(view.result.events) == 6                          # the default set again
