@@ -42,17 +42,19 @@ class FiscalCalendar:
     def days(self) -> int:
         return len(self.dates)
 
-    def day_shares(self, visits_by_month: np.ndarray) -> np.ndarray:
+    def day_shares(self, visits_by_month: np.ndarray, even: bool = False) -> np.ndarray:
         """(days,) expected visits of each opening day, from (12,) visits per calendar month
-        (January first): each month's visits spread over its opening days by weight.
+        (January first): each month's visits spread over its opening days by weight (or
+        ``even``ly: booked visits go to the days with free slots, not to Mondays).
 
         >>> cal = fiscal_calendar(2025)
         >>> round(float(cal.day_shares(np.full(12, 100.0)).sum()), 6)
         1200.0
         """
         index = self.month - 1
-        month_weight = np.bincount(index, weights=self.weight, minlength=12)
-        return np.asarray(visits_by_month, dtype=float)[index] * self.weight / month_weight[index]
+        weight = np.ones_like(self.weight) if even else self.weight
+        month_weight = np.bincount(index, weights=weight, minlength=12)
+        return np.asarray(visits_by_month, dtype=float)[index] * weight / month_weight[index]
 
 
 @lru_cache(maxsize=4)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib_fontja  # noqa: F401  (registers IPAexGothic: Japanese text in the PNG)
-
 from analysis.journey_result import EventJourney, JourneySide
 
 COLOURS = {"write": "#F4B183", "wait": "#C00000", "service": "#2E75B6", "walk": "#A6A6A6"}
@@ -66,6 +64,8 @@ def stop_rows(event: EventJourney, lang: str = "ja") -> list[tuple[str, str, Any
 def draw_journey(ax: Any, event: EventJourney, lang: str = "ja", with_list: bool = True) -> None:
     """Draw ``event``'s as-is and to-be routes on ``ax`` (minutes on the x axis), each
     counter numbered, and (``with_list``) under them the list of the numbered counters."""
+    import matplotlib_fontja  # noqa: F401  (IPAexGothic; loaded when drawn, not at start-up)
+
     ja = lang == "ja"
     moves = sum(stop.visit_share for stop in event.as_is.stops[1:])
     walk = event.as_is.walk_minutes.mean / moves if moves > 0 else 0.0

@@ -4,7 +4,8 @@ Every counter (a section, or a named window) is fed by all its visitors: single
 procedures and life events together. Per counter and simulated year: Poisson arrivals
 per opening day (the fiscal calendar with holidays, each procedure's peak months ×1.8 as in
 ``analysis.counter``) and opening hour (the counter model's hour profile); booked visits
-(予約) arrive evenly over the opening hours instead; lognormal service times; FIFO over
+(予約) arrive evenly over the month's opening days and hours instead; lognormal service
+times; FIFO over
 ``servers`` counters. All counters and years run as one batch of independent daily queues
 (:func:`analysis.counter.run_queue_by_lane`). A citizen reaching a counter at a time waits
 what the simulated visitor arriving then waited (:meth:`QueueYears.wait_at`).
@@ -90,9 +91,12 @@ def simulate_counters(loads: list[CounterLoad], seed: int, years: int = YEARS,
     calendar = fiscal_calendar(fiscal_year) if fiscal_year else fiscal_calendar()
     days, buckets = calendar.days, len(HOUR_SHARE)
     flat_hours = BUCKET_LEN / BUCKET_LEN.sum()
-    expected_of = [calendar.day_shares(load.visits_by_month)[:, None]
-                   * ((1 - load.booked_share) * HOUR_SHARE + load.booked_share * flat_hours)[None, :]
-                   for load in loads]
+    # Walk-ins follow the weekday and hour profiles; booked visits (予約) are spread evenly
+    # over the month's opening days and hours: booking flattens the peaks within a month.
+    expected_of = [(1 - load.booked_share) * calendar.day_shares(load.visits_by_month)[:, None]
+                   * HOUR_SHARE[None, :]
+                   + load.booked_share * calendar.day_shares(load.visits_by_month, even=True)[:, None]
+                   * flat_hours[None, :] for load in loads]
     keys, kept_waits = [], []
     totals = [_Totals() for _ in loads]
     # Lanes (year × counters + counter) × days + day ascend year by year and counter by

@@ -46,7 +46,8 @@ def _cmd_journeys(args: argparse.Namespace) -> int:
     with open_snapshot(args.project) as project:
         try:
             result = run_journeys(project, args.scenario, args.event or None, measures,
-                                  args.seed, args.replications, progress=_progress)
+                                  args.seed, args.replications, progress=_progress,
+                                  fiscal_year=args.fiscal_year)
         except KeyError as exc:
             print(exc.args[0], file=sys.stderr)
             return EXIT_INPUT_ERRORS
@@ -115,6 +116,8 @@ def add_commands(sub: Any) -> None:
                                       "reservation (default one_stop,no_form)")
     p.add_argument("--replications", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--fiscal-year", type=int, help="the fiscal year whose opening days and "
+                                                   "holidays to use (default 2025)")
     p.add_argument("--json", nargs="?", const="-", help="write JSON to a file (or stdout)")
     p.set_defaults(func=_cmd_journeys)
 

@@ -50,8 +50,8 @@ def select_events(events: list[LifeEvent], names: list[str] | None) -> list[Life
 def run_journeys(project: Project, scenario: str | None = None,
                  events: list[str] | None = None, measures: tuple[str, ...] | None = None,
                  seed: int = 1, replications: int = DEFAULT_REPLICATIONS,
-                 progress: Progress | None = None, cancelled: CancelCheck | None = None
-                 ) -> JourneyResult:
+                 progress: Progress | None = None, cancelled: CancelCheck | None = None,
+                 fiscal_year: int | None = None) -> JourneyResult:
     procedures, steps, links = load_frames(project)
     chosen = tuple(measures) if measures is not None else DEFAULT_TO_BE
     if scenario:
@@ -65,7 +65,7 @@ def run_journeys(project: Project, scenario: str | None = None,
     inputs = journey_inputs(procedures, steps, links)
     # Every event loads the counters, also those not shown: the queues are the same.
     result = simulate_journeys(inputs, all_events, chosen, seed, replications,
-                               progress=progress, cancelled=cancelled)
+                               fiscal_year=fiscal_year, progress=progress, cancelled=cancelled)
     if events:
         keep = {e.key for e in select_events(all_events, events)}
         result.events = [e for e in result.events if e.key in keep]

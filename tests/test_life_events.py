@@ -260,3 +260,19 @@ def test_report_sheet_carries_the_table_and_every_source(city):
     for expected in ("岩見沢市", "提案値", "PDL1.0", "地方自治法", "全国手続ID"):
         assert expected in joined
     assert len(ws._images) == 2          # the timelines of 転入 and おくやみ
+
+
+def test_booking_flattens_the_peaks_within_the_day_and_week():
+    """予約: booked visits come evenly over the month's days and hours, so the same load
+    waits less; the month's total is unchanged (booking moves the hour, not the month)."""
+    busy = np.full(12, 21000.0 / 12)           # 2 counters at about 65 % utilisation
+    walk_in, booked = (simulate_counters([CounterLoad("住民異動", busy, 8.0, 2, share)], seed=4,
+                                          years=2).stats[0] for share in (0.0, 1.0))
+    assert booked["mean_wait_min"] < 0.8 * walk_in["mean_wait_min"]
+    assert booked["visits_per_year"] == pytest.approx(walk_in["visits_per_year"], rel=0.02)
+
+
+def test_journeys_in_another_fiscal_year(city, capsys):
+    assert main(["journeys", "--project", str(city), "--event", "転入", "--replications", "50",
+                 "--fiscal-year", "2026"]) == 0
+    assert "2026年度" in capsys.readouterr().out

@@ -32,17 +32,19 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.journey import DEFAULT_TO_BE, MEASURE_LABELS, MEASURES
-from analysis.journey_charts import draw_journey, stop_rows
+from analysis.journey_charts import stop_rows
 from analysis.journey_result import EventJourney, JourneyResult
 from analysis.montecarlo import SimulationCancelled
 from bpr_studio.journey_pipeline import run_journeys_at
-from ui.chart_canvas import ChartCanvas
+from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
 
 REPLICATIONS = 1000
 SEED = 1
+# Imported when first drawn, in the render thread (see ui.chart_canvas).
+DRAW_JOURNEY = deferred("analysis.journey_charts", "draw_journey")
 
 
 def compute(path: Path, measures: tuple[str, ...], progress: Any, cancelled: Any) -> JourneyResult:
@@ -267,7 +269,7 @@ class JourneyView(LazyRefreshMixin, QWidget):
             return
         event = self.result.events[min(rows)]
         lang = language()
-        self.chart.draw(lambda figure: draw_journey(figure.add_subplot(111), event, lang,
+        self.chart.draw(lambda figure: DRAW_JOURNEY(figure.add_subplot(111), event, lang,
                                                     with_list=False))
         self._fill_stops(event)
         self._fill_members(event)
