@@ -78,6 +78,8 @@ class JourneyView(LazyRefreshMixin, QWidget):
         self.summary = QLabel(tr("jv_intro"))
         self.summary.setWordWrap(True)
         self.checks: dict[str, QCheckBox] = {}
+        # Two rows: the measures, then the event-file buttons and the progress, so the view
+        # never holds the window wider than a 1024-pixel screen.
         bar = QHBoxLayout()
         bar.addWidget(QLabel(tr("jv_measures")))
         for key in MEASURES:
@@ -87,18 +89,20 @@ class JourneyView(LazyRefreshMixin, QWidget):
             self.checks[key] = box
             bar.addWidget(box)
         bar.addStretch(1)
+        files = QHBoxLayout()
         for key, slot in (("jv_export", self._on_export_clicked),
                           ("jv_import", self._on_import_clicked),
                           ("jv_reset", self._on_reset_clicked)):
             button = QPushButton(tr(key))
             button.clicked.connect(slot)
-            bar.addWidget(button)
+            files.addWidget(button)
+        files.addStretch(1)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.cancel_button = QPushButton(tr("inv_cancel"))
         self.cancel_button.clicked.connect(self.runner.cancel)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
+        files.addWidget(self.progress)
+        files.addWidget(self.cancel_button)
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #C00000;")
         self.problem.setWordWrap(True)
@@ -125,6 +129,7 @@ class JourneyView(LazyRefreshMixin, QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(bar)
+        layout.addLayout(files)
         layout.addWidget(self.problem)
         layout.addWidget(self.events, 2)
         layout.addWidget(self.tabs, 3)

@@ -65,6 +65,8 @@ def test_unticking_the_measures_runs_again(qtbot, make_main_window, sample_proje
     assert view.result.measures == ["no_form"]
     row = _rows(view.events)["Moving in"]
     assert not row[2].endswith("→ 1.0")              # without ワンストップ the counters stay
+    # The view never holds the window wider than a 1024-pixel screen (nav list 150 px).
+    assert view.minimumSizeHint().width() <= 1024 - 170
 
 
 def test_events_edited_through_a_csv_and_undone(qtbot, make_main_window, sample_project, tmp_path):
