@@ -77,7 +77,7 @@ def journey_inputs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.Data
     ids = procedures["procedure_id"].astype(str).tolist()
     executions = (expected_visits(steps, links)
                   * steps["share_pct"].astype(float).fillna(100).to_numpy() / 100)
-    minutes = steps["typical_minutes"].astype(float).to_numpy() * executions
+    minutes = steps["typical_minutes"].astype(float).fillna(0).to_numpy() * executions
     actor, kind = steps["actor"].to_numpy(), steps["work_kind"].to_numpy()
     row = pd.Series(np.arange(len(ids)), index=ids).reindex(
         steps["procedure_id"].astype(str)).to_numpy()

@@ -326,7 +326,7 @@ class JourneyView(LazyRefreshMixin, QWidget):
             source = "; ".join(a["sources"]) or a["reasoning"]
             if a["proposal"] and a["sources"]:
                 source = f"{a['reasoning']} — {source}"
-            cells = (a["label"], f"{a['value']:g}", f"{a['low']:g}～{a['high']:g}", a["unit"],
+            cells = (a["label"], f"{a['value']:g}", f"{a['low']:.3g}～{a['high']:.3g}", a["unit"],
                      source)
             for column, text in enumerate(cells):
                 self.assumptions.setItem(row, column, _item(text, source if column == 4 else ""))

@@ -138,7 +138,7 @@ def life_events_sheet(wb: Workbook, result: JourneyResult | None) -> Worksheet |
             row = _picture(ws, row + 1, event)
     put(ws, row, 1, "前提条件と出典", bold=True, size=12)
     assumptions = [{"label": a["label"], "value": f"{a['value']:g}",
-                    "range": f"{a['low']:g}～{a['high']:g}", "unit": a["unit"],
+                    "range": f"{a['low']:.3g}～{a['high']:.3g}", "unit": a["unit"],
                     "source": " — ".join(part for part in (
                         a["reasoning"] if a["proposal"] else "", "; ".join(a["sources"])) if part)}
                    for a in result.assumptions]
