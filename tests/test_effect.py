@@ -231,7 +231,7 @@ def test_cli_import_round_lists_rounds_and_prints_the_effect(project_path, capsy
     text = capsys.readouterr().out
     assert "転入届" in text
     assert "東海村" in text
-    assert "未測定 37" in text
+    assert "未測定 49" in text   # 69 sample procedures, 20 re-surveyed
     assert main(["effect", "--project", str(project_path), "--round", "なし"]) == 2
 
 
@@ -260,7 +260,7 @@ def test_the_report_has_an_effect_sheet_only_with_a_resurvey(project_path):
     assert sm004[4] == pytest.approx(0.5, abs=0.1)          # 達成率
     assert "01_市民課_R8再調査.xlsx" in sm004[12]            # its source
     text = "\n".join(str(v) for r in rows for v in r if v is not None)
-    assert "未測定の手続 37 件" in text
+    assert "未測定の手続 49 件" in text
     assert "iais.or.jp" in text
     chain = {r[0]: r for r in rows if r[0] in ("調査した作業時間", "実現した削減（再調査）")}
     assert chain["調査した作業時間"][3] == 364_000

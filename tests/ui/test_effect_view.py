@@ -21,7 +21,7 @@ def test_the_view_shows_planned_against_actual_of_the_resurvey(make_main_window,
     window = make_main_window(sample_project)
     view = _open_effect(window, qtbot)
     qtbot.waitUntil(lambda: view.result is not None, timeout=60000)
-    assert "20 / 57" in view.headline.text()
+    assert "20 / 69" in view.headline.text()
     assert "364,000" in view.chain.text()                  # 東海村 beside the chain
     assert view.round_box.currentData() == "R8再調査"
     frame = view.procedure_model.frame.set_index("key")
