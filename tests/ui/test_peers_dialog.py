@@ -24,12 +24,12 @@ def test_compare_with_another_citys_project_from_the_file_menu(qtbot, make_main_
     with qtbot.waitSignal(dialog.runner.finished, timeout=120000):
         dialog.compare_button.click()
     assert dialog.comparison is not None
-    assert "共通の手続: 57 件" in dialog.summary.text()
+    assert "共通の手続: 69 件" in dialog.summary.text()
     model = dialog.model
     keys = [model.column_key(c) for c in range(model.columnCount())]
     row = list(model.frame["procedure_id"]).index("SM-001")
     ratio = model.index(row, keys.index("ratio_隣の市"))
     assert float(ratio.data()) > 1.25
     assert ratio.data(Qt.ItemDataRole.ForegroundRole) is not None  # red: slower
-    assert "隣の市: 共通 57 件のうち、中央値の 1.25 倍より遅い手続 1 件" in dialog.summary.text()
+    assert "隣の市: 共通 69 件のうち、中央値の 1.25 倍より遅い手続 1 件" in dialog.summary.text()
     dialog.reject()
