@@ -28,10 +28,13 @@ Task = Callable[[Callable[[int, int, str], None], Callable[[], bool]], Any]
 
 
 class _TaskThread(QThread):
+    """Runs the task; its outcome is read by the runner when the thread has finished.
+
+    The outcome is not sent as a signal of its own: Qt may deliver a thread's
+    ``finished`` before a result signal emitted just before it, and the runner, taking
+    the thread as ended, dropped the result (a comparison never shown, issue 12)."""
+
     progressed = Signal(int, int, str)
-    succeeded = Signal(object)
-    failed = Signal(object)
-    cancelled = Signal()
 
     def __init__(self, task: Task, cancel_event: threading.Event,
                  cancel_exceptions: tuple[type[BaseException], ...]) -> None:
@@ -39,23 +42,22 @@ class _TaskThread(QThread):
         self._task = task
         self.cancel_event = cancel_event
         self._cancel_exceptions = cancel_exceptions
+        self.outcome: tuple[str, Any] = ("cancelled", None)
 
     def run(self) -> None:  # runs in the worker thread
         try:
             result = self._task(self._progress, self.cancel_event.is_set)
         except self._cancel_exceptions:
-            self.cancelled.emit()
+            self.outcome = ("cancelled", None)
         except Exception as exc:  # reported to the user, never swallowed
             if self.cancel_event.is_set():
-                self.cancelled.emit()  # a superseded task's failure is no news
+                self.outcome = ("cancelled", None)  # a superseded task's failure is no news
                 return
             exc.details = traceback.format_exc()  # type: ignore[attr-defined]
-            self.failed.emit(exc)
+            self.outcome = ("failed", exc)
         else:
-            if self.cancel_event.is_set():
-                self.cancelled.emit()
-            else:
-                self.succeeded.emit(result)
+            self.outcome = ("cancelled", None) if self.cancel_event.is_set() else (
+                "succeeded", result)
 
     def _progress(self, done: int, total: int, label: str) -> None:
         if not self.cancel_event.is_set():
@@ -82,8 +84,9 @@ class TaskRunner(QObject):
     @property
     def running(self) -> bool:
         """True while the current (not a superseded) task runs or waits to start."""
-        return self._pending is not None or (self._thread is not None
-                                             and self._thread.isRunning())
+        # Until its outcome is delivered, not merely until its thread stops: between the
+        # two a caller would see "not running" and the old result.
+        return self._pending is not None or self._thread is not None
 
     @property
     def winding_down(self) -> int:
@@ -101,9 +104,6 @@ class TaskRunner(QObject):
     def _launch(self, task: Task) -> None:
         thread = _TaskThread(task, threading.Event(), self._cancel_exceptions)
         thread.progressed.connect(self._on_thread_progressed)
-        thread.succeeded.connect(self._on_thread_succeeded)
-        thread.failed.connect(self._on_thread_failed)
-        thread.cancelled.connect(self._on_thread_cancelled)
         thread.finished.connect(self._on_thread_finished)
         self._thread = thread
         thread.start()
@@ -142,28 +142,25 @@ class TaskRunner(QObject):
         if self._from_current():
             self.progressed.emit(done, total, label)
 
-    def _on_thread_succeeded(self, result: object) -> None:
-        if self._from_current():
-            self.succeeded.emit(result)
-
-    def _on_thread_failed(self, error: object) -> None:
-        if self._from_current():
-            self.failed.emit(error)
-
-    def _on_thread_cancelled(self) -> None:
-        if self.sender() is not None and self.sender() is self._thread:
-            self.cancelled.emit()
-
     def _on_thread_finished(self) -> None:
+        """The one place a thread's outcome is delivered: the current thread's result,
+        failure or cancellation; a superseded thread's is dropped."""
         thread = self.sender()
         current = thread is self._thread
         if current:
             self._thread = None
         self._retired.discard(thread)
-        if isinstance(thread, QThread):
+        if isinstance(thread, _TaskThread):
+            kind, value = thread.outcome
             thread.deleteLater()
-        if current:
-            self.finished.emit()
+            if current:
+                if kind == "succeeded" and not thread.cancel_event.is_set():
+                    self.succeeded.emit(value)
+                elif kind == "failed" and not thread.cancel_event.is_set():
+                    self.failed.emit(value)
+                else:
+                    self.cancelled.emit()
+                self.finished.emit()
         if self._pending is not None and not self._retired and self._thread is None:
             task, self._pending = self._pending, None
             self._launch(task)
