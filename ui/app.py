@@ -123,13 +123,20 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None,
         return 2
     window.show()
     if screenshot is not None:
-        from ui.screenshots import wait_until_ready
+        from ui.screenshots import wait_until, wait_until_ready
 
         window.resize(1366, 800)  # a typical office laptop screen, whatever the settings say
         from ui.chart_canvas import wait_for_renders
         from ui.screenshots import settle
 
         wait_until_ready(app, window)
+        from ui.chart_canvas import ChartCanvas
+
+        # The first picture also imports matplotlib in its render thread: wait for every
+        # visible chart's picture, not only for the threads already started.
+        wait_until(app, lambda: all(c.image() is not None
+                                    for c in window.findChildren(ChartCanvas) if c.isVisible()),
+                   30)
         wait_for_renders()
         settle(app)  # the pictures arrive through the event loop
         window.grab().save(str(screenshot))

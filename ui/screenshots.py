@@ -56,11 +56,15 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
     pid = window.session.data.scores.procedures["procedure_id"].iloc[0]
     window.session.select(select or pid)
     written = []
-    from ui.chart_canvas import wait_for_renders
+    from ui.chart_canvas import ChartCanvas, wait_for_renders
 
     for row in range(window.nav.count()):
         window.nav.setCurrentRow(row)
         settle(app)
+        # Every visible chart's picture (the first also imports matplotlib in its thread).
+        wait_until(app, lambda: all(c.image() is not None
+                                    for c in window.findChildren(ChartCanvas) if c.isVisible()),
+                   30)
         wait_for_renders()
         settle(app)
         path = out_dir / f"view-{row + 1}-{lang}{suffix}.png"
