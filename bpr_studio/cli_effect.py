@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_INPUT_ERRORS = 0, 1
+from bpr_studio.cli_common import EXIT_INPUT_ERRORS, EXIT_OK
 
 
 def _progress(done: int, total: int, label: str) -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_FAILURE = 0, 1, 2
+from bpr_studio.cli_common import EXIT_INPUT_ERRORS, EXIT_OK
 
 
 def _progress(done: int, total: int, label: str) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_INPUT_ERRORS = 1  # as bpr_studio.cli
+from bpr_studio.cli_common import EXIT_INPUT_ERRORS
 
 
 def compare_cities_command(args: argparse.Namespace) -> int:

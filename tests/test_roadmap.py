@@ -91,7 +91,7 @@ def test_break_even_year_by_hand() -> None:
 
 
 def test_a_programme_that_never_breaks_even_says_so(capsys) -> None:
-    from bpr_studio.cli import _break_even_line
+    from bpr_studio.cli_simulation import _break_even_line
 
     economics = _economics(_measure("e_approval", 5 * M, 0.5 * M, running=1 * M))
     roadmap = compute_roadmap(economics, RoadmapSettings(2027, 10))

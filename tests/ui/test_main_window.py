@@ -218,11 +218,11 @@ def test_the_report_prints_the_simulation_on_screen(qtbot, make_main_window, sam
 
 
 def test_report_and_simulate_default_to_the_same_replications():
-    from bpr_studio import cli
+    from bpr_studio import cli_common
     from bpr_studio.pipeline import DEFAULT_REPLICATIONS
     from bpr_studio.report import excel
 
-    assert cli.REPLICATIONS == excel.DEFAULT_REPLICATIONS == DEFAULT_REPLICATIONS
+    assert cli_common.REPLICATIONS == excel.DEFAULT_REPLICATIONS == DEFAULT_REPLICATIONS
 
 
 def test_an_edit_in_the_table_and_its_undo(qtbot, make_main_window, sample_project):
