@@ -108,6 +108,10 @@ def journey_png(event: EventJourney, lang: str = "ja", dpi: int = 150) -> bytes:
     on the sheet, so the 7.5 pt labels print at 8 pt or more."""
     import io
 
+    # Before the figure exists: its axes' tick labels take the font family in force when
+    # they are made, so importing it later (in draw_journey) left them in DejaVu Sans and
+    # the report's 現状/改善後 printed as empty boxes when no other chart came first.
+    import matplotlib_fontja  # noqa: F401
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

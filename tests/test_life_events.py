@@ -276,3 +276,25 @@ def test_journeys_in_another_fiscal_year(city, capsys):
     assert main(["journeys", "--project", str(city), "--event", "転入", "--replications", "50",
                  "--fiscal-year", "2026"]) == 0
     assert "2026年度" in capsys.readouterr().out
+
+
+def test_the_report_timeline_draws_japanese_in_a_fresh_process():
+    """The report's timeline PNG is the first chart a report may draw: every label must be
+    in the Japanese font (no 'Glyph … missing' boxes), whatever was imported before."""
+    import subprocess
+    import sys
+
+    code = """
+import warnings
+warnings.simplefilter("error")
+from analysis.journey import simulate_journeys
+from analysis.journey_charts import journey_png
+from analysis.journey_data import journey_inputs
+from tests.test_life_events import _event, _frames
+inputs = journey_inputs(*_frames({"A": "窓口1", "B": "窓口2"}))
+event = simulate_journeys(inputs, [_event("A", "B")], ("one_stop",), seed=1,
+                          replications=50).events[0]
+assert journey_png(event)[:4] == b"\\x89PNG"
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
