@@ -16,6 +16,7 @@ from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.pipeline import run_pipeline
 from bpr_studio.report.excel import ReportError, build_report
 from bpr_studio.report.printing import MIN_SCALE
+from bpr_studio.report.priorities import MATRIX_HEADING
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files
 
@@ -90,11 +91,7 @@ def test_charts_point_at_their_tables(report):
     path, _, _ = report
     wb = openpyxl.load_workbook(path)
     kinds = sorted(type(c).__name__ for c in wb["概要"]._charts)
-    assert kinds == ["BarChart", "BarChart", "BubbleChart", "RadarChart"]
-    bubble = next(c for c in wb["概要"]._charts if type(c).__name__ == "BubbleChart")
-    headers = {c.value: c.column_letter for c in wb["優先順位"][4]}
-    assert bubble.series[0].xVal.numRef.f.startswith(f"'優先順位'!${headers['レベル']}$5")
-    assert bubble.series[0].yVal.numRef.f.startswith(f"'優先順位'!${headers['効果額(円/年)']}$5")
+    assert kinds == ["BarChart", "BarChart", "RadarChart"]
     bars = next(c for c in wb["概要"]._charts if type(c).__name__ == "BarChart")
     ws = wb["概要"]
     first_ref = bars.series[0].val.numRef.f.split("!")[1].replace("$", "").split(":")[0]
@@ -154,11 +151,15 @@ def test_charts_are_readable_on_paper(report):
             assert chart.legend.position == "b"  # below: full names, not "現"/"改"
     waterfall = next(c for c in wb["施策別"]._charts)
     assert waterfall.y_axis.scaling.min == 0
-    bubble = next(c for c in wb["概要"]._charts if type(c).__name__ == "BubbleChart")
-    names = [s.tx.v for s in bubble.series]
-    assert names[0].startswith("1. ")
-    assert len(names) == len(set(names)) > 5
-    assert all(s.dLbls.showSerName for s in bubble.series)
+    # The priority matrix is the app's numbered picture (names listed, never overlapping),
+    # under its heading on 概要, printed 1.25× the size it is drawn (text ≥ 8 pt).
+    summary = wb["概要"]
+    heading = next(c.row for (c,) in summary.iter_rows(min_col=1, max_col=1)
+                   if c.value == MATRIX_HEADING)
+    matrix = [image for image in summary._images
+              if image.anchor._from.row == heading]  # 0-based: the row under the heading
+    assert len(matrix) == 1
+    assert matrix[0].anchor.ext.cx / 360_000 == pytest.approx(26, abs=0.1)  # EMU → cm
 
 
 def test_assumptions_carry_their_sources(report):

@@ -113,9 +113,8 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     ranking = result.ranking.rows
     title = project.title
     summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None, title)
-    priority_list = priorities.priority_sheet(wb, result)
-    priorities.priority_matrix(summary, priority_list, len(ranking),
-                               priorities.matrix_anchor(summary))
+    priorities.priority_sheet(wb, result)
+    priorities.priority_matrix(summary, result, priorities.matrix_anchor(summary))
     sheets.section_sheet(wb, result)
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from openpyxl.chart import BubbleChart, Reference, Series
-from openpyxl.chart.label import DataLabelList
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.result import SimulationResult
-from bpr_studio.report.chart_style import style_chart
 from bpr_studio.report.parts import (
     color_scale,
     data_bar,
@@ -105,74 +102,43 @@ def matrix_anchor(summary: Worksheet) -> str:
     return f"A{summary.max_row + 2}"
 
 
-def priority_matrix(ws: Worksheet, source: Worksheet, table_rows: int, anchor: str) -> None:
-    """Bubble chart: level (x) against benefit (y), bubble = annual cases (top rows)."""
-    if table_rows == 0:
+# The picture is drawn this much smaller than it is shown, so its 6.5–9 pt text prints
+# at 8 pt or more (the report's floor on A4 at 100 %).
+MATRIX_PRINT_SCALE = 1.25
+MATRIX_CM = (26.0, 13.0)  # width, height on the sheet (MATRIX_ROWS rows)
+
+
+def priority_matrix_png(rows: list[Any], dpi: int = 150) -> bytes:
+    """The app's priority matrix (``analysis.scenario_charts.draw_priority_bubbles``): the
+    top 30 numbered by rank, the first ten named beside the axes.
+
+    A picture rather than an Excel bubble chart: Excel and LibreOffice place a bubble's
+    name beside it, and names of procedures at the same level ran into each other."""
+    import io
+
+    import matplotlib_fontja  # noqa: F401  (before the figure: its tick labels take the font)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from analysis.scenario_charts import draw_priority_bubbles
+
+    inches = tuple(cm / 2.54 / MATRIX_PRINT_SCALE for cm in MATRIX_CM)
+    figure = Figure(figsize=inches, dpi=dpi)
+    FigureCanvasAgg(figure)
+    draw_priority_bubbles(figure.add_subplot(111), rows, "ja", top=30, named=MATRIX_BUBBLES)
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def priority_matrix(ws: Worksheet, result: SimulationResult, anchor: str) -> None:
+    """Level (x) against benefit (y), bubble = annual cases, at ``anchor`` of 概要."""
+    import io
+
+    from openpyxl.drawing.image import Image
+
+    if not result.ranking.rows:
         return
-    chart = BubbleChart()
-    chart.style = 18
-    shown = min(table_rows, MATRIX_BUBBLES)
-    chart.title = f"優先度マトリクス（上位{shown}件、円の大きさ＝年間件数）"
-    # One series per row, named after it, so that each bubble carries its name.
-    rows = range(5, 5 + shown)
-    level, benefit = _priority_column("level"), _priority_column("benefit_yen")
-    places = _label_places([(source.cell(row=r, column=level).value,
-                             source.cell(row=r, column=benefit).value) for r in rows])
-    for r, (full, side) in zip(rows, places, strict=True):
-        x = Reference(source, min_col=level, min_row=r, max_row=r)
-        y = Reference(source, min_col=benefit, min_row=r, max_row=r)
-        size = Reference(source, min_col=_priority_column("annual_cases"), min_row=r, max_row=r)
-        rank = source.cell(row=r, column=1).value
-        name = (_bubble_name(rank, source.cell(row=r, column=_priority_column("name")).value)
-                if full else f"{rank}")
-        series = Series(values=y, xvalues=x, zvalues=size, title=name)
-        series.dLbls = _value_labels(value=False, series_name=True)
-        series.dLbls.position = side
-        chart.series.append(series)
-    chart.bubbleScale = 50
-    chart.x_axis.title = "オンライン化レベル（1 易しい～4 難しい）"
-    chart.y_axis.title = "効果額（百万円/年）"
-    chart.y_axis.numFmt = '#,##0,,'
-    chart.y_axis.scaling.min = 0
-    chart.x_axis.scaling.min = 0
-    chart.x_axis.scaling.max = 5
-    chart.x_axis.majorUnit = 1
-    chart.height, chart.width = 13, 26
-    style_chart(chart, legend=None)
-    ws.add_chart(chart, anchor)
-
-
-def _label_places(points: list[tuple[Any, Any]], gap: float = 0.06) -> list[tuple[bool, str]]:
-    """For each bubble (x, y): whether its label can carry the name, and on which side.
-
-    Bubbles at the same level whose benefits are within ``gap`` of the largest benefit
-    would print their names on top of each other: they alternate right and left, and
-    one still crowded on its side shows its rank only (the list on 優先順位 names it).
-    """
-    top = max((float(y or 0) for _x, y in points), default=0.0) or 1.0
-    placed: list[tuple[Any, float, str]] = []  # (x, y, side) of the labels with names
-    result = []
-    for x, y in points:
-        level = float(y or 0) / top
-        near = [side for px, py, side in placed if px == x and abs(py - level) < gap]
-        side = "r" if "r" not in near else "l"
-        full = side not in near
-        if full:
-            placed.append((x, level, side))
-        result.append((full, side if full else "t"))
-    return result
-
-
-def _value_labels(value: bool = True, series_name: bool = False) -> DataLabelList:
-    """Data labels showing only what is asked (LibreOffice otherwise adds the series
-    and category names to every label)."""
-    return DataLabelList(showVal=value, showSerName=series_name, showCatName=False,
-                         showLegendKey=False, showPercent=False, showBubbleSize=False,
-                         showLeaderLines=False)
-
-
-def _bubble_name(rank: Any, name: Any) -> str:
-    text = str(name or "")
-    if len(text) > 14:
-        text = text[:13] + "…"
-    return f"{rank}. {text}" if rank is not None else text
+    image = Image(io.BytesIO(priority_matrix_png(result.ranking.rows)))
+    image.width, image.height = (round(cm / 2.54 * 96) for cm in MATRIX_CM)
+    ws.add_image(image, anchor)
