@@ -5,36 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
-from bpr_studio.errors import describe_failure
 from bpr_studio.loading import list_scenarios
 from bpr_studio.queries import procedures_frame
 from bpr_studio.store import open_project, open_snapshot
 from ui.i18n import language, tr
-from ui.notify import show_message
-from ui.task_runner import TaskRunner
+from ui.modal_task import ModalTask
 
 
 class _ExportCancelled(Exception):
     """The writer's own cancellation, re-raised so that the writer loads only when used."""
 
 
-class BpmnExporter(QObject):
-    """Asks what to export, then writes the BPMN file off the GUI thread with Cancel."""
-
-    finished = Signal(object)  # the BpmnExport, or None
+class BpmnExporter(ModalTask):
+    """Asks what to export, then writes the BPMN file off the GUI thread with Cancel;
+    ``finished`` carries the BpmnExport, or None."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self._parent = parent
-        self.runner = TaskRunner(self, cancel_exceptions=(_ExportCancelled,))
-        self.runner.progressed.connect(self._on_runner_progressed)
-        self.runner.succeeded.connect(self._on_runner_succeeded)
-        self.runner.failed.connect(self._on_runner_failed)
-        self.runner.cancelled.connect(self._on_runner_cancelled)
-        self.dialog: QProgressDialog | None = None
+        super().__init__(parent, "bpmn_running", (_ExportCancelled,))
 
     def ask_and_start(self, project_path: Path) -> None:
         with open_project(project_path) as project:
@@ -60,10 +49,6 @@ class BpmnExporter(QObject):
 
     def start(self, project_path: Path, scenario: str | None, sections: list[str],
               out: Path) -> None:
-        self.dialog = QProgressDialog(tr("bpmn_running"), tr("cancel"), 0, 100, self._parent)
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.canceled.connect(self.runner.cancel)
-        self.dialog.show()
         lang = language()
 
         def task(progress, cancelled):
@@ -76,29 +61,4 @@ class BpmnExporter(QObject):
                                                progress, cancelled)
                 except ExportCancelled as exc:
                     raise _ExportCancelled from exc
-        self.runner.start(task)
-
-    def _close_dialog(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reset()
-            self.dialog.deleteLater()
-            self.dialog = None
-
-    def _on_runner_progressed(self, done: int, total: int, _label: str) -> None:
-        if self.dialog is not None:
-            self.dialog.setMaximum(max(total, 1))
-            self.dialog.setValue(done)
-
-    def _on_runner_succeeded(self, result: object) -> None:
-        self._close_dialog()
-        self.finished.emit(result)
-
-    def _on_runner_failed(self, error: object) -> None:
-        self._close_dialog()
-        assert isinstance(error, BaseException)
-        show_message(self._parent, tr("failed"), describe_failure(error, language()))
-        self.finished.emit(None)
-
-    def _on_runner_cancelled(self) -> None:
-        self._close_dialog()
-        self.finished.emit(None)
+        self.run(task)
