@@ -64,7 +64,7 @@ def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",
         # The view's own computation first (life events, effect measurement).
         from ui.task_runner import TaskRunner
 
-        wait_until(app, lambda: not any(r.running() for r in window.findChildren(TaskRunner)))
+        wait_until(app, lambda: not any(r.running for r in window.findChildren(TaskRunner)))
         settle(app)
         # Every visible chart's picture (the first also imports matplotlib in its thread).
         wait_until(app, lambda: all(c.image() is not None
