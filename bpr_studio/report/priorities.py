@@ -122,8 +122,8 @@ def priority_matrix_png(rows: list[Any], dpi: int = 150) -> bytes:
 
     from analysis.scenario_charts import draw_priority_bubbles
 
-    inches = tuple(cm / 2.54 / MATRIX_PRINT_SCALE for cm in MATRIX_CM)
-    figure = Figure(figsize=inches, dpi=dpi)
+    width, height = (cm / 2.54 / MATRIX_PRINT_SCALE for cm in MATRIX_CM)
+    figure = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(figure)
     draw_priority_bubbles(figure.add_subplot(111), rows, "ja", top=30, named=MATRIX_BUBBLES)
     out = io.BytesIO()
