@@ -12,6 +12,7 @@ from bpr_studio.cli_common import (
     EXIT_INPUT_ERRORS,
     EXIT_INTERNAL,
     EXIT_OK,
+    project_target,
     terminal_progress,
 )
 
@@ -365,8 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_effect_parsers(sub)
 
+    from bpr_studio.cli_team import add_commands as add_team_commands
+
+    add_team_commands(sub)  # project copy (issue 16, item 4)
+
     p = sub.add_parser("gui", help="open the desktop app (the sample project if none given)")
-    p.add_argument("project", nargs="?", type=Path)
+    p.add_argument("project", nargs="?", type=project_target,
+                   help=".bprproj file or postgresql://user@host/db")
     p.add_argument("--screenshot", type=Path, help="render the main window to PNG and exit")
     p.set_defaults(func=_cmd_gui)
     return parser
@@ -388,8 +394,9 @@ def _report_failure(exc: Exception, args: argparse.Namespace) -> int:
     import json
 
     from bpr_studio.errors import as_project_error, internal_error_message, log_exception
+    from bpr_studio.store import display_location
 
-    location = str(getattr(args, "project", "") or "")
+    location = display_location(getattr(args, "project", "") or "")
     problem = as_project_error(exc, location)
     if problem is not None:
         kind, code, text = "project", EXIT_FAILURE, problem.message(args.lang)

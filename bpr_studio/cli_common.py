@@ -5,6 +5,7 @@ without numpy)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 # bpr_studio.pipeline.DEFAULT_REPLICATIONS (not imported: the CLI starts without numpy).
 # simulate, economics and report print the same P5–P95 for the same seed.
@@ -21,3 +22,9 @@ def terminal_progress(done: int, total: int, label: str) -> None:
     if sys.stderr.isatty():
         end = "\n" if done >= total else ""
         print(f"\r[{done}/{total}] {label[:60]:<60}", end=end, file=sys.stderr, flush=True)
+
+
+def project_target(text: str) -> str | Path:
+    """A ``--project`` argument: a database URL stays a string, anything else is a path
+    (``Path("postgresql://u@h/db")`` would fold the double slash and lose the host)."""
+    return text if "://" in text else Path(text)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bpr_studio.cli_common import EXIT_INPUT_ERRORS, EXIT_OK
+from bpr_studio.cli_common import EXIT_INPUT_ERRORS, EXIT_OK, project_target
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -109,7 +109,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     """Register ``journeys`` and ``events`` on the CLI's sub-parsers."""
     p = sub.add_parser("journeys", help="simulate the citizen's visit per life event, as-is and to-be")
-    p.add_argument("--project", type=Path, required=True)
+    p.add_argument("--project", type=project_target, required=True)
     p.add_argument("--scenario", help="add the journey measures the scenario's measures imply")
     p.add_argument("--event", action="append", help="an event (key or name, e.g. 転入); repeatable")
     p.add_argument("--measures", help="comma-separated: one_stop,no_form,okuyami,prefill,"
@@ -122,7 +122,7 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=_cmd_journeys)
 
     p = sub.add_parser("events", help="list the project's life events, or set them from a CSV")
-    p.add_argument("--project", type=Path, required=True)
+    p.add_argument("--project", type=project_target, required=True)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--import", dest="import_csv", type=Path,
                        help="CSV with イベント, 手続ID, 割合(%%) [, 年間件数, 起点の手続ID]")

@@ -50,11 +50,15 @@ def load_frames(project: Project, survey_round: str | None = None
 
         return round_frames(project, survey_round)
     steps, links = tables.Step.__table__, tables.StepLink.__table__
-    step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS]))
+    # In id order: SQLite's own order (rowid = id) made explicit, so PostgreSQL, whose
+    # heap order changes when a row is updated, gives the same rows in the same order
+    # and the same seed gives the same figures on both.
+    step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS])
+                            .order_by(steps.c.id))
     step_frame = with_missing_times(step_frame)
     link_frame = read_frame(project, select(links.c.procedure_id, links.c.from_step_no,
                                             links.c.to_step_no, links.c.probability,
-                                            links.c.parallel))
+                                            links.c.parallel).order_by(links.c.id))
     return procedures_frame(project), step_frame, link_frame
 
 

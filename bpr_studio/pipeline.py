@@ -131,7 +131,7 @@ def run_sensitivity(project: Project, scenario: str | Scenario,
     return sensitivity(model or load_model(project), chosen, comparison, progress, cancel)
 
 
-def run_sensitivity_at(path: Path, scenario: str | Scenario, progress: Progress | None = None,
+def run_sensitivity_at(path: Path | str, scenario: str | Scenario, progress: Progress | None = None,
                        cancel: CancelCheck | None = None) -> SensitivityResult:
     """:func:`run_sensitivity` on a project file opened (and closed) here, for workers."""
     with open_project(path) as project:

@@ -2,8 +2,10 @@
 
 Foreign keys are on and the journal is WAL, so a crash mid-write never leaves a
 half-written project. The file carries a schema version; opening an older file
-migrates it (after a backup copy), opening a newer one is refused. A SQLAlchemy URL
-(``postgresql://…``) may be given instead of a path for a shared team database.
+migrates it (after a backup copy), opening a newer one is refused. A database URL
+(``postgresql://user@host/db``) may be given instead of a path for a shared team
+database (docs/team.md): the same tables, the same ``meta`` row holding the schema
+version (no ``PRAGMA user_version`` on either backend), the same migrations.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel
 
 from bpr_studio.messages import MessageError
@@ -48,7 +51,9 @@ def _add_parallel_links(conn: Connection) -> None:
 
     columns = [c["name"] for c in inspect(conn).get_columns("step_link")]
     if "parallel" not in columns:  # a file marked older than its tables is left as it is
-        conn.execute(text("ALTER TABLE step_link ADD COLUMN parallel BOOLEAN NOT NULL DEFAULT 0"))
+        # FALSE, not 0: PostgreSQL has no integer-to-boolean default (SQLite reads both).
+        conn.execute(text("ALTER TABLE step_link ADD COLUMN parallel BOOLEAN NOT NULL "
+                          "DEFAULT FALSE"))
 
 
 def _allow_missing_step_times(conn: Connection) -> None:
@@ -108,6 +113,58 @@ def is_busy_error(exc: BaseException) -> bool:
 
 def _is_url(target: str | Path) -> bool:
     return isinstance(target, str) and "://" in target
+
+
+def database_url(target: str) -> str:
+    """The SQLAlchemy URL of a ``postgresql://`` address, with the driver we ship
+    (psycopg 3); the password, if one is written in it, is kept."""
+    try:
+        url = make_url(target)
+    except ArgumentError:
+        raise ProjectError("project_url_invalid", path=target) from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def display_location(target: str | Path) -> str:
+    """What messages and window titles show: the URL without its password."""
+    if not _is_url(str(target)) or not isinstance(target, str):
+        return str(target)
+    try:
+        url = make_url(target)
+    except ArgumentError:
+        return target
+    if url.drivername.startswith("postgresql"):
+        url = url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=True)
+
+
+def project_exists(target: str | Path) -> bool:
+    """A file that exists, or any database URL (whether it holds a project yet is
+    for :func:`open_if_exists` to find out, with a connection)."""
+    return _is_url(target) or Path(target).exists()
+
+
+def project_label(target: str | Path | None) -> str:
+    """A project's short name for window titles: the file's name, or the database's
+    name and server (``bpr @ db.city.local``)."""
+    if target is None:
+        return ""
+    if not _is_url(target):
+        return Path(target).stem
+    try:
+        url = make_url(str(target))
+    except ArgumentError:
+        return str(target)
+    host = url.host or url.query.get("host") or "localhost"
+    return f"{url.database} @ {host}"
+
+
+def _url_engine(target: str) -> Engine:
+    # pre-ping: a team's server restarts overnight; a pooled connection from before
+    # would fail the first edit of the morning.
+    return create_engine(database_url(target), pool_pre_ping=True)
 
 
 def _file_read_only(path: Path) -> bool:
@@ -237,10 +294,7 @@ def create_project(target: str | Path, name: str | None = None) -> Project:
     once never overwrite each other's work and never leave a half-built file.
     """
     if _is_url(target):
-        engine = create_engine(str(target))
-        with engine.begin() as conn:
-            _init_schema(conn, name or "project")
-        return Project(engine, str(target), None, False)
+        return _open_database(str(target), create=True, name=name)
     path = Path(target)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".creating",
                                         dir=path.parent)
@@ -286,10 +340,7 @@ def _link_without_overwrite(source: Path, target: Path) -> None:
 def open_project(target: str | Path, create: bool = False) -> Project:
     """Open an existing project (migrating an older schema) or, with ``create``, a new one."""
     if _is_url(target):
-        engine = create_engine(str(target))
-        project = Project(engine, str(target), None, False)
-        _check_and_migrate(project)
-        return project
+        return _open_database(str(target), create=create)
     path = Path(target)
     if not path.exists():
         if create:
@@ -308,6 +359,50 @@ def open_project(target: str | Path, create: bool = False) -> Project:
             raise ProjectError("project_busy", path=str(path)) from None
         raise ProjectError("project_corrupt", path=str(path)) from None
     except ProjectError:
+        project.close()
+        raise
+    return project
+
+
+def open_if_exists(target: str | Path) -> Project | None:
+    """The project, or None where there is none yet (no such file, an empty database):
+    an import checks against what exists and creates the project only when it writes."""
+    if _is_url(target):
+        try:
+            return _open_database(str(target), create=False)
+        except ProjectError as problem:
+            if problem.key == "project_db_empty":
+                return None
+            raise
+    return open_project(target) if Path(target).exists() else None
+
+
+_CREATE_LOCK = 7_202_616  # pg_advisory_xact_lock key: two first imports build one schema
+
+
+def _open_database(target: str, create: bool, name: str | None = None) -> Project:
+    """A project in a database (PostgreSQL). An empty database becomes a project only
+    when asked to (an import, ``project copy``): a mistyped database name must not
+    silently start an empty project."""
+    location = display_location(target)
+    engine = _url_engine(target)
+    project = Project(engine, location, None, False)
+    try:
+        if not inspect(engine).has_table("meta"):
+            if not create:
+                raise ProjectError("project_db_empty", path=location)
+            with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CREATE_LOCK})
+                if not inspect(conn).has_table("meta"):
+                    _init_schema(conn, name or make_url(database_url(target)).database or "project")
+        _check_and_migrate(project)
+    except OperationalError as exc:
+        project.close()
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+        raise ProjectError("project_db_unreachable", path=location,
+                           detail=detail[0] if detail else "") from None
+    except BaseException:
         project.close()
         raise
     return project
@@ -353,8 +448,6 @@ def _check_and_migrate(project: Project) -> None:
 
 
 def _check_tables(project: Project, version: int) -> None:
-    from sqlalchemy import inspect
-
     present = set(inspect(project.engine).get_table_names())
     missing = [t for t in _REQUIRED_TABLES if t not in present]
     if missing:

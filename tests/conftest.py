@@ -56,3 +56,38 @@ def make_workbook(tmp_path: Path):
 @pytest.fixture
 def sample_section_rows():
     return section_rows
+
+
+# --- PostgreSQL: the store suite runs on both backends -----------------------------
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL server for this test run (tests/pg_server.py); skipped when
+    none can be found or started, except on CI (BPR_REQUIRE_POSTGRES=1), where that fails."""
+    from tests import pg_server as pg
+
+    server, why = pg.start_server()
+    if server is None:
+        if os.environ.get("BPR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"BPR_REQUIRE_POSTGRES=1 but {why}")
+        pytest.skip(why)
+    yield server
+    pg.stop_server(server)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a new, empty database on the test server, dropped afterwards."""
+    from tests import pg_server as pg
+
+    name = pg.create_database(pg_server)
+    yield pg_server.url(name)
+    pg.drop_database(pg_server, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def project_target(request, tmp_path):
+    """Where a store test puts its project: a .bprproj file, or a PostgreSQL database.
+    A test that takes this fixture runs once per backend."""
+    if request.param == "sqlite":
+        return tmp_path / "p.bprproj"
+    return request.getfixturevalue("pg_url")

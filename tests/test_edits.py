@@ -20,8 +20,8 @@ from bpr_studio.store import open_project
 
 
 @pytest.fixture
-def project(tmp_path, make_workbook):
-    path = tmp_path / "p.bprproj"
+def project(project_target, make_workbook):
+    path = project_target
     assert import_surveys(path, [make_workbook()]).ok
     with open_project(path) as opened:
         yield opened

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bpr_studio.io.survey_import import ImportCancelled, import_surveys, parse_batch
 from bpr_studio.model import tables
-from bpr_studio.store import open_project
+from bpr_studio.store import open_if_exists, open_project
 from sample_surveys.build_samples import sample_files
 from tests.conftest import small_procedure, small_steps
 
@@ -23,13 +23,13 @@ def _keys(report) -> set[tuple[str, str, str]]:
     return {(i.severity, i.key, i.place) for i in report.issues}
 
 
-def test_every_sample_survey_imports_cleanly(tmp_path):
-    report = import_surveys(tmp_path / "city.bprproj", sample_files())
+def test_every_sample_survey_imports_cleanly(project_target):
+    report = import_surveys(project_target, sample_files())
     assert report.ok
     assert report.written
     assert not report.warnings, report.format_text()
     assert len(report.sections) == 7
-    assert _count(tmp_path / "city.bprproj", tables.Procedure.__table__) == report.procedures >= 50
+    assert _count(project_target, tables.Procedure.__table__) == report.procedures >= 50
 
 
 def test_clean_import_normalises_typed_values(tmp_path, make_workbook):
@@ -52,8 +52,8 @@ def test_clean_import_normalises_typed_values(tmp_path, make_workbook):
         assert last.to_step_no is None  # the last step ends the process
 
 
-def test_reimporting_a_section_replaces_it(tmp_path, make_workbook):
-    project = tmp_path / "p.bprproj"
+def test_reimporting_a_section_replaces_it(project_target, make_workbook):
+    project = project_target
     first = make_workbook("a.xlsx", procedures=[small_procedure("A-1"), small_procedure("A-2")],
                           steps=small_steps("A-1") + small_steps("A-2"))
     assert import_surveys(project, [first]).ok
@@ -67,8 +67,8 @@ def test_reimporting_a_section_replaces_it(tmp_path, make_workbook):
     assert _count(project, tables.StepLink.__table__) == 4
 
 
-def test_other_sections_survive_a_reimport(tmp_path, make_workbook):
-    project = tmp_path / "p.bprproj"
+def test_other_sections_survive_a_reimport(project_target, make_workbook):
+    project = project_target
     a = make_workbook("a.xlsx", procedures=[small_procedure("A-1", section="市民課")],
                       steps=small_steps("A-1"))
     b = make_workbook("b.xlsx", procedures=[small_procedure("B-1", section="税務課")],
@@ -78,25 +78,25 @@ def test_other_sections_survive_a_reimport(tmp_path, make_workbook):
     assert _count(project, tables.Procedure.__table__) == 2
 
 
-def test_same_id_in_two_files_needs_a_choice(tmp_path, make_workbook):
+def test_same_id_in_two_files_needs_a_choice(project_target, make_workbook):
     b = make_workbook("b.xlsx", procedures=[small_procedure("X-1", name="版B")],
                       steps=small_steps("X-1"))
     a = make_workbook("a.xlsx", procedures=[small_procedure("X-1", name="版A")],
                       steps=small_steps("X-1"))
-    report = import_surveys(tmp_path / "p.bprproj", [a, b])
+    report = import_surveys(project_target, [a, b])
     assert not report.written
     dupes = [i for i in report.errors if i.key == "duplicate_procedure_across_files"]
     assert {Path(i.file).name for i in dupes} == {"a.xlsx", "b.xlsx"}
-    assert not (tmp_path / "p.bprproj").exists()
-    report = import_surveys(tmp_path / "p.bprproj", [a, b], prefer=[b])
+    assert open_if_exists(project_target) is None  # nothing written, not even an empty project
+    report = import_surveys(project_target, [a, b], prefer=[b])
     assert report.ok, report.format_text()
-    with open_project(tmp_path / "p.bprproj") as project, project.session() as session:
+    with open_project(project_target) as project, project.session() as session:
         assert session.get(tables.Procedure, "X-1").name == "版B"
-    assert _count(tmp_path / "p.bprproj", tables.Step.__table__) == 3
+    assert _count(project_target, tables.Step.__table__) == 3
 
 
-def test_id_owned_by_another_section_is_refused(tmp_path, make_workbook):
-    project = tmp_path / "p.bprproj"
+def test_id_owned_by_another_section_is_refused(project_target, make_workbook):
+    project = project_target
     assert import_surveys(project, [make_workbook("a.xlsx")]).ok
     other = make_workbook("b.xlsx", procedures=[small_procedure(section="税務課")])
     report = import_surveys(project, [other])

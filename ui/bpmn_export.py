@@ -25,7 +25,7 @@ class BpmnExporter(ModalTask):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent, "bpmn_running", (_ExportCancelled,))
 
-    def ask_and_start(self, project_path: Path) -> None:
+    def ask_and_start(self, project_path: Path | str) -> None:
         with open_project(project_path) as project:
             scenarios = [s.name for s in list_scenarios(project)]
             sections = sorted(set(procedures_frame(project)["section"].dropna()))
@@ -47,7 +47,7 @@ class BpmnExporter(ModalTask):
             self.start(project_path, None if state == as_is else state,
                        [] if scope == everything else [scope], Path(out))
 
-    def start(self, project_path: Path, scenario: str | None, sections: list[str],
+    def start(self, project_path: Path | str, scenario: str | None, sections: list[str],
               out: Path) -> None:
         lang = language()
 

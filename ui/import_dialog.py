@@ -44,7 +44,7 @@ from bpr_studio.io.survey_import import (
 )
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.model import codes
-from bpr_studio.store import open_project
+from bpr_studio.store import open_project, project_exists
 from ui.i18n import language, tr
 from ui.notify import show_message
 from ui.table_model import DataFrameTableModel
@@ -81,7 +81,7 @@ class _SeverityFilter(QSortFilterProxyModel):
 class ImportDialog(QDialog):
     imported = Signal()
 
-    def __init__(self, project_path: Path, files: list[Path] | None = None,
+    def __init__(self, project_path: Path | str, files: list[Path] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("import_title"))
@@ -258,7 +258,7 @@ class ImportDialog(QDialog):
 
         def task(progress, cancelled):
             owners = {}
-            if not project_path.exists():
+            if not project_exists(project_path):
                 return parse_batch(paths, prefer=prefer, progress=progress, cancel=cancelled,
                                    bpmn=bpmn)
             with open_project(project_path) as project:
@@ -339,7 +339,7 @@ class ImportDialog(QDialog):
         self.bpmn_row.setVisible(has_bpmn)
         self.bpmn_lanes_button.setEnabled(not running and self._batch is not None and any(
             i.key == "bpmn_lane_unknown" for i in self._batch.report.errors))
-        if has_bpmn and not self._sections_listed and self._project_path.exists():
+        if has_bpmn and not self._sections_listed and project_exists(self._project_path):
             self._sections_listed = True
             try:
                 with open_project(self._project_path) as project:

@@ -24,7 +24,7 @@ class InventoryImporter(QObject):
         self.runner.succeeded.connect(self._on_runner_succeeded)
         self.runner.failed.connect(self._on_runner_failed)
 
-    def ask_and_start(self, project_path: Path) -> None:
+    def ask_and_start(self, project_path: Path | str) -> None:
         csv, _ = QFileDialog.getOpenFileName(self._parent, tr("inventory_title"), "",
                                              tr("csv_filter"))
         if not csv:
@@ -35,7 +35,7 @@ class InventoryImporter(QObject):
         if ok:
             self.start(project_path, Path(csv), population)
 
-    def start(self, project_path: Path, csv: Path, population: int) -> None:
+    def start(self, project_path: Path | str, csv: Path, population: int) -> None:
         from bpr_studio.io.inventory import import_inventory  # loads with its first use
 
         self.runner.start(lambda progress, cancelled: import_inventory(project_path, csv,

@@ -88,7 +88,7 @@ def savings_key(scenario: Scenario) -> str:
     return scenario.name + json.dumps([measures, params], sort_keys=True, ensure_ascii=False)
 
 
-def compute(path: Path, scenario: Scenario, base: SimulationResult | None, progress: Any,
+def compute(path: Path | str, scenario: Scenario, base: SimulationResult | None, progress: Any,
             cancelled: Any) -> tuple[SimulationResult, EconomicsResult, RoadmapResult]:
     """In a worker: the run (``base``, or a new one) and its economics and roadmap."""
     if base is None:

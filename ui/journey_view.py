@@ -47,7 +47,7 @@ SEED = 1
 DRAW_JOURNEY = deferred("analysis.journey_charts", "draw_journey")
 
 
-def compute(path: Path, measures: tuple[str, ...], progress: Any, cancelled: Any) -> JourneyResult:
+def compute(path: Path | str, measures: tuple[str, ...], progress: Any, cancelled: Any) -> JourneyResult:
     """In a worker: every event's journey, as-is and with ``measures``."""
     return run_journeys_at(path, measures=measures, seed=SEED, replications=REPLICATIONS,
                            progress=progress, cancelled=cancelled)

@@ -29,7 +29,9 @@ from bpr_studio.store import (
     PROJECT_SUFFIX,
     ProjectError,
     create_project,
+    display_location,
     open_project,
+    project_label,
     save_copy,
 )
 from ui.assumptions_view import AssumptionsView
@@ -54,6 +56,7 @@ from ui.session import ProjectSession
 from ui.survey_view import SurveyView
 
 if TYPE_CHECKING:
+    from ui.database_dialog import DatabaseDialog
     from ui.import_dialog import ImportDialog
 
 MAX_RECENT = 8
@@ -129,6 +132,7 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "new_project", self._on_new_triggered, QKeySequence.StandardKey.New)
         self._add_action(file_menu, "open_project", self._on_open_triggered,
                          QKeySequence.StandardKey.Open)
+        self._add_action(file_menu, "open_database", self._on_open_database_triggered)
         self.recent_menu = file_menu.addMenu(tr("recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._add_action(file_menu, "save_as", self._on_save_as_triggered,
@@ -220,14 +224,15 @@ class MainWindow(QMainWindow):
         return action
 
     # --- projects ------------------------------------------------------------
-    def open_path(self, path: Path) -> bool:
+    def open_path(self, path: Path | str) -> bool:
+        """Open a project file, or a database given by its URL (a str: postgresql://…)."""
         try:
             self.session.open(path)
         except ProjectError as exc:
             show_message(self, tr("open_failed"), exc.message(language()))
             return False
         self._remember_recent(path)
-        self.setWindowTitle(f"{path.stem} — {tr('app_title')}")
+        self.setWindowTitle(f"{project_label(path)} — {tr('app_title')}")
         self.statusBar().showMessage(tr("loading"))
         return True
 
@@ -239,7 +244,7 @@ class MainWindow(QMainWindow):
         data = self.session.data
         if data is None or self.session.path is None:
             return
-        self.statusBar().showMessage(tr("status_loaded", name=self.session.path.stem,
+        self.statusBar().showMessage(tr("status_loaded", name=project_label(self.session.path),
                                         procedures=len(data.procedures), steps=data.step_count))
 
     def _on_session_failed(self, text: str) -> None:
@@ -265,13 +270,35 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(Path(path))
 
+    def _on_open_database_triggered(self) -> DatabaseDialog:
+        from ui.database_dialog import DatabaseDialog
+
+        dialog = DatabaseDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.open_path(dialog.url()))
+        dialog.open()
+        return dialog
+
     def _on_save_as_triggered(self) -> None:
         if self.session.project is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, tr("save_as"), "", tr("project_filter"))
-        if path:
-            target = save_copy(self.session.project, Path(path).with_suffix(PROJECT_SUFFIX))
-            self.open_path(target)
+        if not path:
+            return
+        target = Path(path).with_suffix(PROJECT_SUFFIX)
+        if self.session.project.path is None:  # a shared database: copied into a file
+            from bpr_studio.project_copy import copy_project
+
+            try:
+                source = self.session.path
+                assert source is not None
+                copy_project(source, target, replace=True)
+            except ProjectError as exc:
+                show_message(self, tr("failed"), exc.message(language()))
+                return
+        else:
+            target = save_copy(self.session.project, target)
+        self.open_path(target)
 
     def _on_import_triggered(self, files: list[Path] | None = None) -> ImportDialog | None:
         if self.session.path is None:
@@ -385,9 +412,11 @@ class MainWindow(QMainWindow):
             self._on_import_triggered(surveys)
 
     # --- settings ------------------------------------------------------------
-    def _remember_recent(self, path: Path) -> None:
-        recent = [p for p in self._recent() if p != str(path.resolve())]
-        self.settings.setValue("recent", [str(path.resolve()), *recent][:MAX_RECENT])
+    def _remember_recent(self, path: Path | str) -> None:
+        # A database is remembered without its password (display_location).
+        entry = display_location(path) if isinstance(path, str) else str(path.resolve())
+        recent = [p for p in self._recent() if p != entry]
+        self.settings.setValue("recent", [entry, *recent][:MAX_RECENT])
 
     def _recent(self) -> list[str]:
         value = self.settings.value("recent", [])
@@ -399,7 +428,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for entry in self._recent():
             action = self.recent_menu.addAction(entry)
-            action.triggered.connect(lambda _checked=False, p=entry: self.open_path(Path(p)))
+            action.triggered.connect(lambda _checked=False, p=entry: self.open_path(
+                p if "://" in p else Path(p)))
 
     def _restore_state(self) -> None:
         geometry = self.settings.value("geometry")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.montecarlo import SimulationCancelled
+from bpr_studio.store import project_label
 from ui.i18n import language, tr
 from ui.notify import show_message
 from ui.table_model import DataFrameTableModel
@@ -52,7 +53,7 @@ class _RatioModel(DataFrameTableModel):
 
 
 class PeersDialog(QDialog):
-    def __init__(self, project_path: Path, scenario: str, parent: QWidget | None = None) -> None:
+    def __init__(self, project_path: Path | str, scenario: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("peers_title"))
         self.resize(1100, 700)
@@ -65,7 +66,7 @@ class PeersDialog(QDialog):
         self.runner.finished.connect(self._update_buttons)
         self.files = QListWidget()
         self.files.setMaximumHeight(90)
-        self.files.addItem(f"{project_path.name}（{tr('peers_this_project')}）")
+        self.files.addItem(f"{project_label(project_path)}（{tr('peers_this_project')}）")
         add = QPushButton(tr("peers_add"))
         add.clicked.connect(self._on_add_clicked)
         self.compare_button = QPushButton(tr("peers_compare"))

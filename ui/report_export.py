@@ -27,7 +27,7 @@ class ReportExporter(ModalTask):
         super().__init__(parent, "report_running", (SimulationCancelled,))
         self._simulation_of = simulation_of or (lambda _name: None)
 
-    def ask_and_start(self, project_path: Path) -> None:
+    def ask_and_start(self, project_path: Path | str) -> None:
         with open_project(project_path) as project:
             names = [s.name for s in list_scenarios(project)]
         name, ok = QInputDialog.getItem(self._parent, tr("export_report"), tr("choose_scenario"),
@@ -39,7 +39,7 @@ class ReportExporter(ModalTask):
         if out:
             self.start(project_path, name, Path(out))
 
-    def start(self, project_path: Path, scenario: str, out: Path) -> None:
+    def start(self, project_path: Path | str, scenario: str, out: Path) -> None:
         simulation = self._simulation_of(scenario)
 
         def task(progress, cancelled):

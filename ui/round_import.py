@@ -27,7 +27,7 @@ class RoundImporter(QObject):
         self.runner.succeeded.connect(self._on_runner_succeeded)
         self.runner.failed.connect(self._on_runner_failed)
 
-    def ask_and_start(self, project_path: Path) -> None:
+    def ask_and_start(self, project_path: Path | str) -> None:
         files, _ = QFileDialog.getOpenFileNames(self._parent, tr("import_round"), "",
                                                 tr("survey_filter"))
         if not files:
@@ -39,7 +39,7 @@ class RoundImporter(QObject):
             self.start(project_path, name.strip(), [Path(f) for f in files],
                        surveyed_on=f"{today:%Y-%m}")
 
-    def start(self, project_path: Path, name: str, files: list[Path],
+    def start(self, project_path: Path | str, name: str, files: list[Path],
               surveyed_on: str = "") -> None:
         from bpr_studio.io.survey_rounds import import_round  # loaded with the action
 

@@ -63,7 +63,7 @@ class ScenarioFigures:
     top: list[str]
 
 
-def scenario_figures(path: Path, scenarios: list[Scenario], progress: Any,
+def scenario_figures(path: Path | str, scenarios: list[Scenario], progress: Any,
                      cancelled: Any) -> list[ScenarioFigures]:
     """Each scenario through the same analysis the session uses (in a worker)."""
     from ui import session as session_module

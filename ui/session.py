@@ -66,7 +66,7 @@ class ProjectData:
     step_count: int
 
 
-def load_data(path: Path) -> ProjectData:
+def load_data(path: Path | str) -> ProjectData:
     with open_project(path) as project:
         scores = score_project(project)
         survey = procedures_frame(project)
@@ -78,7 +78,7 @@ def load_data(path: Path) -> ProjectData:
                            load_rubric(project), scenarios, len(scores.steps))
 
 
-def analyse_at(path: Path, scenario: Scenario,
+def analyse_at(path: Path | str, scenario: Scenario,
                cancelled: Callable[[], bool] = lambda: False) -> ScenarioAnalysis:
     """The pipeline's deterministic analysis of a scenario, on a project file (a worker).
 
@@ -92,14 +92,14 @@ def analyse_at(path: Path, scenario: Scenario,
             release_graphs(model.graphs)  # freed one by one: the GUI keeps the lock
 
 
-def analysed_at(path: Path, scenario: Scenario, cancelled: Callable[[], bool]
+def analysed_at(path: Path | str, scenario: Scenario, cancelled: Callable[[], bool]
                 ) -> tuple[ScenarioAnalysis, SavingHeadline]:
     """:func:`analyse_at` and its saving headline, both in the worker."""
     analysis = analyse_at(path, scenario, cancelled)
     return analysis, headline_of(analysis)
 
 
-def simulate_at(path: Path, scenario: Scenario, replications: int, seed: int,
+def simulate_at(path: Path | str, scenario: Scenario, replications: int, seed: int,
                 progress: Callable[[int, int, str], None],
                 cancelled: Callable[[], bool]) -> SimulationResult:
     """The pipeline's Monte Carlo run (:func:`bpr_studio.pipeline.run_pipeline`), in a worker."""
@@ -152,7 +152,7 @@ class ProjectSession(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
-        self.path: Path | None = None
+        self.path: Path | str | None = None  # a str: a database URL (postgresql://…)
         self.data: ProjectData | None = None
         self.comparison: Comparison | None = None
         # The current scenario's deterministic analysis: comparison, savings by measure,
@@ -187,7 +187,7 @@ class ProjectSession(QObject):
         self._recompare_timer.timeout.connect(self._start_recompare)
 
     # --- opening and loading -----------------------------------------------------
-    def open(self, path: Path) -> None:
+    def open(self, path: Path | str) -> None:
         """Open a project (raises ProjectError at once if the file cannot be used)."""
         project = open_project(path)
         self.close()

@@ -35,7 +35,7 @@ from bpr_studio.io.workbook_reader import (
 )
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
-from bpr_studio.store import Project, open_project
+from bpr_studio.store import Project, open_if_exists, open_project
 
 __all__ = ["ImportCancelled", "ParsedBatch", "SectionChange", "existing_sections",
            "import_surveys", "parse_batch", "plan_changes", "write_batch"]
@@ -547,8 +547,7 @@ def import_surveys(
     lists what is (with ``dry_run``: would be) replaced, section by section.
     """
     target = Path(project_target) if "://" not in str(project_target) else project_target
-    exists = not isinstance(target, Path) or target.exists()
-    project = open_project(target) if exists else None
+    project = open_if_exists(target)
     try:
         if project is not None and not dry_run:
             project.require_writable()

@@ -1,0 +1,112 @@
+"""The store on both backends: a .bprproj file and a PostgreSQL database (the
+``project_target`` fixture runs each test once per backend)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from bpr_studio import store
+from bpr_studio.io.import_history import list_imports, undo_last_import
+from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import list_scenarios, load_frames, load_unit_costs, set_unit_cost
+from bpr_studio.queries import procedures_frame, steps_frame, stored_issues_frame
+from bpr_studio.store import ProjectError, create_project, open_if_exists, open_project
+from tests.conftest import small_procedure, small_steps
+
+
+def _raw(target, *statements):
+    with open_project(target) as project, project.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def test_a_new_project_carries_the_app_and_schema_version(project_target):
+    assert open_if_exists(project_target) is None
+    with create_project(project_target, name="テスト市") as project:
+        assert project.schema_version == store.SCHEMA_VERSION
+        assert project.meta("app") == "bpr-studio"
+        assert project.meta("name") == "テスト市"
+    with open_project(project_target) as project:  # opening again creates nothing twice
+        assert project.schema_version == store.SCHEMA_VERSION
+
+
+def test_deleting_a_procedure_cascades_to_steps_and_links(project_target, make_workbook):
+    assert import_surveys(project_target, [make_workbook()]).ok
+    _raw(project_target, "DELETE FROM procedure")
+    with open_project(project_target) as project, project.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM step")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM step_link")).scalar_one() == 0
+
+
+def test_import_reimport_and_undo(project_target, make_workbook):
+    a = make_workbook("a.xlsx", procedures=[small_procedure("A-1"), small_procedure("A-2")],
+                      steps=small_steps("A-1") + small_steps("A-2"))
+    assert import_surveys(project_target, [a]).ok
+    b = make_workbook("b.xlsx", procedures=[small_procedure("A-1", name="訂正後")],
+                      steps=small_steps("A-1"))
+    assert import_surveys(project_target, [b]).ok
+    with open_project(project_target) as project:
+        assert procedures_frame(project)["name"].tolist() == ["訂正後"]
+        assert [i["undoable"] for i in list_imports(project)] == [True, True]
+        undo_last_import(project)
+        assert sorted(procedures_frame(project)["procedure_id"]) == ["A-1", "A-2"]
+        assert len(steps_frame(project)) == 6
+
+
+def test_frames_unit_costs_scenarios_and_issues_read_the_same(project_target, tmp_path):
+    from sample_surveys.build_samples import sample_files
+
+    assert import_surveys(project_target, sample_files()).ok
+    with open_project(project_target) as project:
+        procedures, steps, links = load_frames(project)
+        assert len(procedures) == 69
+        assert len(steps) > 400
+        assert len(links) > 400
+        assert steps["manual_entry"].isin([True, False, 0, 1]).all()
+        set_unit_cost(project, "hourly_cost_regular", "4,200", "人事課 2026")
+        assert load_unit_costs(project).project["hourly_cost_regular"].value == 4200
+        assert "DX標準" in [s.name for s in list_scenarios(project)]
+        stored_issues_frame(project)
+
+
+def test_schema_2_project_gains_parallel_links(project_target, make_workbook):
+    """The 2 → 3 migration on both backends (its boolean default is portable SQL)."""
+    assert import_surveys(project_target, [make_workbook()]).ok
+    _raw(project_target, "ALTER TABLE step_link DROP COLUMN parallel",
+         "DROP TABLE life_event_member", "DROP TABLE life_event", "DROP TABLE survey_round",
+         "ALTER TABLE procedure DROP COLUMN national_id",
+         "ALTER TABLE procedure DROP COLUMN counter",
+         "ALTER TABLE procedure DROP COLUMN form_fields",
+         "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with open_project(project_target) as project:
+        assert project.schema_version == store.SCHEMA_VERSION
+        with project.engine.connect() as conn:
+            flags = conn.execute(text("SELECT DISTINCT parallel FROM step_link")).scalars().all()
+            assert [bool(f) for f in flags] == [False]
+            assert {"life_event", "survey_round"} <= set(inspect(conn).get_table_names())
+
+
+def test_newer_project_is_refused(project_target, make_workbook):
+    create_project(project_target).close()
+    _raw(project_target, f"UPDATE meta SET value = '{store.SCHEMA_VERSION + 1}' "
+                         "WHERE key = 'schema_version'")
+    with pytest.raises(ProjectError) as info:
+        open_project(project_target)
+    assert info.value.key == "project_too_new"
+
+
+def test_both_backends_give_the_same_frames(pg_url, tmp_path):
+    """What analysis reads (procedures, steps, links) is the same from a file and a database."""
+    import pandas as pd
+
+    from sample_surveys.build_samples import sample_files
+
+    file = tmp_path / "city.bprproj"
+    for target in (file, pg_url):
+        assert import_surveys(target, sample_files()).ok
+    with open_project(file) as a, open_project(pg_url) as b:
+        for left, right in zip(load_frames(a), load_frames(b), strict=True):
+            left = left.drop(columns=[c for c in ("id",) if c in left])
+            right = right.drop(columns=[c for c in ("id",) if c in right])
+            pd.testing.assert_frame_equal(left, right, check_dtype=False)
