@@ -74,7 +74,8 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
         ax.text(x, y + 0.07, label, ha="center", va="center", fontsize=size(6), zorder=3,
                 color="#7F7F7F" if removed else "#000000")
         unit = "分" if lang == "ja" else "min"
-        ax.text(x, y - 0.22, f"{minutes:.1f}{unit}", ha="center", va="center", fontsize=size(6),
+        shown = "" if data.get("time_missing") is True else f"{minutes:.1f}{unit}"  # 要確認
+        ax.text(x, y - 0.22, shown, ha="center", va="center", fontsize=size(6),
                 color="#C00000" if data.get("effects") else "#404040", zorder=3)
         marks = "".join(m for m, flag in (("紙", data.get("medium") == "paper"),
                                           ("印", data.get("seal")),

@@ -299,16 +299,19 @@ def layout_flow(graph: nx.DiGraph, lang: str = "ja", baseline: nx.DiGraph | None
         if kind == "task":
             step = int(key[1:])
             data = nodes_data.get(step, {})
-            minutes = step_minutes(graph, step) if step in nodes_data else 0.0
+            # A step without a time (要確認) shows none, not "0.0分": costed as 0, unknown.
+            minutes = (None if data.get("time_missing") is True
+                       else step_minutes(graph, step) if step in nodes_data else 0.0)
             before = (step_minutes(baseline, step)
-                      if baseline is not None and step in baseline.nodes else None)
+                      if baseline is not None and step in baseline.nodes
+                      and baseline.nodes[step].get("time_missing") is not True else None)
             status = "same"
             if baseline is not None:
                 old_marks = _marks(baseline.nodes[step], lang) if step in baseline.nodes else ()
-                if minutes <= 1e-9 < (before or 0):
+                if minutes is not None and minutes <= 1e-9 < (before or 0):
                     status = "removed"
-                elif before is not None and abs(minutes - before) > 0.05 or \
-                        _marks(data, lang) != old_marks:
+                elif (minutes is not None and before is not None and abs(minutes - before) > 0.05
+                      or _marks(data, lang) != old_marks):
                     status = "changed"
             changes += status != "same"
             name = str(data.get("name") or step)

@@ -84,3 +84,6 @@ def test_the_flow_map_marks_a_step_without_time(imported: Path) -> None:
     layout = layout_flow(graph, "ja")
     assert "要確認" in layout.task(2).marks
     assert "要確認" not in layout.task(1).marks
+    # No time is shown for it (the map said "0.0分" beside 要確認), the others keep theirs.
+    assert layout.task(2).minutes is None
+    assert layout.task(1).minutes is not None

@@ -138,7 +138,7 @@ class NodeItem(QGraphicsItem):
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, line)
             top += line_height
         minutes = "" if n.minutes is None else f"{n.minutes:.1f}{self.unit}"
-        if (n.before_minutes is not None and n.status == "changed"
+        if (n.before_minutes is not None and n.minutes is not None and n.status == "changed"
                 and f"{n.before_minutes:.1f}" != f"{n.minutes:.1f}"):
             minutes = f"{n.before_minutes:.1f}→{minutes}"
         elif n.status == "removed":
