@@ -7,7 +7,10 @@ less is possible. For every procedure found in at least two cities this module p
 by side, per city: staff minutes per case, online share, the online-readiness level and
 the scenario's expected saving as a share of the procedure's staff hours; and it sets
 each city against the median of all the cities that have the procedure (the city
-included; with two cities the median is their mean).
+included; with two cities the median is their mean). A city analysed with a scenario also
+sets its to-be minutes per case against the peers' as-is median: would the reform bring
+it to its peers' level? (A city read from an export has no scenario: its saving and
+to-be are blank, not zero.)
 
 "Slower than its peers" means more than ``SLOWER_AT`` times the median minutes per case:
 a quarter more is beyond what differences in counting alone explain in the surveys we
@@ -43,6 +46,7 @@ class CitySummary:
     matched: int  # found in at least one other city
     slower: int  # matched and slower than SLOWER_AT × the median
     gap_hours: float  # staff hours a year if the slower ones ran at the median
+    slower_after: int | None = None  # still slower after the scenario (None: no to-be)
 
 
 @dataclass
@@ -71,13 +75,20 @@ class PeerComparison:
         }
 
 
-def city_figures(city: str, as_is: pd.DataFrame, saved_hours: dict[str, float]) -> CityFigures:
-    """From a city's scored as-is procedures (``cost_model`` columns) and the scenario's
-    expected staff hours saved per procedure (the ranking's ``staff_hours_saved``)."""
+def city_figures(city: str, as_is: pd.DataFrame, saved_hours: dict[str, float] | None,
+                 to_be: pd.DataFrame | None = None) -> CityFigures:
+    """From a city's scored as-is procedures (``cost_model`` columns), the scenario's
+    expected staff hours saved per procedure (the ranking's ``staff_hours_saved``) and its
+    scored to-be procedures; ``saved_hours`` and ``to_be`` None when the city has no
+    scenario (read from an export): those figures are then blank."""
     frame = as_is.set_index("procedure_id")
     cases = frame["annual_cases"].astype(float)
     hours = frame["staff_time_h"].astype(float)
     with_cases = cases > 0
+    saved = (pd.Series(saved_hours, dtype=float).reindex(frame.index).fillna(0.0)
+             if saved_hours is not None else pd.Series(float("nan"), index=frame.index))
+    after = (to_be.set_index("procedure_id")["staff_time_h"].astype(float).reindex(frame.index)
+             if to_be is not None else pd.Series(float("nan"), index=frame.index))
     figures = pd.DataFrame({
         "name": frame["name"],
         "section": frame["section"],
@@ -86,8 +97,8 @@ def city_figures(city: str, as_is: pd.DataFrame, saved_hours: dict[str, float]) 
         "minutes_per_case": (hours * 60 / cases).where(with_cases),
         "online_share": frame["online_share"].astype(float).where(with_cases),
         "level": frame["level"],
-        "saving_share": (pd.Series(saved_hours, dtype=float).reindex(frame.index).fillna(0.0)
-                         / hours).where(hours > 0),
+        "saving_share": (saved / hours).where(hours > 0),
+        "to_be_minutes_per_case": (after * 60 / cases).where(with_cases),
     })
     return CityFigures(city, figures)
 
@@ -115,6 +126,9 @@ def compare_cities(cities: list[CityFigures], slower_at: float = SLOWER_AT) -> P
         own = c.procedures.reindex(shared)
         for metric in METRICS:
             table[f"{metric}_{c.city}"] = own[metric]
+        table[f"to_be_minutes_per_case_{c.city}"] = (
+            own["to_be_minutes_per_case"] if "to_be_minutes_per_case" in own
+            else float("nan"))
     for metric in METRICS:
         columns = [f"{metric}_{c.city}" for c in cities]
         table[f"{metric}_median"] = [
@@ -127,8 +141,14 @@ def compare_cities(cities: list[CityFigures], slower_at: float = SLOWER_AT) -> P
         slower = table[f"ratio_{c.city}"] > slower_at
         cases = c.procedures["annual_cases"].reindex(shared)
         gap = ((minutes - table["minutes_per_case_median"]) * cases / 60)[slower].sum()
-        summaries.append(CitySummary(c.city, len(c.procedures), int(minutes.notna().sum()),
-                                     int(slower.sum()), float(gap)))
+        # The to-be against the peers' as-is median: where the reform leaves the city.
+        after = table[f"to_be_minutes_per_case_{c.city}"]
+        table[f"to_be_ratio_{c.city}"] = (after / table["minutes_per_case_median"]).where(
+            table["minutes_per_case_median"] > 0)
+        has_to_be = bool(after.notna().any())
+        summaries.append(CitySummary(
+            c.city, len(c.procedures), int(minutes.notna().sum()), int(slower.sum()), float(gap),
+            int((table[f"to_be_ratio_{c.city}"] > slower_at).sum()) if has_to_be else None))
     return PeerComparison(names, slower_at, table, summaries)
 
 

@@ -35,10 +35,10 @@ def compare_cities_command(args: argparse.Namespace) -> int:
     for summary in comparison.summaries:
         print(f"{summary.city}: 手続 {summary.procedures:,}、共通 {summary.matched:,}、"
               f"中央値の{comparison.slower_at:g}倍より遅い {summary.slower:,} 件"
-              f"（差 {summary.gap_hours:,.0f} 時間/年）" if ja else
+              f"（差 {summary.gap_hours:,.0f} 時間/年）{_after(summary, ja)}" if ja else
               f"{summary.city}: {summary.procedures:,} procedures, {summary.matched:,} shared, "
               f"{summary.slower:,} slower than {comparison.slower_at:g}x the median "
-              f"(gap {summary.gap_hours:,.0f} h a year)")
+              f"(gap {summary.gap_hours:,.0f} h a year){_after(summary, ja)}")
         for pid, row in comparison.slowest(summary.city, 5).iterrows():
             if row[f"ratio_{summary.city}"] <= comparison.slower_at:
                 break
@@ -56,13 +56,22 @@ def compare_cities_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _after(summary: Any, ja: bool) -> str:
+    """Where the scenario leaves the city against its peers' as-is (a project only)."""
+    if summary.slower_after is None:
+        return ""
+    return (f"、改善後も遅い {summary.slower_after:,} 件" if ja
+            else f"; {summary.slower_after:,} still slower after the scenario")
+
+
 def add_commands(sub: Any) -> None:
     """Register ``compare-cities`` on the CLI's sub-parsers."""
     p = sub.add_parser("compare-cities",
                        help="several cities' projects side by side on their shared 手続ID: "
                             "minutes per case, online share, level, saving; against the median")
     p.add_argument("--project", action="append", required=True,
-                   help="a city's project (give two or more)")
+                   help="a city's project, or its 'bpr-studio export --what procedures' CSV "
+                        "(give two or more)")
     p.add_argument("--name", action="append", help="the cities' names, in --project order "
                    "(default: each project's 自治体名・プロジェクト名)")
     p.add_argument("--scenario", default="DX標準")

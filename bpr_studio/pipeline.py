@@ -142,14 +142,25 @@ def compare_projects(targets: Sequence[str | Path], scenario: str,
                      names: Sequence[str] | None = None,
                      slower_at: float = SLOWER_AT, cancel: CancelCheck | None = None
                      ) -> PeerComparison:
-    """Several cities' projects side by side on their shared 手続ID (``analysis.peers``):
-    each is analysed (as-is and ``scenario``, no counter model) from a frozen snapshot.
-    A city is named by ``names`` or by its 自治体名・プロジェクト名 (project-info)."""
+    """Several cities side by side on their shared 手続ID (``analysis.peers``).
+
+    A target is a project (analysed as-is and with ``scenario``, no counter model, from a
+    frozen snapshot) or a city's ``bpr-studio export --what procedures`` CSV (as-is only:
+    its saving and to-be stay blank). A city is named by ``names``, else by its
+    自治体名・プロジェクト名 (project-info), or a CSV by its file name."""
+    from bpr_studio.io.peer_csv import read_procedure_export
+
     cities = []
     for index, target in enumerate(targets):
+        given = names[index] if names and index < len(names) else None
+        if Path(target).suffix.lower() == ".csv":
+            cities.append(city_figures(given or Path(target).stem,
+                                       read_procedure_export(target), None))
+            continue
         with open_snapshot(target) as project:
-            city = names[index] if names and index < len(names) else project.title
+            city = given or project.title
             analysis = analyse(project, scenario, counter=False, cancel=cancel)
         saved = {row.procedure_id: row.staff_hours_saved for row in analysis.ranking.rows}
-        cities.append(city_figures(city, analysis.comparison.as_is.procedures, saved))
+        cities.append(city_figures(city, analysis.comparison.as_is.procedures, saved,
+                                   analysis.comparison.to_be.procedures))
     return compare_cities(cities, slower_at)

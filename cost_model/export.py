@@ -66,6 +66,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def unneutralise(text: str) -> str:
+    """The text :func:`neutralise` was given, read back from our CSV."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
 def write_csv(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write atomically: a unique temporary name in the target folder, flushed, renamed."""
     path = Path(out)

@@ -87,3 +87,65 @@ def test_one_project_only_is_a_clear_error(tmp_path, make_workbook, capsys):
     fast = _project(tmp_path, make_workbook, "早い市", 30)
     assert main(["compare-cities", "--project", fast]) == 1
     assert "2つ以上" in capsys.readouterr().err
+
+
+def test_a_city_read_from_its_export_compares_as_its_project(tmp_path, make_workbook):
+    """A city that cannot share its project shares `bpr-studio export`: the same minutes
+    and ratios; its saving and to-be are blank (no scenario), never 0."""
+    fast = _project(tmp_path, make_workbook, "早い市", 30)
+    slow = _project(tmp_path, make_workbook, "遅い市", 150)
+    exported = tmp_path / "遅い市.csv"
+    assert main(["export", "--project", slow, "--what", "procedures", "-o", str(exported)]) == 0
+    from_projects = compare_projects([fast, slow], "DX標準", ["早い市", "遅い市"]).rows
+    from_csv = compare_projects([fast, str(exported)], "DX標準", ["早い市"]).rows
+    for column in ("minutes_per_case_遅い市", "ratio_遅い市", "ratio_早い市",
+                   "online_share_遅い市", "level_遅い市"):
+        assert from_csv.at["T-001", column] == pytest.approx(
+            from_projects.at["T-001", column], rel=1e-3), column
+    assert pd.isna(from_csv.at["T-001", "saving_share_遅い市"])
+    assert pd.isna(from_csv.at["T-001", "to_be_ratio_遅い市"])
+    # Excel on a Japanese PC re-saves a CSV as Shift_JIS: still read.
+    resaved = tmp_path / "遅い市_sjis.csv"
+    resaved.write_bytes(exported.read_text(encoding="utf-8-sig").encode("cp932"))
+    again = compare_projects([fast, str(resaved)], "DX標準", ["早い市", "遅い市"]).rows
+    assert again.at["T-001", "ratio_遅い市"] == pytest.approx(from_csv.at["T-001", "ratio_遅い市"])
+
+
+def test_a_csv_that_is_not_our_export_names_the_file_row_and_column(tmp_path, make_workbook,
+                                                                    capsys):
+    fast = _project(tmp_path, make_workbook, "早い市", 30)
+    other = tmp_path / "他市.csv"
+    other.write_text("手続ID,手続名\nT-001,住民票\n", encoding="utf-8")
+    assert main(["compare-cities", "--project", fast, "--project", str(other)]) == 1
+    err = capsys.readouterr().err
+    assert "他市.csv 1行目" in err
+    assert "年間件数" in err
+    broken = tmp_path / "壊れ市.csv"
+    slow = _project(tmp_path, make_workbook, "遅い市", 150)
+    assert main(["export", "--project", slow, "--what", "procedures", "-o", str(broken)]) == 0
+    lines = broken.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("年間件数")] = "たくさん"
+    broken.write_text("\n".join([lines[0], ",".join(cells)]), encoding="utf-8-sig")
+    assert main(["compare-cities", "--project", fast, "--project", str(broken)]) == 1
+    assert "壊れ市.csv 2行目 列「年間件数」: 数値ではありません（値: たくさん）" in capsys.readouterr().err
+
+
+def test_the_to_be_is_set_against_the_peers_as_is_median():
+    """A city with a scenario: would the reform bring it to its peers' level?"""
+    before = pd.DataFrame({"procedure_id": ["P1"], "name": ["住民票"], "section": ["市民課"],
+                           "annual_cases": [600.0], "staff_time_h": [400.0],  # 40 min a case
+                           "online_share": [0.0], "level": [2]})
+    after = before.assign(staff_time_h=[150.0])  # 15 min a case
+    from analysis.peers import city_figures
+
+    slow = city_figures("遅い市", before, {"P1": 250.0}, after)
+    peer = _city("早い市", {"P1": 20.0})
+    peers = compare_cities([slow, peer])
+    # Median of 40 and 20 = 30: 40/30 before, 15/30 after.
+    assert peers.rows.at["P1", "ratio_遅い市"] == pytest.approx(40 / 30)
+    assert peers.rows.at["P1", "to_be_ratio_遅い市"] == pytest.approx(15 / 30)
+    by_city = {s.city: s for s in peers.summaries}
+    assert (by_city["遅い市"].slower, by_city["遅い市"].slower_after) == (1, 0)
+    assert by_city["早い市"].slower_after is None  # no scenario for that city

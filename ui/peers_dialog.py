@@ -45,7 +45,7 @@ class _RatioModel(DataFrameTableModel):
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.ForegroundRole and self.column_key(
-                index.column()).startswith("ratio_"):
+                index.column()).startswith(("ratio_", "to_be_ratio_")):
             value = super().data(index, Qt.ItemDataRole.UserRole)
             if value is not None and value > self.slower_at:
                 return QBrush(SLOWER)
@@ -107,7 +107,7 @@ class PeersDialog(QDialog):
         self._update_buttons()
 
     def _on_add_clicked(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, tr("peers_add"), "", tr("project_filter"))
+        names, _ = QFileDialog.getOpenFileNames(self, tr("peers_add"), "", tr("peers_filter"))
         self.add_projects([Path(n) for n in names])
 
     def start(self) -> None:
@@ -130,18 +130,21 @@ class PeersDialog(QDialog):
         for s in comparison.summaries:
             lines.append(tr("peers_city", city=s.city, matched=f"{s.matched:,}",
                             slower=f"{s.slower:,}", at=f"{comparison.slower_at:g}",
-                            hours=f"{s.gap_hours:,.0f}"))
+                            hours=f"{s.gap_hours:,.0f}")
+                         + ("" if s.slower_after is None
+                            else tr("peers_after", after=f"{s.slower_after:,}")))
         lines.append(tr("peers_caveat"))
         self.summary.setText("\n".join(lines))
         headers = {"procedure_id": "手続ID" if ja else "ID", "name": "手続名" if ja else "Procedure"}
         for city in comparison.cities:
             headers[f"minutes_per_case_{city}"] = f"{city}\n{'分/件' if ja else 'min/case'}"
             headers[f"ratio_{city}"] = f"{city}\n{'比' if ja else 'ratio'}"
+            headers[f"to_be_ratio_{city}"] = f"{city}\n{'改善後の比' if ja else 'after'}"
         headers["minutes_per_case_median"] = "中央値\n分/件" if ja else "median\nmin/case"
         def number(digits: int):  # one figure a column: 12.0 minutes reads "12.0", not "12"
             return lambda v: "" if v is None or pd.isna(v) else f"{v:,.{digits}f}"
-        formats = {k: number(2 if k.startswith("ratio_") else 1)
-                   for k in headers if k.startswith(("ratio_", "minutes_"))}
+        formats = {k: number(2 if "ratio_" in k else 1)
+                   for k in headers if k.startswith(("ratio_", "to_be_ratio_", "minutes_"))}
         self.model = _RatioModel(comparison.slower_at, headers=headers, formatters=formats,
                                  parent=self)
         self.model.set_frame(comparison.rows.reset_index())

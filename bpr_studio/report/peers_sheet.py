@@ -35,7 +35,8 @@ def write_peers_workbook(comparison: PeerComparison, scenario: str, out: str | P
     summary_columns = [Column("city", "自治体"), Column("procedures", "手続数", "#,##0"),
                        Column("matched", "他と共通", "#,##0"),
                        Column("slower", "中央値より遅い", "#,##0"),
-                       Column("gap_hours", "差の時間（時間/年）", "#,##0")]
+                       Column("gap_hours", "差の時間（時間/年）", "#,##0"),
+                       Column("slower_after", "改善後も遅い", "#,##0")]
     table = write_table(ws, 5, summary_columns, [vars(s) for s in comparison.summaries],
                         freeze=False, autofilter=False)
     row = table.last_row + 2
@@ -43,7 +44,8 @@ def write_peers_workbook(comparison: PeerComparison, scenario: str, out: str | P
                Column("cities", "自治体数", "0")]
     for city in comparison.cities:
         columns += [Column(f"minutes_per_case_{city}", f"{city}\n分/件", "#,##0.0"),
-                    Column(f"ratio_{city}", f"{city}\n比", "0.00")]
+                    Column(f"ratio_{city}", f"{city}\n比", "0.00"),
+                    Column(f"to_be_ratio_{city}", f"{city}\n改善後の比", "0.00")]
     columns += [Column("minutes_per_case_median", "中央値\n分/件", "#,##0.0")]
     for city in comparison.cities:
         columns += [Column(f"online_share_{city}", f"{city}\nオンライン率", "0%", detail=True),
@@ -54,17 +56,19 @@ def write_peers_workbook(comparison: PeerComparison, scenario: str, out: str | P
     slower = CellIsRule(operator="greaterThan", formula=[str(comparison.slower_at)],
                         font=Font(color="C00000", bold=True))
     for index, column in enumerate(columns):
-        if column.key.startswith("ratio_"):
+        if column.key.startswith(("ratio_", "to_be_ratio_")):
             ws.conditional_formatting.add(table.column_range(index), slower)
     explanation = (
         f"{len(comparison.cities)} 自治体で共通の手続 {len(comparison.rows):,} 件を比べます。中央値は"
         f"その手続を持つ自治体すべて（自分を含む）の中央値、比は自治体の1件あたり職員時間÷中央値です。"
         f"比が {comparison.slower_at:g} を超える手続を「遅い」とし（提案値）、その差の時間は"
         "調べる価値のある差であって削減見込みではありません（案件の難しさが違うことがあります）。"
+        "改善後の比は、シナリオ後の1件あたり職員時間÷他自治体を含む現状の中央値です（書き出した CSV "
+        "から読んだ自治体は現状だけなので空欄）。"
         "自治体ごとのオンライン率・レベル・削減率は表の右の「+」で開けます（印刷はしません）。")
     # Across the printed columns of the table (its height follows from their widths).
     widths = tuple(ws.column_dimensions[get_column_letter(c)].width or 8.43
-                   for c in range(1, 4 + 2 * len(comparison.cities) + 1))
+                   for c in range(1, 4 + 3 * len(comparison.cities) + 1))
     paragraph(ws, 3, explanation, widths)
     print_setup(ws, "　".join(comparison.cities), scenario, date.today().isoformat())
     path = Path(out)
