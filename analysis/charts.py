@@ -259,6 +259,10 @@ def draw_five_costs(ax: Axes, side: str, as_is: dict[str, float], to_be: dict[st
         panel.set_ylim(0, max(a + b + [0.0]) * (1.3 if i == len(panels) - 1 else 1.08) or 1.0)
         panel.grid(axis="y", alpha=0.3)
         panel.tick_params(axis="y", labelsize=7)
+        if largest <= 0:  # an empty panel with a 0–1 axis read as a missing chart
+            panel.text(0.5, 0.5, "なし（0）" if lang == "ja" else "none (0)", ha="center",
+                       va="center", fontsize=7, color="#7F7F7F", transform=panel.transAxes)
+            panel.set_yticks([0])
         if i == len(panels) - 1:
             panel.legend(fontsize=7, loc="upper right", ncol=2)  # above the bars (ylim)
     if len(panels) == 1:

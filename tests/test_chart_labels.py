@@ -42,3 +42,21 @@ def test_the_chart_draws_no_two_rank_numbers_on_top_of_each_other():
     # The number itself (an annotation's own extent includes its leader line).
     extents = [Text.get_window_extent(t, renderer).extents for t in numbers]
     assert not any(_overlap(a, b) for i, a in enumerate(extents) for b in extents[i + 1:])
+
+
+def test_a_cost_panel_with_nothing_to_show_says_so():
+    """A procedure whose citizens pay nothing: the 円 panel says なし (0), not an empty
+    0–1 axis that reads as a chart that failed to draw."""
+    from matplotlib.figure import Figure
+
+    from analysis.charts import draw_five_costs
+
+    keys = ("economic_yen", "time_h", "physical_bh", "cognitive_bh", "psychological_bh")
+    as_is = dict(zip(keys, (0.0, 60_000.0, 40.0, 3.0, 22.0), strict=True))
+    to_be = dict(zip(keys, (0.0, 58_000.0, 38.0, 2.0, 20.0), strict=True))
+    figure = Figure()
+    draw_five_costs(figure.add_subplot(111), "citizen", as_is, to_be)
+    yen, hours, _burden = figure.axes
+    assert any(t.get_text() == "なし（0）" for t in yen.texts)
+    assert list(yen.get_yticks()) == [0]
+    assert not any(t.get_text() == "なし（0）" for t in hours.texts)
