@@ -60,6 +60,8 @@ def as_project_error(exc: BaseException, location: str = "") -> ProjectError | N
         text = str(getattr(exc, "orig", exc)).lower()
         if "readonly" in text or "read-only" in text or "read only" in text:
             return ProjectError("project_read_only", path=location)
+        if "permission denied" in text:  # a shared database: the user's login may not
+            return ProjectError("project_no_access", path=location)
         if "malformed" in text or "not a database" in text or "no such table" in text:
             return ProjectError("project_corrupt", path=location)
     return None

@@ -178,6 +178,10 @@ class SetLifeEvents:
     events: tuple[LifeEvent, ...] | None
 
     def apply(self, project: Project) -> SetLifeEvents:
+        from bpr_studio import team
+
+        with project.engine.connect() as conn:  # the project's events: DX staff's
+            team.require_section(project, conn, None, "ライフイベント")
         previous = _stored(project)
         if self.events is None:
             reset_events(project)

@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 
 from analysis.params import PARAMETERS
 from analysis.scenario import Scenario
-from bpr_studio.edits import EditError
+from bpr_studio import team
+from bpr_studio.edits import EditError, guarded_update, stale_error
 from bpr_studio.model import tables
 from bpr_studio.store import Project
 
@@ -52,8 +53,18 @@ def parse_parameter(key: str, text: Any) -> float:
 
 
 def _row(conn: Any, name: str) -> Any:
-    return conn.execute(select(_T.c.id, _T.c.name, _T.c.description, _T.c.measures)
-                        .where(_T.c.name == name)).first()
+    return conn.execute(select(_T.c.id, _T.c.name, _T.c.description, _T.c.measures,
+                               _T.c.row_version, _T.c.updated_by)
+                        .where(_T.c.name == name)).mappings().first()
+
+
+def _what(name: str) -> str:
+    return f"シナリオ「{name}」"
+
+
+def _stale(name: str, row: Any) -> EditError:
+    return stale_error(_what(name), "measures", None if row is None else
+                       {**row, "measures": "…"}, "…")
 
 
 def _check_name(name: str) -> str:
@@ -67,11 +78,14 @@ def _check_name(name: str) -> str:
 class SaveScenario:
     """Create a scenario, or replace the one of the same name in its place.
 
-    ``row_id`` puts a re-created scenario back where it was (undoing a deletion).
+    ``row_id`` puts a re-created scenario back where it was (undoing a deletion);
+    ``expected_version`` is the version the user saw (None: not checked). Scenarios are
+    the project's plan: DX staff's to change (docs/team.md).
     """
 
     scenario: Scenario
     row_id: int | None = None
+    expected_version: int | None = None
     scope = "scenario"
 
     @property
@@ -84,15 +98,22 @@ class SaveScenario:
         values: dict[str, Any] = {"name": name, "description": self.scenario.description,
                   "measures": self.scenario.to_json()}
         with project.engine.begin() as conn:
+            team.require_section(project, conn, None, _what(name))
             old = _row(conn, name)
             if old is not None:
-                conn.execute(update(_T).where(_T.c.id == old.id).values(values))
-                return SaveScenario(Scenario.from_row(old.name, old.description, old.measures))
+                version = guarded_update(conn, _T, _T.c.id == old["id"], old,
+                                         self.expected_version, values, project.user,
+                                         lambda now: _stale(name, now))
+                return SaveScenario(Scenario.from_row(old["name"], old["description"],
+                                                      old["measures"]),
+                                    expected_version=version)
+            if self.expected_version is not None:
+                raise _stale(name, None)  # it was deleted (or renamed) meanwhile
             if self.row_id is not None and conn.execute(
                     select(_T.c.id).where(_T.c.id == self.row_id)).first() is None:
                 values["id"] = self.row_id
-            conn.execute(insert(_T).values(values))
-        return DeleteScenario(name)
+            conn.execute(insert(_T).values({**values, "updated_by": project.user}))
+        return DeleteScenario(name, expected_version=1)
 
     def describe(self, lang: str = "ja") -> str:
         return (f"シナリオ「{self.scenario.name}」の変更" if lang == "ja"
@@ -102,19 +123,24 @@ class SaveScenario:
 @dataclass
 class DeleteScenario:
     name: str
+    expected_version: int | None = None
     scope = "scenario"
     focus = None
 
     def apply(self, project: Project) -> SaveScenario:
         project.require_writable()
         with project.engine.begin() as conn:
+            team.require_section(project, conn, None, _what(self.name))
             old = _row(conn, self.name)
             if old is None:
                 raise EditError("scenario_missing", name=self.name)
+            if self.expected_version is not None and old["row_version"] != self.expected_version:
+                raise _stale(self.name, old)
             if conn.execute(select(func.count()).select_from(_T)).scalar_one() <= 1:
                 raise EditError("last_scenario")
-            conn.execute(delete(_T).where(_T.c.id == old.id))
-        return SaveScenario(Scenario.from_row(old.name, old.description, old.measures), old.id)
+            conn.execute(delete(_T).where(_T.c.id == old["id"]))
+        return SaveScenario(Scenario.from_row(old["name"], old["description"], old["measures"]),
+                            old["id"])
 
     def describe(self, lang: str = "ja") -> str:
         return f"シナリオ「{self.name}」の削除" if lang == "ja" else f"delete scenario '{self.name}'"
@@ -134,12 +160,14 @@ class RenameScenario:
         new = _check_name(self.new)
         project.require_writable()
         with project.engine.begin() as conn:
+            team.require_section(project, conn, None, _what(self.old))
             row = _row(conn, self.old)
             if row is None:
                 raise EditError("scenario_missing", name=self.old)
             if new != self.old and _row(conn, new) is not None:
                 raise EditError("scenario_exists", name=new)
-            conn.execute(update(_T).where(_T.c.id == row.id).values(name=new))
+            guarded_update(conn, _T, _T.c.id == row["id"], row, None, {"name": new},
+                           project.user, lambda now: _stale(self.old, now))
         return RenameScenario(new, self.old)
 
     def describe(self, lang: str = "ja") -> str:

@@ -10,6 +10,7 @@ version (no ``PRAGMA user_version`` on either backend), the same migrations.
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import stat
@@ -22,13 +23,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel
 
 from bpr_studio.messages import MessageError
 from bpr_studio.model import tables
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -95,9 +96,26 @@ def _add_life_events(conn: Connection) -> None:
     tables.LifeEventMemberRow.__table__.create(conn, checkfirst=True)
 
 
+VERSIONED_TABLES = ("procedure", "step", "unit_cost", "scenario")
+
+
+def _add_row_versions_and_team(conn: Connection) -> None:
+    """6 → 7 (issue 16): a version and the last editor on every editable row (an edit on
+    stale data is refused, docs/team.md), and the team table (who may change which
+    section's rows)."""
+    for table in VERSIONED_TABLES:
+        present = {c["name"] for c in inspect(conn).get_columns(table)}
+        if "row_version" not in present:
+            conn.exec_driver_sql(
+                f'ALTER TABLE "{table}" ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1')
+        if "updated_by" not in present:
+            conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN updated_by VARCHAR')
+    tables.TeamMember.__table__.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Migration] = {1: _add_import_snapshots, 2: _add_parallel_links,
                                     3: _allow_missing_step_times, 4: _add_survey_rounds,
-                                    5: _add_life_events}
+                                    5: _add_life_events, 6: _add_row_versions_and_team}
 
 
 class ProjectError(MessageError):
@@ -198,6 +216,22 @@ class Project:
         self.location = location
         self.path = path
         self.read_only = read_only
+        self._user: str | None = None
+
+    @property
+    def user(self) -> str:
+        """Who is working: the database login on PostgreSQL, the computer's user name on a
+        file. Stored with each change (``updated_by``) and named when an edit is refused."""
+        if self._user is None:
+            if self.engine.dialect.name == "postgresql":
+                with self.engine.connect() as conn:
+                    self._user = str(conn.execute(text("SELECT current_user")).scalar_one())
+            else:
+                try:
+                    self._user = getpass.getuser()
+                except (OSError, KeyError, ImportError):  # no login name (a service account)
+                    self._user = ""
+        return self._user
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -397,6 +431,11 @@ def _open_database(target: str, create: bool, name: str | None = None) -> Projec
                 if not inspect(conn).has_table("meta"):
                     _init_schema(conn, name or make_url(database_url(target)).database or "project")
         _check_and_migrate(project)
+    except ProgrammingError as exc:
+        project.close()
+        if "permission denied" not in str(exc).lower():
+            raise
+        raise ProjectError("project_no_access", path=location) from None
     except OperationalError as exc:
         project.close()
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()

@@ -138,10 +138,15 @@ def test_schema_3_allows_blank_step_times_and_keeps_every_row(tmp_path, make_wor
 
     path = tmp_path / "v3.bprproj"
     assert import_surveys(path, [make_workbook()]).written
+    # The columns a schema-3 step had (schema 7 added row_version and updated_by).
+    v3 = ("id, procedure_id, step_no, name, actor, work_kind, min_minutes, typical_minutes, "
+          "max_minutes, share_pct, medium, manual_entry, seal, physical_burden, "
+          "cognitive_burden, psychological_burden, enjoyment, wait_days, staff_category, notes, "
+          "source_file, source_sheet, source_row")
     with open_project(path) as project:
         before = score_project(project).procedures["staff_time_h"].tolist()
         with project.engine.connect() as conn:
-            rows = conn.execute(text("SELECT * FROM step ORDER BY id")).all()
+            rows = conn.execute(text(f"SELECT {v3} FROM step ORDER BY id")).all()
     # The step table as schema 3 made it: typical_minutes NOT NULL.
     _edit_raw(path, "ALTER TABLE step RENAME TO step_new",
               "DROP INDEX ix_step_procedure_id",
@@ -155,12 +160,12 @@ def test_schema_3_allows_blank_step_times_and_keeps_every_row(tmp_path, make_wor
               "staff_category VARCHAR NOT NULL, notes VARCHAR, source_file VARCHAR, "
               "source_sheet VARCHAR, source_row INTEGER, UNIQUE (procedure_id, step_no))",
               "CREATE INDEX ix_step_procedure_id ON step (procedure_id)",
-              "INSERT INTO step SELECT * FROM step_new", "DROP TABLE step_new",
+              f"INSERT INTO step SELECT {v3} FROM step_new", "DROP TABLE step_new",
               "UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with open_project(path) as project:
         assert project.schema_version == store.SCHEMA_VERSION
         with project.engine.connect() as conn:
-            assert conn.execute(text("SELECT * FROM step ORDER BY id")).all() == rows
+            assert conn.execute(text(f"SELECT {v3} FROM step ORDER BY id")).all() == rows
             conn.execute(text("UPDATE step SET typical_minutes = NULL WHERE step_no = 1"))
             conn.commit()
         assert score_project(project).procedures["staff_time_h"].tolist() <= before

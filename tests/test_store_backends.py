@@ -107,6 +107,22 @@ def test_both_backends_give_the_same_frames(pg_url, tmp_path):
         assert import_surveys(target, sample_files()).ok
     with open_project(file) as a, open_project(pg_url) as b:
         for left, right in zip(load_frames(a), load_frames(b), strict=True):
-            left = left.drop(columns=[c for c in ("id",) if c in left])
-            right = right.drop(columns=[c for c in ("id",) if c in right])
+            left = left.drop(columns=[c for c in ("id", "updated_by") if c in left])
+            right = right.drop(columns=[c for c in ("id", "updated_by") if c in right])
             pd.testing.assert_frame_equal(left, right, check_dtype=False)
+
+
+def test_schema_6_gains_row_versions_and_the_team_table(project_target, make_workbook):
+    """6 → 7 on both backends: every editable row gets version 1, the team table appears."""
+    assert import_surveys(project_target, [make_workbook()]).ok
+    statements = ["DROP TABLE team_member",
+                  "UPDATE meta SET value = '6' WHERE key = 'schema_version'"]
+    for table in store.VERSIONED_TABLES:
+        statements += [f'ALTER TABLE "{table}" DROP COLUMN row_version',
+                       f'ALTER TABLE "{table}" DROP COLUMN updated_by']
+    _raw(project_target, *statements)
+    with open_project(project_target) as project:
+        assert project.schema_version == 7
+        with project.engine.connect() as conn:
+            assert conn.execute(text("SELECT DISTINCT row_version FROM step")).scalars().all() == [1]
+            assert "team_member" in inspect(conn).get_table_names()

@@ -461,7 +461,8 @@ class InvestmentView(LazyRefreshMixin, QWidget):
             return False
         self._show_problem(None)
         if scenario != current:
-            self.session.push(SaveScenario(scenario))
+            self.session.push(SaveScenario(
+                scenario, expected_version=self.session.scenario_version(scenario.name)))
         return True
 
     @staticmethod

@@ -239,7 +239,8 @@ class ScenarioView(QWidget):
                                                          for u in scenario.measures):
             del scenario.params[key]  # back to the default: no override left behind
         if scenario != self.session.scenario:
-            self.session.push(SaveScenario(scenario))
+            self.session.push(SaveScenario(
+                scenario, expected_version=self.session.scenario_version(scenario.name)))
 
     def _on_measures_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or self.session.scenario is None or item.column() == 4:
@@ -252,7 +253,8 @@ class ScenarioView(QWidget):
             return
         self._accept(place)
         if scenario != self.session.scenario:
-            self.session.push(SaveScenario(scenario))
+            self.session.push(SaveScenario(
+                scenario, expected_version=self.session.scenario_version(scenario.name)))
 
     def _refuse(self, place: tuple[str, int, int], item: QTableWidgetItem,
                 problem: EditError) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,13 @@ from analysis.result import SimulationResult
 from analysis.scenario import DEFAULT_SCENARIO, Scenario
 from analysis.sensitivity import SensitivityResult
 from analysis.simulate import ScenarioAnalysis
-from bpr_studio.edits import EditError, describe
+from bpr_studio.edits import EditError, StaleEditError, describe
 from bpr_studio.loading import (
     list_scenarios,
     load_rubric,
     load_unit_costs,
     save_scenario,
+    scenario_versions,
     score_project,
 )
 from bpr_studio.pipeline import (
@@ -64,6 +65,9 @@ class ProjectData:
     rubric: ReadinessRubric
     scenarios: list[Scenario]
     step_count: int
+    # Each scenario's row version as loaded: a scenario edit made on an older one is
+    # refused (someone else changed it; docs/team.md).
+    scenario_versions: dict[str, int] = field(default_factory=dict)
 
 
 def load_data(path: Path | str) -> ProjectData:
@@ -75,7 +79,8 @@ def load_data(path: Path | str) -> ProjectData:
         merged = scores.procedures.merge(survey[extra], on="procedure_id", how="left")
         scenarios = list_scenarios(project)
         return ProjectData(scores, merged, stored_issues_frame(project), load_unit_costs(project),
-                           load_rubric(project), scenarios, len(scores.steps))
+                           load_rubric(project), scenarios, len(scores.steps),
+                           scenario_versions(project))
 
 
 def analyse_at(path: Path | str, scenario: Scenario,
@@ -128,13 +133,28 @@ class EditCommand(QUndoCommand):
         if self._applied:
             self._applied = False
         else:
-            self.inverse = self.edit.apply(self.session.project)
+            try:
+                self.inverse = self.edit.apply(self.session.project)
+            except (EditError, ProjectError) as problem:
+                self._refused(problem)
+                return
         self.session.after_edit(self.edit)
 
     def undo(self) -> None:
         assert self.session.project is not None
-        self.edit = self.inverse.apply(self.session.project)
+        try:
+            self.edit = self.inverse.apply(self.session.project)
+        except (EditError, ProjectError) as problem:
+            self._refused(problem)
+            return
         self.session.after_edit(self.inverse)
+
+    def _refused(self, problem: EditError | ProjectError) -> None:
+        # Raised inside a Qt virtual it would only be printed, and the stack would move
+        # as if it had happened. Obsolete: QUndoStack drops the command instead (it can
+        # no longer be undone without overwriting someone else's change).
+        self.setObsolete(True)
+        self.session.refuse(problem)
 
 
 class ProjectSession(QObject):
@@ -321,10 +341,21 @@ class ProjectSession(QObject):
         try:
             inverse = edit.apply(self.project)
         except (EditError, ProjectError) as exc:
-            self.failed.emit(exc.message(language()))
+            self.refuse(exc)
             return False
         self.undo_stack.push(EditCommand(self, edit, inverse))
         return True
+
+    def refuse(self, problem: EditError | ProjectError) -> None:
+        """An edit, undo or redo refused: say why; if it was made on stale data (someone
+        else changed the row), load what is there now so the user sees their change."""
+        self.failed.emit(problem.message(language()))
+        if isinstance(problem, StaleEditError):
+            self.reload()
+
+    def scenario_version(self, name: str) -> int | None:
+        """The version of scenario ``name`` as loaded (for SaveScenario's check)."""
+        return self.data.scenario_versions.get(name) if self.data is not None else None
 
     def after_edit(self, applied: Any) -> None:
         """An edit was applied (or undone): data edits reload the project; scenario edits
@@ -338,6 +369,7 @@ class ProjectSession(QObject):
         if self.project is None or self.data is None:
             return
         self.data.scenarios = list_scenarios(self.project)
+        self.data.scenario_versions = scenario_versions(self.project)
         by_name = {s.name: s for s in self.data.scenarios}
         keep = self.scenario.name if self.scenario is not None else None
         name = next((n for n in (focus, keep, DEFAULT_SCENARIO) if n in by_name), None)

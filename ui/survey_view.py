@@ -41,6 +41,13 @@ def _code_formatter(code_list: codes.CodeList):
     return format_code
 
 
+def _version(row: pd.Series) -> int | None:
+    """The row version the user is looking at: an edit on it is refused if someone else
+    changed the row since (bpr_studio.edits.StaleEditError)."""
+    value = row.get("row_version")
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def _whole(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
 
@@ -244,12 +251,14 @@ class SurveyView(QWidget):
 
     # --- edits -----------------------------------------------------------------------
     def _on_procedure_edit_requested(self, row: int, key: str, text: str) -> None:
-        procedure_id = self.procedure_model.row(row)["procedure_id"]
-        self.session.push(SetProcedureField(procedure_id, key, text))
+        shown = self.procedure_model.row(row)
+        self.session.push(SetProcedureField(shown["procedure_id"], key, text,
+                                            expected_version=_version(shown)))
 
     def _on_step_edit_requested(self, row: int, key: str, text: str) -> None:
         step = self.step_model.row(row)
-        self.session.push(SetStepField(step["procedure_id"], int(step["step_no"]), key, text))
+        self.session.push(SetStepField(step["procedure_id"], int(step["step_no"]), key, text,
+                                       expected_version=_version(step)))
 
     def _on_add_button_clicked(self) -> None:
         dialog = ProcedureFormDialog(self.section_combo.currentData() or "", self)

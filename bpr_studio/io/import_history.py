@@ -183,6 +183,10 @@ def undo_last_import(project: Project) -> UndoneImport:
         if snap is None:
             raise ProjectError("undo_not_last", what=last["files"])
         sections = json.loads(snap["sections"])
+        from bpr_studio import team
+
+        team.require_sections(project, conn, sections or [None],
+                              "、".join(json.loads(last["files"] or "[]")[:3]))
         procedure_ids = json.loads(snap["procedure_ids"])
         step_only = json.loads(snap["step_only_ids"])
         payload = json.loads(zlib.decompress(snap["payload"]).decode("utf-8"))

@@ -255,6 +255,9 @@ def write_inventory(project: Project, result: InventoryResult) -> ImportReport:
     project.require_writable()
     t = tables.Procedure.__table__
     with project.engine.begin() as conn:
+        from bpr_studio import team
+
+        team.require_section(project, conn, None, "全国手続一覧の取り込み")
         surveyed = dict(conn.execute(select(t.c.procedure_id, t.c.section).where(
             t.c.origin != "inventory")).all())
         rows = []
@@ -294,7 +297,7 @@ def write_inventory(project: Project, result: InventoryResult) -> ImportReport:
 def import_inventory(project_target: str | Path, csv_path: str | Path, population: int) -> ImportReport:
     from bpr_studio.loading import load_unit_costs  # national population is a unit cost
 
-    target = Path(project_target)
+    target = project_target if "://" in str(project_target) else Path(project_target)
     with open_project(target, create=True) as project:
         project.require_writable()
         national = load_unit_costs(project).value("national_population")

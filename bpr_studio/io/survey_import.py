@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 
+from bpr_studio import team
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
 from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
@@ -446,6 +447,11 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
     procedure_ids = {p["procedure_id"] for p in batch.procedures}
     with project.write_transaction() as conn:
         owners = _owners(conn)
+        # Whose rows this import replaces: its sections, and the procedures whose steps
+        # a BPMN file updates (docs/team.md). Refused whole, before anything is written.
+        touched = set(sections) | {owners[pid] for pid in batch.step_updates if pid in owners}
+        team.require_sections(project, conn, sorted(touched),
+                              "、".join(Path(f).name for f in report.files[:3]))
         _check_ownership(batch.procedures, owners, report)
         gone = {pid for pid in batch.step_updates
                 if owners.get(pid) is None or owners[pid] in sections or pid in procedure_ids}
@@ -456,7 +462,7 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
         if not report.ok:
             conn.rollback()
             return report
-        _write(conn, batch, report, sections, procedure_ids)
+        _write(conn, batch, report, sections, procedure_ids, project.user)
     report.written = True
     return report
 
@@ -467,10 +473,27 @@ def _owners(conn: Any) -> dict[str, str]:
     return {pid: section for pid, section in rows}
 
 
+def _versions_before(conn: Any, sections: list[str], procedure_ids: set[str],
+                     step_updates: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """The row versions an import is about to replace (procedure's; its steps' highest).
+
+    The new rows get one more, so an edit made in the app on the replaced rows is
+    refused as stale, never applied to rows it was not made on."""
+    p, s = tables.Procedure.__table__, tables.Step.__table__
+    replaced = or_(p.c.section.in_(sections), p.c.procedure_id.in_(procedure_ids))
+    procedures = dict(conn.execute(select(p.c.procedure_id, p.c.row_version).where(replaced)).all())
+    ids = set(procedures) | set(step_updates)
+    steps = dict(conn.execute(select(s.c.procedure_id, func.max(s.c.row_version))
+                              .where(s.c.procedure_id.in_(ids)).group_by(s.c.procedure_id)).all())
+    return procedures, steps
+
+
 def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[str],
-           procedure_ids: set[str]) -> None:
+           procedure_ids: set[str], user: str = "") -> None:
     procedure_table = tables.Procedure.__table__
     step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
+    procedure_versions, step_versions = _versions_before(conn, sections, procedure_ids,
+                                                         batch.step_updates)
     batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
         imported_at=datetime.now(UTC),
         files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
@@ -497,14 +520,18 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
             issue_table.c.section.in_(batch.partial_sections),
             issue_table.c.file.in_([Path(f).name for f in batch.bpmn_files])))
     if batch.procedures:
-        conn.execute(procedure_table.insert(),
-                     [_procedure_row(p, batch_id) for p in batch.procedures])
+        conn.execute(procedure_table.insert(), [
+            {**_procedure_row(p, batch_id), "updated_by": user,
+             "row_version": procedure_versions.get(p["procedure_id"], 0) + 1}
+            for p in batch.procedures])
     for rows, table in ((kept_steps, step_table), (kept_links, link_table)):
         if rows:
             conn.execute(table.insert(), [{k: v for k, v in r.items() if k != "id"}
                                           for r in rows])
     if batch.steps:
-        conn.execute(step_table.insert(), [_step_row(s) for s in batch.steps])
+        conn.execute(step_table.insert(), [
+            {**_step_row(s), "updated_by": user,
+             "row_version": step_versions.get(s["procedure_id"], 0) + 1} for s in batch.steps])
         links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
                   "to_step_no": target, "probability": probability,
                   "parallel": bool(s.get("_parallel"))}

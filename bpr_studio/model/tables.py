@@ -77,6 +77,10 @@ class Procedure(SQLModel, table=True):
     source_file: str | None = None
     source_row: int | None = None
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    # Optimistic concurrency (schema 7): +1 on every change, so an edit made on an older
+    # version is refused (bpr_studio.edits.StaleEditError); who made the last change.
+    row_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    updated_by: str | None = None
 
 
 class Step(SQLModel, table=True):
@@ -109,6 +113,10 @@ class Step(SQLModel, table=True):
     source_file: str | None = None
     source_sheet: str | None = None
     source_row: int | None = None
+    # Optimistic concurrency (schema 7): +1 on every change, so an edit made on an older
+    # version is refused (bpr_studio.edits.StaleEditError); who made the last change.
+    row_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    updated_by: str | None = None
 
 
 class StepLink(SQLModel, table=True):
@@ -142,6 +150,10 @@ class UnitCost(SQLModel, table=True):
     key: str
     value: float
     source: str = ""
+    # Optimistic concurrency (schema 7): +1 on every change, so an edit made on an older
+    # version is refused (bpr_studio.edits.StaleEditError); who made the last change.
+    row_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    updated_by: str | None = None
 
 
 class StoredIssue(SQLModel, table=True):
@@ -172,6 +184,10 @@ class Scenario(SQLModel, table=True):
     name: str = Field(unique=True, max_length=200)
     description: str = ""
     measures: str = "[]"
+    # Optimistic concurrency (schema 7): +1 on every change, so an edit made on an older
+    # version is refused (bpr_studio.edits.StaleEditError); who made the last change.
+    row_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    updated_by: str | None = None
 
 
 class SurveyRound(SQLModel, table=True):
@@ -224,3 +240,21 @@ class LifeEventMemberRow(SQLModel, table=True):
     share: float = 1.0
     matched: str = ""
     source: str = ""
+
+
+class TeamMember(SQLModel, table=True):
+    """Who may change which rows of a shared project (schema 7; docs/team.md).
+
+    ``name`` is the user's PostgreSQL login role. A member with ``dx`` may change every
+    row; another only the rows of ``section`` (procedures, their steps and links, the
+    section's unit costs and open warnings). No member at all = nobody is restricted
+    (a project file, or a database before its team is set up).
+    """
+
+    __tablename__ = "team_member"
+    __table__: ClassVar[Table]  # set by SQLAlchemy; declared for the type checker
+    name: str = Field(primary_key=True, max_length=63)
+    section: str | None = None
+    dx: bool = False
+    added_at: datetime
+    added_by: str = ""

@@ -27,7 +27,7 @@ def test_the_app_opens_a_database_project_and_saves_it_as_a_file(
     window = make_main_window(pg_url)
     assert window.survey_view.procedure_model.rowCount() == 69
     assert "@" in window.windowTitle()
-    assert pg_url.split("/")[-1].split("?")[0] in window.windowTitle()
+    assert pg_url.split("@/")[1].split("?")[0] in window.windowTitle()
     # File ▸ Save As on a database project writes a .bprproj copy of it.
     from PySide6.QtWidgets import QFileDialog
 

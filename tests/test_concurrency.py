@@ -1,0 +1,161 @@
+"""Optimistic concurrency: two people editing one project (a file or a PostgreSQL
+database); of two edits on the same row the first wins, the second is refused with who
+changed what, and nothing is lost or silently overwritten."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select, text
+
+from analysis.scenario import Scenario
+from bpr_studio.edits import (
+    AddProcedure,
+    DeleteProcedure,
+    SetProcedureField,
+    SetStepField,
+    SetUnitCostEdit,
+    StaleEditError,
+)
+from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import list_scenarios, scenario_versions
+from bpr_studio.model import tables
+from bpr_studio.scenario_edits import SaveScenario
+from bpr_studio.store import open_project
+
+
+@pytest.fixture
+def two_users(project_target, make_workbook):
+    """山田 and 佐藤, each with the project open (two connections, as two PCs)."""
+    assert import_surveys(project_target, [make_workbook()]).ok
+    yamada, sato = open_project(project_target), open_project(project_target)
+    yamada._user, sato._user = "山田", "佐藤"
+    yield yamada, sato
+    yamada.close()
+    sato.close()
+
+
+def _step(project, field, no=1):
+    t = tables.Step.__table__
+    with project.engine.connect() as conn:
+        return conn.execute(select(t.c[field]).where(t.c.procedure_id == "T-001",
+                                                     t.c.step_no == no)).scalar_one()
+
+
+def _procedure(project, field):
+    t = tables.Procedure.__table__
+    with project.engine.connect() as conn:
+        return conn.execute(select(t.c[field]).where(t.c.procedure_id == "T-001")).scalar_one()
+
+
+def test_two_users_edit_the_same_step_one_wins_the_other_is_told(two_users):
+    yamada, sato = two_users
+    seen = _step(yamada, "row_version")  # both have the step on screen at this version
+    SetStepField("T-001", 1, "typical_minutes", "6", expected_version=seen).apply(yamada)
+    with pytest.raises(StaleEditError) as info:
+        SetStepField("T-001", 1, "typical_minutes", "8", expected_version=seen).apply(sato)
+    text_ja = info.value.message("ja")
+    assert "山田" in text_ja  # who
+    assert "工程1" in text_ja
+    assert "T-001" in text_ja
+    assert "いまの値: 6" in text_ja
+    assert "（8）" in text_ja
+    assert "Yamada" not in info.value.message("en")
+    assert "was changed by 山田" in info.value.message("en")
+    assert _step(sato, "typical_minutes") == 6  # the first edit stands
+    assert _step(sato, "updated_by") == "山田"
+    # 佐藤 reloads (a newer version) and makes the change again: now it is saved.
+    SetStepField("T-001", 1, "typical_minutes", "8",
+                 expected_version=_step(sato, "row_version")).apply(sato)
+    assert _step(yamada, "typical_minutes") == 8
+
+
+def test_undo_never_overwrites_a_later_change_by_someone_else(two_users):
+    yamada, sato = two_users
+    seen = _step(yamada, "row_version")
+    undo = SetStepField("T-001", 1, "typical_minutes", "6", expected_version=seen).apply(yamada)
+    SetStepField("T-001", 1, "typical_minutes", "7", expected_version=seen + 1).apply(sato)
+    with pytest.raises(StaleEditError) as info:
+        undo.apply(yamada)
+    assert "佐藤" in info.value.message("ja")
+    assert _step(yamada, "typical_minutes") == 7
+
+
+def test_next_steps_procedure_fields_and_deletion_are_guarded(two_users):
+    yamada, sato = two_users
+    step_seen, proc_seen = _step(yamada, "row_version", 2), _procedure(yamada, "row_version")
+    SetStepField("T-001", 2, "next_steps", "3", expected_version=step_seen).apply(yamada)
+    with pytest.raises(StaleEditError):
+        SetStepField("T-001", 2, "next_steps", "1", expected_version=step_seen).apply(sato)
+    SetProcedureField("T-001", "annual_cases", "2000", expected_version=proc_seen).apply(yamada)
+    with pytest.raises(StaleEditError):
+        SetProcedureField("T-001", "annual_cases", "3000", expected_version=proc_seen).apply(sato)
+    with pytest.raises(StaleEditError):
+        DeleteProcedure("T-001", expected_version=proc_seen).apply(sato)
+    assert _procedure(sato, "annual_cases") == 2000
+    # Deleted and put back (undo): an edit made on the rows before is still refused.
+    restore = DeleteProcedure("T-001", expected_version=proc_seen + 1).apply(yamada)
+    assert isinstance(restore, AddProcedure)
+    restore.apply(yamada)
+    with pytest.raises(StaleEditError):
+        SetProcedureField("T-001", "annual_cases", "3000", expected_version=proc_seen + 1
+                          ).apply(sato)
+
+
+def test_an_edit_on_rows_an_import_replaced_is_refused(two_users, project_target,
+                                                       make_workbook):
+    yamada, sato = two_users
+    step_seen, proc_seen = _step(sato, "row_version"), _procedure(sato, "row_version")
+    assert import_surveys(project_target, [make_workbook("again.xlsx")]).ok
+    with pytest.raises(StaleEditError):
+        SetStepField("T-001", 1, "typical_minutes", "6", expected_version=step_seen).apply(sato)
+    with pytest.raises(StaleEditError):
+        SetProcedureField("T-001", "annual_cases", "2000", expected_version=proc_seen).apply(sato)
+    assert _step(sato, "typical_minutes") == 5
+
+
+def test_a_change_committed_between_read_and_write_is_caught(two_users):
+    """The version is checked in the UPDATE itself: 佐藤's edit reads the step while
+    山田's transaction holds it, and is refused once 山田 commits."""
+    yamada, sato = two_users
+    seen = _step(yamada, "row_version")
+    outcome: list[BaseException | None] = []
+
+    def sato_edits() -> None:
+        try:
+            SetStepField("T-001", 1, "typical_minutes", "8", expected_version=seen).apply(sato)
+            outcome.append(None)
+        except BaseException as problem:  # noqa: BLE001 — handed to the test thread
+            outcome.append(problem)
+
+    with yamada.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.execute(text("UPDATE step SET typical_minutes = 6, row_version = row_version + 1, "
+                          "updated_by = '山田' WHERE procedure_id = 'T-001' AND step_no = 1"))
+        worker = threading.Thread(target=sato_edits)
+        worker.start()
+        time.sleep(0.5)
+        conn.commit()
+    worker.join(30)
+    assert isinstance(outcome[0], StaleEditError), outcome
+    assert _step(sato, "typical_minutes") == 6
+
+
+def test_scenarios_and_unit_costs_carry_versions_too(two_users):
+    yamada, sato = two_users
+    list_scenarios(yamada)
+    seen = scenario_versions(yamada)["DX標準"]
+    scenario = next(s for s in list_scenarios(yamada) if s.name == "DX標準")
+    SaveScenario(Scenario(scenario.name, scenario.measures[:1], "山田の案"),
+                 expected_version=seen).apply(yamada)
+    with pytest.raises(StaleEditError) as info:
+        SaveScenario(Scenario(scenario.name, [], "佐藤の案"), expected_version=seen).apply(sato)
+    assert "シナリオ「DX標準」" in info.value.message("ja")
+    assert next(s for s in list_scenarios(sato) if s.name == "DX標準").description == "山田の案"
+    undo = SetUnitCostEdit("hourly_cost_regular", 4200, "人事課", expected_version=0).apply(yamada)
+    SetUnitCostEdit("hourly_cost_regular", 4500, "人事課", expected_version=1).apply(sato)
+    with pytest.raises(StaleEditError):
+        undo.apply(yamada)
