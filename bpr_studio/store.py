@@ -245,6 +245,9 @@ class Project:
         self.require_writable()
         meta = tables.Meta.__table__
         with self.engine.begin() as conn:
+            from bpr_studio import team  # project information is DX staff's (docs/team.md)
+
+            team.require_section(self, conn, None, "プロジェクト情報")
             conn.execute(meta.delete().where(meta.c.key == key))
             conn.execute(meta.insert().values(key=key, value=value))
 

@@ -97,6 +97,9 @@ def test_project_wide_settings_are_dx_staff_only(city):
         assert "DX 担当だけが変更できます" in info.value.message("ja")
         with pytest.raises(ProjectError):
             SetUnitCostEdit("hourly_cost_regular", 4200, "").apply(project)
+        with pytest.raises(ProjectError) as info:
+            project.set_meta("municipality", "どこか市")
+        assert "プロジェクト情報" in info.value.message("ja")
     with open_project(city["sato"]) as project:  # DX staff: any section, any setting
         SetProcedureField("B-1", "name", "DXが訂正").apply(project)
         SaveScenario(Scenario("全庁案", [], "")).apply(project)
@@ -149,3 +152,14 @@ def test_a_project_file_and_a_database_without_a_team_restrict_nobody(pg_url, ma
         with open_project(target) as project:
             SetProcedureField("T-001", "name", "だれでも").apply(project)
             SaveScenario(Scenario("案", [], "")).apply(project)
+
+
+def test_a_re_survey_round_is_dx_staff_s_to_import(city):
+    from bpr_studio.io.survey_rounds import import_round, list_rounds
+
+    with pytest.raises(ProjectError) as info:
+        import_round(city["yamada"], "R8再調査", [city["shimin"]])
+    assert "調査回「R8再調査」" in info.value.message("ja")
+    assert import_round(city["sato"], "R8再調査", [city["shimin"]]).written
+    with open_project(city["owner"]) as project:
+        assert [r.name for r in list_rounds(project)] == ["R8再調査"]

@@ -227,6 +227,9 @@ def import_round(project_target: str | Path, name: str, paths: Sequence[str | Pa
         rows = _round_rows(batch)
         t = _t()
         with project.write_transaction() as conn:
+            from bpr_studio import team  # a round is the project's record: DX staff's
+
+            team.require_section(project, conn, None, f"調査回「{name}」")
             old = _payload(conn, name)
             merged = _merge(old, rows, batch.sections)
             blob = zlib.compress(_dumps_by_row(merged).encode("utf-8"))
