@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bpr_studio.io import fast_cells
 from bpr_studio.io import normalize as nz
 from bpr_studio.io.cell_formats import PERCENT
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, cell_ref, column_letter
@@ -230,26 +231,48 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
     notes = _Notes()
     header_text = {c: header.texts.get(c, mapping[c].ja) for c in mapping}
     _fill_merged(sheet, header.last + 1, mapping, notes, header_text)
-    parsers = [(c, mapping[c], parser_for(mapping[c])) for c in sorted(mapping)]
-    id_col = next((c for c, col, _ in parsers if col.kind == "id"), None)
+    letters = {mapping[c].key: column_letter(c) for c in sorted(mapping)}
+    parsers = []
+    for c in sorted(mapping):
+        column = mapping[c]
+        seen: dict[str, Any] | None = {} if fast_cells.remembers(column) else None
+        fast = fast_cells.fast_reader(column, seen)
+        if column.percent and sheet.cell_formats:
+            fast = None  # a cell shown as 15% is read as shown, by the general path
+        parsers.append(_ColumnReader(c, column, parser_for(column), fast, seen,
+                                     letters[column.key],
+                                     fast_cells.ENABLED and not column.required))
+    id_col = next((p.index for p in parsers if p.column.kind == "id"), None)
     above: dict[int, Any] = {}  # column → the value of the row above, for 〃
     for r in range(header.last + 1, len(sheet.rows)):
-        record = _parse_row(sheet, r, parsers, id_col, header_text, above, notes, issue)
+        record = _parse_row(sheet, r, parsers, id_col, header_text, above, notes, issue, letters)
         if record is not None:
             result.records.append(record)
     notes.issues(issue)
     return result
 
 
-def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]],
+@dataclass
+class _ColumnReader:
+    index: int  # 0-based column of the sheet
+    column: Column
+    parse: Parser
+    fast: fast_cells.FastReader | None  # the common cells, or None
+    seen: dict[str, Any] | None  # drop-down labels read already (fast_cells.remember)
+    letter: str
+    blank_fast: bool  # an empty cell is simply None (an optional column)
+
+
+def _parse_row(sheet: RawSheet, r: int, parsers: list[_ColumnReader],
                id_col: int | None, header_text: dict[int, str], above: dict[int, Any],
-               notes: _Notes, issue: Callable[..., None]) -> dict[str, Any] | None:
+               notes: _Notes, issue: Callable[..., None],
+               letters: dict[str, str]) -> dict[str, Any] | None:
     row = sheet.rows[r]
     excel_row = r + 1
     errors = sheet.error_cells
     first = next((v for v in row if not nz.is_blank(v)), None)
     if first is None:
-        if not any((excel_row, c) in errors for c, _col, _p in parsers):
+        if not any((excel_row, p.index) in errors for p in parsers):
             return None
         first = ""  # a row of nothing but formula errors is still a row
     if isinstance(first, str) and first.strip().startswith(_NOTE_MARKERS):
@@ -260,64 +283,91 @@ def _parse_row(sheet: RawSheet, r: int, parsers: list[tuple[int, Column, Parser]
             issue(INFO, "example_row_skipped", cell_ref(id_col, excel_row), row[id_col])
             return None
     record: dict[str, Any] = {"_row": excel_row}
-    letters = _letters(len(row) + len(parsers) + 1)
-    cell_notes: nz.Notes = []
-    cells: dict[str, str] = {}
+    width = len(row)
+    slow_value = fast_cells.SLOW
     ranges: dict[str, tuple[float, float]] = {}
-    for c, column, parse in parsers:
-        ref = f"{letters[c]}{excel_row}"
-        cells[column.key] = ref
-        record[column.key] = None
-        name = header_text[c]
-        if (excel_row, c) in errors:
-            issue(ERROR, "formula_error", ref, errors[(excel_row, c)], error=errors[(excel_row, c)])
+    for reader in parsers:
+        c, column = reader.index, reader.column
+        raw = row[c] if c < width else None
+        if errors and (excel_row, c) in errors:
+            pass
+        elif reader.blank_fast and (raw is None or raw == ""):
+            above[c] = raw  # an empty optional cell, as the general path reads it
+            record[column.key] = None
             continue
-        raw = row[c] if c < len(row) else None
-        if nz.is_ditto(raw):
-            if c not in above or nz.is_blank(above[c]):
-                issue(ERROR, "ditto_without_value", ref, raw, column=name, **hint_params(column))
+        elif reader.fast is not None:
+            value = reader.fast(raw)
+            if value is not slow_value:
+                above[c] = raw
+                record[column.key] = value
                 continue
-            notes.add("read_ditto", name, ref, raw, {"mark": raw, "read": above[c]})
-            raw = above[c]
-        above[c] = raw
-        if nz.is_blank(raw):
-            if column.required:
-                issue(ERROR, "required", ref, column=name, **hint_params(column))
-            continue
-        if (column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool)
-                and sheet.cell_formats.get((excel_row, c)) == PERCENT):
-            raw = f"{round(raw * 100, 9)!r}%"  # shown 15%, stored 0.15: read what is shown
-        cell_notes.clear()
-        try:
-            span = nz.minutes_range(raw) if column.kind == "minutes" else None
-            if span is not None:
-                value = _range_value(column, span, ranges)
-                cell_notes.append(("read_range_minutes", {
-                    "low": f"{span[0]:g}", "high": f"{span[1]:g}", "read": f"{value:g}"}))
-                value = parse_value(column, value, parse)
-            else:
-                value = parse_value(column, raw, parse, cell_notes)
-        except nz.CellProblem as problem:
-            hint = hint_params(column) if problem.key in _HINTED else {}
-            issue(ERROR, problem.key, ref, nz.show_date(raw), column=name, **hint,
-                  **problem.params)
-            continue
-        for key, params in cell_notes:
-            notes.add(key, name, ref, raw, params)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if column.warn_above is not None and value > column.warn_above:
-                # Above a working day's 8 hours a minutes cell is often waiting, not work.
-                issue(WARNING, "suspicious_high_minutes" if column.kind == "minutes"
-                      else "suspicious_high", ref, raw, column=name,
-                      limit=f"{column.warn_above:g}")
-        elif column.required and value is None:
-            issue(ERROR, "required", ref, column=name, **hint_params(column))
-        record[column.key] = value
-    _apply_typical_range(record, ranges)
-    record["_cells"] = cells
+        record[column.key] = None
+        value = _read_cell(sheet, excel_row, reader, raw, header_text[c], above, notes, issue,
+                           ranges)
+        if value is not slow_value:
+            record[column.key] = value
+    if ranges:
+        _apply_typical_range(record, ranges)
+    record["_cells"] = fast_cells.CellRefs(letters, excel_row)
     if excel_row in sheet.hidden_rows:
         issue(WARNING, "hidden_row", str(excel_row))
     return record
+
+
+def _read_cell(sheet: RawSheet, excel_row: int, reader: _ColumnReader, raw: Any, name: str,
+               above: dict[int, Any], notes: _Notes, issue: Callable[..., None],
+               ranges: dict[str, tuple[float, float]]) -> Any:
+    """One cell through the general path: its clean value, or fast_cells.SLOW when it
+    has none (an issue says why, or the cell is blank)."""
+    c, column, parse = reader.index, reader.column, reader.parse
+    nothing = fast_cells.SLOW
+    ref = f"{reader.letter}{excel_row}"
+    errors = sheet.error_cells
+    if (excel_row, c) in errors:
+        issue(ERROR, "formula_error", ref, errors[(excel_row, c)], error=errors[(excel_row, c)])
+        return nothing
+    if nz.is_ditto(raw):
+        if c not in above or nz.is_blank(above[c]):
+            issue(ERROR, "ditto_without_value", ref, raw, column=name, **hint_params(column))
+            return nothing
+        notes.add("read_ditto", name, ref, raw, {"mark": raw, "read": above[c]})
+        raw = above[c]
+    above[c] = raw
+    if nz.is_blank(raw):
+        if column.required:
+            issue(ERROR, "required", ref, column=name, **hint_params(column))
+        return nothing
+    if (column.percent and isinstance(raw, (int, float)) and not isinstance(raw, bool)
+            and sheet.cell_formats.get((excel_row, c)) == PERCENT):
+        raw = f"{round(raw * 100, 9)!r}%"  # shown 15%, stored 0.15: read what is shown
+    cell_notes: nz.Notes = []
+    try:
+        span = nz.minutes_range(raw) if column.kind == "minutes" else None
+        if span is not None:
+            value = _range_value(column, span, ranges)
+            cell_notes.append(("read_range_minutes", {
+                "low": f"{span[0]:g}", "high": f"{span[1]:g}", "read": f"{value:g}"}))
+            value = parse_value(column, value, parse)
+        else:
+            value = parse_value(column, raw, parse, cell_notes)
+    except nz.CellProblem as problem:
+        hint = hint_params(column) if problem.key in _HINTED else {}
+        issue(ERROR, problem.key, ref, nz.show_date(raw), column=name, **hint,
+              **problem.params)
+        return nothing
+    for key, params in cell_notes:
+        notes.add(key, name, ref, raw, params)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if column.warn_above is not None and value > column.warn_above:
+            # Above a working day's 8 hours a minutes cell is often waiting, not work.
+            issue(WARNING, "suspicious_high_minutes" if column.kind == "minutes"
+                  else "suspicious_high", ref, raw, column=name,
+                  limit=f"{column.warn_above:g}")
+    elif column.required and value is None:
+        issue(ERROR, "required", ref, column=name, **hint_params(column))
+    elif reader.seen is not None and not cell_notes:
+        fast_cells.remember(reader.seen, raw, value)
+    return value
 
 
 @functools.cache

@@ -163,10 +163,59 @@ class _SheetScanner:
                 cells=f"{limits.max_area_cells:,}")
 
 
+# The fast scan: a sheet as Excel, LibreOffice and openpyxl write it (every row and cell
+# tag starts with its r="…" reference, no formula errors) is checked with a few C-level
+# regex passes per chunk instead of a Python step per tag (that was 3 × the time of
+# reading the values). Anything else — and any sheet over a limit, for the exact
+# message — goes through :class:`_SheetScanner`.
+_ANY_CELL = re.compile(rb"<c\b")
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
+_ANY_ROW = re.compile(rb"<row\b")
+_FAST_ROW = re.compile(rb'<row r="(\d{1,7})"([^<>]*)>')
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:row|c)\b")
+
+
+class _FastScanner:
+    def __init__(self, limits: ReadLimits) -> None:
+        self.limits = limits
+        self.facts = SheetFacts()
+
+    def feed(self, data: bytes) -> bool:
+        """Take one chunk of whole tags; False when the exact scanner must read the sheet."""
+        if b't="e"' in data:
+            return False  # formula errors: the exact scanner records their values
+        if (b":c" in data or b":row" in data) and _PREFIXED.search(data):
+            return False  # namespace-prefixed tags
+        cells = _FAST_CELL.findall(data)
+        rows = _FAST_ROW.findall(data)
+        if len(cells) != len(_ANY_CELL.findall(data)) or len(rows) != len(
+                _ANY_ROW.findall(data)):
+            return False
+        facts = self.facts
+        facts.cells += len(cells)
+        if rows:
+            facts.max_row = max(facts.max_row, max(map(int, (r for r, _a in rows))))
+            facts.max_col = max(facts.max_col, 1)
+            if b"hidden" in data:
+                facts.hidden_rows.update(int(r) for r, attrs in rows
+                                         if b"hidden" in attrs and _ATTR_HIDDEN.search(attrs))
+        if cells:
+            facts.max_row = max(facts.max_row, max(map(int, (d for _l, d in cells))))
+            letters = {letter for letter, _d in cells}
+            facts.max_col = max(facts.max_col, max(map(column_number, map(bytes.decode, letters))))
+        limits = self.limits
+        return not (facts.max_row > limits.max_rows or facts.max_col > limits.max_columns
+                    or facts.max_row * facts.max_col > limits.max_area_cells)
+
+
 def scan_sheet_xml(stream: IO[bytes], sheet: str,
-                   limits: ReadLimits = DEFAULT_LIMITS) -> SheetFacts:
-    """One pass over a sheet part read from ``stream`` in 1 MB chunks."""
-    scanner = _SheetScanner(sheet, limits)
+                   limits: ReadLimits = DEFAULT_LIMITS, *, fast: bool = False) -> SheetFacts | None:
+    """One pass over a sheet part read from ``stream`` in 1 MB chunks.
+
+    With ``fast``, returns None when the sheet needs the exact scan (read it again without).
+    """
+    scanner: _SheetScanner | _FastScanner = (_FastScanner(limits) if fast
+                                             else _SheetScanner(sheet, limits))
     carry = b""
     while True:
         chunk = stream.read(_CHUNK)
@@ -180,10 +229,11 @@ def scan_sheet_xml(stream: IO[bytes], sheet: str,
             if len(carry) > 4 * _CHUNK:  # one tag longer than 4 MB is not a sheet
                 raise LimitExceeded("sheet_xml_malformed", sheet=sheet)
             continue
-        scanner.feed(data[:cut])
+        if scanner.feed(data[:cut]) is False:
+            return None
         carry = data[cut:]
-    if carry:
-        scanner.feed(carry)
+    if carry and scanner.feed(carry) is False:
+        return None
     return scanner.facts
 
 
@@ -230,7 +280,12 @@ def check_xlsx(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[st
         facts: dict[str, SheetFacts] = {}
         for name, member in sheet_members(archive).items():
             with archive.open(member) as stream:
-                facts[name] = scan_sheet_xml(stream, name, limits)
+                found = scan_sheet_xml(stream, name, limits, fast=True)
+            if found is None:
+                with archive.open(member) as stream:
+                    found = scan_sheet_xml(stream, name, limits)
+            assert found is not None
+            facts[name] = found
         for info in infos:
             if info.filename.endswith(".rels") or info.filename == "[Content_Types].xml":
                 ElementTree.fromstring(archive.read(info))  # entity bombs are refused here

@@ -8,9 +8,9 @@ Two phases, so that the GUI can show the report before anything is written:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,23 +22,19 @@ from sqlalchemy import delete, func, or_, select
 
 from bpr_studio import team
 from bpr_studio.io import checks
-from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
+from bpr_studio.io.bpmn_import import BpmnOptions
+from bpr_studio.io.bulk_insert import bulk_insert
 from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
 from bpr_studio.io.prosimos_read import PARAMETERS_SUFFIX, pair_parameter_files
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport, reading_order
-from bpr_studio.io.sheet_parser import find_header, parse_sheet
-from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
-from bpr_studio.io.workbook_reader import (
-    SUPPORTED_SUFFIXES,
-    FileProblem,
-    RawSheet,
-    read_workbook,
-)
+from bpr_studio.io.survey_files import BPMN_SUFFIX, parse_files, pool_size
+from bpr_studio.io.survey_format import PROCEDURES, STEPS
+from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES, read_workbook
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from bpr_studio.store import Project, open_if_exists, open_project
 
-__all__ = ["ImportCancelled", "ParsedBatch", "SectionChange", "existing_sections",
+__all__ = ["BPMN_SUFFIX", "ImportCancelled", "ParsedBatch", "SectionChange", "existing_sections",
            "import_surveys", "parse_batch", "plan_changes", "write_batch"]
 
 Progress = Callable[[int, int, str], None]
@@ -80,9 +76,6 @@ class ParsedBatch:
         return sorted(set(self.sections) - set(self.replaced_sections))
 
 
-BPMN_SUFFIX = ".bpmn"
-
-
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files to import: files as given, folders searched recursively; Excel lock files skipped."""
     found: list[Path] = []
@@ -97,85 +90,6 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def _match_sheets(sheets: list[RawSheet], file: Path) -> dict[str, RawSheet]:
-    """Which raw sheet holds which part of the format: by name, else by its header row."""
-    matched: dict[str, RawSheet] = {}
-    specs = (PROCEDURES, STEPS, UNIT_COSTS)
-    for spec in specs:
-        for sheet in sheets:
-            if header_key(sheet.name) in spec.names() and sheet not in matched.values():
-                matched[spec.key] = sheet
-                break
-    if len(sheets) == 1 and file.suffix.lower() == ".csv" and not matched:
-        stem = header_key(file.stem)
-        for spec in specs:
-            if any(name and name in stem for name in spec.names()):
-                matched[spec.key] = sheets[0]
-                break
-    for spec in specs:
-        if spec.key in matched:
-            continue
-        for sheet in sheets:
-            if sheet in matched.values():
-                continue
-            header = find_header(sheet, spec)
-            required = {c.key for c in spec.columns if c.required}
-            if header and required <= {c.key for c in header[1].values()}:
-                matched[spec.key] = sheet
-                break
-    return matched
-
-
-def _parse_file(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | None = None
-                ) -> tuple[dict[str, list[Record]], list[ImportIssue]]:
-    file = str(path)
-    if path.suffix.lower() == BPMN_SUFFIX:
-        return parse_bpmn_file(path, bpmn or BpmnOptions(), parameters)
-    try:
-        sheets = read_workbook(path)
-    except FileProblem as problem:
-        return {}, [ImportIssue(ERROR, problem.key, file, params=problem.params)]
-    matched = _match_sheets(sheets, path)
-    issues: list[ImportIssue] = []
-    records: dict[str, list[Record]] = {}
-    is_csv = path.suffix.lower() == ".csv"
-    if is_csv and not matched:
-        return {}, [ImportIssue(ERROR, "csv_sheet_unknown", file, sheets[0].name)]
-    found = ", ".join(s.name for s in sheets) or "-"
-    for spec in (PROCEDURES, STEPS, UNIT_COSTS):
-        sheet = matched.get(spec.key)
-        if sheet is None:
-            if spec.required and not is_csv:
-                issues.append(ImportIssue(ERROR, "sheet_missing", file, spec.ja,
-                                          params={"sheet": spec.ja, "found": found}))
-            continue
-        parsed = parse_sheet(sheet, spec, file)
-        issues.extend(parsed.issues)
-        for record in parsed.records:
-            record["_file"] = file
-            record["_sheet"] = sheet.name
-            issues.extend(_remove_control_characters(record, spec))
-        records[spec.key] = parsed.records
-    return records, issues
-
-
-# What XML 1.0 (and so every .xlsx writer) refuses: C0 controls but tab, newline, return.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _remove_control_characters(record: Record, spec: Any) -> list[ImportIssue]:
-    """Strip invisible control characters (a BEL in a name broke every later report)."""
-    issues = []
-    for key, value in list(record.items()):
-        if isinstance(value, str) and not key.startswith("_") and _CONTROL.search(value):
-            record[key] = _CONTROL.sub("", value)
-            column = next((c for c in spec.columns if c.key == key), None)
-            issues.append(checks._issue(record, WARNING, "control_chars_removed", key,
-                                        value.encode("unicode_escape").decode("ascii"),
-                                        column=column.ja if column else key))
-    return issues
-
-
 def parse_batch(
     paths: Sequence[str | Path],
     *,
@@ -184,11 +98,14 @@ def parse_batch(
     progress: Progress | None = None,
     cancel: CancelCheck | None = None,
     bpmn: BpmnOptions | None = None,
+    workers: int | None = None,
 ) -> ParsedBatch:
     """Read and check every file. ``existing_sections`` maps project procedure IDs to sections.
 
     ``prefer`` lists files whose procedures win when the same ID is in two files.
     ``bpmn`` gives BPMN files their section and lane → actor mapping (docs/bpmn.md).
+    ``workers``: processes that read files side by side (1: this process only; None:
+    every core when there is enough to read). The result does not depend on it.
     Raises :class:`ImportCancelled` if ``cancel()`` turns true between files.
     """
     files = expand_paths(paths)
@@ -201,18 +118,26 @@ def parse_batch(
     # A Prosimos JSON goes with its BPMN file (docs/bpmn.md), not on its own.
     parameters, unpaired = pair_parameter_files(files)
     report.issues.extend(unpaired)
-    for index, path in enumerate(files):
-        if cancel is not None and cancel():
-            raise ImportCancelled
-        if progress is not None:
-            progress(index, len(files), path.name)
-        if path.suffix.lower() == PARAMETERS_SUFFIX:
-            continue
-        records, issues = _parse_file(path, bpmn, parameters.get(str(path)))
-        report.issues.extend(issues)
-        per_file.append((path, records))
-        if path.suffix.lower() == BPMN_SUFFIX:
-            batch.bpmn_files.add(str(path))
+    to_read = [path for path in files if path.suffix.lower() != PARAMETERS_SUFFIX]
+    jobs = [(path, bpmn, parameters.get(str(path))) for path in to_read]
+    results = parse_files(jobs, pool_size(to_read, workers),
+                          cancel if cancel is not None else lambda: False)
+    try:
+        for index, path in enumerate(files):
+            if progress is not None:
+                progress(index, len(files), path.name)
+            if path.suffix.lower() == PARAMETERS_SUFFIX:
+                continue
+            result = next(results)
+            if result is None:
+                raise ImportCancelled
+            records, issues = result
+            report.issues.extend(issues)
+            per_file.append((path, records))
+            if path.suffix.lower() == BPMN_SUFFIX:
+                batch.bpmn_files.add(str(path))
+    finally:
+        results.close()  # stops the pool
     if progress is not None:
         progress(len(files), len(files), "")
 
@@ -407,28 +332,47 @@ _PROCEDURE_FIELDS = [c.key for c in PROCEDURES.columns]
 _STEP_FIELDS = [c.key for c in STEPS.columns if c.key != "next_steps"]
 
 
+@functools.cache
+def _file_name(file: str) -> str:
+    return Path(file).name  # once per file, not once per row (Path() is slow)
+
+
 def _procedure_row(p: Record, batch_id: int) -> dict[str, Any]:
     row = {k: p.get(k) for k in _PROCEDURE_FIELDS}
     row["category"] = row["category"] or "other"
     row["annual_cases"] = row["annual_cases"] or 0
     row["peak_months"] = ",".join(map(str, p["peak_months"])) if p.get("peak_months") else None
-    row.update(origin="survey", source_file=Path(p["_file"]).name, source_row=p["_row"],
+    row.update(origin="survey", source_file=_file_name(p["_file"]), source_row=p["_row"],
                batch_id=batch_id)
     return row
 
 
 def _step_row(s: Record) -> dict[str, Any]:
-    row = {k: s.get(k) for k in _STEP_FIELDS}
-    typical = row["typical_minutes"]
-    row["min_minutes"] = typical if row["min_minutes"] is None else row["min_minutes"]
-    row["max_minutes"] = typical if row["max_minutes"] is None else row["max_minutes"]
-    row["share_pct"] = 100.0 if row["share_pct"] is None else row["share_pct"]
-    row["manual_entry"] = bool(row["manual_entry"])
-    row["seal"] = bool(row["seal"])
-    row["wait_days"] = row["wait_days"] or 0.0
-    row["staff_category"] = row["staff_category"] or "regular"
-    row.update(source_file=Path(s["_file"]).name, source_sheet=s["_sheet"],
-               source_row=s.get("_source_row", s["_row"]))
+    return dict(zip(_STEP_COLUMNS, _step_values(s), strict=True))
+
+
+_STEP_COLUMNS = (*_STEP_FIELDS, "source_file", "source_sheet", "source_row")
+_MIN, _TYPICAL, _MAX, _SHARE, _MANUAL, _SEAL, _WAIT, _STAFF = (_STEP_FIELDS.index(k) for k in (
+    "min_minutes", "typical_minutes", "max_minutes", "share_pct", "manual_entry", "seal",
+    "wait_days", "staff_category"))
+
+
+def _step_values(s: Record) -> list[Any]:
+    """A step's row for the step table, in the order of _STEP_COLUMNS (a list, not a dict:
+    450,000 of them are built for a prefecture)."""
+    row = [s.get(k) for k in _STEP_FIELDS]
+    typical = row[_TYPICAL]
+    if row[_MIN] is None:
+        row[_MIN] = typical
+    if row[_MAX] is None:
+        row[_MAX] = typical
+    if row[_SHARE] is None:
+        row[_SHARE] = 100.0
+    row[_MANUAL] = bool(row[_MANUAL])
+    row[_SEAL] = bool(row[_SEAL])
+    row[_WAIT] = row[_WAIT] or 0.0
+    row[_STAFF] = row[_STAFF] or "regular"
+    row += (_file_name(s["_file"]), s["_sheet"], s.get("_source_row", s["_row"]))
     return row
 
 
@@ -465,6 +409,9 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
         _write(conn, batch, report, sections, procedure_ids, project.user)
     report.written = True
     return report
+
+
+_LINK_COLUMNS = ("procedure_id", "from_step_no", "to_step_no", "probability", "parallel")
 
 
 def _owners(conn: Any) -> dict[str, str]:
@@ -520,24 +467,22 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
             issue_table.c.section.in_(batch.partial_sections),
             issue_table.c.file.in_([Path(f).name for f in batch.bpmn_files])))
     if batch.procedures:
-        conn.execute(procedure_table.insert(), [
-            {**_procedure_row(p, batch_id), "updated_by": user,
-             "row_version": procedure_versions.get(p["procedure_id"], 0) + 1}
-            for p in batch.procedures])
-    for rows, table in ((kept_steps, step_table), (kept_links, link_table)):
-        if rows:
-            conn.execute(table.insert(), [{k: v for k, v in r.items() if k != "id"}
-                                          for r in rows])
+        rows = [{**_procedure_row(p, batch_id), "updated_by": user,
+                 "row_version": procedure_versions.get(p["procedure_id"], 0) + 1}
+                for p in batch.procedures]
+        columns = list(rows[0])
+        bulk_insert(conn, procedure_table, columns, (list(r.values()) for r in rows))
+    for kept_rows, table in ((kept_steps, step_table), (kept_links, link_table)):
+        if kept_rows:
+            columns = [k for k in kept_rows[0] if k != "id"]
+            bulk_insert(conn, table, columns, ([r[k] for k in columns] for r in kept_rows))
     if batch.steps:
-        conn.execute(step_table.insert(), [
-            {**_step_row(s), "updated_by": user,
-             "row_version": step_versions.get(s["procedure_id"], 0) + 1} for s in batch.steps])
-        links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
-                  "to_step_no": target, "probability": probability,
-                  "parallel": bool(s.get("_parallel"))}
-                 for s in batch.steps for target, probability in s.get("_links", [])]
-        if links:
-            conn.execute(link_table.insert(), links)
+        bulk_insert(conn, step_table, (*_STEP_COLUMNS, "updated_by", "row_version"), (
+            (*_step_values(s), user, step_versions.get(s["procedure_id"], 0) + 1)
+            for s in batch.steps))
+        bulk_insert(conn, link_table, _LINK_COLUMNS, (
+            (s["procedure_id"], s["step_no"], target, probability, bool(s.get("_parallel")))
+            for s in batch.steps for target, probability in s.get("_links", [])))
     section_of_file = {p["_file"]: p["section"] for p in batch.procedures}
     unit_costs = {}
     for record in batch.unit_costs:
@@ -545,7 +490,7 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
             scope = section_of_file.get(record["_file"], "")
             unit_costs[(scope, record["key"])] = {
                 "scope": scope, "key": record["key"], "value": record["value"],
-                "source": record.get("source") or Path(record["_file"]).name}
+                "source": record.get("source") or _file_name(record["_file"])}
     if unit_costs:
         conn.execute(tables.UnitCost.__table__.insert(), list(unit_costs.values()))
     kept = [i for i in report.issues if i.severity == "warning"]
@@ -566,6 +511,7 @@ def import_surveys(
     cancel: CancelCheck | None = None,
     dry_run: bool = False,
     bpmn: BpmnOptions | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Read, check and (when there is no error) write a batch into a project file.
 
@@ -580,7 +526,7 @@ def import_surveys(
             project.require_writable()
         owners = existing_sections(project) if project is not None else {}
         batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
-                            cancel=cancel, bpmn=bpmn)
+                            cancel=cancel, bpmn=bpmn, workers=workers)
         if not batch.report.ok:
             return batch.report
         if project is not None:

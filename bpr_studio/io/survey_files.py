@@ -1,0 +1,180 @@
+"""Read survey files one by one, in this process or in a pool of processes.
+
+:func:`parse_file` turns one file into records and issues (no project, no other file
+involved), so files can be read side by side: :func:`parse_files` hands them to a
+process pool when there is enough to read, and gives the results back in the order
+of the files, so the batch checks and the report do not depend on the number of
+workers. The pool starts its processes with ``spawn`` on every platform (as Windows
+must), so a worker never inherits the GUI's threads; this module imports no database
+code, which keeps a worker's start short.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from bpr_studio.io import checks
+from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
+from bpr_studio.io.report import ERROR, WARNING, ImportIssue
+from bpr_studio.io.sheet_parser import find_header, parse_sheet
+from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
+from bpr_studio.io.workbook_reader import FileProblem, RawSheet, read_workbook
+
+Record = dict[str, Any]
+FileResult = tuple[dict[str, list[Record]], list[ImportIssue]]
+BPMN_SUFFIX = ".bpmn"
+
+# Below this many bytes to read the pool's start (about a second) costs more than it saves.
+POOL_MIN_BYTES = 8_000_000
+# Files handed to the pool ahead of the one being collected: enough to keep every worker
+# busy, few enough that finished results do not pile up in memory.
+_AHEAD_PER_WORKER = 2
+_CANCEL_POLL_S = 0.1
+
+
+def _match_sheets(sheets: list[RawSheet], file: Path) -> dict[str, RawSheet]:
+    """Which raw sheet holds which part of the format: by name, else by its header row."""
+    matched: dict[str, RawSheet] = {}
+    specs = (PROCEDURES, STEPS, UNIT_COSTS)
+    for spec in specs:
+        for sheet in sheets:
+            if header_key(sheet.name) in spec.names() and sheet not in matched.values():
+                matched[spec.key] = sheet
+                break
+    if len(sheets) == 1 and file.suffix.lower() == ".csv" and not matched:
+        stem = header_key(file.stem)
+        for spec in specs:
+            if any(name and name in stem for name in spec.names()):
+                matched[spec.key] = sheets[0]
+                break
+    for spec in specs:
+        if spec.key in matched:
+            continue
+        for sheet in sheets:
+            if sheet in matched.values():
+                continue
+            header = find_header(sheet, spec)
+            required = {c.key for c in spec.columns if c.required}
+            if header and required <= {c.key for c in header[1].values()}:
+                matched[spec.key] = sheet
+                break
+    return matched
+
+
+def parse_file(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | None = None
+               ) -> FileResult:
+    """Records per part (procedures, steps, unit_costs) and the issues of one file."""
+    file = str(path)
+    if path.suffix.lower() == BPMN_SUFFIX:
+        return parse_bpmn_file(path, bpmn or BpmnOptions(), parameters)
+    try:
+        sheets = read_workbook(path)
+    except FileProblem as problem:
+        return {}, [ImportIssue(ERROR, problem.key, file, params=problem.params)]
+    matched = _match_sheets(sheets, path)
+    issues: list[ImportIssue] = []
+    records: dict[str, list[Record]] = {}
+    is_csv = path.suffix.lower() == ".csv"
+    if is_csv and not matched:
+        return {}, [ImportIssue(ERROR, "csv_sheet_unknown", file, sheets[0].name)]
+    found = ", ".join(s.name for s in sheets) or "-"
+    for spec in (PROCEDURES, STEPS, UNIT_COSTS):
+        sheet = matched.get(spec.key)
+        if sheet is None:
+            if spec.required and not is_csv:
+                issues.append(ImportIssue(ERROR, "sheet_missing", file, spec.ja,
+                                          params={"sheet": spec.ja, "found": found}))
+            continue
+        parsed = parse_sheet(sheet, spec, file)
+        issues.extend(parsed.issues)
+        for record in parsed.records:
+            record["_file"] = file
+            record["_sheet"] = sheet.name
+            issues.extend(_remove_control_characters(record, spec))
+        records[spec.key] = parsed.records
+    return records, issues
+
+
+# What XML 1.0 (and so every .xlsx writer) refuses: C0 controls but tab, newline, return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _remove_control_characters(record: Record, spec: Any) -> list[ImportIssue]:
+    """Strip invisible control characters (a BEL in a name broke every later report)."""
+    # One search over the record's texts first: almost every record has none.
+    if not _CONTROL.search("\n".join([v for v in record.values() if type(v) is str])):
+        return []
+    issues = []
+    for key, value in list(record.items()):
+        if isinstance(value, str) and not key.startswith("_") and _CONTROL.search(value):
+            record[key] = _CONTROL.sub("", value)
+            column = next((c for c in spec.columns if c.key == key), None)
+            issues.append(checks._issue(record, WARNING, "control_chars_removed", key,
+                                        value.encode("unicode_escape").decode("ascii"),
+                                        column=column.ja if column else key))
+    return issues
+
+
+def _parse_job(job: tuple[Path, BpmnOptions | None, Path | None]) -> FileResult:
+    return parse_file(*job)
+
+
+def pool_size(paths: Sequence[Path], workers: int | None) -> int:
+    """Processes to read ``paths`` with: ``workers`` if given (1 = in this process),
+    else every core when there is enough to read."""
+    if workers is not None:
+        return max(1, min(workers, len(paths)))
+    try:
+        total = sum(p.stat().st_size for p in paths if p.is_file())
+    except OSError:
+        total = 0
+    if total < POOL_MIN_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, len(paths)))
+
+
+def parse_files(jobs: Sequence[tuple[Path, BpmnOptions | None, Path | None]], workers: int,
+                cancelled: Callable[[], bool]) -> Generator[FileResult | None, None, None]:
+    """Each job's result, in the order of ``jobs``; None when ``cancelled()`` turned true
+    (the caller stops there). With ``workers`` > 1 files are read in a process pool."""
+    if workers <= 1:
+        for job in jobs:
+            if cancelled():
+                yield None
+                return
+            yield parse_file(*job)
+        return
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    pending: dict[int, Future[FileResult]] = {}
+    submitted = 0
+    try:
+        for index in range(len(jobs)):
+            while submitted < len(jobs) and submitted < index + workers * _AHEAD_PER_WORKER:
+                pending[submitted] = executor.submit(_parse_job, jobs[submitted])
+                submitted += 1
+            future = pending.pop(index)
+            while not future.done():
+                if cancelled():
+                    yield None
+                    return
+                wait([future], timeout=_CANCEL_POLL_S, return_when=FIRST_COMPLETED)
+            if cancelled():
+                yield None
+                return
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                # A worker could not start (a script without the ``if __name__ ==
+                # "__main__"`` guard spawn needs) or died: read the rest here, as before.
+                yield from parse_files(jobs[index:], 1, cancelled)
+                return
+            yield result
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,112 @@
+"""Import at prefecture scale (issue 16): the fast paths and the process pool change nothing.
+
+The fast cell readers, the pool of reading processes and the bulk inserts exist for
+speed only: the project and every message must be what the general path gives, and a
+refused or cancelled batch must leave the project as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bpr_studio.io import fast_cells
+from bpr_studio.io.survey_import import ImportCancelled, import_surveys
+from tests.conftest import small_procedure, small_steps
+from tests.data.messy.make_corpus import write_corpus
+
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "sample_surveys").glob("*.xlsx"))
+HOSTILE = Path(__file__).resolve().parent / "hostile" / "corpus"
+_NOT_CONTENT = {"id", "imported_at", "created_at", "batch_id"}
+
+
+def project_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows (without row IDs and clock times), sorted: the project's content."""
+    with sqlite3.connect(path) as con:
+        names = [n for (n,) in con.execute(
+            "select name from sqlite_master where type='table' order by name")]
+        result = {}
+        for name in names:
+            columns = [c[1] for c in con.execute(f"pragma table_info('{name}')")
+                       if c[1] not in _NOT_CONTENT]
+            if name == "meta" or not columns:
+                continue
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f'select {quoted} from "{name}"').fetchall()
+            result[name] = sorted(rows, key=repr)
+    return result
+
+
+def issue_lines(report) -> list[tuple]:
+    return [(i.severity, i.key, i.file, i.sheet, i.cell, i.value, repr(sorted(i.params.items())),
+             i.section, i.message("ja")) for i in report.issues]
+
+
+def test_fast_cell_readers_change_no_value_and_no_message(tmp_path, monkeypatch):
+    messy = write_corpus(tmp_path / "messy")
+    inputs = [*SAMPLES, *messy, *sorted(HOSTILE.iterdir())]
+    results = {}
+    for enabled in (False, True):
+        monkeypatch.setattr(fast_cells, "ENABLED", enabled)
+        samples = import_surveys(tmp_path / f"samples_{enabled}.bprproj", SAMPLES, workers=1)
+        assert samples.ok and samples.written
+        everything = import_surveys(tmp_path / f"all_{enabled}.bprproj", inputs, dry_run=True,
+                                    workers=1)
+        assert not everything.ok  # the corpus holds errors on purpose
+        results[enabled] = (project_rows(tmp_path / f"samples_{enabled}.bprproj"),
+                            issue_lines(samples), issue_lines(everything))
+    assert len(results[True][2]) > 50
+    assert results[True] == results[False]
+
+
+def test_one_and_two_reading_processes_give_the_same_project(tmp_path):
+    reports = {w: import_surveys(tmp_path / f"w{w}.bprproj", SAMPLES, workers=w) for w in (1, 2)}
+    assert reports[1].written and reports[2].written
+    assert issue_lines(reports[1]) == issue_lines(reports[2])
+    assert project_rows(tmp_path / "w1.bprproj") == project_rows(tmp_path / "w2.bprproj")
+    assert reports[2].procedures == reports[1].procedures > 20
+
+
+def _refused_middle_batch(make_workbook) -> list[Path]:
+    first = make_workbook("01_市民課.xlsx", procedures=[small_procedure("A-1", name="改")],
+                          steps=small_steps("A-1"))
+    broken_steps = small_steps("B-1")
+    broken_steps[1]["typical_minutes"] = "たくさん"  # not a time: refused at that cell
+    broken = make_workbook("02_環境課.xlsx",
+                           procedures=[small_procedure("B-1", section="環境課")],
+                           steps=broken_steps)
+    last = make_workbook("03_税務課.xlsx", procedures=[small_procedure("C-1", section="税務課")],
+                         steps=small_steps("C-1"))
+    return [first, broken, last]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_refused_workbook_in_the_middle_leaves_the_project_as_it_was(tmp_path, make_workbook,
+                                                                       workers):
+    project = tmp_path / "city.bprproj"
+    assert import_surveys(project, SAMPLES, workers=1).written
+    before = project_rows(project)
+    report = import_surveys(project, _refused_middle_batch(make_workbook), workers=workers)
+    assert not report.ok and not report.written
+    bad = [i for i in report.errors if i.file.endswith("02_環境課.xlsx")]
+    assert bad and bad[0].sheet == "工程" and bad[0].cell == "G3"
+    assert project_rows(project) == before
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cancel_while_reading_leaves_the_project_as_it_was(tmp_path, make_workbook, workers):
+    project = tmp_path / "city.bprproj"
+    assert import_surveys(project, SAMPLES, workers=1).written
+    before = project_rows(project)
+    seen: list[int] = []
+
+    def progress(done: int, total: int, name: str) -> None:
+        seen.append(done)
+
+    with pytest.raises(ImportCancelled):
+        import_surveys(project, SAMPLES, workers=workers, progress=progress,
+                       cancel=lambda: len(seen) >= 2)
+    assert seen[:2] == [0, 1]
+    assert project_rows(project) == before
