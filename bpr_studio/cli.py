@@ -36,7 +36,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     report = import_surveys(args.project, args.paths, prefer=args.prefer,
                             progress=terminal_progress, dry_run=args.dry_run,
-                            bpmn=BpmnOptions.from_entries(args.section, args.lane_map))
+                            bpmn=BpmnOptions.from_entries(args.section, args.lane_map),
+                            workers=args.workers)
     if args.json:
         print(report.to_json(args.lang))
     else:
@@ -265,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lane-map", action="append", default=[], metavar="LANE=ACTOR",
                    help="BPMN files: the actor of a lane whose name is not one "
                         "(e.g. '審査係=担当職員'); repeatable")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes reading files side by side (default: every core when there "
+                        "is more than a few MB to read; 1: this process only)")
     p.add_argument("--round", metavar="NAME",
                    help="keep the files as re-survey round NAME beside the baseline (効果測定)")
     p.add_argument("--surveyed", default="", metavar="WHEN",
