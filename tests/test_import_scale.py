@@ -51,7 +51,8 @@ def test_fast_cell_readers_change_no_value_and_no_message(tmp_path, monkeypatch)
     for enabled in (False, True):
         monkeypatch.setattr(fast_cells, "ENABLED", enabled)
         samples = import_surveys(tmp_path / f"samples_{enabled}.bprproj", SAMPLES, workers=1)
-        assert samples.ok and samples.written
+        assert samples.ok
+        assert samples.written
         everything = import_surveys(tmp_path / f"all_{enabled}.bprproj", inputs, dry_run=True,
                                     workers=1)
         assert not everything.ok  # the corpus holds errors on purpose
@@ -63,7 +64,8 @@ def test_fast_cell_readers_change_no_value_and_no_message(tmp_path, monkeypatch)
 
 def test_one_and_two_reading_processes_give_the_same_project(tmp_path):
     reports = {w: import_surveys(tmp_path / f"w{w}.bprproj", SAMPLES, workers=w) for w in (1, 2)}
-    assert reports[1].written and reports[2].written
+    assert reports[1].written
+    assert reports[2].written
     assert issue_lines(reports[1]) == issue_lines(reports[2])
     assert project_rows(tmp_path / "w1.bprproj") == project_rows(tmp_path / "w2.bprproj")
     assert reports[2].procedures == reports[1].procedures > 20
@@ -89,9 +91,12 @@ def test_a_refused_workbook_in_the_middle_leaves_the_project_as_it_was(tmp_path,
     assert import_surveys(project, SAMPLES, workers=1).written
     before = project_rows(project)
     report = import_surveys(project, _refused_middle_batch(make_workbook), workers=workers)
-    assert not report.ok and not report.written
+    assert not report.ok
+    assert not report.written
     bad = [i for i in report.errors if i.file.endswith("02_環境課.xlsx")]
-    assert bad and bad[0].sheet == "工程" and bad[0].cell == "G3"
+    assert bad
+    assert bad[0].sheet == "工程"
+    assert bad[0].cell == "G3"
     assert project_rows(project) == before
 
 
