@@ -1,37 +1,119 @@
-"""Benchmark: import the generated 3,000-procedure survey into a new project; write the template.
+"""Benchmark: import a generated survey into a new project; write the template.
 
     python -m benchmarks.bench_import [--procedures 3000] [--sections 40]
+    python -m benchmarks.bench_import --survey DIR [--workers N]   # an existing survey
 
-Prints wall time and peak memory (RSS of the child process that imports).
-Targets (issue 2): import ≤ 5 s and ≤ 500 MB; template ≤ 1 s.
+Prints wall time and peak memory of the import (run in a child process), and, for the
+same files, the time python-calamine alone takes to read every sheet's values in one
+process: the floor any importer of these files stands on.
+Targets: issue 2, 3,000 procedures: import ≤ 5 s and ≤ 500 MB; template ≤ 1 s.
+Issue 16, 30,000 procedures in 400 workbooks: import ≤ 2 × the calamine read, peak
+memory of the import (its process and its reading processes together) ≤ 2 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 _CHILD = """
 import json, resource, sys, time
 from bpr_studio.io.survey_import import import_surveys
-start = time.perf_counter()
-report = import_surveys(sys.argv[1], [sys.argv[2]])
-wall = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"wall_s": wall, "peak_mb": peak_mb, "ok": report.ok,
-                  "procedures": report.procedures, "steps": report.steps}))
+
+def main():
+    workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
+    start = time.perf_counter()
+    report = import_surveys(sys.argv[1], [sys.argv[2]], workers=workers)
+    wall = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"wall_s": wall, "peak_mb": peak_mb, "worker_peak_mb": child_mb,
+                      "ok": report.ok, "procedures": report.procedures,
+                      "steps": report.steps}))
+
+if __name__ == "__main__":  # the reading processes are spawned: they import this
+    main()
 """
+
+
+def calamine_read_seconds(folder: Path) -> float:
+    """Time to read every sheet of every workbook under ``folder`` with python-calamine."""
+    import python_calamine
+
+    files = sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith("~$"))
+    start = time.perf_counter()
+    for path in files:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        book.close()
+    return time.perf_counter() - start
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants now (Linux /proc), in MB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(rss.get(pid, 0) for pid in tree) / 1e6
+
+
+def run_import(survey: Path, project: Path, workers: str) -> dict:
+    """Import in a child process; the peak of its whole process tree is sampled."""
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(project), str(survey), workers],
+                             stdout=subprocess.PIPE, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            if sys.platform.startswith("linux"):
+                peak = max(peak, _tree_rss_mb(child.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = child.communicate()
+    done.set()
+    sampler.join()
+    if child.returncode:
+        raise SystemExit(f"import failed ({child.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["tree_peak_mb"] = peak
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--procedures", type=int, default=3000)
     parser.add_argument("--sections", type=int, default=40)
+    parser.add_argument("--survey", type=Path, help="import this survey folder instead")
+    parser.add_argument("--workers", default="auto", help="reading processes (default: auto)")
     args = parser.parse_args()
     from bpr_studio.io.template import write_template
     from sample_surveys.generator import generate_survey
@@ -40,15 +122,21 @@ def main() -> None:
         start = time.perf_counter()
         write_template(Path(tmp) / "template.xlsx")
         print(f"template: {time.perf_counter() - start:.2f} s")
-        survey = Path(tmp) / "survey"
-        generate_survey(survey, procedures=args.procedures, sections=args.sections)
-        project = Path(tmp) / "bench.bprproj"
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(project), str(survey)],
-                             capture_output=True, text=True, check=True)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        survey = args.survey
+        if survey is None:
+            survey = Path(tmp) / "survey"
+            generate_survey(survey, procedures=args.procedures, sections=args.sections)
+        workbooks = len(list(survey.rglob("*.xlsx")))
+        read_s = calamine_read_seconds(survey)
+        result = run_import(survey, Path(tmp) / "bench.bprproj", args.workers)
+        print(f"calamine alone reads the {workbooks} workbooks in {read_s:.2f} s")
         print(f"import: {result['procedures']} procedures, {result['steps']} steps, "
-              f"{args.sections} workbooks: {result['wall_s']:.2f} s wall, "
-              f"{result['peak_mb']:.0f} MB peak RSS (ok={result['ok']})")
+              f"{workbooks} workbooks, workers={args.workers}: {result['wall_s']:.2f} s wall "
+              f"= {result['wall_s'] / read_s:.2f} × the calamine read (ok={result['ok']})")
+        print(f"peak memory: import process {result['peak_mb']:.0f} MB, largest reading "
+              f"process {result['worker_peak_mb']:.0f} MB, all processes together "
+              f"{result['tree_peak_mb']:.0f} MB (sampled every 50 ms)")
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

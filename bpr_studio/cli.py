@@ -234,7 +234,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from sample_surveys.generator import generate_survey
 
     files = generate_survey(args.out, procedures=args.procedures, sections=args.sections,
-                            seed=args.seed)
+                            seed=args.seed, workers=args.workers)
     print(f"{len(files)} workbooks written to {args.out}")
     return EXIT_OK
 
@@ -364,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sections", type=int, default=40)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes writing workbooks (default: every core above 5,000 "
+                        "procedures; 1: this process)")
     p.set_defaults(func=_cmd_generate)
 
     from bpr_studio.cli_effect import add_parsers as add_effect_parsers

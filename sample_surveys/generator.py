@@ -9,6 +9,9 @@ importer's normalisation is exercised at scale.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -109,28 +112,53 @@ def _procedure(rng: np.random.Generator, procedure_id: str, department: str, sec
     }
 
 
+def _write_workbook(job: tuple[Path, list[dict[str, Any]], list[dict[str, Any]]]) -> Path:
+    path, procedure_rows, step_rows = job
+    return write_survey_workbook(path, procedure_rows, step_rows)
+
+
 def generate_survey(out_dir: str | Path, procedures: int = 3000, sections: int = 40,
-                    seed: int = 1, mean_steps: int = 15) -> list[Path]:
-    """Write ``sections`` workbooks holding ``procedures`` procedures in all."""
+                    seed: int = 1, mean_steps: int = 15, workers: int | None = None
+                    ) -> list[Path]:
+    """Write ``sections`` workbooks holding ``procedures`` procedures in all.
+
+    The rows are drawn here, in order, from one seeded generator (the same survey whatever
+    ``workers``); the workbooks are written by ``workers`` processes (default: every core
+    for a survey of more than 5,000 procedures; 1: this process).
+    """
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = []
+    if workers is None:
+        workers = (os.cpu_count() or 1) if procedures > 5000 else 1
+    pool = (ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+            if workers > 1 else None)
+    written: list[Future[Path] | Path] = []
     shares = rng.dirichlet(np.full(sections, 3.0))
     counts = np.maximum(1, np.round(shares * procedures)).astype(int)
     counts[-1] += procedures - counts.sum()
     serial = 0
-    for s in range(sections):
-        stem = SECTION_STEMS[s % len(SECTION_STEMS)]
-        section = f"{stem}課" if s < len(SECTION_STEMS) else f"{stem}第{s // len(SECTION_STEMS) + 1}課"
-        department = DEPARTMENTS[s % len(DEPARTMENTS)]
-        procedure_rows, step_rows = [], []
-        for _ in range(int(counts[s])):
-            serial += 1
-            pid = f"G{serial:05d}"
-            procedure_rows.append(_procedure(rng, pid, department, section, serial))
-            n_steps = int(np.clip(rng.poisson(mean_steps - 5) + 5, 5, 40))
-            step_rows.extend(_steps(rng, pid, n_steps))
-        path = out / f"{s + 1:02d}_{section}.xlsx"
-        files.append(write_survey_workbook(path, procedure_rows, step_rows))
-    return files
+    try:
+        for s in range(sections):
+            stem = SECTION_STEMS[s % len(SECTION_STEMS)]
+            section = (f"{stem}課" if s < len(SECTION_STEMS)
+                       else f"{stem}第{s // len(SECTION_STEMS) + 1}課")
+            department = DEPARTMENTS[s % len(DEPARTMENTS)]
+            procedure_rows, step_rows = [], []
+            for _ in range(int(counts[s])):
+                serial += 1
+                pid = f"G{serial:05d}"
+                procedure_rows.append(_procedure(rng, pid, department, section, serial))
+                n_steps = int(np.clip(rng.poisson(mean_steps - 5) + 5, 5, 40))
+                step_rows.extend(_steps(rng, pid, n_steps))
+            job = (out / f"{s + 1:02d}_{section}.xlsx", procedure_rows, step_rows)
+            if pool is None:
+                written.append(_write_workbook(job))
+                continue
+            while sum(1 for f in written if isinstance(f, Future) and not f.done()) > 2 * workers:
+                next(f for f in written if isinstance(f, Future) and not f.done()).result()
+            written.append(pool.submit(_write_workbook, job))
+        return [f.result() if isinstance(f, Future) else f for f in written]
+    finally:
+        if pool is not None:
+            pool.shutdown()
