@@ -386,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    # Import and generate-survey start reading/writing processes with spawn; in an app
+    # frozen into one .exe (Windows) a spawned child must stop here, not run the command.
+    multiprocessing.freeze_support()
     args = build_parser().parse_args(argv)
     # The app remembers a language chosen in its menu; an explicit --lang overrides it.
     args.lang_given = args.lang if "--lang" in (argv if argv is not None else sys.argv) else None
