@@ -25,6 +25,7 @@ from bpr_studio.report.economics_sheet import economics_sheet
 from bpr_studio.report.effect_sheet import effect_sheet
 from bpr_studio.report.life_events_sheet import life_events_sheet
 from bpr_studio.report.roadmap_sheet import roadmap_sheet
+from bpr_studio.report.streamed_rows import ReportWorkbook
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
@@ -108,7 +109,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     from bpr_studio.loading import load_rubric
     from cost_model.assumptions import burden_rows, rubric_rows
 
-    wb = Workbook()
+    wb = ReportWorkbook()  # its long tables are streamed (streamed_rows)
     use_japanese_font(wb)
     ranking = result.ranking.rows
     title = project.title

@@ -19,6 +19,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bpr_studio.report.printing import lines_height, printed_columns, setup_page
+from bpr_studio.report.streamed_rows import (
+    STREAM_ROWS,
+    StreamedRows,
+    Unstreamable,
+    attach,
+    cell_xml,
+    streamed,
+)
 
 FONT = "Meiryo UI"
 YEN = "¥#,##0"
@@ -141,6 +149,40 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
     # number: it is set through openpyxl once per such pair and copied to the other cells
     # (each assignment of a format, border or alignment hashes the style object: that was
     # half the time of a 30,000-procedure report's tables).
+    if len(records) > STREAM_ROWS and not bordered:
+        try:
+            _stream_body(ws, row, columns, records, column, aligned, widths)
+        except Unstreamable:
+            attach(ws, None)
+            _body(ws, row, columns, records, column, bordered, aligned, widths)
+    else:
+        _body(ws, row, columns, records, column, bordered, aligned, widths)
+    for offset, col in enumerate(columns):
+        letter = get_column_letter(column + offset)
+        fitted = min(max(widths[offset] + 2, 6), 60)
+        ws.column_dimensions[letter].width = col.width or fitted
+        if col.detail:
+            ws.column_dimensions[letter].outlineLevel = 1
+            ws.column_dimensions[letter].hidden = True
+    header_lines = max(wrapped_lines(col.header, ws.column_dimensions[
+        get_column_letter(column + i)].width) for i, col in enumerate(columns))
+    ws.row_dimensions[row].height = lines_height(max(header_lines, 2))
+    last_row = row + max(len(records), 1)
+    table = Table(row, last_row, column, column + len(columns) - 1)
+    if freeze:
+        below = (row + 1, column + 1 if column == 1 else column)
+        # A streamed body must have no openpyxl cell: the pane is named, not looked up.
+        ws.freeze_panes = (f"{get_column_letter(below[1])}{below[0]}" if streamed(ws)
+                           else ws.cell(row=below[0], column=below[1]))
+        ws.print_title_rows = f"{row}:{row}"
+    if autofilter and records:
+        ws.auto_filter.ref = table.ref
+    return table
+
+
+def _body(ws: Worksheet, row: int, columns: Sequence[Column], records: Sequence[dict[str, Any]],
+          column: int, bordered: bool, aligned: bool, widths: list[float]) -> None:
+    """The table's rows as openpyxl cells (``widths`` grows to fit their values)."""
     styles: dict[tuple[int, bool], Any] = {}
     for r, record in enumerate(records, start=row + 1):
         lines = 1
@@ -168,24 +210,48 @@ def write_table(ws: Worksheet, row: int, columns: Sequence[Column],
                 widths[offset] = max(widths[offset], display_width(value))
         if lines > 1:
             ws.row_dimensions[r].height = lines_height(lines)
-    for offset, col in enumerate(columns):
-        letter = get_column_letter(column + offset)
-        fitted = min(max(widths[offset] + 2, 6), 60)
-        ws.column_dimensions[letter].width = col.width or fitted
-        if col.detail:
-            ws.column_dimensions[letter].outlineLevel = 1
-            ws.column_dimensions[letter].hidden = True
-    header_lines = max(wrapped_lines(col.header, ws.column_dimensions[
-        get_column_letter(column + i)].width) for i, col in enumerate(columns))
-    ws.row_dimensions[row].height = lines_height(max(header_lines, 2))
-    last_row = row + max(len(records), 1)
-    table = Table(row, last_row, column, column + len(columns) - 1)
-    if freeze:
-        ws.freeze_panes = ws.cell(row=row + 1, column=column + 1 if column == 1 else column)
-        ws.print_title_rows = f"{row}:{row}"
-    if autofilter and records:
-        ws.auto_filter.ref = table.ref
-    return table
+
+
+def _stream_body(ws: Worksheet, row: int, columns: Sequence[Column],
+                 records: Sequence[dict[str, Any]], column: int, aligned: bool,
+                 widths: list[float]) -> None:
+    """The rows of a long table as XML text (streamed_rows): the same cells, values and
+    styles as :func:`_body` gives them, without an openpyxl cell each."""
+    body = StreamedRows(ws)
+    letters = [get_column_letter(column + offset) for offset in range(len(columns))]
+    body.last_column = column + len(columns) - 1
+
+    def styler(col: Column, numeric: bool) -> Any:
+        def apply(cell: Any) -> None:
+            if numeric:
+                cell.number_format = col.number_format
+            if aligned:
+                cell.alignment = _TOP_WRAP if col.wrap else _TOP
+        return apply
+
+    styles: dict[tuple[int, bool], str] = {}
+    for r, record in enumerate(records, start=row + 1):
+        lines = 1
+        cells = []
+        for offset, col in enumerate(columns):
+            value = record.get(col.key)
+            stored = safe(value)
+            numeric = col.number_format is not None and isinstance(stored, (int, float))
+            style = styles.get((offset, numeric))
+            if style is None:
+                style = styles[(offset, numeric)] = body.style(styler(col, numeric),
+                                                               (offset, numeric))
+            cells.append(cell_xml(f"{letters[offset]}{r}", stored, style))
+            if col.wrap and col.width and not col.detail:
+                lines = max(lines, wrapped_lines(value, col.width))
+            if col.number_format and isinstance(value, (int, float)):
+                widths[offset] = max(widths[offset], len(f"{value:,.0f}") + 2)
+            elif not col.wrap:
+                widths[offset] = max(widths[offset], display_width(value))
+        body.add(r, cells)
+        if lines > 1:
+            ws.row_dimensions[r].height = lines_height(lines)
+    attach(ws, body)
 
 
 def print_setup(ws: Worksheet, project: str, scenario: str, date: str,

@@ -1,0 +1,168 @@
+"""Long tables written straight into their sheet's XML when the report is saved.
+
+A 30,000-procedure report has two tables of 30,000 rows (手続別, 優先順位): 1.6 million
+openpyxl cells, each an object with its own style array, built, kept and serialised one
+element at a time — most of the report's own time and memory. A table longer than
+:data:`STREAM_ROWS` keeps its header (and everything about the sheet: widths, panes,
+filters, conditional formats, print setup) in openpyxl, while its body rows become XML
+text at once — the same elements openpyxl writes, byte for byte — and
+:class:`ReportWorkbook` puts them into the sheet's ``<sheetData>`` when it saves.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from math import isinf
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.compat.numbers import NUMERIC_TYPES
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.worksheet.worksheet import Worksheet
+
+STREAM_ROWS = 2000  # longer tables are streamed (the printed story's tables never are)
+_ATTRIBUTE = "_bpr_streamed_rows"
+
+
+class Unstreamable(Exception):
+    """A value the streamed path does not write (a date, an infinity): use openpyxl."""
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attribute(value: str) -> str:
+    return (_text(value).replace('"', "&quot;").replace("\n", "&#10;")
+            .replace("\r", "&#13;").replace("\t", "&#09;"))
+
+
+def cell_xml(ref: str, value: Any, style: str) -> str:
+    """One ``<c>`` element as openpyxl writes it; ``style`` is ' s="N"' or ''."""
+    if value is None:
+        return f'<c r="{ref}"{style} t="n" />' if style else ""
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        if value == "":
+            return f'<c r="{ref}"{style} t="inlineStr" />'
+        stripped = value.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != value else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{value:d}</v></c>'
+    if isinstance(value, NUMERIC_TYPES):
+        if value != value or isinf(value):
+            raise Unstreamable(value)
+        number = "%.16g" % value  # noqa: UP031 — openpyxl's safe_string, to the byte
+        return f'<c r="{ref}"{style} t="n"><v>{number}</v></c>'
+    raise Unstreamable(value)
+
+
+class StreamedRows:
+    """Body rows of one long table: (Excel row, its cells' XML), in order."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.rows: list[tuple[int, str]] = []
+        self.last_column = 1
+        self._style_ids: dict[tuple[int, ...], str] = {}
+
+    def style(self, apply: Callable[[Cell], None], key: tuple[Any, ...]) -> str:
+        """' s="N"' for the style ``apply`` gives a cell (registered with the workbook
+        once per ``key``), or '' for no style, as openpyxl would write it."""
+        found = self._style_ids.get(key)
+        if found is None:
+            scratch = Cell(self.ws)
+            apply(scratch)
+            style_array = scratch._style
+            found = (f' s="{self.ws.parent._cell_styles.add(style_array)}"'
+                     if style_array is not None and any(style_array) else "")
+            self._style_ids[key] = found
+        return found
+
+    def add(self, row: int, cells: Sequence[str]) -> None:
+        """A body row (its height, if any, is the sheet's row_dimensions, as for any row:
+        the print setup reads it there)."""
+        self.rows.append((row, "".join(cells)))
+
+
+def streamed(ws: Worksheet) -> StreamedRows | None:
+    found: StreamedRows | None = getattr(ws, _ATTRIBUTE, None)
+    return found
+
+
+def attach(ws: Worksheet, rows: StreamedRows | None) -> None:
+    setattr(ws, _ATTRIBUTE, rows)
+
+
+def _row_xml(row: int, cells: str, dimension: dict[str, str]) -> str:
+    attrs = {"r": f"{row}"}
+    attrs.update(dimension)
+    text = " ".join(f'{k}="{_attribute(str(v))}"' for k, v in attrs.items())
+    return f"<row {text}>{cells}</row>" if cells else f"<row {text} />"
+
+
+_DIMENSION = re.compile(r'<dimension ref="([A-Z]+\d+)(?::[A-Z]+\d+)?" />')
+
+
+def _patched(xml: str, ws: Worksheet, body: StreamedRows,
+             dimensions: dict[int, dict[str, str]]) -> str:
+    """The sheet's XML with the body rows in <sheetData> and its dimension to the last."""
+    end = xml.index("</sheetData>")
+    cells_of = dict(body.rows)
+    rows = "".join(_row_xml(r, cells_of.get(r, ""), dimensions.get(r, {}))
+                   for r in sorted(cells_of.keys() | dimensions.keys()))
+    xml = xml[:end] + rows + xml[end:]
+    last_row = body.rows[-1][0]
+    last = f"{get_column_letter(max(ws.max_column, body.last_column))}{max(ws.max_row, last_row)}"
+    return _DIMENSION.sub(lambda m: f'<dimension ref="{m.group(1)}:{last}" />', xml, count=1)
+
+
+class ReportWorkbook(Workbook):  # type: ignore[misc]  # openpyxl has no type hints
+    """A Workbook whose save also writes the streamed rows of its long tables."""
+
+    def save(self, filename: str | Path | IO[bytes]) -> None:
+        sheets = [(ws, body) for ws in self.worksheets
+                  if (body := streamed(ws)) is not None and body.rows]
+        if not sheets:
+            super().save(filename)
+            return
+        # Below the header openpyxl must write nothing: the empty cells and the row heights
+        # of those rows are taken out for its save and put back after.
+        held: list[tuple[Worksheet, dict[Any, Any], dict[int, Any]]] = []
+        for ws, body in sheets:
+            first = body.rows[0][0]
+            cells = {key: cell for key, cell in ws._cells.items() if key[0] >= first}
+            if any(cell._value is not None or cell.has_style for cell in cells.values()):
+                raise ValueError(f"{ws.title}: cells below a streamed table's header")
+            dims = {r: ws.row_dimensions[r] for r in list(ws.row_dimensions) if r >= first}
+            for key in cells:
+                del ws._cells[key]
+            for r in dims:
+                del ws.row_dimensions[r]
+            held.append((ws, cells, dims))
+        buffer = io.BytesIO()
+        try:
+            super().save(buffer)
+        finally:
+            for ws, cells, dims in held:
+                ws._cells.update(cells)
+                ws.row_dimensions.update(dims)
+        dimensions = {id(ws): {r: dict(d) for r, d in dims.items()} for ws, _c, dims in held}
+        members = {ws.path.lstrip("/"): (ws, body) for ws, body in sheets}
+        with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(
+                filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename in members:
+                    ws, body = members[info.filename]
+                    data = _patched(data.decode("utf-8"), ws, body,
+                                    dimensions[id(ws)]).encode("utf-8")
+                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
