@@ -1,4 +1,4 @@
-"""Monte Carlo of as-is and to-be, vectorised over all steps of all procedures.
+"""Monte Carlo of as-is and to-be, vectorised over all steps of the procedures simulated.
 
 One convention for every uncertain figure: **the figure shown is the mean of its draws**
 (``analysis.params``). Per replication r:
@@ -9,12 +9,20 @@ One convention for every uncertain figure: **the figure shown is the mean of its
   or 最長, or has no range, keeps its 標準;
 - every procedure's annual volume is scaled by triangular(1 − s, 1, 1 + s) (mean 1),
   s = volume_spread;
-- rework and branch outcomes: K branch scenarios are precomputed, each scaling every
-  procedure's rework (backward) probabilities by triangular(1 − b, 1, 1 + b),
-  b = rework_spread; replication r uses scenario r mod K for both sides;
+- rework and branch outcomes: each procedure has K branch scenarios, each scaling its
+  rework (backward) probabilities by triangular(1 − b, 1, 1 + b), b = rework_spread;
+  replication r uses scenario r mod K for both sides;
 - each measure parameter θ is drawn from the Beta on [low, high] whose mean is its value
   (the default, or the scenario's value); derived parameters (the adoption curves, the
   RPA cut with failures) are computed from the drawn ones.
+
+Seeding (issue 16): θ of every replication is drawn once from the seed and shared by all
+procedures (the uncertainty about, say, uptake is the city's, not a procedure's); each
+procedure's own draws (its K rework factors, R volume factors, then its steps' minutes)
+come from a generator of its own, ``SeedSequence(seed, spawn_key=(1, key(procedure
+ID)))``. So a procedure's samples depend on the seed, its ID and its rows only — not on
+which procedures are simulated with it: ``analysis.chunked`` runs chunks of procedures
+anywhere and the figures stay the same to the last bit.
 
 So the deterministic figures equal the Monte Carlo mean within Monte Carlo error (and
 the nonlinearity of rework loops, well under 1 %). Costs are linear in hours and
@@ -24,6 +32,7 @@ P5 / P50 / P95 per procedure, section and city.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.params import CONCENTRATION, DERIVED, PARAMETERS, beta_shape
-from analysis.pert import beta_unit_draws
+from analysis.pert import beta_unit_from_uniforms
 from analysis.tabular import ProcessTables
 from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
 from cost_model.flow import FlowStructure
@@ -40,7 +49,6 @@ from cost_model.unit_costs import UnitCostTable
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 BRANCH_SCENARIOS = 8
-CHUNK = 25
 PERCENTILES = (5, 50, 95)
 
 
@@ -51,7 +59,13 @@ class SimulationCancelled(Exception):
 def triangular(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray,
                size: tuple[int, ...]) -> np.ndarray:
     """Triangular draws by inverse CDF; a zero-width range returns its mode exactly."""
-    u = rng.random(size)
+    return triangular_from_uniforms(rng.random(size), low, mode, high)
+
+
+def triangular_from_uniforms(u: np.ndarray, low: np.ndarray | float, mode: np.ndarray | float,
+                             high: np.ndarray | float) -> np.ndarray:
+    """Triangular(low, mode, high) by inverse CDF of the uniforms ``u``."""
+    low, mode, high = (np.asarray(a, dtype=float) for a in (low, mode, high))
     width = high - low
     safe = np.where(width > 0, width, 1.0)
     cut = np.where(width > 0, (mode - low) / safe, 0.5)
@@ -62,45 +76,44 @@ def triangular(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high
 
 @dataclass
 class _Layout:
-    """Steps laid out as (procedure, position) so per-procedure sums are one batched matmul."""
+    """Procedures grouped by their number of steps, so per-procedure sums are one batched
+    matrix product per size. Each procedure's product has its own shape (its steps ×
+    replications), whichever other procedures share the arrays: a chunk of procedures
+    gives the same figures as the whole project, to the last bit (a product over a
+    zero-padded layout would sum in an order that depends on the chunk's widest
+    procedure)."""
 
-    proc: np.ndarray    # procedure row of each step
-    pos: np.ndarray     # position of each step within its procedure
     n_proc: int
-    width: int
+    starts: np.ndarray   # first step row of each procedure
+    sizes: np.ndarray    # its number of steps
+    groups: list[tuple[np.ndarray, np.ndarray]]  # (procedure rows, their step rows (n, size))
 
     @classmethod
     def of(cls, tables: ProcessTables) -> _Layout:
+        n_proc = len(tables.procedures)
         pid = tables.steps["procedure_id"].to_numpy()
-        proc_row = pd.Series(np.arange(len(tables.procedures)),
-                             index=tables.procedures["procedure_id"])
-        proc = proc_row.reindex(pid).to_numpy().astype(int) if len(pid) else np.array([], int)
-        starts = np.r_[0, np.flatnonzero(pid[1:] != pid[:-1]) + 1] if len(pid) else np.array([0])
-        sizes = np.diff(np.r_[starts, len(pid)]) if len(pid) else np.array([0])
-        pos = np.arange(len(pid)) - np.repeat(starts, sizes) if len(pid) else np.array([], int)
-        return cls(proc, pos, len(tables.procedures), int(sizes.max()) if len(pid) else 1)
-
-    def segment_sum_cached(self, values: np.ndarray, key: int,
-                           coefficients: np.ndarray) -> np.ndarray:
-        """As :meth:`segment_sum`, keeping the padded coefficients of ``key`` between calls."""
-        cache = self.__dict__.setdefault("_coef_cache", {})
-        if key not in cache:
-            coef = np.zeros((self.n_proc, self.width, coefficients.shape[1]))
-            coef[self.proc, self.pos] = coefficients
-            cache[key] = coef
-        n = values.shape[0]
-        padded = np.zeros((self.n_proc, n, self.width))
-        padded[self.proc, :, self.pos] = values.T
-        return np.matmul(padded, cache[key]).transpose(1, 0, 2)
+        proc_row = pd.Series(np.arange(n_proc), index=tables.procedures["procedure_id"])
+        proc = proc_row.reindex(pid).to_numpy()
+        if len(pid) and (np.isnan(proc.astype(float)).any() or np.any(np.diff(proc) < 0)):
+            raise ValueError("steps must be sorted by procedure as the procedures are")
+        sizes = np.bincount(proc.astype(int), minlength=n_proc) if len(pid) else \
+            np.zeros(n_proc, dtype=int)
+        starts = np.r_[0, np.cumsum(sizes)[:-1]] if n_proc else np.array([], dtype=int)
+        groups = []
+        for size in np.unique(sizes[sizes > 0]):
+            procs = np.flatnonzero(sizes == size)
+            groups.append((procs, starts[procs][:, None] + np.arange(size)))
+        return cls(n_proc, starts, sizes, groups)
 
     def segment_sum(self, values: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
         """Σ over each procedure's steps of values (n, S) × coefficients (S, C) → (n, P, C)."""
-        n = values.shape[0]
-        padded = np.zeros((self.n_proc, n, self.width))
-        padded[self.proc, :, self.pos] = values.T
-        coef = np.zeros((self.n_proc, self.width, coefficients.shape[1]))
-        coef[self.proc, self.pos] = coefficients
-        return np.matmul(padded, coef).transpose(1, 0, 2)
+        out = np.zeros((values.shape[0], self.n_proc, coefficients.shape[1]))
+        by_step = np.ascontiguousarray(values.T)                       # (S, n)
+        for procs, rows in self.groups:
+            # (procs, C, size) @ (procs, size, n) → (procs, C, n)
+            summed = np.matmul(coefficients[rows].transpose(0, 2, 1), by_step[rows])
+            out[:, procs] = summed.transpose(2, 0, 1)
+        return out
 
 
 @dataclass
@@ -159,7 +172,8 @@ def _branch_visits(tables: ProcessTables, factors: np.ndarray) -> np.ndarray:
     return out
 
 
-def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray) -> _Side:
+def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray,
+          layout: _Layout) -> _Side:
     steps_coef = step_coefficients(tables.procedures, tables.steps, unit_costs)
     proc_coef = procedure_coefficients(tables.procedures, unit_costs)
     cases = tables.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
@@ -167,7 +181,6 @@ def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray)
     base_offline = np.where(cases > 0, 1 - online / np.maximum(cases, 1e-12), 1.0)
     effects = tables.effects.sort_values("step_row", kind="stable").reset_index(drop=True)
     visits = _branch_visits(tables, factors)
-    layout = _Layout.of(tables)
     executions_sum = np.stack([layout.segment_sum(v[None, :], steps_coef.per_execution)[0]
                                for v in visits])
     return _Side(steps_coef.per_hour, steps_coef.per_execution, proc_coef.per_visit,
@@ -183,12 +196,7 @@ def beta_draws(rng: np.random.Generator, mean: np.ndarray, low: np.ndarray, high
     Drawn by inverse-CDF lookup (``analysis.pert``): about three times faster than numpy's
     Beta with a shape per step, with the same mean exactly.
     """
-    mean, low, high = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (mean, low, high)))
-    alpha, beta = beta_shape(mean, low, high)
-    ok = (alpha > 0) & (beta > 0) & (high > low)
-    u = beta_unit_draws(rng, np.where(ok, alpha, 0.0), CONCENTRATION, size)
-    # Where not ok, mean + u × 0: the mean exactly, without a pass to pick it.
-    return np.where(ok, low, mean) + u * np.where(ok, high - low, 0.0)
+    return beta_from_uniforms(rng.random((2, *size)), mean, low, high)
 
 
 def _theta(rng: np.random.Generator, n: int, values: dict[str, float],
@@ -273,63 +281,148 @@ class MonteCarloResult:
     seed: int
 
 
-def simulate(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
-             replications: int, seed: int, values: dict[str, float] | None = None,
-             spread: bool = True, progress: Progress | None = None,
-             cancel: CancelCheck | None = None) -> MonteCarloResult:
-    """Run ``replications`` draws of as-is and to-be with common random numbers."""
-    if len(as_is.steps) != len(to_be.steps):
-        raise ValueError("as-is and to-be must have the same steps (measures never add steps)")
-    values = values or {}
-    rng = np.random.default_rng(seed)
-    n_proc, n_steps, n_cost = len(as_is.procedures), len(as_is.steps), len(COST_COLUMNS)
-    k = min(BRANCH_SCENARIOS, max(replications, 1))
+# Independent streams of one seed: the replication-level draws, and one per procedure.
+_THETA_STREAM, _PROCEDURE_STREAM = 0, 1
+
+
+def procedure_key(procedure_id: str) -> int:
+    """A stable 64-bit key of a procedure ID (the same on every machine and Python run,
+    unlike ``hash``), which names the procedure's random stream."""
+    digest = hashlib.blake2b(str(procedure_id).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def procedure_generator(seed: int, procedure_id: str) -> np.random.Generator:
+    """The generator of one procedure's draws: a function of the seed and the procedure's
+    ID only, so its figures do not depend on which procedures are simulated with it, in
+    which chunk or on which worker."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(_PROCEDURE_STREAM,
+                                                       procedure_key(procedure_id)))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def draw_theta(seed: int, replications: int, values: dict[str, float] | None = None,
+               spread: bool = True) -> np.ndarray:
+    """(R, parameters) measure parameters per replication, common to every procedure."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(_THETA_STREAM,))
+    return _theta(np.random.Generator(np.random.PCG64(sequence)), replications, values or {},
+                  spread)
+
+
+@dataclass
+class _ProcedureDraws:
+    rework: np.ndarray    # (K, P) factors of the backward probabilities
+    volume: np.ndarray    # (R, P) factors of the annual cases
+    hours: np.ndarray     # (R, S) minutes of every step / 60
+
+
+def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replications: int,
+                     k: int, values: dict[str, float], spread: bool) -> _ProcedureDraws:
+    """Each procedure's own draws from its own generator, in a fixed order: K rework
+    factors, R volume factors, then 2 × R × (its steps) uniforms for the step minutes."""
+    steps, n_rep = tables.steps, replications
     rework = values.get("rework_spread", PARAMETERS["rework_spread"].default) if spread else 0.0
-    factors = triangular(rng, np.array(1 - rework), np.array(1.0), np.array(1 + rework),
-                         (k, n_proc))
-    if progress:
-        progress(0, replications, "準備中")
-    sides = (_side(as_is, unit_costs, factors), _side(to_be, unit_costs, factors))
-    steps = as_is.steps
+    volume = values.get("volume_spread", PARAMETERS["volume_spread"].default) if spread else 0.0
+    ids = tables.procedures["procedure_id"].to_numpy()
+    uniforms = np.empty((2, n_rep, len(steps)))
+    u_rework = np.empty((k, len(ids)))
+    u_volume = np.empty((n_rep, len(ids)))
+    for p, procedure_id in enumerate(ids):
+        first = int(layout.starts[p])
+        last = first + int(layout.sizes[p])
+        u = procedure_generator(seed, procedure_id).random(k + n_rep + 2 * n_rep * (last - first))
+        u_rework[:, p] = u[:k]
+        u_volume[:, p] = u[k:k + n_rep]
+        uniforms[:, :, first:last] = u[k + n_rep:].reshape(2, n_rep, last - first)
     typical = steps["typical_minutes"].astype(float).to_numpy()
     low = np.minimum(steps["min_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
                      typical) if spread else typical
     high = np.maximum(steps["max_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
                       typical) if spread else typical
-    layout = _Layout.of(as_is)
-    cases = as_is.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
-    volume = values.get("volume_spread", PARAMETERS["volume_spread"].default) if spread else 0.0
+    hours = beta_from_uniforms(uniforms, typical, low, high)
+    del uniforms
+    hours /= 60
+    return _ProcedureDraws(triangular_from_uniforms(u_rework, 1 - rework, 1.0, 1 + rework),
+                           triangular_from_uniforms(u_volume, 1 - volume, 1.0, 1 + volume), hours)
 
-    fixed = [side.fixed() for side in sides]
-    contact = [side.contact() for side in sides]
-    out = [np.zeros((replications, n_proc, n_cost), dtype=np.float32) for _ in sides]
-    visits_out = [np.zeros((replications, n_proc), dtype=np.float32) for _ in sides]
-    for start in range(0, replications, CHUNK):
-        if cancel is not None and cancel():
-            raise SimulationCancelled
-        n = min(CHUNK, replications - start)
-        hours = beta_draws(rng, typical, low, high, (n, n_steps)) / 60
-        volume_factor = triangular(rng, np.array(1 - volume), np.array(1.0),
-                                   np.array(1 + volume), (n, n_proc))
-        year_cases = cases * volume_factor
-        theta = _theta(rng, n, values, spread)
-        scenario = (start + np.arange(n)) % k
-        for s, side in enumerate(sides):
-            mult = _multipliers(side.effects, theta, n_steps) if s == 1 else 1.0
-            per_case_exec = side.visits_by_scenario[scenario]           # (n, S)
-            hours_per_case = per_case_exec * hours * mult               # (n, S)
-            totals = layout.segment_sum_cached(hours_per_case, s, side.per_hour)
-            totals += fixed[s][scenario]
-            offline = _offline(side, theta, n) if s == 1 else np.tile(side.base_offline, (n, 1))
-            visits = offline * side.visit
-            totals += offline[:, :, None] * contact[s]
-            np.multiply(totals, year_cases[:, :, None], out=out[s][start:start + n],
-                        casting="same_kind")
-            visits_out[s][start:start + n] = visits * year_cases
-        if progress:
-            progress(start + n, replications, "")
+
+def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
+                    theta: np.ndarray, seed: int, values: dict[str, float] | None = None,
+                    spread: bool = True) -> MonteCarloResult:
+    """Samples of the procedures of ``as_is``/``to_be`` (the whole project or a chunk of
+    it) for replications whose measure parameters are ``theta`` (R, parameters), with
+    common random numbers for both sides. Steps must be sorted by procedure as the
+    procedures are (``analysis.tabular.graphs_to_tables`` does).
+
+    A procedure's samples depend only on the seed, its ID, its own rows and θ: the same
+    whether it is simulated alone, in a chunk or with the whole project.
+    """
+    if len(as_is.steps) != len(to_be.steps):
+        raise ValueError("as-is and to-be must have the same steps (measures never add steps)")
+    values = values or {}
+    replications = theta.shape[0]
+    n_proc, n_steps = len(as_is.procedures), len(as_is.steps)
+    k = min(BRANCH_SCENARIOS, max(replications, 1))
+    layout = _Layout.of(as_is)
+    draws = _procedure_draws(as_is, layout, seed, replications, k, values, spread)
+    sides = (_side(as_is, unit_costs, draws.rework, layout),
+             _side(to_be, unit_costs, draws.rework, layout))
+    cases = as_is.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
+    year_cases = cases * draws.volume                                 # (R, P)
+    scenario = np.arange(replications) % k                            # replication r → r mod K
+    out, visits_out = [], []
+    for s, side in enumerate(sides):
+        hours_per_case = side.visits_by_scenario[scenario]            # (R, S)
+        hours_per_case *= draws.hours
+        if s == 1:
+            hours_per_case *= _multipliers(side.effects, theta, n_steps)
+        totals = layout.segment_sum(hours_per_case, side.per_hour)     # (R, P, 10)
+        del hours_per_case
+        totals += side.fixed()[scenario]
+        offline = (_offline(side, theta, replications) if s == 1
+                   else np.tile(side.base_offline, (replications, 1)))
+        totals += offline[:, :, None] * side.contact()
+        samples = np.empty((replications, n_proc, len(COST_COLUMNS)), dtype=np.float32)
+        np.multiply(totals, year_cases[:, :, None], out=samples, casting="same_kind")
+        del totals
+        out.append(samples)
+        visits_out.append((offline * side.visit * year_cases).astype(np.float32))
     return MonteCarloResult(list(as_is.procedures["procedure_id"]), out[0], out[1],
                             visits_out[0], visits_out[1], replications, seed)
+
+
+def simulate(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
+             replications: int, seed: int, values: dict[str, float] | None = None,
+             spread: bool = True, progress: Progress | None = None,
+             cancel: CancelCheck | None = None) -> MonteCarloResult:
+    """Every sample of every procedure, as-is and to-be with common random numbers.
+
+    Memory grows with procedures × replications: for small projects and tests.
+    ``analysis.chunked`` runs the same computation over chunks of procedures with bounded
+    memory (``analysis.simulate.simulate_scenario`` uses it), with identical figures.
+    """
+    if cancel is not None and cancel():
+        raise SimulationCancelled
+    if progress:
+        progress(0, replications, "準備中")
+    theta = draw_theta(seed, replications, values, spread)
+    result = simulate_tables(as_is, to_be, unit_costs, theta, seed, values, spread)
+    if progress:
+        progress(replications, replications, "")
+    return result
+
+
+def beta_from_uniforms(uniforms: np.ndarray, mean: np.ndarray, low: np.ndarray,
+                       high: np.ndarray) -> np.ndarray:
+    """:func:`beta_draws` from given uniforms (2, *size)."""
+    mean, low, high = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (mean, low, high)))
+    alpha, beta = beta_shape(mean, low, high)
+    ok = (alpha > 0) & (beta > 0) & (high > low)
+    u = beta_unit_from_uniforms(uniforms, np.where(ok, alpha, 0.0), CONCENTRATION)
+    # Where not ok, mean + u × 0: the mean exactly, without a pass to pick it.
+    u *= np.where(ok, high - low, 0.0)
+    u += np.where(ok, low, mean)
+    return u
 
 
 def percentiles(samples: np.ndarray) -> np.ndarray:

@@ -93,12 +93,20 @@ def beta_unit_draws(rng: np.random.Generator, alpha: np.ndarray, concentration: 
                     size: tuple[int, ...]) -> np.ndarray:
     """Draws in [0, 1] of shape ``size`` with mean exactly α / concentration (α broadcast
     to ``size``, 0 ≤ α ≤ concentration), distributed as Beta(α, concentration − α)."""
+    return beta_unit_from_uniforms(rng.random((2, *size)), alpha, concentration)
+
+
+def beta_unit_from_uniforms(uniforms: np.ndarray, alpha: np.ndarray,
+                            concentration: float) -> np.ndarray:
+    """As :func:`beta_unit_draws`, from given uniforms (2, *size): the first picks the
+    quantile, the second the neighbouring shape. The Monte Carlo draws each procedure's
+    uniforms from the procedure's own generator, so a draw does not depend on which other
+    procedures share its chunk."""
     cells = _lookup(float(concentration))
     grid = np.clip(np.asarray(alpha, dtype=float) * (GRID / concentration), 0.0, GRID)
     lower = np.minimum(np.floor(grid), GRID - 1)
     weight = grid - lower
     first_cell = (lower * POINTS).astype(np.int64)
-    uniforms = rng.random((2, *size))
     position = uniforms[0] * POINTS
     cell = position.astype(np.int64)                  # 0 … POINTS − 1 (u < 1)
     position -= cell                                  # where in the cell, 0 … 1

@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.attribution import OTHER, attribute_savings, savings_by_measure
 from analysis.calibration import band_of, band_text
+from analysis.chunked import MonteCarloSummary
 from analysis.compare import (
     Comparison,
     ProjectModel,
@@ -31,9 +32,10 @@ from analysis.compare import (
     compare_potential,
     parameter_values,
 )
+from analysis.compute import ComputeOptions, run_monte_carlo
 from analysis.counter import counter_comparison
 from analysis.measures import MEASURES
-from analysis.montecarlo import MonteCarloResult, SimulationCancelled, percentiles, simulate
+from analysis.montecarlo import SimulationCancelled, percentiles
 from analysis.params import PARAMETERS, adoption_year
 from analysis.ranking import rank_procedures
 from analysis.result import (
@@ -80,71 +82,47 @@ def _metric_block(samples: np.ndarray, fte_samples: np.ndarray, visits: np.ndarr
     return dict(zip(METRICS, values, strict=True))
 
 
-def _group_sums(samples: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Σ over the procedures of each group: samples (R, P, …), codes (P,) → (R, G, …).
-
-    One group at a time (a contiguous slice when the group's procedures are adjacent), in
-    float64: no matrix product, so no BLAS threads (which collapse on a busy 2-core
-    machine) and no temporary as large as the samples.
-    """
-    out = np.zeros((samples.shape[0], n_groups, *samples.shape[2:]))
-    for g in range(n_groups):
-        rows = np.flatnonzero(codes == g)
-        if len(rows) == 0:
-            continue
-        part = (samples[:, rows[0]:rows[-1] + 1] if rows[-1] - rows[0] + 1 == len(rows)
-                else samples[:, rows])
-        out[:, g] = part.sum(axis=1, dtype=np.float64)
-    return out
-
-
-def _aggregate_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: float,
+def _aggregate_blocks(summary: MonteCarloSummary, comparison: Comparison, fte_hours: float,
                       groups: np.ndarray | None, names: list[str]) -> list[AreaResult]:
     """Stats for groups of procedures (each procedure's group index in ``names``, −1 for
-    none), or the city (groups None)."""
+    none) from the summary's section sums, or for the city (groups None)."""
     a_det = comparison.as_is.procedures
     b_det = comparison.to_be.procedures
     time_col = COST_COLUMNS.index("staff_time_h")
+    if groups is None:
+        codes = np.zeros(len(a_det), dtype=int)
+        sums = summary.city_sums[:, :, None, :]                 # (2, R, 1, C + visits)
+    else:
+        codes, sums = groups, summary.section_sums              # (2, R, G, C + visits)
     blocks = []
-    codes = np.zeros(len(a_det), dtype=int) if groups is None else groups
-    a = _group_sums(mc.as_is, codes, len(names))           # (R, G, C)
-    b = _group_sums(mc.to_be, codes, len(names))
-    va = _group_sums(mc.visits_as_is, codes, len(names))   # (R, G)
-    vb = _group_sums(mc.visits_to_be, codes, len(names))
     for g, name in enumerate(names):
         mask = codes == g
         det_a = a_det.loc[mask, METRICS].sum()
         det_b = b_det.loc[mask, METRICS].sum()
+        a, b = sums[0, :, g, :-1], sums[1, :, g, :-1]
+        va, vb = sums[0, :, g, -1], sums[1, :, g, -1]
         blocks.append(AreaResult(
             name,
-            _metric_block(a[:, g], a[:, g, time_col] / fte_hours, va[:, g], det_a),
-            _metric_block(b[:, g], b[:, g, time_col] / fte_hours, vb[:, g], det_b),
-            _metric_block(a[:, g] - b[:, g], (a[:, g, time_col] - b[:, g, time_col]) / fte_hours,
-                          va[:, g] - vb[:, g], det_a - det_b)))
+            _metric_block(a, a[:, time_col] / fte_hours, va, det_a),
+            _metric_block(b, b[:, time_col] / fte_hours, vb, det_b),
+            _metric_block(a - b, (a[:, time_col] - b[:, time_col]) / fte_hours, va - vb,
+                          det_a - det_b)))
     return blocks
 
 
-def _procedure_blocks(mc: MonteCarloResult, comparison: Comparison, fte_hours: float
+def _procedure_blocks(summary: MonteCarloSummary, comparison: Comparison
                       ) -> list[ProcedureResult]:
     a_det = comparison.as_is.procedures.reset_index(drop=True)
     b_det = comparison.to_be.procedures.reset_index(drop=True)
-    time_col = COST_COLUMNS.index("staff_time_h")
+    savings_det = a_det[METRICS] - b_det[METRICS]
 
-    def stats(samples: np.ndarray, visits: np.ndarray, det: pd.DataFrame) -> list[Metrics]:
-        # Percentiles of the cost columns and of the visits, each sorted once; the FTE
-        # column's are the staff hours' divided by the hours per FTE (nearest rank
-        # commutes with a positive scale), so it is not sorted at all.
-        costs = percentiles(samples).astype(float)                      # (3, P, 10)
-        p = np.concatenate([costs, costs[:, :, time_col:time_col + 1] / fte_hours,
-                            percentiles(visits).astype(float)[:, :, None]], axis=2).tolist()
+    def stats(reading: int, det: pd.DataFrame) -> list[Metrics]:
+        p = summary.stats[reading].tolist()                     # (3, P, METRICS)
         d = det[METRICS].to_numpy(dtype=float).tolist()
         return [{m: Estimate(d[i][j], p[0][i][j], p[1][i][j], p[2][i][j])
                  for j, m in enumerate(METRICS)} for i in range(len(d))]
 
-    a_stats = stats(mc.as_is, mc.visits_as_is, a_det)
-    b_stats = stats(mc.to_be, mc.visits_to_be, b_det)
-    savings_det = a_det[METRICS] - b_det[METRICS]
-    s_stats = stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be, savings_det)
+    a_stats, b_stats, s_stats = stats(0, a_det), stats(1, b_det), stats(2, savings_det)
     applied: dict[str, list[str]] = {}
     for application in comparison.applications:
         if application.applied:
@@ -275,8 +253,14 @@ def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
                       seed: int = 1, progress: Progress | None = None,
                       cancel: CancelCheck | None = None, counter: bool = True,
-                      project_name: str = "") -> SimulationResult:
-    """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled."""
+                      project_name: str = "", compute: ComputeOptions | None = None
+                      ) -> SimulationResult:
+    """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
+
+    The Monte Carlo runs over chunks of procedures within ``compute``'s memory budget, in
+    this process, a process pool or on Dask (``analysis.compute``); the figures are the
+    same whichever.
+    """
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
             raise SimulationCancelled
@@ -291,21 +275,23 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     def mc_progress(done: int, total: int, _label: str) -> None:
         step(10 + int(60 * done / max(total, 1)), f"シミュレーション {done}/{total}")
 
-    mc = simulate(comparison.as_is_tables, comparison.to_be_tables, model.unit_costs,
-                  replications, seed, values, progress=mc_progress, cancel=cancel)
-    step(72, "集計")
     fte_hours = model.unit_costs.value("hours_per_fte")
     procedures = comparison.as_is.procedures.reset_index(drop=True)
     sections = sorted(procedures["section"].dropna().unique())
     section_codes = pd.Categorical(procedures["section"], categories=sections).codes
-    city = _aggregate_blocks(mc, comparison, fte_hours, None, ["city"])[0]
-    section_blocks = _aggregate_blocks(mc, comparison, fte_hours, section_codes, sections)
-    procedure_blocks = _procedure_blocks(mc, comparison, fte_hours)
+    summary = run_monte_carlo(comparison.as_is_tables, comparison.to_be_tables,
+                              model.unit_costs, replications, seed, values, section_codes,
+                              len(sections), fte_hours, compute, mc_progress, cancel)
+    step(72, "集計")
+    city = _aggregate_blocks(summary, comparison, fte_hours, None, ["city"])[0]
+    section_blocks = _aggregate_blocks(summary, comparison, fte_hours, section_codes, sections)
+    procedure_blocks = _procedure_blocks(summary, comparison)
     step(92, "窓口")
     counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
                 if counter else [])
     step(99, "書き出し")
     time_col, yen_col = COST_COLUMNS.index("staff_time_h"), COST_COLUMNS.index("staff_economic_yen")
+    saved = summary.city_sums[0] - summary.city_sums[1]          # (R, C + visits)
     result = SimulationResult(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         project=project_name, scenario=_scenario_summary(scenario),
@@ -322,13 +308,9 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
         measures=analysis.measures, ranking=analysis.ranking, counters=counters,
         potential=analysis.potential_savings(), band=analysis.band(city),
         # Every replication's city savings, for distribution plots.
-        city_samples={
-            "staff_time_h": (mc.as_is[:, :, time_col].sum(1) - mc.to_be[:, :, time_col].sum(1)
-                             ).astype(float).tolist(),
-            "staff_economic_yen": (mc.as_is[:, :, yen_col].sum(1) - mc.to_be[:, :, yen_col].sum(1)
-                                   ).astype(float).tolist(),
-            "citizen_visits": (mc.visits_as_is.sum(1) - mc.visits_to_be.sum(1)).astype(float).tolist(),
-        })
+        city_samples={"staff_time_h": saved[:, time_col].tolist(),
+                      "staff_economic_yen": saved[:, yen_col].tolist(),
+                      "citizen_visits": saved[:, -1].tolist()})
     step(100, "完了")
     return result
 

@@ -21,12 +21,44 @@ from bpr_studio.cli_common import (
 )
 
 if TYPE_CHECKING:
+    from analysis.compute import ComputeOptions
     from analysis.result import SimulationResult
+
+
+def _add_compute_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the Monte Carlo runs (issue 16, docs/scale.md); the figures are the same."""
+    group = parser.add_argument_group("computation (the figures do not depend on it)")
+    group.add_argument("--memory-budget", metavar="SIZE",
+                       help="memory the Monte Carlo may use, e.g. 2GB (default: "
+                            "$BPR_STUDIO_MEMORY_BUDGET, else 2GB); sets the chunk size")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="processes (default: $BPR_STUDIO_WORKERS, else every core; one "
+                            "for a small project)")
+    group.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: this PC; dask: a Dask cluster (pip install "
+                            "\"bpr-studio[distributed]\"), docs/scale.md")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 "
+                            "(default: a local cluster on this PC)")
+
+
+def _compute_options(args: argparse.Namespace) -> ComputeOptions:
+    from analysis.compute import ComputeOptions, parse_size
+
+    budget = getattr(args, "memory_budget", None)
+    try:
+        size = parse_size(budget) if budget else None
+    except ValueError as exc:
+        raise SystemExit(f"--memory-budget: {exc}") from None
+    return ComputeOptions(workers=getattr(args, "workers", None), memory_budget=size,
+                          engine=getattr(args, "engine", "local"),
+                          scheduler=getattr(args, "scheduler", None))
 
 
 def _run_pipeline(args: argparse.Namespace, **options: Any) -> SimulationResult | int:
     """``run_pipeline`` on a snapshot of ``args.project`` for ``simulate`` and ``economics``;
     an unknown scenario or bad cost data is told on stderr and gives the exit code."""
+    from analysis.compute import EngineUnavailable
     from analysis.measure_costs import CostDataError
     from analysis.roadmap_settings import RoadmapSettingError
     from bpr_studio.pipeline import SimulationCancelled, run_pipeline
@@ -34,7 +66,11 @@ def _run_pipeline(args: argparse.Namespace, **options: Any) -> SimulationResult 
 
     with open_snapshot(args.project) as project:
         try:
-            return run_pipeline(project, args.scenario, args.replications, args.seed, **options)
+            return run_pipeline(project, args.scenario, args.replications, args.seed,
+                                compute=_compute_options(args), **options)
+        except EngineUnavailable as problem:
+            print(problem, file=sys.stderr)
+            return EXIT_FAILURE
         except KeyError as exc:
             print(exc.args[0], file=sys.stderr)
             return EXIT_INPUT_ERRORS
@@ -256,6 +292,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     import json
     import time
 
+    from analysis.compute import EngineUnavailable
     from analysis.result import SimulationResult
     from bpr_studio.report.excel import ReportError, build_report
     from bpr_studio.store import open_snapshot
@@ -272,7 +309,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with open_snapshot(args.project) as project:
         try:
             path = build_report(project, args.scenario, args.output, args.replications,
-                                args.seed, simulation, progress=terminal_progress)
+                                args.seed, simulation, progress=terminal_progress,
+                                compute=_compute_options(args))
+        except EngineUnavailable as problem:
+            print(problem, file=sys.stderr)
+            return EXIT_FAILURE
         except ReportError as exc:
             print(exc.message(args.lang), file=sys.stderr)
             return EXIT_FAILURE
@@ -292,6 +333,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--replications", type=int, default=REPLICATIONS)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", type=Path, required=True, help="output file (JSON)")
+    _add_compute_arguments(p)
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("economics", help="costs, payback and NPV of a scenario's measures")
@@ -304,6 +346,7 @@ def add_commands(sub: Any) -> None:
                    help="save a cost override to the scenario, e.g. "
                         "rpa_licence.running_yen_per_year=1800000, rpa_licence.subsidy_share=0%%, "
                         "economics.discount_rate=2%%")
+    _add_compute_arguments(p)
     p.set_defaults(func=_cmd_economics)
 
     p = sub.add_parser("roadmap", help="which measure starts in which fiscal year, yearly and "
@@ -321,6 +364,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--set", action="append", metavar="MEASURE.start=FY",
                    help="save a roadmap setting to the scenario, e.g. rpa_ocr.start=2029, "
                         "budget_cap=30000000, order=payback, milestone.online=2029")
+    _add_compute_arguments(p)
     p.set_defaults(func=_cmd_roadmap)
 
     p = sub.add_parser("report", help="write the executive Excel report of a scenario")
@@ -330,4 +374,5 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--replications", type=int, default=REPLICATIONS)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--simulation", type=Path, help="reuse a 'simulate' JSON result")
+    _add_compute_arguments(p)
     p.set_defaults(func=_cmd_report)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from analysis.compare import Comparison, ProjectModel, parameter_values
+from analysis.compute import ComputeOptions
 from analysis.economics import compute_economics
 from analysis.economics_result import EconomicsResult
 from analysis.graph import build_graphs
@@ -66,7 +67,8 @@ def run_pipeline(project: Project, scenario: str | Scenario,
                  replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
                  progress: Progress | None = None, cancel: CancelCheck | None = None,
                  counter: bool = True, model: ProjectModel | None = None,
-                 roadmap: RoadmapSettings | None = None) -> SimulationResult:
+                 roadmap: RoadmapSettings | None = None,
+                 compute: ComputeOptions | None = None) -> SimulationResult:
     """Load (unless ``model`` is given), apply the scenario, simulate and rank.
 
     Raises ``KeyError`` for an unknown scenario name, :class:`SimulationCancelled`
@@ -76,7 +78,8 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     carries the economics of the measures (``result.economics``, ``analysis.economics``)
     and the roadmap by fiscal year (``result.roadmap``, ``analysis.roadmap``);
     ``roadmap``: settings that replace the scenario's for this run (the command line's
-    ``--years`` and ``--start-fy``).
+    ``--years`` and ``--start-fy``); ``compute``: memory budget, workers and engine of the
+    Monte Carlo (``analysis.compute``; the figures do not depend on them).
     """
     if progress is not None:
         progress(0, 100, "読み込み")
@@ -85,7 +88,7 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     costs, settings = plan_settings(chosen, roadmap)
     model = model or load_model(project)
     result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
-                               project_name=project.name)
+                               project_name=project.name, compute=compute)
     result.economics, result.roadmap = plan(result, chosen, costs, settings)
     return result
 

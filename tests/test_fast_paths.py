@@ -21,7 +21,6 @@ from analysis.counter import (
 )
 from analysis.montecarlo import beta_draws, percentiles
 from analysis.pert import GRID, POINTS, beta_unit_draws, quantile_table
-from analysis.simulate import _group_sums
 
 
 def test_every_shape_of_the_table_has_exactly_its_mean():
@@ -81,16 +80,6 @@ def test_counters_simulated_together_report_what_each_reports_alone(monkeypatch)
     alone = [simulate_years(j.visits_by_month, j.mean_service_min, j.servers, j.seed,
                             j.replications) for j in jobs]
     assert simulate_many_years(jobs) == alone
-
-
-def test_section_sums_equal_the_one_hot_product():
-    rng = np.random.default_rng(2)
-    samples = rng.random((7, 9, 3)).astype(np.float32)
-    codes = np.array([1, 0, 1, -1, 2, 2, 0, 1, 2])  # -1: no section; groups not adjacent
-    one_hot = (codes[:, None] == np.arange(3)[None, :]).astype(float)
-    expected = np.einsum("rpc,pg->rgc", samples.astype(float), one_hot)
-    assert _group_sums(samples, codes, 3) == pytest.approx(expected, rel=1e-6)
-    assert _group_sums(samples[:, :, 0], codes, 3) == pytest.approx(expected[:, :, 0], rel=1e-6)
 
 
 def test_percentiles_are_the_nearest_ranks():

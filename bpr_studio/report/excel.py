@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from analysis.compute import ComputeOptions
 from analysis.result import SimulationResult
 from analysis.sensitivity import SensitivityResult
 from bpr_studio.atomic import atomic_write
@@ -150,8 +151,10 @@ def _in_reading_order(wb: Workbook) -> None:
 def build_report(project: Project, scenario: str, out: str | Path,
                  replications: int = DEFAULT_REPLICATIONS, seed: int = 1,
                  simulation: SimulationResult | None = None, progress: Progress | None = None,
-                 cancel: CancelCheck | None = None) -> Path:
-    """Run the pipeline (unless a result is given) and write the report. Returns the path."""
+                 cancel: CancelCheck | None = None,
+                 compute: ComputeOptions | None = None) -> Path:
+    """Run the pipeline (unless a result is given) and write the report. Returns the path.
+    ``compute``: memory budget, workers and engine of its Monte Carlo."""
     from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
 
     path = Path(out)
@@ -162,7 +165,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
             if progress:
                 progress(int(done * 0.8), 100, label)
         simulation = run_pipeline(project, scenario, replications, seed, scaled, cancel,
-                                  model=model)
+                                  model=model, compute=compute)
     if progress:
         progress(82, 100, "感度分析")
     tornado = run_sensitivity(project, simulation.scenario.name, cancel=cancel, model=model)

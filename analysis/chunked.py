@@ -1,0 +1,257 @@
+"""The Monte Carlo over chunks of procedures: bounded memory, the same figures for any
+chunking, any number of workers and any engine (issue 16).
+
+Each chunk of procedures is simulated on its own (:func:`run_chunk`, a top-level
+function of picklable data, so a process pool or a Dask worker can run it) and reduced
+at once to what the result needs, then its samples are dropped:
+
+- per procedure, P5 / P50 / P95 of as-is, to-be and savings — exact, since a procedure's
+  percentiles need only its own replications;
+- per replication, its procedures' contribution to the section and city sums, as
+  integers in units of 1/65,536 (of a yen, an hour, a burden-hour, a visit). Integer
+  sums do not depend on the order of addition, so chunks may arrive in any order and
+  section and city percentiles are exact too, to the last bit.
+
+A procedure's draws come from its own generator (seed, procedure ID), the measure
+parameters θ of each replication from the seed alone (``analysis.montecarlo``): neither
+depends on the chunk, so chunk size, worker count and engine change no figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from analysis.montecarlo import MonteCarloResult, percentiles, simulate_tables
+from analysis.tabular import ProcessTables
+from cost_model.costs import COST_COLUMNS
+from cost_model.unit_costs import UnitCostTable
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+
+FIXED_POINT = 2.0 ** 16          # section and city sums: integers of 1/65,536 unit
+SUM_COLUMNS = len(COST_COLUMNS) + 1  # the ten costs and the citizen visits
+READINGS = ("as_is", "to_be", "savings")
+STAT_COLUMNS = len(COST_COLUMNS) + 2  # METRICS: the costs, staff FTE, citizen visits
+
+# Columns the Monte Carlo does not read: left out of what is sent to workers.
+_DESCRIPTIVE_STEPS = ["name", "source_file", "source_sheet", "source_row", "time_missing"]
+_DESCRIPTIVE_PROCEDURES = ["name", "department", "team", "legal_basis_name", "notes",
+                           "source_file", "source_row", "batch_id", "origin", "form_fields",
+                           "national_id", "peak_months"]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What every chunk of one run shares."""
+
+    unit_costs: UnitCostTable
+    theta: np.ndarray            # (R, parameters): the replications' measure parameters
+    seed: int
+    values: dict[str, float]
+    spread: bool
+    fte_hours: float
+    keep_samples: bool = False   # also return the raw samples (tests, small projects)
+
+
+@dataclass
+class ChunkJob:
+    """A chunk of consecutive procedures (rows ``first`` … of the project)."""
+
+    index: int
+    first: int
+    as_is: ProcessTables
+    to_be: ProcessTables
+    sections: np.ndarray         # (P_c,) section code of each procedure, −1 for none
+    settings: RunSettings
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    first: int
+    stats: np.ndarray            # (3 readings, 3 percentiles, P_c, STAT_COLUMNS) float64
+    section_codes: np.ndarray    # (G_c,) the sections the chunk touches
+    section_sums: np.ndarray     # (2 sides, R, G_c, SUM_COLUMNS) int64, fixed point
+    city_sums: np.ndarray        # (2 sides, R, SUM_COLUMNS) int64, fixed point
+    city_float: np.ndarray       # (2 sides, R, SUM_COLUMNS) float64: checks the integers
+    samples: MonteCarloResult | None = None
+
+
+def _stats(costs: np.ndarray, visits: np.ndarray, fte_hours: float) -> np.ndarray:
+    """(3, P, STAT_COLUMNS) percentiles of costs (R, P, 10) and visits (R, P); the FTE
+    column's are the staff hours' divided by the hours per FTE (nearest rank commutes with
+    a positive scale), so it is not sorted at all."""
+    time_col = COST_COLUMNS.index("staff_time_h")
+    p = percentiles(costs).astype(float)
+    return np.concatenate([p, p[:, :, time_col:time_col + 1] / fte_hours,
+                           percentiles(visits).astype(float)[:, :, None]], axis=2)
+
+
+def _fixed(samples: np.ndarray, visits: np.ndarray) -> np.ndarray:
+    """(R, P, SUM_COLUMNS) int64 in units of 1 / FIXED_POINT."""
+    both = np.concatenate([samples, visits[:, :, None]], axis=2).astype(np.float64)
+    both *= FIXED_POINT
+    return np.rint(both).astype(np.int64)
+
+
+def run_chunk(job: ChunkJob) -> ChunkResult:
+    """Simulate one chunk and reduce it (percentiles per procedure, integer section and
+    city sums). A top-level function of picklable data: pools and Dask workers run it."""
+    s = job.settings
+    mc = simulate_tables(job.as_is, job.to_be, s.unit_costs, s.theta, s.seed, s.values,
+                         s.spread)
+    stats = np.stack([_stats(mc.as_is, mc.visits_as_is, s.fte_hours),
+                      _stats(mc.to_be, mc.visits_to_be, s.fte_hours),
+                      _stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be,
+                             s.fte_hours)])
+    codes = np.unique(job.sections[job.sections >= 0])
+    replications = s.theta.shape[0]
+    section_sums = np.zeros((2, replications, len(codes), SUM_COLUMNS), dtype=np.int64)
+    city_sums = np.zeros((2, replications, SUM_COLUMNS), dtype=np.int64)
+    city_float = np.zeros((2, replications, SUM_COLUMNS))
+    for side, (costs, visits) in enumerate(((mc.as_is, mc.visits_as_is),
+                                            (mc.to_be, mc.visits_to_be))):
+        fixed = _fixed(costs, visits)
+        city_sums[side] = fixed.sum(axis=1)
+        city_float[side, :, :-1] = costs.sum(axis=1, dtype=np.float64)
+        city_float[side, :, -1] = visits.sum(axis=1, dtype=np.float64)
+        for g, code in enumerate(codes):
+            section_sums[side, :, g] = fixed[:, job.sections == code].sum(axis=1)
+        del fixed
+    return ChunkResult(job.index, job.first, stats, codes, section_sums, city_sums,
+                       city_float, mc if s.keep_samples else None)
+
+
+class TableSlicer:
+    """Consecutive procedures of a ProcessTables as their own ProcessTables (rows and
+    step numbers renumbered from 0), without copying the rest."""
+
+    def __init__(self, tables: ProcessTables) -> None:
+        self.tables = tables
+        ids = tables.procedures["procedure_id"].to_numpy()
+        row = pd.Series(np.arange(len(ids)), index=ids)
+        self.step_bounds = self._bounds(row.reindex(tables.steps["procedure_id"].to_numpy())
+                                        .to_numpy(), len(ids), "steps")
+        self.link_bounds = self._bounds(row.reindex(tables.links["procedure_id"].to_numpy())
+                                        .to_numpy(), len(ids), "links")
+        self.effect_rows = tables.effects["step_row"].to_numpy(dtype=np.int64)
+        self.channel_rows = tables.channels["procedure_row"].to_numpy(dtype=np.int64)
+        if np.any(np.diff(self.effect_rows) < 0) or np.any(np.diff(self.channel_rows) < 0):
+            raise ValueError("effects and channels must be sorted by their rows")
+
+    @staticmethod
+    def _bounds(rows: np.ndarray, n: int, what: str) -> np.ndarray:
+        """Start of each procedure's rows (n + 1 bounds) in a table sorted by procedure."""
+        if np.isnan(rows.astype(float)).any() or np.any(np.diff(rows) < 0):
+            raise ValueError(f"{what} must be sorted by procedure as the procedures are")
+        return np.searchsorted(rows.astype(np.int64), np.arange(n + 1), side="left")
+
+    def __call__(self, first: int, stop: int) -> ProcessTables:
+        t = self.tables
+        s0, s1 = int(self.step_bounds[first]), int(self.step_bounds[stop])
+        l0, l1 = int(self.link_bounds[first]), int(self.link_bounds[stop])
+        e0, e1 = np.searchsorted(self.effect_rows, [s0, s1])
+        c0, c1 = np.searchsorted(self.channel_rows, [first, stop])
+        effects = t.effects.iloc[e0:e1].reset_index(drop=True)
+        effects["step_row"] = self.effect_rows[e0:e1] - s0
+        channels = t.channels.iloc[c0:c1].reset_index(drop=True)
+        channels["procedure_row"] = self.channel_rows[c0:c1] - first
+        return ProcessTables(
+            t.procedures.iloc[first:stop].drop(columns=_DESCRIPTIVE_PROCEDURES, errors="ignore")
+            .reset_index(drop=True),
+            t.steps.iloc[s0:s1].drop(columns=_DESCRIPTIVE_STEPS, errors="ignore")
+            .reset_index(drop=True),
+            t.links.iloc[l0:l1].reset_index(drop=True), effects, channels)
+
+
+def chunk_jobs(as_is: ProcessTables, to_be: ProcessTables, sections: np.ndarray,
+               settings: RunSettings, chunk_size: int) -> Iterator[ChunkJob]:
+    """The chunks of a project, made one at a time as they are asked for."""
+    if len(as_is.procedures) != len(to_be.procedures):
+        raise ValueError("as-is and to-be must have the same procedures")
+    slice_as_is, slice_to_be = TableSlicer(as_is), TableSlicer(to_be)
+    n = len(as_is.procedures)
+    for index, first in enumerate(range(0, n, max(chunk_size, 1))):
+        stop = min(n, first + max(chunk_size, 1))
+        yield ChunkJob(index, first, slice_as_is(first, stop), slice_to_be(first, stop),
+                       np.asarray(sections[first:stop]), settings)
+
+
+class EngineUnavailable(RuntimeError):
+    """The chosen engine cannot run here (Dask not installed, its scheduler unreachable);
+    the message says what to do, in Japanese and English."""
+
+
+class ChunkEngine(Protocol):
+    """Runs chunks somewhere (this process, a process pool, Dask) and yields their results
+    in any order; stops promptly with ``SimulationCancelled`` when ``cancel()`` is true."""
+
+    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+        ...
+
+
+class InProcess:
+    """Chunks one after another in this process (small projects, one worker)."""
+
+    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+        from analysis.montecarlo import SimulationCancelled
+
+        for job in jobs:
+            if cancel is not None and cancel():
+                raise SimulationCancelled
+            yield run_chunk(job)
+
+
+@dataclass
+class MonteCarloSummary:
+    """What the result needs of every sample: per-procedure percentiles, and every
+    replication's section and city sums."""
+
+    stats: np.ndarray            # (3 readings, 3 percentiles, P, STAT_COLUMNS)
+    section_sums: np.ndarray     # (2 sides, R, G, SUM_COLUMNS) float64
+    city_sums: np.ndarray        # (2 sides, R, SUM_COLUMNS) float64
+    chunks: int = 0
+    plan: str = ""               # how it ran (``analysis.compute.Plan.describe``)
+    seconds: float = 0.0
+    samples: list[MonteCarloResult] = field(default_factory=list)  # by chunk, if kept
+
+
+def run_chunked(jobs: Iterable[ChunkJob], n_procedures: int, n_sections: int,
+                replications: int, engine: ChunkEngine, progress: Progress | None = None,
+                cancel: CancelCheck | None = None) -> MonteCarloSummary:
+    """Run every chunk on ``engine`` and reduce the results as they arrive (any order)."""
+    stats = np.full((3, 3, n_procedures, STAT_COLUMNS), np.nan)
+    sections = np.zeros((2, replications, n_sections, SUM_COLUMNS), dtype=np.int64)
+    city = np.zeros((2, replications, SUM_COLUMNS), dtype=np.int64)
+    city_float = np.zeros((2, replications, SUM_COLUMNS))
+    done = chunks = 0
+    samples: list[tuple[int, MonteCarloResult]] = []
+    if progress is not None:
+        progress(0, n_procedures, "")
+    for result in engine.run(iter(jobs), cancel):
+        count = result.stats.shape[2]
+        stats[:, :, result.first:result.first + count] = result.stats
+        sections[:, :, result.section_codes] += result.section_sums
+        city += result.city_sums
+        city_float += result.city_float
+        if result.samples is not None:
+            samples.append((result.first, result.samples))
+        done += count
+        chunks += 1
+        if progress is not None:
+            progress(done, n_procedures, "")
+    exact = city / FIXED_POINT
+    # Integers cannot overflow unnoticed: a city total beyond ±2⁶³ / 65,536 (1.4 × 10¹⁴
+    # yen a year) would wrap; the float sums tell.
+    if not np.allclose(exact, city_float, rtol=1e-6, atol=n_procedures / FIXED_POINT):
+        raise OverflowError("The Monte Carlo sums exceed what can be added exactly "
+                            "(a yearly total above 10¹⁴): check annual cases and minutes.")
+    samples.sort(key=lambda item: item[0])
+    return MonteCarloSummary(stats, sections / FIXED_POINT, exact, chunks=chunks,
+                             samples=[mc for _, mc in samples])

@@ -1,0 +1,205 @@
+"""Where and in what pieces the Monte Carlo runs: the memory budget, the chunk size, the
+workers and the engine (this process, a process pool on every core, or Dask).
+
+Settings (``ComputeOptions``): the command line's ``--memory-budget``, ``--workers``,
+``--engine`` and ``--scheduler``; else the environment variables
+``BPR_STUDIO_MEMORY_BUDGET`` (e.g. ``2GB``, ``1500MB``) and ``BPR_STUDIO_WORKERS``; else
+2 GB and every core. The figures never depend on them (``analysis.chunked``).
+
+>>> parse_size("1.5GB"), parse_size("800MB"), parse_size("2048")
+(1610612736, 838860800, 2048)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analysis.chunked import (
+    CancelCheck,
+    ChunkEngine,
+    ChunkJob,
+    ChunkResult,
+    EngineUnavailable,
+    InProcess,
+    MonteCarloSummary,
+    Progress,
+    RunSettings,
+    chunk_jobs,
+    run_chunk,
+    run_chunked,
+)
+from analysis.montecarlo import SimulationCancelled, draw_theta
+from analysis.tabular import ProcessTables
+from analysis.worker_init import limit_threads
+from cost_model.unit_costs import UnitCostTable
+
+__all__ = ["ComputeOptions", "EngineUnavailable", "Plan", "ProcessPool", "engine_for",
+           "parse_size", "plan_run", "run_monte_carlo"]
+
+DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3
+ENV_MEMORY_BUDGET = "BPR_STUDIO_MEMORY_BUDGET"
+ENV_WORKERS = "BPR_STUDIO_WORKERS"
+ENGINES = ("local", "dask")
+
+# Working memory of a chunk per procedure and replication, measured (tracemalloc peak of
+# run_chunk on the generated city, benchmarks/bench_scale.py): per step of the procedure,
+# and per procedure. A third more is kept in hand for what numpy's allocator holds.
+BYTES_PER_STEP_REPLICATION = 190
+BYTES_PER_PROCEDURE_REPLICATION = 1400
+# Half the budget goes to the chunks being worked on; the other half is the project's
+# (model, comparison, results) and the workers' interpreters.
+CHUNK_SHARE = 0.5
+WORKER_BASE_BYTES = 150 * 1024 ** 2   # one worker process with numpy and pandas loaded
+# Below this many step × replication draws, starting a pool costs more than it saves.
+SMALL_WORK = 20_000_000
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from ``2GB``, ``1.5G``, ``800MB``, ``2GiB`` or a plain number of bytes."""
+    if isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kmgt]?)(i?b)?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise ValueError(f"not a memory size: {text!r} (e.g. 2GB, 1500MB)")
+    power = " kmgt".index(match.group(2).lower() or " ")
+    return int(float(match.group(1)) * 1024 ** power)
+
+
+@dataclass(frozen=True)
+class ComputeOptions:
+    workers: int | None = None          # None: every core (one, for a small project)
+    memory_budget: int | None = None    # bytes; None: the environment's, else 2 GB
+    engine: str = "local"               # "local" (this PC) or "dask"
+    scheduler: str | None = None        # Dask scheduler address; None: a local cluster
+    chunk_size: int | None = None       # procedures per chunk; None: from the budget
+    dask_client: Any = None             # a distributed.Client to use (kept open)
+
+    def budget(self) -> int:
+        if self.memory_budget is not None:
+            return self.memory_budget
+        return parse_size(os.environ.get(ENV_MEMORY_BUDGET) or DEFAULT_MEMORY_BUDGET)
+
+    def requested_workers(self) -> int | None:
+        if self.workers is not None:
+            return max(1, self.workers)
+        env = os.environ.get(ENV_WORKERS)
+        return max(1, int(env)) if env else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    workers: int
+    chunk_size: int
+    engine: str
+
+    def describe(self) -> str:
+        where = "in this process" if self.workers == 1 and self.engine == "local" else (
+            f"{self.workers} processes" if self.engine == "local" else "Dask")
+        return f"chunks of {self.chunk_size} procedures, {where}"
+
+
+def plan_run(options: ComputeOptions, procedures: int, steps: int, replications: int,
+             sections: int) -> Plan:
+    """Workers and chunk size for a run: chunks as large as the budget allows for every
+    worker at once, and at least four per worker so that they share the work evenly."""
+    requested = options.requested_workers()
+    cores = os.cpu_count() or 1
+    small = steps * replications < SMALL_WORK
+    workers = requested if requested is not None else (1 if small else cores)
+    if options.engine == "dask":
+        workers = requested or cores
+    if options.chunk_size is not None:
+        return Plan(workers, max(1, options.chunk_size), options.engine)
+    per_step = max(steps, 1) / max(procedures, 1)
+    per_procedure = replications * (per_step * BYTES_PER_STEP_REPLICATION
+                                    + BYTES_PER_PROCEDURE_REPLICATION) * 4 / 3
+    results = procedures * 9 * 12 * 8 + 2 * replications * (sections + 1) * 11 * 8 * 2
+    extra = WORKER_BASE_BYTES * workers if workers > 1 or options.engine == "dask" else 0
+    room = options.budget() * CHUNK_SHARE - results - extra
+    size = max(1, int(room / (workers * per_procedure)))
+    if workers > 1:
+        size = min(size, math.ceil(procedures / (4 * workers)))
+    return Plan(workers, max(1, min(size, procedures)), options.engine)
+
+
+class ProcessPool:
+    """Chunks on a pool of worker processes (spawned: the same on Windows and Linux).
+
+    At most two chunks per worker are handed out at a time, so memory stays bounded; the
+    cancel check is polled every 0.1 s, and a cancel drops every chunk not yet started.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+        import multiprocessing
+
+        executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"),
+                                       initializer=limit_threads)
+        pending: set[Future[ChunkResult]] = set()
+        finished = False
+        try:
+            more = True
+            while True:
+                while more and len(pending) < 2 * self.workers:
+                    job = next(jobs, None)
+                    if job is None:
+                        more = False
+                    else:
+                        pending.add(executor.submit(run_chunk, job))
+                if not pending:
+                    break
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                if cancel is not None and cancel():
+                    raise SimulationCancelled
+                for future in done:
+                    yield future.result()
+            finished = True
+        finally:
+            for future in pending:
+                future.cancel()
+            # On cancel or error, do not wait for the chunks running in the workers.
+            executor.shutdown(wait=finished, cancel_futures=True)
+
+
+def engine_for(plan: Plan, options: ComputeOptions) -> ChunkEngine:
+    if plan.engine == "dask":
+        from analysis.dask_engine import DaskEngine
+
+        return DaskEngine(options.scheduler, plan.workers, options.dask_client)
+    if plan.engine != "local":
+        raise ValueError(f"unknown engine {plan.engine!r}: one of {', '.join(ENGINES)}")
+    return InProcess() if plan.workers == 1 else ProcessPool(plan.workers)
+
+
+def run_monte_carlo(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
+                    replications: int, seed: int, values: dict[str, float],
+                    section_codes: np.ndarray, n_sections: int, fte_hours: float,
+                    options: ComputeOptions | None = None, progress: Progress | None = None,
+                    cancel: CancelCheck | None = None, spread: bool = True,
+                    keep_samples: bool = False) -> MonteCarloSummary:
+    """The Monte Carlo of a project in chunks (``analysis.chunked``), planned by
+    ``options``. Raises SimulationCancelled, or EngineUnavailable with a message to show."""
+    options = options or ComputeOptions()
+    plan = plan_run(options, len(as_is.procedures), len(as_is.steps), replications, n_sections)
+    if plan.engine == "local" and len(as_is.procedures) <= plan.chunk_size:
+        plan = Plan(1, plan.chunk_size, "local")   # one chunk: no pool to start
+    settings = RunSettings(unit_costs, draw_theta(seed, replications, values, spread), seed,
+                           values, spread, fte_hours, keep_samples)
+    jobs = chunk_jobs(as_is, to_be, np.asarray(section_codes), settings, plan.chunk_size)
+    started = time.perf_counter()
+    summary = run_chunked(jobs, len(as_is.procedures), n_sections, replications,
+                          engine_for(plan, options), progress, cancel)
+    summary.plan = plan.describe()
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,226 @@
+"""The Monte Carlo at prefecture scale (issue 16): chunks of procedures within a memory
+budget, on one core, a process pool or Dask — and the same figures whichever.
+
+A 690-procedure model (the sample city's 69 procedures ten times, with new IDs) makes
+chunks of 50 and 500 differ from one chunk of all.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.chunked import FIXED_POINT
+from analysis.compare import ProjectModel, compare, parameter_values
+from analysis.compute import ComputeOptions, parse_size, plan_run, run_monte_carlo
+from analysis.graph import END
+from analysis.montecarlo import SimulationCancelled, draw_theta, simulate_tables
+from analysis.simulate import simulate_scenario
+from bpr_studio.loading import get_scenario
+from bpr_studio.pipeline import load_model
+from bpr_studio.sample_project import ensure_sample_project
+from bpr_studio.store import open_project
+
+REPLICATIONS = 40
+
+
+def replicated(model: ProjectModel, copies: int) -> ProjectModel:
+    """The model's procedures ``copies`` times, each copy with its own IDs."""
+    graphs = {}
+    for k in range(copies):
+        for pid, graph in model.graphs.items():
+            copy = graph.copy()
+            new = f"{pid}-{k:02d}"
+            copy.graph = dict(graph.graph, procedure_id=new)
+            for node in copy.nodes:
+                if node != END:
+                    copy.nodes[node]["procedure_id"] = new
+            graphs[new] = copy
+    return ProjectModel(graphs, model.unit_costs, model.rubric)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    with open_project(ensure_sample_project(tmp_path_factory.mktemp("sample"))) as project:
+        return load_model(project), get_scenario(project, "DX標準")
+
+
+@pytest.fixture(scope="module")
+def big(sample):
+    model, scenario = sample
+    model = replicated(model, 10)
+    comparison = compare(model, scenario)
+    procedures = comparison.as_is.procedures.reset_index(drop=True)
+    sections = sorted(procedures["section"].dropna().unique())
+    codes = pd.Categorical(procedures["section"], categories=sections).codes
+    return model, scenario, comparison, codes, len(sections)
+
+
+def summary_of(big, options: ComputeOptions, **more):
+    model, scenario, comparison, codes, n_sections = big
+    return run_monte_carlo(comparison.as_is_tables, comparison.to_be_tables, model.unit_costs,
+                           REPLICATIONS, 5, parameter_values(scenario), codes, n_sections,
+                           1860.0, options, **more)
+
+
+def assert_same(a, b):
+    assert np.array_equal(a.stats, b.stats, equal_nan=True)
+    assert np.array_equal(a.section_sums, b.section_sums)
+    assert np.array_equal(a.city_sums, b.city_sums)
+
+
+def test_figures_do_not_depend_on_chunk_size_or_workers(big):
+    whole = summary_of(big, ComputeOptions(workers=1, chunk_size=10_000))
+    assert whole.chunks == 1
+    for options in (ComputeOptions(workers=1, chunk_size=50),
+                    ComputeOptions(workers=1, chunk_size=500),
+                    ComputeOptions(workers=2, chunk_size=50)):
+        other = summary_of(big, options)
+        assert other.chunks == -(-690 // options.chunk_size)
+        assert_same(whole, other)
+    assert "2 processes" in other.plan
+    # … and they do depend on the seed.
+    model, scenario, comparison, codes, n_sections = big
+    reseeded = run_monte_carlo(comparison.as_is_tables, comparison.to_be_tables,
+                               model.unit_costs, REPLICATIONS, 6, parameter_values(scenario),
+                               codes, n_sections, 1860.0, ComputeOptions(chunk_size=50))
+    assert not np.array_equal(whole.city_sums, reseeded.city_sums)
+
+
+def test_the_sums_are_the_sums_of_the_samples(big):
+    summary = summary_of(big, ComputeOptions(workers=1, chunk_size=97), keep_samples=True)
+    as_is = np.concatenate([mc.as_is for mc in summary.samples], axis=1).astype(float)
+    visits = np.concatenate([mc.visits_as_is for mc in summary.samples], axis=1).astype(float)
+    codes, n_sections = big[3], big[4]
+    one_hot = (codes[:, None] == np.arange(n_sections)[None, :]).astype(float)
+    tolerance = len(codes) / FIXED_POINT
+    assert summary.section_sums[0, :, :, :-1] == pytest.approx(
+        np.einsum("rpc,pg->rgc", as_is, one_hot), rel=1e-9, abs=tolerance)
+    assert summary.section_sums[0, :, :, -1] == pytest.approx(visits @ one_hot, rel=1e-9,
+                                                              abs=tolerance)
+    assert summary.city_sums[0, :, :-1] == pytest.approx(as_is.sum(axis=1), rel=1e-9,
+                                                          abs=tolerance)
+
+
+def test_a_procedure_draws_the_same_alone_or_with_others(big):
+    """Each procedure's draws come from (seed, its ID): simulating it alone gives exactly
+    its samples from the whole run."""
+    model, scenario, comparison, _codes, _n = big
+    from analysis.chunked import TableSlicer
+
+    theta = draw_theta(5, REPLICATIONS, parameter_values(scenario))
+    whole = simulate_tables(comparison.as_is_tables, comparison.to_be_tables, model.unit_costs,
+                            theta, 5, parameter_values(scenario))
+    row = 123
+    alone = simulate_tables(TableSlicer(comparison.as_is_tables)(row, row + 1),
+                            TableSlicer(comparison.to_be_tables)(row, row + 1),
+                            model.unit_costs, theta, 5, parameter_values(scenario))
+    assert alone.procedure_ids == [whole.procedure_ids[row]]
+    assert np.array_equal(alone.as_is[:, 0], whole.as_is[:, row])
+    assert np.array_equal(alone.to_be[:, 0], whole.to_be[:, row])
+    assert np.array_equal(alone.visits_to_be[:, 0], whole.visits_to_be[:, row])
+
+
+def test_simulate_scenario_gives_the_same_result_for_any_chunking(sample):
+    model, scenario = sample
+
+    def figures(options):
+        result = simulate_scenario(model, scenario, 60, 3, counter=False, compute=options)
+        areas = [result.city, *result.sections, *result.procedures]
+        return [(e.deterministic, e.p5, e.p50, e.p95) for area in areas
+                for reading in (area.as_is, area.to_be, area.savings)
+                for e in reading.values()], result.city_samples
+
+    one = figures(ComputeOptions(workers=1, chunk_size=1_000))
+    assert figures(ComputeOptions(workers=1, chunk_size=7)) == one
+
+
+def test_cancel_stops_a_pool_run_promptly(big):
+    calls = []
+
+    def progress(done, total, _label):
+        calls.append(done)
+
+    def cancel():
+        return len(calls) > 1   # after the first chunk's result
+
+    started = time.perf_counter()
+    with pytest.raises(SimulationCancelled):
+        summary_of(big, ComputeOptions(workers=2, chunk_size=10), progress=progress,
+                   cancel=cancel)
+    assert time.perf_counter() - started < 60
+    # 69 chunks: far from all of them ran.
+    assert max(calls) < 690 / 2
+
+
+def test_the_budget_sets_the_chunk_size():
+    small = plan_run(ComputeOptions(workers=1, memory_budget=parse_size("200MB")),
+                     30_000, 450_000, 1000, 400)
+    large = plan_run(ComputeOptions(workers=1, memory_budget=parse_size("4GB")),
+                     30_000, 450_000, 1000, 400)
+    assert 1 <= small.chunk_size < large.chunk_size <= 30_000
+    two = plan_run(ComputeOptions(workers=2, memory_budget=parse_size("4GB")),
+                   30_000, 450_000, 1000, 400)
+    assert two.workers == 2
+    assert two.chunk_size <= large.chunk_size // 2 + 1
+    # A small project stays in this process unless workers are asked for.
+    assert plan_run(ComputeOptions(), 69, 900, 1000, 8).workers == 1
+    with pytest.raises(ValueError, match="memory size"):
+        parse_size("lots")
+
+
+def test_the_environment_sets_budget_and_workers(monkeypatch):
+    monkeypatch.setenv("BPR_STUDIO_MEMORY_BUDGET", "1GB")
+    monkeypatch.setenv("BPR_STUDIO_WORKERS", "3")
+    options = ComputeOptions()
+    assert options.budget() == 1024 ** 3
+    assert options.requested_workers() == 3
+    assert ComputeOptions(memory_budget=5, workers=1).budget() == 5
+
+
+# --- Dask --------------------------------------------------------------------------------
+
+def test_dask_local_cluster_of_two_processes_gives_the_same_figures(big):
+    # No importorskip: the test extra installs dask[distributed], and a missing install
+    # fails here (EngineUnavailable) instead of passing unnoticed.
+    whole = summary_of(big, ComputeOptions(workers=1, chunk_size=10_000))
+    on_dask = summary_of(big, ComputeOptions(engine="dask", workers=2, chunk_size=50))
+    assert on_dask.chunks == 14
+    assert on_dask.plan.endswith("Dask")
+    assert_same(whole, on_dask)
+
+
+def test_dask_on_a_given_client_and_cancel(big):
+    import distributed
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1,
+                            dashboard_address=None) as client:
+        calls = []
+        with pytest.raises(SimulationCancelled):
+            summary_of(big, ComputeOptions(engine="dask", chunk_size=10, dask_client=client),
+                       progress=lambda done, _total, _label: calls.append(done),
+                       cancel=lambda: len(calls) > 1)
+        assert max(calls) < 690 / 2
+        # The client stays usable: nothing of the cancelled run is left running on it.
+        again = summary_of(big, ComputeOptions(engine="dask", chunk_size=200,
+                                               dask_client=client))
+        assert_same(again, summary_of(big, ComputeOptions(workers=1, chunk_size=10_000)))
+
+
+def test_without_dask_the_engine_says_how_to_install_it(big, monkeypatch):
+    import builtins
+
+    from analysis.compute import EngineUnavailable
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(EngineUnavailable, match=r"pip install \"bpr-studio\[distributed\]\""):
+        summary_of(big, ComputeOptions(engine="dask", chunk_size=100))
