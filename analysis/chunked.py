@@ -93,11 +93,23 @@ def _stats(costs: np.ndarray, visits: np.ndarray, fte_hours: float) -> np.ndarra
                            percentiles(visits).astype(float)[:, :, None]], axis=2)
 
 
-def _fixed(samples: np.ndarray, visits: np.ndarray) -> np.ndarray:
-    """(R, P, SUM_COLUMNS) int64 in units of 1 / FIXED_POINT."""
-    both = np.concatenate([samples, visits[:, :, None]], axis=2).astype(np.float64)
-    both *= FIXED_POINT
-    return np.rint(both).astype(np.int64)
+def _fixed_sums(costs: np.ndarray, visits: np.ndarray, sections: np.ndarray,
+                codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Section (R, G_c, SUM_COLUMNS) and city (R, SUM_COLUMNS) sums of costs (R, P, 10)
+    and visits (R, P), each sample rounded to an integer of 1 / FIXED_POINT first."""
+    replications = costs.shape[0]
+    section_sums = np.zeros((replications, len(codes), SUM_COLUMNS), dtype=np.int64)
+    city_sums = np.zeros((replications, SUM_COLUMNS), dtype=np.int64)
+    for values, columns in ((costs, slice(0, SUM_COLUMNS - 1)),
+                            (visits[:, :, None], slice(SUM_COLUMNS - 1, SUM_COLUMNS))):
+        # × 2¹⁶ is exact in float32 too (a power of two), and so is rounding it.
+        scaled = values * values.dtype.type(FIXED_POINT)
+        fixed = np.rint(scaled, out=scaled).astype(np.int64)
+        del scaled
+        city_sums[:, columns] = fixed.sum(axis=1)
+        for g, code in enumerate(codes):
+            section_sums[:, g, columns] = fixed[:, sections == code].sum(axis=1)
+    return section_sums, city_sums
 
 
 def run_chunk(job: ChunkJob) -> ChunkResult:
@@ -117,13 +129,9 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     city_float = np.zeros((2, replications, SUM_COLUMNS))
     for side, (costs, visits) in enumerate(((mc.as_is, mc.visits_as_is),
                                             (mc.to_be, mc.visits_to_be))):
-        fixed = _fixed(costs, visits)
-        city_sums[side] = fixed.sum(axis=1)
+        section_sums[side], city_sums[side] = _fixed_sums(costs, visits, job.sections, codes)
         city_float[side, :, :-1] = costs.sum(axis=1, dtype=np.float64)
         city_float[side, :, -1] = visits.sum(axis=1, dtype=np.float64)
-        for g, code in enumerate(codes):
-            section_sums[side, :, g] = fixed[:, job.sections == code].sum(axis=1)
-        del fixed
     return ChunkResult(job.index, job.first, stats, codes, section_sums, city_sums,
                        city_float, mc if s.keep_samples else None)
 

@@ -50,11 +50,12 @@ ENV_MEMORY_BUDGET = "BPR_STUDIO_MEMORY_BUDGET"
 ENV_WORKERS = "BPR_STUDIO_WORKERS"
 ENGINES = ("local", "dask")
 
-# Working memory of a chunk per procedure and replication, measured (tracemalloc peak of
-# run_chunk on the generated city, benchmarks/bench_scale.py): per step of the procedure,
-# and per procedure. A third more is kept in hand for what numpy's allocator holds.
-BYTES_PER_STEP_REPLICATION = 190
-BYTES_PER_PROCEDURE_REPLICATION = 1400
+# Working memory of a chunk per replication: per step of its procedures, and per procedure
+# (tracemalloc peak of run_chunk on the generated 3,000-procedure city, 15 steps a
+# procedure: 57 bytes per step and replication in all, the same for chunks of 50 to 400).
+# A third more is kept in hand for what numpy's allocator holds on to.
+BYTES_PER_STEP_REPLICATION = 40
+BYTES_PER_PROCEDURE_REPLICATION = 250
 # Half the budget goes to the chunks being worked on; the other half is the project's
 # (model, comparison, results) and the workers' interpreters.
 CHUNK_SHARE = 0.5

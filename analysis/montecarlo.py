@@ -105,10 +105,9 @@ class _Layout:
             groups.append((procs, starts[procs][:, None] + np.arange(size)))
         return cls(n_proc, starts, sizes, groups)
 
-    def segment_sum(self, values: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-        """Σ over each procedure's steps of values (n, S) × coefficients (S, C) → (n, P, C)."""
-        out = np.zeros((values.shape[0], self.n_proc, coefficients.shape[1]))
-        by_step = np.ascontiguousarray(values.T)                       # (S, n)
+    def segment_sum(self, by_step: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        """Σ over each procedure's steps of values (S, n) × coefficients (S, C) → (n, P, C)."""
+        out = np.zeros((by_step.shape[1], self.n_proc, coefficients.shape[1]))
         for procs, rows in self.groups:
             # (procs, C, size) @ (procs, size, n) → (procs, C, n)
             summed = np.matmul(coefficients[rows].transpose(0, 2, 1), by_step[rows])
@@ -172,16 +171,27 @@ def _branch_visits(tables: ProcessTables, factors: np.ndarray) -> np.ndarray:
     return out
 
 
+def _same_flow(a: ProcessTables, b: ProcessTables) -> bool:
+    """Whether two tables have the same arrows and shares (measures rarely change them),
+    so the executions per case of one serve the other."""
+    columns = [c for c in ("procedure_id", "from_step_no", "to_step_no", "probability",
+                           "parallel") if c in a.links.columns]
+    return (list(a.links.columns) == list(b.links.columns)
+            and a.links[columns].equals(b.links[columns])
+            and a.steps["share_pct"].equals(b.steps["share_pct"]))
+
+
 def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray,
-          layout: _Layout) -> _Side:
+          layout: _Layout, visits: np.ndarray | None = None) -> _Side:
     steps_coef = step_coefficients(tables.procedures, tables.steps, unit_costs)
     proc_coef = procedure_coefficients(tables.procedures, unit_costs)
     cases = tables.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
     online = np.minimum(tables.procedures["online_cases"].fillna(0).to_numpy(dtype=float), cases)
     base_offline = np.where(cases > 0, 1 - online / np.maximum(cases, 1e-12), 1.0)
     effects = tables.effects.sort_values("step_row", kind="stable").reset_index(drop=True)
-    visits = _branch_visits(tables, factors)
-    executions_sum = np.stack([layout.segment_sum(v[None, :], steps_coef.per_execution)[0]
+    if visits is None:
+        visits = _branch_visits(tables, factors)
+    executions_sum = np.stack([layout.segment_sum(v[:, None], steps_coef.per_execution)[0]
                                for v in visits])
     return _Side(steps_coef.per_hour, steps_coef.per_execution, proc_coef.per_visit,
                  proc_coef.per_mailed, proc_coef.per_case, proc_coef.visit_required,
@@ -242,19 +252,18 @@ def _effect_arrays(effects: pd.DataFrame) -> _EffectArrays:
                          effects["k1"].to_numpy(dtype=float), starts, rows[starts])
 
 
-def _multipliers(effects: _EffectArrays, theta: np.ndarray, n_steps: int) -> np.ndarray:
-    """(n, S) time multipliers: the product of each step's effects at the drawn θ (n, params)."""
-    n = theta.shape[0]
-    multipliers = np.ones((n, n_steps))
+def _multiply_effects(values: np.ndarray, effects: _EffectArrays, theta: np.ndarray) -> None:
+    """Multiply the rows of values (S, n) of the steps with effects by their time
+    multipliers: the product of each step's effects at the drawn θ (n, params)."""
     if len(effects.k0) == 0:
-        return multipliers
-    padded = np.concatenate([theta, np.zeros((n, 1))], axis=1)  # index -1 → 0
-    a = np.where(effects.adoption >= 0,
-                 np.maximum(effects.floor, padded[:, effects.adoption]), 1.0)
-    m = effects.k0 + effects.k1 * np.where(effects.param >= 0, padded[:, effects.param], 0.0)
-    factors = np.maximum(1.0 - a * (1.0 - m), 0.0)
-    multipliers[:, effects.steps] = np.multiply.reduceat(factors, effects.group_starts, axis=1)
-    return multipliers
+        return
+    padded = np.concatenate([theta, np.zeros((theta.shape[0], 1))], axis=1).T  # −1 → 0
+    a = np.where(effects.adoption[:, None] >= 0,
+                 np.maximum(effects.floor[:, None], padded[effects.adoption]), 1.0)
+    m = effects.k0[:, None] + effects.k1[:, None] * np.where(effects.param[:, None] >= 0,
+                                                            padded[effects.param], 0.0)
+    factors = np.maximum(1.0 - a * (1.0 - m), 0.0)                 # (effects, n)
+    values[effects.steps] *= np.multiply.reduceat(factors, effects.group_starts, axis=0)
 
 
 def _offline(side: _Side, theta: np.ndarray, n: int) -> np.ndarray:
@@ -313,18 +322,21 @@ def draw_theta(seed: int, replications: int, values: dict[str, float] | None = N
 class _ProcedureDraws:
     rework: np.ndarray    # (K, P) factors of the backward probabilities
     volume: np.ndarray    # (R, P) factors of the annual cases
-    hours: np.ndarray     # (R, S) minutes of every step / 60
+    hours: np.ndarray     # (S, R) minutes of every step / 60
 
 
 def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replications: int,
                      k: int, values: dict[str, float], spread: bool) -> _ProcedureDraws:
     """Each procedure's own draws from its own generator, in a fixed order: K rework
-    factors, R volume factors, then 2 × R × (its steps) uniforms for the step minutes."""
+    factors, R volume factors, then 2 × (its steps) × R uniforms for the step minutes.
+
+    Step-major (S, R) arrays: each procedure's uniforms are one contiguous block, and the
+    per-procedure sums read steps × replications."""
     steps, n_rep = tables.steps, replications
     rework = values.get("rework_spread", PARAMETERS["rework_spread"].default) if spread else 0.0
     volume = values.get("volume_spread", PARAMETERS["volume_spread"].default) if spread else 0.0
     ids = tables.procedures["procedure_id"].to_numpy()
-    uniforms = np.empty((2, n_rep, len(steps)))
+    uniforms = np.empty((2, len(steps), n_rep))
     u_rework = np.empty((k, len(ids)))
     u_volume = np.empty((n_rep, len(ids)))
     for p, procedure_id in enumerate(ids):
@@ -333,13 +345,13 @@ def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replicat
         u = procedure_generator(seed, procedure_id).random(k + n_rep + 2 * n_rep * (last - first))
         u_rework[:, p] = u[:k]
         u_volume[:, p] = u[k:k + n_rep]
-        uniforms[:, :, first:last] = u[k + n_rep:].reshape(2, n_rep, last - first)
+        uniforms[:, first:last] = u[k + n_rep:].reshape(2, last - first, n_rep)
     typical = steps["typical_minutes"].astype(float).to_numpy()
     low = np.minimum(steps["min_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
                      typical) if spread else typical
     high = np.maximum(steps["max_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
                       typical) if spread else typical
-    hours = beta_from_uniforms(uniforms, typical, low, high)
+    hours = beta_from_uniforms(uniforms, typical[:, None], low[:, None], high[:, None])
     del uniforms
     hours /= 60
     return _ProcedureDraws(triangular_from_uniforms(u_rework, 1 - rework, 1.0, 1 + rework),
@@ -361,21 +373,22 @@ def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
         raise ValueError("as-is and to-be must have the same steps (measures never add steps)")
     values = values or {}
     replications = theta.shape[0]
-    n_proc, n_steps = len(as_is.procedures), len(as_is.steps)
+    n_proc = len(as_is.procedures)
     k = min(BRANCH_SCENARIOS, max(replications, 1))
     layout = _Layout.of(as_is)
     draws = _procedure_draws(as_is, layout, seed, replications, k, values, spread)
-    sides = (_side(as_is, unit_costs, draws.rework, layout),
-             _side(to_be, unit_costs, draws.rework, layout))
+    first = _side(as_is, unit_costs, draws.rework, layout)
+    sides = (first, _side(to_be, unit_costs, draws.rework, layout,
+                          first.visits_by_scenario if _same_flow(as_is, to_be) else None))
     cases = as_is.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
     year_cases = cases * draws.volume                                 # (R, P)
     scenario = np.arange(replications) % k                            # replication r → r mod K
     out, visits_out = [], []
     for s, side in enumerate(sides):
-        hours_per_case = side.visits_by_scenario[scenario]            # (R, S)
+        hours_per_case = np.take(side.visits_by_scenario.T, scenario, axis=1)  # (S, R)
         hours_per_case *= draws.hours
         if s == 1:
-            hours_per_case *= _multipliers(side.effects, theta, n_steps)
+            _multiply_effects(hours_per_case, side.effects, theta)
         totals = layout.segment_sum(hours_per_case, side.per_hour)     # (R, P, 10)
         del hours_per_case
         totals += side.fixed()[scenario]

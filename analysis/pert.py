@@ -107,10 +107,14 @@ def beta_unit_from_uniforms(uniforms: np.ndarray, alpha: np.ndarray,
     lower = np.minimum(np.floor(grid), GRID - 1)
     weight = grid - lower
     first_cell = (lower * POINTS).astype(np.int64)
+    # In place where possible: these arrays are as large as steps × replications.
     position = uniforms[0] * POINTS
     cell = position.astype(np.int64)                  # 0 … POINTS − 1 (u < 1)
     position -= cell                                  # where in the cell, 0 … 1
     cell += first_cell
-    cell += (uniforms[1] < weight) * POINTS           # the neighbouring shape, by weight
+    np.add(cell, POINTS, out=cell, where=uniforms[1] < weight)  # the neighbour, by weight
     found = cells.take(cell)
-    return found.real + position * found.imag
+    del cell
+    position *= found.imag
+    position += found.real
+    return position
