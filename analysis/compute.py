@@ -56,9 +56,13 @@ ENGINES = ("local", "dask")
 # A third more is kept in hand for what numpy's allocator holds on to.
 BYTES_PER_STEP_REPLICATION = 40
 BYTES_PER_PROCEDURE_REPLICATION = 250
-# Half the budget goes to the chunks being worked on; the other half is the project's
-# (model, comparison, results) and the workers' interpreters.
-CHUNK_SHARE = 0.5
+# The chunks being worked on get what the budget leaves once the project (model,
+# comparison: what this process holds when the run starts), the results and the workers'
+# interpreters are counted — and at least this share of it, when the project alone fills
+# the budget (a 30,000-procedure model takes about 2 GB before any Monte Carlo).
+CHUNK_SHARE = 0.5   # of the budget when this process's size cannot be read
+MIN_CHUNK_SHARE = 0.15
+MIN_CHUNK = 16      # procedures: smaller chunks cost more in set-up than they save
 WORKER_BASE_BYTES = 150 * 1024 ** 2   # one worker process with numpy and pandas loaded
 # Below this many step × replication draws, starting a pool costs more than it saves.
 SMALL_WORK = 20_000_000
@@ -123,13 +127,33 @@ def plan_run(options: ComputeOptions, procedures: int, steps: int, replications:
     per_step = max(steps, 1) / max(procedures, 1)
     per_procedure = replications * (per_step * BYTES_PER_STEP_REPLICATION
                                     + BYTES_PER_PROCEDURE_REPLICATION) * 4 / 3
-    results = procedures * 9 * 12 * 8 + 2 * replications * (sections + 1) * 11 * 8 * 2
+    # Percentiles (3 readings × 3 × 12 per procedure) and the integer section and city sums.
+    results = procedures * 9 * 12 * 8 + 2 * replications * (sections + 1) * 11 * 8
     extra = WORKER_BASE_BYTES * workers if workers > 1 or options.engine == "dask" else 0
-    room = options.budget() * CHUNK_SHARE - results - extra
-    size = max(1, int(room / (workers * per_procedure)))
+    budget = options.budget()
+    resident = _resident_bytes()
+    room = (budget * CHUNK_SHARE if resident is None else budget - resident) - results - extra
+    room = max(room, budget * MIN_CHUNK_SHARE)
+    size = max(min(MIN_CHUNK, procedures), int(room / (workers * per_procedure)))
     if workers > 1:
         size = min(size, math.ceil(procedures / (4 * workers)))
     return Plan(workers, max(1, min(size, procedures)), options.engine)
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory, where it can be read (psutil, which Dask brings,
+    or Linux's /proc); None elsewhere."""
+    try:
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError, IndexError):
+        return None
 
 
 class ProcessPool:

@@ -94,11 +94,15 @@ def _aggregate_blocks(summary: MonteCarloSummary, comparison: Comparison, fte_ho
         sums = summary.city_sums[:, :, None, :]                 # (2, R, 1, C + visits)
     else:
         codes, sums = groups, summary.section_sums              # (2, R, G, C + visits)
+    # Deterministic sums of every group at once (a mask per group took 24 s for the 400
+    # sections of 30,000 procedures).
+    zero = pd.Series(0.0, index=METRICS)
+    by_a = a_det[METRICS].groupby(np.asarray(codes)).sum()
+    by_b = b_det[METRICS].groupby(np.asarray(codes)).sum()
     blocks = []
     for g, name in enumerate(names):
-        mask = codes == g
-        det_a = a_det.loc[mask, METRICS].sum()
-        det_b = b_det.loc[mask, METRICS].sum()
+        det_a = by_a.loc[g] if g in by_a.index else zero
+        det_b = by_b.loc[g] if g in by_b.index else zero
         a, b = sums[0, :, g, :-1], sums[1, :, g, :-1]
         va, vb = sums[0, :, g, -1], sums[1, :, g, -1]
         blocks.append(AreaResult(

@@ -224,3 +224,21 @@ def test_without_dask_the_engine_says_how_to_install_it(big, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(EngineUnavailable, match=r"pip install \"bpr-studio\[distributed\]\""):
         summary_of(big, ComputeOptions(engine="dask", chunk_size=100))
+
+
+def test_a_project_that_fills_the_budget_still_gets_workable_chunks(monkeypatch):
+    """At 30,000 procedures the model alone takes about the whole budget: the chunks then
+    get a floor share of it (not one procedure each, which would never finish)."""
+    import analysis.compute as compute
+
+    budget = parse_size("2GB")
+    monkeypatch.setattr(compute, "_resident_bytes", lambda: budget)
+    crowded = plan_run(ComputeOptions(workers=2, memory_budget=budget), 30_000, 450_000,
+                       1000, 400)
+    monkeypatch.setattr(compute, "_resident_bytes", lambda: 200 * 1024 ** 2)
+    roomy = plan_run(ComputeOptions(workers=2, memory_budget=budget), 30_000, 450_000,
+                     1000, 400)
+    per_procedure = 1000 * (15 * compute.BYTES_PER_STEP_REPLICATION
+                            + compute.BYTES_PER_PROCEDURE_REPLICATION) * 4 / 3
+    assert crowded.chunk_size == int(budget * compute.MIN_CHUNK_SHARE / (2 * per_procedure))
+    assert 16 <= crowded.chunk_size < roomy.chunk_size
