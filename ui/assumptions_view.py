@@ -66,9 +66,13 @@ class AssumptionsView(QWidget):
             session.loaded.connect(self._on_session_loaded)
 
     def set_assumptions(self, unit_costs: UnitCostTable, rubric: ReadinessRubric) -> None:
-        self.unit_model.set_frame(unit_cost_frame(unit_costs))
-        self.burden_model.set_frame(burden_frame())
-        self.rubric_model.set_frame(rubric_frame(rubric))
+        frames = (unit_cost_frame(unit_costs), burden_frame(), rubric_frame(rubric))
+        shown = (self.unit_model.frame, self.burden_model.frame, self.rubric_model.frame)
+        if all(new.equals(old) for new, old in zip(frames, shown, strict=True)):
+            return  # a reload after a survey edit or an import: fitting rows again costs
+        for model, frame in zip((self.unit_model, self.burden_model, self.rubric_model),
+                                frames, strict=True):
+            model.set_frame(frame)
         for table in self.tables:
             table.resizeColumnsToContents()
             table.horizontalHeader().setSectionResizeMode(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -52,37 +53,24 @@ def _whole(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
 
 
-class _ProcedureFilter(QSortFilterProxyModel):
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.text = ""
-        self.section = ""
-        self.level = 0
-        self.category = ""
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-
-    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
-        frame = self.sourceModel().frame  # type: ignore[attr-defined]
-        if self.section and frame.at[row, "section"] != self.section:
-            return False
-        if self.level and int(frame.at[row, "level"]) != self.level:
-            return False
-        if self.category and frame.at[row, "category"] != self.category:
-            return False
-        if self.text:
-            haystack = f"{frame.at[row, 'procedure_id']} {frame.at[row, 'name']} {frame.at[row, 'section']}"
-            return self.text.lower() in haystack.lower()
-        return True
-
-    def lessThan(self, left, right) -> bool:  # noqa: N802
-        a = left.data(Qt.ItemDataRole.UserRole)
-        b = right.data(Qt.ItemDataRole.UserRole)
-        if a is None or b is None:
-            return b is not None
-        try:
-            return a < b
-        except TypeError:
-            return str(a) < str(b)
+def filtered_rows(frame: pd.DataFrame, text: str = "", section: str = "", level: int = 0,
+                  category: str = "") -> np.ndarray | None:
+    """Positions of the procedures that pass the filters (None: no filter set), for all rows
+    at once: text in the ID, name or section (any case), section, level, category."""
+    if frame.empty or not (text or section or level or category):
+        return None
+    keep = np.ones(len(frame), dtype=bool)
+    if section:
+        keep &= (frame["section"] == section).to_numpy()
+    if level:
+        keep &= (pd.to_numeric(frame["level"], errors="coerce") == level).to_numpy()
+    if category:
+        keep &= (frame["category"] == category).to_numpy()
+    if text:
+        haystack = (frame["procedure_id"].astype(str) + " " + frame["name"].astype(str) + " "
+                    + frame["section"].astype(str)).str.lower()
+        keep &= haystack.str.contains(text.lower(), regex=False).to_numpy()
+    return np.flatnonzero(keep)
 
 
 PROCEDURE_EDITABLE = {"name", "category", "annual_cases", "online_cases", "fee_yen",
@@ -133,9 +121,9 @@ class SurveyView(QWidget):
             {k: column_label(PROCEDURE_COLUMNS, "level_reasons" if k.startswith("level_reasons")
                              else k) for k in shown}, formatters, editable=PROCEDURE_EDITABLE)
         self.procedure_model.edit_requested.connect(self._on_procedure_edit_requested)
-        self.proxy = _ProcedureFilter(self)
-        self.proxy.setSourceModel(self.procedure_model)
-        self.procedure_table = _table(self.proxy)
+        # The model filters and sorts itself (ui.table_model): no proxy calling Python for
+        # each of a prefecture's 30,000 rows.
+        self.procedure_table = _table(self.procedure_model)
         self.procedure_table.setSortingEnabled(True)
         self.procedure_table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.procedure_table.selectionModel().selectionChanged.connect(
@@ -192,7 +180,7 @@ class SurveyView(QWidget):
             return
         selected = self.session.selected
         procedures = data.procedures
-        self.procedure_model.set_frame(procedures)
+        self.procedure_model.set_frame(procedures, self._filtered(procedures))
         sections = sorted(procedures["section"].dropna().unique()) if len(procedures) else []
         current = self.section_combo.currentData()
         self.section_combo.blockSignals(True)
@@ -203,12 +191,13 @@ class SurveyView(QWidget):
         index = self.section_combo.findData(current) if current else 0
         self.section_combo.setCurrentIndex(max(index, 0))
         self.section_combo.blockSignals(False)
-        self._on_filter_changed()
+        if (self.section_combo.currentData() or "") != (current or ""):  # the section is gone
+            self._on_filter_changed()
         if not self._sized:  # fit the columns once; later reloads keep the user's widths
             self._sized = True
             self.procedure_table.resizeColumnsToContents()
             self.procedure_table.setColumnWidth(1, min(self.procedure_table.columnWidth(1), 320))
-        if selected is not None and selected in set(procedures["procedure_id"]):
+        if selected is not None and (procedures["procedure_id"] == selected).any():
             self._select(selected)
             self._show_steps(selected)
         elif len(procedures):
@@ -216,36 +205,39 @@ class SurveyView(QWidget):
 
     def _select(self, procedure_id: str) -> None:
         frame = self.procedure_model.frame
-        rows = frame.index[frame["procedure_id"] == procedure_id]
-        if len(rows):
-            index = self.proxy.mapFromSource(self.procedure_model.index(int(rows[0]), 0))
-            if index.isValid():
-                self.procedure_table.selectionModel().blockSignals(True)
-                self.procedure_table.selectRow(index.row())
-                self.procedure_table.selectionModel().blockSignals(False)
+        rows = np.flatnonzero((frame["procedure_id"] == procedure_id).to_numpy())
+        shown = self.procedure_model.view_row(int(rows[0])) if len(rows) else None
+        if shown is not None:
+            self.procedure_table.selectionModel().blockSignals(True)
+            self.procedure_table.selectRow(shown)
+            self.procedure_table.selectionModel().blockSignals(False)
+
+    def _filtered(self, frame: pd.DataFrame) -> np.ndarray | None:
+        return filtered_rows(frame, self.filter_edit.text().strip(),
+                             self.section_combo.currentData() or "",
+                             self.level_combo.currentData() or 0,
+                             self.category_combo.currentData() or "")
 
     def _on_filter_changed(self) -> None:
-        self.proxy.text = self.filter_edit.text().strip()
-        self.proxy.section = self.section_combo.currentData() or ""
-        self.proxy.level = self.level_combo.currentData() or 0
-        self.proxy.category = self.category_combo.currentData() or ""
-        self.proxy.invalidate()
+        self.procedure_model.show_rows(self._filtered(self.procedure_model.frame))
 
     def _on_procedure_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
         if not selected.indexes():
             return
-        row = self.procedure_model.row(self.proxy.mapToSource(selected.indexes()[0]).row())
+        row = self.procedure_model.row(selected.indexes()[0].row())
         self._show_steps(row["procedure_id"])
         self.session.select(row["procedure_id"])
 
     def _show_steps(self, procedure_id: str) -> None:
-        if self.session.path is None:
-            return
         frame = self.procedure_model.frame
         name = frame.loc[frame["procedure_id"] == procedure_id, "name"]
         self.steps_label.setText(tr("steps_of", name=f"{procedure_id} {name.iloc[0] if len(name) else ''}"))
-        with open_project(self.session.path) as project:  # one procedure: a few rows
-            self.step_model.set_frame(steps_frame(project, procedure_id))
+        project = self.session.project
+        if project is None:
+            return
+        # One procedure's few rows, read through the session's open project: opening the
+        # file again (its schema check included) on the GUI thread cost more than the read.
+        self.step_model.set_frame(steps_frame(project, procedure_id))
         self._steps_of = procedure_id
         self.step_table.resizeColumnsToContents()
 

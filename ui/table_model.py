@@ -1,7 +1,10 @@
 """A read-only Qt table model over a pandas DataFrame, with display formatting.
 
 Cells are formatted lazily in ``data()``, so a 45,000-row frame costs nothing until
-rows scroll into view.
+rows scroll into view. Filtering and sorting are done by the model with pandas, over all
+rows at once (:meth:`DataFrameTableModel.show_rows`, :meth:`DataFrameTableModel.sort`):
+a QSortFilterProxyModel calls Python once per row (and per comparison when sorting),
+which holds the GUI thread for a second with a prefecture's 30,000 procedures.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
@@ -30,7 +34,8 @@ def default_format(value: Any) -> str:
 
 class DataFrameTableModel(QAbstractTableModel):
     """Columns in ``editable`` can be edited in place: the model does not change itself
-    but emits ``edit_requested(row, column key, text)``; the owner turns that into an
+    but emits ``edit_requested(row shown, column key, text)`` (``row(row)`` is its frame
+    row); the owner turns that into an
     undoable core edit and the model is refreshed from the project."""
 
     edit_requested = Signal(int, str, str)
@@ -50,25 +55,92 @@ class DataFrameTableModel(QAbstractTableModel):
         self._columns: list[str] = []
         self._headers: list[str] = []
         self._formatters = formatters or {}
-        self._values: list[list[Any]] = []
+        # Column lists of Python objects, made when a column is first shown (fast random
+        # access from data(); converting every column at once costs a city-sized frame).
+        self._values: list[list[Any] | None] = []
+        # The frame rows shown, in display order (None: all, in frame order), and the
+        # sort asked for (column key, ascending), kept over new frames and filters.
+        self._shown: np.ndarray | None = None
+        self._sorted_by: tuple[str, bool] | None = None
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
-        """Show ``frame``: the columns named in ``headers`` (all when none), in that order."""
+    def set_frame(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> None:
+        """Show ``frame``: the columns named in ``headers`` (all when none), in that order;
+        ``rows``: only those frame rows (positions), e.g. a filter's."""
         self.beginResetModel()
         self._frame = frame.reset_index(drop=True)
         wanted = self._wanted or {c: str(c) for c in frame.columns}
         self._columns = [c for c in wanted if c in self._frame.columns]
         self._headers = [wanted[c] for c in self._columns]
-        # Column lists of Python objects: fast random access from data().
-        self._values = [self._frame[c].astype(object).tolist() for c in self._columns]
+        self._values = [None] * len(self._columns)
+        self._shown = self._ordered(rows)
         self.endResetModel()
+
+    def show_rows(self, rows: np.ndarray | None) -> None:
+        """Show only these frame rows (positions; None = all), in the current sort order."""
+        self.beginResetModel()
+        self._shown = self._ordered(rows)
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the shown rows by a column's raw values (blanks last), over all rows at once;
+        column −1: back to the frame's order."""
+        self.layoutAboutToBeChanged.emit()
+        # The selection and current cell follow their rows (persistent indexes).
+        persistent = self.persistentIndexList()
+        frame_rows = [self._frame_row(i.row()) for i in persistent]
+        if 0 <= column < len(self._columns):
+            self._sorted_by = (self._columns[column], order == Qt.SortOrder.AscendingOrder)
+            self._shown = self._ordered(self._shown)
+        else:
+            self._sorted_by = None
+            self._shown = None if self._shown is None else np.sort(self._shown)
+        if persistent:
+            moved = []
+            for index, frame_row in zip(persistent, frame_rows, strict=True):
+                row = self.view_row(frame_row)
+                moved.append(QModelIndex() if row is None else self.index(row, index.column()))
+            self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def _ordered(self, rows: np.ndarray | None) -> np.ndarray | None:
+        if self._sorted_by is None or self._sorted_by[0] not in self._frame.columns:
+            return None if rows is None else np.asarray(rows, dtype=np.int64)
+        key, ascending = self._sorted_by
+        positions = np.arange(len(self._frame)) if rows is None else np.sort(rows)
+        values = self._frame[key].iloc[positions].reset_index(drop=True)
+        try:
+            order = values.sort_values(ascending=ascending, kind="stable",
+                                       na_position="last").index.to_numpy()
+        except TypeError:  # mixed types in one column: compare their text
+            order = values.astype(str).sort_values(ascending=ascending,
+                                                   kind="stable").index.to_numpy()
+        return positions[order]
+
+    def _frame_row(self, row: int) -> int:
+        return row if self._shown is None else int(self._shown[row])
+
+    def view_row(self, frame_row: int) -> int | None:
+        """Where a frame row is shown (None: filtered out)."""
+        if self._shown is None:
+            return frame_row if 0 <= frame_row < len(self._frame) else None
+        found = np.flatnonzero(self._shown == frame_row)
+        return int(found[0]) if len(found) else None
+
+    def _column_values(self, column: int) -> list[Any]:
+        values = self._values[column]
+        if values is None:
+            values = self._values[column] = self._frame[self._columns[column]].astype(
+                object).tolist()
+        return values
 
     @property
     def frame(self) -> pd.DataFrame:
         return self._frame
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._frame)
+        if parent.isValid():
+            return 0
+        return len(self._frame) if self._shown is None else len(self._shown)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._columns)
@@ -76,13 +148,14 @@ class DataFrameTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        value = self._values[index.column()][index.row()]
+        row = self._frame_row(index.row())
+        value = self._column_values(index.column())[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             formatter = self._formatters.get(self._columns[index.column()], default_format)
             return formatter(value)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = self._cell_tips.get(self._columns[index.column()])
-            return None if tip is None else str(self._frame[tip].iat[index.row()])
+            return None if tip is None else str(self._frame[tip].iat[row])
         if role == Qt.ItemDataRole.UserRole:  # raw value, for sorting and filtering
             return None if isinstance(value, float) and pd.isna(value) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)) \
@@ -117,4 +190,5 @@ class DataFrameTableModel(QAbstractTableModel):
         return str(section + 1)
 
     def row(self, row: int) -> pd.Series:
-        return self._frame.iloc[row]
+        """The frame row shown at display row ``row``."""
+        return self._frame.iloc[self._frame_row(row)]

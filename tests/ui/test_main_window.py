@@ -33,8 +33,8 @@ def test_window_lists_the_projects_procedures_and_steps(make_main_window, sample
     assert "手続 69 件" in window.statusBar().currentMessage()
     assert view.step_model.rowCount() > 0  # the first procedure is selected
     view.filter_edit.setText("住民票の写し")
-    assert view.proxy.rowCount() == 1
-    index = view.proxy.index(0, 1)
+    assert view.procedure_model.rowCount() == 1
+    index = view.procedure_model.index(0, 1)
     assert index.data() == "住民票の写しの交付"
     view.procedure_table.selectRow(0)
     steps = view.step_model
@@ -46,7 +46,7 @@ def test_section_filter(make_main_window, sample_project):
     view = make_main_window(sample_project).survey_view
     index = view.section_combo.findData("環境課")
     view.section_combo.setCurrentIndex(index)
-    assert view.proxy.rowCount() == 6
+    assert view.procedure_model.rowCount() == 6
 
 
 def test_english_ui(make_main_window, sample_project):
