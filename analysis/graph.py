@@ -55,24 +55,47 @@ def _python_list(column: pd.Series) -> list[Any]:
 def build_graph(procedure: dict[str, Any], steps: list[dict[str, Any]],
                 links: list[tuple[Any, ...]]) -> nx.DiGraph:
     """A procedure's graph from its step rows and (from, to or None, probability[, parallel])
-    links. Edges of a parallel split carry ``parallel=True`` (see cost_model.parallel)."""
-    graph = nx.DiGraph(**procedure)
+    links. Edges of a parallel split carry ``parallel=True`` (see cost_model.parallel).
+
+    Filled through networkx's adjacency dicts, as ``add_node`` / ``add_edge`` would (the
+    same dicts in the same order; a link to a step that is not there adds a bare node):
+    a city has tens of thousands of steps and the methods' checks were a third of loading.
+    """
+    graph = nx.DiGraph()
+    graph.graph.update(procedure)
+    nodes, succ, pred = graph._node, graph._succ, graph._pred
+
+    def node(number: Any, attrs: dict[str, Any]) -> None:
+        if number in nodes:
+            nodes[number].update(attrs)
+        else:
+            nodes[number], succ[number], pred[number] = attrs, {}, {}
+
+    def edge(source: Any, target: Any, attrs: dict[str, Any]) -> None:
+        for end in (source, target):
+            if end not in nodes:
+                node(end, {})
+        data = succ[source].get(target)
+        if data is None:
+            succ[source][target] = pred[target][source] = attrs
+        else:
+            data.update(attrs)
+
     for step in sorted(steps, key=lambda s: s["step_no"]):
         attrs = dict(step)
         attrs.setdefault("effects", [])
-        graph.add_node(int(step["step_no"]), **attrs)
-    graph.add_node(END)
-    numbers = sorted(n for n in graph.nodes if n != END)
+        node(int(step["step_no"]), attrs)
+    node(END, {})
+    numbers = sorted(n for n in nodes if n != END)
     if links:
         for source, target, probability, *rest in links:
-            edge: dict[str, Any] = {"probability": float(probability)}
+            data: dict[str, Any] = {"probability": float(probability)}
             if rest and rest[0] is not None and not pd.isna(rest[0]) and bool(rest[0]):
-                edge["parallel"] = True
-            graph.add_edge(int(source), END if target is None or pd.isna(target) else int(target),
-                           **edge)
+                data["parallel"] = True
+            edge(int(source), END if target is None or pd.isna(target) else int(target), data)
     elif numbers:  # no links recorded: a straight sequence (none at all for no steps)
         for a, b in zip(numbers, [*numbers[1:], END], strict=True):
-            graph.add_edge(a, b, probability=1.0)
+            edge(a, b, {"probability": 1.0})
     return graph
 
 

@@ -96,6 +96,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(tabs, 1)
         session.comparison_ready.connect(self.request_refresh)
+        session.counters_ready.connect(self.request_refresh)  # they follow the comparison
         session.simulation_ready.connect(self.request_refresh)
         session.sensitivity_ready.connect(self.request_refresh)
         session.scenario_changed.connect(self.request_refresh)

@@ -73,7 +73,8 @@ def scenario_figures(path: Path | str, scenarios: list[Scenario], progress: Any,
         if cancelled():
             return out
         progress(i, len(scenarios), scenario.name)
-        result = session_module.analyse_at(path, scenario)  # looked up now: tests replace it
+        # Looked up now (tests replace it); no counter queues: they are not compared here.
+        result = session_module.analyse_at(path, scenario, cancelled, False)
         city = result.comparison.city()["saved"]
         saved = {key: float(city[key]) for key, *_ in FIGURES if key in city.index}
         potential = result.potential.city()["saved"]

@@ -27,7 +27,7 @@ def settle(app, seconds: float = 0.3) -> None:
 
 def wait_until_ready(app, window) -> None:
     wait_until(app, lambda: window.session.comparison is not None
-               and not window.session.comparing)
+               and not window.session.comparing and not window.session.counting)
 
 
 def render_views(out_dir: Path, project: Path | None = None, lang: str = "ja",

@@ -111,3 +111,23 @@ def test_rapid_scenario_switching_never_blocks_the_event_loop(qtbot, make_main_w
     assert [m.measure for m in session.scenario.measures] == [m.measure for m in fewer.measures]
     applied = {a.measure for a in session.comparison.applications if a.applied}
     assert applied <= {m.measure for m in fewer.measures}
+
+
+def test_counters_follow_the_comparison_and_equal_the_pipelines(qtbot, make_main_window,
+                                                                sample_project):
+    """The window shows a comparison without waiting for the counter queues (a third of
+    the time with a city); they arrive next, the same as the pipeline's own."""
+    from bpr_studio.pipeline import analyse
+    from bpr_studio.store import open_project
+
+    window = make_main_window(sample_project)
+    session = window.session
+    assert session.analysis is not None
+    qtbot.waitUntil(lambda: not session.counting, timeout=60000)
+    with open_project(sample_project) as project:
+        expected = analyse(project, session.scenario).counters
+    assert expected  # the sample has counters to compare
+    assert session.analysis.counters == expected
+    view = window.comparison_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    qtbot.waitUntil(lambda: view.counter_model.rowCount() == len(expected), timeout=10000)
