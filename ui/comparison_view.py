@@ -96,7 +96,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(tabs, 1)
         session.comparison_ready.connect(self.request_refresh)
-        session.counters_ready.connect(self.request_refresh)  # they follow the comparison
+        session.counters_ready.connect(self._on_session_counters_ready)  # after the rest
         session.simulation_ready.connect(self.request_refresh)
         session.sensitivity_ready.connect(self.request_refresh)
         session.scenario_changed.connect(self.request_refresh)
@@ -186,6 +186,28 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             size_columns(self.top_table, self.top_model)
             self._top_sized = True
         self.ranking_note.setText(f"{ranking.explanation(lang)}\n{ranking.note(lang)}")
+        self._refresh_counters()
+        headline = self.session.headline
+        text = "\n".join(headline_lines(headline, simulation, lang)) if headline else ""
+        if simulation is not None:
+            s = simulation.city.savings["staff_time_h"]
+            samples = simulation.city_samples["staff_time_h"]
+            self.distribution.draw(lambda f: DRAW_HISTOGRAM(
+                f.add_subplot(111), samples, tr("chart_saved_hours"), s.p5, s.p95))
+        self.summary.setText(text)
+        self._refresh_sensitivity()
+
+    def _on_session_counters_ready(self) -> None:
+        """The counter queues follow the comparison: only their table changes."""
+        if self.isVisible():
+            self._refresh_counters()
+        else:
+            self._dirty = True
+
+    def _refresh_counters(self) -> None:
+        analysis, simulation = self.session.analysis, self.session.simulation
+        if analysis is None:
+            return
         counters = simulation.counters if simulation is not None else analysis.counters
 
         def value_of(c: object, which: str, key: str) -> object:
@@ -200,15 +222,6 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             "util_a": value_of(c, "as_is", "utilization"), "util_b": value_of(c, "to_be", "utilization")}
             for c in counters]))
         self.counter_table.resizeColumnsToContents()
-        headline = self.session.headline
-        text = "\n".join(headline_lines(headline, simulation, lang)) if headline else ""
-        if simulation is not None:
-            s = simulation.city.savings["staff_time_h"]
-            samples = simulation.city_samples["staff_time_h"]
-            self.distribution.draw(lambda f: DRAW_HISTOGRAM(
-                f.add_subplot(111), samples, tr("chart_saved_hours"), s.p5, s.p95))
-        self.summary.setText(text)
-        self._refresh_sensitivity()
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from cost_model.costs import CostResult
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
+from ui.release import release_later
 from ui.saving_text import SavingHeadline, headline_of
 from ui.task_runner import TaskRunner
 
@@ -226,6 +227,15 @@ class ProjectSession(QObject):
         self._recompare_timer.setInterval(RECOMPARE_DELAY_MS)
         self._recompare_timer.timeout.connect(self._start_recompare)
 
+    def _replace(self, **values: Any) -> None:
+        """Set results; the ones replaced are freed in the background (ui.release): their
+        last reference dropped here would free a city's tables on the GUI thread."""
+        old = [getattr(self, name) for name in values]
+        for name, value in values.items():
+            setattr(self, name, value)
+        if any(value is not None for value in old):
+            release_later(old)
+
     # --- opening and loading -----------------------------------------------------
     def open(self, path: Path | str) -> None:
         """Open a project (raises ProjectError at once if the file cannot be used)."""
@@ -233,8 +243,7 @@ class ProjectSession(QObject):
         self.close()
         self.project, self.path = project, path
         self.undo_stack.clear()
-        self.simulation = None
-        self.sensitivity = None
+        self._replace(simulation=None, sensitivity=None)
         self.scenario = None
         self.reload()
 
@@ -246,12 +255,10 @@ class ProjectSession(QObject):
 
     def _on_loader_succeeded(self, data: object) -> None:
         assert isinstance(data, ProjectData)
-        self.data = data
         self._data_version += 1
         # Figures drawn from the data before this load would sit beside new point figures
         # (a P5–P95 that no longer holds its estimate): a new run is needed.
-        self.simulation = None
-        self.sensitivity = None
+        self._replace(data=data, simulation=None, sensitivity=None)
         gc.freeze()  # long-lived now: keep full collections from walking it (ui.app)
         if self.scenario is None or self.scenario.name not in {s.name for s in data.scenarios}:
             self.scenario = next((s for s in data.scenarios if s.name == DEFAULT_SCENARIO),
@@ -264,8 +271,7 @@ class ProjectSession(QObject):
         self.scenario = scenario
         if save and self.project is not None:
             save_scenario(self.project, scenario)
-        self.simulation = None
-        self.sensitivity = None
+        self._replace(simulation=None, sensitivity=None)
         self.scenario_changed.emit()
         self.recompare()
 
@@ -305,10 +311,8 @@ class ProjectSession(QObject):
             # Asked for before the user chose another scenario: that one's comparison is
             # due (recompare ran when it was chosen) and is the one to show.
             return
-        self.headline = headline
         assert isinstance(analysis, ScenarioAnalysis)
-        self.analysis = analysis
-        self.comparison = analysis.comparison
+        self._replace(headline=headline, analysis=analysis, comparison=analysis.comparison)
         gc.freeze()
         self.busy.emit(False)
         self.comparison_ready.emit(analysis.comparison)
@@ -349,13 +353,13 @@ class ProjectSession(QObject):
         if self.path is None or self.scenario is None:
             return
         path, scenario = self.path, self.scenario
-        self.sensitivity = None
+        self._replace(sensitivity=None)
         self.sensitivity_runner.start(lambda progress, cancelled: run_sensitivity_at(
             path, scenario, progress, cancelled))
 
     def _on_sensitivity_runner_succeeded(self, result: object) -> None:
         assert isinstance(result, SensitivityResult)
-        self.sensitivity = result
+        self._replace(sensitivity=result)
         self.sensitivity_ready.emit(result)
 
     def _on_simulator_succeeded(self, outcome: object) -> None:
@@ -363,7 +367,7 @@ class ProjectSession(QObject):
         version, scenario, result = outcome
         assert isinstance(result, SimulationResult)
         self._simulated_on = (version, scenario)
-        self.simulation = result
+        self._replace(simulation=result)
         gc.freeze()
         self.simulation_ready.emit(result)
 
@@ -410,7 +414,7 @@ class ProjectSession(QObject):
         keep = self.scenario.name if self.scenario is not None else None
         name = next((n for n in (focus, keep, DEFAULT_SCENARIO) if n in by_name), None)
         self.scenario = by_name[name] if name else self.data.scenarios[0]
-        self.simulation = None
+        self._replace(simulation=None)
         self.scenarios_changed.emit()
         self.scenario_changed.emit()
         self.recompare()

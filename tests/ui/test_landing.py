@@ -108,7 +108,8 @@ def test_counter_headers_are_not_cut_on_a_small_screen(qtbot, make_main_window, 
     view = window.comparison_view
     window.nav.setCurrentRow(window.stack.indexOf(view))
     view.tabs.setCurrentIndex(2)
-    qtbot.waitUntil(lambda: view.counter_model.rowCount() > 0, timeout=10000)
+    # The counter queues follow the comparison (ui.session): they may take a while.
+    qtbot.waitUntil(lambda: view.counter_model.rowCount() > 0, timeout=60000)
     table, model = view.counter_table, view.counter_model
     metrics = table.horizontalHeader().fontMetrics()
     for column in range(model.columnCount()):
