@@ -16,7 +16,6 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QFileDialog,
     QFrame,
     QGraphicsScene,
@@ -43,6 +42,7 @@ from analysis.tabular import graph_of
 from ui.flow_scene import NodeItem, add_layout, export_scene
 from ui.i18n import language
 from ui.lazy import LazyRefreshMixin
+from ui.procedure_list import fill_picker, procedure_picker
 from ui.session import ProjectSession
 
 # This view's words (kept here: the view owns them; ui/i18n.py holds the shared ones).
@@ -182,10 +182,8 @@ class FlowView(LazyRefreshMixin, QWidget):
         self.procedure_combo.setEditable(True)  # type to find one of 3,000 procedures
         self.procedure_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.procedure_combo.setMinimumContentsLength(20)
-        completer = self.procedure_combo.completer()
-        if completer is not None:  # an editable combo box always has one
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        # A lazy list and a completer filtering in C++ (ui.procedure_list): 30,000 items.
+        self.procedure_list, self.procedure_texts = procedure_picker(self.procedure_combo)
         self.procedure_combo.activated.connect(self._on_procedure_combo_activated)
         self.mode_combo = QComboBox()
         for mode in MODES:
@@ -284,9 +282,8 @@ class FlowView(LazyRefreshMixin, QWidget):
             return
         self._listed = ids
         self.procedure_combo.blockSignals(True)
-        self.procedure_combo.clear()
-        for pid, name in zip(ids, frame["name"].astype(str), strict=True):
-            self.procedure_combo.addItem(f"{pid}  {name}", pid)
+        fill_picker(self.procedure_list, self.procedure_texts, list(ids),
+                    frame["name"].astype(str).tolist())
         self.procedure_combo.blockSignals(False)
 
     def graphs(self, procedure_id: str) -> tuple[nx.DiGraph, nx.DiGraph] | None:
@@ -310,7 +307,7 @@ class FlowView(LazyRefreshMixin, QWidget):
         pid = self.session.selected
         if pid is None and self._listed:
             pid = self._listed[0]
-        index = self.procedure_combo.findData(pid)
+        index = self.procedure_list.row_of(pid)
         if index >= 0:
             self.procedure_combo.setCurrentIndex(index)
         pair = self.graphs(pid) if pid is not None else None

@@ -102,3 +102,30 @@ def test_a_filtered_sorted_model_edits_the_row_the_user_sees(qtbot):
     # A new frame keeps the sort the user chose.
     model.set_frame(_procedures(50), np.array([1, 2]))
     assert [model.row(r)["procedure_id"] for r in range(2)] == ["P00002", "P00001"]
+
+
+def test_the_flow_views_picker_lists_30000_procedures_lazily_and_completes_in_cpp(qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.procedure_list import fill_picker, procedure_picker
+
+    combo = QComboBox()
+    qtbot.addWidget(combo)
+    combo.setEditable(True)
+    model, texts = procedure_picker(combo)
+    frame = _procedures()
+    began = time.thread_time()
+    fill_picker(model, texts, frame["procedure_id"].tolist(), frame["name"].tolist())
+    assert time.thread_time() - began < 1.0
+    assert combo.count() == ROWS
+    assert model.row_of("P29999") == ROWS - 1
+    combo.setCurrentIndex(model.row_of("P12345"))
+    assert combo.currentData() == "P12345"
+    assert combo.currentText() == "P12345  手続12345"
+    completer = combo.completer()
+    assert completer.model() is texts  # filtered in C++, not through Python per row
+    completer.setCompletionPrefix("住民票2800")
+    matches = [completer.completionModel().index(r, 0).data()
+               for r in range(completer.completionModel().rowCount())]
+    assert matches == [f"P{n:05d}  住民票{n}" for n in range(ROWS)
+                       if n % 7 == 0 and str(n).startswith("2800")]
