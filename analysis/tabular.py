@@ -6,6 +6,7 @@ The graphs are the editable model; the tables are the fast path: one row per ste
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -163,7 +164,7 @@ def graph_of(tables: ProcessTables, procedure_id: str) -> nx.DiGraph | None:
     if row.empty:
         return None
     steps = tables.steps
-    rows = np.flatnonzero((steps["procedure_id"] == procedure_id).to_numpy())
+    rows = _rows_of(steps, procedure_id)
     chosen = steps.iloc[rows].copy()
     # Only this procedure's effects, renumbered to its rows.
     effects = tables.effects[tables.effects["step_row"].isin(rows)].copy()
@@ -172,10 +173,47 @@ def graph_of(tables: ProcessTables, procedure_id: str) -> nx.DiGraph | None:
                            tables.channels.iloc[0:0])
     chosen["typical_minutes"] = (chosen["typical_minutes"].astype(float).to_numpy()
                                  * step_multipliers(single))
-    links = tables.links[tables.links["procedure_id"] == procedure_id]
+    links = tables.links.iloc[_rows_of(tables.links, procedure_id)]
     columns = ["from_step_no", "to_step_no", "probability"]
     if "parallel" in links.columns:
         columns.append("parallel")
     return build_graph(row.iloc[0].to_dict(), chosen.to_dict("records"),
                        [(s, None if pd.isna(t) else int(t), p, *rest) for s, t, p, *rest in links[
                            columns].itertuples(index=False)])
+
+
+# By id of a live table (frames are not hashable); an entry goes when its table does.
+_ROW_RANGES: dict[int, dict[str, tuple[int, int]] | None] = {}
+
+
+def procedure_row_ranges(frame: pd.DataFrame) -> dict[str, tuple[int, int]] | None:
+    """Each procedure's rows (start, stop) in a table whose rows of one procedure are
+    adjacent (the steps and links of :class:`ProcessTables`), or None if they are not;
+    computed once per table (a worker may call it first, so the GUI thread does not).
+
+    >>> procedure_row_ranges(pd.DataFrame({"procedure_id": ["A", "A", "B"]}))
+    {'A': (0, 2), 'B': (2, 3)}
+    """
+    if id(frame) in _ROW_RANGES:
+        return _ROW_RANGES[id(frame)]
+    ids = frame["procedure_id"].to_numpy(dtype=object)
+    starts: list[int] = (np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]])).tolist()
+                         if len(ids) else [])
+    stops = [*starts[1:], len(ids)]
+    ranges: dict[str, tuple[int, int]] | None = {
+        ids[a]: (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
+    if ranges is not None and len(ranges) != len(starts):
+        ranges = None  # a procedure in two places: not grouped
+    _ROW_RANGES[id(frame)] = ranges
+    weakref.finalize(frame, _ROW_RANGES.pop, id(frame), None)
+    return ranges
+
+
+def _rows_of(frame: pd.DataFrame, procedure_id: str) -> np.ndarray:
+    """Positions of one procedure's rows: a slice of a grouped table (the same rows a
+    comparison of every row finds, without comparing a prefecture's 450,000 steps)."""
+    ranges = procedure_row_ranges(frame)
+    if ranges is None:
+        return np.flatnonzero((frame["procedure_id"] == procedure_id).to_numpy())
+    start, stop = ranges.get(procedure_id, (0, 0))
+    return np.arange(start, stop)

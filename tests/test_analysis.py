@@ -428,3 +428,39 @@ def test_graph_of_one_procedure_matches_the_city_tables(dx):
     expected = steps[steps["procedure_id"] == "SM-001"].set_index("step_no")["typical_minutes"]
     for n in step_numbers(graph):
         assert graph.nodes[n]["typical_minutes"] == pytest.approx(expected[n])
+
+
+def test_graph_of_reads_a_grouped_table_by_its_ranges_and_any_table_alike(dx):
+    """One procedure's rows found by the table's (start, stop) ranges give the same graph
+    as comparing every row, and an ungrouped table is still read right."""
+    import math
+
+    import networkx as nx
+
+    from analysis.tabular import ProcessTables, graph_of, procedure_row_ranges
+
+    _model, _scenario, comparison = dx
+    tables = comparison.to_be_tables
+    ranges = procedure_row_ranges(tables.steps)
+    assert ranges is not None
+    start, stop = ranges["SM-001"]
+    assert set(tables.steps["procedure_id"].iloc[start:stop]) == {"SM-001"}
+    assert (tables.steps["procedure_id"] == "SM-001").sum() == stop - start
+    # Shuffled, one procedure's links are no longer together: read by comparing rows.
+    shuffled = tables.links.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    assert procedure_row_ranges(shuffled) is None
+    other = ProcessTables(tables.procedures, tables.steps, shuffled, tables.effects,
+                          tables.channels)
+
+    def plain(graph: nx.DiGraph) -> list[object]:
+        def norm(x: object) -> object:
+            if isinstance(x, float) and math.isnan(x):
+                return "NaN"
+            if isinstance(x, dict):
+                return {k: norm(v) for k, v in x.items()}
+            return x
+        return [norm(graph.graph), [(n, norm(d)) for n, d in graph.nodes(data=True)],
+                sorted((str(a), str(b), norm(d)) for a, b, d in graph.edges(data=True))]
+
+    for pid in ("SM-001", tables.procedures["procedure_id"].iloc[-1]):
+        assert plain(graph_of(tables, pid)) == plain(graph_of(other, pid))

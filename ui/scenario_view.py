@@ -345,16 +345,12 @@ class ScenarioView(QWidget):
         if self.session.comparison is None:
             return
         self._show_headline()
-        applied: dict[str, int] = {}
-        refused: dict[str, int] = {}
-        for application in self.session.comparison.applications:
-            bucket = applied if application.applied else refused
-            bucket[application.measure] = bucket.get(application.measure, 0) + 1
+        counts = self.session.application_counts  # counted in the worker (ui.session)
         self._filling = True
         for r in range(self.measures.rowCount()):
             key = _item_at(self.measures, r, 0).data(Qt.ItemDataRole.UserRole)
-            text = tr("applied_count", n=applied.get(key, 0), refused=refused.get(key, 0)) \
-                if key in applied or key in refused else ""
+            applied, refused = counts.get(key, (0, 0))
+            text = tr("applied_count", n=applied, refused=refused) if key in counts else ""
             _item_at(self.measures, r, 4).setText(text)
         self._filling = False
 

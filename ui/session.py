@@ -26,6 +26,7 @@ from analysis.result import SectionCounter, SimulationResult
 from analysis.scenario import DEFAULT_SCENARIO, Scenario
 from analysis.sensitivity import SensitivityResult
 from analysis.simulate import ScenarioAnalysis, counter_comparison
+from analysis.tabular import procedure_row_ranges
 from bpr_studio.edits import EditError, StaleEditError, describe
 from bpr_studio.loading import (
     list_scenarios,
@@ -103,12 +104,28 @@ def analyse_at(path: Path | str, scenario: Scenario,
 
 
 def analysed_at(path: Path | str, scenario: Scenario, cancelled: Callable[[], bool]
-                ) -> tuple[ScenarioAnalysis, SavingHeadline]:
+                ) -> tuple[ScenarioAnalysis, SavingHeadline, dict[str, tuple[int, int]]]:
     """:func:`analyse_at` and its saving headline, both in the worker; without the
     counter queues, which follow (:func:`counters_of`): the window shows the comparison
     without waiting for a year of queues per section (a third of the time)."""
     analysis = analyse_at(path, scenario, cancelled, False)
-    return analysis, headline_of(analysis)
+    comparison = analysis.comparison
+    for tables in (comparison.as_is_tables, comparison.to_be_tables):
+        # Where each procedure's rows are, found here once: the procedure and flow views
+        # then read one procedure's steps without scanning all of them on the GUI thread.
+        procedure_row_ranges(tables.steps)
+        procedure_row_ranges(tables.links)
+    return analysis, headline_of(analysis), application_counts(analysis)
+
+
+def application_counts(analysis: ScenarioAnalysis) -> dict[str, tuple[int, int]]:
+    """Per measure: (procedures it applied to, procedures it could not), for the シナリオ
+    view; counted in the worker (a prefecture's scenario logs 100,000s of applications)."""
+    counts: dict[str, list[int]] = {}
+    for application in analysis.comparison.applications:
+        pair = counts.setdefault(application.measure, [0, 0])
+        pair[0 if application.applied else 1] += 1
+    return {measure: (applied, refused) for measure, (applied, refused) in counts.items()}
 
 
 def counters_of(analysis: ScenarioAnalysis, cancelled: Callable[[], bool]
@@ -197,6 +214,8 @@ class ProjectSession(QObject):
         # the where-to-start ranking (analysis.result.Ranking) and counters.
         self.analysis: ScenarioAnalysis | None = None
         self.headline: SavingHeadline | None = None  # expected and potential city savings
+        # Per measure of the comparison shown: procedures (applied to, refused).
+        self.application_counts: dict[str, tuple[int, int]] = {}
         self.simulation: SimulationResult | None = None
         # Which loaded data the simulation was run on: the report reuses it only if current.
         self._data_version = 0
@@ -306,13 +325,14 @@ class ProjectSession(QObject):
 
     def _on_analyzer_succeeded(self, result: object) -> None:
         assert isinstance(result, tuple)
-        scenario, analysis, headline = result
+        scenario, analysis, headline, counts = result
         if scenario is not self.scenario:
             # Asked for before the user chose another scenario: that one's comparison is
             # due (recompare ran when it was chosen) and is the one to show.
             return
         assert isinstance(analysis, ScenarioAnalysis)
         self._replace(headline=headline, analysis=analysis, comparison=analysis.comparison)
+        self.application_counts = counts
         gc.freeze()
         self.busy.emit(False)
         self.comparison_ready.emit(analysis.comparison)

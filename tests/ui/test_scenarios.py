@@ -177,3 +177,19 @@ def test_the_procedure_form_offers_the_templates_choices_and_times(qtbot, make_m
     with pytest.raises(EditError):
         form.build()
     assert form.problem_row == 1
+
+
+def test_each_measure_says_how_many_procedures_it_applied_to(qtbot, make_main_window,
+                                                             sample_project):
+    """Counted in the worker from the comparison's log; the view only writes them."""
+    window = make_main_window(sample_project)
+    view, session = window.scenario_view, window.session
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    log = session.comparison.applications
+    for r in range(view.measures.rowCount()):
+        key = view.measures.item(r, 0).data(Qt.ItemDataRole.UserRole)
+        applied = sum(1 for a in log if a.measure == key and a.applied)
+        refused = sum(1 for a in log if a.measure == key and not a.applied)
+        if applied or refused:
+            assert view.measures.item(r, 4).text() == (
+                f"{applied} 手続に適用（{refused} 手続は対象外）")
