@@ -193,13 +193,15 @@ def procedure_row_ranges(frame: pd.DataFrame) -> dict[str, tuple[int, int]] | No
 
     >>> procedure_row_ranges(pd.DataFrame({"procedure_id": ["A", "A", "B"]}))
     {'A': (0, 2), 'B': (2, 3)}
+    >>> procedure_row_ranges(pd.DataFrame({"procedure_id": []}))
+    {}
     """
     if id(frame) in _ROW_RANGES:
         return _ROW_RANGES[id(frame)]
     ids = frame["procedure_id"].to_numpy(dtype=object)
     starts: list[int] = (np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]])).tolist()
                          if len(ids) else [])
-    stops = [*starts[1:], len(ids)]
+    stops = [*starts[1:], len(ids)] if starts else []
     ranges: dict[str, tuple[int, int]] | None = {
         ids[a]: (int(a), int(b)) for a, b in zip(starts, stops, strict=True)}
     if ranges is not None and len(ranges) != len(starts):

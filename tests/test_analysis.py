@@ -464,3 +464,12 @@ def test_graph_of_reads_a_grouped_table_by_its_ranges_and_any_table_alike(dx):
 
     for pid in ("SM-001", tables.procedures["procedure_id"].iloc[-1]):
         assert plain(graph_of(tables, pid)) == plain(graph_of(other, pid))
+
+
+def test_an_empty_project_has_no_procedure_rows_to_find():
+    """A new project's empty tables (the app opens it and compares its scenario)."""
+    import pandas as pd
+
+    from analysis.tabular import procedure_row_ranges
+
+    assert procedure_row_ranges(pd.DataFrame({"procedure_id": pd.Series([], dtype=object)})) == {}

@@ -84,6 +84,8 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         counters = QTableView()
         counters.setModel(self.counter_model)
         counters.verticalHeader().setVisible(False)
+        # Columns fitted to their headers and the first rows, not a prefecture's 400 sections.
+        counters.horizontalHeader().setResizeContentsPrecision(50)
         self.counter_table = counters
         tabs = QTabWidget()
         tabs.addTab(charts, tr("tab_charts"))

@@ -182,6 +182,9 @@ class FlowView(LazyRefreshMixin, QWidget):
         self.procedure_combo.setEditable(True)  # type to find one of 3,000 procedures
         self.procedure_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.procedure_combo.setMinimumContentsLength(20)
+        # Sized by that length, not by measuring every item (30,000 calls into Python).
+        self.procedure_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         # A lazy list and a completer filtering in C++ (ui.procedure_list): 30,000 items.
         self.procedure_list, self.procedure_texts = procedure_picker(self.procedure_combo)
         self.procedure_combo.activated.connect(self._on_procedure_combo_activated)
