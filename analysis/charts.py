@@ -117,7 +117,8 @@ def draw_swimlane(ax: Axes, graph: nx.DiGraph, title: str = "", lang: str = "ja"
 
 def _draw_continuation(ax: Axes, x: float, y: float, target: Any, probability: float,
                        forward: bool, fontsize: float, lang: str) -> None:
-    """A short arrow out of a box to a step drawn in another part: "→工程11 (15%)"."""
+    """A short arrow out of a box to a step drawn in another part: "→工程11 (15%)", or
+    "←工程3 (5%)" back to an earlier part (not ↩: IPAexGothic has no such glyph)."""
     step = "工程" if lang == "ja" else "step "
     share = f" ({probability:.0%})" if probability < 0.999 else ""
     color = "#404040" if forward else "#C00000"
@@ -125,7 +126,7 @@ def _draw_continuation(ax: Axes, x: float, y: float, target: Any, probability: f
     ax.add_patch(FancyArrowPatch((x + 0.38, y + dy * 0.7), (x + 0.62, y + dy),
                                  arrowstyle="-|>", mutation_scale=fontsize * 1.3, lw=0.7,
                                  color=color, zorder=1.5))
-    ax.text(x + 0.64, y + dy, f"{'→' if forward else '↩'}{step}{target}{share}", ha="left",
+    ax.text(x + 0.64, y + dy, f"{'→' if forward else '←'}{step}{target}{share}", ha="left",
             va="center", fontsize=fontsize, color=color, zorder=4)
 
 
