@@ -156,12 +156,26 @@ def test_cancel_stops_a_pool_run_promptly(big):
     assert max(calls) < 690 / 2
 
 
-def test_the_budget_sets_the_chunk_size():
-    small = plan_run(ComputeOptions(workers=1, memory_budget=parse_size("200MB")),
-                     30_000, 450_000, 1000, 400)
+def test_the_budget_sets_the_chunk_size(monkeypatch):
+    """A chunk's draws fill what the budget leaves after this process and the results,
+    and no more: one procedure more would not fit (this process's size pinned)."""
+    from analysis import compute
+
+    resident = 100 * 1024 ** 2
+    monkeypatch.setattr(compute, "_resident_bytes", lambda: resident)
+    per_procedure = 1000 * (15 * compute.BYTES_PER_STEP_REPLICATION
+                            + compute.BYTES_PER_PROCEDURE_REPLICATION) * 4 / 3
+    results = 30_000 * 9 * 12 * 8 + 2 * 1000 * 401 * 11 * 8
+    sizes = []
+    for budget in ("600MB", "1GB"):
+        plan = plan_run(ComputeOptions(workers=1, memory_budget=parse_size(budget)),
+                        30_000, 450_000, 1000, 400)
+        room = parse_size(budget) - resident - results
+        assert plan.chunk_size * per_procedure <= room < (plan.chunk_size + 1) * per_procedure
+        sizes.append(plan.chunk_size)
+    assert sizes[0] < sizes[1]
     large = plan_run(ComputeOptions(workers=1, memory_budget=parse_size("4GB")),
                      30_000, 450_000, 1000, 400)
-    assert 1 <= small.chunk_size < large.chunk_size <= 30_000
     two = plan_run(ComputeOptions(workers=2, memory_budget=parse_size("4GB")),
                    30_000, 450_000, 1000, 400)
     assert two.workers == 2
