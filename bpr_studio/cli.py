@@ -170,7 +170,12 @@ def _cmd_project_info(args: argparse.Namespace) -> int:
 def _cmd_scenario(args: argparse.Namespace) -> int:
     from analysis.measures import MEASURES
     from analysis.scenario import MeasureUse, Rule, Scenario
-    from bpr_studio.loading import delete_scenario, get_scenario, list_scenarios, save_scenario
+    from bpr_studio.loading import (
+        delete_scenario,
+        get_scenario_and_version,
+        list_scenarios,
+        save_scenario_seen,
+    )
     from bpr_studio.store import open_project
 
     with open_project(args.project) as project:
@@ -185,12 +190,12 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
             delete_scenario(project, args.name)
             return EXIT_OK
         try:
-            scenario = get_scenario(project, args.name)
+            scenario, seen = get_scenario_and_version(project, args.name)
         except KeyError:
             if args.action != "add-measure":
                 print(f"シナリオ「{args.name}」はありません。", file=sys.stderr)
                 return EXIT_INPUT_ERRORS
-            scenario = Scenario(args.name, [], args.description or "")
+            scenario, seen = Scenario(args.name, [], args.description or ""), None
         if args.action == "add-measure":
             if args.measure not in MEASURES:
                 print(f"施策「{args.measure}」はありません（{', '.join(MEASURES)}）。", file=sys.stderr)
@@ -203,10 +208,10 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
             rule = Rule(max_level=args.max_level, min_cases=args.min_cases,
                         sections=args.section or None, procedure_ids=args.procedure or None)
             scenario.measures.append(MeasureUse(args.measure, params, rule))
-            save_scenario(project, scenario)
+            save_scenario_seen(project, scenario, seen)
         elif args.action == "remove-measure":
             scenario.measures = [m for m in scenario.measures if m.measure != args.measure]
-            save_scenario(project, scenario)
+            save_scenario_seen(project, scenario, seen)
         for use in scenario.measures:
             print(f"{MEASURES[use.measure].ja}（{use.measure}）: {use.rule.describe('ja')} {use.params or ''}")
     return EXIT_OK
@@ -405,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report_failure(exc: Exception, args: argparse.Namespace) -> int:
     import json
 
+    from bpr_studio.edits import EditError
     from bpr_studio.errors import as_project_error, internal_error_message, log_exception
     from bpr_studio.store import display_location
 
@@ -412,6 +418,8 @@ def _report_failure(exc: Exception, args: argparse.Namespace) -> int:
     problem = as_project_error(exc, location)
     if problem is not None:
         kind, code, text = "project", EXIT_FAILURE, problem.message(args.lang)
+    elif isinstance(exc, EditError):  # e.g. someone saved the scenario meanwhile: nothing written
+        kind, code, text = "edit", EXIT_FAILURE, exc.message(args.lang)
     elif isinstance(exc, OSError):
         kind, code = "file", EXIT_FAILURE
         text = f"{exc.filename or ''}: {exc.strerror or exc}"

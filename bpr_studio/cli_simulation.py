@@ -136,7 +136,7 @@ def _cmd_economics(args: argparse.Namespace) -> int:
 
     from analysis.measure_costs import CostDataError, parse_cost_setting
     from analysis.simulate import _json_safe
-    from bpr_studio.loading import get_scenario, save_scenario
+    from bpr_studio.loading import get_scenario_and_version, save_scenario_seen
     from bpr_studio.store import open_project
 
     ja = args.lang == "ja"
@@ -148,12 +148,12 @@ def _cmd_economics(args: argparse.Namespace) -> int:
     if settings:
         with open_project(args.project) as project:
             try:
-                scenario = get_scenario(project, args.scenario)
+                scenario, seen = get_scenario_and_version(project, args.scenario)
             except KeyError as exc:
                 print(exc.args[0], file=sys.stderr)
                 return EXIT_INPUT_ERRORS
             scenario.params.update(dict(settings))
-            save_scenario(project, scenario)
+            save_scenario_seen(project, scenario, seen)
     result = _run_pipeline(args, counter=False)
     if isinstance(result, int):
         return result
@@ -190,7 +190,7 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
         roadmap_settings,
     )
     from analysis.simulate import _json_safe
-    from bpr_studio.loading import get_scenario, save_scenario
+    from bpr_studio.loading import get_scenario_and_version, save_scenario_seen
     from bpr_studio.store import open_project, open_snapshot
 
     try:
@@ -201,7 +201,7 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
     opener = open_project if settings else open_snapshot
     with opener(args.project) as project:
         try:
-            scenario = get_scenario(project, args.scenario)
+            scenario, seen = get_scenario_and_version(project, args.scenario)
         except KeyError as exc:
             print(exc.args[0], file=sys.stderr)
             return EXIT_INPUT_ERRORS
@@ -222,7 +222,7 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
             # next April the default first year moves and the start year would be refused.
             if any(key.startswith(START_PREFIX) for key, _value in settings):
                 scenario.params.setdefault(START_FY_KEY, float(chosen.start_fy))
-            save_scenario(project, scenario)
+            save_scenario_seen(project, scenario, seen)
     result = _run_pipeline(args, counter=False, roadmap=chosen)
     if isinstance(result, int):
         return result

@@ -24,7 +24,7 @@ from cost_model.unit_costs import UnitCostTable, UnitCostValue, default_table, v
 __all__ = ["RUBRIC_META_KEY", "STEP_COLUMNS", "delete_scenario", "get_scenario",
            "list_scenarios", "load_frames", "load_rubric", "load_unit_costs",
            "reset_unit_cost", "save_scenario", "scenario_versions", "score_project",
-           "set_unit_cost"]
+           "set_unit_cost", "unit_cost_versions"]
 
 RUBRIC_META_KEY = "readiness_rubric"
 STEP_COLUMNS = (
@@ -157,6 +157,15 @@ def scenario_versions(project: Project) -> dict[str, int]:
             select(t.c.name, t.c.row_version))}
 
 
+def unit_cost_versions(project: Project) -> dict[str, int]:
+    """Each project-wide unit cost override's row version (an edit made on an older one
+    is refused; a key without an override is version 0)."""
+    t = tables.UnitCost.__table__
+    with project.engine.connect() as conn:
+        return {key: int(version) for key, version in conn.execute(
+            select(t.c.key, t.c.row_version).where(t.c.scope == ""))}
+
+
 def get_scenario(project: Project, name: str) -> Scenario:
     """The scenario called ``name``; ``KeyError`` naming the known ones if there is none."""
     for scenario in list_scenarios(project):
@@ -164,6 +173,22 @@ def get_scenario(project: Project, name: str) -> Scenario:
             return scenario
     known = ", ".join(s.name for s in list_scenarios(project))
     raise KeyError(f"シナリオ「{name}」はありません（あるシナリオ: {known}）")
+
+
+def get_scenario_and_version(project: Project, name: str) -> tuple[Scenario, int | None]:
+    """``get_scenario`` and the version read (None: not saved yet), for a read-modify-write
+    that must not overwrite a change someone else saved in between (``save_scenario_seen``)."""
+    version = scenario_versions(project).get(name)
+    return get_scenario(project, name), version
+
+
+def save_scenario_seen(project: Project, scenario: Scenario, version: int | None) -> None:
+    """Save a scenario changed from the one read at ``version``: refused with who changed
+    it (a StaleEditError) if it changed since, so neither change is lost silently; it
+    keeps its place in the list."""
+    from bpr_studio.scenario_edits import SaveScenario
+
+    SaveScenario(scenario, expected_version=version).apply(project)
 
 
 def save_scenario(project: Project, scenario: Scenario) -> None:

@@ -159,3 +159,55 @@ def test_scenarios_and_unit_costs_carry_versions_too(two_users):
     SetUnitCostEdit("hourly_cost_regular", 4500, "人事課", expected_version=1).apply(sato)
     with pytest.raises(StaleEditError):
         undo.apply(yamada)
+
+
+def test_a_scenario_changed_between_read_and_save_is_refused_not_overwritten(two_users):
+    """The CLI's read-modify-write (``scenario add-measure``, ``counter --set``,
+    ``roadmap --set``): a save by someone else in between is not silently undone."""
+    from bpr_studio.loading import get_scenario_and_version, save_scenario_seen
+
+    yamada, sato = two_users
+    list_scenarios(yamada)
+    mine, seen = get_scenario_and_version(yamada, "DX標準")
+    theirs, their_seen = get_scenario_and_version(sato, "DX標準")
+    theirs.description = "佐藤の案"
+    save_scenario_seen(sato, theirs, their_seen)
+    mine.measures = mine.measures[:1]
+    with pytest.raises(StaleEditError) as info:
+        save_scenario_seen(yamada, mine, seen)
+    assert "佐藤" in info.value.message("ja")
+    kept = next(s for s in list_scenarios(yamada) if s.name == "DX標準")
+    assert kept.description == "佐藤の案"
+    assert len(kept.measures) > 1
+    save_scenario_seen(yamada, mine, scenario_versions(yamada)["DX標準"])  # after re-reading
+    assert len(next(s for s in list_scenarios(sato) if s.name == "DX標準").measures) == 1
+
+
+def test_the_cli_says_a_stale_scenario_save_was_refused(project_target, make_workbook,
+                                                        monkeypatch, capsys):
+    import bpr_studio.loading as loading
+    from bpr_studio.cli import main
+
+    assert import_surveys(project_target, [make_workbook()]).ok
+    with open_project(project_target) as project:
+        list_scenarios(project)
+    real = loading.get_scenario_and_version
+
+    def read_then_someone_saves(project, name):
+        read = real(project, name)
+        with open_project(project_target) as other:
+            other._user = "佐藤"
+            scenario, version = real(other, name)
+            scenario.description = "佐藤の案"
+            loading.save_scenario_seen(other, scenario, version)
+        return read
+
+    monkeypatch.setattr(loading, "get_scenario_and_version", read_then_someone_saves)
+    code = main(["scenario", "remove-measure", "--project", str(project_target),
+                 "--name", "DX標準", "--measure", "online_application"])
+    assert code == 2
+    assert "佐藤" in capsys.readouterr().err
+    with open_project(project_target) as project:
+        kept = next(s for s in list_scenarios(project) if s.name == "DX標準")
+    assert kept.description == "佐藤の案"
+    assert any(use.measure == "online_application" for use in kept.measures)

@@ -96,7 +96,11 @@ class AssumptionsView(QWidget):
             return
         source, ok = QInputDialog.getText(self, tr("col_source"), tr("source_prompt"))
         if ok:
-            self.session.push(SetUnitCostEdit(key, value, source.strip() or tr("changed_in_app")))
+            # The version shown: if someone changed this unit cost since, the edit is
+            # refused with who and what, and the view reloads (docs/team.md).
+            seen = self.session.data.unit_cost_versions.get(key, 0)
+            self.session.push(SetUnitCostEdit(key, value, source.strip() or tr("changed_in_app"),
+                                              expected_version=seen))
 
 
 if __name__ == "__main__":

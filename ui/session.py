@@ -35,6 +35,7 @@ from bpr_studio.loading import (
     save_scenario,
     scenario_versions,
     score_project,
+    unit_cost_versions,
 )
 from bpr_studio.pipeline import (
     SimulationCancelled,
@@ -71,6 +72,8 @@ class ProjectData:
     # Each scenario's row version as loaded: a scenario edit made on an older one is
     # refused (someone else changed it; docs/team.md).
     scenario_versions: dict[str, int] = field(default_factory=dict)
+    # The same for the project's unit cost overrides (0 = the default was shown).
+    unit_cost_versions: dict[str, int] = field(default_factory=dict)
 
 
 def load_data(path: Path | str) -> ProjectData:
@@ -83,7 +86,7 @@ def load_data(path: Path | str) -> ProjectData:
         scenarios = list_scenarios(project)
         return ProjectData(scores, merged, stored_issues_frame(project), load_unit_costs(project),
                            load_rubric(project), scenarios, len(scores.steps),
-                           scenario_versions(project))
+                           scenario_versions(project), unit_cost_versions(project))
 
 
 def analyse_at(path: Path | str, scenario: Scenario,

@@ -61,3 +61,28 @@ def test_an_undo_that_would_overwrite_someone_elses_change_is_refused(
     assert "佐藤" in shown[-1]
     assert _typical(sample_project, pid, no) == before + 2  # not put back over 佐藤's
     assert window.session.undo_stack.count() == 0  # the refused undo is dropped
+
+
+def test_a_unit_cost_changed_by_someone_else_is_not_overwritten_from_the_view(
+        qtbot, make_main_window, sample_project, monkeypatch):
+    from bpr_studio.edits import SetUnitCostEdit
+    from bpr_studio.loading import load_unit_costs, unit_cost_versions
+
+    shown: list[str] = []
+    monkeypatch.setattr("ui.main_window.show_message", lambda _p, _t, text: shown.append(text))
+    monkeypatch.setattr("ui.assumptions_view.QInputDialog.getText",
+                        lambda *_a, **_k: ("人事課 単価表", True))
+    window = make_main_window(sample_project)
+    view = window.assumptions_view
+    key = "hourly_cost_regular"
+    row = list(window.session.data.unit_costs.project).index(key)
+    with open_project(sample_project) as other:  # 佐藤 changes it while this window shows it
+        other._user = "佐藤"
+        SetUnitCostEdit(key, 4321, "佐藤の根拠",
+                        expected_version=unit_cost_versions(other).get(key, 0)).apply(other)
+    with qtbot.waitSignal(window.session.loaded, timeout=60000):
+        view._on_unit_edit_requested(row, key, "5000")
+    assert "佐藤" in shown[0]
+    with open_project(sample_project) as project:
+        assert load_unit_costs(project).project[key].value == 4321
+    assert window.session.undo_stack.count() == 0
