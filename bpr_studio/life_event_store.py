@@ -12,7 +12,7 @@ import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
 from analysis.life_events import EventDataError, EventMember, LifeEvent, resolve_default_events
 from analysis.life_events import validate_events as _validate
@@ -39,10 +39,14 @@ def load_events(project: Project) -> list[LifeEvent]:
 
 
 def _stored(project: Project) -> list[LifeEvent]:
-    e, m = tables.LifeEventRow.__table__, tables.LifeEventMemberRow.__table__
     with project.engine.connect() as conn:
-        events = conn.execute(select(e)).mappings().all()
-        members = conn.execute(select(m).order_by(m.c.id)).mappings().all()
+        return _stored_in(conn)
+
+
+def _stored_in(conn: Connection) -> list[LifeEvent]:
+    e, m = tables.LifeEventRow.__table__, tables.LifeEventMemberRow.__table__
+    events = conn.execute(select(e)).mappings().all()
+    members = conn.execute(select(m).order_by(m.c.id)).mappings().all()
     out = []
     for row in events:
         mine = tuple(EventMember(r["procedure_id"], float(r["share"]), r["matched"] or "利用者",
@@ -54,32 +58,50 @@ def _stored(project: Project) -> list[LifeEvent]:
     return out
 
 
+VERSION_KEY = "life_events_version"  # meta: the stored set's version (0 = never stored)
+UPDATED_BY_KEY = "life_events_updated_by"
+
+
+def events_version(project: Project) -> int:
+    """The version of the stored set of events (each save or reset adds one)."""
+    return int(project.meta(VERSION_KEY, "0") or 0)
+
+
 def save_events(project: Project, events: list[LifeEvent]) -> None:
     """Replace the project's events by ``events`` (validated first; nothing written if not)."""
-    project.require_writable()
-    ids = set(procedures_frame(project)["procedure_id"].astype(str))
-    _validate(events, ids)
-    e, m = tables.LifeEventRow.__table__, tables.LifeEventMemberRow.__table__
-    with project.write_transaction() as conn:
-        conn.execute(delete(m))
-        conn.execute(delete(e))
-        for event in events:
-            conn.execute(e.insert().values(
-                key=event.key, name=event.name, name_en=event.name_en,
-                events_per_year=event.events_per_year,
-                anchor_procedure_id=event.anchor_procedure_id, one_stop_name=event.one_stop_name))
-            if event.members:
-                conn.execute(m.insert(), [{"event_key": event.key, "procedure_id": x.procedure_id,
-                                           "share": x.share, "matched": x.matched,
-                                           "source": x.source} for x in event.members])
+    SetLifeEvents(tuple(events)).apply(project)
 
 
 def reset_events(project: Project) -> None:
     """Forget the stored events: the default set applies again."""
-    project.require_writable()
-    with project.write_transaction() as conn:
-        conn.execute(delete(tables.LifeEventMemberRow.__table__))
-        conn.execute(delete(tables.LifeEventRow.__table__))
+    SetLifeEvents(None).apply(project)
+
+
+def _write_events(conn: Connection, events: list[LifeEvent]) -> None:
+    e, m = tables.LifeEventRow.__table__, tables.LifeEventMemberRow.__table__
+    conn.execute(delete(m))
+    conn.execute(delete(e))
+    for event in events:
+        conn.execute(e.insert().values(
+            key=event.key, name=event.name, name_en=event.name_en,
+            events_per_year=event.events_per_year,
+            anchor_procedure_id=event.anchor_procedure_id, one_stop_name=event.one_stop_name))
+        if event.members:
+            conn.execute(m.insert(), [{"event_key": event.key, "procedure_id": x.procedure_id,
+                                       "share": x.share, "matched": x.matched,
+                                       "source": x.source} for x in event.members])
+
+
+def _meta_values(conn: Connection) -> dict[str, str]:
+    t = tables.Meta.__table__
+    return dict(conn.execute(select(t.c.key, t.c.value).where(
+        t.c.key.in_((VERSION_KEY, UPDATED_BY_KEY)))).tuples().all())
+
+
+def _set_meta_values(conn: Connection, values: dict[str, str]) -> None:
+    t = tables.Meta.__table__
+    conn.execute(delete(t).where(t.c.key.in_(list(values))))
+    conn.execute(t.insert(), [{"key": k, "value": v} for k, v in values.items()])
 
 
 def _column(header: list[str], key: str) -> int | None:
@@ -173,21 +195,40 @@ def write_events_csv(path: Path, events: list[LifeEvent]) -> Path:
 @dataclass(frozen=True)
 class SetLifeEvents:
     """An edit (``bpr_studio.edits`` style): store ``events``, or forget the stored ones
-    (None: the default set applies again). Applying returns the inverse."""
+    (None: the default set applies again). Applying returns the inverse.
+
+    The set is versioned as a whole (meta ``life_events_version``): ``expected_version``
+    is the version the edit was made on (None: not checked — importing a CSV replaces the
+    set outright). The inverse carries the version just written, so undoing after someone
+    else changed the events is refused instead of putting back an older set over theirs.
+    """
 
     events: tuple[LifeEvent, ...] | None
+    expected_version: int | None = None
 
     def apply(self, project: Project) -> SetLifeEvents:
         from bpr_studio import team
+        from bpr_studio.edits import stale_error
 
-        with project.engine.connect() as conn:  # the project's events: DX staff's
-            team.require_section(project, conn, None, "ライフイベント")
-        previous = _stored(project)
-        if self.events is None:
-            reset_events(project)
-        else:
-            save_events(project, list(self.events))
-        return SetLifeEvents(tuple(previous) if previous else None)
+        project.require_writable()
+        if self.events is not None:
+            ids = set(procedures_frame(project)["procedure_id"].astype(str))
+            _validate(list(self.events), ids)
+        with project.write_transaction() as conn:
+            team.require_section(project, conn, None, "ライフイベント")  # DX staff's
+            meta = _meta_values(conn)
+            version = int(meta.get(VERSION_KEY) or 0)
+            if self.expected_version is not None and version != self.expected_version:
+                count = len(self.events) if self.events is not None else 0
+                raise stale_error("ライフイベント", "events",
+                                  {"updated_by": meta.get(UPDATED_BY_KEY), "events": "…"},
+                                  f"{count} 件" if self.events is not None else "既定")
+            previous = _stored_in(conn)
+            _write_events(conn, list(self.events or ()))
+            _set_meta_values(conn, {VERSION_KEY: str(version + 1),
+                                    UPDATED_BY_KEY: project.user})
+        return SetLifeEvents(tuple(previous) if previous else None,
+                             expected_version=version + 1)
 
     def describe(self, lang: str = "ja") -> str:
         if self.events is None:

@@ -211,3 +211,24 @@ def test_the_cli_says_a_stale_scenario_save_was_refused(project_target, make_wor
         kept = next(s for s in list_scenarios(project) if s.name == "DX標準")
     assert kept.description == "佐藤の案"
     assert any(use.measure == "online_application" for use in kept.measures)
+
+
+def test_undoing_a_life_event_change_over_someone_elses_later_one_is_refused(two_users):
+    from analysis.life_events import EventMember, LifeEvent
+    from bpr_studio.life_event_store import SetLifeEvents, events_version, load_events
+
+    yamada, sato = two_users
+
+    def events(name):
+        return (LifeEvent("moving", name, name, 100.0, (EventMember("T-001", 1.0, "利用者"),)),)
+
+    undo = SetLifeEvents(events("山田の転入")).apply(yamada)
+    seen = events_version(sato)
+    SetLifeEvents(events("佐藤の転入"), expected_version=seen).apply(sato)
+    with pytest.raises(StaleEditError) as info:
+        undo.apply(yamada)  # would put back the defaults over 佐藤's events
+    assert "佐藤" in info.value.message("ja")
+    assert [e.name for e in load_events(yamada)] == ["佐藤の転入"]
+    with pytest.raises(StaleEditError):  # an edit made on the version before 佐藤's
+        SetLifeEvents(events("山田の再提案"), expected_version=seen).apply(yamada)
+    assert events_version(yamada) == seen + 1
