@@ -232,3 +232,26 @@ def test_undoing_a_life_event_change_over_someone_elses_later_one_is_refused(two
     with pytest.raises(StaleEditError):  # an edit made on the version before 佐藤's
         SetLifeEvents(events("山田の再提案"), expected_version=seen).apply(yamada)
     assert events_version(yamada) == seen + 1
+
+
+def test_a_snapshot_reads_the_project_as_of_one_instant(project_target, make_workbook):
+    """A report or simulation (``open_snapshot``) started before someone's edit reads
+    every table as it was when it started — not procedures from before and steps from
+    after — and cannot write."""
+    from bpr_studio.errors import ProjectError
+    from bpr_studio.store import open_snapshot
+
+    assert import_surveys(project_target, [make_workbook()]).ok
+    with open_snapshot(project_target) as snapshot:
+        before = _step(snapshot, "typical_minutes")
+        with open_project(project_target) as other:
+            other._user = "佐藤"
+            seen = _step(other, "row_version")
+            SetStepField("T-001", 1, "typical_minutes", f"{before + 1:g}",
+                         expected_version=seen).apply(other)
+            assert _step(other, "typical_minutes") == before + 1
+        assert _step(snapshot, "typical_minutes") == before  # still the instant it opened
+        with pytest.raises(ProjectError):
+            SetStepField("T-001", 1, "typical_minutes", "1").apply(snapshot)
+    with open_project(project_target) as project:
+        assert _step(project, "typical_minutes") == before + 1
