@@ -35,7 +35,13 @@ from analysis.ranking import package_efforts, priorities
 from analysis.scenario import MeasureUse, Scenario
 from analysis.tabular import ProcessTables, offline_shares
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
-from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
+from cost_model.costs import (
+    COST_COLUMNS,
+    ProcedureCoefficients,
+    StepCoefficients,
+    procedure_coefficients,
+    step_coefficients,
+)
 from cost_model.unit_costs import UnitCostTable, UnitCostValue
 
 Progress = Callable[[int, int, str], None]
@@ -192,9 +198,16 @@ class _LinearCosts:
                               dtype=int)
         self.k0 = effects["k0"].to_numpy(dtype=float)
         self.k1 = effects["k1"].to_numpy(dtype=float)
-        self.set_unit_costs(unit_costs)
+        self.step_coef: StepCoefficients = step_coefficients(procedures, steps, unit_costs)
+        self.proc_coef: ProcedureCoefficients = procedure_coefficients(procedures, unit_costs)
+        self._base_coef = (self.step_coef, self.proc_coef)
 
-    def set_unit_costs(self, unit_costs: UnitCostTable) -> None:
+    def set_unit_costs(self, unit_costs: UnitCostTable | None) -> None:
+        """Cost with ``unit_costs``; None: back to the table it was made with (kept, so a
+        unit cost's bar does not compute the base coefficients again)."""
+        if unit_costs is None:
+            self.step_coef, self.proc_coef = self._base_coef
+            return
         procedures, steps = self.tables.procedures, self.tables.steps
         self.step_coef = step_coefficients(procedures, steps, unit_costs)
         self.proc_coef = procedure_coefficients(procedures, unit_costs)
@@ -303,8 +316,8 @@ class _Evaluator:
         try:
             return _savings(self.as_is_linear.costs({}), self.to_be(self.values))
         finally:
-            self.as_is_linear.set_unit_costs(self.model.unit_costs)
-            self.to_be_linear.set_unit_costs(self.model.unit_costs)
+            self.as_is_linear.set_unit_costs(None)
+            self.to_be_linear.set_unit_costs(None)
 
 
 def _city(saved: pd.DataFrame) -> dict[str, float]:

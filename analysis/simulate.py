@@ -257,13 +257,15 @@ def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
                       seed: int = 1, progress: Progress | None = None,
                       cancel: CancelCheck | None = None, counter: bool = True,
-                      project_name: str = "", compute: ComputeOptions | None = None
-                      ) -> SimulationResult:
+                      project_name: str = "", compute: ComputeOptions | None = None,
+                      analysis: ScenarioAnalysis | None = None) -> SimulationResult:
     """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
 
     The Monte Carlo runs over chunks of procedures within ``compute``'s memory budget, in
     this process, a process pool or on Dask (``analysis.compute``); the figures are the
-    same whichever.
+    same whichever. ``analysis``: the scenario's deterministic analysis if the caller has
+    made it already (``analyse_scenario(..., counter=False)``; the report keeps it for its
+    sensitivity analysis instead of comparing again).
     """
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
@@ -272,7 +274,7 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
             progress(done, 100, label)
 
     step(5, "施策の適用")
-    analysis = analyse_scenario(model, scenario, counter=False)
+    analysis = analysis or analyse_scenario(model, scenario, counter=False)
     comparison = analysis.comparison
     values = parameter_values(scenario)
 

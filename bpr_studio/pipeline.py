@@ -68,7 +68,8 @@ def run_pipeline(project: Project, scenario: str | Scenario,
                  progress: Progress | None = None, cancel: CancelCheck | None = None,
                  counter: bool = True, model: ProjectModel | None = None,
                  roadmap: RoadmapSettings | None = None,
-                 compute: ComputeOptions | None = None) -> SimulationResult:
+                 compute: ComputeOptions | None = None,
+                 analysis: ScenarioAnalysis | None = None) -> SimulationResult:
     """Load (unless ``model`` is given), apply the scenario, simulate and rank.
 
     Raises ``KeyError`` for an unknown scenario name, :class:`SimulationCancelled`
@@ -79,7 +80,9 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     and the roadmap by fiscal year (``result.roadmap``, ``analysis.roadmap``);
     ``roadmap``: settings that replace the scenario's for this run (the command line's
     ``--years`` and ``--start-fy``); ``compute``: memory budget, workers and engine of the
-    Monte Carlo (``analysis.compute``; the figures do not depend on them).
+    Monte Carlo (``analysis.compute``; the figures do not depend on them); ``analysis``: the
+    scenario's deterministic analysis (:func:`analyse` with ``counter=False``) when the
+    caller has made it, so it is not made again.
     """
     if progress is not None:
         progress(0, 100, "読み込み")
@@ -88,7 +91,7 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     costs, settings = plan_settings(chosen, roadmap)
     model = model or load_model(project)
     result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
-                               project_name=project.name, compute=compute)
+                               project_name=project.name, compute=compute, analysis=analysis)
     result.economics, result.roadmap = plan(result, chosen, costs, settings)
     return result
 

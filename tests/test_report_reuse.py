@@ -1,0 +1,65 @@
+"""The report computes each expensive part once (issue 16: a 30,000-procedure report within
+60 s and 2 GB) and its figures stay those of the parts computed on their own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import analysis.sensitivity as sensitivity_module
+from analysis.scenario import DEFAULT_SCENARIO
+from analysis.sensitivity import UNIT_COST_RANGES, _Evaluator, sensitivity
+from bpr_studio.io.survey_import import import_surveys
+from bpr_studio.loading import get_scenario
+from bpr_studio.pipeline import analyse, load_model
+from bpr_studio.report.excel import build_report
+from bpr_studio.store import open_project
+from sample_surveys.build_samples import sample_files
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reuse") / "sample.bprproj"
+    assert import_surveys(path, sample_files()).ok
+    return path
+
+
+def test_the_sensitivity_analysis_reuses_the_simulations_comparison(city, tmp_path, monkeypatch):
+    """Comparing the whole project again took a quarter of a 30,000-procedure report."""
+    sizes: list[int] = []
+    original = sensitivity_module.compare
+
+    def recorded(model, scenario):
+        sizes.append(len(model.graphs))
+        return original(model, scenario)
+
+    monkeypatch.setattr(sensitivity_module, "compare", recorded)
+    with open_project(city) as project:
+        everything = len(load_model(project).graphs)
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
+    # Only the few procedures a baked-in parameter changes are compared again.
+    assert sizes, "the baked-in parameters (rpa_check_minutes) are re-applied"
+    assert max(sizes) < everything
+
+
+def test_a_reused_comparison_gives_the_same_sensitivity(city):
+    with open_project(city) as project:
+        model = load_model(project)
+        scenario = get_scenario(project, DEFAULT_SCENARIO)
+        made_here = sensitivity(model, scenario)
+        comparison = analyse(project, scenario, model=model, counter=False).comparison
+    assert sensitivity(model, scenario, comparison) == made_here
+
+
+def test_a_unit_cost_bar_leaves_the_base_costs_as_they_were(city):
+    with open_project(city) as project:
+        model = load_model(project)
+        scenario = get_scenario(project, DEFAULT_SCENARIO)
+        comparison = analyse(project, scenario, model=model, counter=False).comparison
+    evaluator = _Evaluator(model, scenario, comparison)
+    before = evaluator.to_be(evaluator.values)
+    for key in UNIT_COST_RANGES:
+        evaluator.unit_cost(key, 1.5)
+    assert np.array_equal(evaluator.to_be(evaluator.values).to_numpy(), before.to_numpy())
+    assert np.array_equal(evaluator.as_is_linear.costs({}).to_numpy(),
+                          evaluator.base_as_is.to_numpy())
