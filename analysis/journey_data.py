@@ -12,6 +12,7 @@ model).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,9 @@ class JourneyInputs:
     month_profile: np.ndarray    # (P, 12) share of the year's cases per calendar month
     fields: list[tuple[str, ...]]
 
-    @property
+    @cached_property
     def index(self) -> dict[str, int]:
+        """Row of each procedure ID (made once: callers look it up per event member)."""
         return {pid: i for i, pid in enumerate(self.procedure_ids)}
 
 

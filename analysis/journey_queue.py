@@ -88,22 +88,47 @@ def simulate_counters(loads: list[CounterLoad], seed: int, years: int = YEARS,
     counter never changes another's waits (as-is and to-be share their random numbers).
     A year of all counters is one batch of daily queues; the years run one after another so
     memory holds one year's working arrays besides the arrivals and waits kept."""
+    return simulate_counter_sides([loads], seed, years, fiscal_year)[0]
+
+
+def _load_key(load: CounterLoad) -> tuple[object, ...]:
+    return (load.name, np.asarray(load.visits_by_month, dtype=float).tobytes(),
+            load.mean_service_min, load.servers, load.booked_share)
+
+
+def simulate_counter_sides(sides: list[list[CounterLoad]], seed: int, years: int = YEARS,
+                           fiscal_year: int | None = None) -> list[QueueYears]:
+    """:func:`simulate_counters` of several sides (as-is, to-be) at once: a counter whose
+    load is the same on two sides is simulated once, since its draws and its daily queues
+    depend on nothing else (a journey measure changes the counters its events visit, not
+    the other few hundred of a prefecture-sized project)."""
     calendar = fiscal_calendar(fiscal_year) if fiscal_year else fiscal_calendar()
     days, buckets = calendar.days, len(HOUR_SHARE)
     flat_hours = BUCKET_LEN / BUCKET_LEN.sum()
+    unique: dict[tuple[object, ...], int] = {}
+    loads: list[CounterLoad] = []
+    side_index: list[list[int]] = []   # each side's counters as indices into ``loads``
+    for side in sides:
+        indices = []
+        for load in side:
+            identity = _load_key(load)
+            if identity not in unique:
+                unique[identity] = len(loads)
+                loads.append(load)
+            indices.append(unique[identity])
+        side_index.append(indices)
     # Walk-ins follow the weekday and hour profiles; booked visits (予約) are spread evenly
     # over the month's opening days and hours: booking flattens the peaks within a month.
     expected_of = [(1 - load.booked_share) * calendar.day_shares(load.visits_by_month)[:, None]
                    * HOUR_SHARE[None, :]
                    + load.booked_share * calendar.day_shares(load.visits_by_month, even=True)[:, None]
                    * flat_hours[None, :] for load in loads]
-    keys, kept_waits = [], []
+    keys: list[list[np.ndarray]] = [[] for _ in sides]
+    kept_waits: list[list[np.ndarray]] = [[] for _ in sides]
     totals = [_Totals() for _ in loads]
-    # Lanes (year × counters + counter) × days + day ascend year by year and counter by
-    # counter, so the keys come out sorted for the look-up.
     for k in range(years):
-        arrivals, services, lanes, servers, sizes = [], [], [], [], []
-        for c, (load, expected) in enumerate(zip(loads, expected_of, strict=True)):
+        arrivals, services, days_of, servers, sizes = [], [], [], [], []
+        for load, expected in zip(loads, expected_of, strict=True):
             rng = np.random.default_rng([seed, k, _seed_of(load.name)])
             counts = rng.poisson(expected).ravel()
             # Buckets (day, hour) come in time order; sorting bucket + fraction orders the
@@ -113,28 +138,38 @@ def simulate_counters(loads: list[CounterLoad], seed: int, years: int = YEARS,
             bucket = position.astype(np.int64)
             day, hour = bucket // buckets, bucket % buckets
             arrivals.append(BUCKET_START[hour] + (position - bucket) * BUCKET_LEN[hour])
-            lanes.append((k * len(loads) + c) * days + day)
+            days_of.append(day)
             services.append(service_times(rng, load.mean_service_min, bucket.size))
             servers.append(np.full(bucket.size, max(1, load.servers)))
             sizes.append(bucket.size)
         if not sizes or sum(sizes) == 0:
             continue
-        arrival, lane = np.concatenate(arrivals), np.concatenate(lanes)
-        service = np.concatenate(services)
-        # A day's queue is independent of the others: the lane (year, counter, day).
+        # A day's queue is independent of the others: the lane (counter, day) here, each
+        # side's (year, counter on that side, day) in its look-up keys.
+        lane = np.concatenate([u * days + day for u, day in enumerate(days_of)])
+        arrival, service = np.concatenate(arrivals), np.concatenate(services)
         waits = run_queue_by_lane(arrival, service, lane, np.concatenate(servers))
-        keys.append(lane * 1440.0 + arrival)
-        kept_waits.append(waits.astype(np.float32))
-        offset = 0
-        for c, size in enumerate(sizes):
-            part = slice(offset, offset + size)
-            totals[c].add(waits[part], service[part], calendar.month[lane[part] % days])
-            offset += size
+        bounds = np.r_[0, np.cumsum(sizes)]
+        for u, total in enumerate(totals):
+            part = slice(int(bounds[u]), int(bounds[u + 1]))
+            total.add(waits[part], service[part], calendar.month[days_of[u]])
+        for s, indices in enumerate(side_index):
+            # Lanes (year × counters + counter) × days + day ascend year by year and counter
+            # by counter, so the keys come out sorted for the look-up.
+            keys[s] += [((k * len(indices) + c) * days + days_of[u]) * 1440.0 + arrivals[u]
+                        for c, u in enumerate(indices)]
+            kept_waits[s] += [waits[int(bounds[u]):int(bounds[u + 1])].astype(np.float32)
+                              for u in indices]
     open_minutes = days * (CLOSE_MINUTE - OPEN_MINUTE)
-    stats = [t.summary(load, years, open_minutes) for t, load in zip(totals, loads, strict=True)]
-    key = np.concatenate(keys) if keys else np.zeros(0)
-    waits_all = np.concatenate(kept_waits).astype(float) if kept_waits else np.zeros(0)
-    return QueueYears([load.name for load in loads], calendar, years, key, waits_all, stats)
+    out = []
+    for s, indices in enumerate(side_index):
+        key = np.concatenate(keys[s]) if keys[s] else np.zeros(0)
+        waits_all = (np.concatenate(kept_waits[s]).astype(float) if kept_waits[s]
+                     else np.zeros(0))
+        out.append(QueueYears([loads[u].name for u in indices], calendar, years, key,
+                              waits_all, [totals[u].summary(loads[u], years, open_minutes)
+                                          for u in indices]))
+    return out
 
 
 class _Totals:

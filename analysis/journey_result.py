@@ -78,7 +78,9 @@ class JourneyResult:
     seed: int
     replications: int
     fiscal_year: int
-    counters: list[dict[str, Any]]        # each counter's queue, as-is and to-be
+    # each counter's queue, as-is and to-be (only those the events visit when simulated
+    # with all_counters=False, as for the report)
+    counters: list[dict[str, Any]]
     closed_weekdays: list[tuple[str, str]]
     assumptions: list[dict[str, Any]]
     seconds: float = 0.0

@@ -214,6 +214,7 @@ def resolve_default_events(procedures: list[dict[str, Any]]) -> list[LifeEvent]:
     ``procedures``: records with procedure_id, name, annual_cases and (optional) national_id.
     """
     codes = inventory_events()
+    cases = {str(r["procedure_id"]): float(r.get("annual_cases") or 0) for r in procedures}
     events = []
     for default in DEFAULT_EVENTS:
         members: dict[str, EventMember] = {}
@@ -242,7 +243,6 @@ def resolve_default_events(procedures: list[dict[str, Any]]) -> list[LifeEvent]:
             continue
         anchor_regex = re.compile(default.anchor)
         anchor = next((r for r in procedures if anchor_regex.search(str(r["name"]))), None)
-        cases = {str(r["procedure_id"]): float(r.get("annual_cases") or 0) for r in procedures}
         if anchor is not None:
             per_year = cases[str(anchor["procedure_id"])]
         else:   # the busiest member's cases over its share

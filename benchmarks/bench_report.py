@@ -37,6 +37,8 @@ class ProcessMemory:
         self.psutil = psutil
         self.peak_total = 0
         self.peak_largest = 0
+        self.phase = ""
+        self.by_phase: dict[str, int] = {}  # the largest process's peak in each phase
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -49,6 +51,7 @@ class ProcessMemory:
                 sizes.append(child.memory_info().rss)
         self.peak_total = max(self.peak_total, sum(sizes))
         self.peak_largest = max(self.peak_largest, max(sizes))
+        self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0), max(sizes))
 
     def _sample(self) -> None:
         while not self._stop.is_set():
@@ -80,15 +83,18 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
     def progress(_done: int, _total: int, label: str) -> None:
         if not marks or _phase_name(label) != _phase_name(marks[-1][1]):
             marks.append((time.perf_counter(), label))
+            memory.phase = _phase_name(label)  # the sampler files what it reads under it
 
     profiler = None
     if profile is not None:
         import cProfile
 
         profiler = cProfile.Profile()
-    with ProcessMemory() as memory:
+    memory = ProcessMemory()
+    with memory:
         start = time.perf_counter()
         marks.append((start, "開始"))
+        memory.phase = "開始"
         if profiler is not None:
             profiler.enable()
         with open_snapshot(project) as opened:
@@ -104,7 +110,11 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
     print(f"report of {project.name}, {scenario}, {replications:,} replications: "
           f"{end - start:.1f} s; peak memory {memory.peak_total / 2**30:.2f} GB "
           f"(this process and its workers), largest process {memory.peak_largest / 2**30:.2f} GB")
-    print("  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()))
+    def peak(name: str) -> str:  # a phase shorter than the sampling shows no figure
+        return f"{memory.by_phase[name] / 2**30:.2f} GB" if name in memory.by_phase else "—"
+
+    print("  phases (time; the largest process's peak in the phase): " + ", ".join(
+        f"{name} {seconds:.1f} s {peak(name)}" for name, seconds in phases.items()))
     print(f"  {out.stat().st_size / 2**20:.1f} MB written; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.journey import DEFAULT_REPLICATIONS, DEFAULT_TO_BE, MEASURES, simulate_journeys
 from analysis.journey_data import journey_inputs
 from analysis.journey_result import JourneyResult
@@ -51,8 +53,14 @@ def run_journeys(project: Project, scenario: str | None = None,
                  events: list[str] | None = None, measures: tuple[str, ...] | None = None,
                  seed: int = 1, replications: int = DEFAULT_REPLICATIONS,
                  progress: Progress | None = None, cancelled: CancelCheck | None = None,
-                 fiscal_year: int | None = None) -> JourneyResult:
-    procedures, steps, links = load_frames(project)
+                 fiscal_year: int | None = None,
+                 frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+                 all_counters: bool = True) -> JourneyResult:
+    """``frames``: the project's (procedures, steps, links) as ``load_frames`` reads them,
+    when the caller has them (the report reads them once for its model and its journeys);
+    ``all_counters=False``: the queues of the counters no event visits are not simulated
+    (``analysis.journey.simulate_journeys``; the report does not print them)."""
+    procedures, steps, links = frames if frames is not None else load_frames(project)
     chosen = tuple(measures) if measures is not None else DEFAULT_TO_BE
     if scenario:
         chosen = tuple(dict.fromkeys((*chosen, *scenario_measures(project, scenario))))
@@ -60,12 +68,13 @@ def run_journeys(project: Project, scenario: str | None = None,
     if unknown:
         raise EventDataError(f"施策「{'、'.join(unknown)}」はありません（{', '.join(MEASURES)}）",
                              f"Unknown journey measure {', '.join(unknown)} ({', '.join(MEASURES)})")
-    all_events = load_events(project)
+    all_events = load_events(project, procedures)
     validate_events(all_events, set(procedures["procedure_id"].astype(str)))
     inputs = journey_inputs(procedures, steps, links)
     # Every event loads the counters, also those not shown: the queues are the same.
     result = simulate_journeys(inputs, all_events, chosen, seed, replications,
-                               fiscal_year=fiscal_year, progress=progress, cancelled=cancelled)
+                               fiscal_year=fiscal_year, progress=progress, cancelled=cancelled,
+                               all_counters=all_counters)
     if events:
         keep = {e.key for e in select_events(all_events, events)}
         result.events = [e for e in result.events if e.key in keep]

@@ -12,6 +12,7 @@ import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, delete, select
 
 from analysis.life_events import EventDataError, EventMember, LifeEvent, resolve_default_events
@@ -20,15 +21,21 @@ from bpr_studio.model import tables
 from bpr_studio.queries import procedures_frame
 from bpr_studio.store import Project
 
+# What resolving the default events and counting an event's cases read of a procedure.
+EVENT_COLUMNS = ("procedure_id", "name", "annual_cases", "national_id")
 CSV_COLUMNS = {"event": ("イベント", "event"), "procedure_id": ("手続ID", "procedure_id"),
                "share": ("割合(%)", "share_pct", "割合"),
                "events_per_year": ("年間件数", "events_per_year"),
                "anchor": ("起点の手続ID", "anchor_procedure_id")}
 
 
-def load_events(project: Project) -> list[LifeEvent]:
-    """The project's stored events, or the default set resolved on its procedures."""
-    records = procedures_frame(project).to_dict("records")
+def load_events(project: Project, procedures: pd.DataFrame | None = None) -> list[LifeEvent]:
+    """The project's stored events, or the default set resolved on its procedures
+    (``procedures``: the project's procedures frame, when the caller has read it)."""
+    frame = procedures_frame(project) if procedures is None else procedures
+    # Only the columns the events read: records of every column of 30,000 procedures took
+    # seconds.
+    records = frame[[c for c in EVENT_COLUMNS if c in frame.columns]].to_dict("records")
     stored = _stored(project)
     if not stored:
         return resolve_default_events(records)

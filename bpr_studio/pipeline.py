@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.compare import Comparison, ProjectModel, parameter_values
 from analysis.compute import ComputeOptions
 from analysis.economics import compute_economics
@@ -42,9 +44,12 @@ __all__ = ["SimulationCancelled", "analyse", "compare_projects", "load_model", "
            "run_sensitivity", "run_sensitivity_at"]
 
 
-def load_model(project: Project) -> ProjectModel:
-    """The project's process graphs, unit costs and readiness rubric (one query each)."""
-    procedures, steps, links = load_frames(project)
+def load_model(project: Project,
+               frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None
+               ) -> ProjectModel:
+    """The project's process graphs, unit costs and readiness rubric (one query each);
+    ``frames``: its (procedures, steps, links) from ``load_frames``, if already read."""
+    procedures, steps, links = frames if frames is not None else load_frames(project)
     return ProjectModel(build_graphs(procedures, steps, links), load_unit_costs(project),
                         load_rubric(project))
 

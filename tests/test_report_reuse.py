@@ -63,3 +63,36 @@ def test_a_unit_cost_bar_leaves_the_base_costs_as_they_were(city):
     assert np.array_equal(evaluator.to_be(evaluator.values).to_numpy(), before.to_numpy())
     assert np.array_equal(evaluator.as_is_linear.costs({}).to_numpy(),
                           evaluator.base_as_is.to_numpy())
+
+
+# --- life events --------------------------------------------------------------------------
+
+
+def test_a_counter_the_measures_leave_alone_is_simulated_once_with_the_same_waits():
+    from analysis.journey_queue import CounterLoad, simulate_counter_sides, simulate_counters
+
+    busy = np.array([900.0, 800, 1500, 1400, 700, 700, 700, 700, 700, 700, 700, 900])
+    as_is = [CounterLoad("住民異動", busy, 8.0, 2), CounterLoad("税証明", busy / 2, 5.0, 1)]
+    # The to-be moves visits off the first counter to a one-stop counter of its own.
+    to_be = [CounterLoad("住民異動", busy * 0.6, 8.0, 2), CounterLoad("税証明", busy / 2, 5.0, 1),
+             CounterLoad("ワンストップ窓口", busy * 0.4, 12.0, 1)]
+    together = simulate_counter_sides([as_is, to_be], seed=3, years=2)
+    for side, alone in zip(together, (simulate_counters(as_is, seed=3, years=2),
+                                      simulate_counters(to_be, seed=3, years=2)), strict=True):
+        assert side.names == alone.names
+        assert np.array_equal(side.key, alone.key)
+        assert np.array_equal(side.waits, alone.waits)
+        assert side.stats == alone.stats
+
+
+def test_journeys_of_the_visited_counters_only_are_those_of_the_whole_run(city):
+    from bpr_studio.journey_pipeline import run_journeys
+
+    with open_project(city) as project:
+        whole = run_journeys(project, replications=100)
+        visited = run_journeys(project, replications=100, all_counters=False)
+    assert visited.events
+    assert visited.events == whole.events
+    simulated = {(row["side"], row["counter"]) for row in visited.counters}
+    assert simulated < {(row["side"], row["counter"]) for row in whole.counters}
+    assert [r for r in whole.counters if (r["side"], r["counter"]) in simulated] == visited.counters

@@ -92,14 +92,16 @@ def _effect(project: Project, result: SimulationResult, model: Any = None) -> An
     return run_effect(project, result.scenario.name, model=model)
 
 
-def _journeys(project: Project) -> Any:
+def _journeys(project: Project, frames: Any = None, cancel: CancelCheck | None = None) -> Any:
     """The life events as the app shows them (ワンストップ窓口 + 書かない窓口), or None when
     the project's events cannot be simulated (the app says why)."""
     from analysis.life_events import EventDataError
     from bpr_studio.journey_pipeline import run_journeys
 
     try:
-        return run_journeys(project)
+        # The sheet prints the events, not every counter's queue: only the counters the
+        # events visit are simulated (their waits are the same).
+        return run_journeys(project, frames=frames, cancelled=cancel, all_counters=False)
     except EventDataError:
         return None
 
@@ -133,7 +135,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     effect = _effect(project, result, model)
     if effect is not None:  # no sheet until the project has a re-survey round
         effect_sheet(wb, effect)
-    step(91, "ライフイベント")
+    step(91, "ライフイベントと窓口のシート")
     life_events_sheet(wb, journeys if journeys is not None else _journeys(project))
     sheets.counter_sheet(wb, result)
     step(94, "業務フロー")
@@ -167,14 +169,22 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  compute: ComputeOptions | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path.
     ``compute``: memory budget, workers and engine of its Monte Carlo."""
-    from bpr_studio.loading import get_scenario
+    from bpr_studio.loading import get_scenario, load_frames
     from bpr_studio.pipeline import analyse, load_model, run_pipeline, run_sensitivity
 
     path = Path(out)
     _check_target(path)
     if progress:
         progress(0, 100, "読み込み")
-    model = load_model(project)  # once, for the simulation and the flow pictures
+    frames = load_frames(project)  # once, for the life events and the model
+    if progress:
+        progress(1, 100, "ライフイベント")
+    # First, while only the tables are in memory: the journeys keep a small result.
+    journeys = _journeys(project, frames, cancel)
+    if progress:
+        progress(2, 100, "モデル")
+    model = load_model(project, frames)  # once, for the simulation and the flow pictures
+    del frames
     comparison = None
     if simulation is None:
         def scaled(done: int, total: int, label: str) -> None:
@@ -195,7 +205,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
     tornado = run_sensitivity(project, simulation.scenario.name, cancel=cancel, model=model,
                               comparison=comparison)
     del comparison  # the sheets need the result, not the comparison
-    wb = build_workbook(project, simulation, model, tornado, progress=progress)
+    wb = build_workbook(project, simulation, model, tornado, journeys, progress=progress)
     if progress:
         progress(97, 100, "保存")
     try:
