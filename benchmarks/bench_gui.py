@@ -91,6 +91,16 @@ class BlockSampler:
             print(f"  {count * 10:5d} ms  {where}")
 
 
+def _queued_seconds() -> float:
+    """Seconds this thread has waited in the run queue for a core (Linux; 0 elsewhere): on a
+    shared 2-core machine much of a gap is the GUI thread ready to run but given no core."""
+    try:
+        with open("/proc/thread-self/schedstat") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class LatencyProbe:
     """Counts the longest gap between ticks of a 10 ms timer on the GUI thread, and the
     most CPU time the GUI thread itself spent between two ticks: on a busy machine a gap
@@ -106,16 +116,20 @@ class LatencyProbe:
         self.last_cpu = time.thread_time()
         self.worst = 0.0
         self.worst_cpu = 0.0
+        self.last_queued = _queued_seconds()
+        self.worst_parts = (0.0, 0.0)  # the worst gap's own CPU time and wait for a core
 
     def _on_tick(self) -> None:
         if DUMP is not None:
             # A C watchdog (needs no GIL) dumps every thread's stack if the next tick is
             # more than 80 ms late: it shows who holds the GIL during a block.
             faulthandler.dump_traceback_later(0.09, file=DUMP)
-        now, cpu = time.perf_counter(), time.thread_time()
+        now, cpu, queued = time.perf_counter(), time.thread_time(), _queued_seconds()
         gap = now - self.last - 0.010
         if gap > 0.1:
             self.gaps.append((round(now - self.started, 2), round(gap * 1000)))
+        if gap > self.worst:
+            self.worst_parts = (cpu - self.last_cpu, queued - self.last_queued)
             if os.environ.get("BPR_PROBE_STACKS"):
                 import sys
                 import threading
@@ -128,12 +142,14 @@ class LatencyProbe:
                               " <- ".join(f"{f.name}:{f.lineno}" for f in reversed(tail)))
         self.worst = max(self.worst, gap)
         self.worst_cpu = max(self.worst_cpu, cpu - self.last_cpu)
-        self.last, self.last_cpu = now, cpu
+        self.last, self.last_cpu, self.last_queued = now, cpu, queued
 
     def start(self) -> None:
         self.last = self.started = time.perf_counter()
         self.last_cpu = time.thread_time()
+        self.last_queued = _queued_seconds()
         self.worst = self.worst_cpu = 0.0
+        self.worst_parts = (0.0, 0.0)
         self.gaps: list[tuple[float, int]] = []
         self.timer.start()
 
@@ -145,8 +161,12 @@ class LatencyProbe:
 
     def blocked(self) -> str:
         """'GUI blocked at most N ms (its own work at most M ms)' of the last run."""
+        own, queued = self.worst_parts
+        rest = max(self.worst - own - queued, 0.0)
         return (f"GUI blocked at most {self.worst * 1000:.0f} ms (its own work at most "
-                f"{self.worst_cpu * 1000:.0f} ms)")
+                f"{self.worst_cpu * 1000:.0f} ms; the worst gap: {own * 1000:.0f} ms its own "
+                f"work, {queued * 1000:.0f} ms waiting for a core, {rest * 1000:.0f} ms "
+                f"waiting for the GIL or idle)")
 
 
 # Run in a fresh interpreter: everything a user waits for between double-clicking the app

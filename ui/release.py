@@ -59,17 +59,23 @@ def _run() -> None:
                 _worker = None
                 return
         due, obj = _queue.get()
+        holder = [obj]
+        del obj
         wait = due - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        release_in_pieces(obj)
-        del obj
+        # Handed over, not kept: with a name of ours still on it, nothing under it could
+        # be freed part by part, and that name's end freed it all in one go.
+        release_in_pieces(holder.pop())
 
 
 def release_in_pieces(obj: Any) -> int:
     """Drop ``obj`` part by part, each part after every part that refers to it (so each
-    drop frees only what that part alone holds); the number of parts. Call it holding the
-    only reference you mean to give up (others may exist: those parts then live on)."""
+    drop frees only what that part alone holds); the number of parts. Hand it the only
+    reference you mean to give up, keeping none: ``release_in_pieces(holder.pop())``, not
+    ``release_in_pieces(result)`` with ``result`` still alive (the caller's name would keep
+    every part alive until it ends, and its end would free them all at once). References
+    held elsewhere (a view still showing a part) keep those parts, as they should."""
     parts: dict[int, Any] = {}
     children: dict[int, list[int]] = {}
     _collect(obj, parts, children, 0)

@@ -331,7 +331,10 @@ class ProjectSession(QObject):
         scenario, analysis, headline, counts = result
         if scenario is not self.scenario:
             # Asked for before the user chose another scenario: that one's comparison is
-            # due (recompare ran when it was chosen) and is the one to show.
+            # due (recompare ran when it was chosen) and is the one to show. Freed in the
+            # background: dropped here, a city's analysis is freed on the GUI thread.
+            del analysis
+            release_later(result)
             return
         assert isinstance(analysis, ScenarioAnalysis)
         self._replace(headline=headline, analysis=analysis, comparison=analysis.comparison)
@@ -346,7 +349,11 @@ class ProjectSession(QObject):
         assert isinstance(result, tuple)
         analysis, counters = result
         if self.analysis is None or analysis is not self.analysis:
-            return  # of a comparison replaced meanwhile
+            # Of a comparison replaced meanwhile (being freed in the background: this was
+            # its last reference, which would free it all here, on the GUI thread).
+            del analysis
+            release_later(result)
+            return
         self.analysis.counters = counters
         self.counters_ready.emit()
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from ui.release import release_later
+
 Task = Callable[[Callable[[int, int, str], None], Callable[[], bool]], Any]
 
 
@@ -45,8 +47,10 @@ class _TaskThread(QThread):
         self.outcome: tuple[str, Any] = ("cancelled", None)
 
     def run(self) -> None:  # runs in the worker thread
+        task, self._task = self._task, None
+        result: list[Any] = []  # held in a list: handed over below, no name left on it
         try:
-            result = self._task(self._progress, self.cancel_event.is_set)
+            result.append(task(self._progress, self.cancel_event.is_set))
         except self._cancel_exceptions:
             self.outcome = ("cancelled", None)
         except Exception as exc:  # reported to the user, never swallowed
@@ -56,8 +60,18 @@ class _TaskThread(QThread):
             exc.details = traceback.format_exc()  # type: ignore[attr-defined]
             self.outcome = ("failed", exc)
         else:
-            self.outcome = ("cancelled", None) if self.cancel_event.is_set() else (
-                "succeeded", result)
+            if self.cancel_event.is_set():
+                # Superseded: nobody will show it. Freed in the background, a part at a
+                # time, not by the GUI thread when it drops the thread (a city's analysis:
+                # seconds); this thread ends now, so the task waiting for it can start.
+                self.outcome = ("cancelled", None)
+                release_later(result.pop())
+            else:
+                self.outcome = ("succeeded", result.pop())
+        finally:
+            # The task's closure (what it was given: an analysis, a parsed batch) is let go
+            # here too, in the worker, not with the thread object on the GUI thread.
+            del task
 
     def _progress(self, done: int, total: int, label: str) -> None:
         if not self.cancel_event.is_set():
@@ -152,14 +166,21 @@ class TaskRunner(QObject):
         self._retired.discard(thread)
         if isinstance(thread, _TaskThread):
             kind, value = thread.outcome
+            thread.outcome = ("cancelled", None)
             thread.deleteLater()
-            if current:
-                if kind == "succeeded" and not thread.cancel_event.is_set():
-                    self.succeeded.emit(value)
-                elif kind == "failed" and not thread.cancel_event.is_set():
-                    self.failed.emit(value)
-                else:
+            if current and kind == "succeeded" and not thread.cancel_event.is_set():
+                self.succeeded.emit(value)
+            elif current and kind == "failed" and not thread.cancel_event.is_set():
+                self.failed.emit(value)
+            else:
+                if value is not None:
+                    # Cancelled after it ended: dropped here it would be freed in one go
+                    # on the GUI thread.
+                    release_later(value)
+                if current:
                     self.cancelled.emit()
+            del value
+            if current:
                 self.finished.emit()
         if self._pending is not None and not self._retired and self._thread is None:
             task, self._pending = self._pending, None

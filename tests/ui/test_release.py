@@ -77,3 +77,28 @@ def test_freeing_a_large_result_never_holds_the_lock_long():
         release._empty_if_alone = original
     assert worst < 0.02
     assert time.thread_time() - began < 5
+
+
+def test_the_background_thread_frees_a_result_part_by_part(monkeypatch):
+    """release_later's thread hands the result over instead of keeping a name on it:
+    with one kept, no part could be freed before the end, and the end freed all at once."""
+    import ui.release as release
+
+    monkeypatch.setattr(release, "DELAY_SECONDS", 0.0)
+    rows = [_Row() for _ in range(200)]
+    watched = weakref.ref(rows[0])
+    seen_dead: list[bool] = []
+    original = release._empty_if_alone
+
+    def spy(part):
+        seen_dead.append(watched() is None)
+        original(part)
+    monkeypatch.setattr(release, "_empty_if_alone", spy)
+    release.release_later(_Result(pd.DataFrame({"x": [1.0]}), rows))
+    del rows
+    for _ in range(500):
+        if release._worker is None and release.pending() == 0:
+            break
+        time.sleep(0.01)
+    assert watched() is None
+    assert any(seen_dead), "the row was freed only after every part had been handled"
