@@ -41,13 +41,14 @@ class _TaskThread(QThread):
     def __init__(self, task: Task, cancel_event: threading.Event,
                  cancel_exceptions: tuple[type[BaseException], ...]) -> None:
         super().__init__()
-        self._task = task
+        self._task: Task | None = task
         self.cancel_event = cancel_event
         self._cancel_exceptions = cancel_exceptions
         self.outcome: tuple[str, Any] = ("cancelled", None)
 
     def run(self) -> None:  # runs in the worker thread
         task, self._task = self._task, None
+        assert task is not None  # a thread runs once
         result: list[Any] = []  # held in a list: handed over below, no name left on it
         try:
             result.append(task(self._progress, self.cancel_event.is_set))
