@@ -20,6 +20,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ui.thread_priority import lower_this_thread
+
 DPI = 100
 _RENDERS: set[threading.Thread] = set()  # chart pictures being drawn
 
@@ -95,6 +97,7 @@ class ChartCanvas(QWidget):
         signal = self._rendered.done
 
         def render() -> None:  # in a worker thread: Agg only, no Qt widgets
+            lower_this_thread()
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
 

@@ -24,7 +24,7 @@ from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.ranked_table import COMPARISON_COLUMNS, RankedRowsModel, ranked_table, size_columns
 from ui.saving_text import headline_lines
-from ui.session import ProjectSession
+from ui.session import ProjectSession, comparison_totals
 from ui.table_model import DataFrameTableModel
 
 TOP = 20
@@ -87,6 +87,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         # Columns fitted to their headers and the first rows, not a prefecture's 400 sections.
         counters.horizontalHeader().setResizeContentsPrecision(50)
         self.counter_table = counters
+        self._counters_sized = False
         tabs = QTabWidget()
         tabs.addTab(charts, tr("tab_charts"))
         tabs.addTab(top, tr("tab_top20"))
@@ -155,9 +156,8 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         """City totals shown (deterministic), by side and state: {'staff_as_is': {...}}."""
         comparison = self.session.comparison
         assert comparison is not None
-        a, b = comparison.as_is.city(), comparison.to_be.city()
-        return {f"{side}_{state}": {c: float(src[f"{side}_{c}"]) for c in COSTS}
-                for side in ("staff", "citizen") for state, src in (("as_is", a), ("to_be", b))}
+        # Summed in the comparison's worker (ui.session.comparison_totals).
+        return self.session.comparison_totals or comparison_totals(comparison)
 
     def refresh(self, *_args: object) -> None:
         analysis, comparison = self.session.analysis, self.session.comparison
@@ -223,7 +223,10 @@ class ComparisonView(LazyRefreshMixin, QWidget):
             "peak_b": value_of(c, "to_be", "peak_mean_wait_min"),
             "util_a": value_of(c, "as_is", "utilization"), "util_b": value_of(c, "to_be", "utilization")}
             for c in counters]))
-        self.counter_table.resizeColumnsToContents()
+        if counters and not self._counters_sized:
+            # Once: fitting the two-line headers again on every comparison cost ~50 ms.
+            self._counters_sized = True
+            self.counter_table.resizeColumnsToContents()
 
 
 if __name__ == "__main__":

@@ -6,15 +6,14 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
-from ui.session import ProjectSession
+from ui.session import ProjectSession, summarise
 
 # Imported when first drawn, in the render thread (see ui.chart_canvas).
 DRAW_BARH = deferred("analysis.charts", "draw_barh")
 
 
-def _level_counts(figure, levels) -> None:
+def _level_counts(figure, counts: list[int]) -> None:
     ax = figure.add_subplot(111)
-    counts = [int((levels == n).sum()) for n in range(1, 5)]
     ax.bar([1, 2, 3, 4], counts, color=["#70AD47", "#A9D08E", "#F4B183", "#C00000"])
     ax.set_xticks([1, 2, 3, 4], [tr("chart_level_n", n=n) for n in range(1, 5)], fontsize=8)
     ax.set_title(tr("chart_levels"), fontsize=9)
@@ -67,7 +66,11 @@ class DashboardView(QWidget):
         self.content.setVisible(not empty)
         if empty:
             return
-        totals = data.scores.city()
+        # Aggregated in the loading worker (ui.session.summarise): summing, grouping and
+        # sorting a prefecture's procedures here held the window for a third of a second.
+        summary = data.summary if data.summary is not None else summarise(
+            data.scores, data.procedures)
+        totals = summary.city
         ja = language() == "ja"
         values = {
             "staff_time_h": (tr("card_staff_hours"), f"{totals['staff_time_h']:,.0f} "
@@ -87,13 +90,12 @@ class DashboardView(QWidget):
         for key, (label, text) in values.items():
             self.cards[key].setText(f"<span style='font-size:9pt'>{label}</span><br>"
                                     f"<span style='font-size:15pt'><b>{text}</b></span>")
-        procedures = data.scores.procedures
-        self.levels.draw(_level_counts, procedures["level"])
-        by_section = data.scores.by_section().sort_values("staff_time_h", ascending=False).head(12)
+        self.levels.draw(_level_counts, summary.level_counts)
+        by_section = summary.top_sections
         self.sections.draw(lambda f: DRAW_BARH(
             f.add_subplot(111), list(by_section["section"]), list(by_section["staff_time_h"]),
             tr("hours_per_year"), tr("chart_sections")))
-        ranked = procedures.sort_values("staff_time_h", ascending=False).head(15)
+        ranked = summary.top_procedures
 
         def draw_top(figure) -> None:
             # As many names as fit the chart's height (about 18 px a name), up to 15.

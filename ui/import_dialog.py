@@ -47,6 +47,7 @@ from bpr_studio.model import codes
 from bpr_studio.store import open_project, project_exists
 from ui.i18n import language, tr
 from ui.notify import show_message
+from ui.release import release_later
 from ui.table_model import DataFrameTableModel
 from ui.task_runner import TaskRunner
 
@@ -194,7 +195,7 @@ class ImportDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             item.setToolTip(tr("prefer_tip"))
             self.file_list.addItem(item)
-            self._batch = None
+            self._drop_batch()
             self._update_buttons()
 
     def bpmn_options(self) -> BpmnOptions:
@@ -226,7 +227,7 @@ class ImportDialog(QDialog):
                 if self.file_list.item(i).checkState() == Qt.CheckState.Checked]
 
     def _on_file_list_item_changed(self, _item: QListWidgetItem) -> None:
-        self._batch = None  # a new choice needs a new check
+        self._drop_batch()  # a new choice needs a new check
         self._update_buttons()
 
     def _on_add_files_clicked(self) -> None:
@@ -247,13 +248,21 @@ class ImportDialog(QDialog):
         for url in event.mimeData().urls():
             self.add_path(Path(url.toLocalFile()))
 
+    def _drop_batch(self) -> None:
+        """Forget the checked batch: freed in the background, a part at a time (40
+        workbooks' parsed rows dropped at once held the GUI thread ~0.1 s at 3,000
+        procedures, seconds at 30,000)."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            release_later(batch)
+
     # --- tasks ---------------------------------------------------------------
     def start_check(self) -> None:
         paths = self.paths()
         prefer = self.preferred()
         bpmn = self.bpmn_options()
         project_path = self._project_path
-        self._batch = None
+        self._drop_batch()
         self._phase = "check"
 
         def task(progress, cancelled):
@@ -314,7 +323,7 @@ class ImportDialog(QDialog):
                 self.summary.setText(tr("report_errors", errors=len(report.errors)))
         else:
             self.summary.setText(tr("imported"))
-            self._batch = None
+            self._drop_batch()
             self.imported.emit()
             self.accept()
 

@@ -46,7 +46,7 @@ from bpr_studio.pipeline import (
 )
 from bpr_studio.queries import procedures_frame, stored_issues_frame
 from bpr_studio.store import Project, ProjectError, open_project
-from cost_model.costs import CostResult
+from cost_model.costs import COSTS, CostResult
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
@@ -74,6 +74,33 @@ class ProjectData:
     scenario_versions: dict[str, int] = field(default_factory=dict)
     # The same for the project's unit cost overrides (0 = the default was shown).
     unit_cost_versions: dict[str, int] = field(default_factory=dict)
+    # What the views draw from all procedures, worked out in the worker with the rest:
+    # on the GUI thread the city totals alone took ~35 ms at 3,000 procedures, ten times
+    # that at 30,000 (:func:`summarise`).
+    summary: DataSummary | None = None
+
+
+@dataclass
+class DataSummary:
+    """Aggregates of the loaded data for the dashboard and the survey list's filters."""
+
+    city: pd.Series              # CostResult.city(): the city's totals
+    level_counts: list[int]      # procedures at readiness level 1..4
+    top_sections: pd.DataFrame   # the 12 sections with the most staff hours
+    top_procedures: pd.DataFrame  # the 15 procedures with the most staff hours
+    sections: list[str]          # every section, sorted (the survey list's filter)
+
+
+def summarise(scores: CostResult, procedures: pd.DataFrame) -> DataSummary:
+    levels = scores.procedures["level"]
+    return DataSummary(
+        city=scores.city(),
+        level_counts=[int((levels == n).sum()) for n in range(1, 5)],
+        top_sections=scores.by_section().sort_values("staff_time_h", ascending=False)
+        .head(12).reset_index(drop=True),
+        top_procedures=scores.procedures.sort_values("staff_time_h", ascending=False)
+        .head(15)[["procedure_id", "name", "section", "staff_time_h"]].reset_index(drop=True),
+        sections=sorted(procedures["section"].dropna().unique()) if len(procedures) else [])
 
 
 def load_data(path: Path | str) -> ProjectData:
@@ -86,7 +113,8 @@ def load_data(path: Path | str) -> ProjectData:
         scenarios = list_scenarios(project)
         return ProjectData(scores, merged, stored_issues_frame(project), load_unit_costs(project),
                            load_rubric(project), scenarios, len(scores.steps),
-                           scenario_versions(project), unit_cost_versions(project))
+                           scenario_versions(project), unit_cost_versions(project),
+                           summarise(scores, merged))
 
 
 def analyse_at(path: Path | str, scenario: Scenario,
@@ -107,10 +135,12 @@ def analyse_at(path: Path | str, scenario: Scenario,
 
 
 def analysed_at(path: Path | str, scenario: Scenario, cancelled: Callable[[], bool]
-                ) -> tuple[ScenarioAnalysis, SavingHeadline, dict[str, tuple[int, int]]]:
-    """:func:`analyse_at` and its saving headline, both in the worker; without the
-    counter queues, which follow (:func:`counters_of`): the window shows the comparison
-    without waiting for a year of queues per section (a third of the time)."""
+                ) -> tuple[ScenarioAnalysis, SavingHeadline, dict[str, tuple[int, int]],
+                           dict[str, dict[str, float]]]:
+    """:func:`analyse_at`, its saving headline, per-measure counts and the city totals
+    (:func:`comparison_totals`), all in the worker; without the counter queues, which
+    follow (:func:`counters_of`): the window shows the comparison without waiting for a
+    year of queues per section (a third of the time)."""
     analysis = analyse_at(path, scenario, cancelled, False)
     comparison = analysis.comparison
     for tables in (comparison.as_is_tables, comparison.to_be_tables):
@@ -118,7 +148,17 @@ def analysed_at(path: Path | str, scenario: Scenario, cancelled: Callable[[], bo
         # then read one procedure's steps without scanning all of them on the GUI thread.
         procedure_row_ranges(tables.steps)
         procedure_row_ranges(tables.links)
-    return analysis, headline_of(analysis), application_counts(analysis)
+    return (analysis, headline_of(analysis), application_counts(analysis),
+            comparison_totals(comparison))
+
+
+def comparison_totals(comparison: Comparison) -> dict[str, dict[str, float]]:
+    """City totals of the five costs by side and state ({'staff_as_is': {cost: value}}),
+    for the 比較 view; summed in the worker (two sums over a prefecture's procedures held
+    the GUI thread ~0.15 s)."""
+    a, b = comparison.as_is.city(), comparison.to_be.city()
+    return {f"{side}_{state}": {c: float(src[f"{side}_{c}"]) for c in COSTS}
+            for side in ("staff", "citizen") for state, src in (("as_is", a), ("to_be", b))}
 
 
 def application_counts(analysis: ScenarioAnalysis) -> dict[str, tuple[int, int]]:
@@ -219,6 +259,8 @@ class ProjectSession(QObject):
         self.headline: SavingHeadline | None = None  # expected and potential city savings
         # Per measure of the comparison shown: procedures (applied to, refused).
         self.application_counts: dict[str, tuple[int, int]] = {}
+        # The comparison's city totals (comparison_totals), summed in the worker.
+        self.comparison_totals: dict[str, dict[str, float]] = {}
         self.simulation: SimulationResult | None = None
         # Which loaded data the simulation was run on: the report reuses it only if current.
         self._data_version = 0
@@ -328,7 +370,7 @@ class ProjectSession(QObject):
 
     def _on_analyzer_succeeded(self, result: object) -> None:
         assert isinstance(result, tuple)
-        scenario, analysis, headline, counts = result
+        scenario, analysis, headline, counts, totals = result
         if scenario is not self.scenario:
             # Asked for before the user chose another scenario: that one's comparison is
             # due (recompare ran when it was chosen) and is the one to show. Freed in the
@@ -339,6 +381,7 @@ class ProjectSession(QObject):
         assert isinstance(analysis, ScenarioAnalysis)
         self._replace(headline=headline, analysis=analysis, comparison=analysis.comparison)
         self.application_counts = counts
+        self.comparison_totals = totals
         gc.freeze()
         self.busy.emit(False)
         self.comparison_ready.emit(analysis.comparison)

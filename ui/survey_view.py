@@ -181,7 +181,8 @@ class SurveyView(QWidget):
         selected = self.session.selected
         procedures = data.procedures
         self.procedure_model.set_frame(procedures, self._filtered(procedures))
-        sections = sorted(procedures["section"].dropna().unique()) if len(procedures) else []
+        sections = data.summary.sections if data.summary is not None else (
+            sorted(procedures["section"].dropna().unique()) if len(procedures) else [])
         current = self.section_combo.currentData()
         self.section_combo.blockSignals(True)
         self.section_combo.clear()

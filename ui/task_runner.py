@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ui.release import release_later
+from ui.thread_priority import lower_this_thread
 
 Task = Callable[[Callable[[int, int, str], None], Callable[[], bool]], Any]
 
@@ -47,6 +48,7 @@ class _TaskThread(QThread):
         self.outcome: tuple[str, Any] = ("cancelled", None)
 
     def run(self) -> None:  # runs in the worker thread
+        lower_this_thread()  # the GUI thread gets the core first (ui.thread_priority)
         task, self._task = self._task, None
         assert task is not None  # a thread runs once
         result: list[Any] = []  # held in a list: handed over below, no name left on it

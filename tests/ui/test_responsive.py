@@ -164,3 +164,24 @@ def test_a_superseded_result_and_its_task_are_freed_off_the_gui_thread(qtbot, mo
     qtbot.waitUntil(lambda: not runner.running and runner.winding_down == 0, timeout=5000)
     qtbot.waitUntil(lambda: len(_Tracked.freed_on) == 2, timeout=5000)
     assert threading.main_thread().name not in _Tracked.freed_on
+
+
+def test_workers_run_below_the_gui_thread(qtbot):
+    """The GUI thread gets the core first: a task runs at a lower priority (Linux: a
+    higher nice value), the GUI thread's own priority is left as it was."""
+    import sys
+
+    import pytest
+
+    from ui.thread_priority import BACKGROUND_NICE, this_thread_nice
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread nice values are Linux's")
+    gui_nice = this_thread_nice()
+    runner = TaskRunner()
+    seen: list[object] = []
+    runner.succeeded.connect(seen.append)
+    runner.start(lambda progress, cancelled: this_thread_nice())
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0] == max(BACKGROUND_NICE, gui_nice or 0)
+    assert this_thread_nice() == gui_nice
