@@ -43,7 +43,7 @@ from ui.flow_scene import NodeItem, add_layout, export_scene
 from ui.i18n import language
 from ui.lazy import LazyRefreshMixin
 from ui.procedure_list import fill_picker, procedure_picker
-from ui.session import ProjectSession
+from ui.session import ProjectSession, procedure_choices
 
 # This view's words (kept here: the view owns them; ui/i18n.py holds the shared ones).
 _TEXT: dict[str, tuple[str, str]] = {
@@ -279,14 +279,15 @@ class FlowView(LazyRefreshMixin, QWidget):
         comparison = self.session.comparison
         if comparison is None:
             return
-        frame = comparison.as_is_tables.procedures
-        ids = tuple(frame["procedure_id"].astype(str))
+        # Listed by the comparison's worker (ui.session.procedure_choices).
+        ids, shown = self.session.procedure_choices
+        if not ids and len(comparison.as_is_tables.procedures):
+            ids, shown = procedure_choices(comparison)
         if ids == self._listed:
             return
         self._listed = ids
         self.procedure_combo.blockSignals(True)
-        fill_picker(self.procedure_list, self.procedure_texts, list(ids),
-                    frame["name"].astype(str).tolist())
+        fill_picker(self.procedure_list, self.procedure_texts, list(ids), shown=shown)
         self.procedure_combo.blockSignals(False)
 
     def graphs(self, procedure_id: str) -> tuple[nx.DiGraph, nx.DiGraph] | None:

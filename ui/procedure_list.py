@@ -30,11 +30,13 @@ class ProcedureListModel(QAbstractListModel):
         self.texts: list[str] = []
         self._rows: dict[str, int] = {}
 
-    def set_procedures(self, ids: list[str], names: list[str]) -> None:
+    def set_procedures(self, ids: list[str], names: list[str] | None = None,
+                       texts: list[str] | None = None) -> None:
+        """``texts`` ('ID  name', made by :func:`picker_texts` in a worker) or ``names``."""
         self.beginResetModel()
         self.ids = ids
-        self.texts = [f"{pid}  {name}" for pid, name in zip(ids, names, strict=True)]
-        self._rows = {pid: row for row, pid in enumerate(ids)}
+        self.texts = texts if texts is not None else picker_texts(ids, names or [])
+        self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self.endResetModel()
 
     def row_of(self, procedure_id: str | None) -> int:
@@ -68,7 +70,12 @@ def procedure_picker(combo: QComboBox) -> tuple[ProcedureListModel, QStringListM
     return model, texts
 
 
+def picker_texts(ids: list[str], names: list[str]) -> list[str]:
+    """The rows shown, 'ID  name' (30,000 of them: made in a worker, ui.session)."""
+    return [f"{pid}  {name}" for pid, name in zip(ids, names, strict=True)]
+
+
 def fill_picker(model: ProcedureListModel, texts: QStringListModel, ids: list[str],
-                names: list[str]) -> None:
-    model.set_procedures(ids, names)
+                names: list[str] | None = None, shown: list[str] | None = None) -> None:
+    model.set_procedures(ids, names, shown)
     texts.setStringList(model.texts)  # the same rows, in C++ for the completer

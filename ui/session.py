@@ -50,6 +50,7 @@ from cost_model.costs import COSTS, CostResult
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
+from ui.procedure_list import picker_texts
 from ui.release import release_later
 from ui.saving_text import SavingHeadline, headline_of
 from ui.task_runner import TaskRunner
@@ -136,11 +137,11 @@ def analyse_at(path: Path | str, scenario: Scenario,
 
 def analysed_at(path: Path | str, scenario: Scenario, cancelled: Callable[[], bool]
                 ) -> tuple[ScenarioAnalysis, SavingHeadline, dict[str, tuple[int, int]],
-                           dict[str, dict[str, float]]]:
-    """:func:`analyse_at`, its saving headline, per-measure counts and the city totals
-    (:func:`comparison_totals`), all in the worker; without the counter queues, which
-    follow (:func:`counters_of`): the window shows the comparison without waiting for a
-    year of queues per section (a third of the time)."""
+                           dict[str, dict[str, float]], tuple[tuple[str, ...], list[str]]]:
+    """:func:`analyse_at`, its saving headline, per-measure counts, the city totals
+    (:func:`comparison_totals`) and the procedure picker's rows, all in the worker;
+    without the counter queues, which follow (:func:`counters_of`): the window shows the
+    comparison without waiting for a year of queues per section (a third of the time)."""
     analysis = analyse_at(path, scenario, cancelled, False)
     comparison = analysis.comparison
     for tables in (comparison.as_is_tables, comparison.to_be_tables):
@@ -149,7 +150,15 @@ def analysed_at(path: Path | str, scenario: Scenario, cancelled: Callable[[], bo
         procedure_row_ranges(tables.steps)
         procedure_row_ranges(tables.links)
     return (analysis, headline_of(analysis), application_counts(analysis),
-            comparison_totals(comparison))
+            comparison_totals(comparison), procedure_choices(comparison))
+
+
+def procedure_choices(comparison: Comparison) -> tuple[tuple[str, ...], list[str]]:
+    """The procedures a picker lists (the flow view's): IDs and 'ID  name' rows, made in
+    the worker (30,000 of them took the GUI thread ~0.1 s at every comparison)."""
+    frame = comparison.as_is_tables.procedures
+    ids = [str(pid) for pid in frame["procedure_id"].tolist()]
+    return tuple(ids), picker_texts(ids, [str(name) for name in frame["name"].tolist()])
 
 
 def comparison_totals(comparison: Comparison) -> dict[str, dict[str, float]]:
@@ -261,6 +270,8 @@ class ProjectSession(QObject):
         self.application_counts: dict[str, tuple[int, int]] = {}
         # The comparison's city totals (comparison_totals), summed in the worker.
         self.comparison_totals: dict[str, dict[str, float]] = {}
+        # Its procedures for a picker (procedure_choices): IDs and the rows shown.
+        self.procedure_choices: tuple[tuple[str, ...], list[str]] = ((), [])
         self.simulation: SimulationResult | None = None
         # Which loaded data the simulation was run on: the report reuses it only if current.
         self._data_version = 0
@@ -370,7 +381,7 @@ class ProjectSession(QObject):
 
     def _on_analyzer_succeeded(self, result: object) -> None:
         assert isinstance(result, tuple)
-        scenario, analysis, headline, counts, totals = result
+        scenario, analysis, headline, counts, totals, choices = result
         if scenario is not self.scenario:
             # Asked for before the user chose another scenario: that one's comparison is
             # due (recompare ran when it was chosen) and is the one to show. Freed in the
@@ -382,6 +393,7 @@ class ProjectSession(QObject):
         self._replace(headline=headline, analysis=analysis, comparison=analysis.comparison)
         self.application_counts = counts
         self.comparison_totals = totals
+        self.procedure_choices = choices
         gc.freeze()
         self.busy.emit(False)
         self.comparison_ready.emit(analysis.comparison)
