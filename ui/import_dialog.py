@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -64,19 +65,6 @@ def report_frame(batch: ParsedBatch) -> pd.DataFrame:
     } for issue in sorted(batch.report.issues, key=lambda i: _SEVERITY_ORDER[i.severity])]
     return pd.DataFrame(rows, columns=["severity", "severity_key", "file", "path", "sheet", "cell",
                                        "message", "value"])
-
-
-class _SeverityFilter(QSortFilterProxyModel):
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.severity = ""
-
-    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
-        if not self.severity:
-            return True
-        model = self.sourceModel()
-        assert isinstance(model, DataFrameTableModel)
-        return model.frame.at[row, "severity_key"] == self.severity
 
 
 class ImportDialog(QDialog):
@@ -140,10 +128,12 @@ class ImportDialog(QDialog):
         self.model = DataFrameTableModel({
             "severity": tr("col_severity"), "file": tr("col_file"), "sheet": tr("col_sheet"),
             "cell": tr("col_cell"), "message": tr("col_message"), "value": tr("col_value")})
-        self.proxy = _SeverityFilter(self)
-        self.proxy.setSourceModel(self.model)
+        # The model filters (by severity) and sorts all rows itself, with pandas: a
+        # QSortFilterProxyModel called Python once per row and per comparison, which a
+        # city's thousands of warnings made a long wait on the GUI thread.
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setResizeContentsPrecision(60)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -308,7 +298,8 @@ class ImportDialog(QDialog):
         if self._phase == "check":
             assert isinstance(result, ParsedBatch)
             self._batch = result
-            self.model.set_frame(report_frame(result))
+            frame = report_frame(result)
+            self.model.set_frame(frame, self._severity_rows(frame))
             self.table.resizeColumnsToContents()
             self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
             report = result.report
@@ -360,12 +351,18 @@ class ImportDialog(QDialog):
             self.bpmn_section.setCurrentText(typed)
 
     # --- report --------------------------------------------------------------
+    def _severity_rows(self, frame: pd.DataFrame) -> np.ndarray | None:
+        """The frame rows of the severity chosen (None: all)."""
+        severity = self.filter_combo.currentData()
+        if not severity or "severity_key" not in frame:
+            return None
+        return np.flatnonzero((frame["severity_key"] == severity).to_numpy())
+
     def _on_filter_changed(self) -> None:
-        self.proxy.severity = self.filter_combo.currentData()
-        self.proxy.invalidate()
+        self.model.show_rows(self._severity_rows(self.model.frame))
 
     def _on_table_double_clicked(self, index) -> None:
-        row = self.model.row(self.proxy.mapToSource(index).row())
+        row = self.model.row(index.row())
         cell = str(row["cell"])
         digits = "".join(ch for ch in cell if ch.isdigit())
         if not row["path"] or not digits or str(row["path"]).lower().endswith(BPMN_SUFFIX):

@@ -85,9 +85,17 @@ def test_a_broken_survey_shows_cells_and_blocks_import(qtbot, make_main_window, 
     assert not dialog.import_button.isEnabled()
     cells = {dialog.model.index(r, 3).data() for r in range(dialog.model.rowCount())}
     assert "G2" in cells
-    dialog.filter_combo.setCurrentIndex(1)  # errors only
-    assert dialog.proxy.rowCount() == sum(
-        1 for r in range(dialog.model.rowCount()) if dialog.model.index(r, 0).data() == "エラー")
+    total = dialog.model.rowCount()
+    errors = sum(1 for r in range(total) if dialog.model.index(r, 0).data() == "エラー")
+    assert errors >= 1
+    dialog.filter_combo.setCurrentIndex(1)  # errors only (the model filters itself)
+    assert dialog.model.rowCount() == errors
+    assert {dialog.model.index(r, 0).data() for r in range(errors)} == {"エラー"}
+    dialog.filter_combo.setCurrentIndex(2)  # warnings only
+    assert "エラー" not in {dialog.model.index(r, 0).data()
+                           for r in range(dialog.model.rowCount())}
+    dialog.filter_combo.setCurrentIndex(0)  # all again
+    assert dialog.model.rowCount() == total
     dialog.reject()
     assert _digest(sample_project) == before
 
