@@ -51,12 +51,17 @@ from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
 from ui.procedure_list import picker_texts
+from ui.process_task import run_in_process
 from ui.release import release_later
 from ui.saving_text import SavingHeadline, headline_of
 from ui.task_runner import TaskRunner
 
 RECOMPARE_DELAY_MS = 150
 COUNTER_SEED = 1  # analysis.simulate.analyse_scenario's default seed: the same counters
+# From this many procedures a scenario is compared in a child process (ui.process_task):
+# its long pandas calls then never hold the GUI's lock. Below, starting a process (1–2 s)
+# would cost more than the comparison, and its calls are short.
+CHILD_PROCESS_FROM = 1000
 
 
 @dataclass
@@ -159,6 +164,30 @@ def procedure_choices(comparison: Comparison) -> tuple[tuple[str, ...], list[str
     frame = comparison.as_is_tables.procedures
     ids = [str(pid) for pid in frame["procedure_id"].tolist()]
     return tuple(ids), picker_texts(ids, [str(name) for name in frame["name"].tolist()])
+
+
+def _never() -> bool:
+    return False
+
+
+def analysed_in_child(path: Path | str, scenario: Scenario) -> tuple[Any, ...]:
+    """:func:`analysed_at` in a child process (ui.process_task): the parent kills it to
+    cancel, so it never checks a flag."""
+    return analysed_at(path, scenario, _never)
+
+
+def analysed_via_child(path: Path | str, scenario: Scenario, cancelled: Callable[[], bool]
+                       ) -> tuple[Any, ...]:
+    """:func:`analysed_at` run in a child process, its result taken back piece by piece
+    (in a worker thread of the app)."""
+    result = run_in_process(analysed_in_child, (path, scenario), cancelled,
+                            SimulationCancelled)
+    comparison = result[0].comparison
+    for tables in (comparison.as_is_tables, comparison.to_be_tables):
+        # Cached per process: found again here (the child's answers stayed there).
+        procedure_row_ranges(tables.steps)
+        procedure_row_ranges(tables.links)
+    return tuple(result)
 
 
 def comparison_totals(comparison: Comparison) -> dict[str, dict[str, float]]:
@@ -371,8 +400,12 @@ class ProjectSession(QObject):
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
             self.counter_runner.cancel()  # of the comparison about to be replaced
-            self.analyzer.start(lambda progress, cancelled: (
-                scenario, *analysed_at(path, scenario, cancelled)))
+            if self.data is not None and len(self.data.procedures) >= CHILD_PROCESS_FROM:
+                self.analyzer.start(lambda progress, cancelled: (
+                    scenario, *analysed_via_child(path, scenario, cancelled)))
+            else:
+                self.analyzer.start(lambda progress, cancelled: (
+                    scenario, *analysed_at(path, scenario, cancelled)))
 
     @property
     def bundle(self) -> ScenarioAnalysis | None:

@@ -1,0 +1,87 @@
+"""A big project's comparison runs in a child process (ui.process_task): it never holds
+the GUI's Python lock, cancelling kills it at once, and its result comes back whole."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui.process_task import CHUNK, dumps_in_pieces, run_in_process
+
+
+class _Stop(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Row:
+    procedure_id: str
+    saved: float
+
+
+def _city_sized(rows: int) -> dict[str, object]:
+    names = np.array([f"工程{i}" for i in range(rows)], dtype=object)
+    return {"steps": pd.DataFrame({"name": names, "minutes": np.arange(rows, dtype=float)}),
+            "ranking": [_Row(f"P{i}", i * 0.5) for i in range(rows)]}
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "late"
+
+
+def _fail() -> None:
+    raise ValueError("課 'X' の調査票が読めません")
+
+
+def test_the_result_comes_back_whole_in_pieces():
+    result = run_in_process(_city_sized, (3 * CHUNK + 7,), lambda: False, _Stop)
+    expected = _city_sized(3 * CHUNK + 7)
+    pd.testing.assert_frame_equal(result["steps"], expected["steps"])
+    assert result["ranking"] == expected["ranking"]
+    # Text columns and long lists cross as pieces, each unpickled by a call of its own.
+    blob = dumps_in_pieces(expected)
+    assert b"_object_array" in blob and b"_long_list" in blob
+
+
+def test_cancelling_kills_the_child_at_once():
+    began = time.perf_counter()
+    flag = threading.Event()
+    threading.Timer(0.3, flag.set).start()
+    with pytest.raises(_Stop):
+        run_in_process(_sleep, (60.0,), flag.is_set, _Stop)
+    assert time.perf_counter() - began < 20  # not the child's 60 s
+
+
+def test_an_error_in_the_child_is_raised_with_its_traceback():
+    with pytest.raises(ValueError, match="調査票が読めません") as raised:
+        run_in_process(_fail, (), lambda: False, _Stop)
+    assert "_fail" in raised.value.details  # type: ignore[attr-defined]
+
+
+def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
+        qtbot, make_main_window, sample_project, monkeypatch):
+    import ui.session as session_module
+
+    window = make_main_window(sample_project)
+    session = window.session
+    here = session.comparison.city()["saved"]["staff_time_h"]
+    here_rows = [r.procedure_id for r in session.analysis.ranking.rows]
+    monkeypatch.setattr(session_module, "CHILD_PROCESS_FROM", 0)
+    used: list[bool] = []
+    real = session_module.run_in_process
+    monkeypatch.setattr(session_module, "run_in_process",
+                        lambda *args: used.append(True) or real(*args))
+    before = session.analysis
+    session.recompare()
+    qtbot.waitUntil(lambda: session.analysis is not before and not session.comparing,
+                    timeout=120000)
+    assert used
+    assert session.comparison.city()["saved"]["staff_time_h"] == pytest.approx(here)
+    assert [r.procedure_id for r in session.analysis.ranking.rows] == here_rows
+    assert session.procedure_choices[0]  # the flow view's picker rows came with it

@@ -1,0 +1,225 @@
+"""Run a heavy computation in a child process, so it never holds the GUI's Python lock.
+
+A worker thread shares Python's lock (the GIL) with the GUI thread: a comparison of a
+prefecture's 30,000 procedures spends whole seconds in single pandas/numpy calls over
+450,000-step tables, and the window cannot draw until each ends (bench_gui at 30,000:
+gaps of 0.5–0.8 s, all of them the GUI thread waiting for the lock). In a child process
+(spawned: the same on Windows) it has a lock of its own. Cancelling kills the child at
+once: a superseded comparison no longer winds down for minutes holding gigabytes.
+
+The result comes back pickled. Unpickled in one call, a 3,000-procedure analysis held the
+lock 0.8 s (8 s at 30,000), so the child pickles every large array of Python objects (a
+table's text columns) and every long list (ranking rows) as separate pieces of at most
+:data:`CHUNK` items, each unpickled by a Python call of its own: between two pieces the
+GUI thread gets the lock back (a few ms each).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+CHUNK = 5000            # items per separately pickled piece (a few ms to unpickle)
+POLL_SECONDS = 0.05     # how often the waiting thread looks at the cancel flag
+PROTOCOL = 5
+MESSAGE_BYTES = 8 << 20  # the result crosses in messages this size: never one copy of it all
+
+
+class ChildFailed(RuntimeError):
+    """The child process raised (its exception could not be sent back) or died."""
+
+
+def _object_array(shape: tuple[int, ...], pieces: list[bytes]) -> np.ndarray:
+    out = np.empty(int(np.prod(shape)), dtype=object)
+    start = 0
+    for blob in pieces:
+        part = pickle.loads(blob)
+        out[start:start + len(part)] = part
+        start += len(part)
+    return out.reshape(shape)
+
+
+def _long_list(pieces: list[bytes]) -> list[Any]:
+    out: list[Any] = []
+    for blob in pieces:
+        out.extend(pickle.loads(blob))
+    return out
+
+
+class _PiecedList(list):  # type: ignore[type-arg]
+    """A long list marked to cross in pieces (pickle asks no reducer about exact lists);
+    it comes back as a plain list."""
+
+
+def _mark_long_lists(obj: Any, depth: int = 0, seen: set[int] | None = None) -> Any:
+    """``obj`` with every list longer than :data:`CHUNK` under it (in dataclass fields,
+    attributes, dict values, list and tuple items; a few levels deep) marked as a
+    :class:`_PiecedList`, in place where it can be (in the child: its objects are thrown
+    away after)."""
+    seen = set() if seen is None else seen
+    if depth > 6 or id(obj) in seen or isinstance(obj, (str, bytes, int, float, np.ndarray)):
+        return obj
+    seen.add(id(obj))
+    if type(obj) is list:
+        items = [_mark_long_lists(item, depth + 1, seen) for item in obj[:CHUNK]]
+        if len(obj) <= CHUNK:
+            obj[:] = items
+            return obj
+        # Items of a long list: only the first few are looked into (rows are alike).
+        return _PiecedList([*items, *obj[CHUNK:]])
+    if type(obj) is tuple:
+        return tuple(_mark_long_lists(item, depth + 1, seen) for item in obj)
+    if type(obj) is dict:
+        for key, value in obj.items():
+            obj[key] = _mark_long_lists(value, depth + 1, seen)
+        return obj
+    fields = getattr(obj, "__dict__", None)
+    if isinstance(fields, dict) and not isinstance(obj, type):
+        for key, value in list(fields.items()):
+            marked = _mark_long_lists(value, depth + 1, seen)
+            if marked is not value:
+                object.__setattr__(obj, key, marked)
+    return obj
+
+
+class _PiecewisePickler(pickle.Pickler):
+    """Pickles large object arrays and long lists as separately loadable pieces.
+
+    A piece is its own pickle: an item that the rest of the result also refers to comes
+    back as a copy (equal, not the same object). Results sent this way hold rows of
+    values, which that does not change."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is np.ndarray and obj.dtype == object and obj.size > CHUNK:
+            flat = obj.reshape(-1)
+            return _object_array, (obj.shape, [
+                pickle.dumps(flat[i:i + CHUNK].tolist(), PROTOCOL)
+                for i in range(0, flat.size, CHUNK)])
+        if type(obj) is _PiecedList:
+            return _long_list, ([pickle.dumps(list(obj[i:i + CHUNK]), PROTOCOL)
+                                 for i in range(0, len(obj), CHUNK)],)
+        return NotImplemented
+
+
+def dumps_in_pieces(obj: Any) -> bytes:
+    """``obj`` pickled with its text arrays and long lists as pieces (long lists are
+    marked in place: call it on what is about to be sent and thrown away)."""
+    buffer = io.BytesIO()
+    _PiecewisePickler(buffer, PROTOCOL).dump(_mark_long_lists(obj))
+    return buffer.getvalue()
+
+
+class _PiecesReader:
+    """A file over a list of byte strings, for pickle.load: joining 500 MB of messages
+    into one string would be one copy holding the lock."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self._pieces = pieces
+        self._index = 0
+        self._offset = 0
+
+    def read(self, size: int = -1) -> bytes:
+        out = []
+        while (size < 0 or size > 0) and self._index < len(self._pieces):
+            piece = self._pieces[self._index]
+            take = len(piece) - self._offset if size < 0 else min(size, len(piece) - self._offset)
+            out.append(piece[self._offset:self._offset + take])
+            self._offset += take
+            if size > 0:
+                size -= take
+            if self._offset >= len(piece):
+                self._pieces[self._index] = b""  # read: let it go
+                self._index += 1
+                self._offset = 0
+        return b"".join(out)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def readline(self) -> bytes:
+        out = []
+        while self._index < len(self._pieces):
+            piece = self._pieces[self._index]
+            end = piece.find(b"\n", self._offset)
+            if end >= 0:
+                out.append(self.read(end + 1 - self._offset))
+                break
+            out.append(self.read(len(piece) - self._offset))
+        return b"".join(out)
+
+
+def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """In the child: run, send ('ok', result) or ('error', exception or its text), and
+    end without freeing the heap piece by piece (seconds for a city's tables)."""
+    try:
+        try:
+            payload = dumps_in_pieces(("ok", fn(*args)))
+        except BaseException as exc:  # noqa: BLE001 — sent to the parent, raised there
+            import traceback
+
+            details = traceback.format_exc()
+            try:
+                payload = pickle.dumps(("error", exc, details), PROTOCOL)
+            except Exception:  # noqa: BLE001 — an exception that cannot be pickled
+                payload = pickle.dumps(("error", None, details), PROTOCOL)
+        count = (len(payload) + MESSAGE_BYTES - 1) // MESSAGE_BYTES
+        connection.send_bytes(count.to_bytes(8, "little"))
+        for start in range(0, len(payload), MESSAGE_BYTES):
+            connection.send_bytes(payload, start, min(MESSAGE_BYTES, len(payload) - start))
+        connection.close()
+    finally:
+        os._exit(0)
+
+
+def run_in_process(fn: Callable[..., Any], args: tuple[Any, ...],
+                   cancelled: Callable[[], bool], cancel_exception: type[BaseException]
+                   ) -> Any:
+    """``fn(*args)`` in a spawned child process; its result, unpickled here piece by piece
+    (call it from a worker thread). ``cancelled()`` True: the child is killed and
+    ``cancel_exception`` raised. An exception in the child is raised here."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(sender, fn, args), daemon=True,
+                            name="bpr-studio computation")
+    child.start()
+    sender.close()
+    try:
+        while not receiver.poll(POLL_SECONDS):
+            if cancelled():
+                raise cancel_exception
+            if not child.is_alive() and not receiver.poll(0):
+                raise ChildFailed(f"the computation's process ended (exit code "
+                                  f"{child.exitcode}) without a result")
+        pieces: list[bytes] = []
+        try:
+            count = int.from_bytes(receiver.recv_bytes(), "little")
+            while len(pieces) < count:
+                if cancelled():
+                    raise cancel_exception
+                pieces.append(receiver.recv_bytes())
+        except EOFError as exc:
+            raise ChildFailed("the computation's process ended without a result") from exc
+        if cancelled():
+            raise cancel_exception
+        message = pickle.load(_PiecesReader(pieces))
+        del pieces
+        if message[0] == "ok":
+            return message[1]
+        _kind, error, details = message
+        if error is None:
+            raise ChildFailed(details)
+        error.details = details  # the child's traceback, for the report of the failure
+        raise error
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
