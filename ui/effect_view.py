@@ -7,6 +7,7 @@ by measure, section and procedure, with the sources of the figures underneath.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -63,8 +64,68 @@ def _table(headers: dict[str, str], formatters: dict[str, Any] | None = None
     view.setSortingEnabled(False)
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setResizeContentsPrecision(60)  # the first rows, not 1,000
     view.setWordWrap(False)
     return view, model
+
+
+@dataclass
+class EffectFrames:
+    """The tables of an effect result, made in the worker (:func:`effect_frames`)."""
+
+    kpis: pd.DataFrame
+    measures: pd.DataFrame
+    sections: pd.DataFrame
+    procedures: pd.DataFrame   # largest shortfall first, unmeasured ones after
+
+
+def effect_frames(result: EffectResult, ja: bool) -> EffectFrames:
+    ordered = sorted(result.procedures, key=lambda p: (p.status != MEASURED, -(
+        p.figures["staff_time_h"].planned_saving - (p.figures["staff_time_h"].actual_saving
+                                                    or 0.0)) if p.figures else 0))
+    return EffectFrames(
+        kpis=pd.DataFrame(_kpi_rows(result, ja)),
+        measures=pd.DataFrame([{
+            "label": m.label_ja if ja else m.label_en, "procedures": m.procedures,
+            "planned_h": m.planned_h, "actual_h": m.actual_h, "achievement": m.achievement,
+            "shortfall_h": m.shortfall_h, "unmeasured_h": m.planned_unmeasured_h}
+            for m in result.measures]),
+        sections=pd.DataFrame([_area_row(s, ja) for s in result.sections]),
+        procedures=pd.DataFrame([_area_row(p, ja) for p in ordered]))
+
+
+def _kpi_rows(result: EffectResult, ja: bool) -> list[dict[str, Any]]:
+    rows = []
+    for kpi in KPIS:
+        f = result.city.figures[kpi.key]
+        scale = 100.0 if kpi.unit_ja == "%" else 1.0
+        row: dict[str, Any] = {"label": kpi.ja if ja else kpi.en,
+                               "unit": kpi.unit_ja if ja else kpi.unit_en,
+                               "achievement": f.achievement}
+        for key in ("baseline", "planned", "resurveyed", "planned_saving", "actual_saving"):
+            value = getattr(f, key)
+            row[key] = None if value is None else float(value) * scale
+        rows.append(row)
+    return rows
+
+
+def _area_row(area: Any, ja: bool) -> dict[str, Any]:
+    f = area.figures
+    row: dict[str, Any] = {
+        "key": area.key, "name": area.name, "label": area.name, "section": area.section,
+        "status": tr("effect_status_" + area.status),
+        "coverage": f"{area.measured}/{area.procedures}",
+        "measures": "、".join((MEASURES[m].ja if ja else MEASURES[m].en)
+                              for m in area.measures if m in MEASURES),
+        "source": area.source}
+    if f:
+        hours, online = f["staff_time_h"], f["online_share"]
+        row.update(planned_h=hours.planned_saving, actual_h=hours.actual_saving,
+                   achievement=hours.achievement, online_base=online.baseline,
+                   online_plan=online.planned, online_again=online.resurveyed,
+                   minutes_base=f["staff_minutes_per_case"].baseline,
+                   minutes_again=f["staff_minutes_per_case"].resurveyed)
+    return row
 
 
 class EffectView(LazyRefreshMixin, QWidget):
@@ -148,10 +209,15 @@ class EffectView(LazyRefreshMixin, QWidget):
             return
         from bpr_studio.effect import effect_at  # with its first use: a lighter start-up
 
-        path, scenario, chosen = session.path, session.scenario, self._round
+        path, scenario, chosen, ja = session.path, session.scenario, self._round, self._ja
+
+        def task(progress: Any, cancelled: Any) -> tuple[Any, EffectFrames | None]:
+            run = effect_at(path, scenario, chosen, progress, cancelled)
+            # The tables' rows too, here: a prefecture's 30,000 procedures made into rows
+            # and sorted on the GUI thread held it for a third of a second.
+            return run, effect_frames(run.result, ja) if run.result is not None else None
         self.status.setText(tr("effect_running"))
-        self.runner.start(lambda progress, cancelled: effect_at(path, scenario, chosen,
-                                                                progress, cancelled))
+        self.runner.start(task)
 
     def _on_round_box_activated(self, index: int) -> None:
         self._round = self.round_box.itemData(index)
@@ -160,15 +226,18 @@ class EffectView(LazyRefreshMixin, QWidget):
     def _on_runner_failed(self, error: object) -> None:
         self.status.setText(str(error))
 
-    def _on_runner_succeeded(self, run: Any) -> None:  # bpr_studio.effect.EffectRun
+    def _on_runner_succeeded(self, outcome: Any) -> None:  # (EffectRun, EffectFrames)
+        run, frames = outcome
         self.run = run
         self.round_box.clear()
         for info in run.rounds:
             self.round_box.addItem(info.describe(language()), info.name)
-        self.show_result(run.result)
+        self.show_result(run.result, frames)
 
     # --- display -------------------------------------------------------------------
-    def show_result(self, result: EffectResult | None) -> None:
+    def show_result(self, result: EffectResult | None, frames: EffectFrames | None = None
+                    ) -> None:
+        """Show ``result``; ``frames``: its tables made in the worker (else made here)."""
         self.result = result
         if result is None:
             self.status.setText("")
@@ -194,17 +263,11 @@ class EffectView(LazyRefreshMixin, QWidget):
         tokai = " → ".join(f"{s.hours:,.0f}" for s in result.reference_chain)
         self.chain.setText(tr("effect_chain", steps=steps, tokai=tokai,
                               source=result.reference.short(url=False)))
-        self.kpi_model.set_frame(pd.DataFrame(self._kpi_rows(result)))
-        self.measure_model.set_frame(pd.DataFrame([{
-            "label": m.label_ja if ja else m.label_en, "procedures": m.procedures,
-            "planned_h": m.planned_h, "actual_h": m.actual_h, "achievement": m.achievement,
-            "shortfall_h": m.shortfall_h, "unmeasured_h": m.planned_unmeasured_h}
-            for m in result.measures]))
-        self.section_model.set_frame(pd.DataFrame([self._area_row(s) for s in result.sections]))
-        ordered = sorted(result.procedures, key=lambda p: (p.status != MEASURED, -(
-            p.figures["staff_time_h"].planned_saving - (p.figures["staff_time_h"].actual_saving
-                                                        or 0.0)) if p.figures else 0))
-        self.procedure_model.set_frame(pd.DataFrame([self._area_row(p) for p in ordered]))
+        frames = frames if frames is not None else effect_frames(result, ja)
+        self.kpi_model.set_frame(frames.kpis)
+        self.measure_model.set_frame(frames.measures)
+        self.section_model.set_frame(frames.sections)
+        self.procedure_model.set_frame(frames.procedures)
         for view in (self.kpi_view, self.measure_view, self.section_view, self.procedure_view):
             view.resizeColumnsToContents()
             header = view.horizontalHeader()
@@ -213,38 +276,6 @@ class EffectView(LazyRefreshMixin, QWidget):
         lines = result.sources if ja else (result.sources_en or result.sources)
         self.sources.setText("\n".join(f"{tr('effect_source_' + key)}: {text}"
                                        for key, text in lines.items()))
-
-    def _kpi_rows(self, result: EffectResult) -> list[dict[str, Any]]:
-        rows = []
-        for kpi in KPIS:
-            f = result.city.figures[kpi.key]
-            scale = 100.0 if kpi.unit_ja == "%" else 1.0
-            row: dict[str, Any] = {"label": kpi.ja if self._ja else kpi.en,
-                                   "unit": kpi.unit_ja if self._ja else kpi.unit_en,
-                                   "achievement": f.achievement}
-            for key in ("baseline", "planned", "resurveyed", "planned_saving", "actual_saving"):
-                value = getattr(f, key)
-                row[key] = None if value is None else float(value) * scale
-            rows.append(row)
-        return rows
-
-    def _area_row(self, area: Any) -> dict[str, Any]:
-        f = area.figures
-        row: dict[str, Any] = {
-            "key": area.key, "name": area.name, "label": area.name, "section": area.section,
-            "status": tr("effect_status_" + area.status),
-            "coverage": f"{area.measured}/{area.procedures}",
-            "measures": "、".join((MEASURES[m].ja if self._ja else MEASURES[m].en)
-                                  for m in area.measures if m in MEASURES),
-            "source": area.source}
-        if f:
-            hours, online = f["staff_time_h"], f["online_share"]
-            row.update(planned_h=hours.planned_saving, actual_h=hours.actual_saving,
-                       achievement=hours.achievement, online_base=online.baseline,
-                       online_plan=online.planned, online_again=online.resurveyed,
-                       minutes_base=f["staff_minutes_per_case"].baseline,
-                       minutes_again=f["staff_minutes_per_case"].resurveyed)
-        return row
 
 
 if __name__ == "__main__":
