@@ -123,6 +123,27 @@ def load_data(path: Path | str) -> ProjectData:
                            summarise(scores, merged))
 
 
+def procedure_count(path: Path | str) -> int:
+    """How many procedures the project holds (one quick query, in a worker)."""
+    from sqlalchemy import func, select
+
+    from bpr_studio.model import tables
+
+    with open_project(path) as project, project.engine.connect() as connection:
+        return int(connection.execute(
+            select(func.count()).select_from(tables.Procedure.__table__)).scalar_one())
+
+
+def loaded_at(path: Path | str, cancelled: Callable[[], bool]) -> ProjectData:
+    """:func:`load_data` in a worker; a big project's in a child process (its long
+    pandas calls then never hold the GUI's lock; ui.process_task)."""
+    if procedure_count(path) >= CHILD_PROCESS_FROM:
+        data = run_in_process(load_data, (path,), cancelled, SimulationCancelled)
+        assert isinstance(data, ProjectData)
+        return data
+    return load_data(path)
+
+
 def analyse_at(path: Path | str, scenario: Scenario,
                cancelled: Callable[[], bool] = lambda: False,
                counter: bool = True) -> ScenarioAnalysis:
@@ -355,7 +376,7 @@ class ProjectSession(QObject):
         if self.path is not None:
             path = self.path
             self.busy.emit(True)
-            self.loader.start(lambda progress, cancelled: load_data(path))
+            self.loader.start(lambda progress, cancelled: loaded_at(path, cancelled))
 
     def _on_loader_succeeded(self, data: object) -> None:
         assert isinstance(data, ProjectData)

@@ -85,3 +85,22 @@ def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
     assert session.comparison.city()["saved"]["staff_time_h"] == pytest.approx(here)
     assert [r.procedure_id for r in session.analysis.ranking.rows] == here_rows
     assert session.procedure_choices[0]  # the flow view's picker rows came with it
+
+
+def test_a_big_projects_data_loaded_in_a_child_equals_the_data_loaded_here(
+        qtbot, make_main_window, sample_project, monkeypatch):
+    import ui.session as session_module
+
+    window = make_main_window(sample_project)
+    session = window.session
+    here = session.data
+    assert here is not None
+    monkeypatch.setattr(session_module, "CHILD_PROCESS_FROM", 0)
+    with qtbot.waitSignal(session.loaded, timeout=120000):
+        session.reload()
+    there = session.data
+    assert there is not here and there is not None
+    pd.testing.assert_frame_equal(there.procedures, here.procedures)
+    assert there.summary is not None and here.summary is not None
+    assert there.summary.level_counts == here.summary.level_counts
+    assert window.survey_view.procedure_model.rowCount() == len(here.procedures)
