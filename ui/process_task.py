@@ -156,12 +156,29 @@ class _PiecesReader:
         return b"".join(out)
 
 
-def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+class _ProgressSender:
+    """The child's ``progress(done, total, label)``: a small message to the parent."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        self.connection.send_bytes(b"p" + pickle.dumps((done, total, label), PROTOCOL))
+
+
+def _never_cancelled() -> bool:
+    return False  # the parent kills the child instead
+
+
+def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...],
+                with_progress: bool) -> None:
     """In the child: run, send ('ok', result) or ('error', exception or its text), and
-    end without freeing the heap piece by piece (seconds for a city's tables)."""
+    end without freeing the heap piece by piece (seconds for a city's tables).
+    ``with_progress``: ``fn`` is also given ``progress`` and ``cancelled`` (a task's)."""
     try:
         try:
-            payload = dumps_in_pieces(("ok", fn(*args)))
+            extra = (_ProgressSender(connection), _never_cancelled) if with_progress else ()
+            payload = dumps_in_pieces(("ok", fn(*args, *extra)))
         except BaseException as exc:  # noqa: BLE001 — sent to the parent, raised there
             import traceback
 
@@ -171,7 +188,7 @@ def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...]) 
             except Exception:  # noqa: BLE001 — an exception that cannot be pickled
                 payload = pickle.dumps(("error", None, details), PROTOCOL)
         count = (len(payload) + MESSAGE_BYTES - 1) // MESSAGE_BYTES
-        connection.send_bytes(count.to_bytes(8, "little"))
+        connection.send_bytes(b"n" + count.to_bytes(8, "little"))
         for start in range(0, len(payload), MESSAGE_BYTES):
             connection.send_bytes(payload, start, min(MESSAGE_BYTES, len(payload) - start))
         connection.close()
@@ -180,27 +197,39 @@ def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...]) 
 
 
 def run_in_process(fn: Callable[..., Any], args: tuple[Any, ...],
-                   cancelled: Callable[[], bool], cancel_exception: type[BaseException]
-                   ) -> Any:
+                   cancelled: Callable[[], bool], cancel_exception: type[BaseException],
+                   progress: Callable[[int, int, str], None] | None = None) -> Any:
     """``fn(*args)`` in a spawned child process; its result, unpickled here piece by piece
     (call it from a worker thread). ``cancelled()`` True: the child is killed and
-    ``cancel_exception`` raised. An exception in the child is raised here."""
+    ``cancel_exception`` raised. An exception in the child is raised here. With
+    ``progress``, ``fn`` is a task's function: it is called ``fn(*args, progress,
+    cancelled)`` and its progress is reported here."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sender, fn, args), daemon=True,
-                            name="bpr-studio computation")
+    # Not a daemon: the Monte Carlo starts a pool of processes of its own, which a
+    # daemon may not; it is killed below whatever happens.
+    child = context.Process(target=_child_main, args=(sender, fn, args, progress is not None),
+                            daemon=False, name="bpr-studio computation")
     child.start()
     sender.close()
     try:
-        while not receiver.poll(POLL_SECONDS):
-            if cancelled():
-                raise cancel_exception
-            if not child.is_alive() and not receiver.poll(0):
-                raise ChildFailed(f"the computation's process ended (exit code "
-                                  f"{child.exitcode}) without a result")
+        header = b""
+        while not header.startswith(b"n"):
+            while not receiver.poll(POLL_SECONDS):
+                if cancelled():
+                    raise cancel_exception
+                if not child.is_alive() and not receiver.poll(0):
+                    raise ChildFailed(f"the computation's process ended (exit code "
+                                      f"{child.exitcode}) without a result")
+            try:
+                header = receiver.recv_bytes()
+            except EOFError as exc:
+                raise ChildFailed("the computation's process ended without a result") from exc
+            if header.startswith(b"p") and progress is not None and not cancelled():
+                progress(*pickle.loads(header[1:]))
         pieces: list[bytes] = []
         try:
-            count = int.from_bytes(receiver.recv_bytes(), "little")
+            count = int.from_bytes(header[1:], "little")
             while len(pieces) < count:
                 if cancelled():
                     raise cancel_exception

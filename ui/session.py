@@ -471,10 +471,17 @@ class ProjectSession(QObject):
             return
         path, scenario = self.path, self.scenario
         version = self._data_version
+        # A big project's Monte Carlo in a child process (its sums over every procedure
+        # then never hold the GUI's lock), with its progress and a kill to cancel.
+        in_child = self.data is not None and len(self.data.procedures) >= CHILD_PROCESS_FROM
 
         def run(progress: Callable[[int, int, str], None],
                 cancelled: Callable[[], bool]) -> tuple[int, Scenario, SimulationResult]:
-            result = simulate_at(path, scenario, replications, seed, progress, cancelled)
+            if in_child:
+                result = run_in_process(simulate_at, (path, scenario, replications, seed),
+                                        cancelled, SimulationCancelled, progress)
+            else:
+                result = simulate_at(path, scenario, replications, seed, progress, cancelled)
             return version, scenario, result
         self.simulator.start(run)
 

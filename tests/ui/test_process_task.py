@@ -46,7 +46,8 @@ def test_the_result_comes_back_whole_in_pieces():
     assert result["ranking"] == expected["ranking"]
     # Text columns and long lists cross as pieces, each unpickled by a call of its own.
     blob = dumps_in_pieces(expected)
-    assert b"_object_array" in blob and b"_long_list" in blob
+    assert b"_object_array" in blob
+    assert b"_long_list" in blob
 
 
 def test_cancelling_kills_the_child_at_once():
@@ -99,8 +100,43 @@ def test_a_big_projects_data_loaded_in_a_child_equals_the_data_loaded_here(
     with qtbot.waitSignal(session.loaded, timeout=120000):
         session.reload()
     there = session.data
-    assert there is not here and there is not None
+    assert there is not here
+    assert there is not None
     pd.testing.assert_frame_equal(there.procedures, here.procedures)
-    assert there.summary is not None and here.summary is not None
+    assert there.summary is not None
+    assert here.summary is not None
     assert there.summary.level_counts == here.summary.level_counts
     assert window.survey_view.procedure_model.rowCount() == len(here.procedures)
+
+
+def _counting(steps: int, progress, cancelled) -> int:  # a task's function: progress, flag
+    for done in range(steps):
+        progress(done, steps, "数えています")
+    return steps
+
+
+def test_a_childs_progress_is_reported_here():
+    seen: list[tuple[int, int, str]] = []
+    assert run_in_process(_counting, (3,), lambda: False, _Stop,
+                          lambda *p: seen.append(p)) == 3
+    assert seen == [(0, 3, "数えています"), (1, 3, "数えています"), (2, 3, "数えています")]
+
+
+def test_a_big_projects_simulation_runs_in_a_child_with_its_progress(
+        qtbot, make_main_window, sample_project, monkeypatch):
+    import ui.session as session_module
+
+    window = make_main_window(sample_project)
+    session = window.session
+    monkeypatch.setattr(session_module, "CHILD_PROCESS_FROM", 0)
+    steps: list[int] = []
+    session.simulator.progressed.connect(lambda done, total, label: steps.append(done))
+    with qtbot.waitSignal(session.simulation_ready, timeout=180000) as ready:
+        session.simulate(60, 7)
+    result = ready.args[0]
+    assert steps  # the child's progress reached the window
+    assert result.replications == 60
+    here = session_module.simulate_at(session.path, session.scenario, 60, 7,
+                                      lambda *a: None, lambda: False)
+    assert result.city.savings["staff_time_h"].p50 == pytest.approx(
+        here.city.savings["staff_time_h"].p50)
