@@ -8,6 +8,10 @@ The second measures on a copy of a given project (the 30,000-procedure one of is
 opening it, showing every view, rapid scenario switching, parameter edits and a survey
 cell edit with its undo, each with the worst event-loop block.
 
+Each worst gap is split into the GUI thread's own CPU time, its wait for a core (Linux:
+/proc/thread-self/schedstat) and the rest (waiting for Python's lock, or a blocking call):
+on a shared machine a long gap is mostly the first two's absence, the machine's load.
+
 Targets (issues 5 and 12): main window shown with the sample project ≤ 2 s (a fresh
 process, interpreter and imports included, opening the sample project as a user's later
 starts do; the very first start also builds the sample, reported apart); opening the
