@@ -62,7 +62,7 @@ from bpr_studio.scenario_edits import SaveScenario
 from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
-from ui.session import ProjectSession, simulate_at
+from ui.session import ProjectSession, simulated_at
 
 # As `bpr-studio economics`, `roadmap` and the report: the same P5–P95 everywhere.
 REPLICATIONS = DEFAULT_REPLICATIONS
@@ -89,10 +89,12 @@ def savings_key(scenario: Scenario) -> str:
 
 
 def compute(path: Path | str, scenario: Scenario, base: SimulationResult | None, progress: Any,
-            cancelled: Any) -> tuple[SimulationResult, EconomicsResult, RoadmapResult]:
-    """In a worker: the run (``base``, or a new one) and its economics and roadmap."""
+            cancelled: Any, in_child: bool = False
+            ) -> tuple[SimulationResult, EconomicsResult, RoadmapResult]:
+    """In a worker: the run (``base``, or a new one; a big project's in a child process)
+    and its economics and roadmap."""
     if base is None:
-        base = simulate_at(path, scenario, REPLICATIONS, SEED, progress, cancelled)
+        base = simulated_at(path, scenario, REPLICATIONS, SEED, progress, cancelled, in_child)
     if cancelled():
         raise SimulationCancelled
     economics, roadmap = plan(base, scenario)
@@ -220,8 +222,9 @@ class InvestmentView(LazyRefreshMixin, QWidget):
             self.base, self._base_key = simulation, key   # the session's run (its replications)
         base = self.base if self._base_key == key else None
         self._set_running(True, base is None)
+        in_child = self.session.is_big()
         self.runner.start(lambda progress, cancelled: compute(path, scenario, base, progress,
-                                                               cancelled))
+                                                               cancelled, in_child))
 
     def _set_running(self, running: bool, simulating: bool = False) -> None:
         self.progress.setVisible(running and simulating)

@@ -254,6 +254,20 @@ def simulate_at(path: Path | str, scenario: Scenario, replications: int, seed: i
             release_graphs(model.graphs)  # freed one by one: the GUI keeps the lock
 
 
+def simulated_at(path: Path | str, scenario: Scenario, replications: int, seed: int,
+                 progress: Callable[[int, int, str], None], cancelled: Callable[[], bool],
+                 in_child: bool) -> SimulationResult:
+    """:func:`simulate_at` in this worker, or (``in_child``: a big project) in a child
+    process (its sums over every procedure then never hold the GUI's lock), its progress
+    reported here and a kill to cancel."""
+    if in_child:
+        result = run_in_process(simulate_at, (path, scenario, replications, seed), cancelled,
+                                SimulationCancelled, progress)
+        assert isinstance(result, SimulationResult)
+        return result
+    return simulate_at(path, scenario, replications, seed, progress, cancelled)
+
+
 class EditCommand(QUndoCommand):
     """A core edit (bpr_studio.edits) as an undoable Qt command."""
 
@@ -421,7 +435,7 @@ class ProjectSession(QObject):
             path, scenario = self.path, self.scenario
             self.busy.emit(True)
             self.counter_runner.cancel()  # of the comparison about to be replaced
-            if self.data is not None and len(self.data.procedures) >= CHILD_PROCESS_FROM:
+            if self.is_big():
                 self.analyzer.start(lambda progress, cancelled: (
                     scenario, *analysed_via_child(path, scenario, cancelled)))
             else:
@@ -471,19 +485,19 @@ class ProjectSession(QObject):
             return
         path, scenario = self.path, self.scenario
         version = self._data_version
-        # A big project's Monte Carlo in a child process (its sums over every procedure
-        # then never hold the GUI's lock), with its progress and a kill to cancel.
-        in_child = self.data is not None and len(self.data.procedures) >= CHILD_PROCESS_FROM
+        in_child = self.is_big()
 
         def run(progress: Callable[[int, int, str], None],
                 cancelled: Callable[[], bool]) -> tuple[int, Scenario, SimulationResult]:
-            if in_child:
-                result = run_in_process(simulate_at, (path, scenario, replications, seed),
-                                        cancelled, SimulationCancelled, progress)
-            else:
-                result = simulate_at(path, scenario, replications, seed, progress, cancelled)
+            result = simulated_at(path, scenario, replications, seed, progress, cancelled,
+                                  in_child)
             return version, scenario, result
         self.simulator.start(run)
+
+    def is_big(self) -> bool:
+        """The data loaded has enough procedures for its computations to run in a child
+        process (:data:`CHILD_PROCESS_FROM`)."""
+        return self.data is not None and len(self.data.procedures) >= CHILD_PROCESS_FROM
 
     def simulation_for(self, scenario: str) -> SimulationResult | None:
         """The simulation on screen if it is of ``scenario`` as saved now and of the data
