@@ -16,6 +16,8 @@ GUI thread gets the lock back (a few ms each).
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import io
 import multiprocessing
 import os
@@ -170,49 +172,76 @@ def _never_cancelled() -> bool:
     return False  # the parent kills the child instead
 
 
+def _send(connection: Any, message: tuple[Any, ...], pieces: bool = True) -> None:
+    payload = dumps_in_pieces(message) if pieces else pickle.dumps(message, PROTOCOL)
+    count = (len(payload) + MESSAGE_BYTES - 1) // MESSAGE_BYTES
+    connection.send_bytes(b"n" + count.to_bytes(8, "little"))
+    for start in range(0, len(payload), MESSAGE_BYTES):
+        connection.send_bytes(payload, start, min(MESSAGE_BYTES, len(payload) - start))
+
+
 def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...],
                 with_progress: bool) -> None:
-    """In the child: run, send ('ok', result) or ('error', exception or its text), and
-    end without freeing the heap piece by piece (seconds for a city's tables).
-    ``with_progress``: ``fn`` is also given ``progress`` and ``cancelled`` (a task's)."""
+    """In the child: run, send ('ok', result) — each result in turn if ``fn`` is a
+    generator — or ('error', exception or its text), and end without freeing the heap
+    piece by piece (seconds for a city's tables). ``with_progress``: ``fn`` is also given
+    ``progress`` and ``cancelled`` (a task's)."""
     try:
         try:
             extra = (_ProgressSender(connection), _never_cancelled) if with_progress else ()
-            payload = dumps_in_pieces(("ok", fn(*args, *extra)))
+            outcome = fn(*args, *extra)
+            if inspect.isgenerator(outcome):
+                for result in outcome:
+                    _send(connection, ("ok", result))
+            else:
+                _send(connection, ("ok", outcome))
         except BaseException as exc:  # noqa: BLE001 — sent to the parent, raised there
             import traceback
 
             details = traceback.format_exc()
             try:
-                payload = pickle.dumps(("error", exc, details), PROTOCOL)
+                _send(connection, ("error", exc, details), pieces=False)
             except Exception:  # noqa: BLE001 — an exception that cannot be pickled
-                payload = pickle.dumps(("error", None, details), PROTOCOL)
-        count = (len(payload) + MESSAGE_BYTES - 1) // MESSAGE_BYTES
-        connection.send_bytes(b"n" + count.to_bytes(8, "little"))
-        for start in range(0, len(payload), MESSAGE_BYTES):
-            connection.send_bytes(payload, start, min(MESSAGE_BYTES, len(payload) - start))
+                _send(connection, ("error", None, details), pieces=False)
         connection.close()
     finally:
         os._exit(0)
 
 
-def run_in_process(fn: Callable[..., Any], args: tuple[Any, ...],
-                   cancelled: Callable[[], bool], cancel_exception: type[BaseException],
-                   progress: Callable[[int, int, str], None] | None = None) -> Any:
-    """``fn(*args)`` in a spawned child process; its result, unpickled here piece by piece
-    (call it from a worker thread). ``cancelled()`` True: the child is killed and
-    ``cancel_exception`` raised. An exception in the child is raised here. With
-    ``progress``, ``fn`` is a task's function: it is called ``fn(*args, progress,
-    cancelled)`` and its progress is reported here."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    # Not a daemon: the Monte Carlo starts a pool of processes of its own, which a
-    # daemon may not; it is killed below whatever happens.
-    child = context.Process(target=_child_main, args=(sender, fn, args, progress is not None),
-                            daemon=False, name="bpr-studio computation")
-    child.start()
-    sender.close()
-    try:
+class ChildRun:
+    """A computation in a spawned child process, its results taken back one at a time
+    (:meth:`next_result`, from a worker thread); :meth:`close` (or being freed) kills it.
+
+    ``fn(*args)`` may be a generator: each result it yields crosses when it is ready
+    (the comparison first, the counter queues after it)."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...],
+                 with_progress: bool = False) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._receiver, sender = context.Pipe(duplex=False)
+        # Not a daemon: the Monte Carlo starts a pool of processes of its own, which a
+        # daemon may not; it is killed by close() whatever happens.
+        self._child = context.Process(target=_child_main,
+                                      args=(sender, fn, args, with_progress),
+                                      daemon=False, name="bpr-studio computation")
+        self._child.start()
+        sender.close()
+        self._closed = False
+
+    def next_result(self, cancelled: Callable[[], bool], cancel_exception: type[BaseException],
+                    progress: Callable[[int, int, str], None] | None = None) -> Any:
+        """The child's next result, unpickled here piece by piece. ``cancelled()`` True:
+        the child is killed and ``cancel_exception`` raised; an exception in the child is
+        raised here (the child is then closed)."""
+        try:
+            return self._next(cancelled, cancel_exception, progress)
+        except BaseException:
+            self.close()
+            raise
+
+    def _next(self, cancelled: Callable[[], bool], cancel_exception: type[BaseException],
+              progress: Callable[[int, int, str], None] | None) -> Any:
+        receiver, child = self._receiver, self._child
         header = b""
         while not header.startswith(b"n"):
             while not receiver.poll(POLL_SECONDS):
@@ -247,8 +276,32 @@ def run_in_process(fn: Callable[..., Any], args: tuple[Any, ...],
             raise ChildFailed(details)
         error.details = details  # the child's traceback, for the report of the failure
         raise error
+
+    def close(self) -> None:
+        """Kill the child (if it still runs) and let go of the pipe; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._receiver.close()
+        if self._child.is_alive():
+            self._child.kill()
+        self._child.join(5)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def run_in_process(fn: Callable[..., Any], args: tuple[Any, ...],
+                   cancelled: Callable[[], bool], cancel_exception: type[BaseException],
+                   progress: Callable[[int, int, str], None] | None = None) -> Any:
+    """``fn(*args)`` in a spawned child process; its result, unpickled here piece by piece
+    (call it from a worker thread). ``cancelled()`` True: the child is killed and
+    ``cancel_exception`` raised. An exception in the child is raised here. With
+    ``progress``, ``fn`` is a task's function: it is called ``fn(*args, progress,
+    cancelled)`` and its progress is reported here."""
+    run = ChildRun(fn, args, progress is not None)
+    try:
+        return run.next_result(cancelled, cancel_exception, progress)
     finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
+        run.close()

@@ -11,7 +11,7 @@ on the GUI thread; views never keep their own copy of the state.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language
 from ui.procedure_list import picker_texts
-from ui.process_task import run_in_process
+from ui.process_task import ChildRun, run_in_process
 from ui.release import release_later
 from ui.saving_text import SavingHeadline, headline_of
 from ui.task_runner import TaskRunner
@@ -197,18 +197,41 @@ def analysed_in_child(path: Path | str, scenario: Scenario) -> tuple[Any, ...]:
     return analysed_at(path, scenario, _never)
 
 
+def analysed_then_counted(path: Path | str, scenario: Scenario) -> Iterator[Any]:
+    """In a child process: :func:`analysed_at`'s result, then the counters of its
+    analysis (:func:`counters_of`), each sent as soon as it is ready."""
+    result = analysed_at(path, scenario, _never)
+    yield result
+    yield counters_of(result[0], _never)
+
+
 def analysed_via_child(path: Path | str, scenario: Scenario, cancelled: Callable[[], bool]
                        ) -> tuple[Any, ...]:
     """:func:`analysed_at` run in a child process, its result taken back piece by piece
-    (in a worker thread of the app)."""
-    result = run_in_process(analysed_in_child, (path, scenario), cancelled,
-                            SimulationCancelled)
+    (in a worker thread of the app); the last item is the child itself, still counting
+    the counter queues (:meth:`ProjectSession._count`)."""
+    run = ChildRun(analysed_then_counted, (path, scenario))
+    result = run.next_result(cancelled, SimulationCancelled)
     comparison = result[0].comparison
     for tables in (comparison.as_is_tables, comparison.to_be_tables):
         # Cached per process: found again here (the child's answers stayed there).
         procedure_row_ranges(tables.steps)
         procedure_row_ranges(tables.links)
-    return tuple(result)
+    return (*result, run)
+
+
+def counted_via(run: ChildRun | None, analysis: ScenarioAnalysis,
+                cancelled: Callable[[], bool]) -> list[SectionCounter]:
+    """The counters of ``analysis``: from the child that made it (then closed), or
+    computed here."""
+    if run is None:
+        return counters_of(analysis, cancelled)
+    try:
+        counters = run.next_result(cancelled, SimulationCancelled)
+    finally:
+        run.close()
+    assert isinstance(counters, list)
+    return counters
 
 
 def comparison_totals(comparison: Comparison) -> dict[str, dict[str, float]]:
@@ -449,12 +472,15 @@ class ProjectSession(QObject):
 
     def _on_analyzer_succeeded(self, result: object) -> None:
         assert isinstance(result, tuple)
-        scenario, analysis, headline, counts, totals, choices = result
+        scenario, analysis, headline, counts, totals, choices, *child = result
+        run = child[0] if child else None  # the child process still counting (big projects)
         if scenario is not self.scenario:
             # Asked for before the user chose another scenario: that one's comparison is
             # due (recompare ran when it was chosen) and is the one to show. Freed in the
             # background: dropped here, a city's analysis is freed on the GUI thread.
-            del analysis
+            if run is not None:
+                run.close()
+            del analysis, run, child
             release_later(result)
             return
         assert isinstance(analysis, ScenarioAnalysis)
@@ -466,7 +492,7 @@ class ProjectSession(QObject):
         self.busy.emit(False)
         self.comparison_ready.emit(analysis.comparison)
         self.counter_runner.start(lambda progress, cancelled: (
-            analysis, counters_of(analysis, cancelled)))
+            analysis, counted_via(run, analysis, cancelled)))
 
     def _on_counter_runner_succeeded(self, result: object) -> None:
         assert isinstance(result, tuple)

@@ -73,10 +73,13 @@ def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
     session = window.session
     here = session.comparison.city()["saved"]["staff_time_h"]
     here_rows = [r.procedure_id for r in session.analysis.ranking.rows]
+    qtbot.waitUntil(lambda: bool(session.analysis.counters), timeout=60000)
+    here_counters = [(c.section, c.servers, c.to_be) for c in session.analysis.counters]
+    assert here_counters
     monkeypatch.setattr(session_module, "CHILD_PROCESS_FROM", 0)
     used: list[bool] = []
-    real = session_module.run_in_process
-    monkeypatch.setattr(session_module, "run_in_process",
+    real = session_module.ChildRun
+    monkeypatch.setattr(session_module, "ChildRun",
                         lambda *args: used.append(True) or real(*args))
     before = session.analysis
     session.recompare()
@@ -86,6 +89,10 @@ def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
     assert session.comparison.city()["saved"]["staff_time_h"] == pytest.approx(here)
     assert [r.procedure_id for r in session.analysis.ranking.rows] == here_rows
     assert session.procedure_choices[0]  # the flow view's picker rows came with it
+    # The counter queues follow from the same child, the same as those made here.
+    qtbot.waitUntil(lambda: not session.counting and bool(session.analysis.counters),
+                    timeout=120000)
+    assert [(c.section, c.servers, c.to_be) for c in session.analysis.counters] == here_counters
 
 
 def test_a_big_projects_data_loaded_in_a_child_equals_the_data_loaded_here(
