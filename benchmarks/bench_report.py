@@ -79,10 +79,13 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
     from bpr_studio.store import open_snapshot
 
     marks: list[tuple[float, str]] = []
+    cpu: list[float] = []  # this process's CPU seconds at each mark (a busy machine
+    # stretches the wall time of a phase, much less its CPU time)
 
     def progress(_done: int, _total: int, label: str) -> None:
         if not marks or _phase_name(label) != _phase_name(marks[-1][1]):
             marks.append((time.perf_counter(), label))
+            cpu.append(time.process_time())
             memory.phase = _phase_name(label)  # the sampler files what it reads under it
 
     profiler = None
@@ -94,6 +97,7 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
     with memory:
         start = time.perf_counter()
         marks.append((start, "開始"))
+        cpu.append(time.process_time())
         memory.phase = "開始"
         if profiler is not None:
             profiler.enable()
@@ -102,19 +106,27 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
         if profiler is not None:
             profiler.disable()
         end = time.perf_counter()
+        cpu.append(time.process_time())
     if profiler is not None and profile is not None:
         profiler.dump_stats(str(profile))
     phases: dict[str, float] = {}
-    for (at, label), (later, _) in zip(marks, [*marks[1:], (end, "")], strict=True):
-        phases[_phase_name(label)] = phases.get(_phase_name(label), 0.0) + later - at
+    phase_cpu: dict[str, float] = {}
+    for i, ((at, label), (later, _)) in enumerate(zip(marks, [*marks[1:], (end, "")],
+                                                      strict=True)):
+        name = _phase_name(label)
+        phases[name] = phases.get(name, 0.0) + later - at
+        phase_cpu[name] = phase_cpu.get(name, 0.0) + cpu[i + 1] - cpu[i]
     print(f"report of {project.name}, {scenario}, {replications:,} replications: "
           f"{end - start:.1f} s; peak memory {memory.peak_total / 2**30:.2f} GB "
           f"(this process and its workers), largest process {memory.peak_largest / 2**30:.2f} GB")
     def peak(name: str) -> str:  # a phase shorter than the sampling shows no figure
         return f"{memory.by_phase[name] / 2**30:.2f} GB" if name in memory.by_phase else "—"
 
-    print("  phases (time; the largest process's peak in the phase): " + ", ".join(
-        f"{name} {seconds:.1f} s {peak(name)}" for name, seconds in phases.items()))
+    print("  phases (wall time, this process's CPU time, the largest process's peak): "
+          + ", ".join(f"{name} {seconds:.1f} s / {phase_cpu[name]:.1f} s CPU / {peak(name)}"
+                      for name, seconds in phases.items()))
+    print(f"  CPU time of this process {cpu[-1] - cpu[0]:.1f} s (the Monte Carlo's workers "
+          "not counted)")
     print(f"  {out.stat().st_size / 2**20:.1f} MB written; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

@@ -42,6 +42,24 @@ def test_the_sensitivity_analysis_reuses_the_simulations_comparison(city, tmp_pa
     assert max(sizes) < everything
 
 
+def test_the_monte_carlo_runs_without_the_process_graphs(city, tmp_path, monkeypatch):
+    """Everything that needs the graphs comes first; at 30,000 procedures they are
+    gigabytes the Monte Carlo does not read."""
+    import bpr_studio.pipeline as pipeline
+
+    seen: list[int] = []
+    original = pipeline.simulate_scenario
+
+    def recorded(model, *args, **options):
+        seen.append(len(model.graphs))
+        return original(model, *args, **options)
+
+    monkeypatch.setattr(pipeline, "simulate_scenario", recorded)
+    with open_project(city) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
+    assert seen == [0]
+
+
 def test_a_reused_comparison_gives_the_same_sensitivity(city):
     with open_project(city) as project:
         model = load_model(project)

@@ -6,6 +6,7 @@ a target that is open in Excel or read-only gives a clear message.
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from collections.abc import Callable
@@ -59,18 +60,19 @@ def _check_target(out: Path) -> None:
                           f"Cannot write to the folder: {folder}")
 
 
-def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
+def _flow_pictures(project: Project, ranking: list[Any], scenario_name: str, model: Any = None
                    ) -> list[tuple[str, bytes]]:
+    """As-is and to-be pictures of the procedures at the top of ``ranking`` (its rows)."""
     from analysis.charts import flow_print_pngs
     from analysis.scenario import Scenario, apply_scenario
     from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
 
-    chosen = [row.procedure_id for row in result.ranking.rows[:FLOW_PICTURES]]
+    chosen = [row.procedure_id for row in ranking[:FLOW_PICTURES]]
     if not chosen:
         return []
     model = model or load_model(project)
-    scenario: Scenario = get_scenario(project, result.scenario.name)
+    scenario: Scenario = get_scenario(project, scenario_name)
     graphs = {pid: model.graphs[pid] for pid in chosen if pid in model.graphs}
     to_be, _log = apply_scenario(graphs, scenario, model.rubric)
     pictures = []
@@ -83,13 +85,13 @@ def _flow_pictures(project: Project, result: SimulationResult, model: Any = None
     return pictures
 
 
-def _effect(project: Project, result: SimulationResult, model: Any = None) -> Any:
+def _effect(project: Project, scenario_name: str, model: Any = None) -> Any:
     """Planned vs actual against the newest re-survey round; None when there is none."""
     from bpr_studio.effect import latest_round, run_effect
 
     if latest_round(project) is None:
         return None
-    return run_effect(project, result.scenario.name, model=model)
+    return run_effect(project, scenario_name, model=model)
 
 
 def _journeys(project: Project, frames: Any = None, cancel: CancelCheck | None = None) -> Any:
@@ -106,11 +108,18 @@ def _journeys(project: Project, frames: Any = None, cancel: CancelCheck | None =
         return None
 
 
+_NOT_MADE: Any = object()  # an effect measurement not made yet (None: the project has none)
+
+
 def build_workbook(project: Project, result: SimulationResult, model: Any = None,
                    sensitivity: SensitivityResult | None = None, journeys: Any = None,
-                   progress: Progress | None = None) -> Workbook:
+                   progress: Progress | None = None,
+                   pictures: list[tuple[str, bytes]] | None = None,
+                   effect: Any = _NOT_MADE) -> Workbook:
     """The report's sheets. ``progress(done, 100, label)`` names each part as it starts
-    (the benchmark times them)."""
+    (the benchmark times them). The parts that need the model (``pictures``: the flow
+    pictures, ``effect``: the effect measurement or None) are made here unless given, so
+    that a caller can make them first and let the model go before the sheets are built."""
     from bpr_studio.loading import load_rubric
     from cost_model.assumptions import burden_rows, rubric_rows
 
@@ -132,14 +141,17 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     economics_sheet(wb, result)
     roadmap_sheet(wb, result)
     step(90, "効果測定")
-    effect = _effect(project, result, model)
+    if effect is _NOT_MADE:
+        effect = _effect(project, result.scenario.name, model)
     if effect is not None:  # no sheet until the project has a re-survey round
         effect_sheet(wb, effect)
     step(91, "ライフイベントと窓口のシート")
     life_events_sheet(wb, journeys if journeys is not None else _journeys(project))
     sheets.counter_sheet(wb, result)
     step(94, "業務フロー")
-    appendix.flow_sheet(wb, _flow_pictures(project, result, model))
+    appendix.flow_sheet(wb, pictures if pictures is not None
+                        else _flow_pictures(project, result.ranking.rows, result.scenario.name,
+                                            model))
     step(95, "前提条件・感度分析・データ品質")
     attribution = project.meta("attribution")
     assumptions.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
@@ -169,6 +181,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  compute: ComputeOptions | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path.
     ``compute``: memory budget, workers and engine of its Monte Carlo."""
+    from analysis.compare import ProjectModel
     from bpr_studio.loading import get_scenario, load_frames
     from bpr_studio.pipeline import analyse, load_model, run_pipeline, run_sensitivity
 
@@ -183,29 +196,46 @@ def build_report(project: Project, scenario: str, out: str | Path,
     journeys = _journeys(project, frames, cancel)
     if progress:
         progress(2, 100, "モデル")
-    model = load_model(project, frames)  # once, for the simulation and the flow pictures
+    model = load_model(project, frames)  # once, for the comparison and the flow pictures
     del frames
-    comparison = None
+    # The order keeps memory down: everything that needs the model's process graphs
+    # (30,000 of them: gigabytes) is made first — the comparison, the sensitivity analysis
+    # (it reuses the comparison and re-applies measures to a few procedures), the flow
+    # pictures, the effect measurement — then the graphs go, and the Monte Carlo, which
+    # needs only the comparison's tables, runs without them.
+    analysis = None
+    if simulation is None:
+        chosen = get_scenario(project, scenario)
+        if progress:
+            progress(5, 100, "施策の適用")
+        analysis = analyse(project, chosen, model, counter=False, cancel=cancel)
+        # The simulation's ranking will be this one (simulate_scenario carries it over).
+        ranking, name = analysis.ranking.rows, scenario
+    else:
+        ranking, name = simulation.ranking.rows, simulation.scenario.name
+    if progress:
+        progress(10, 100, "感度分析")
+    tornado = run_sensitivity(project, name, cancel=cancel, model=model,
+                              comparison=analysis.comparison if analysis else None)
+    if progress:
+        progress(14, 100, "業務フロー")
+    pictures = _flow_pictures(project, ranking, name, model)
+    if progress:
+        progress(15, 100, "効果測定")
+    effect = _effect(project, name, model)
+    model = ProjectModel({}, model.unit_costs, model.rubric)  # the graphs go
+    gc.collect()
     if simulation is None:
         def scaled(done: int, total: int, label: str) -> None:
             if progress:
-                progress(int(done * 0.8), 100, label)
-        chosen = get_scenario(project, scenario)
-        scaled(5, 100, "施策の適用")
-        # Made here and handed to the simulation, so that the sensitivity analysis reuses
-        # its comparison (a second comparison of a 30,000-procedure project took a
-        # quarter of the report's time and its own gigabytes).
-        analysis = analyse(project, chosen, model, counter=False, cancel=cancel)
+                progress(16 + int(done * 0.7), 100, label)
+        assert analysis is not None
         simulation = run_pipeline(project, chosen, replications, seed, scaled, cancel,
                                   model=model, compute=compute, analysis=analysis)
-        comparison = analysis.comparison
-        del analysis
-    if progress:
-        progress(82, 100, "感度分析")
-    tornado = run_sensitivity(project, simulation.scenario.name, cancel=cancel, model=model,
-                              comparison=comparison)
-    del comparison  # the sheets need the result, not the comparison
-    wb = build_workbook(project, simulation, model, tornado, journeys, progress=progress)
+    del analysis, model
+    gc.collect()
+    wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,
+                        pictures=pictures, effect=effect)
     if progress:
         progress(97, 100, "保存")
     try:
