@@ -9,17 +9,19 @@ both from one application of the scenario.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
 import pandas as pd
 
-from analysis.graph import release_graphs
+from analysis.graph import graph_batches
 from analysis.params import adoption_year, potential_values
-from analysis.scenario import Application, Scenario, apply_scenario
-from analysis.tabular import ProcessTables, graphs_to_tables, tables_for_costing
+from analysis.scenario import Application, Scenario, apply_to_procedure
+from analysis.tabular import ProcessTables, TableBuilder, tables_for_costing
 from cost_model.costs import COST_COLUMNS, CostResult, compute_costs
 from cost_model.readiness import ReadinessRubric
+from cost_model.readiness import ReadinessRubric as _Rubric
 from cost_model.unit_costs import UnitCostTable
 
 DELTA_COLUMNS = [*COST_COLUMNS, "staff_fte", "citizen_visits"]
@@ -57,10 +59,11 @@ class ProjectModel:
     """Everything a comparison needs, loaded once: graphs, unit costs, rubric.
 
     Loaded from a project by ``bpr_studio.pipeline.load_model`` (analysis never reads
-    the store itself).
+    the store itself), whose ``graphs`` are an ``analysis.graph.ProjectGraphs``: built
+    from the project's tables when asked for, not held all at once.
     """
 
-    graphs: dict[str, nx.DiGraph]
+    graphs: Mapping[str, nx.DiGraph]
     unit_costs: UnitCostTable
     rubric: ReadinessRubric
 
@@ -74,11 +77,37 @@ def parameter_values(scenario: Scenario) -> dict[str, float]:
     return values
 
 
+# Procedures whose graphs exist at once while a comparison applies the measures.
+COMPARE_BATCH = 500
+
+
+def apply_to_tables(graphs: Mapping[str, nx.DiGraph], scenario: Scenario,
+                    rubric: _Rubric | None = None
+                    ) -> tuple[ProcessTables, ProcessTables, list[Application]]:
+    """As-is and to-be tables of ``graphs`` with the scenario applied, and the log of
+    which measure applied where (in the order of ``graphs``, as ``apply_scenario``'s).
+
+    A batch of procedures at a time: their as-is rows are taken, the measures applied
+    (in place on a graph built for this batch alone, else on a copy), the to-be rows
+    taken, and the graphs dropped, so a city's 30,000 graphs and their copies never exist
+    at once (1.6 GB; issue 16). The tables are those of all graphs at once.
+    """
+    rubric = rubric or _Rubric()
+    as_is, to_be = TableBuilder(), TableBuilder()
+    applied: dict[str, list[Application]] = {}
+    for batch in graph_batches(graphs, COMPARE_BATCH):
+        as_is.add({pid: graph for pid, graph, _owned in batch})
+        changed = {}
+        for pid, graph, owned in batch:
+            changed[pid], applied[pid] = apply_to_procedure(pid, graph, scenario, rubric, owned)
+        to_be.add(changed)
+        del batch, changed
+    log = [application for pid in graphs for application in applied[pid]]
+    return as_is.tables(), to_be.tables(), log
+
+
 def compare(model: ProjectModel, scenario: Scenario) -> Comparison:
-    to_be_graphs, log = apply_scenario(model.graphs, scenario, model.rubric)
-    as_is_tables = graphs_to_tables(model.graphs)
-    to_be_tables = graphs_to_tables(to_be_graphs)
-    release_graphs(to_be_graphs)  # the tables hold what is needed (see release_graphs)
+    as_is_tables, to_be_tables, log = apply_to_tables(model.graphs, scenario, model.rubric)
     values = parameter_values(scenario)
     as_is = compute_costs(*tables_for_costing(as_is_tables), model.unit_costs, model.rubric)
     to_be = compute_costs(*tables_for_costing(to_be_tables, values), model.unit_costs, model.rubric)

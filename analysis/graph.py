@@ -17,7 +17,7 @@ such an as-is graph into a to-be graph; costs are read by key, never by position
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +117,119 @@ def build_graphs(procedures: pd.DataFrame, steps: pd.DataFrame,
             for p in frame_records(procedures)}
 
 
-def release_graphs(graphs: dict[str, nx.DiGraph]) -> None:
+class ProjectGraphs(Mapping[str, nx.DiGraph]):
+    """A project's process graphs, built from its tables when they are asked for (issue 16).
+
+    Held at once, a city's 30,000 graphs took 1.2 GB (about 40 KB each; the tables they
+    come from take a third of that) and most of the time to load it. This mapping keeps
+    the tables: a graph asked for by key is built then and kept, so the same object comes
+    back each time and an edit to it is seen by later comparisons, as with a dict;
+    :meth:`batches` gives a comparison the graphs a batch at a time, the ones not kept
+    built for it alone. The graphs are those :func:`build_graphs` makes, key for key.
+    """
+
+    def __init__(self, procedures: pd.DataFrame, steps: pd.DataFrame,
+                 links: pd.DataFrame) -> None:
+        self._procedures = procedures.reset_index(drop=True)
+        # As build_graphs' dict: keys in first-seen order, a repeated ID's last row.
+        self._row = {pid: row for row, pid in enumerate(self._procedures["procedure_id"].tolist())}
+        self._keys = list(self._row)
+        self._key_index = {pid: k for k, pid in enumerate(self._keys)}
+        self._steps, self._step_order, self._step_bounds = self._grouped(steps)
+        link_columns = ["procedure_id", "from_step_no", "to_step_no", "probability"]
+        if "parallel" in links.columns:
+            link_columns.append("parallel")
+        self._links, self._link_order, self._link_bounds = self._grouped(links[link_columns])
+        self._built: dict[str, nx.DiGraph] = {}
+
+    def _grouped(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The frame, its rows grouped by procedure (each procedure's rows in their order;
+        rows of no known procedure left out) and each procedure's bounds in that order."""
+        frame = frame.reset_index(drop=True)
+        codes = pd.Index(self._keys, dtype=object).get_indexer(
+            frame["procedure_id"].to_numpy(dtype=object)) if len(frame) else np.zeros(0, int)
+        known = np.flatnonzero(codes >= 0)
+        order = known[np.argsort(codes[known], kind="stable")]
+        bounds = np.searchsorted(codes[order], np.arange(len(self._keys) + 1), side="left")
+        return frame, order, bounds
+
+    @staticmethod
+    def _rows(order: np.ndarray, bounds: np.ndarray, keys: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+        starts, counts = bounds[keys], bounds[keys + 1] - bounds[keys]
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        return order[offsets + np.arange(int(counts.sum()))], counts
+
+    def _build(self, pids: list[str]) -> dict[str, nx.DiGraph]:
+        keys = np.array([self._key_index[pid] for pid in pids], dtype=np.int64)
+        procedures = frame_records(self._procedures.take([self._row[pid] for pid in pids]))
+        step_rows, step_counts = self._rows(self._step_order, self._step_bounds, keys)
+        steps = frame_records(self._steps.take(step_rows))
+        link_rows, link_counts = self._rows(self._link_order, self._link_bounds, keys)
+        links = [(source, None if pd.isna(target) else int(target), probability, *parallel)
+                 for _pid, source, target, probability, *parallel
+                 in self._links.take(link_rows).itertuples(index=False)]
+        graphs = {}
+        step_at = link_at = 0
+        for pid, procedure, n_steps, n_links in zip(pids, procedures, step_counts.tolist(),
+                                                    link_counts.tolist(), strict=True):
+            graphs[pid] = build_graph(procedure, steps[step_at:step_at + n_steps],
+                                      links[link_at:link_at + n_links])
+            step_at += n_steps
+            link_at += n_links
+        return graphs
+
+    def __getitem__(self, pid: str) -> nx.DiGraph:
+        graph = self._built.get(pid)
+        if graph is None:
+            if pid not in self._row:
+                raise KeyError(pid)
+            graph = self._built[pid] = self._build([pid])[pid]
+        return graph
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self._row
+
+    def batches(self, size: int) -> Iterator[list[tuple[str, nx.DiGraph, bool]]]:
+        """(ID, graph, built for this batch alone) of every procedure, IDs ascending, a
+        batch of ``size`` at a time; a graph built for the batch may be edited in place."""
+        ordered = sorted(self._keys)
+        for start in range(0, len(ordered), max(size, 1)):
+            pids = ordered[start:start + max(size, 1)]
+            fresh = self._build([pid for pid in pids if pid not in self._built])
+            yield [(pid, self._built[pid], False) if pid in self._built else
+                   (pid, fresh[pid], True) for pid in pids]
+
+    def release(self) -> None:
+        """Drop the kept graphs one at a time, then the tables a column at a time (see
+        :func:`release_graphs`); the mapping is empty afterwards."""
+        while self._built:
+            self._built.popitem()
+        self._keys, self._row, self._key_index = [], {}, {}
+        for frame in (self._procedures, self._steps, self._links):
+            for column in list(frame.columns):
+                del frame[column]
+
+
+def graph_batches(graphs: Mapping[str, nx.DiGraph], size: int
+                  ) -> Iterator[list[tuple[str, nx.DiGraph, bool]]]:
+    """(ID, graph, may be edited in place) of every graph, IDs ascending, ``size`` at a
+    time: a :class:`ProjectGraphs` builds each batch when it comes and drops it after."""
+    if isinstance(graphs, ProjectGraphs):
+        yield from graphs.batches(size)
+        return
+    ordered = sorted(graphs)
+    for start in range(0, len(ordered), max(size, 1)):
+        yield [(pid, graphs[pid], False) for pid in ordered[start:start + max(size, 1)]]
+
+
+def release_graphs(graphs: Mapping[str, nx.DiGraph]) -> None:
     """Empty ``graphs``, freeing one graph at a time (call it on a dict nothing else uses).
 
     Dropped at once, a city's 3,000 graphs are freed in one C call that holds Python's
@@ -129,8 +241,11 @@ def release_graphs(graphs: dict[str, nx.DiGraph]) -> None:
     >>> graphs
     {}
     """
-    while graphs:
-        graphs.popitem()
+    if isinstance(graphs, ProjectGraphs):
+        graphs.release()
+    elif isinstance(graphs, dict):
+        while graphs:
+            graphs.popitem()
 
 
 def step_numbers(graph: nx.DiGraph) -> list[int]:

@@ -9,6 +9,7 @@ project gets the default scenario ``DX標準`` the first time scenarios are read
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -123,7 +124,7 @@ class Application:
     reason_en: str = ""
 
 
-def apply_scenario(graphs: dict[str, nx.DiGraph], scenario: Scenario,
+def apply_scenario(graphs: Mapping[str, nx.DiGraph], scenario: Scenario,
                    rubric: ReadinessRubric | None = None
                    ) -> tuple[dict[str, nx.DiGraph], list[Application]]:
     """To-be graphs for every procedure, and a log of which measure applied where (or why not)."""
@@ -131,17 +132,28 @@ def apply_scenario(graphs: dict[str, nx.DiGraph], scenario: Scenario,
     to_be: dict[str, nx.DiGraph] = {}
     log: list[Application] = []
     for pid, graph in graphs.items():
-        level = score_procedure(rubric, graph.graph).level  # rules see the as-is level
-        current = graph  # copied on the first measure that applies, then edited in place
-        for use in scenario.measures:
-            if not use.rule.matches(graph, level):
-                continue
-            measure = MEASURES[use.measure]
-            check = measure.applicable(current)
-            if check.ok:
-                if current is graph:
-                    current = copy_graph(graph)
-                measure.apply_in_place(current, use.params)
-            log.append(Application(pid, use.measure, check.ok, check.reason_ja, check.reason_en))
-        to_be[pid] = current
+        to_be[pid], applications = apply_to_procedure(pid, graph, scenario, rubric)
+        log += applications
     return to_be, log
+
+
+def apply_to_procedure(pid: str, graph: nx.DiGraph, scenario: Scenario, rubric: ReadinessRubric,
+                       owned: bool = False) -> tuple[nx.DiGraph, list[Application]]:
+    """One procedure's to-be graph and what each measure did to it. The input is copied
+    on the first measure that applies, unless ``owned``: a graph built for this comparison
+    alone (its as-is tables already taken) is edited in place. Rules read only the
+    procedure's ID, cases, section and category, which no measure changes."""
+    level = score_procedure(rubric, graph.graph).level  # rules see the as-is level
+    current = graph  # copied on the first measure that applies, then edited in place
+    log: list[Application] = []
+    for use in scenario.measures:
+        if not use.rule.matches(graph, level):
+            continue
+        measure = MEASURES[use.measure]
+        check = measure.applicable(current)
+        if check.ok:
+            if current is graph and not owned:
+                current = copy_graph(graph)
+            measure.apply_in_place(current, use.params)
+        log.append(Application(pid, use.measure, check.ok, check.reason_ja, check.reason_en))
+    return current, log

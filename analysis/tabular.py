@@ -45,72 +45,125 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     >>> records_frame([{"a": 1, "b": "x"}, {"a": 2}]).to_dict("list")
     {'a': [1, 2], 'b': ['x', nan]}
     """
-    if not records:
-        return pd.DataFrame()
-    names: dict[str, None] = {}
-    for start in range(0, len(records), RECORDS_CHUNK):
-        names.update(dict.fromkeys(chain.from_iterable(records[start:start + RECORDS_CHUNK])))
-    columns = list(names)
-    cells = np.empty((len(records), len(columns)), dtype=object)
-    getter = itemgetter(*columns)
-    for start in range(0, len(records), RECORDS_CHUNK):
-        chunk = records[start:start + RECORDS_CHUNK]
-        try:
-            rows = list(map(getter, chunk)) if len(columns) > 1 else \
-                [(getter(r),) for r in chunk]
-        except KeyError:  # a record without some column: NaN there, as from_records does
-            rows = [tuple(r.get(c, np.nan) for c in columns) for r in chunk]
-        for j, column in enumerate(zip(*rows, strict=True)):
-            cells[start:start + len(chunk), j] = column
-    # infer_objects gives each column the dtype from_records infers (int64, float64, str …).
-    return pd.DataFrame({c: pd.Series(cells[:, j], dtype=object, copy=False).infer_objects()
-                         for j, c in enumerate(columns)})
+    cells = RecordCells()
+    cells.add(records)
+    return cells.frame()
+
+
+class RecordCells:
+    """Records added a batch at a time, kept as cells (object arrays of references to the
+    records' values, not the records), and made into one frame at the end: the frame
+    ``from_records`` would give for all the records at once. A comparison adds one chunk
+    of procedures' steps at a time and drops their graphs in between (issue 16)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, None] = {}
+        self.parts: list[tuple[dict[str, int], np.ndarray]] = []
+        self.rows = 0
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        for start in range(0, len(records), RECORDS_CHUNK):
+            chunk = records[start:start + RECORDS_CHUNK]
+            columns = list(dict.fromkeys(chain.from_iterable(chunk)))
+            cells = np.empty((len(chunk), len(columns)), dtype=object)
+            if columns:
+                getter = itemgetter(*columns)
+                try:
+                    rows = list(map(getter, chunk)) if len(columns) > 1 else \
+                        [(getter(r),) for r in chunk]
+                except KeyError:  # a record without some column: NaN there, as from_records
+                    rows = [tuple(r.get(c, np.nan) for c in columns) for r in chunk]
+                for j, column in enumerate(zip(*rows, strict=True)):
+                    cells[:, j] = column
+            self.names.update(dict.fromkeys(columns))
+            self.parts.append(({c: j for j, c in enumerate(columns)}, cells))
+            self.rows += len(chunk)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.rows:
+            return pd.DataFrame()
+        data = {}
+        for name in self.names:
+            column = np.empty(self.rows, dtype=object)
+            at = 0
+            for positions, cells in self.parts:
+                j = positions.get(name)
+                column[at:at + len(cells)] = np.nan if j is None else cells[:, j]
+                at += len(cells)
+            # infer_objects gives each column the dtype from_records infers (int64, str …).
+            data[name] = pd.Series(column, dtype=object, copy=False).infer_objects()
+        return pd.DataFrame(data)
+
+
+class TableBuilder:
+    """:func:`graphs_to_tables` over batches of graphs: ``add`` each batch (procedure IDs
+    ascending across batches, as ``graphs_to_tables`` sorts them), then ``tables()``. The
+    tables are those of all the graphs at once, while only one batch of graphs need exist
+    at a time (a city's 30,000 graphs take 1.2 GB; their tables a fraction of it)."""
+
+    def __init__(self) -> None:
+        self.procedures = RecordCells()
+        self.steps = RecordCells()
+        self.links: list[tuple[Any, ...]] = []
+        self.effects: list[tuple[Any, ...]] = []
+        self.channels: list[tuple[Any, ...]] = []
+
+    def add(self, graphs: dict[str, nx.DiGraph]) -> None:
+        procedures: list[dict[str, Any]] = []
+        node_data: list[dict[str, Any]] = []
+        links, effects, channels = self.links, self.effects, self.channels
+        first_procedure, first_step = self.procedures.rows, self.steps.rows
+        for pid in sorted(graphs):
+            graph = graphs[pid]
+            p_row = first_procedure + len(procedures)
+            procedures.append(graph.graph)
+            for channel in graph.graph.get("channels", ()):
+                channels.append((p_row, channel["adoption"], channel["floor"],
+                                 channel.get("measure")))
+            nodes = graph._node
+            for number in sorted(n for n in nodes if n != END):
+                data = nodes[number]
+                for effect in data.get("effects", ()):
+                    effects.append((first_step + len(node_data), effect["adoption"],
+                                    effect["floor"], effect["param"], effect["k0"],
+                                    effect["k1"], effect.get("measure")))
+                node_data.append(data)
+            for source, targets in graph._succ.items():
+                if source != END:
+                    for target, edge in targets.items():
+                        links.append((pid, source, None if target == END else target,
+                                      edge["probability"], bool(edge.get("parallel", False))))
+        self.procedures.add(procedures)
+        self.steps.add(node_data)
+
+    def tables(self) -> ProcessTables:
+        step_frame = self.steps.frame()
+        if not step_frame.empty:
+            step_frame = step_frame.drop(columns=["effects"], errors="ignore")
+        else:  # an empty project still has the columns the cost model reads
+            step_frame = pd.DataFrame(columns=[c.name for c in tables.Step.__table__.columns])
+        procedure_frame = self.procedures.frame()
+        if procedure_frame.empty:
+            procedure_frame = pd.DataFrame(
+                columns=[c.name for c in tables.Procedure.__table__.columns])
+        procedure_frame = procedure_frame.drop(columns=[c for c in ("channels", "applied")
+                                                        if c in procedure_frame.columns])
+        return ProcessTables(
+            procedure_frame,
+            step_frame,
+            pd.DataFrame(self.links, columns=["procedure_id", "from_step_no", "to_step_no",
+                                              "probability", "parallel"]),
+            pd.DataFrame(self.effects, columns=["step_row", "adoption", "floor", "param", "k0",
+                                                "k1", "measure"]),
+            pd.DataFrame(self.channels, columns=["procedure_row", "adoption", "floor",
+                                                 "measure"]),
+        )
 
 
 def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
-    procedures: list[dict[str, Any]] = []
-    node_data: list[dict[str, Any]] = []
-    links: list[tuple[Any, ...]] = []
-    effects: list[tuple[Any, ...]] = []
-    channels: list[tuple[Any, ...]] = []
-    for p_row, pid in enumerate(sorted(graphs)):
-        graph = graphs[pid]
-        procedures.append(graph.graph)
-        for channel in graph.graph.get("channels", ()):
-            channels.append((p_row, channel["adoption"], channel["floor"],
-                             channel.get("measure")))
-        nodes = graph._node
-        for number in sorted(n for n in nodes if n != END):
-            data = nodes[number]
-            for effect in data.get("effects", ()):
-                effects.append((len(node_data), effect["adoption"], effect["floor"],
-                                effect["param"], effect["k0"], effect["k1"],
-                                effect.get("measure")))
-            node_data.append(data)
-        for source, targets in graph._succ.items():
-            if source != END:
-                for target, edge in targets.items():
-                    links.append((pid, source, None if target == END else target,
-                                  edge["probability"], bool(edge.get("parallel", False))))
-    step_frame = records_frame(node_data)
-    if not step_frame.empty:
-        step_frame = step_frame.drop(columns=["effects"], errors="ignore")
-    else:  # an empty project still has the columns the cost model reads
-        step_frame = pd.DataFrame(columns=[c.name for c in tables.Step.__table__.columns])
-    procedure_frame = records_frame(procedures)
-    if procedure_frame.empty:
-        procedure_frame = pd.DataFrame(columns=[c.name for c in tables.Procedure.__table__.columns])
-    procedure_frame = procedure_frame.drop(columns=[c for c in ("channels", "applied")
-                                                    if c in procedure_frame.columns])
-    return ProcessTables(
-        procedure_frame,
-        step_frame,
-        pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no", "probability",
-                                     "parallel"]),
-        pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1",
-                                       "measure"]),
-        pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor", "measure"]),
-    )
+    builder = TableBuilder()
+    builder.add(graphs)
+    return builder.tables()
 
 
 def step_multipliers(tables: ProcessTables, values: dict[str, float] | None = None) -> np.ndarray:

@@ -83,7 +83,7 @@ def _project(path: str | None, folder: Path) -> Path:
     return generated_city(folder, procedures=30_000, sections=400)[1]
 
 
-def bench_city(project: Path, options: object) -> None:
+def bench_city(project: Path, options: object, json_out: Path | None = None) -> None:
     from bpr_studio.pipeline import load_model, run_pipeline
     from bpr_studio.store import open_snapshot
 
@@ -109,6 +109,10 @@ def bench_city(project: Path, options: object) -> None:
     print("  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases))
     print(f"  city staff hours saved: {result.city.savings['staff_time_h']}")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if json_out is not None:  # to check that a change of code changes no figure
+        from analysis.simulate import write_json
+
+        write_json(result, json_out)
 
 
 def _copies(tables: object, copy: int) -> object:
@@ -229,12 +233,14 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--replications", type=int, default=1000)
     parser.add_argument("--tables", type=Path, help="prepare: the pickle to write")
+    parser.add_argument("--json", type=Path, help="city: also write the result's JSON here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = _project(args.project, Path(tmp))
         budget = parse_size(args.memory_budget)
         if args.what == "city":
-            bench_city(project, ComputeOptions(workers=args.workers, memory_budget=budget))
+            bench_city(project, ComputeOptions(workers=args.workers, memory_budget=budget),
+                       args.json)
         elif args.what == "prepare":
             prepare(project, args.tables)
         else:

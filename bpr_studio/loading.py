@@ -56,11 +56,33 @@ def load_frames(project: Project, survey_round: str | None = None
     # and the same seed gives the same figures on both.
     step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS])
                             .order_by(steps.c.id))
-    step_frame = with_missing_times(step_frame)
-    link_frame = read_frame(project, select(links.c.procedure_id, links.c.from_step_no,
-                                            links.c.to_step_no, links.c.probability,
-                                            links.c.parallel).order_by(links.c.id))
+    step_frame = shared_strings(with_missing_times(step_frame))
+    link_frame = shared_strings(read_frame(project, select(
+        links.c.procedure_id, links.c.from_step_no, links.c.to_step_no, links.c.probability,
+        links.c.parallel).order_by(links.c.id)))
     return procedures_frame(project), step_frame, link_frame
+
+
+def shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each text column's equal values made one string object.
+
+    The database driver makes a new string for every cell: a city's 450,000 steps held
+    450,000 copies of 'clerk', of their procedure's ID, of their file name … (about 60
+    bytes each). Values, dtypes and missing cells are unchanged.
+
+    >>> frame = shared_strings(pd.DataFrame({"a": pd.array(["x" * 9, "x" * 9, None],
+    ...                                                   dtype="string[python]")}))
+    >>> frame["a"].iloc[0] is frame["a"].iloc[1], frame["a"].isna().tolist()
+    (True, [False, False, True])
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "python":
+            codes, uniques = pd.factorize(column)
+            if len(uniques) < len(column):
+                frame[name] = pd.Series(uniques.take(codes, allow_fill=True), index=frame.index,
+                                        name=name)
+    return frame
 
 
 def with_missing_times(steps: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from analysis.compare import Comparison, ProjectModel, parameter_values
 from analysis.compute import ComputeOptions
 from analysis.economics import compute_economics
 from analysis.economics_result import EconomicsResult
-from analysis.graph import build_graphs
+from analysis.graph import ProjectGraphs
 from analysis.measure_costs import CostTable, cost_table
 from analysis.montecarlo import SimulationCancelled
 from analysis.peers import SLOWER_AT, PeerComparison, city_figures, compare_cities
@@ -47,10 +47,11 @@ __all__ = ["SimulationCancelled", "analyse", "compare_projects", "load_model", "
 def load_model(project: Project,
                frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None
                ) -> ProjectModel:
-    """The project's process graphs, unit costs and readiness rubric (one query each);
-    ``frames``: its (procedures, steps, links) from ``load_frames``, if already read."""
+    """The project's process graphs (built from its tables when asked for), unit costs and
+    readiness rubric (one query each); ``frames``: its (procedures, steps, links) from
+    ``load_frames``, if already read."""
     procedures, steps, links = frames if frames is not None else load_frames(project)
-    return ProjectModel(build_graphs(procedures, steps, links), load_unit_costs(project),
+    return ProjectModel(ProjectGraphs(procedures, steps, links), load_unit_costs(project),
                         load_rubric(project))
 
 

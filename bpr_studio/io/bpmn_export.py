@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -365,7 +365,7 @@ def write_bpmn(graphs: list[nx.DiGraph], out: str | Path, lang: str = "ja", name
     return BpmnExport(path, sum(1 for g in graphs if step_numbers(g)), tasks, flows)
 
 
-def select_graphs(graphs: dict[str, nx.DiGraph], procedure_ids: Iterable[str] = (),
+def select_graphs(graphs: Mapping[str, nx.DiGraph], procedure_ids: Iterable[str] = (),
                   sections: Iterable[str] = ()) -> list[nx.DiGraph]:
     """The graphs asked for (all when neither IDs nor sections are given), in section then
     ID order. Raises KeyError naming what does not exist."""
