@@ -16,7 +16,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +43,7 @@ from analysis.worker_init import limit_threads
 from cost_model.unit_costs import UnitCostTable
 
 __all__ = ["ComputeOptions", "EngineUnavailable", "Plan", "ProcessPool", "engine_for",
-           "parse_size", "plan_run", "run_monte_carlo"]
+           "parse_size", "plan_run", "run_monte_carlo", "run_tasks", "task_runner"]
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3
 ENV_MEMORY_BUDGET = "BPR_STUDIO_MEMORY_BUDGET"
@@ -228,3 +228,63 @@ def run_monte_carlo(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
     summary.plan = plan.describe()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def run_tasks(function: Callable[[Any], Any], items: Iterable[Any], workers: int,
+              progress: Progress | None = None, cancel: CancelCheck | None = None) -> list[Any]:
+    """``function(item)`` of every item, in the items' order: here, one after another, for
+    one worker or one item; else on a pool of ``workers`` spawned processes (one BLAS
+    thread each, as the Monte Carlo's). ``function`` is a top-level function of picklable
+    data, so where it runs changes no result. The cancel check is polled every 0.1 s; a
+    cancel drops every task not started (raises SimulationCancelled). Progress counts
+    tasks done."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        results = []
+        for done, item in enumerate(items):
+            if cancel is not None and cancel():
+                raise SimulationCancelled
+            results.append(function(item))
+            if progress is not None:
+                progress(done + 1, len(items), "")
+        return results
+    import multiprocessing
+
+    executor = ProcessPoolExecutor(min(workers, len(items)), multiprocessing.get_context("spawn"),
+                                   initializer=limit_threads)
+    finished = False
+    try:
+        futures = [executor.submit(function, item) for item in items]
+        pending: set[Future[Any]] = set(futures)
+        while pending:
+            _done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            if cancel is not None and cancel():
+                raise SimulationCancelled
+            if progress is not None:
+                progress(len(items) - len(pending), len(items), "")
+        finished = True
+        return [future.result() for future in futures]
+    finally:
+        # On cancel or error, do not wait for the tasks running in the workers.
+        executor.shutdown(wait=finished, cancel_futures=True)
+
+
+# Fewer tasks than this run here: starting worker processes (1–2 s) would cost more.
+MIN_POOL_TASKS = 8
+
+
+def task_runner(options: ComputeOptions | None = None, progress: Progress | None = None,
+                cancel: CancelCheck | None = None
+                ) -> Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]]:
+    """A ``run(function, items)`` for work split into independent tasks of about a second
+    (the counters' batches of queues): on ``options``' workers of this PC (default every
+    core, also with the Dask engine, these tasks being small), here for fewer than
+    :data:`MIN_POOL_TASKS` tasks unless workers are asked for."""
+    options = options or ComputeOptions()
+    requested = options.requested_workers()
+
+    def run(function: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        items = list(items)
+        workers = requested or (os.cpu_count() or 1 if len(items) >= MIN_POOL_TASKS else 1)
+        return run_tasks(function, items, workers, progress, cancel)
+    return run

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -33,6 +34,9 @@ WEEKDAY_WEIGHTS = np.array([1.25, 1.0, 0.95, 0.9, 1.05])
 OPEN_HOURS = ((8.5, 9.0), (9.0, 10.0), (10.0, 11.0), (11.0, 12.0), (12.0, 13.0),
               (13.0, 14.0), (14.0, 15.0), (15.0, 16.0), (16.0, 17.0), (17.0, 17.25))
 HOUR_WEIGHTS = np.array([0.6, 1.2, 1.35, 1.2, 0.8, 1.05, 1.1, 1.0, 0.8, 0.4])
+# Runs a function on each item, returning the results in the items' order.
+TaskRunner = Callable[[Callable[[list["CounterYears"]], list[dict[str, object]]],
+                       Sequence[list["CounterYears"]]], list[list[dict[str, object]]]]
 PEAK_MONTH_WEIGHT = 1.8          # proposal: peak months see 1.8× a normal month's visits
 SERVICE_CV = 0.5                 # proposal: spread of service times around their mean
 TARGET_UTILIZATION = 0.7         # default number of counters: as-is utilisation ≈ 70 %
@@ -312,20 +316,17 @@ def simulate_years(visits_by_month: np.ndarray, mean_service_min: float, servers
                                              replications, volume_spread)])[0]
 
 
-def simulate_many_years(counters: list[CounterYears]) -> list[dict[str, object]]:
-    """:func:`simulate_years` of many counters, their queues run as one batch: every
-    (counter, year, day) is a lane of one :func:`run_queue_by_lane` (what each counter
-    draws does not depend on the others, so the figures are those of one at a time)."""
-    out: list[dict[str, object]] = []
-    batch: list[CounterYears] = []
-    visitors = 0.0
-    for counter in counters:
-        batch.append(counter)
-        visitors += float(np.sum(counter.visits_by_month)) * counter.replications
-        if visitors >= _BATCH_VISITORS:
-            out += _simulate_batch(batch)
-            batch, visitors = [], 0.0
-    return out + (_simulate_batch(batch) if batch else [])
+def simulate_many_years(counters: list[CounterYears], run: TaskRunner | None = None
+                        ) -> list[dict[str, object]]:
+    """:func:`simulate_years` of many counters, their queues run in batches: every
+    (counter, year, day) of a batch is a lane of one :func:`run_queue_by_lane` (what each
+    counter draws does not depend on the others, so the figures are those of one at a
+    time). ``run(simulate_batch, batches)``: where the batches run (e.g. a process pool,
+    ``analysis.compute.run_tasks``), their results in order; by default here, in turn."""
+    batches = counter_batches(counters)
+    results = run(simulate_batch, batches) if run is not None else \
+        [simulate_batch(batch) for batch in batches]
+    return [summary for batch in results for summary in batch]
 
 
 # Visitors queued in one batch: enough lanes per numpy step to pay for the step, few
@@ -334,7 +335,22 @@ def simulate_many_years(counters: list[CounterYears]) -> list[dict[str, object]]
 _BATCH_VISITORS = 1_000_000
 
 
-def _simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
+def counter_batches(counters: list[CounterYears]) -> list[list[CounterYears]]:
+    """The counters in batches of about :data:`_BATCH_VISITORS` visitors, in order."""
+    batches: list[list[CounterYears]] = []
+    batch: list[CounterYears] = []
+    visitors = 0.0
+    for counter in counters:
+        batch.append(counter)
+        visitors += float(np.sum(counter.visits_by_month)) * counter.replications
+        if visitors >= _BATCH_VISITORS:
+            batches.append(batch)
+            batch, visitors = [], 0.0
+    return batches + ([batch] if batch else [])
+
+
+def simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
+    """The years of a batch of counters (a top-level function: pool workers run it)."""
     drawn: list[list[tuple[np.ndarray, np.ndarray]]] = []
     arrivals, services, lanes, servers = [], [], [], []
     open_minutes, year_index = 0, 0
@@ -407,7 +423,8 @@ def _counter_minutes(tables: ProcessTables, costs: CostResult, offline_only: boo
 
 
 def counter_comparison(comparison: Comparison, seed: int,
-                       replications: int = COUNTER_REPLICATIONS) -> list[dict[str, object]]:
+                       replications: int = COUNTER_REPLICATIONS,
+                       run: TaskRunner | None = None) -> list[dict[str, object]]:
     """Counter waiting times per section, as-is and to-be (``analysis.compare.Comparison``).
 
     Staffing, one story (:func:`counter_story`): the as-is counter has the fewest counters
@@ -417,7 +434,9 @@ def counter_comparison(comparison: Comparison, seed: int,
     booked as saved. Each side is ``replications`` simulated years: ``mean_wait_min`` is
     their mean and ``mean_wait`` / ``peak_mean_wait`` hold P5/P50/P95.
 
-    (Moved here from ``analysis.simulate``, which re-exports it.)
+    ``run``: where the counters' batches of queues run (:func:`simulate_many_years`);
+    the figures are the same wherever. (Moved here from ``analysis.simulate``, which
+    re-exports it.)
     """
     sides = {
         "as_is": (comparison.as_is.procedures.set_index("procedure_id"),
@@ -448,7 +467,7 @@ def counter_comparison(comparison: Comparison, seed: int,
                 month_weights(peaks, visits), mean_service, servers, seed, replications)))
     # Every section's counter, as-is and to-be, in one batch of queues.
     for (block, label, mean_service, _job), result in zip(
-            jobs, simulate_many_years([job for *_rest, job in jobs]), strict=True):
+            jobs, simulate_many_years([job for *_rest, job in jobs], run), strict=True):
         block[label] = {**result, "mean_service_min": mean_service}
     results: list[dict[str, object]] = []
     for block in blocks:

@@ -59,9 +59,11 @@ class Measure:
         self.apply_in_place(result, params)
         return result
 
-    def apply_in_place(self, result: nx.DiGraph, params: Params | None = None) -> None:
-        """Apply to a graph the caller owns (a scenario copies each graph once)."""
-        if self.check(result).ok:
+    def apply_in_place(self, result: nx.DiGraph, params: Params | None = None,
+                       checked: bool = False) -> None:
+        """Apply to a graph the caller owns (a scenario copies each graph once);
+        ``checked``: the caller has just found the measure applicable to it."""
+        if checked or self.check(result).ok:
             nodes = result._node
             numbers = [n for n in nodes if n != END]
             before = {n: len(nodes[n]["effects"]) for n in numbers}

@@ -154,6 +154,6 @@ def apply_to_procedure(pid: str, graph: nx.DiGraph, scenario: Scenario, rubric: 
         if check.ok:
             if current is graph and not owned:
                 current = copy_graph(graph)
-            measure.apply_in_place(current, use.params)
+            measure.apply_in_place(current, use.params, checked=True)
         log.append(Application(pid, use.measure, check.ok, check.reason_ja, check.reason_en))
     return current, log

@@ -32,7 +32,7 @@ from analysis.compare import (
     compare_potential,
     parameter_values,
 )
-from analysis.compute import ComputeOptions, run_monte_carlo
+from analysis.compute import ComputeOptions, run_monte_carlo, task_runner
 from analysis.counter import counter_comparison
 from analysis.measures import MEASURES
 from analysis.montecarlo import SimulationCancelled, percentiles
@@ -293,8 +293,13 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     section_blocks = _aggregate_blocks(summary, comparison, fte_hours, section_codes, sections)
     procedure_blocks = _procedure_blocks(summary, comparison)
     step(92, "窓口")
-    counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
-                if counter else [])
+
+    def counter_progress(done: int, total: int, _label: str) -> None:
+        step(92 + int(7 * done / max(total, 1)), f"窓口 {done}/{total}")
+    # The counters' batches of queues on the workers too (the same figures anywhere).
+    counters = ([SectionCounter.from_dict(c) for c in counter_comparison(
+        comparison, seed, run=task_runner(compute, counter_progress, cancel))]
+        if counter else [])
     step(99, "書き出し")
     time_col, yen_col = COST_COLUMNS.index("staff_time_h"), COST_COLUMNS.index("staff_economic_yen")
     saved = summary.city_sums[0] - summary.city_sums[1]          # (R, C + visits)

@@ -256,3 +256,29 @@ def test_a_project_that_fills_the_budget_still_gets_workable_chunks(monkeypatch)
                             + compute.BYTES_PER_PROCEDURE_REPLICATION) * 4 / 3
     assert crowded.chunk_size == int(budget * compute.MIN_CHUNK_SHARE / (2 * per_procedure))
     assert 16 <= crowded.chunk_size < roomy.chunk_size
+
+
+def test_counters_give_the_same_figures_on_a_pool_of_two(big, monkeypatch):
+    """The counters' batches of queues run on worker processes (issue 16): the same
+    waits as one after another here, and a cancel stops them."""
+    from analysis import counter
+    from analysis.compute import task_runner
+    from analysis.counter import counter_comparison
+
+    monkeypatch.setattr(counter, "_BATCH_VISITORS", 200_000)  # several batches
+    comparison = big[2]
+    here = counter_comparison(comparison, 3)
+    batches = []
+
+    def progress(done, total, _label):
+        batches.append(total)
+
+    pooled = counter_comparison(comparison, 3, run=task_runner(ComputeOptions(workers=2),
+                                                               progress))
+    assert batches
+    assert batches[-1] > 2
+    assert pooled == here
+    assert here[0]["as_is"]["mean_wait_min"] > 0
+    with pytest.raises(SimulationCancelled):
+        counter_comparison(comparison, 3, run=task_runner(ComputeOptions(workers=2),
+                                                          cancel=lambda: True))
