@@ -9,7 +9,7 @@ both from one application of the scenario.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -81,37 +81,81 @@ def parameter_values(scenario: Scenario) -> dict[str, float]:
 COMPARE_BATCH = 500
 
 
+class BatchedApplication:
+    """A scenario applied to ``graphs`` a batch of procedures at a time.
+
+    Each batch's as-is rows are taken, the measures applied (in place on a graph built
+    for this batch alone, else on a copy), the to-be rows taken, and the graphs dropped,
+    so a city's 30,000 graphs and their copies never exist at once (1.6 GB; issue 16).
+    Iterating gives each batch's own tables as it is done, ``(first row, as-is, to-be)``
+    (the Monte Carlo starts on them while the next batch is built); :meth:`result`, once
+    every batch is done, the tables of all procedures — those of all graphs at once — and
+    the log of which measure applied where, in the order of ``graphs`` (as
+    ``apply_scenario``'s).
+    """
+
+    def __init__(self, graphs: Mapping[str, nx.DiGraph], scenario: Scenario,
+                 rubric: _Rubric | None = None, size: int = COMPARE_BATCH) -> None:
+        self.graphs, self.scenario, self.size = graphs, scenario, size
+        self.rubric = rubric or _Rubric()
+        self.as_is, self.to_be = TableBuilder(), TableBuilder()
+        self.applied: dict[str, list[Application]] = {}
+        self.done = False
+
+    def __iter__(self) -> Iterator[tuple[int, ProcessTables, ProcessTables]]:
+        for first, as_is, to_be in self._run(True):
+            assert as_is is not None
+            assert to_be is not None
+            yield first, as_is, to_be
+
+    def _run(self, batch_tables: bool
+             ) -> Iterator[tuple[int, ProcessTables | None, ProcessTables | None]]:
+        if self.done:
+            raise RuntimeError("the scenario has been applied already")
+        first = 0
+        for batch in graph_batches(self.graphs, self.size):
+            as_is_mark, to_be_mark = self.as_is.mark(), self.to_be.mark()
+            self.as_is.add({pid: graph for pid, graph, _owned in batch})
+            changed = {}
+            for pid, graph, owned in batch:
+                changed[pid], self.applied[pid] = apply_to_procedure(
+                    pid, graph, self.scenario, self.rubric, owned)
+            self.to_be.add(changed)
+            del changed
+            yield (first, self.as_is.tables(as_is_mark) if batch_tables else None,
+                   self.to_be.tables(to_be_mark) if batch_tables else None)
+            first += len(batch)
+            del batch
+        self.done = True
+
+    def result(self) -> tuple[ProcessTables, ProcessTables, list[Application]]:
+        if not self.done:
+            for _batch in self._run(False):
+                pass
+        log = [application for pid in self.graphs for application in self.applied[pid]]
+        return self.as_is.tables(), self.to_be.tables(), log
+
+
 def apply_to_tables(graphs: Mapping[str, nx.DiGraph], scenario: Scenario,
                     rubric: _Rubric | None = None
                     ) -> tuple[ProcessTables, ProcessTables, list[Application]]:
     """As-is and to-be tables of ``graphs`` with the scenario applied, and the log of
-    which measure applied where (in the order of ``graphs``, as ``apply_scenario``'s).
-
-    A batch of procedures at a time: their as-is rows are taken, the measures applied
-    (in place on a graph built for this batch alone, else on a copy), the to-be rows
-    taken, and the graphs dropped, so a city's 30,000 graphs and their copies never exist
-    at once (1.6 GB; issue 16). The tables are those of all graphs at once.
-    """
-    rubric = rubric or _Rubric()
-    as_is, to_be = TableBuilder(), TableBuilder()
-    applied: dict[str, list[Application]] = {}
-    for batch in graph_batches(graphs, COMPARE_BATCH):
-        as_is.add({pid: graph for pid, graph, _owned in batch})
-        changed = {}
-        for pid, graph, owned in batch:
-            changed[pid], applied[pid] = apply_to_procedure(pid, graph, scenario, rubric, owned)
-        to_be.add(changed)
-        del batch, changed
-    log = [application for pid in graphs for application in applied[pid]]
-    return as_is.tables(), to_be.tables(), log
+    which measure applied where (:class:`BatchedApplication`)."""
+    return BatchedApplication(graphs, scenario, rubric).result()
 
 
-def compare(model: ProjectModel, scenario: Scenario) -> Comparison:
-    as_is_tables, to_be_tables, log = apply_to_tables(model.graphs, scenario, model.rubric)
+def compare_tables(model: ProjectModel, scenario: Scenario, as_is_tables: ProcessTables,
+                   to_be_tables: ProcessTables, log: list[Application]) -> Comparison:
+    """The comparison of a scenario's as-is and to-be tables (costed)."""
     values = parameter_values(scenario)
     as_is = compute_costs(*tables_for_costing(as_is_tables), model.unit_costs, model.rubric)
     to_be = compute_costs(*tables_for_costing(to_be_tables, values), model.unit_costs, model.rubric)
     return Comparison(as_is, to_be, log, as_is_tables, to_be_tables, values)
+
+
+def compare(model: ProjectModel, scenario: Scenario) -> Comparison:
+    return compare_tables(model, scenario, *apply_to_tables(model.graphs, scenario,
+                                                            model.rubric))
 
 
 @dataclass

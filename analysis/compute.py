@@ -33,6 +33,7 @@ from analysis.chunked import (
     MonteCarloSummary,
     Progress,
     RunSettings,
+    TableSlicer,
     chunk_jobs,
     run_chunk,
     run_chunked,
@@ -43,7 +44,8 @@ from analysis.worker_init import limit_threads
 from cost_model.unit_costs import UnitCostTable
 
 __all__ = ["ComputeOptions", "EngineUnavailable", "Plan", "ProcessPool", "engine_for",
-           "parse_size", "plan_run", "run_monte_carlo", "run_tasks", "task_runner"]
+           "monte_carlo_plan", "parse_size", "plan_run", "run_monte_carlo",
+           "run_monte_carlo_batches", "run_tasks", "task_runner"]
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3
 ENV_MEMORY_BUDGET = "BPR_STUDIO_MEMORY_BUDGET"
@@ -207,6 +209,15 @@ def engine_for(plan: Plan, options: ComputeOptions) -> ChunkEngine:
     return InProcess() if plan.workers == 1 else ProcessPool(plan.workers)
 
 
+def monte_carlo_plan(options: ComputeOptions, procedures: int, steps: int, replications: int,
+                     sections: int) -> Plan:
+    """:func:`plan_run`, and one chunk of a small project runs here (no pool to start)."""
+    plan = plan_run(options, procedures, steps, replications, sections)
+    if plan.engine == "local" and procedures <= plan.chunk_size:
+        plan = Plan(1, plan.chunk_size, "local")
+    return plan
+
+
 def run_monte_carlo(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
                     replications: int, seed: int, values: dict[str, float],
                     section_codes: np.ndarray, n_sections: int, fte_hours: float,
@@ -216,14 +227,45 @@ def run_monte_carlo(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
     """The Monte Carlo of a project in chunks (``analysis.chunked``), planned by
     ``options``. Raises SimulationCancelled, or EngineUnavailable with a message to show."""
     options = options or ComputeOptions()
-    plan = plan_run(options, len(as_is.procedures), len(as_is.steps), replications, n_sections)
-    if plan.engine == "local" and len(as_is.procedures) <= plan.chunk_size:
-        plan = Plan(1, plan.chunk_size, "local")   # one chunk: no pool to start
+    plan = monte_carlo_plan(options, len(as_is.procedures), len(as_is.steps), replications,
+                            n_sections)
     settings = RunSettings(unit_costs, draw_theta(seed, replications, values, spread), seed,
                            values, spread, fte_hours, keep_samples)
     jobs = chunk_jobs(as_is, to_be, np.asarray(section_codes), settings, plan.chunk_size)
+    return _run(jobs, len(as_is.procedures), n_sections, replications, plan, options, progress,
+                cancel)
+
+
+def run_monte_carlo_batches(batches: Iterable[tuple[int, ProcessTables, ProcessTables]],
+                            n_procedures: int, plan: Plan, unit_costs: UnitCostTable,
+                            replications: int, seed: int, values: dict[str, float],
+                            section_codes: np.ndarray, n_sections: int, fte_hours: float,
+                            options: ComputeOptions | None = None,
+                            progress: Progress | None = None, cancel: CancelCheck | None = None
+                            ) -> MonteCarloSummary:
+    """:func:`run_monte_carlo` of tables that come a chunk at a time, ``(first row, as-is,
+    to-be)`` of consecutive procedures (e.g. ``analysis.compare.BatchedApplication``,
+    batches of ``plan.chunk_size``): each chunk goes to the workers as soon as it is made,
+    so the workers simulate while this process applies the scenario to the next ones. The
+    figures are those of :func:`run_monte_carlo` on the whole tables."""
+    options = options or ComputeOptions()
+    settings = RunSettings(unit_costs, draw_theta(seed, replications, values), seed, values,
+                           True, fte_hours)
+    codes = np.asarray(section_codes)
+
+    def jobs() -> Iterator[ChunkJob]:
+        for index, (first, as_is, to_be) in enumerate(batches):
+            n = len(as_is.procedures)
+            yield ChunkJob(index, first, TableSlicer(as_is)(0, n), TableSlicer(to_be)(0, n),
+                           codes[first:first + n], settings)
+    return _run(jobs(), n_procedures, n_sections, replications, plan, options, progress, cancel)
+
+
+def _run(jobs: Iterator[ChunkJob], n_procedures: int, n_sections: int, replications: int,
+         plan: Plan, options: ComputeOptions, progress: Progress | None,
+         cancel: CancelCheck | None) -> MonteCarloSummary:
     started = time.perf_counter()
-    summary = run_chunked(jobs, len(as_is.procedures), n_sections, replications,
+    summary = run_chunked(jobs, n_procedures, n_sections, replications,
                           engine_for(plan, options), progress, cancel)
     summary.plan = plan.describe()
     summary.seconds = time.perf_counter() - started

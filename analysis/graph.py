@@ -209,6 +209,16 @@ class ProjectGraphs(Mapping[str, nx.DiGraph]):
     def __contains__(self, pid: object) -> bool:
         return pid in self._row
 
+    def field(self, name: str) -> dict[str, Any]:
+        """Each procedure's ``name`` (its graph's attribute), without building graphs."""
+        values = _python_list(self._procedures[name]) if name in self._procedures.columns \
+            else [None] * len(self._procedures)
+        return {pid: self._built[pid].graph.get(name) if pid in self._built else values[row]
+                for pid, row in self._row.items()}
+
+    def step_count(self) -> int:
+        return len(self._step_order)
+
     def batches(self, size: int) -> Iterator[list[tuple[str, nx.DiGraph, bool]]]:
         """(ID, graph, built for this batch alone) of every procedure, IDs ascending, a
         batch of ``size`` at a time; a graph built for the batch may be edited in place."""
@@ -240,6 +250,21 @@ def graph_batches(graphs: Mapping[str, nx.DiGraph], size: int
     ordered = sorted(graphs)
     for start in range(0, len(ordered), max(size, 1)):
         yield [(pid, graphs[pid], False) for pid in ordered[start:start + max(size, 1)]]
+
+
+def procedure_field(graphs: Mapping[str, nx.DiGraph], name: str) -> dict[str, Any]:
+    """Each procedure's ``name`` attribute, without building a :class:`ProjectGraphs`'
+    graphs."""
+    if isinstance(graphs, ProjectGraphs):
+        return graphs.field(name)
+    return {pid: graph.graph.get(name) for pid, graph in graphs.items()}
+
+
+def step_count(graphs: Mapping[str, nx.DiGraph]) -> int:
+    """How many steps the procedures have (about: to size work, not to count)."""
+    if isinstance(graphs, ProjectGraphs):
+        return graphs.step_count()
+    return sum(len(graph) - 1 for graph in graphs.values())
 
 
 def release_graphs(graphs: Mapping[str, nx.DiGraph]) -> None:

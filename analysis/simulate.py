@@ -26,14 +26,23 @@ from analysis.attribution import OTHER, attribute_savings, savings_by_measure
 from analysis.calibration import band_of, band_text
 from analysis.chunked import MonteCarloSummary
 from analysis.compare import (
+    BatchedApplication,
     Comparison,
     ProjectModel,
     compare,
     compare_potential,
+    compare_tables,
     parameter_values,
 )
-from analysis.compute import ComputeOptions, run_monte_carlo, task_runner
+from analysis.compute import (
+    ComputeOptions,
+    monte_carlo_plan,
+    run_monte_carlo,
+    run_monte_carlo_batches,
+    task_runner,
+)
 from analysis.counter import counter_comparison
+from analysis.graph import procedure_field, step_count
 from analysis.measures import MEASURES
 from analysis.montecarlo import SimulationCancelled, percentiles
 from analysis.params import PARAMETERS, adoption_year
@@ -235,6 +244,12 @@ def analyse_scenario(model: ProjectModel, scenario: Scenario, counter: bool = Tr
             raise SimulationCancelled
     comparison = compare(model, scenario)
     checkpoint()
+    return _analysis_of(model, scenario, comparison, counter, seed, checkpoint)
+
+
+def _analysis_of(model: ProjectModel, scenario: Scenario, comparison: Comparison, counter: bool,
+                 seed: int, checkpoint: Callable[[], None]) -> ScenarioAnalysis:
+    """What :func:`analyse_scenario` derives from the comparison."""
     values = parameter_values(scenario)
     order = [u.measure for u in scenario.measures]
     attributed = attribute_savings(comparison, model.unit_costs, values)  # once, used twice
@@ -252,6 +267,32 @@ def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
     return ScenarioSummary(scenario.name, scenario.description, [
         MeasureSummary(u.measure, MEASURES[u.measure].ja, MEASURES[u.measure].en, dict(u.params),
                        u.rule.describe("ja"), u.rule.describe("en")) for u in scenario.measures])
+
+
+def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: int,
+                          values: dict[str, float], fte_hours: float,
+                          compute: ComputeOptions | None, progress: Progress,
+                          cancel: CancelCheck | None
+                          ) -> tuple[Comparison, MonteCarloSummary, list[str], np.ndarray]:
+    """The comparison and the Monte Carlo at once: the chunks go to the workers as the
+    scenario is applied to the next ones (``compare.BatchedApplication``). Sections and
+    their codes come from the procedures' fields, before the scenario is applied."""
+    section_of = procedure_field(model.graphs, "section")
+    ordered = [section_of[pid] for pid in sorted(section_of)]   # the tables' order
+    sections = sorted({s for s in ordered if not pd.isna(s)})
+    section_codes = pd.Categorical(ordered, categories=sections).codes
+    plan = monte_carlo_plan(compute or ComputeOptions(), len(ordered), step_count(model.graphs),
+                            replications, len(sections))
+    application = BatchedApplication(model.graphs, scenario, model.rubric, plan.chunk_size)
+    summary = run_monte_carlo_batches(application, len(ordered), plan, model.unit_costs,
+                                      replications, seed, values, section_codes,
+                                      len(sections), fte_hours, compute, progress, cancel)
+    comparison = compare_tables(model, scenario, *application.result())
+    procedures = comparison.as_is.procedures.reset_index(drop=True)
+    if not np.array_equal(section_codes, pd.Categorical(procedures["section"],
+                                                        categories=sections).codes):
+        raise RuntimeError("the comparison's procedures are not in the Monte Carlo's order")
+    return comparison, summary, sections, section_codes
 
 
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
@@ -274,20 +315,27 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
             progress(done, 100, label)
 
     step(5, "施策の適用")
-    analysis = analysis or analyse_scenario(model, scenario, counter=False)
-    comparison = analysis.comparison
     values = parameter_values(scenario)
 
     def mc_progress(done: int, total: int, _label: str) -> None:
         step(10 + int(60 * done / max(total, 1)), f"シミュレーション {done}/{total}")
 
     fte_hours = model.unit_costs.value("hours_per_fte")
-    procedures = comparison.as_is.procedures.reset_index(drop=True)
-    sections = sorted(procedures["section"].dropna().unique())
-    section_codes = pd.Categorical(procedures["section"], categories=sections).codes
-    summary = run_monte_carlo(comparison.as_is_tables, comparison.to_be_tables,
-                              model.unit_costs, replications, seed, values, section_codes,
-                              len(sections), fte_hours, compute, mc_progress, cancel)
+    if analysis is not None:  # the caller's comparison: simulate its tables
+        comparison = analysis.comparison
+        procedures = comparison.as_is.procedures.reset_index(drop=True)
+        sections = sorted(procedures["section"].dropna().unique())
+        section_codes = pd.Categorical(procedures["section"], categories=sections).codes
+        summary = run_monte_carlo(comparison.as_is_tables, comparison.to_be_tables,
+                                  model.unit_costs, replications, seed, values, section_codes,
+                                  len(sections), fte_hours, compute, mc_progress, cancel)
+    else:
+        comparison, summary, sections, section_codes = _compare_and_simulate(
+            model, scenario, replications, seed, values, fte_hours, compute, mc_progress,
+            cancel)
+        step(71, "比較")
+        analysis = _analysis_of(model, scenario, comparison, False, seed,
+                                lambda: step(71, "比較"))
     step(72, "集計")
     city = _aggregate_blocks(summary, comparison, fte_hours, None, ["city"])[0]
     section_blocks = _aggregate_blocks(summary, comparison, fte_hours, section_codes, sections)

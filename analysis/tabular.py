@@ -79,14 +79,19 @@ class RecordCells:
             self.parts.append(({c: j for j, c in enumerate(columns)}, cells))
             self.rows += len(chunk)
 
-    def frame(self) -> pd.DataFrame:
-        if not self.rows:
+    def frame(self, first_part: int = 0) -> pd.DataFrame:
+        """The frame of every record added (or of those from part ``first_part`` on)."""
+        parts = self.parts[first_part:]
+        rows = sum(len(cells) for _positions, cells in parts)
+        if not rows:
             return pd.DataFrame()
+        names = self.names if not first_part else dict.fromkeys(
+            name for positions, _cells in parts for name in positions)
         data = {}
-        for name in self.names:
-            column = np.empty(self.rows, dtype=object)
+        for name in names:
+            column = np.empty(rows, dtype=object)
             at = 0
-            for positions, cells in self.parts:
+            for positions, cells in parts:
                 j = positions.get(name)
                 column[at:at + len(cells)] = np.nan if j is None else cells[:, j]
                 at += len(cells)
@@ -136,13 +141,32 @@ class TableBuilder:
         self.procedures.add(procedures)
         self.steps.add(node_data)
 
-    def tables(self) -> ProcessTables:
-        step_frame = self.steps.frame()
+    def mark(self) -> tuple[int, ...]:
+        """Where the graphs added next begin (for :meth:`tables` of them alone)."""
+        return (len(self.procedures.parts), len(self.steps.parts), self.procedures.rows,
+                self.steps.rows, len(self.links), len(self.effects), len(self.channels))
+
+    def tables(self, since: tuple[int, ...] | None = None) -> ProcessTables:
+        """The tables of every graph added, or of those added after ``since`` (a
+        :meth:`mark`) as their own tables, rows numbered from 0."""
+        if since is not None:
+            procedure_part, step_part, first_procedure, first_step, link, effect, channel = since
+            effects = [(row - first_step, *rest) for row, *rest in self.effects[effect:]]
+            channels = [(row - first_procedure, *rest) for row, *rest in self.channels[channel:]]
+            return self._tables(self.procedures.frame(procedure_part),
+                                self.steps.frame(step_part), self.links[link:], effects,
+                                channels)
+        return self._tables(self.procedures.frame(), self.steps.frame(), self.links,
+                            self.effects, self.channels)
+
+    @staticmethod
+    def _tables(procedure_frame: pd.DataFrame, step_frame: pd.DataFrame,
+                links: list[tuple[Any, ...]], effects: list[tuple[Any, ...]],
+                channels: list[tuple[Any, ...]]) -> ProcessTables:
         if not step_frame.empty:
             step_frame = step_frame.drop(columns=["effects"], errors="ignore")
         else:  # an empty project still has the columns the cost model reads
             step_frame = pd.DataFrame(columns=[c.name for c in tables.Step.__table__.columns])
-        procedure_frame = self.procedures.frame()
         if procedure_frame.empty:
             procedure_frame = pd.DataFrame(
                 columns=[c.name for c in tables.Procedure.__table__.columns])
@@ -151,12 +175,11 @@ class TableBuilder:
         return ProcessTables(
             procedure_frame,
             step_frame,
-            pd.DataFrame(self.links, columns=["procedure_id", "from_step_no", "to_step_no",
-                                              "probability", "parallel"]),
-            pd.DataFrame(self.effects, columns=["step_row", "adoption", "floor", "param", "k0",
-                                                "k1", "measure"]),
-            pd.DataFrame(self.channels, columns=["procedure_row", "adoption", "floor",
-                                                 "measure"]),
+            pd.DataFrame(links, columns=["procedure_id", "from_step_no", "to_step_no",
+                                         "probability", "parallel"]),
+            pd.DataFrame(effects, columns=["step_row", "adoption", "floor", "param", "k0", "k1",
+                                           "measure"]),
+            pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor", "measure"]),
         )
 
 
