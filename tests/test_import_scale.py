@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bpr_studio.io import fast_cells
-from bpr_studio.io.survey_import import ImportCancelled, import_surveys
+from bpr_studio.io.step_rows import STEP_ROW_COLUMNS, step_values
+from bpr_studio.io.survey_import import ImportCancelled, import_surveys, parse_batch
 from tests.conftest import small_procedure, small_steps
 from tests.data.messy.make_corpus import write_corpus
 
@@ -69,6 +70,53 @@ def test_one_and_two_reading_processes_give_the_same_project(tmp_path):
     assert issue_lines(reports[1]) == issue_lines(reports[2])
     assert project_rows(tmp_path / "w1.bprproj") == project_rows(tmp_path / "w2.bprproj")
     assert reports[2].procedures == reports[1].procedures > 20
+
+
+def _plain(value):
+    return None if isinstance(value, float) and value != value else value  # NaN: blank
+
+
+def _rows_from_records(batch, sqlite: bool) -> tuple[list, list]:
+    flag = int if sqlite else bool
+    steps = [[_plain(v) for v in (*step_values(s, flag), 1, None)] for s in batch.steps]
+    links = [[s["procedure_id"], s["step_no"], target, probability,
+              flag(bool(s.get("_parallel")))]
+             for s in batch.steps for target, probability in s.get("_links", [])]
+    return steps, links
+
+
+def _batch_outputs(batch, sqlite: bool):
+    if batch.step_rows is None:
+        steps, links = _rows_from_records(batch, sqlite)
+    else:
+        steps = [[_plain(v) for v in row] for row in batch.step_rows.rows]
+        links = [[_plain(v) for v in row] for row in batch.step_rows.links]
+    return (issue_lines(batch.report), batch.report.steps, dict(batch.step_counts()),
+            sorted(batch.keep_steps), steps, links, [p["procedure_id"] for p in batch.procedures])
+
+
+@pytest.mark.parametrize("step_rows", ["sqlite", "plain"])
+def test_steps_checked_by_the_reading_processes_are_what_the_batch_check_gives(
+        tmp_path, step_rows):
+    """parse_batch(step_rows=...) checks each workbook's steps where it is read and sends
+    back rows: the same messages, counts and rows as the whole-batch check of the records,
+    file by file (every corpus workbook on its own: its errors are then checked per file)
+    and for whole batches, including those it must read again the general way."""
+    messy = write_corpus(tmp_path / "messy")
+    workbooks = [p for p in (*SAMPLES, *messy, *sorted(HOSTILE.iterdir()))
+                 if p.suffix in (".xlsx", ".xls")]
+    batches = [[p] for p in workbooks] + [SAMPLES, [*SAMPLES, *workbooks]]
+    used_rows = 0
+    for files in batches:
+        for workers in (1, 2) if files is SAMPLES else (1,):
+            general = parse_batch(files, workers=workers)
+            fast = parse_batch(files, workers=workers, step_rows=step_rows)
+            assert general.step_rows is None
+            used_rows += fast.step_rows is not None
+            sqlite = step_rows == "sqlite"
+            assert _batch_outputs(fast, sqlite) == _batch_outputs(general, sqlite), files
+    assert used_rows > len(workbooks) // 2  # most single workbooks take the row path
+    assert len(STEP_ROW_COLUMNS) == len(step_values(general.steps[0])) + 2
 
 
 def _refused_middle_batch(make_workbook) -> list[Path]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
@@ -126,3 +127,31 @@ def test_schema_6_gains_row_versions_and_the_team_table(project_target, make_wor
         with project.engine.connect() as conn:
             assert conn.execute(text("SELECT DISTINCT row_version FROM step")).scalars().all() == [1]
             assert "team_member" in inspect(conn).get_table_names()
+
+
+@pytest.mark.parametrize("rows_for", ["sqlite", "plain"])
+def test_step_rows_read_for_either_backend_write_the_same_steps(project_target, tmp_path,
+                                                                  rows_for):
+    """The import's step rows are built where the files are read, for the backend they are
+    meant for (step_rows.py); written to either backend they give the steps and arrows the
+    step records give."""
+    from sample_surveys.build_samples import sample_files
+
+    from bpr_studio.io.survey_import import parse_batch, write_batch
+
+    files = sample_files()[:3]
+    frames = {}
+    for name, target, kind in (("rows", project_target, rows_for),
+                               ("records", tmp_path / "records.bprproj", None)):
+        batch = parse_batch(files, step_rows=kind)
+        assert (batch.step_rows is not None) == (kind is not None)
+        with create_project(target) as project:
+            assert write_batch(project, batch).written
+            _procedures, steps, links = load_frames(project)
+        frames[name] = (steps, links)
+    for mine, theirs in zip(frames["rows"], frames["records"], strict=True):
+        # A PostgreSQL flag reads as bool, a SQLite one as 0/1: the values are compared.
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), theirs.reset_index(drop=True),
+                                      check_dtype=False)
+    assert len(frames["rows"][0]) > 50
+    assert frames["rows"][1]["to_step_no"].isna().any()  # the arrows to the end

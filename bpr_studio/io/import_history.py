@@ -73,9 +73,7 @@ def plan_changes(project: Project, batch: Any) -> list[SectionChange]:
     new_ids_by_section: dict[str, set[str]] = {}
     for p in batch.procedures:
         new_ids_by_section.setdefault(p["section"], set()).add(p["procedure_id"])
-    steps_by_id: dict[str, int] = {}
-    for s in batch.steps:
-        steps_by_id[s["procedure_id"]] = steps_by_id.get(s["procedure_id"], 0) + 1
+    steps_by_id: dict[str, int] = batch.step_counts()
     kept_steps = set(getattr(batch, "keep_steps", ()))
     # Sections a BPMN file adds to: their other procedures stay (survey_import.ParsedBatch).
     partial = set(getattr(batch, "partial_sections", ()))

@@ -24,11 +24,18 @@ from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
+from bpr_studio.io.step_rows import FileSteps, file_steps
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
 from bpr_studio.io.workbook_reader import FileProblem, RawSheet, read_workbook
 
 Record = dict[str, Any]
 FileResult = tuple[dict[str, list[Record]], list[ImportIssue]]
+# A file to read: path, BPMN options, its Prosimos parameters, and whether its steps come
+# back as table rows ("sqlite" or "plain" values, step_rows.file_steps) or as records (None).
+Job = tuple[Path, BpmnOptions | None, Path | None, str | None]
+# Records and issues, and the steps as rows when asked for and possible (else None:
+# the records then hold the steps).
+JobResult = tuple[dict[str, list[Record]], list[ImportIssue], FileSteps | None]
 BPMN_SUFFIX = ".bpmn"
 
 # Below this many bytes to read the pool's start (about a second) costs more than it saves.
@@ -122,8 +129,21 @@ def _remove_control_characters(record: Record, spec: Any) -> list[ImportIssue]:
     return issues
 
 
-def _parse_job(job: tuple[Path, BpmnOptions | None, Path | None]) -> FileResult:
-    return parse_file(*job)
+def read_job(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | None = None,
+             step_rows: str | None = None) -> JobResult:
+    """One job: :func:`parse_file`, and with ``step_rows`` the steps as rows when the file
+    allows it (step_rows.file_steps), sent back instead of the step records."""
+    records, issues = parse_file(path, bpmn, parameters)
+    steps = None
+    if step_rows is not None:
+        steps = file_steps(records, sqlite=step_rows == "sqlite")
+        if steps is not None and "steps" in records:
+            records["steps"] = []
+    return records, issues, steps
+
+
+def _read_job(job: Job) -> JobResult:
+    return read_job(*job)
 
 
 def pool_size(paths: Sequence[Path], workers: int | None) -> int:
@@ -140,8 +160,8 @@ def pool_size(paths: Sequence[Path], workers: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, len(paths)))
 
 
-def parse_files(jobs: Sequence[tuple[Path, BpmnOptions | None, Path | None]], workers: int,
-                cancelled: Callable[[], bool]) -> Generator[FileResult | None, None, None]:
+def parse_files(jobs: Sequence[Job], workers: int,
+                cancelled: Callable[[], bool]) -> Generator[JobResult | None, None, None]:
     """Each job's result, in the order of ``jobs``; None when ``cancelled()`` turned true
     (the caller stops there). With ``workers`` > 1 files are read in a process pool."""
     if workers <= 1:
@@ -149,15 +169,15 @@ def parse_files(jobs: Sequence[tuple[Path, BpmnOptions | None, Path | None]], wo
             if cancelled():
                 yield None
                 return
-            yield parse_file(*job)
+            yield read_job(*job)
         return
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    pending: dict[int, Future[FileResult]] = {}
+    pending: dict[int, Future[JobResult]] = {}
     submitted = 0
     try:
         for index in range(len(jobs)):
             while submitted < len(jobs) and submitted < index + workers * _AHEAD_PER_WORKER:
-                pending[submitted] = executor.submit(_parse_job, jobs[submitted])
+                pending[submitted] = executor.submit(_read_job, jobs[submitted])
                 submitted += 1
             future = pending.pop(index)
             while not future.done():
