@@ -135,9 +135,8 @@ def test_step_rows_read_for_either_backend_write_the_same_steps(project_target, 
     """The import's step rows are built where the files are read, for the backend they are
     meant for (step_rows.py); written to either backend they give the steps and arrows the
     step records give."""
-    from sample_surveys.build_samples import sample_files
-
     from bpr_studio.io.survey_import import parse_batch, write_batch
+    from sample_surveys.build_samples import sample_files
 
     files = sample_files()[:3]
     frames = {}
