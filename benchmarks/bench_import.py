@@ -30,11 +30,15 @@ from bpr_studio.io.survey_import import import_surveys
 def main():
     workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
     start = time.perf_counter()
+    cpu_start = time.process_time()
     report = import_surveys(sys.argv[1], [sys.argv[2]], workers=workers)
     wall = time.perf_counter() - start
+    own_cpu = time.process_time() - cpu_start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_mb = children.ru_maxrss / 1024
     print(json.dumps({"wall_s": wall, "peak_mb": peak_mb, "worker_peak_mb": child_mb,
+                      "cpu_s": own_cpu, "workers_cpu_s": children.ru_utime + children.ru_stime,
                       "ok": report.ok, "procedures": report.procedures,
                       "steps": report.steps}))
 
@@ -43,18 +47,19 @@ if __name__ == "__main__":  # the reading processes are spawned: they import thi
 """
 
 
-def calamine_read_seconds(folder: Path) -> float:
-    """Time to read every sheet of every workbook under ``folder`` with python-calamine."""
+def calamine_read_seconds(folder: Path) -> tuple[float, float]:
+    """Wall and CPU time to read every sheet of every workbook under ``folder`` with
+    python-calamine, in this process."""
     import python_calamine
 
     files = sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith("~$"))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for path in files:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         for name in book.sheet_names:
             book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         book.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu_start
 
 
 def _tree_rss_mb(root: int) -> float:
@@ -127,12 +132,18 @@ def main() -> None:
             survey = Path(tmp) / "survey"
             generate_survey(survey, procedures=args.procedures, sections=args.sections)
         workbooks = len(list(survey.rglob("*.xlsx")))
-        read_s = calamine_read_seconds(survey)
+        read_s, read_cpu = calamine_read_seconds(survey)
         result = run_import(survey, Path(tmp) / "bench.bprproj", args.workers)
-        print(f"calamine alone reads the {workbooks} workbooks in {read_s:.2f} s")
+        print(f"calamine alone reads the {workbooks} workbooks in {read_s:.2f} s "
+              f"({read_cpu:.2f} s CPU)")
         print(f"import: {result['procedures']} procedures, {result['steps']} steps, "
               f"{workbooks} workbooks, workers={args.workers}: {result['wall_s']:.2f} s wall "
               f"= {result['wall_s'] / read_s:.2f} × the calamine read (ok={result['ok']})")
+        # On a busy machine the wall times swing with the other load; CPU seconds less so.
+        cpu = result["cpu_s"] + result["workers_cpu_s"]
+        print(f"CPU: import process {result['cpu_s']:.2f} s + reading processes "
+              f"{result['workers_cpu_s']:.2f} s = {cpu:.2f} s = {cpu / read_cpu:.2f} × the "
+              f"calamine read's CPU ({cpu / 2 / read_cpu:.2f} × spread over two cores)")
         print(f"peak memory: import process {result['peak_mb']:.0f} MB, largest reading "
               f"process {result['worker_peak_mb']:.0f} MB, all processes together "
               f"{result['tree_peak_mb']:.0f} MB (sampled every 50 ms)")

@@ -159,3 +159,58 @@ def test_bpmn_bomb_is_refused_with_a_message_in_bounded_time(tmp_path, base_proj
         assert (code, keys) == (0, [])
     assert elapsed < 15
     assert project_state(project) == before
+
+
+def _sheet_parts(paths):
+    """(file, sheet name, sheet XML) of every readable .xlsx among ``paths``."""
+    import zipfile
+
+    from bpr_studio.io.sheet_scan import sheet_members
+
+    for path in paths:
+        if path.suffix != ".xlsx":
+            continue
+        try:
+            with zipfile.ZipFile(path) as archive:
+                parts = [(name, archive.read(member))
+                         for name, member in sheet_members(archive).items()]
+        except Exception:  # noqa: BLE001 — a broken archive is the reader's test, not this one
+            continue
+        for name, data in parts:
+            yield path.name, name, data
+
+
+def test_the_declared_range_scan_agrees_with_the_exact_scan(tmp_path):
+    """check_xlsx checks a sheet against its declared range (<dimension>) when it can, else
+    cell by cell: on every sheet of the samples and the corpora the quick scans find the
+    exact scan's hidden rows, bound every cell, and hand over a sheet they cannot vouch
+    for — one holding more than it declares (far_blank_cell.xlsx), error cells."""
+    import io
+
+    from bpr_studio.io.sheet_scan import LimitExceeded, scan_sheet_xml
+    from tests.data.messy.make_corpus import write_corpus
+
+    paths = [*sample_files(), *write_corpus(tmp_path / "messy"), *sorted(CORPUS.iterdir())]
+    bounded = handed_over = 0
+    for file, sheet, data in _sheet_parts(paths):
+        try:
+            exact = scan_sheet_xml(io.BytesIO(data), sheet)
+        except LimitExceeded:
+            exact = None  # over a limit: no quick scan may vouch for the sheet
+        for quick in ({"bound": True}, {"fast": True}):
+            found = scan_sheet_xml(io.BytesIO(data), sheet, **quick)
+            if found is None:
+                handed_over += 1
+                continue
+            assert exact is not None, (file, sheet, quick)
+            assert found.hidden_rows == exact.hidden_rows, (file, sheet)
+            assert found.error_cells == exact.error_cells == {}, (file, sheet)
+            assert found.max_row >= exact.max_row, (file, sheet)
+            assert found.max_col >= exact.max_col, (file, sheet)
+            bounded += "bound" in quick
+    assert bounded > 20
+    assert handed_over > 0
+    lying = next(data for file, sheet, data in _sheet_parts([CORPUS / "far_blank_cell.xlsx"])
+                 if b"XFD1048576" in data)
+    assert b'<dimension ref="A1:T89" />' in lying  # declares 89 rows, holds a cell far below
+    assert scan_sheet_xml(io.BytesIO(lying), "工程", bound=True) is None

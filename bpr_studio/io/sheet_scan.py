@@ -7,6 +7,9 @@ streaming pass over each sheet's XML, in bounded memory and linear time, and
 collects on the way the two facts the fast reader does not give: hidden rows and
 formula-error cells.
 
+Three scans, quickest first (each hands the sheet to the next when it cannot vouch for
+it): the declared range, the fast scan, the exact scan tag by tag.
+
 Every tag is matched by ``<[^<>]*>``, which cannot run past the next ``<``: the scan
 is linear even on adversarial input (the old error-cell regex backtracked
 quadratically on a run of ``<c t="e"/>`` cells).
@@ -208,14 +211,88 @@ class _FastScanner:
                     or facts.max_row * facts.max_col > limits.max_area_cells)
 
 
-def scan_sheet_xml(stream: IO[bytes], sheet: str,
-                   limits: ReadLimits = DEFAULT_LIMITS, *, fast: bool = False) -> SheetFacts | None:
+# The bound scan: most writers (Excel, LibreOffice, openpyxl) declare the sheet's used
+# range first, <dimension ref="A1:X86"/>. Then it is enough to check that no cell or row
+# lies beyond it — one regex search per chunk that finds nothing, with no Python step
+# per cell — and the declared corner is the maximum (an upper bound: a sheet whose
+# declared range is over a limit goes through the other scans, never refused on it).
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}\d{1,7}:)?([A-Z]{1,3})(\d{1,7})"')
+_ODD_CELL = re.compile(rb'<c\b(?! r="[A-Z]{1,3}\d{1,7}")')
+_ODD_ROW = re.compile(rb'<row\b(?! r="\d{1,7}")')
+
+
+def above_number(number: str) -> bytes:
+    """A regex for a run of digits greater than ``number`` (or any longer run)."""
+    alternatives = [rb"\d{%d,}" % (len(number) + 1)]
+    for i, digit in enumerate(number):
+        if digit < "9":
+            rest = len(number) - i - 1
+            alternatives.append(number[:i].encode() + b"[%c-9]" % (ord(digit) + 1)
+                                + (rb"\d{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+def above_letters(letters: str) -> bytes:
+    """A regex for a run of capitals after ``letters`` as columns go (or any longer run)."""
+    alternatives = [rb"[A-Z]{%d,}" % (len(letters) + 1)]
+    for i, letter in enumerate(letters):
+        if letter < "Z":
+            rest = len(letters) - i - 1
+            alternatives.append(letters[:i].encode() + b"[%c-Z]" % (ord(letter) + 1)
+                                + (rb"[A-Z]{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+class _BoundScanner:
+    def __init__(self, limits: ReadLimits) -> None:
+        self.limits = limits
+        self.facts = SheetFacts()  # cells: not counted
+        self.beyond: re.Pattern[bytes] | None = None
+
+    def feed(self, data: bytes) -> bool:
+        """Take one chunk of whole tags; False when another scan must read the sheet."""
+        if self.beyond is None and not self._bound(data):
+            return False
+        assert self.beyond is not None
+        if b't="e"' in data:
+            return False
+        if (b":c" in data or b":row" in data) and _PREFIXED.search(data):
+            return False
+        if _ODD_CELL.search(data) or _ODD_ROW.search(data) or self.beyond.search(data):
+            return False
+        if b"hidden" in data:
+            self.facts.hidden_rows.update(
+                int(r) for r, attrs in _FAST_ROW.findall(data)
+                if b"hidden" in attrs and _ATTR_HIDDEN.search(attrs))
+        return True
+
+    def _bound(self, first: bytes) -> bool:
+        """The declared range, from the first chunk (it comes before the cells)."""
+        found = _DIMENSION.search(first)
+        if found is None:
+            return False
+        letters, digits = found.group(1).decode(), found.group(2).decode()
+        row, col = int(digits), column_number(letters)
+        limits = self.limits
+        if row > limits.max_rows or col > limits.max_columns or row * col > limits.max_area_cells:
+            return False
+        self.facts.max_row, self.facts.max_col = row, col
+        over_row = above_number(digits)
+        self.beyond = re.compile(b'<c r="(?:' + above_letters(letters) + rb"\d|[A-Z]{1,3}"
+                                 + over_row + b'")|<row r="' + over_row + b'"')
+        return True
+
+
+def scan_sheet_xml(stream: IO[bytes], sheet: str, limits: ReadLimits = DEFAULT_LIMITS, *,
+                   fast: bool = False, bound: bool = False) -> SheetFacts | None:
     """One pass over a sheet part read from ``stream`` in 1 MB chunks.
 
-    With ``fast``, returns None when the sheet needs the exact scan (read it again without).
+    With ``bound`` or ``fast``, returns None when the sheet needs another scan (read it
+    again with ``fast``, then with neither: the exact scan).
     """
-    scanner: _SheetScanner | _FastScanner = (_FastScanner(limits) if fast
-                                             else _SheetScanner(sheet, limits))
+    scanner: _SheetScanner | _FastScanner | _BoundScanner = (
+        _BoundScanner(limits) if bound else _FastScanner(limits) if fast
+        else _SheetScanner(sheet, limits))
     carry = b""
     while True:
         chunk = stream.read(_CHUNK)
@@ -280,7 +357,10 @@ def check_xlsx(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[st
         facts: dict[str, SheetFacts] = {}
         for name, member in sheet_members(archive).items():
             with archive.open(member) as stream:
-                found = scan_sheet_xml(stream, name, limits, fast=True)
+                found = scan_sheet_xml(stream, name, limits, bound=True)
+            if found is None:
+                with archive.open(member) as stream:
+                    found = scan_sheet_xml(stream, name, limits, fast=True)
             if found is None:
                 with archive.open(member) as stream:
                     found = scan_sheet_xml(stream, name, limits)
