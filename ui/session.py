@@ -62,6 +62,9 @@ COUNTER_SEED = 1  # analysis.simulate.analyse_scenario's default seed: the same 
 # its long pandas calls then never hold the GUI's lock. Below, starting a process (1–2 s)
 # would cost more than the comparison, and its calls are short.
 CHILD_PROCESS_FROM = 1000
+# Loading has shorter calls than comparing (at 3,000 procedures none near 100 ms) and the
+# window waits for it: a child process (1–2 s to start) only from a prefecture's size.
+LOAD_IN_CHILD_FROM = 10_000
 
 
 @dataclass
@@ -137,7 +140,7 @@ def procedure_count(path: Path | str) -> int:
 def loaded_at(path: Path | str, cancelled: Callable[[], bool]) -> ProjectData:
     """:func:`load_data` in a worker; a big project's in a child process (its long
     pandas calls then never hold the GUI's lock; ui.process_task)."""
-    if procedure_count(path) >= CHILD_PROCESS_FROM:
+    if procedure_count(path) >= LOAD_IN_CHILD_FROM:
         data = run_in_process(load_data, (path,), cancelled, SimulationCancelled)
         assert isinstance(data, ProjectData)
         return data

@@ -103,7 +103,7 @@ def test_a_big_projects_data_loaded_in_a_child_equals_the_data_loaded_here(
     session = window.session
     here = session.data
     assert here is not None
-    monkeypatch.setattr(session_module, "CHILD_PROCESS_FROM", 0)
+    monkeypatch.setattr(session_module, "LOAD_IN_CHILD_FROM", 0)
     with qtbot.waitSignal(session.loaded, timeout=120000):
         session.reload()
     there = session.data
