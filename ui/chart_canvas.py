@@ -24,6 +24,7 @@ from ui.thread_priority import lower_this_thread
 
 DPI = 100
 _RENDERS: set[threading.Thread] = set()  # chart pictures being drawn
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def wait_for_renders(timeout: float = 10.0) -> None:
@@ -98,20 +99,12 @@ class ChartCanvas(QWidget):
 
         def render() -> None:  # in a worker thread: Agg only, no Qt widgets
             lower_this_thread()
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
-
-            import analysis.charts  # noqa: F401  (the Japanese font, before any Figure)
-
-            figure = Figure(figsize=(width, height), dpi=DPI)
-            canvas = FigureCanvasAgg(figure)
-            fn(figure, *args, **kwargs)
-            _layout(figure)
-            canvas.draw()
-            buffer = bytes(canvas.buffer_rgba())
-            w, h = canvas.get_width_height()
-            image = QImage(buffer, w, h, QImage.Format.Format_RGBA8888).copy()
             try:
+                # One chart drawn at a time: a view's five charts drawn by five threads at
+                # once took turns at Python's lock with the GUI thread, which then waited
+                # behind all of them (the 比較 view: gaps of a second on a busy machine).
+                with _ONE_AT_A_TIME:
+                    image = _draw(fn, args, kwargs, width, height)
                 signal.emit(request, image)
             except RuntimeError:
                 pass  # the window closed while this chart was being drawn
@@ -129,6 +122,23 @@ class ChartCanvas(QWidget):
         """The picture shown, for tests and export."""
         pixmap = self.picture.pixmap()
         return None if pixmap is None or pixmap.isNull() else pixmap.toImage()
+
+
+def _draw(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+          width: float, height: float) -> QImage:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    import analysis.charts  # noqa: F401  (the Japanese font, before any Figure)
+
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    canvas = FigureCanvasAgg(figure)
+    fn(figure, *args, **kwargs)
+    _layout(figure)
+    canvas.draw()
+    buffer = bytes(canvas.buffer_rgba())
+    w, h = canvas.get_width_height()
+    return QImage(buffer, w, h, QImage.Format.Format_RGBA8888).copy()
 
 
 def _layout(figure: Any) -> None:
