@@ -22,6 +22,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -285,7 +286,10 @@ class ChildRun:
         self._receiver.close()
         if self._child.is_alive():
             self._child.kill()
-        self._child.join(5)
+        # Waited for in the background: the kernel takes a while to tear down a child
+        # holding a city's tables, and close() may be called on the GUI thread.
+        threading.Thread(target=self._child.join, args=(30,), daemon=True,
+                         name="bpr-studio child reaper").start()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
