@@ -22,6 +22,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,7 @@ import numpy as np
 CHUNK = 5000            # items per separately pickled piece (a few ms to unpickle)
 POLL_SECONDS = 0.05     # how often the waiting thread looks at the cancel flag
 PROTOCOL = 5
+STOP_GRACE_SECONDS = 10.0  # a child asked to stop is killed after this
 MESSAGE_BYTES = 8 << 20  # the result crosses in messages this size: never one copy of it all
 
 
@@ -169,6 +171,14 @@ class _ProgressSender:
         self.connection.send_bytes(b"p" + pickle.dumps((done, total, label), PROTOCOL))
 
 
+class _Stopped(BaseException):
+    """Raised in the child when the parent asks it to stop (SIGTERM)."""
+
+
+def _stop(_signum: int, _frame: Any) -> None:
+    raise _Stopped
+
+
 def _never_cancelled() -> bool:
     return False  # the parent kills the child instead
 
@@ -187,6 +197,10 @@ def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...],
     generator — or ('error', exception or its text), and end without freeing the heap
     piece by piece (seconds for a city's tables). ``with_progress``: ``fn`` is also given
     ``progress`` and ``cancelled`` (a task's)."""
+    # Cancelled, the parent asks it to stop (SIGTERM) before it kills it: the child then
+    # leaves what it is doing through its context managers — a project closed mid-way
+    # (its write-ahead log being folded in) is closed properly — and ends.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         try:
             extra = (_ProgressSender(connection), _never_cancelled) if with_progress else ()
@@ -196,6 +210,8 @@ def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...],
                     _send(connection, ("ok", result))
             else:
                 _send(connection, ("ok", outcome))
+        except _Stopped:
+            return  # asked to stop: nobody waits for a result
         except BaseException as exc:  # noqa: BLE001 — sent to the parent, raised there
             import traceback
 
@@ -284,16 +300,25 @@ class ChildRun:
             return
         self._closed = True
         self._receiver.close()
-        if self._child.is_alive():
-            self._child.kill()
-        # Waited for in the background: the kernel takes a while to tear down a child
-        # holding a city's tables, and close() may be called on the GUI thread.
-        threading.Thread(target=self._child.join, args=(30,), daemon=True,
+        # Asked to stop, then killed if it has not after a grace period, in the
+        # background: close() may be called on the GUI thread, and a child killed at once
+        # could be in the middle of closing the project file (a later read of the project
+        # failed with "disk I/O error" after rapid edits).
+        threading.Thread(target=_stop_child, args=(self._child,), daemon=True,
                          name="bpr-studio child reaper").start()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _stop_child(child: Any) -> None:
+    if child.is_alive():
+        child.terminate()  # SIGTERM on POSIX: the child leaves through its `with` blocks
+        child.join(STOP_GRACE_SECONDS)
+    if child.is_alive():
+        child.kill()
+    child.join(30)
 
 
 def run_in_process(fn: Callable[..., Any], args: tuple[Any, ...],
