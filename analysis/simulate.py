@@ -35,6 +35,7 @@ from analysis.compare import (
     parameter_values,
 )
 from analysis.compute import (
+    COMPARISON_BYTES_PER_STEP,
     ComputeOptions,
     monte_carlo_plan,
     run_monte_carlo,
@@ -281,8 +282,9 @@ def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications:
     ordered = [section_of[pid] for pid in sorted(section_of)]   # the tables' order
     sections = sorted({s for s in ordered if not pd.isna(s)})
     section_codes = pd.Categorical(ordered, categories=sections).codes
-    plan = monte_carlo_plan(compute or ComputeOptions(), len(ordered), step_count(model.graphs),
-                            replications, len(sections))
+    steps = step_count(model.graphs)
+    plan = monte_carlo_plan(compute or ComputeOptions(), len(ordered), steps, replications,
+                            len(sections), growing=steps * COMPARISON_BYTES_PER_STEP)
     application = BatchedApplication(model.graphs, scenario, model.rubric, plan.chunk_size)
     summary = run_monte_carlo_batches(application, len(ordered), plan, model.unit_costs,
                                       replications, seed, values, section_codes,
