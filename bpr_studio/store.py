@@ -544,54 +544,15 @@ class _SnapshotProject(Project):
             self.path.unlink(missing_ok=True)
 
 
-class _DatabaseSnapshot(Project):
-    """A database project read as of one instant: an open REPEATABLE READ transaction
-    exports its snapshot (``pg_export_snapshot``) and every transaction of this project's
-    engine starts from it, read-only. Closing ends the anchoring transaction."""
-
-    def __init__(self, engine: Engine, location: str, anchor: Connection) -> None:
-        super().__init__(engine, location, None, True)
-        self._anchor = anchor
-
-    def close(self) -> None:
-        try:
-            self._anchor.rollback()
-            self._anchor.close()
-            self._anchor.engine.dispose()
-        finally:
-            self.engine.dispose()
-
-
-def _database_snapshot(target: str) -> Project:
-    base = _open_database(target, create=False)  # the checks and messages of opening
-    base.close()
-    anchor_engine = _url_engine(target)
-    anchor = anchor_engine.connect().execution_options(isolation_level="REPEATABLE READ")
-    try:
-        snapshot_id = str(anchor.execute(text("SELECT pg_export_snapshot()")).scalar_one())
-    except BaseException:
-        anchor.close()
-        anchor_engine.dispose()
-        raise
-    engine = create_engine(database_url(target), isolation_level="REPEATABLE READ")
-
-    @event.listens_for(engine, "begin")
-    def _as_of_the_snapshot(conn: Connection) -> None:
-        # Must be the transaction's first statement (PostgreSQL's rule for imported
-        # snapshots); the "begin" event runs before any query of the transaction.
-        conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot_id}'")
-        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-
-    return _DatabaseSnapshot(engine, display_location(target), anchor)
-
-
 def open_snapshot(target: str | Path) -> Project:
     """The project as it is now, frozen: for commands that only read (report, simulate,
     export). Every query sees the same state even while another user imports, and
     nothing can be written (a read never creates a default scenario, for instance).
     """
     if _is_url(target):
-        return _database_snapshot(str(target))
+        from bpr_studio.db_snapshot import database_snapshot
+
+        return database_snapshot(str(target))
     source = open_project(target)
     try:
         handle, name = tempfile.mkstemp(prefix="bpr-snapshot-", suffix=PROJECT_SUFFIX)

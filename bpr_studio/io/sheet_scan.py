@@ -221,26 +221,26 @@ _ODD_CELL = re.compile(rb'<c\b(?! r="[A-Z]{1,3}\d{1,7}")')
 _ODD_ROW = re.compile(rb'<row\b(?! r="\d{1,7}")')
 
 
+def _above_run(text: str, last: str, any_char: bytes) -> bytes:
+    """A regex for a run of ``any_char`` after ``text`` in its order (``last`` the highest
+    character), or any longer run."""
+    alternatives = [any_char + b"{%d,}" % (len(text) + 1)]
+    for i, char in enumerate(text):
+        if char < last:
+            rest = len(text) - i - 1
+            alternatives.append(text[:i].encode() + b"[%c-%c]" % (ord(char) + 1, ord(last))
+                                + (any_char + b"{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
 def above_number(number: str) -> bytes:
     """A regex for a run of digits greater than ``number`` (or any longer run)."""
-    alternatives = [rb"\d{%d,}" % (len(number) + 1)]
-    for i, digit in enumerate(number):
-        if digit < "9":
-            rest = len(number) - i - 1
-            alternatives.append(number[:i].encode() + b"[%c-9]" % (ord(digit) + 1)
-                                + (rb"\d{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(alternatives) + b")"
+    return _above_run(number, "9", rb"\d")
 
 
 def above_letters(letters: str) -> bytes:
     """A regex for a run of capitals after ``letters`` as columns go (or any longer run)."""
-    alternatives = [rb"[A-Z]{%d,}" % (len(letters) + 1)]
-    for i, letter in enumerate(letters):
-        if letter < "Z":
-            rest = len(letters) - i - 1
-            alternatives.append(letters[:i].encode() + b"[%c-Z]" % (ord(letter) + 1)
-                                + (rb"[A-Z]{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(alternatives) + b")"
+    return _above_run(letters, "Z", b"[A-Z]")
 
 
 class _BoundScanner:
