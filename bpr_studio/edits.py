@@ -61,6 +61,14 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _arrows_text(arrows: list[tuple[Any, Any, bool]]) -> str | None:
+    """A step's arrows (次工程) as the survey writes them, e.g. ``3(80%); 5(20%)``."""
+    if not arrows:
+        return None
+    return nz.format_next_steps([(t, p) for t, p, _ in arrows],
+                                parallel=any(par for _, _, par in arrows))
+
+
 def stale_error(what: str, column: str, row: Any, typed: Any) -> StaleEditError:
     """The refusal of an edit made on stale data: who changed the row, its value now, and
     the value that was not saved (so the user can type it again after looking)."""
@@ -179,6 +187,12 @@ class SetStepField:
         return SetStepField(self.procedure_id, self.step_no, self.field, old, parsed=True,
                             expected_version=version)
 
+    def _links_now(self, conn: Connection, links: Table) -> list[tuple[Any, Any, bool]]:
+        return [(t, p, bool(par)) for t, p, par in conn.execute(
+            select(links.c.to_step_no, links.c.probability, links.c.parallel).where(
+                links.c.procedure_id == self.procedure_id,
+                links.c.from_step_no == self.step_no).order_by(links.c.id))]
+
     def _apply_next(self, project: Project) -> SetStepField:
         """The step's arrows (次工程) belong to the step: its version guards them."""
         links = tables.StepLink.__table__
@@ -188,10 +202,7 @@ class SetStepField:
             row = self._read(project, conn, self.value)
             numbers = sorted(n for (n,) in conn.execute(
                 select(steps.c.step_no).where(steps.c.procedure_id == self.procedure_id)))
-            old = [(t, p, bool(par)) for t, p, par in conn.execute(
-                select(links.c.to_step_no, links.c.probability, links.c.parallel).where(
-                    links.c.procedure_id == self.procedure_id,
-                    links.c.from_step_no == self.step_no).order_by(links.c.id))]
+            old = self._links_now(conn, links)
             if self.parsed:
                 new = list(self.value)
             else:
@@ -206,10 +217,17 @@ class SetStepField:
                     issue = problems[0]
                     raise EditError(issue.key, **issue.params)
                 new = [(t, p, bool(record.get("_parallel"))) for t, p in record["_links"]]
+            typed = (_arrows_text(self.value) if isinstance(self.value, list)
+                     else None if nz.is_blank(self.value) else self.value)
+
+            def refuse(now: Any) -> StaleEditError:
+                # The arrows live in their own table: show them as the survey writes them.
+                shown = None if now is None else {
+                    **now, "next_steps": _arrows_text(self._links_now(conn, links))}
+                return stale_error(self._what, "next_steps", shown, typed)
             version = guarded_update(
                 conn, steps, steps.c.id == row["id"], row, self.expected_version, {},
-                project.user,
-                lambda now: stale_error(self._what, "next_steps", now, self.value))
+                project.user, refuse)
             conn.execute(delete(links).where(links.c.procedure_id == self.procedure_id,
                                              links.c.from_step_no == self.step_no))
             if new:
@@ -265,7 +283,7 @@ class DeleteProcedure:
             found = conn.execute(select(p).where(
                 p.c.procedure_id == self.procedure_id)).mappings().first()
             if found is None:
-                raise stale_error(what, "name", None, "")
+                raise StaleEditError("stale_delete_gone", what=what)
             procedure = dict(found)
             team.require_section(project, conn, procedure["section"], what)
             steps = [dict(r) for r in conn.execute(select(s).where(
@@ -274,11 +292,12 @@ class DeleteProcedure:
                 link.c.procedure_id == self.procedure_id)).mappings()]
             version = procedure["row_version"]
             if self.expected_version is not None and version != self.expected_version:
-                raise stale_error(what, "name", found, found["name"])
+                raise StaleEditError("stale_delete", what=what,
+                                     who=found["updated_by"] or "—")
             gone = conn.execute(delete(p).where(p.c.procedure_id == self.procedure_id,
                                                 p.c.row_version == version))
             if gone.rowcount != 1:
-                raise stale_error(what, "name", None, "")
+                raise StaleEditError("stale_delete_gone", what=what)
         for row in steps + links:
             row.pop("id", None)
         return AddProcedure(procedure, steps, links)

@@ -101,8 +101,9 @@ def _write_events(conn: Connection, events: list[LifeEvent]) -> None:
 
 def _meta_values(conn: Connection) -> dict[str, str]:
     t = tables.Meta.__table__
-    return dict(conn.execute(select(t.c.key, t.c.value).where(
-        t.c.key.in_((VERSION_KEY, UPDATED_BY_KEY)))).tuples().all())
+    rows = conn.execute(select(t.c.key, t.c.value).where(
+        t.c.key.in_((VERSION_KEY, UPDATED_BY_KEY))))
+    return {key: value for key, value in rows}
 
 
 def _set_meta_values(conn: Connection, values: dict[str, str]) -> None:

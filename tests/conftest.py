@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import copy
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The sample project and logs go to a folder of this test run, never to the user's data
 # folder: a sample built there by another version (another checkout) would fail tests.
 _USER_DATA = tempfile.mkdtemp(prefix="bpr-tests-")
+atexit.register(shutil.rmtree, _USER_DATA, ignore_errors=True)
 os.environ["XDG_DATA_HOME"] = os.environ["LOCALAPPDATA"] = _USER_DATA
 
 from bpr_studio.io.template import write_survey_workbook  # noqa: E402

@@ -17,6 +17,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -97,7 +98,9 @@ def start_server() -> tuple[PgServer | None, str]:
         if shutil.which("runuser") is None:
             return None, "running as root and 'runuser' is missing"
         run_as = SERVICE_USER
+    _sweep_abandoned(Path(temp_parent or tempfile.gettempdir()), bindir)
     root = Path(tempfile.mkdtemp(prefix="bpr-pg-", dir=temp_parent))
+    (root / OWNER_FILE).write_text(str(os.getpid()))
     data, sockets = root / "data", root / "sock"
     sockets.mkdir()
     if run_as is not None:
@@ -122,6 +125,36 @@ def start_server() -> tuple[PgServer | None, str]:
         shutil.rmtree(root, ignore_errors=True)
         return None, f"the PostgreSQL server did not start: {detail.strip()}"
     return PgServer(bindir, root, sockets, run_as), ""
+
+
+OWNER_FILE = "owner.pid"  # the test run that started the server
+
+
+def _alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+def _sweep_abandoned(parent: Path, bindir: Path) -> None:
+    """Stop and remove the servers of test runs that were killed (a SIGKILLed pytest
+    never reaches stop_server): a folder whose owner run is gone, or with no owner file
+    (older runs) and no server running in it. A live run's server is left alone."""
+    for root in parent.glob("bpr-pg-*"):
+        owner, postmaster = root / OWNER_FILE, root / "data" / "postmaster.pid"
+        if _alive(owner) if owner.exists() else _alive(postmaster):
+            continue
+        if postmaster.exists():
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m",
+                                "immediate", "-w", "stop"], capture_output=True, timeout=60)
+                # As root the server runs as postgres and pg_ctl refuses root: send the
+                # postmaster its immediate-shutdown signal directly.
+                os.kill(int(postmaster.read_text().split()[0]), signal.SIGQUIT)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def stop_server(server: PgServer) -> None:

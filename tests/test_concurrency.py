@@ -87,17 +87,26 @@ def test_next_steps_procedure_fields_and_deletion_are_guarded(two_users):
     yamada, sato = two_users
     step_seen, proc_seen = _step(yamada, "row_version", 2), _procedure(yamada, "row_version")
     SetStepField("T-001", 2, "next_steps", "3", expected_version=step_seen).apply(yamada)
-    with pytest.raises(StaleEditError):
+    with pytest.raises(StaleEditError) as arrows:
         SetStepField("T-001", 2, "next_steps", "1", expected_version=step_seen).apply(sato)
+    # The arrows as they are now, written as in the survey (they live in their own table).
+    assert "いまの値: 3）" in arrows.value.message("ja")
+    assert "（1）" in arrows.value.message("ja")
     SetProcedureField("T-001", "annual_cases", "2000", expected_version=proc_seen).apply(yamada)
     with pytest.raises(StaleEditError):
         SetProcedureField("T-001", "annual_cases", "3000", expected_version=proc_seen).apply(sato)
-    with pytest.raises(StaleEditError):
+    with pytest.raises(StaleEditError) as deleting:
         DeleteProcedure("T-001", expected_version=proc_seen).apply(sato)
+    # A refused deletion says it was not deleted (not "your change (…) was not saved").
+    assert "山田 さんが変更しました。削除していません" in deleting.value.message("ja")
+    assert "It was not deleted" in deleting.value.message("en")
     assert _procedure(sato, "annual_cases") == 2000
     # Deleted and put back (undo): an edit made on the rows before is still refused.
     restore = DeleteProcedure("T-001", expected_version=proc_seen + 1).apply(yamada)
     assert isinstance(restore, AddProcedure)
+    with pytest.raises(StaleEditError) as gone:
+        DeleteProcedure("T-001").apply(sato)
+    assert "すでに削除" in gone.value.message("ja")
     restore.apply(yamada)
     with pytest.raises(StaleEditError):
         SetProcedureField("T-001", "annual_cases", "3000", expected_version=proc_seen + 1

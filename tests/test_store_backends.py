@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
@@ -154,3 +156,24 @@ def test_step_rows_read_for_either_backend_write_the_same_steps(project_target, 
                                       check_dtype=False)
     assert len(frames["rows"][0]) > 50
     assert frames["rows"][1]["to_step_no"].isna().any()  # the arrows to the end
+
+
+def test_a_killed_test_runs_server_folder_is_swept_and_a_live_ones_kept(tmp_path):
+    """A SIGKILLed pytest never stops its PostgreSQL server: the next run removes what
+    the dead run left, and never touches the server of a run that is still going."""
+    import subprocess
+    import sys
+
+    from tests import pg_server
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    abandoned, live, unowned = (tmp_path / f"bpr-pg-{n}" for n in ("dead", "live", "old"))
+    for folder, owner in ((abandoned, dead), (live, str(os.getpid())), (unowned, None)):
+        (folder / "data").mkdir(parents=True)
+        if owner is not None:
+            (folder / pg_server.OWNER_FILE).write_text(owner)
+    pg_server._sweep_abandoned(tmp_path, tmp_path)
+    assert not abandoned.exists()
+    assert not unowned.exists()  # no owner and no server running in it
+    assert live.exists()
