@@ -24,7 +24,8 @@ from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.ranked_table import COMPARISON_COLUMNS, RankedRowsModel, ranked_table, size_columns
 from ui.saving_text import headline_lines
-from ui.session import ProjectSession, comparison_totals
+from ui.session import ProjectSession
+from ui.session_tasks import comparison_totals
 from ui.table_model import DataFrameTableModel
 
 TOP = 20
@@ -156,7 +157,7 @@ class ComparisonView(LazyRefreshMixin, QWidget):
         """City totals shown (deterministic), by side and state: {'staff_as_is': {...}}."""
         comparison = self.session.comparison
         assert comparison is not None
-        # Summed in the comparison's worker (ui.session.comparison_totals).
+        # Summed in the comparison's worker (ui.session_tasks.comparison_totals).
         return self.session.comparison_totals or comparison_totals(comparison)
 
     def refresh(self, *_args: object) -> None:

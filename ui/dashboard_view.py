@@ -6,7 +6,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
-from ui.session import ProjectSession, summarise
+from ui.session import ProjectSession
+from ui.session_tasks import summarise
 
 # Imported when first drawn, in the render thread (see ui.chart_canvas).
 DRAW_BARH = deferred("analysis.charts", "draw_barh")
@@ -66,7 +67,7 @@ class DashboardView(QWidget):
         self.content.setVisible(not empty)
         if empty:
             return
-        # Aggregated in the loading worker (ui.session.summarise): summing, grouping and
+        # Aggregated in the loading worker (ui.session_tasks.summarise): summing, grouping and
         # sorting a prefecture's procedures here held the window for a third of a second.
         summary = data.summary if data.summary is not None else summarise(
             data.scores, data.procedures)

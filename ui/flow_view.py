@@ -43,7 +43,8 @@ from ui.flow_scene import NodeItem, add_layout, export_scene
 from ui.i18n import language
 from ui.lazy import LazyRefreshMixin
 from ui.procedure_list import fill_picker, procedure_picker
-from ui.session import ProjectSession, procedure_choices
+from ui.session import ProjectSession
+from ui.session_tasks import procedure_choices
 
 # This view's words (kept here: the view owns them; ui/i18n.py holds the shared ones).
 _TEXT: dict[str, tuple[str, str]] = {
@@ -279,7 +280,7 @@ class FlowView(LazyRefreshMixin, QWidget):
         comparison = self.session.comparison
         if comparison is None:
             return
-        # Listed by the comparison's worker (ui.session.procedure_choices).
+        # Listed by the comparison's worker (ui.session_tasks.procedure_choices).
         ids, shown = self.session.procedure_choices
         if not ids and len(comparison.as_is_tables.procedures):
             ids, shown = procedure_choices(comparison)

@@ -62,7 +62,8 @@ from bpr_studio.scenario_edits import SaveScenario
 from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
-from ui.session import ProjectSession, simulated_at
+from ui.session import ProjectSession
+from ui.session_tasks import simulated_at
 
 # As `bpr-studio economics`, `roadmap` and the report: the same P5–P95 everywhere.
 REPLICATIONS = DEFAULT_REPLICATIONS

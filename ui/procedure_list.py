@@ -20,6 +20,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QComboBox, QCompleter
 
+from ui.session_tasks import picker_texts
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -68,11 +70,6 @@ def procedure_picker(combo: QComboBox) -> tuple[ProcedureListModel, QStringListM
     completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
     combo.setCompleter(completer)
     return model, texts
-
-
-def picker_texts(ids: list[str], names: list[str]) -> list[str]:
-    """The rows shown, 'ID  name' (30,000 of them: made in a worker, ui.session)."""
-    return [f"{pid}  {name}" for pid, name in zip(ids, names, strict=True)]
 
 
 def fill_picker(model: ProcedureListModel, texts: QStringListModel, ids: list[str],

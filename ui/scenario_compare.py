@@ -66,7 +66,7 @@ class ScenarioFigures:
 def scenario_figures(path: Path | str, scenarios: list[Scenario], progress: Any,
                      cancelled: Any) -> list[ScenarioFigures]:
     """Each scenario through the same analysis the session uses (in a worker)."""
-    from ui import session as session_module
+    from ui import session_tasks as session_module
 
     out: list[ScenarioFigures] = []
     for i, scenario in enumerate(scenarios):

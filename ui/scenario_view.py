@@ -345,7 +345,7 @@ class ScenarioView(QWidget):
         if self.session.comparison is None:
             return
         self._show_headline()
-        counts = self.session.application_counts  # counted in the worker (ui.session)
+        counts = self.session.application_counts  # counted in the worker (ui.session_tasks)
         self._filling = True
         for r in range(self.measures.rowCount()):
             key = _item_at(self.measures, r, 0).data(Qt.ItemDataRole.UserRole)

@@ -67,7 +67,7 @@ def test_an_error_in_the_child_is_raised_with_its_traceback():
 
 def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
         qtbot, make_main_window, sample_project, monkeypatch):
-    import ui.session as session_module
+    import ui.session_tasks as session_module
 
     window = make_main_window(sample_project)
     session = window.session
@@ -97,7 +97,7 @@ def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
 
 def test_a_big_projects_data_loaded_in_a_child_equals_the_data_loaded_here(
         qtbot, make_main_window, sample_project, monkeypatch):
-    import ui.session as session_module
+    import ui.session_tasks as session_module
 
     window = make_main_window(sample_project)
     session = window.session
@@ -131,7 +131,7 @@ def test_a_childs_progress_is_reported_here():
 
 def test_a_big_projects_simulation_runs_in_a_child_with_its_progress(
         qtbot, make_main_window, sample_project, monkeypatch):
-    import ui.session as session_module
+    import ui.session_tasks as session_module
 
     window = make_main_window(sample_project)
     session = window.session

@@ -72,7 +72,7 @@ def test_rapid_scenario_switching_never_blocks_the_event_loop(qtbot, make_main_w
                                                               sample_project, monkeypatch):
     """Each comparison is made to take three seconds (as with a whole city hall): switching
     five times must neither wait for them on the GUI thread nor show a stale result."""
-    import ui.session as session_module
+    import ui.session_tasks as session_module
     from analysis.scenario import Scenario
 
     window = make_main_window(sample_project)
