@@ -301,14 +301,19 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
                       seed: int = 1, progress: Progress | None = None,
                       cancel: CancelCheck | None = None, counter: bool = True,
                       project_name: str = "", compute: ComputeOptions | None = None,
-                      analysis: ScenarioAnalysis | None = None) -> SimulationResult:
+                      analysis: ScenarioAnalysis | None = None,
+                      keep_analysis: Callable[[ScenarioAnalysis], None] | None = None
+                      ) -> SimulationResult:
     """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
 
     The Monte Carlo runs over chunks of procedures within ``compute``'s memory budget, in
     this process, a process pool or on Dask (``analysis.compute``); the figures are the
     same whichever. ``analysis``: the scenario's deterministic analysis if the caller has
     made it already (``analyse_scenario(..., counter=False)``; the report keeps it for its
-    sensitivity analysis instead of comparing again).
+    sensitivity analysis instead of comparing again). ``keep_analysis``: called with the
+    scenario's deterministic analysis (what ``analyse_scenario(..., counter=False)`` gives)
+    once it is made, for a caller that needs it too (the report's sensitivity analysis
+    reuses its comparison instead of comparing again).
     """
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
@@ -338,6 +343,8 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
         step(71, "比較")
         analysis = _analysis_of(model, scenario, comparison, False, seed,
                                 lambda: step(71, "比較"))
+    if keep_analysis is not None:
+        keep_analysis(analysis)
     step(72, "集計")
     city = _aggregate_blocks(summary, comparison, fte_hours, None, ["city"])[0]
     section_blocks = _aggregate_blocks(summary, comparison, fte_hours, section_codes, sections)
