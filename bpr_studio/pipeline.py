@@ -75,7 +75,8 @@ def run_pipeline(project: Project, scenario: str | Scenario,
                  counter: bool = True, model: ProjectModel | None = None,
                  roadmap: RoadmapSettings | None = None,
                  compute: ComputeOptions | None = None,
-                 analysis: ScenarioAnalysis | None = None) -> SimulationResult:
+                 keep_analysis: Callable[[ScenarioAnalysis], None] | None = None
+                 ) -> SimulationResult:
     """Load (unless ``model`` is given), apply the scenario, simulate and rank.
 
     Raises ``KeyError`` for an unknown scenario name, :class:`SimulationCancelled`
@@ -86,9 +87,10 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     and the roadmap by fiscal year (``result.roadmap``, ``analysis.roadmap``);
     ``roadmap``: settings that replace the scenario's for this run (the command line's
     ``--years`` and ``--start-fy``); ``compute``: memory budget, workers and engine of the
-    Monte Carlo (``analysis.compute``; the figures do not depend on them); ``analysis``: the
-    scenario's deterministic analysis (:func:`analyse` with ``counter=False``) when the
-    caller has made it, so it is not made again.
+    Monte Carlo (``analysis.compute``; the figures do not depend on them);
+    ``keep_analysis``: called with the scenario's deterministic analysis (what
+    :func:`analyse` with ``counter=False`` gives) once the run has made it, so a caller that
+    needs it too (the report's sensitivity analysis) does not make it again.
     """
     if progress is not None:
         progress(0, 100, "読み込み")
@@ -97,7 +99,8 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     costs, settings = plan_settings(chosen, roadmap)
     model = model or load_model(project)
     result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
-                               project_name=project.name, compute=compute, analysis=analysis)
+                               project_name=project.name, compute=compute,
+                               keep_analysis=keep_analysis)
     result.economics, result.roadmap = plan(result, chosen, costs, settings)
     return result
 

@@ -181,9 +181,9 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  compute: ComputeOptions | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path.
     ``compute``: memory budget, workers and engine of its Monte Carlo."""
-    from analysis.compare import ProjectModel
-    from bpr_studio.loading import get_scenario, load_frames
-    from bpr_studio.pipeline import analyse, load_model, run_pipeline, run_sensitivity
+    from analysis.simulate import ScenarioAnalysis
+    from bpr_studio.loading import load_frames
+    from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
 
     path = Path(out)
     _check_target(path)
@@ -196,43 +196,36 @@ def build_report(project: Project, scenario: str, out: str | Path,
     journeys = _journeys(project, frames, cancel)
     if progress:
         progress(2, 100, "モデル")
-    model = load_model(project, frames)  # once, for the comparison and the flow pictures
+    model = load_model(project, frames)  # once, for the simulation and what follows it
     del frames
-    # The order keeps memory down: everything that needs the model's process graphs
-    # (30,000 of them: gigabytes) is made first — the comparison, the sensitivity analysis
-    # (it reuses the comparison and re-applies measures to a few procedures), the flow
-    # pictures, the effect measurement — then the graphs go, and the Monte Carlo, which
-    # needs only the comparison's tables, runs without them.
-    analysis = None
+    # The simulation takes the same path as `bpr-studio simulate`: the scenario is applied
+    # a chunk of procedures at a time while the workers run the Monte Carlo of the chunks
+    # already changed (analysis.simulate). Its deterministic analysis is kept: the
+    # sensitivity analysis reuses its comparison (and re-applies measures to a few
+    # procedures only). Then the other parts that need the model's process graphs — the
+    # flow pictures, the effect measurement — and the graphs go before the sheets.
+    comparison = None
     if simulation is None:
-        chosen = get_scenario(project, scenario)
-        if progress:
-            progress(5, 100, "施策の適用")
-        analysis = analyse(project, chosen, model, counter=False, cancel=cancel)
-        # The simulation's ranking will be this one (simulate_scenario carries it over).
-        ranking, name = analysis.ranking.rows, scenario
-    else:
-        ranking, name = simulation.ranking.rows, simulation.scenario.name
-    if progress:
-        progress(10, 100, "感度分析")
-    tornado = run_sensitivity(project, name, cancel=cancel, model=model,
-                              comparison=analysis.comparison if analysis else None)
-    if progress:
-        progress(14, 100, "業務フロー")
-    pictures = _flow_pictures(project, ranking, name, model)
-    if progress:
-        progress(15, 100, "効果測定")
-    effect = _effect(project, name, model)
-    model = ProjectModel({}, model.unit_costs, model.rubric)  # the graphs go
-    gc.collect()
-    if simulation is None:
+        kept: list[ScenarioAnalysis] = []
+
         def scaled(done: int, total: int, label: str) -> None:
             if progress:
-                progress(16 + int(done * 0.7), 100, label)
-        assert analysis is not None
-        simulation = run_pipeline(project, chosen, replications, seed, scaled, cancel,
-                                  model=model, compute=compute, analysis=analysis)
-    del analysis, model
+                progress(3 + int(done * 0.77), 100, label)
+        simulation = run_pipeline(project, scenario, replications, seed, scaled, cancel,
+                                  model=model, compute=compute, keep_analysis=kept.append)
+        comparison = kept[0].comparison
+        del kept
+    name = simulation.scenario.name
+    if progress:
+        progress(80, 100, "感度分析")
+    tornado = run_sensitivity(project, name, cancel=cancel, model=model, comparison=comparison)
+    if progress:
+        progress(85, 100, "業務フロー")
+    pictures = _flow_pictures(project, simulation.ranking.rows, name, model)
+    if progress:
+        progress(86, 100, "効果測定")
+    effect = _effect(project, name, model)
+    del comparison, model  # the graphs go
     gc.collect()
     wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,
                         pictures=pictures, effect=effect)
