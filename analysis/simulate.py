@@ -38,7 +38,6 @@ from analysis.compute import (
     COMPARISON_BYTES_PER_STEP,
     ComputeOptions,
     monte_carlo_plan,
-    run_monte_carlo,
     run_monte_carlo_batches,
     task_runner,
 )
@@ -301,19 +300,16 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
                       seed: int = 1, progress: Progress | None = None,
                       cancel: CancelCheck | None = None, counter: bool = True,
                       project_name: str = "", compute: ComputeOptions | None = None,
-                      analysis: ScenarioAnalysis | None = None,
                       keep_analysis: Callable[[ScenarioAnalysis], None] | None = None
                       ) -> SimulationResult:
     """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
 
     The Monte Carlo runs over chunks of procedures within ``compute``'s memory budget, in
     this process, a process pool or on Dask (``analysis.compute``); the figures are the
-    same whichever. ``analysis``: the scenario's deterministic analysis if the caller has
-    made it already (``analyse_scenario(..., counter=False)``; the report keeps it for its
-    sensitivity analysis instead of comparing again). ``keep_analysis``: called with the
-    scenario's deterministic analysis (what ``analyse_scenario(..., counter=False)`` gives)
-    once it is made, for a caller that needs it too (the report's sensitivity analysis
-    reuses its comparison instead of comparing again).
+    same whichever. ``keep_analysis``: called with the scenario's deterministic analysis
+    (what ``analyse_scenario(..., counter=False)`` gives) once it is made, for a caller
+    that needs it too (the report's sensitivity analysis reuses its comparison instead of
+    comparing again).
     """
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
@@ -328,21 +324,10 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
         step(10 + int(60 * done / max(total, 1)), f"シミュレーション {done}/{total}")
 
     fte_hours = model.unit_costs.value("hours_per_fte")
-    if analysis is not None:  # the caller's comparison: simulate its tables
-        comparison = analysis.comparison
-        procedures = comparison.as_is.procedures.reset_index(drop=True)
-        sections = sorted(procedures["section"].dropna().unique())
-        section_codes = pd.Categorical(procedures["section"], categories=sections).codes
-        summary = run_monte_carlo(comparison.as_is_tables, comparison.to_be_tables,
-                                  model.unit_costs, replications, seed, values, section_codes,
-                                  len(sections), fte_hours, compute, mc_progress, cancel)
-    else:
-        comparison, summary, sections, section_codes = _compare_and_simulate(
-            model, scenario, replications, seed, values, fte_hours, compute, mc_progress,
-            cancel)
-        step(71, "比較")
-        analysis = _analysis_of(model, scenario, comparison, False, seed,
-                                lambda: step(71, "比較"))
+    comparison, summary, sections, section_codes = _compare_and_simulate(
+        model, scenario, replications, seed, values, fte_hours, compute, mc_progress, cancel)
+    step(71, "比較")
+    analysis = _analysis_of(model, scenario, comparison, False, seed, lambda: step(71, "比較"))
     if keep_analysis is not None:
         keep_analysis(analysis)
     step(72, "集計")
