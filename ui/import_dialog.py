@@ -41,6 +41,7 @@ from bpr_studio.io.survey_import import (
     parse_batch,
     plan_changes,
     read_row,
+    step_rows_for,
     write_batch,
 )
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
@@ -255,15 +256,20 @@ class ImportDialog(QDialog):
         self._drop_batch()
         self._phase = "check"
 
+        # The steps come back as table rows checked by the reading processes (the
+        # command line's fast path); a batch that cannot take it falls back by itself.
+        step_rows = step_rows_for(project_path)
+
         def task(progress, cancelled):
             owners = {}
             if not project_exists(project_path):
                 return parse_batch(paths, prefer=prefer, progress=progress, cancel=cancelled,
-                                   bpmn=bpmn)
+                                   bpmn=bpmn, step_rows=step_rows)
             with open_project(project_path) as project:
                 owners = existing_sections(project)
                 batch = parse_batch(paths, prefer=prefer, existing_sections=owners,
-                                    progress=progress, cancel=cancelled, bpmn=bpmn)
+                                    progress=progress, cancel=cancelled, bpmn=bpmn,
+                                    step_rows=step_rows)
                 if batch.report.ok:  # what a re-import replaces, listed before it happens
                     batch.report.changes = plan_changes(project, batch)
                 return batch

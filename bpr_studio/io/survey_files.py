@@ -101,16 +101,27 @@ def parse_file(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | N
             continue
         parsed = parse_sheet(sheet, spec, file)
         issues.extend(parsed.issues)
+        controls = _holds_control_characters(sheet)
         for record in parsed.records:
             record["_file"] = file
             record["_sheet"] = sheet.name
-            issues.extend(_remove_control_characters(record, spec))
+            if controls:
+                issues.extend(_remove_control_characters(record, spec))
         records[spec.key] = parsed.records
     return records, issues
 
 
 # What XML 1.0 (and so every .xlsx writer) refuses: C0 controls but tab, newline, return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _holds_control_characters(sheet: RawSheet) -> bool:
+    """Whether any text cell of the sheet holds a control character: one search over the
+    sheet instead of one per record (almost no sheet has any). A record's texts come
+    from its sheet's cells, and no cleaning adds a control character (NFKC maps none to
+    one), so a sheet without any gives records without any."""
+    return _CONTROL.search("\n".join([value for row in sheet.rows for value in row
+                                      if type(value) is str])) is not None
 
 
 def _remove_control_characters(record: Record, spec: Any) -> list[ImportIssue]:

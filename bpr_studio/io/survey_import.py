@@ -4,46 +4,42 @@ Two phases, so that the GUI can show the report before anything is written:
 :func:`parse_batch` reads and checks every file (no project change), and
 :func:`write_batch` replaces the batch's sections in one transaction.
 :func:`import_surveys` does both, as the command line does.
+
+The parts: reading one file (survey_files, in a pool of processes), the checks that need
+the whole batch (survey_batch), the write (survey_write).
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
-
-from bpr_studio import team
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions
-from bpr_studio.io.bulk_insert import bulk_insert, flag
-from bpr_studio.io.import_history import SectionChange, plan_changes, save_snapshot
+from bpr_studio.io.import_history import SectionChange, plan_changes
 from bpr_studio.io.prosimos_read import PARAMETERS_SUFFIX, pair_parameter_files
-from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport, reading_order
-from bpr_studio.io.step_rows import (
-    LINK_COLUMNS,
-    STEP_COLUMNS,
-    STEP_ROW_COLUMNS,
-    FileSteps,
-    file_name,
-    plain_values,
-    step_values,
+from bpr_studio.io.report import ERROR, ImportIssue, ImportReport, reading_order
+from bpr_studio.io.step_rows import FileSteps
+from bpr_studio.io.survey_batch import (
+    ParsedBatch,
+    check_declared_sections,
+    check_ownership,
+    check_unit_costs,
+    dedupe_procedures,
+    merge_rows,
+    rows_hold,
+    tag_sections,
 )
 from bpr_studio.io.survey_files import BPMN_SUFFIX, parse_files, pool_size
-from bpr_studio.io.survey_format import PROCEDURES, STEPS
+from bpr_studio.io.survey_format import STEPS
+from bpr_studio.io.survey_write import existing_sections, write_batch
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES, WORKBOOK_SUFFIXES, read_workbook
-from bpr_studio.model import tables
-from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
-from bpr_studio.store import Project, open_if_exists, open_project
+from bpr_studio.store import open_if_exists, open_project
 
 __all__ = ["BPMN_SUFFIX", "ImportCancelled", "ParsedBatch", "SectionChange", "existing_sections",
-           "import_surveys", "parse_batch", "plan_changes", "write_batch"]
+           "import_surveys", "parse_batch", "plan_changes", "step_rows_for", "write_batch"]
 
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
@@ -52,49 +48,6 @@ Record = dict[str, Any]
 
 class ImportCancelled(Exception):
     """The user cancelled; nothing was written."""
-
-
-@dataclass
-class ParsedBatch:
-    report: ImportReport
-    procedures: list[Record] = field(default_factory=list)
-    steps: list[Record] = field(default_factory=list)
-    unit_costs: list[Record] = field(default_factory=list)
-    # Procedures from a file with no steps part (a procedures-only CSV): their stored
-    # steps are kept, never deleted with the old procedure row.
-    keep_steps: set[str] = field(default_factory=set)
-    # Procedure IDs whose steps come from a steps-only file while the procedure stays.
-    step_updates: set[str] = field(default_factory=set)
-    # BPMN files: they replace the procedures they hold, not their whole section.
-    bpmn_files: set[str] = field(default_factory=set)
-    # parse_batch(step_rows=...): the steps as checked table rows instead of records in
-    # ``steps`` (step_rows.py); ``rows_for_sqlite`` says which values they hold.
-    step_rows: FileSteps | None = None
-    rows_for_sqlite: bool = False
-
-    def step_counts(self) -> dict[str, int]:
-        """Procedure ID → how many steps the batch gives it."""
-        if self.step_rows is not None:
-            return self.step_rows.counts
-        counts: dict[str, int] = defaultdict(int)
-        for s in self.steps:
-            counts[s["procedure_id"]] += 1
-        return counts
-
-    @property
-    def sections(self) -> list[str]:
-        return sorted({p["section"] for p in self.procedures if p.get("section")})
-
-    @property
-    def replaced_sections(self) -> list[str]:
-        """Sections replaced whole: those of survey workbooks (a BPMN file adds to its
-        section or replaces its own procedures, and leaves the rest of the section)."""
-        return sorted({p["section"] for p in self.procedures
-                       if p.get("section") and p["_file"] not in self.bpmn_files})
-
-    @property
-    def partial_sections(self) -> list[str]:
-        return sorted(set(self.sections) - set(self.replaced_sections))
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -170,24 +123,24 @@ def parse_batch(
         results.close()  # stops the pool
     if progress is not None:
         progress(len(files), len(files), "")
-    if step_rows is not None and not _rows_hold(per_file, rows_per_file):
+    if step_rows is not None and not rows_hold(per_file, rows_per_file):
         # A step names a procedure of another file, or one procedure is in two files:
         # only the whole batch's records say what becomes of them. Read them again so.
         return parse_batch(paths, prefer=prefer, existing_sections=existing_sections,
                            progress=progress, cancel=cancel, bpmn=bpmn, workers=workers)
     if step_rows is not None:
-        batch.step_rows = _merge_rows(rows_per_file)
+        batch.step_rows = merge_rows(rows_per_file)
         batch.rows_for_sqlite = step_rows == "sqlite"
 
     preferred = {str(Path(p).resolve()) for p in prefer}
     owners = existing_sections or {}
     # A BPMN file's section is given with it (--section), not read from its name.
-    _check_declared_sections([(path, records) for path, records in per_file
+    check_declared_sections([(path, records) for path, records in per_file
                               if str(path) not in batch.bpmn_files], owners, report)
-    batch.procedures = _dedupe_procedures(per_file, preferred, report)
+    batch.procedures = dedupe_procedures(per_file, preferred, report)
     known = {p["procedure_id"]: p for p in batch.procedures}
     report.issues.extend(checks.check_procedures(batch.procedures))
-    _check_ownership(batch.procedures, owners, report)
+    check_ownership(batch.procedures, owners, report)
     files_with_steps = {str(path) for path, records in per_file if "steps" in records}
     replaced = {p.get("section") for p in batch.procedures}
 
@@ -230,335 +183,14 @@ def parse_batch(
         elif p["procedure_id"] not in step_counts and p["_file"] not in unread:
             report.issues.append(checks._issue(p, "warning", "procedure_without_steps",
                                                "procedure_id", id=p["procedure_id"]))
-    _check_unit_costs(batch.unit_costs, report)
-    _tag_sections(batch, report)
+    check_unit_costs(batch.unit_costs, report)
+    tag_sections(batch, report)
     file_rank = {str(f): n for n, f in enumerate(files)}
     report.issues.sort(key=lambda i: reading_order(i, file_rank))  # errors first
     report.sections = batch.sections
     report.procedures = len(batch.procedures)
     report.steps = sum(step_counts.values())
     return batch
-
-
-def _rows_hold(per_file: list[tuple[Path, dict[str, list[Record]]]],
-               rows_per_file: list[FileSteps | None]) -> bool:
-    """Whether the per-file step rows are what the whole batch's check gives: every
-    file's steps belong to its own procedures, and no procedure ID is in two files."""
-    if any(rows is None for rows in rows_per_file):
-        return False
-    file_of: dict[str, Path] = {}
-    for path, records in per_file:
-        for p in records.get("procedures", []):
-            pid = p.get("procedure_id")
-            if pid is not None and file_of.setdefault(pid, path) != path:
-                return False
-    return True
-
-
-def _merge_rows(rows_per_file: list[FileSteps | None]) -> FileSteps:
-    merged = FileSteps()
-    for rows in rows_per_file:
-        assert rows is not None
-        merged.rows.extend(rows.rows)
-        merged.links.extend(rows.links)
-        merged.counts.update(rows.counts)
-        merged.issues.extend(rows.issues)
-    return merged
-
-
-def _check_declared_sections(per_file: list[tuple[Path, dict[str, list[Record]]]],
-                             owners: dict[str, str], report: ImportReport) -> None:
-    """A file replaces only the section it declares: the section in its file name, else
-    the one its 課 column agrees on. A row naming another section is an error at that
-    cell, so one mistyped 課 never wipes another section's procedures."""
-    known_sections = set(owners.values())
-    for path, records in per_file:
-        procedures = [p for p in records.get("procedures", []) if p.get("section")]
-        in_name = sorted({p["section"] for p in procedures} | known_sections, key=len,
-                         reverse=True)
-        named = next((section for section in in_name if section in path.stem), None)
-        if named is not None:
-            declared, why = named, f"ファイル名 {path.name}"
-        elif procedures:
-            counts: dict[str, int] = defaultdict(int)
-            for p in procedures:
-                counts[p["section"]] += 1
-            declared = max(counts, key=lambda section: counts[section])  # first on a tie
-            first = procedures[0]
-            why = f"{first['_sheet']}!{first['_cells'].get('section', first['_row'])} ほか"
-        else:
-            declared, why = "", ""
-        for p in procedures:
-            if p["section"] != declared:
-                report.issues.append(checks._issue(
-                    p, ERROR, "section_not_declared", "section", p["section"],
-                    declared=declared, why=why, section=p["section"]))
-        if named is not None:
-            for step in records.get("steps", []):
-                owner = owners.get(step.get("procedure_id") or "")
-                if owner is not None and owner != named and not procedures:
-                    report.issues.append(checks._issue(
-                        step, ERROR, "section_not_declared", "procedure_id",
-                        step["procedure_id"], declared=named, why=why, section=owner))
-
-
-def _dedupe_procedures(per_file: list[tuple[Path, dict[str, list[Record]]]],
-                       preferred: set[str], report: ImportReport) -> list[Record]:
-    first_in_file: dict[tuple[str, str], Record] = {}
-    by_id: dict[str, list[Record]] = defaultdict(list)
-    for _path, records in per_file:
-        for p in records.get("procedures", []):
-            pid = p.get("procedure_id")
-            if pid is None:
-                continue
-            key = (p["_file"], pid)
-            if key in first_in_file:
-                first = first_in_file[key]
-                report.issues.append(checks._issue(
-                    p, ERROR, "duplicate_procedure_in_file", "procedure_id", pid, id=pid,
-                    first=f"{first['_sheet']}!{first['_cells']['procedure_id']}"))
-                continue
-            first_in_file[key] = p
-            by_id[pid].append(p)
-    kept = []
-    for pid, copies in by_id.items():
-        if len(copies) == 1:
-            kept.append(copies[0])
-            continue
-        chosen = [c for c in copies if str(Path(c["_file"]).resolve()) in preferred]
-        if len(chosen) == 1:
-            kept.append(chosen[0])
-            for other in copies:
-                if other is not chosen[0]:
-                    report.issues.append(checks._issue(
-                        other, INFO, "duplicate_procedure_across_files", "procedure_id", pid,
-                        id=pid, other=Path(chosen[0]["_file"]).name + " を採用"))
-            continue
-        for copy in copies:
-            others = ", ".join(f"{Path(o['_file']).name} {o['_sheet']}!{o['_cells']['procedure_id']}"
-                               for o in copies if o is not copy)
-            report.issues.append(checks._issue(copy, ERROR, "duplicate_procedure_across_files",
-                                               "procedure_id", pid, id=pid, other=others))
-    return kept
-
-
-def _check_ownership(procedures: list[Record], existing: dict[str, str],
-                     report: ImportReport) -> None:
-    replaced = {p.get("section") for p in procedures}
-    for p in procedures:
-        owner = existing.get(p["procedure_id"])
-        if owner is not None and owner != p.get("section") and owner not in replaced:
-            report.issues.append(checks._issue(p, ERROR, "procedure_owned_by_other_section",
-                                               "procedure_id", p["procedure_id"],
-                                               id=p["procedure_id"], section=owner))
-
-
-MAX_UNIT_COST = 1e12  # far above any yen rate or hour count; 1e308 overflowed every total
-
-
-def _check_unit_costs(unit_costs: list[Record], report: ImportReport) -> None:
-    known = ", ".join(DEFAULTS_BY_KEY)
-    for record in unit_costs:
-        key = record.get("key")
-        value = record.get("value")
-        if key is not None and key not in DEFAULTS_BY_KEY:
-            # Built here, not with checks._issue: its own 'key' argument is the message key.
-            report.issues.append(ImportIssue(
-                WARNING, "unit_cost_unknown", record["_file"], record["_sheet"],
-                record["_cells"].get("key", str(record["_row"])), str(key),
-                {"key": key, "known": known}))
-        if isinstance(value, float) and (not math.isfinite(value) or value > MAX_UNIT_COST):
-            record["value"] = None
-            report.issues.append(checks._issue(
-                record, ERROR, "above_max" if math.isfinite(value) else "not_a_number", "value",
-                value, column="値", max=f"{MAX_UNIT_COST:g}"))
-
-
-def _tag_sections(batch: ParsedBatch, report: ImportReport) -> None:
-    """Give each issue the section of its file, so stored warnings follow re-imports."""
-    section_of_file: dict[str, str] = {}
-    for p in batch.procedures:
-        section_of_file.setdefault(p["_file"], p.get("section") or "")
-    report.issues = [
-        ImportIssue(i.severity, i.key, i.file, i.sheet, i.cell, i.value, i.params,
-                    section_of_file.get(i.file, ""))
-        for i in report.issues
-    ]
-
-
-def existing_sections(project: Project) -> dict[str, str]:
-    """Procedure ID → owning section, for procedures that came from a survey.
-
-    Procedures from the national inventory belong to no section yet: a section's
-    survey may claim them by using the national 手続ID.
-    """
-    with project.engine.connect() as conn:
-        return _owners(conn)
-
-
-_PROCEDURE_FIELDS = [c.key for c in PROCEDURES.columns]
-
-
-def _procedure_row(p: Record, batch_id: int) -> dict[str, Any]:
-    row = {k: p.get(k) for k in _PROCEDURE_FIELDS}
-    row["category"] = row["category"] or "other"
-    row["annual_cases"] = row["annual_cases"] or 0
-    row["peak_months"] = ",".join(map(str, p["peak_months"])) if p.get("peak_months") else None
-    row.update(origin="survey", source_file=file_name(p["_file"]), source_row=p["_row"],
-               batch_id=batch_id)
-    return row
-
-
-def _step_row(s: Record) -> dict[str, Any]:
-    return dict(zip(STEP_COLUMNS, step_values(s), strict=True))
-
-
-def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
-    """Replace the batch's sections in one transaction. Refuses a batch with errors.
-
-    Ownership of procedure IDs is checked again under the write lock (another import
-    may have claimed an ID since the batch was checked); the rows about to be
-    replaced are kept in the import history, so the import can be undone.
-    """
-    report = batch.report
-    if not report.ok:
-        return report
-    project.require_writable()
-    sections = batch.replaced_sections
-    procedure_ids = {p["procedure_id"] for p in batch.procedures}
-    with project.write_transaction() as conn:
-        owners = _owners(conn)
-        # Whose rows this import replaces: its sections, and the procedures whose steps
-        # a BPMN file updates (docs/team.md). Refused whole, before anything is written.
-        touched = set(sections) | {owners[pid] for pid in batch.step_updates if pid in owners}
-        team.require_sections(project, conn, sorted(touched),
-                              "、".join(Path(f).name for f in report.files[:3]))
-        _check_ownership(batch.procedures, owners, report)
-        gone = {pid for pid in batch.step_updates
-                if owners.get(pid) is None or owners[pid] in sections or pid in procedure_ids}
-        for pid in sorted(gone):
-            step = next(s for s in batch.steps if s["procedure_id"] == pid)
-            report.issues.append(checks._issue(step, ERROR, "unknown_procedure",
-                                               "procedure_id", pid, id=pid))
-        if not report.ok:
-            conn.rollback()
-            return report
-        _write(conn, batch, report, sections, procedure_ids, project.user)
-    report.written = True
-    return report
-
-
-def _owners(conn: Any) -> dict[str, str]:
-    t = tables.Procedure.__table__
-    rows = conn.execute(select(t.c.procedure_id, t.c.section).where(t.c.origin != "inventory"))
-    return {pid: section for pid, section in rows}
-
-
-def _versions_before(conn: Any, sections: list[str], procedure_ids: set[str],
-                     step_updates: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """The row versions an import is about to replace (procedure's; its steps' highest).
-
-    The new rows get one more, so an edit made in the app on the replaced rows is
-    refused as stale, never applied to rows it was not made on."""
-    p, s = tables.Procedure.__table__, tables.Step.__table__
-    replaced = or_(p.c.section.in_(sections), p.c.procedure_id.in_(procedure_ids))
-    procedures = dict(conn.execute(select(p.c.procedure_id, p.c.row_version).where(replaced)).all())
-    ids = set(procedures) | set(step_updates)
-    steps = dict(conn.execute(select(s.c.procedure_id, func.max(s.c.row_version))
-                              .where(s.c.procedure_id.in_(ids)).group_by(s.c.procedure_id)).all())
-    return procedures, steps
-
-
-def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[str],
-           procedure_ids: set[str], user: str = "") -> None:
-    procedure_table = tables.Procedure.__table__
-    step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
-    procedure_versions, step_versions = _versions_before(conn, sections, procedure_ids,
-                                                         batch.step_updates)
-    batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
-        imported_at=datetime.now(UTC),
-        files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
-        sections=json.dumps(batch.sections, ensure_ascii=False),
-    ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
-    save_snapshot(conn, batch_id, sections, procedure_ids, batch.step_updates)
-    kept_steps = [dict(r) for r in conn.execute(select(step_table).where(
-        step_table.c.procedure_id.in_(batch.keep_steps))).mappings()]
-    kept_links = [dict(r) for r in conn.execute(select(link_table).where(
-        link_table.c.procedure_id.in_(batch.keep_steps))).mappings()]
-    conn.execute(delete(procedure_table).where(procedure_table.c.section.in_(sections)))
-    # A procedure may move between sections being replaced; make room for it.
-    conn.execute(delete(procedure_table).where(
-        procedure_table.c.procedure_id.in_(procedure_ids)))
-    conn.execute(delete(step_table).where(step_table.c.procedure_id.in_(batch.step_updates)))
-    conn.execute(delete(link_table).where(link_table.c.procedure_id.in_(batch.step_updates)))
-    conn.execute(delete(tables.UnitCost.__table__).where(
-        tables.UnitCost.__table__.c.scope.in_(sections)))
-    conn.execute(delete(tables.StoredIssue.__table__).where(
-        tables.StoredIssue.__table__.c.section.in_(sections)))
-    if batch.bpmn_files:  # the open warnings of an earlier import of the same BPMN files
-        issue_table = tables.StoredIssue.__table__
-        conn.execute(delete(issue_table).where(
-            issue_table.c.section.in_(batch.partial_sections),
-            issue_table.c.file.in_([Path(f).name for f in batch.bpmn_files])))
-    if batch.procedures:
-        rows = [{**_procedure_row(p, batch_id), "updated_by": user,
-                 "row_version": procedure_versions.get(p["procedure_id"], 0) + 1}
-                for p in batch.procedures]
-        columns = list(rows[0])
-        bulk_insert(conn, procedure_table, columns, (list(r.values()) for r in rows))
-    for kept_rows, table in ((kept_steps, step_table), (kept_links, link_table)):
-        if kept_rows:
-            columns = [k for k in kept_rows[0] if k != "id"]
-            bulk_insert(conn, table, columns, ([r[k] for k in columns] for r in kept_rows))
-    if batch.step_rows is not None:
-        _write_step_rows(conn, batch, step_versions, user)
-    if batch.steps:
-        as_flag = flag(conn)
-        bulk_insert(conn, step_table, STEP_ROW_COLUMNS, (
-            (*step_values(s, as_flag), step_versions.get(s["procedure_id"], 0) + 1, user)
-            for s in batch.steps), flags_as_int=True)
-        bulk_insert(conn, link_table, LINK_COLUMNS, (
-            (s["procedure_id"], s["step_no"], target, probability,
-             as_flag(bool(s.get("_parallel"))))
-            for s in batch.steps for target, probability in s.get("_links", [])),
-            flags_as_int=True)
-    section_of_file = {p["_file"]: p["section"] for p in batch.procedures}
-    unit_costs = {}
-    for record in batch.unit_costs:
-        if record.get("key") in DEFAULTS_BY_KEY and record.get("value") is not None:
-            scope = section_of_file.get(record["_file"], "")
-            unit_costs[(scope, record["key"])] = {
-                "scope": scope, "key": record["key"], "value": record["value"],
-                "source": record.get("source") or file_name(record["_file"])}
-    if unit_costs:
-        conn.execute(tables.UnitCost.__table__.insert(), list(unit_costs.values()))
-    kept = [i for i in report.issues if i.severity == "warning"]
-    if kept:
-        conn.execute(tables.StoredIssue.__table__.insert(), [
-            {"batch_id": batch_id, "section": i.section, "severity": i.severity, "key": i.key,
-             "file": Path(i.file).name, "sheet": i.sheet, "cell": i.cell, "value": i.value,
-             "params": json.dumps(i.params, ensure_ascii=False, default=str)}
-            for i in kept])
-
-
-def _write_step_rows(conn: Any, batch: ParsedBatch, step_versions: dict[str, int],
-                     user: str) -> None:
-    """The rows the reading processes built (parse_batch(step_rows=...)), given the
-    version and editor only the project knows."""
-    assert batch.step_rows is not None
-    rows, links = batch.step_rows.rows, batch.step_rows.links
-    for row in rows:  # [..., row_version, updated_by]
-        row[-1] = user
-    if step_versions:
-        for row in rows:
-            row[-2] = step_versions.get(row[0], 0) + 1
-    step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
-    sqlite = conn.dialect.name == "sqlite"
-    if batch.rows_for_sqlite and not sqlite:  # read for SQLite, written elsewhere
-        rows, links = plain_values(rows, STEP_ROW_COLUMNS), plain_values(links, LINK_COLUMNS)
-    ready = batch.rows_for_sqlite and sqlite
-    bulk_insert(conn, step_table, STEP_ROW_COLUMNS, rows, binds_ready=ready)
-    bulk_insert(conn, link_table, LINK_COLUMNS, links, binds_ready=ready)
 
 
 def import_surveys(
@@ -586,7 +218,7 @@ def import_surveys(
         owners = existing_sections(project) if project is not None else {}
         batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
                             cancel=cancel, bpmn=bpmn, workers=workers,
-                            step_rows="plain" if isinstance(target, str) else "sqlite")
+                            step_rows=step_rows_for(target))
         if not batch.report.ok:
             return batch.report
         if project is not None:
@@ -601,6 +233,12 @@ def import_surveys(
     finally:
         if project is not None:
             project.close()
+
+
+def step_rows_for(target: str | Path) -> str:
+    """``parse_batch(step_rows=...)`` for a project at ``target``: values bound fastest
+    by SQLite for a project file, the values themselves for a database server."""
+    return "plain" if isinstance(target, str) and "://" in target else "sqlite"
 
 
 def _changes_into_empty(batch: ParsedBatch) -> list[SectionChange]:

@@ -30,11 +30,10 @@ from bpr_studio.io.survey_import import (
     CancelCheck,
     ParsedBatch,
     Progress,
-    _procedure_row,
-    _step_row,
     existing_sections,
     parse_batch,
 )
+from bpr_studio.io.survey_write import procedure_row, step_row
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from bpr_studio.store import Project, ProjectError, open_project
@@ -143,11 +142,11 @@ def delete_round(project: Project, name: str) -> None:
 
 def _round_rows(batch: ParsedBatch) -> dict[str, list[dict[str, Any]]]:
     """The batch as the rows the live tables would get (same conversion as an import)."""
-    procedures = [_procedure_row(p, 0) for p in batch.procedures]
+    procedures = [procedure_row(p, 0) for p in batch.procedures]
     for row in procedures:
         row["batch_id"] = None
         row["origin"] = "survey"
-    steps = [_step_row(s) for s in batch.steps]
+    steps = [step_row(s) for s in batch.steps]
     links = [{"procedure_id": s["procedure_id"], "from_step_no": s["step_no"],
               "to_step_no": target, "probability": probability,
               "parallel": bool(s.get("_parallel"))}
