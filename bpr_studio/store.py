@@ -15,7 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -273,24 +273,36 @@ class Project:
             raise ProjectError("project_read_only", path=str(self.path or self.location))
 
     @contextmanager
-    def write_transaction(self) -> Iterator[Connection]:
+    def write_transaction(self, attach: Mapping[str, str] | None = None
+                          ) -> Iterator[Connection]:
         """One write transaction that holds the write lock from its first statement.
 
         Checks that read the project before writing (who owns a procedure ID) run
         inside it, so no other import can slip in between the check and the write.
+        ``attach`` (SQLite only): schema name → database file attached to the
+        connection for the transaction (SQLite refuses ATTACH inside one), detached
+        after it (the import copies its parked rows from them: io/parked_rows.py).
         """
         with self.engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                # pysqlite leaves an explicit BEGIN alone and commits it on commit().
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            elif conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("LOCK TABLE procedure IN SHARE ROW EXCLUSIVE MODE")
+            attached = []
             try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
+                if conn.dialect.name == "sqlite":
+                    for name, path in (attach or {}).items():
+                        conn.exec_driver_sql(f'ATTACH DATABASE ? AS "{name}"', (path,))
+                        attached.append(name)
+                    # pysqlite leaves an explicit BEGIN alone and commits it on commit().
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("LOCK TABLE procedure IN SHARE ROW EXCLUSIVE MODE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+            finally:
+                for name in attached:
+                    conn.exec_driver_sql(f'DETACH DATABASE "{name}"')
 
     def close(self) -> None:
         if self.path is not None and not self.read_only:

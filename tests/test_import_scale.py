@@ -88,6 +88,10 @@ def _rows_from_records(batch, sqlite: bool) -> tuple[list, list]:
 def _batch_outputs(batch, sqlite: bool):
     if batch.step_rows is None:
         steps, links = _rows_from_records(batch, sqlite)
+    elif batch.parked is not None:  # SQLite rows wait in the reading processes' files
+        assert not batch.step_rows.rows
+        parked_steps, parked_links = batch.parked.rows(batch.parked.segments)
+        steps, links = list(parked_steps), list(parked_links)
     else:
         steps = [[_plain(v) for v in row] for row in batch.step_rows.rows]
         links = [[_plain(v) for v in row] for row in batch.step_rows.links]
@@ -178,3 +182,90 @@ def test_generated_survey_is_the_same_written_by_one_or_two_processes(tmp_path):
             members = [m for m in za.namelist() if m != "docProps/core.xml"]  # its clock time
             assert members == [m for m in zb.namelist() if m != "docProps/core.xml"]
             assert all(za.read(m) == zb.read(m) for m in members)
+
+
+def _write_records(target: Path, files, workers: int):
+    """The general path: step records checked by the whole batch, written by Python."""
+    from bpr_studio.io.survey_import import existing_sections, write_batch
+    from bpr_studio.store import create_project, open_project
+
+    if not target.exists():
+        create_project(target).close()
+    with open_project(target) as project:
+        batch = parse_batch(files, existing_sections=existing_sections(project),
+                            workers=workers)
+        assert batch.step_rows is None
+        return write_batch(project, batch)
+
+
+def _rows_in_id_order(path: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as con:
+        return {name: [row[1:] for row in con.execute(f"select * from {name} order by id")]
+                for name in ("step", "step_link")}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rows_parked_by_the_reading_processes_give_the_project_the_records_give(
+        tmp_path, make_workbook, workers):
+    """SQLite projects get the step and arrow rows from the reading processes' temporary
+    files (parked_rows: INSERT … SELECT from the attached files): every table, the order
+    of the rows and the row versions of a re-import are those of the general path."""
+    messy = write_corpus(tmp_path / "messy")
+    batches = [SAMPLES, SAMPLES, SAMPLES[:2],  # re-imports: the steps' row_version grows
+               [p for p in messy if p.suffix == ".xlsx"][:3]]
+    for n, files in enumerate(batches):
+        parked = import_surveys(tmp_path / "parked.bprproj", files, workers=workers)
+        general = _write_records(tmp_path / "general.bprproj", files, workers)
+        assert issue_lines(parked) == issue_lines(general), n
+        assert parked.written == general.written, n
+        assert project_rows(tmp_path / "parked.bprproj") == project_rows(
+            tmp_path / "general.bprproj"), n
+        assert _rows_in_id_order(tmp_path / "parked.bprproj") == _rows_in_id_order(
+            tmp_path / "general.bprproj"), n
+    with sqlite3.connect(tmp_path / "parked.bprproj") as con:
+        versions = {v for (v,) in con.execute("select distinct row_version from step")}
+    assert {2, 3} <= versions
+
+
+def test_parked_rows_not_attached_are_read_back_with_the_same_result(tmp_path, monkeypatch):
+    """SQLite attaches ten databases at most: files beyond parked_rows.MAX_ATTACHED (a pool
+    of many processes) are read back and inserted by Python, giving the same rows."""
+    from bpr_studio.io import parked_rows
+
+    assert import_surveys(tmp_path / "attached.bprproj", SAMPLES, workers=2).written
+    monkeypatch.setattr(parked_rows, "MAX_ATTACHED", 1)
+    assert import_surveys(tmp_path / "one.bprproj", SAMPLES, workers=2).written
+    monkeypatch.setattr(parked_rows, "MAX_ATTACHED", 0)
+    assert import_surveys(tmp_path / "none.bprproj", SAMPLES, workers=2).written
+    expected = project_rows(tmp_path / "attached.bprproj")
+    assert project_rows(tmp_path / "one.bprproj") == expected
+    assert project_rows(tmp_path / "none.bprproj") == expected
+    assert _rows_in_id_order(tmp_path / "none.bprproj") == _rows_in_id_order(
+        tmp_path / "attached.bprproj")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parked_rows_leave_no_temporary_file_and_no_attached_database(
+        tmp_path, make_workbook, monkeypatch, workers):
+    """The temporary folder of parked rows goes when the import is written, refused or
+    cancelled, and the project's connection keeps no attached file."""
+    import tempfile
+
+    from bpr_studio.store import open_project
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    project = tmp_path / "city.bprproj"
+    assert import_surveys(project, SAMPLES, workers=workers).written
+    assert list(scratch.iterdir()) == []
+    refused = import_surveys(project, _refused_middle_batch(make_workbook), workers=workers)
+    assert not refused.ok
+    assert list(scratch.iterdir()) == []
+    with pytest.raises(ImportCancelled):
+        import_surveys(project, SAMPLES, workers=workers, cancel=lambda: True)
+    assert list(scratch.iterdir()) == []
+    with open_project(project) as opened, opened.write_transaction() as conn:
+        names = [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+    assert names == ["main"]
+    assert import_surveys(project, SAMPLES[:1], workers=workers).written  # the lock is free

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import networkx as nx
-
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
 
 Record = dict[str, Any]
@@ -159,6 +157,8 @@ def _loop_issues(by_no: dict[int, Record], numbers: list[int],
     Steps that merely lead into such a loop cannot reach the end either, but the fix
     belongs in the loop: it is a group of steps whose arrows all stay inside it.
     """
+    import networkx as nx  # here: a reading process starts ~0.1 s sooner without it
+
     graph = nx.DiGraph()
     graph.add_nodes_from(trapped)
     graph.add_edges_from((n, t) for n in trapped for t in successors[n] if t in trapped)

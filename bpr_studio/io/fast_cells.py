@@ -55,7 +55,7 @@ class CellRefs(Mapping[str, str]):
         return (CellRefs, (self.letters, self.row))
 
 
-def _numeric_reader(column: Column, integer: bool) -> FastReader:
+def _numeric_reader(column: Column, integer: bool, blank: bool) -> FastReader:
     low = column.minimum if column.minimum is not None else -nz.MAX_MAGNITUDE
     high = min(nz.MAX_MAGNITUDE,
                column.maximum if column.maximum is not None else nz.MAX_MAGNITUDE,
@@ -66,6 +66,8 @@ def _numeric_reader(column: Column, integer: bool) -> FastReader:
     def read(raw: Any) -> Any:
         kind = type(raw)
         if kind is not float and kind is not int:
+            if blank and (raw is None or raw == ""):
+                return None
             return SLOW  # text, dates, booleans
         value = float(raw)
         if not low <= value <= high:  # NaN fails here too
@@ -78,8 +80,10 @@ def _numeric_reader(column: Column, integer: bool) -> FastReader:
     return read
 
 
-def _text_reader(ascii_only: bool) -> FastReader:
+def _text_reader(ascii_only: bool, blank: bool) -> FastReader:
     def read(raw: Any) -> Any:
+        if blank and (raw is None or raw == ""):
+            return None
         if type(raw) is not str or not _PLAIN_TEXT.fullmatch(raw) or nz.is_ditto(raw):
             return SLOW
         if ascii_only and not raw.isascii():
@@ -88,34 +92,43 @@ def _text_reader(ascii_only: bool) -> FastReader:
     return read
 
 
-def _remembering_reader(seen: dict[str, Any]) -> FastReader:
+def _remembering_reader(seen: dict[str, Any], blank: bool) -> FastReader:
     def read(raw: Any) -> Any:
+        if blank and (raw is None or raw == ""):
+            return None
         if type(raw) is not str:
             return SLOW
         return seen.get(raw, SLOW)
     return read
 
 
-def fast_reader(column: Column, seen: dict[str, Any] | None = None) -> FastReader | None:
+def blank_reader(raw: Any) -> Any:
+    return None if raw is None or raw == "" else SLOW
+
+
+def fast_reader(column: Column, seen: dict[str, Any] | None = None, *,
+                blank: bool = False) -> FastReader | None:
     """The fast path of ``column``'s cells, or None when the column has none.
 
     For drop-down columns (codes, ○/×) ``seen`` holds the labels the general path has
-    read already without a note; the caller adds to it (:func:`remember`).
+    read already without a note; the caller adds to it (:func:`remember`). With
+    ``blank`` (an optional column) an empty cell (None or '') reads as None, as the
+    general path reads it, also where the column has no other fast path.
     """
     kind = column.kind
     if not ENABLED:
         return None
     if kind in ("minutes", "number"):
-        return _numeric_reader(column, integer=False)
+        return _numeric_reader(column, integer=False, blank=blank)
     if kind in ("int", "rating"):
-        return _numeric_reader(column, integer=True)
+        return _numeric_reader(column, integer=True, blank=blank)
     if kind == "text":
-        return _text_reader(ascii_only=False)
+        return _text_reader(ascii_only=False, blank=blank)
     if kind == "id":
-        return _text_reader(ascii_only=True)
+        return _text_reader(ascii_only=True, blank=blank)
     if kind in ("code", "bool") and seen is not None:
-        return _remembering_reader(seen)
-    return None
+        return _remembering_reader(seen, blank)
+    return blank_reader if blank else None
 
 
 def remembers(column: Column) -> bool:

@@ -13,8 +13,10 @@ alternative header names. What is ambiguous is a warning naming both readings.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 from bpr_studio.io import fast_cells
@@ -236,18 +238,14 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
     for c in sorted(mapping):
         column = mapping[c]
         seen: dict[str, Any] | None = {} if fast_cells.remembers(column) else None
-        fast = fast_cells.fast_reader(column, seen)
+        blank = fast_cells.ENABLED and not column.required
+        fast = fast_cells.fast_reader(column, seen, blank=blank)
         if column.percent and sheet.cell_formats:
-            fast = None  # a cell shown as 15% is read as shown, by the general path
+            # a cell shown as 15% is read as shown, by the general path
+            fast = fast_cells.blank_reader if blank else None
         parsers.append(_ColumnReader(c, column, parser_for(column), fast, seen,
-                                     letters[column.key],
-                                     fast_cells.ENABLED and not column.required))
-    id_col = next((p.index for p in parsers if p.column.kind == "id"), None)
-    above: dict[int, Any] = {}  # column → the value of the row above, for 〃
-    for r in range(header.last + 1, len(sheet.rows)):
-        record = _parse_row(sheet, r, parsers, id_col, header_text, above, notes, issue, letters)
-        if record is not None:
-            result.records.append(record)
+                                     letters[column.key]))
+    result.records = _parse_rows(sheet, header.last + 1, parsers, header_text, notes, issue)
     notes.issues(issue)
     return result
 
@@ -257,65 +255,141 @@ class _ColumnReader:
     index: int  # 0-based column of the sheet
     column: Column
     parse: Parser
-    fast: fast_cells.FastReader | None  # the common cells, or None
+    # The common cells (an empty optional cell included), or None: fast_cells.fast_reader
+    fast: fast_cells.FastReader | None
     seen: dict[str, Any] | None  # drop-down labels read already (fast_cells.remember)
     letter: str
-    blank_fast: bool  # an empty cell is simply None (an optional column)
 
 
-def _parse_row(sheet: RawSheet, r: int, parsers: list[_ColumnReader],
-               id_col: int | None, header_text: dict[int, str], above: dict[int, Any],
-               notes: _Notes, issue: Callable[..., None],
-               letters: dict[str, str]) -> dict[str, Any] | None:
-    row = sheet.rows[r]
-    excel_row = r + 1
+class _Recorder:
+    """Issues and notes of the data rows, kept with their place (row, column slot), so
+    they are told in the order a row-by-row reading gives whatever order the cells were
+    read in."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, int, bool, tuple[Any, ...], dict[str, Any]]] = []
+        self.at = (0, 0)
+
+    def issue(self, *args: Any, **params: Any) -> None:
+        self.calls.append((*self.at, len(self.calls), False, args, params))
+
+    def add(self, *args: Any) -> None:  # as _Notes.add
+        self.calls.append((*self.at, len(self.calls), True, args, {}))
+
+    def replay(self, notes: _Notes, issue: Callable[..., None]) -> None:
+        for _r, _slot, _n, is_note, args, params in sorted(self.calls, key=lambda c: c[:3]):
+            if is_note:
+                notes.add(*args)
+            else:
+                issue(*args, **params)
+
+
+def _data_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
+               recorder: _Recorder) -> list[int]:
+    """The 0-based rows that hold records: not blank, not a note, not an example."""
     errors = sheet.error_cells
-    first = next((v for v in row if not nz.is_blank(v)), None)
-    if first is None:
-        if not any((excel_row, p.index) in errors for p in parsers):
-            return None
-        first = ""  # a row of nothing but formula errors is still a row
-    if isinstance(first, str) and first.strip().startswith(_NOTE_MARKERS):
-        return None
-    if id_col is not None and id_col < len(row) and isinstance(row[id_col], str):
-        id_text = nz.nfkc(row[id_col]).lower()
-        if id_text.startswith(_EXAMPLE_MARKERS):
-            issue(INFO, "example_row_skipped", cell_ref(id_col, excel_row), row[id_col])
-            return None
-    record: dict[str, Any] = {"_row": excel_row}
-    width = len(row)
-    slow_value = fast_cells.SLOW
-    ranges: dict[str, tuple[float, float]] = {}
-    for reader in parsers:
-        c, column = reader.index, reader.column
-        raw = row[c] if c < width else None
-        if errors and (excel_row, c) in errors:
-            pass
-        elif reader.blank_fast and (raw is None or raw == ""):
-            above[c] = raw  # an empty optional cell, as the general path reads it
-            record[column.key] = None
-            continue
-        elif reader.fast is not None:
-            value = reader.fast(raw)
-            if value is not slow_value:
-                above[c] = raw
-                record[column.key] = value
+    id_col = next((p.index for p in parsers if p.column.kind == "id"), None)
+    hidden = sheet.hidden_rows
+    kept = []
+    rows = sheet.rows
+    for r in range(first_data, len(rows)):
+        row = rows[r]
+        excel_row = r + 1
+        first = None
+        for value in row:  # the first cell that is not blank (nz.is_blank, inlined)
+            if value is None or (isinstance(value, str)
+                                 and value.strip().replace("\u3000", "") == ""):
                 continue
-        record[column.key] = None
-        value = _read_cell(sheet, excel_row, reader, raw, header_text[c], above, notes, issue,
-                           ranges)
-        if value is not slow_value:
-            record[column.key] = value
-    if ranges:
-        _apply_typical_range(record, ranges)
-    record["_cells"] = fast_cells.CellRefs(letters, excel_row)
-    if excel_row in sheet.hidden_rows:
-        issue(WARNING, "hidden_row", str(excel_row))
-    return record
+            first = value
+            break
+        if first is None:
+            if not errors or not any((excel_row, p.index) in errors for p in parsers):
+                continue
+            first = ""  # a row of nothing but formula errors is still a row
+        if isinstance(first, str) and first.strip().startswith(_NOTE_MARKERS):
+            continue
+        if id_col is not None and id_col < len(row) and isinstance(row[id_col], str):
+            raw_id = row[id_col]
+            # NFKC leaves ASCII as it is: only its spaces could change how it starts
+            id_text = (raw_id.strip() if raw_id.isascii() else nz.nfkc(raw_id)).lower()
+            if id_text.startswith(_EXAMPLE_MARKERS):
+                recorder.at = (r, -1)
+                recorder.issue(INFO, "example_row_skipped", cell_ref(id_col, excel_row), raw_id)
+                continue
+        if excel_row in hidden:
+            recorder.at = (r, len(parsers))
+            recorder.issue(WARNING, "hidden_row", str(excel_row))
+        kept.append(r)
+    return kept
+
+
+def _parse_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
+                header_text: dict[int, str], notes: _Notes,
+                issue: Callable[..., None]) -> list[dict[str, Any]]:
+    """The records of the data rows, read a column at a time: each column's common cells
+    by its fast reader in one pass, the others through the general path (_read_cell) in
+    row order, as a row-by-row reading reads them (the cell above for 〃, the drop-down
+    labels learnt so far). Issues and notes are told in row order."""
+    recorder = _Recorder()
+    kept = _data_rows(sheet, first_data, parsers, recorder)
+    rows = [sheet.rows[r] for r in kept]
+    excel_rows = [r + 1 for r in kept]
+    width = min(map(len, rows), default=0)
+    # The columns of a rectangular sheet (calamine's) in one C-level pass.
+    transposed = list(zip(*rows, strict=True)) if rows and max(map(len, rows)) == width else None
+    errors = sheet.error_cells
+    index_of = {row: i for i, row in enumerate(excel_rows)} if errors else {}
+    slow_value = fast_cells.SLOW
+    above: dict[int, Any] = {}  # column → the value of the row above, for 〃
+    ranges: dict[int, dict[str, tuple[float, float]]] = {}
+    columns = []
+    for slot, reader in enumerate(parsers):
+        c = reader.index
+        raws: Sequence[Any] = (transposed[c] if transposed is not None and c < width
+                               else [row[c] if c < len(row) else None for row in rows])
+        values = (list(map(reader.fast, raws)) if reader.fast is not None
+                  else [slow_value] * len(raws))
+        error_at = {index_of[row] for row, col in errors if col == c and row in index_of}
+        for i in error_at:
+            values[i] = slow_value  # a formula error is told by the general path
+        remembered = reader.seen if reader.fast is not None else None
+        previous = -2  # the last row read through the general path
+        name = header_text[c]
+        for i in list(compress(range(len(values)), map(is_, values, repeat(slow_value)))):
+            raw = raws[i]
+            if remembered is not None and i not in error_at and type(raw) is str:
+                value = remembered.get(raw, slow_value)  # a label learnt above this row
+                if value is not slow_value:
+                    values[i] = value
+                    continue
+            if i == 0:
+                above.pop(c, None)
+            elif i - 1 != previous:
+                above[c] = raws[i - 1]  # the row above was read by the fast path
+            previous = i
+            recorder.at = (kept[i], slot)
+            cell_ranges: dict[str, tuple[float, float]] = {}
+            value = _read_cell(sheet, excel_rows[i], reader, raw, name, above, recorder,
+                               recorder.issue, cell_ranges)
+            values[i] = None if value is slow_value else value
+            if cell_ranges:
+                ranges.setdefault(i, {}).update(cell_ranges)
+        columns.append(values)
+    keys = ["_row", *(reader.column.key for reader in parsers)]
+    records = [dict(zip(keys, values, strict=True))
+               for values in zip(excel_rows, *columns, strict=True)]
+    for i, record_ranges in ranges.items():
+        _apply_typical_range(records[i], record_ranges)
+    letters = {reader.column.key: reader.letter for reader in parsers}
+    cell_refs = fast_cells.CellRefs
+    for record, excel_row in zip(records, excel_rows, strict=True):
+        record["_cells"] = cell_refs(letters, excel_row)
+    recorder.replay(notes, issue)
+    return records
 
 
 def _read_cell(sheet: RawSheet, excel_row: int, reader: _ColumnReader, raw: Any, name: str,
-               above: dict[int, Any], notes: _Notes, issue: Callable[..., None],
+               above: dict[int, Any], notes: _Recorder, issue: Callable[..., None],
                ranges: dict[str, tuple[float, float]]) -> Any:
     """One cell through the general path: its clean value, or fast_cells.SLOW when it
     has none (an issue says why, or the cell is blank)."""

@@ -23,11 +23,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bpr_studio.io import checks
 from bpr_studio.io.report import ImportIssue
 from bpr_studio.io.survey_format import STEPS
+
+if TYPE_CHECKING:
+    from bpr_studio.io.parked_rows import Segment
 
 Record = dict[str, Any]
 
@@ -79,6 +82,8 @@ class FileSteps:
     links: list[list[Any]] = field(default_factory=list)  # LINK_COLUMNS
     counts: dict[str, int] = field(default_factory=dict)  # procedure ID → its steps
     issues: list[ImportIssue] = field(default_factory=list)  # check_steps' findings
+    # Where the reading process parked ``rows`` and ``links`` (then empty): parked_rows
+    parked: Segment | None = None
 
 
 def file_steps(records: dict[str, list[Record]], sqlite: bool) -> FileSteps | None:

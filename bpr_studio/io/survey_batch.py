@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bpr_studio.io import checks
+from bpr_studio.io.parked_rows import ParkedRows
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, ImportReport
 from bpr_studio.io.step_rows import FileSteps
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
@@ -41,6 +42,9 @@ class ParsedBatch:
     # ``steps`` (step_rows.py); ``rows_for_sqlite`` says which values they hold.
     step_rows: FileSteps | None = None
     rows_for_sqlite: bool = False
+    # Where the reading processes parked those rows (SQLite projects): ``step_rows``
+    # then holds the counts and issues only. Removed when written or dropped.
+    parked: ParkedRows | None = None
 
     def step_counts(self) -> dict[str, int]:
         """Procedure ID → how many steps the batch gives it."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
+from bpr_studio.io.parked_rows import park
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
 from bpr_studio.io.step_rows import FileSteps, file_steps
@@ -31,8 +32,9 @@ from bpr_studio.io.workbook_reader import FileProblem, RawSheet, read_workbook
 Record = dict[str, Any]
 FileResult = tuple[dict[str, list[Record]], list[ImportIssue]]
 # A file to read: path, BPMN options, its Prosimos parameters, and whether its steps come
-# back as table rows ("sqlite" or "plain" values, step_rows.file_steps) or as records (None).
-Job = tuple[Path, BpmnOptions | None, Path | None, str | None]
+# back as table rows ("sqlite" or "plain" values, step_rows.file_steps) or as records (None),
+# and the folder where SQLite rows are parked (parked_rows) instead of sent back, or None.
+Job = tuple[Path, BpmnOptions | None, Path | None, str | None, str | None]
 # Records and issues, and the steps as rows when asked for and possible (else None:
 # the records then hold the steps).
 JobResult = tuple[dict[str, list[Record]], list[ImportIssue], FileSteps | None]
@@ -141,15 +143,20 @@ def _remove_control_characters(record: Record, spec: Any) -> list[ImportIssue]:
 
 
 def read_job(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | None = None,
-             step_rows: str | None = None) -> JobResult:
+             step_rows: str | None = None, park_in: str | None = None) -> JobResult:
     """One job: :func:`parse_file`, and with ``step_rows`` the steps as rows when the file
-    allows it (step_rows.file_steps), sent back instead of the step records."""
+    allows it (step_rows.file_steps), sent back instead of the step records — or, with
+    ``park_in`` (SQLite rows), written to this process's file there (parked_rows.park)
+    and only where they are sent back."""
     records, issues = parse_file(path, bpmn, parameters)
     steps = None
     if step_rows is not None:
         steps = file_steps(records, sqlite=step_rows == "sqlite")
         if steps is not None and "steps" in records:
             records["steps"] = []
+        if steps is not None and park_in is not None:
+            steps.parked = park(park_in, steps.rows, steps.links)
+            steps.rows, steps.links = [], []
     return records, issues, steps
 
 

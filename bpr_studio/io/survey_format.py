@@ -7,6 +7,7 @@ the English header and the aliases listed are accepted too.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class SheetSpec:
 _HEADER_NOISE = re.compile(r"[\s※*＊:：・_\-]|（必須）|\(必須\)|必須")
 
 
+@functools.lru_cache(maxsize=4096)  # the first rows of every sheet are searched for headers
 def header_key(text: str) -> str:
     """Normalize a header: NFKC, lower case, no spaces, no required-markers."""
     return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", str(text)).lower())

@@ -19,6 +19,7 @@ from typing import Any
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions
 from bpr_studio.io.import_history import SectionChange, plan_changes
+from bpr_studio.io.parked_rows import ParkedRows
 from bpr_studio.io.prosimos_read import PARAMETERS_SUFFIX, pair_parameter_files
 from bpr_studio.io.report import ERROR, ImportIssue, ImportReport, reading_order
 from bpr_studio.io.step_rows import FileSteps
@@ -100,7 +101,10 @@ def parse_batch(
     to_read = [path for path in files if path.suffix.lower() != PARAMETERS_SUFFIX]
     if any(path.suffix.lower() not in WORKBOOK_SUFFIXES for path in to_read):
         step_rows = None  # CSV parts and BPMN files refer to each other's procedures
-    jobs = [(path, bpmn, parameters.get(str(path)), step_rows) for path in to_read]
+    # SQLite rows wait in the reading processes' temporary files (parked_rows).
+    parked = ParkedRows.new() if step_rows == "sqlite" else None
+    park_in = str(parked.directory) if parked is not None else None
+    jobs = [(path, bpmn, parameters.get(str(path)), step_rows, park_in) for path in to_read]
     results = parse_files(jobs, pool_size(to_read, workers),
                           cancel if cancel is not None else lambda: False)
     rows_per_file: list[FileSteps | None] = []
@@ -119,6 +123,10 @@ def parse_batch(
             rows_per_file.append(rows)
             if path.suffix.lower() == BPMN_SUFFIX:
                 batch.bpmn_files.add(str(path))
+    except BaseException:
+        if parked is not None:
+            parked.close()
+        raise
     finally:
         results.close()  # stops the pool
     if progress is not None:
@@ -126,11 +134,17 @@ def parse_batch(
     if step_rows is not None and not rows_hold(per_file, rows_per_file):
         # A step names a procedure of another file, or one procedure is in two files:
         # only the whole batch's records say what becomes of them. Read them again so.
+        if parked is not None:
+            parked.close()
         return parse_batch(paths, prefer=prefer, existing_sections=existing_sections,
                            progress=progress, cancel=cancel, bpmn=bpmn, workers=workers)
     if step_rows is not None:
         batch.step_rows = merge_rows(rows_per_file)
         batch.rows_for_sqlite = step_rows == "sqlite"
+        if parked is not None:
+            parked.segments = [rows.parked for rows in rows_per_file
+                               if rows is not None and rows.parked is not None]
+            batch.parked = parked
 
     preferred = {str(Path(p).resolve()) for p in prefer}
     owners = existing_sections or {}
@@ -212,6 +226,7 @@ def import_surveys(
     """
     target = Path(project_target) if "://" not in str(project_target) else project_target
     project = open_if_exists(target)
+    batch: ParsedBatch | None = None
     try:
         if project is not None and not dry_run:
             project.require_writable()
@@ -231,6 +246,8 @@ def import_surveys(
             project = open_project(target, create=True)
         return write_batch(project, batch)
     finally:
+        if batch is not None and batch.parked is not None:
+            batch.parked.close()
         if project is not None:
             project.close()
 

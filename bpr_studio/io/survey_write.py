@@ -77,7 +77,10 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
     project.require_writable()
     sections = batch.replaced_sections
     procedure_ids = {p["procedure_id"] for p in batch.procedures}
-    with project.write_transaction() as conn:
+    # Files of parked rows are attached before the transaction (parked_rows).
+    attach = (batch.parked.attachments()
+              if batch.parked is not None and project.engine.dialect.name == "sqlite" else {})
+    with project.write_transaction(attach) as conn:
         owners = _owners(conn)
         # Whose rows this import replaces: its sections, and the procedures whose steps
         # a BPMN file updates (docs/team.md). Refused whole, before anything is written.
@@ -195,19 +198,32 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
 def _write_step_rows(conn: Any, batch: ParsedBatch, step_versions: dict[str, int],
                      user: str) -> None:
     """The rows the reading processes built (parse_batch(step_rows=...)), given the
-    version and editor only the project knows."""
+    version and editor only the project knows. Rows parked in files attached to the
+    connection are copied inside SQLite (parked_rows); any others are read back here."""
     assert batch.step_rows is not None
     rows, links = batch.step_rows.rows, batch.step_rows.links
+    step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
+    sqlite = conn.dialect.name == "sqlite"
+    ready = batch.rows_for_sqlite and sqlite
+    parked = batch.parked
+    if parked is not None:
+        left = parked.segments
+        if sqlite:
+            # attached by write_batch before its transaction began
+            left = parked.copy_into(conn, step_table.name, link_table.name, STEP_ROW_COLUMNS,
+                                    step_versions, user, parked.attachments())
+        if not left:
+            return
+        # Read back: blanks as None, flags 0/1, as SQLite keeps them.
+        parked_steps, parked_links = parked.rows(left)
+        rows, links, ready = list(parked_steps), list(parked_links), False
     for row in rows:  # [..., row_version, updated_by]
         row[-1] = user
     if step_versions:
         for row in rows:
             row[-2] = step_versions.get(row[0], 0) + 1
-    step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
-    sqlite = conn.dialect.name == "sqlite"
     if batch.rows_for_sqlite and not sqlite:  # read for SQLite, written elsewhere
         rows, links = plain_values(rows, STEP_ROW_COLUMNS), plain_values(links, LINK_COLUMNS)
-    ready = batch.rows_for_sqlite and sqlite
     bulk_insert(conn, step_table, STEP_ROW_COLUMNS, rows, binds_ready=ready)
     bulk_insert(conn, link_table, LINK_COLUMNS, links, binds_ready=ready)
 
