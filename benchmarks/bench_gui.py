@@ -10,7 +10,9 @@ cell edit with its undo, each with the worst event-loop block.
 
 Each worst gap is split into the GUI thread's own CPU time, its wait for a core (Linux:
 /proc/thread-self/schedstat) and the rest (waiting for Python's lock, or a blocking call):
-on a shared machine a long gap is mostly the first two's absence, the machine's load.
+on a shared machine a long gap is mostly the first two's absence, the machine's load. The
+time Python's garbage collector ran during that gap (in any thread: it holds the lock) is
+given beside it (``gc.callbacks``).
 
 Targets (issues 5 and 12): main window shown with the sample project ≤ 2 s (a fresh
 process, interpreter and imports included, opening the sample project as a user's later
@@ -95,6 +97,34 @@ class BlockSampler:
             print(f"  {count * 10:5d} ms  {where}")
 
 
+class _CollectionClock:
+    """Seconds spent in Python's garbage collector so far, in any thread (``gc.callbacks``):
+    a collection holds Python's lock throughout, so the GUI thread cannot run while one
+    runs in a worker; a gap's 'rest' that is collection time is named as such."""
+
+    def __init__(self) -> None:
+        import gc
+        import threading
+
+        self.total = 0.0
+        self.longest = 0.0  # the longest single collection seen
+        self._began: dict[int, float] = {}
+        self._ident = threading.get_ident
+        gc.callbacks.append(self._on_collection)
+
+    def _on_collection(self, phase: str, _info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._began[self._ident()] = now
+            return
+        began = self._began.pop(self._ident(), now)
+        self.total += now - began
+        self.longest = max(self.longest, now - began)
+
+
+_COLLECTIONS = _CollectionClock()
+
+
 def _queued_seconds() -> float:
     """Seconds this thread has waited in the run queue for a core (Linux; 0 elsewhere): on a
     shared 2-core machine much of a gap is the GUI thread ready to run but given no core."""
@@ -121,7 +151,9 @@ class LatencyProbe:
         self.worst = 0.0
         self.worst_cpu = 0.0
         self.last_queued = _queued_seconds()
-        self.worst_parts = (0.0, 0.0)  # the worst gap's own CPU time and wait for a core
+        self.last_collecting = _COLLECTIONS.total
+        # The worst gap's own CPU time, wait for a core and garbage collection (any thread).
+        self.worst_parts = (0.0, 0.0, 0.0)
 
     def _on_tick(self) -> None:
         if DUMP is not None:
@@ -129,11 +161,13 @@ class LatencyProbe:
             # more than 80 ms late: it shows who holds the GIL during a block.
             faulthandler.dump_traceback_later(0.09, file=DUMP)
         now, cpu, queued = time.perf_counter(), time.thread_time(), _queued_seconds()
+        collecting = _COLLECTIONS.total
         gap = now - self.last - 0.010
         if gap > 0.1:
             self.gaps.append((round(now - self.started, 2), round(gap * 1000)))
         if gap > self.worst:
-            self.worst_parts = (cpu - self.last_cpu, queued - self.last_queued)
+            self.worst_parts = (cpu - self.last_cpu, queued - self.last_queued,
+                                collecting - self.last_collecting)
             if os.environ.get("BPR_PROBE_STACKS"):
                 import sys
                 import threading
@@ -147,13 +181,16 @@ class LatencyProbe:
         self.worst = max(self.worst, gap)
         self.worst_cpu = max(self.worst_cpu, cpu - self.last_cpu)
         self.last, self.last_cpu, self.last_queued = now, cpu, queued
+        self.last_collecting = collecting
 
     def start(self) -> None:
         self.last = self.started = time.perf_counter()
         self.last_cpu = time.thread_time()
         self.last_queued = _queued_seconds()
+        self.last_collecting = _COLLECTIONS.total
+        _COLLECTIONS.longest = 0.0
         self.worst = self.worst_cpu = 0.0
-        self.worst_parts = (0.0, 0.0)
+        self.worst_parts = (0.0, 0.0, 0.0)
         self.gaps: list[tuple[float, int]] = []
         self.timer.start()
 
@@ -165,12 +202,14 @@ class LatencyProbe:
 
     def blocked(self) -> str:
         """'GUI blocked at most N ms (its own work at most M ms)' of the last run."""
-        own, queued = self.worst_parts
+        own, queued, collecting = self.worst_parts
         rest = max(self.worst - own - queued, 0.0)
         return (f"GUI blocked at most {self.worst * 1000:.0f} ms (its own work at most "
                 f"{self.worst_cpu * 1000:.0f} ms; the worst gap: {own * 1000:.0f} ms its own "
                 f"work, {queued * 1000:.0f} ms waiting for a core, {rest * 1000:.0f} ms "
-                f"waiting for the GIL or idle)")
+                f"waiting for the GIL or idle; {collecting * 1000:.0f} ms of the gap garbage "
+                f"collection in any thread, the longest collection of the run "
+                f"{_COLLECTIONS.longest * 1000:.0f} ms)")
 
 
 # Run in a fresh interpreter: everything a user waits for between double-clicking the app

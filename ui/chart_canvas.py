@@ -20,8 +20,6 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ui.thread_priority import lower_this_thread
-
 DPI = 100
 _RENDERS: set[threading.Thread] = set()  # chart pictures being drawn
 _ONE_AT_A_TIME = threading.Lock()
@@ -98,7 +96,6 @@ class ChartCanvas(QWidget):
         signal = self._rendered.done
 
         def render() -> None:  # in a worker thread: Agg only, no Qt widgets
-            lower_this_thread()
             try:
                 # One chart drawn at a time: a view's five charts drawn by five threads at
                 # once took turns at Python's lock with the GUI thread, which then waited

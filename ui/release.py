@@ -24,8 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ui.thread_priority import lower_this_thread
-
 DELAY_SECONDS = 1.0
 MAX_DEPTH = 6
 CHUNK = 5000  # items of an object array freed in one go (about a millisecond)
@@ -55,7 +53,6 @@ def pending() -> int:
 def _run() -> None:
     """Free what is queued, then end (a thread only while there is something to free)."""
     global _worker
-    lower_this_thread()
     while True:
         with _lock:
             if _queue.empty():

@@ -25,7 +25,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ui.release import release_later
-from ui.thread_priority import lower_this_thread
 
 Task = Callable[[Callable[[int, int, str], None], Callable[[], bool]], Any]
 
@@ -48,7 +47,9 @@ class _TaskThread(QThread):
         self.outcome: tuple[str, Any] = ("cancelled", None)
 
     def run(self) -> None:  # runs in the worker thread
-        lower_this_thread()  # the GUI thread gets the core first (ui.thread_priority)
+        # At the GUI thread's priority, not below: it shares Python's lock with the GUI
+        # thread, and a lowered thread descheduled while holding it (a busy PC) kept the
+        # window waiting for that lock until it ran again (docs/app.md).
         task, self._task = self._task, None
         assert task is not None  # a thread runs once
         result: list[Any] = []  # held in a list: handed over below, no name left on it
