@@ -65,6 +65,34 @@ def test_an_error_in_the_child_is_raised_with_its_traceback():
     assert "_fail" in raised.value.details  # type: ignore[attr-defined]
 
 
+def test_no_garbage_collection_holds_the_lock_while_a_result_is_unpickled():
+    """Unpickling a city's analysis makes millions of objects; a collection every
+    thousands of them ran in the worker holding the GUI's lock. None runs now, the
+    collector is back on after, and the result is frozen (never walked again)."""
+    import gc
+
+    collections: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and threading.current_thread() is worker:
+            collections.append(info["generation"])
+
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(
+        run_in_process(_city_sized, (20 * CHUNK,), lambda: False, _Stop)))
+    frozen = gc.get_freeze_count()
+    gc.callbacks.append(note)
+    try:
+        worker.start()
+        worker.join(120)
+    finally:
+        gc.callbacks.remove(note)
+    assert len(results[0]["ranking"]) == 20 * CHUNK  # type: ignore[index]
+    assert collections == []
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen + 20 * CHUNK
+
+
 def test_a_big_projects_comparison_made_in_a_child_equals_the_one_made_here(
         qtbot, make_main_window, sample_project, monkeypatch):
     import ui.session_tasks as session_module
