@@ -248,8 +248,19 @@ def start_up_seconds(project: Path, folder: Path) -> float:
     return seconds
 
 
+_FAILURES: list[str] = []  # what the session reported as failed (a bench stops at once)
+
+
+def _watch_failures(window: Any) -> None:
+    window.session.failed.connect(_FAILURES.append)
+
+
 def _settled(window: Any) -> bool:
-    """No comparison, counter queue or superseded task is running, and the data is in."""
+    """No comparison, counter queue or superseded task is running, and the data is in.
+    A failure the app reported ends the benchmark (it waited 30 minutes for a reload
+    that had failed with SQLite's "disk I/O error")."""
+    if _FAILURES:
+        raise RuntimeError(f"the app reported a failure: {_FAILURES[0]}")
     session = window.session
     return (session.data is not None and session.analysis is not None
             and not session.comparing and not session.counting
@@ -273,6 +284,15 @@ def open_project_measured(app: Any, window: Any, probe: LatencyProbe, project: P
     wait_until(app, lambda: _settled(window), 1800)
     counted = time.perf_counter() - began
     worst = probe.stop()
+    from ui.process_task import TIMINGS
+
+    for timing in list(TIMINGS):  # the comparison, then its counters (a big project)
+        print(f"  a child's result (in turn: loading from 10,000 procedures, the comparison, "
+              f"its counters): {timing['child']:.2f} s computing in the child (from "
+              f"the worker's asking to its first message), {timing['receive']:.2f} s "
+              f"receiving {timing['bytes'] / 1e6:.0f} MB, {timing['unpickle']:.2f} s "
+              f"unpickling")
+    TIMINGS.clear()
     print(f"open the {procedures:,}-procedure project: data shown {opened:.2f} s; scenario "
           f"comparison shown {compared:.2f} s; counters {counted:.2f} s; {probe.blocked()}"
           + (f" (gaps over 100 ms at s: {probe.gaps})" if probe.gaps else ""))
@@ -407,6 +427,7 @@ def measure_project(source: Path, simulate: bool) -> None:
         window = MainWindow(settings=QSettings(str(Path(tmp) / "s.ini"),
                                                QSettings.Format.IniFormat))
         window.show()
+        _watch_failures(window)
         probe = LatencyProbe()
         sampler = BlockSampler(probe) if os.environ.get("BPR_PROBE_GUI") else None
         load = os.getloadavg()
@@ -452,6 +473,7 @@ def measure_city() -> None:
               f"(median of 3: {', '.join(f'{s:.2f}' for s in starts)}; target 2 s)")
 
         survey, big = generated_city(Path(tmp))
+        _watch_failures(window)
         probe = LatencyProbe()
         sampler = BlockSampler(probe) if os.environ.get("BPR_PROBE_GUI") else None
         load = os.getloadavg()

@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -33,6 +34,14 @@ SCHEMA_VERSION = 7
 APP_ID = "bpr-studio"
 PROJECT_SUFFIX = ".bprproj"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# Project files this process has open (resolved path -> how many Projects). Their header
+# is read with a plain file handle only when none is: closing any handle on a file drops
+# every POSIX lock this process holds on it, SQLite's connections' included ("How To
+# Corrupt An SQLite Database File", 2.2, sqlite.org). Without its shared lock another
+# process closing its connection took itself for the last one and removed the write-ahead
+# log under ours: the app's reload then failed with "disk I/O error" (issue 12).
+_OPEN_HERE: dict[Path, int] = {}
+_OPEN_HERE_LOCK = threading.Lock()
 # How long a command waits for another user's write to finish before saying the
 # project is busy. An import of a whole city holds the write lock for a few seconds.
 BUSY_TIMEOUT_S = float(os.environ.get("BPR_STUDIO_BUSY_TIMEOUT_S", "30"))
@@ -217,6 +226,11 @@ class Project:
         self.path = path
         self.read_only = read_only
         self._user: str | None = None
+        self._held: Path | None = None
+        if path is not None:
+            self._held = path.resolve()
+            with _OPEN_HERE_LOCK:
+                _OPEN_HERE[self._held] = _OPEN_HERE.get(self._held, 0) + 1
 
     @property
     def user(self) -> str:
@@ -316,6 +330,12 @@ class Project:
             except (OperationalError, DatabaseError):
                 pass
         self.engine.dispose()
+        held, self._held = self._held, None
+        if held is not None:
+            with _OPEN_HERE_LOCK:
+                _OPEN_HERE[held] -= 1
+                if not _OPEN_HERE[held]:
+                    del _OPEN_HERE[held]
 
     def __enter__(self) -> Project:
         return self
@@ -395,9 +415,12 @@ def open_project(target: str | Path, create: bool = False) -> Project:
         if create:
             return create_project(path)
         raise ProjectError("project_missing", path=str(path))
-    with path.open("rb") as handle:
-        if handle.read(16) != _SQLITE_MAGIC:
-            raise ProjectError("project_corrupt", path=str(path))
+    with _OPEN_HERE_LOCK:
+        checked = path.resolve() in _OPEN_HERE  # its header was read when first opened
+    if not checked:
+        with path.open("rb") as handle:
+            if handle.read(16) != _SQLITE_MAGIC:
+                raise ProjectError("project_corrupt", path=str(path))
     read_only = _file_read_only(path)
     project = Project(_sqlite_engine(path, read_only), str(path), path, read_only)
     try:

@@ -25,6 +25,8 @@ import os
 import pickle
 import signal
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +67,12 @@ def _collector_paused() -> Any:
                 gc.freeze()  # a list splice: the new objects leave the young generations
                 if _collector_pauses[1]:
                     gc.enable()
+
+
+# How the latest results crossed (benchmarks/bench_gui.py prints them): seconds from asking
+# until the child's first message (its computing and pickling), receiving the messages,
+# and unpickling here; and the bytes received.
+TIMINGS: deque[dict[str, float]] = deque(maxlen=20)
 
 
 class ChildFailed(RuntimeError):
@@ -290,6 +298,7 @@ class ChildRun:
     def _next(self, cancelled: Callable[[], bool], cancel_exception: type[BaseException],
               progress: Callable[[int, int, str], None] | None) -> Any:
         receiver, child = self._receiver, self._child
+        asked = time.perf_counter()
         header = b""
         while not header.startswith(b"n"):
             while not receiver.poll(POLL_SECONDS):
@@ -305,6 +314,7 @@ class ChildRun:
             if header.startswith(b"p") and progress is not None and not cancelled():
                 progress(*pickle.loads(header[1:]))
         pieces: list[bytes] = []
+        arrived = time.perf_counter()
         try:
             count = int.from_bytes(header[1:], "little")
             while len(pieces) < count:
@@ -315,9 +325,13 @@ class ChildRun:
             raise ChildFailed("the computation's process ended without a result") from exc
         if cancelled():
             raise cancel_exception
+        received = time.perf_counter()
+        size = sum(len(piece) for piece in pieces)
         with _collector_paused():
             message = pickle.load(_PiecesReader(pieces))
         del pieces
+        TIMINGS.append({"child": arrived - asked, "receive": received - arrived,
+                        "unpickle": time.perf_counter() - received, "bytes": float(size)})
         if message[0] == "ok":
             return message[1]
         _kind, error, details = message
