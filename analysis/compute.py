@@ -43,7 +43,8 @@ from analysis.tabular import ProcessTables
 from analysis.worker_init import limit_threads
 from cost_model.unit_costs import UnitCostTable
 
-__all__ = ["ComputeOptions", "EngineUnavailable", "Plan", "ProcessPool", "engine_for",
+__all__ = ["ComputeOptions", "EngineUnavailable", "PendingTasks", "Plan", "ProcessPool",
+           "SharedPool", "engine_for", "shared_pool",
            "COMPARISON_BYTES_PER_STEP", "monte_carlo_plan", "parse_size", "plan_run", "run_monte_carlo",
            "run_monte_carlo_batches", "run_tasks", "task_runner"]
 
@@ -166,21 +167,83 @@ def _resident_bytes() -> int | None:
         return None
 
 
+class SharedPool:
+    """One pool of spawned worker processes for a whole run (one BLAS thread each), made
+    when first asked for: the Monte Carlo's chunks and then the counters' batches go to
+    the same workers, so the counters start while this process still ranks and sums, and
+    the workers start once (1–2 s each on a busy PC). Leaving it with an error or a cancel
+    drops every task not started, without waiting for the running ones."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            import multiprocessing
+
+            self._executor = ProcessPoolExecutor(self.workers,
+                                                 multiprocessing.get_context("spawn"),
+                                                 initializer=limit_threads)
+        return self._executor
+
+    def submit(self, function: Callable[[Any], Any], items: Iterable[Any]) -> PendingTasks:
+        """``function(item)`` of every item, started now (behind what was submitted before)."""
+        executor = self.executor()
+        return PendingTasks([executor.submit(function, item) for item in items])
+
+    def close(self, wait: bool = True) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait, cancel_futures=not wait)
+            self._executor = None
+
+    def __enter__(self) -> SharedPool:
+        return self
+
+    def __exit__(self, kind: object, *_rest: object) -> None:
+        # On cancel or error, do not wait for the tasks running in the workers.
+        self.close(wait=kind is None)
+
+
+class PendingTasks:
+    """Tasks submitted to a :class:`SharedPool`, collected later in their order."""
+
+    def __init__(self, futures: list[Future[Any]]) -> None:
+        self.futures = futures
+
+    def results(self, progress: Progress | None = None, cancel: CancelCheck | None = None
+                ) -> list[Any]:
+        """The results in the items' order, once all are done; the cancel check is polled
+        every 0.1 s (a cancel drops every task not started: SimulationCancelled)."""
+        pending: set[Future[Any]] = set(self.futures)
+        try:
+            while pending:
+                _done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                if cancel is not None and cancel():
+                    raise SimulationCancelled
+                if progress is not None:
+                    progress(len(self.futures) - len(pending), len(self.futures), "")
+            return [future.result() for future in self.futures]
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 class ProcessPool:
-    """Chunks on a pool of worker processes (spawned: the same on Windows and Linux).
+    """Chunks on a pool of worker processes (spawned: the same on Windows and Linux), its
+    own or a :class:`SharedPool` (which then outlives the chunks).
 
     At most two chunks per worker are handed out at a time, so memory stays bounded; the
     cancel check is polled every 0.1 s, and a cancel drops every chunk not yet started.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, shared: SharedPool | None = None) -> None:
         self.workers = workers
+        self.shared = shared
 
     def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
-        import multiprocessing
-
-        executor = ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"),
-                                       initializer=limit_threads)
+        pool = self.shared or SharedPool(self.workers)
+        executor = pool.executor()
         pending: set[Future[ChunkResult]] = set()
         finished = False
         try:
@@ -203,18 +266,20 @@ class ProcessPool:
         finally:
             for future in pending:
                 future.cancel()
-            # On cancel or error, do not wait for the chunks running in the workers.
-            executor.shutdown(wait=finished, cancel_futures=True)
+            if pool is not self.shared:
+                # On cancel or error, do not wait for the chunks running in the workers.
+                pool.close(wait=finished)
 
 
-def engine_for(plan: Plan, options: ComputeOptions) -> ChunkEngine:
+def engine_for(plan: Plan, options: ComputeOptions, shared: SharedPool | None = None
+               ) -> ChunkEngine:
     if plan.engine == "dask":
         from analysis.dask_engine import DaskEngine
 
         return DaskEngine(options.scheduler, plan.workers, options.dask_client)
     if plan.engine != "local":
         raise ValueError(f"unknown engine {plan.engine!r}: one of {', '.join(ENGINES)}")
-    return InProcess() if plan.workers == 1 else ProcessPool(plan.workers)
+    return InProcess() if plan.workers == 1 else ProcessPool(plan.workers, shared)
 
 
 def monte_carlo_plan(options: ComputeOptions, procedures: int, steps: int, replications: int,
@@ -249,13 +314,14 @@ def run_monte_carlo_batches(batches: Iterable[tuple[int, ProcessTables, ProcessT
                             replications: int, seed: int, values: dict[str, float],
                             section_codes: np.ndarray, n_sections: int, fte_hours: float,
                             options: ComputeOptions | None = None,
-                            progress: Progress | None = None, cancel: CancelCheck | None = None
-                            ) -> MonteCarloSummary:
+                            progress: Progress | None = None, cancel: CancelCheck | None = None,
+                            shared: SharedPool | None = None) -> MonteCarloSummary:
     """:func:`run_monte_carlo` of tables that come a chunk at a time, ``(first row, as-is,
     to-be)`` of consecutive procedures (e.g. ``analysis.compare.BatchedApplication``,
     batches of ``plan.chunk_size``): each chunk goes to the workers as soon as it is made,
     so the workers simulate while this process applies the scenario to the next ones. The
-    figures are those of :func:`run_monte_carlo` on the whole tables."""
+    figures are those of :func:`run_monte_carlo` on the whole tables. ``shared``: the
+    run's :func:`shared_pool`, kept open for what follows the chunks."""
     options = options or ComputeOptions()
     settings = RunSettings(unit_costs, draw_theta(seed, replications, values), seed, values,
                            True, fte_hours)
@@ -266,15 +332,22 @@ def run_monte_carlo_batches(batches: Iterable[tuple[int, ProcessTables, ProcessT
             n = len(as_is.procedures)
             yield ChunkJob(index, first, TableSlicer(as_is)(0, n), TableSlicer(to_be)(0, n),
                            codes[first:first + n], settings)
-    return _run(jobs(), n_procedures, n_sections, replications, plan, options, progress, cancel)
+    return _run(jobs(), n_procedures, n_sections, replications, plan, options, progress, cancel,
+                shared)
+
+
+def shared_pool(plan: Plan) -> SharedPool | None:
+    """The pool a run's chunks and counters share when its plan runs on this PC's worker
+    processes; None when the chunks run here or on Dask."""
+    return SharedPool(plan.workers) if plan.engine == "local" and plan.workers > 1 else None
 
 
 def _run(jobs: Iterator[ChunkJob], n_procedures: int, n_sections: int, replications: int,
          plan: Plan, options: ComputeOptions, progress: Progress | None,
-         cancel: CancelCheck | None) -> MonteCarloSummary:
+         cancel: CancelCheck | None, shared: SharedPool | None = None) -> MonteCarloSummary:
     started = time.perf_counter()
     summary = run_chunked(jobs, n_procedures, n_sections, replications,
-                          engine_for(plan, options), progress, cancel)
+                          engine_for(plan, options, shared), progress, cancel)
     summary.plan = plan.describe()
     summary.seconds = time.perf_counter() - started
     return summary

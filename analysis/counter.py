@@ -436,8 +436,46 @@ def counter_comparison(comparison: Comparison, seed: int,
 
     ``run``: where the counters' batches of queues run (:func:`simulate_many_years`);
     the figures are the same wherever. (Moved here from ``analysis.simulate``, which
-    re-exports it.)
+    re-exports it.) :func:`counter_plan` and :meth:`CounterPlan.results` are its two
+    halves, for a caller that runs the batches in the background meanwhile.
     """
+    plan = counter_plan(comparison, seed, replications)
+    summaries = run(simulate_batch, plan.batches) if run is not None else \
+        [simulate_batch(batch) for batch in plan.batches]
+    return plan.results(summaries)
+
+
+@dataclass
+class CounterPlan:
+    """The counters of a comparison to simulate: their batches of queues
+    (:func:`simulate_batch` of each, anywhere, gives the summaries :meth:`results` reads)."""
+
+    blocks: list[dict[str, object]]
+    jobs: list[tuple[dict[str, object], str, float]]
+    batches: list[list[CounterYears]]
+
+    def results(self, batch_summaries: Sequence[list[dict[str, object]]]
+                ) -> list[dict[str, object]]:
+        """Each section's counters, as-is and to-be, from the batches' summaries (in the
+        batches' order)."""
+        summaries = [summary for batch in batch_summaries for summary in batch]
+        for (block, label, mean_service), result in zip(self.jobs, summaries, strict=True):
+            block[label] = {**result, "mean_service_min": mean_service}
+        results: list[dict[str, object]] = []
+        for block in self.blocks:
+            if block.get("as_is"):
+                as_is, to_be = block["as_is"], block.get("to_be")
+                block["servers"] = as_is["servers"]  # type: ignore[index]
+                block["servers_to_be"] = to_be["servers"] if to_be else 0  # type: ignore[index]
+                block["staffing"] = "released"
+                block["story_ja"], block["story_en"] = counter_story("ja"), counter_story("en")
+                results.append(block)
+        return results
+
+
+def counter_plan(comparison: Comparison, seed: int, replications: int = COUNTER_REPLICATIONS
+                 ) -> CounterPlan:
+    """What :func:`counter_comparison` simulates: each section's as-is and to-be counter."""
     sides = {
         "as_is": (comparison.as_is.procedures.set_index("procedure_id"),
                   _counter_minutes(comparison.as_is_tables, comparison.as_is, False)),
@@ -447,7 +485,8 @@ def counter_comparison(comparison: Comparison, seed: int,
     }
     procedures = comparison.as_is_tables.procedures.set_index("procedure_id")
     blocks: list[dict[str, object]] = []
-    jobs: list[tuple[dict[str, object], str, float, CounterYears]] = []
+    jobs: list[tuple[dict[str, object], str, float]] = []
+    counters: list[CounterYears] = []
     for section, ids in procedures.groupby("section").groups.items():
         peaks = [[int(m) for m in str(text).split(",") if m.strip().isdigit()]
                  if isinstance(text, str) else [] for text in procedures.loc[ids, "peak_months"]]
@@ -463,19 +502,8 @@ def counter_comparison(comparison: Comparison, seed: int,
                 continue
             mean_service = float((minutes * visits).sum() / total_visits)
             servers = default_servers(total_visits, mean_service)
-            jobs.append((block, label, mean_service, CounterYears(
-                month_weights(peaks, visits), mean_service, servers, seed, replications)))
-    # Every section's counter, as-is and to-be, in one batch of queues.
-    for (block, label, mean_service, _job), result in zip(
-            jobs, simulate_many_years([job for *_rest, job in jobs], run), strict=True):
-        block[label] = {**result, "mean_service_min": mean_service}
-    results: list[dict[str, object]] = []
-    for block in blocks:
-        if block.get("as_is"):
-            as_is, to_be = block["as_is"], block.get("to_be")
-            block["servers"] = as_is["servers"]  # type: ignore[index]
-            block["servers_to_be"] = to_be["servers"] if to_be else 0  # type: ignore[index]
-            block["staffing"] = "released"
-            block["story_ja"], block["story_en"] = counter_story("ja"), counter_story("en")
-            results.append(block)
-    return results
+            jobs.append((block, label, mean_service))
+            counters.append(CounterYears(month_weights(peaks, visits), mean_service, servers,
+                                         seed, replications))
+    # Every section's counter, as-is and to-be, in batches of queues.
+    return CounterPlan(blocks, jobs, counter_batches(counters))

@@ -10,10 +10,11 @@ through it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,9 +40,10 @@ from analysis.compute import (
     ComputeOptions,
     monte_carlo_plan,
     run_monte_carlo_batches,
+    shared_pool,
     task_runner,
 )
-from analysis.counter import counter_comparison
+from analysis.counter import counter_comparison, counter_plan, simulate_batch
 from analysis.graph import procedure_field, step_count
 from analysis.measures import MEASURES
 from analysis.montecarlo import SimulationCancelled, percentiles
@@ -66,6 +68,7 @@ from analysis.result import (
     UnitCostRow,
 )
 from analysis.scenario import Scenario
+from analysis.tabular import ProcessTables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from cost_model.costs import COST_COLUMNS
 
@@ -272,11 +275,18 @@ def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
 def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: int,
                           values: dict[str, float], fte_hours: float,
                           compute: ComputeOptions | None, progress: Progress,
-                          cancel: CancelCheck | None
-                          ) -> tuple[Comparison, MonteCarloSummary, list[str], np.ndarray]:
+                          cancel: CancelCheck | None, pools: contextlib.ExitStack | None = None,
+                          ) -> tuple[Comparison, MonteCarloSummary, list[str], np.ndarray,
+                                     Callable[[Progress], list[dict[str, object]]] | None]:
     """The comparison and the Monte Carlo at once: the chunks go to the workers as the
     scenario is applied to the next ones (``compare.BatchedApplication``). Sections and
-    their codes come from the procedures' fields, before the scenario is applied."""
+    their codes come from the procedures' fields, before the scenario is applied.
+
+    With ``pools`` (the caller's, open until it has the counters) and a pool of this PC's
+    workers, the comparison is costed as soon as the last chunk is handed out (while the
+    workers simulate the last chunks) and the counters' batches go to the same workers
+    behind them, so they run while the caller ranks and sums; the last item returned then
+    waits for the counters (given a progress), else it is None."""
     section_of = procedure_field(model.graphs, "section")
     ordered = [section_of[pid] for pid in sorted(section_of)]   # the tables' order
     sections = sorted({s for s in ordered if not pd.isna(s)})
@@ -285,15 +295,33 @@ def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications:
     plan = monte_carlo_plan(compute or ComputeOptions(), len(ordered), steps, replications,
                             len(sections), growing=steps * COMPARISON_BYTES_PER_STEP)
     application = BatchedApplication(model.graphs, scenario, model.rubric, plan.chunk_size)
-    summary = run_monte_carlo_batches(application, len(ordered), plan, model.unit_costs,
+    shared = shared_pool(plan) if pools is not None else None
+    if shared is not None and pools is not None:
+        pools.enter_context(shared)
+    made: list[Comparison] = []
+    counters: list[Callable[[Progress], list[dict[str, object]]]] = []
+
+    def batches() -> Iterator[tuple[int, ProcessTables, ProcessTables]]:
+        yield from application
+        if shared is None:
+            return
+        # The last chunk is out: cost the comparison and queue the counters behind it.
+        made.append(compare_tables(model, scenario, *application.result()))
+        plan_of_counters = counter_plan(made[0], seed)
+        pending = shared.submit(simulate_batch, plan_of_counters.batches)
+        counters.append(lambda progress: plan_of_counters.results(
+            pending.results(progress, cancel)))
+
+    summary = run_monte_carlo_batches(batches(), len(ordered), plan, model.unit_costs,
                                       replications, seed, values, section_codes,
-                                      len(sections), fte_hours, compute, progress, cancel)
-    comparison = compare_tables(model, scenario, *application.result())
+                                      len(sections), fte_hours, compute, progress, cancel,
+                                      shared)
+    comparison = made[0] if made else compare_tables(model, scenario, *application.result())
     procedures = comparison.as_is.procedures.reset_index(drop=True)
     if not np.array_equal(section_codes, pd.Categorical(procedures["section"],
                                                         categories=sections).codes):
         raise RuntimeError("the comparison's procedures are not in the Monte Carlo's order")
-    return comparison, summary, sections, section_codes
+    return comparison, summary, sections, section_codes, counters[0] if counters else None
 
 
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
@@ -311,6 +339,17 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     that needs it too (the report's sensitivity analysis reuses its comparison instead of
     comparing again).
     """
+    # The run's pool of workers (if any) lives until the counters are in.
+    with contextlib.ExitStack() as pools:
+        return _simulate(model, scenario, replications, seed, progress, cancel, counter,
+                         project_name, compute, keep_analysis, pools)
+
+
+def _simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: int,
+              progress: Progress | None, cancel: CancelCheck | None, counter: bool,
+              project_name: str, compute: ComputeOptions | None,
+              keep_analysis: Callable[[ScenarioAnalysis], None] | None,
+              pools: contextlib.ExitStack) -> SimulationResult:
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
             raise SimulationCancelled
@@ -324,8 +363,9 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
         step(10 + int(60 * done / max(total, 1)), f"シミュレーション {done}/{total}")
 
     fte_hours = model.unit_costs.value("hours_per_fte")
-    comparison, summary, sections, section_codes = _compare_and_simulate(
-        model, scenario, replications, seed, values, fte_hours, compute, mc_progress, cancel)
+    comparison, summary, sections, section_codes, counters_of = _compare_and_simulate(
+        model, scenario, replications, seed, values, fte_hours, compute, mc_progress, cancel,
+        pools if counter else None)
     step(71, "比較")
     analysis = _analysis_of(model, scenario, comparison, False, seed, lambda: step(71, "比較"))
     if keep_analysis is not None:
@@ -339,9 +379,13 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     def counter_progress(done: int, total: int, _label: str) -> None:
         step(92 + int(7 * done / max(total, 1)), f"窓口 {done}/{total}")
     # The counters' batches of queues on the workers too (the same figures anywhere).
-    counters = ([SectionCounter.from_dict(c) for c in counter_comparison(
-        comparison, seed, run=task_runner(compute, counter_progress, cancel))]
-        if counter else [])
+    if not counter:
+        counters = []
+    elif counters_of is not None:
+        counters = [SectionCounter.from_dict(c) for c in counters_of(counter_progress)]
+    else:
+        counters = [SectionCounter.from_dict(c) for c in counter_comparison(
+            comparison, seed, run=task_runner(compute, counter_progress, cancel))]
     step(99, "書き出し")
     time_col, yen_col = COST_COLUMNS.index("staff_time_h"), COST_COLUMNS.index("staff_economic_yen")
     saved = summary.city_sums[0] - summary.city_sums[1]          # (R, C + visits)

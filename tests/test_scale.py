@@ -282,3 +282,40 @@ def test_counters_give_the_same_figures_on_a_pool_of_two(big, monkeypatch):
     with pytest.raises(SimulationCancelled):
         counter_comparison(comparison, 3, run=task_runner(ComputeOptions(workers=2),
                                                           cancel=lambda: True))
+
+
+def test_simulate_on_a_pool_runs_the_counters_beside_with_the_same_result(big, monkeypatch,
+                                                                          tmp_path):
+    """With worker processes, ``simulate_scenario`` costs the comparison while the last
+    chunks run and queues the counters' batches on the same workers, so they run while
+    this process ranks and sums (issue 16): the result is the one computed in this
+    process, to the last figure; a cancel while the counters run stops the run."""
+    import json
+
+    from analysis import counter
+    from analysis.simulate import write_json
+
+    monkeypatch.setattr(counter, "_BATCH_VISITORS", 200_000)  # several batches
+    model, scenario = big[0], big[1]
+
+    def result_json(options, name):
+        result = simulate_scenario(model, scenario, REPLICATIONS, 3, compute=options)
+        data = json.loads(write_json(result, tmp_path / name).read_text(encoding="utf-8"))
+        data.pop("generated_at")
+        return data
+
+    here = result_json(ComputeOptions(workers=1, chunk_size=100), "here.json")
+    assert here["counter"]
+    assert result_json(ComputeOptions(workers=2, chunk_size=100), "pool.json") == here
+    labels = []
+
+    def progress(_done, _total, label):
+        labels.append(label)
+
+    started = time.perf_counter()
+    with pytest.raises(SimulationCancelled):
+        simulate_scenario(model, scenario, REPLICATIONS, 3, progress=progress,
+                          cancel=lambda: any(label.startswith("窓口") for label in labels),
+                          compute=ComputeOptions(workers=2, chunk_size=100))
+    assert time.perf_counter() - started < 120
+    assert not any(label.startswith("書き出し") for label in labels)
