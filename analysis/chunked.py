@@ -136,6 +136,16 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                        city_float, mc if s.keep_samples else None)
 
 
+def monte_carlo_tables(tables: ProcessTables) -> ProcessTables:
+    """``tables`` without the columns the Monte Carlo does not read (names, notes, source
+    cells), which :class:`TableSlicer` leaves out of every chunk: for a caller that keeps
+    tables only to make chunks of them (``benchmarks.bench_scale prefecture``)."""
+    return ProcessTables(
+        tables.procedures.drop(columns=_DESCRIPTIVE_PROCEDURES, errors="ignore"),
+        tables.steps.drop(columns=_DESCRIPTIVE_STEPS, errors="ignore"),
+        tables.links, tables.effects, tables.channels)
+
+
 class TableSlicer:
     """Consecutive procedures of a ProcessTables as their own ProcessTables (rows and
     step numbers renumbered from 0), without copying the rest."""

@@ -101,6 +101,7 @@ class BatchedApplication:
         self.as_is, self.to_be = TableBuilder(), TableBuilder()
         self.applied: dict[str, list[Application]] = {}
         self.done = False
+        self._result: tuple[ProcessTables, ProcessTables, list[Application]] | None = None
 
     def __iter__(self) -> Iterator[tuple[int, ProcessTables, ProcessTables]]:
         for first, as_is, to_be in self._run(True):
@@ -132,8 +133,16 @@ class BatchedApplication:
         if not self.done:
             for _batch in self._run(False):
                 pass
-        log = [application for pid in self.graphs for application in self.applied[pid]]
-        return self.as_is.tables(), self.to_be.tables(), log
+        if self._result is None:
+            log = [application for pid in self.graphs for application in self.applied[pid]]
+            # Each side's cells are let go as soon as its tables exist: at 30,000
+            # procedures the cells of a side take about as much as its tables.
+            as_is = self.as_is.tables()
+            self.as_is = TableBuilder()
+            to_be = self.to_be.tables()
+            self.to_be = TableBuilder()
+            self._result = (as_is, to_be, log)
+        return self._result
 
 
 def apply_to_tables(graphs: Mapping[str, nx.DiGraph], scenario: Scenario,

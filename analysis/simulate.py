@@ -39,6 +39,7 @@ from analysis.compute import (
     COMPARISON_BYTES_PER_STEP,
     ComputeOptions,
     monte_carlo_plan,
+    paused_gc,
     run_monte_carlo_batches,
     shared_pool,
     task_runner,
@@ -339,8 +340,10 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     that needs it too (the report's sensitivity analysis reuses its comparison instead of
     comparing again).
     """
-    # The run's pool of workers (if any) lives until the counters are in.
-    with contextlib.ExitStack() as pools:
+    # The run's pool of workers (if any) lives until the counters are in; the cyclic
+    # garbage collector waits until the end (analysis.compute.paused_gc: its passes over
+    # the run's objects were a large share of this process's time).
+    with paused_gc(), contextlib.ExitStack() as pools:
         return _simulate(model, scenario, replications, seed, progress, cancel, counter,
                          project_name, compute, keep_analysis, pools)
 
