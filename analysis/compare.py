@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from analysis.graph import graph_batches
@@ -81,6 +83,74 @@ def parameter_values(scenario: Scenario) -> dict[str, float]:
 COMPARE_BATCH = 500
 
 
+class _SideTables:
+    """One side's tables, a batch of graphs at a time: each batch's procedures and steps
+    kept as its frames (the batch's cells — a Python object per value, about four times
+    the frame's size — let go as soon as the frame exists), its arrows, effects and
+    channels as rows numbered across batches."""
+
+    def __init__(self) -> None:
+        self.procedures: list[pd.DataFrame] = []
+        self.steps: list[pd.DataFrame] = []
+        self.links: list[tuple[Any, ...]] = []
+        self.effects: list[tuple[Any, ...]] = []
+        self.channels: list[tuple[Any, ...]] = []
+        self.procedure_rows = self.step_rows = 0
+
+    def add(self, graphs: dict[str, nx.DiGraph]) -> ProcessTables:
+        """The batch's own tables (rows from 0), kept for :meth:`tables`."""
+        builder = TableBuilder()
+        builder.add(graphs)
+        batch = builder.tables()
+        self.procedures.append(batch.procedures)
+        self.steps.append(batch.steps)
+        self.links += builder.links
+        self.effects += [(row + self.step_rows, *rest) for row, *rest in builder.effects]
+        self.channels += [(row + self.procedure_rows, *rest) for row, *rest in builder.channels]
+        self.procedure_rows += len(batch.procedures)
+        self.step_rows += len(batch.steps)
+        return batch
+
+    def tables(self) -> ProcessTables:
+        """The tables of every batch: those of all the graphs at once (``TableBuilder``)."""
+        procedures, steps = _whole(self.procedures), _whole(self.steps)
+        self.procedures, self.steps = [], []
+        return TableBuilder._tables(procedures, steps, self.links, self.effects, self.channels)
+
+
+def _whole(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frame ``analysis.tabular.RecordCells`` makes of all the batches' records at once,
+    from the batches' frames: each column in order of first appearance, as its batches'
+    dtype where they all share one that is not object, else their values (NaN where a
+    batch has no such column) with the dtype inferred from them all, as from the cells.
+
+    >>> a = pd.DataFrame({"x": [1, 2], "y": ["p", None]})
+    >>> b = pd.DataFrame({"x": [2.5], "z": [True]})
+    >>> whole = _whole([a, b])
+    >>> whole.dtypes.astype(str).tolist(), whole["x"].tolist()
+    (['float64', 'str', 'object'], [1.0, 2.0, 2.5])
+    """
+    frames = [frame for frame in frames if len(frame)]
+    if len(frames) <= 1:
+        return frames[0] if frames else pd.DataFrame()
+    rows = sum(len(frame) for frame in frames)
+    data = {}
+    for name in dict.fromkeys(c for frame in frames for c in frame.columns):
+        parts = [frame[name] if name in frame.columns else None for frame in frames]
+        dtypes = {part.dtype for part in parts if part is not None}
+        if all(part is not None for part in parts) and len(dtypes) == 1 \
+                and dtypes != {np.dtype(object)}:
+            data[name] = pd.concat(parts, ignore_index=True)
+            continue
+        column = np.empty(rows, dtype=object)
+        at = 0
+        for frame, part in zip(frames, parts, strict=True):
+            column[at:at + len(frame)] = np.nan if part is None else part.to_numpy(dtype=object)
+            at += len(frame)
+        data[name] = pd.Series(column, dtype=object, copy=False).infer_objects()
+    return pd.DataFrame(data)
+
+
 class BatchedApplication:
     """A scenario applied to ``graphs`` a batch of procedures at a time.
 
@@ -98,50 +168,38 @@ class BatchedApplication:
                  rubric: _Rubric | None = None, size: int = COMPARE_BATCH) -> None:
         self.graphs, self.scenario, self.size = graphs, scenario, size
         self.rubric = rubric or _Rubric()
-        self.as_is, self.to_be = TableBuilder(), TableBuilder()
+        self.as_is, self.to_be = _SideTables(), _SideTables()
         self.applied: dict[str, list[Application]] = {}
         self.done = False
         self._result: tuple[ProcessTables, ProcessTables, list[Application]] | None = None
 
     def __iter__(self) -> Iterator[tuple[int, ProcessTables, ProcessTables]]:
-        for first, as_is, to_be in self._run(True):
-            assert as_is is not None
-            assert to_be is not None
-            yield first, as_is, to_be
+        yield from self._run()
 
-    def _run(self, batch_tables: bool
-             ) -> Iterator[tuple[int, ProcessTables | None, ProcessTables | None]]:
+    def _run(self) -> Iterator[tuple[int, ProcessTables, ProcessTables]]:
         if self.done:
             raise RuntimeError("the scenario has been applied already")
         first = 0
         for batch in graph_batches(self.graphs, self.size):
-            as_is_mark, to_be_mark = self.as_is.mark(), self.to_be.mark()
-            self.as_is.add({pid: graph for pid, graph, _owned in batch})
+            as_is = self.as_is.add({pid: graph for pid, graph, _owned in batch})
             changed = {}
             for pid, graph, owned in batch:
                 changed[pid], self.applied[pid] = apply_to_procedure(
                     pid, graph, self.scenario, self.rubric, owned)
-            self.to_be.add(changed)
+            to_be = self.to_be.add(changed)
             del changed
-            yield (first, self.as_is.tables(as_is_mark) if batch_tables else None,
-                   self.to_be.tables(to_be_mark) if batch_tables else None)
+            yield first, as_is, to_be
             first += len(batch)
-            del batch
+            del batch, as_is, to_be
         self.done = True
 
     def result(self) -> tuple[ProcessTables, ProcessTables, list[Application]]:
         if not self.done:
-            for _batch in self._run(False):
+            for _batch in self._run():
                 pass
         if self._result is None:
             log = [application for pid in self.graphs for application in self.applied[pid]]
-            # Each side's cells are let go as soon as its tables exist: at 30,000
-            # procedures the cells of a side take about as much as its tables.
-            as_is = self.as_is.tables()
-            self.as_is = TableBuilder()
-            to_be = self.to_be.tables()
-            self.to_be = TableBuilder()
-            self._result = (as_is, to_be, log)
+            self._result = (self.as_is.tables(), self.to_be.tables(), log)
         return self._result
 
 

@@ -319,3 +319,23 @@ def test_simulate_on_a_pool_runs_the_counters_beside_with_the_same_result(big, m
                           compute=ComputeOptions(workers=2, chunk_size=100))
     assert time.perf_counter() - started < 120
     assert not any(label.startswith("書き出し") for label in labels)
+
+
+def test_batched_application_keeps_frames_equal_to_the_whole_tables(big):
+    """The batched application keeps each batch's frames, not its cells, and joins them at
+    the end (issue 16: less memory while the chunks run): the tables are those of all the
+    graphs at once, value for value and dtype for dtype, for any batch size."""
+    from analysis.compare import BatchedApplication
+    from analysis.tabular import graphs_to_tables
+
+    model, scenario = big[0], big[1]
+    whole = graphs_to_tables(dict(model.graphs))
+    one = BatchedApplication(model.graphs, scenario, model.rubric, 10_000).result()
+    for size in (7, 100):
+        batched = BatchedApplication(model.graphs, scenario, model.rubric, size).result()
+        for name in ("procedures", "steps", "links", "effects", "channels"):
+            pd.testing.assert_frame_equal(getattr(batched[0], name), getattr(whole, name),
+                                          check_exact=True)
+            pd.testing.assert_frame_equal(getattr(batched[1], name), getattr(one[1], name),
+                                          check_exact=True)
+        assert len(batched[2]) == len(one[2])
