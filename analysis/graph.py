@@ -17,7 +17,7 @@ such an as-is graph into a to-be graph; costs are read by key, never by position
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,10 +219,12 @@ class ProjectGraphs(Mapping[str, nx.DiGraph]):
     def step_count(self) -> int:
         return len(self._step_order)
 
-    def batches(self, size: int) -> Iterator[list[tuple[str, nx.DiGraph, bool]]]:
-        """(ID, graph, built for this batch alone) of every procedure, IDs ascending, a
-        batch of ``size`` at a time; a graph built for the batch may be edited in place."""
-        ordered = sorted(self._keys)
+    def batches(self, size: int, only: Collection[str] | None = None
+                ) -> Iterator[list[tuple[str, nx.DiGraph, bool]]]:
+        """(ID, graph, built for this batch alone) of every procedure (or of those in
+        ``only``), IDs ascending, a batch of ``size`` at a time; a graph built for the
+        batch may be edited in place."""
+        ordered = sorted(self._keys if only is None else only)
         for start in range(0, len(ordered), max(size, 1)):
             pids = ordered[start:start + max(size, 1)]
             fresh = self._build([pid for pid in pids if pid not in self._built])
@@ -240,14 +242,16 @@ class ProjectGraphs(Mapping[str, nx.DiGraph]):
                 del frame[column]
 
 
-def graph_batches(graphs: Mapping[str, nx.DiGraph], size: int
+def graph_batches(graphs: Mapping[str, nx.DiGraph], size: int,
+                  only: Collection[str] | None = None
                   ) -> Iterator[list[tuple[str, nx.DiGraph, bool]]]:
-    """(ID, graph, may be edited in place) of every graph, IDs ascending, ``size`` at a
-    time: a :class:`ProjectGraphs` builds each batch when it comes and drops it after."""
+    """(ID, graph, may be edited in place) of every graph (or of those in ``only``), IDs
+    ascending, ``size`` at a time: a :class:`ProjectGraphs` builds each batch when it
+    comes and drops it after."""
     if isinstance(graphs, ProjectGraphs):
-        yield from graphs.batches(size)
+        yield from graphs.batches(size, only)
         return
-    ordered = sorted(graphs)
+    ordered = sorted(graphs if only is None else only)
     for start in range(0, len(ordered), max(size, 1)):
         yield [(pid, graphs[pid], False) for pid in ordered[start:start + max(size, 1)]]
 
