@@ -12,7 +12,9 @@
 Every figure is the same deterministic pipeline as the headline (``analysis.compare``,
 ``analysis.ranking``), re-run with the changed assumption; parameters that act through
 the to-be tables are re-costed without re-applying the measures, the others (baked into
-the to-be graphs, e.g. ``rpa_exception_rate``) re-apply the scenario.
+the to-be graphs when a measure applies, e.g. ``rpa_check_minutes``) re-apply the scenario
+to the procedures those measures changed only, building each graph once for both ends of
+the bar, and cost only their to-be (their as-is is the comparison's).
 
 Examples
 --------
@@ -28,17 +30,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from analysis.compare import Comparison, ProjectModel, compare, parameter_values
+from analysis.compare import COMPARE_BATCH, Comparison, ProjectModel, compare, parameter_values
+from analysis.graph import graph_batches
 from analysis.measures import MEASURES
 from analysis.params import PARAMETERS, value
 from analysis.ranking import package_efforts, priorities
-from analysis.scenario import MeasureUse, Scenario
-from analysis.tabular import ProcessTables, offline_shares
+from analysis.scenario import MeasureUse, Scenario, apply_to_procedure
+from analysis.tabular import ProcessTables, TableBuilder, offline_shares, tables_for_costing
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from cost_model.costs import (
     COST_COLUMNS,
     ProcedureCoefficients,
     StepCoefficients,
+    compute_costs,
     procedure_coefficients,
     step_coefficients,
 )
@@ -201,6 +205,10 @@ class _LinearCosts:
         self.step_coef: StepCoefficients = step_coefficients(procedures, steps, unit_costs)
         self.proc_coef: ProcedureCoefficients = procedure_coefficients(procedures, unit_costs)
         self._base_coef = (self.step_coef, self.proc_coef)
+        # The offline shares move only with the channels' uptake: kept by those values, so
+        # the other bars do not compute them again.
+        self.channel_keys = sorted({k for k in tables.channels["adoption"] if isinstance(k, str)})
+        self._offline: dict[tuple[float, ...], np.ndarray] = {}
 
     def set_unit_costs(self, unit_costs: UnitCostTable | None) -> None:
         """Cost with ``unit_costs``; None: back to the table it was made with (kept, so a
@@ -221,6 +229,13 @@ class _LinearCosts:
         np.multiply.at(multipliers, self.effect_rows, factors)
         return multipliers
 
+    def _offline_cases(self, values: dict[str, float]) -> np.ndarray:
+        key = tuple(value(k, values) for k in self.channel_keys)
+        found = self._offline.get(key)
+        if found is None:
+            found = self._offline[key] = offline_shares(self.tables, values) * self.cases
+        return found
+
     def costs(self, values: dict[str, float]) -> pd.DataFrame:
         """Per procedure: the saving columns (yen, hours, visits a year)."""
         hours = self.executions * self.minutes * self._multipliers(values) / 60
@@ -229,7 +244,7 @@ class _LinearCosts:
         n = len(self.cases)
         out = np.stack([np.bincount(self.step_proc, weights=per_step[:, j], minlength=n)
                         for j in range(per_step.shape[1])], axis=1)
-        offline = offline_shares(self.tables, values) * self.cases
+        offline = self._offline_cases(values)
         visit = self.proc_coef.visit_required
         visits = offline * visit
         out += (visits[:, None] * self.proc_coef.per_visit
@@ -267,47 +282,70 @@ class _Evaluator:
     def to_be(self, values: dict[str, float]) -> pd.DataFrame:
         return self.to_be_linear.costs(values)
 
-    def parameter(self, key: str, value_: float) -> pd.DataFrame | None:
-        """Per-procedure savings with one parameter changed (None: no effect here)."""
-        values = {**self.values, key: value_}
-        # Through the tables: the parameter itself, or one the effects' parameters are
-        # derived from (an uptake from its adoption curve).
-        if key in self.table_params or any(
-                value(k, values) != value(k, self.values) for k in self.table_params):
-            return _savings(self.base_as_is, self.to_be(values))
-        if key not in self.used_params:
-            return None
-        # Baked into the to-be graphs when the measures apply (e.g. rpa_exception_rate):
+    def parameter(self, key: str, ends: tuple[float, ...]) -> list[pd.DataFrame | None]:
+        """Per-procedure savings with one parameter at each of ``ends`` (None: no effect
+        here at that end)."""
+        out: list[pd.DataFrame | None] = [None] * len(ends)
+        baked = []
+        for i, value_ in enumerate(ends):
+            values = {**self.values, key: value_}
+            # Through the tables: the parameter itself, or one the effects' parameters are
+            # derived from (an uptake from its adoption curve).
+            if key in self.table_params or any(
+                    value(k, values) != value(k, self.values) for k in self.table_params):
+                out[i] = _savings(self.base_as_is, self.to_be(values))
+            else:
+                baked.append(i)
+        if not baked or key not in self.used_params:
+            return out
+        # Baked into the to-be graphs when the measures apply (e.g. rpa_check_minutes):
         # apply the scenario again, to the procedures those measures changed only.
         ids = sorted({pid for u in self.scenario.measures if key in MEASURES[u.measure].parameters
                       for pid in self.applied.get(u.measure, [])})
         if not ids:
-            return None
+            return out
         if key not in self.probed:
             # Some such parameters change only waiting days (lead time), never a cost: a
             # probe on a few of the procedures tells, before re-applying to all of them.
-            self.probed[key] = self._changes_costs(key, value_, ids[:PROBE])
+            self.probed[key] = self._changes_costs(key, ends[baked[0]], ids[:PROBE])
         if not self.probed[key]:
-            return None
+            return out
         saved = _savings(self.base_as_is, self.to_be(self.values))
-        again = self._recompare(key, value_, ids)
-        changed = _savings(again.as_is.procedures, again.to_be.procedures)
         rows = pd.Series(np.arange(len(saved)),
                          index=self.comparison.as_is.procedures["procedure_id"].to_numpy())
-        where = rows.reindex(again.as_is.procedures["procedure_id"].to_numpy()).to_numpy()
-        saved.iloc[where] = changed.to_numpy()
-        return saved
+        for i, to_be in zip(baked, self._to_be_again(key, [ends[i] for i in baked], ids),
+                            strict=True):
+            where = rows.reindex(to_be["procedure_id"].to_numpy()).to_numpy()
+            changed = saved.copy()
+            changed.iloc[where] = _savings(self.comparison.as_is.procedures.iloc[where],
+                                           to_be).to_numpy()
+            out[i] = changed
+        return out
 
-    def _recompare(self, key: str, value_: float, ids: list[str]) -> Comparison:
-        subset = ProjectModel({pid: self.model.graphs[pid] for pid in ids},
-                              self.model.unit_costs, self.model.rubric)
-        return compare(subset, _scenario_with(self.scenario, key, value_))
+    def _to_be_again(self, key: str, ends: list[float], ids: list[str]) -> list[pd.DataFrame]:
+        """The costed to-be procedures of ``ids`` with the scenario applied again with
+        ``key`` at each of ``ends``: each graph is built once (a batch at a time) and
+        changed for every end (copied for all but the last), and only the to-be is costed —
+        the as-is of these procedures is the comparison's."""
+        scenarios = [_scenario_with(self.scenario, key, end) for end in ends]
+        builders = [TableBuilder() for _ in ends]
+        rubric = self.model.rubric
+        for batch in graph_batches(self.model.graphs, COMPARE_BATCH, ids):
+            for n, (scenario, builder) in enumerate(zip(scenarios, builders, strict=True)):
+                last = n == len(scenarios) - 1
+                builder.add({pid: apply_to_procedure(pid, graph, scenario, rubric,
+                                                     owned and last)[0]
+                             for pid, graph, owned in batch})
+            del batch
+        return [compute_costs(*tables_for_costing(builder.tables(), parameter_values(scenario)),
+                              self.model.unit_costs, rubric).procedures
+                for scenario, builder in zip(scenarios, builders, strict=True)]
 
     def _changes_costs(self, key: str, value_: float, ids: list[str]) -> bool:
-        probe = self._recompare(key, value_, ids)
+        after = self._to_be_again(key, [value_], ids)[0].set_index("procedure_id")
         before = self.comparison.to_be.procedures.set_index("procedure_id").loc[ids, COST_COLUMNS]
-        after = probe.to_be.procedures.set_index("procedure_id").loc[ids, COST_COLUMNS]
-        return not np.allclose(before.to_numpy(float), after.to_numpy(float), rtol=1e-12)
+        return not np.allclose(before.to_numpy(float), after.loc[ids, COST_COLUMNS].to_numpy(float),
+                               rtol=1e-12)
 
     def unit_cost(self, key: str, factor: float) -> pd.DataFrame:
         table = _scaled(self.model.unit_costs, key, factor)
@@ -379,7 +417,7 @@ def sensitivity(model: ProjectModel, scenario: Scenario, comparison: Comparison 
         if kind == "parameter":
             p = PARAMETERS[key]
             current = float(np.clip(evaluator.values.get(key, p.default), p.low, p.high))
-            low, high = evaluator.parameter(key, p.low), evaluator.parameter(key, p.high)
+            low, high = evaluator.parameter(key, (p.low, p.high))
             if low is None or high is None:
                 no_effect.append(key)
                 continue

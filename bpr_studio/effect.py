@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.attribution import attribute_savings
-from analysis.compare import ProjectModel, compare
+from analysis.compare import Comparison, ProjectModel, compare
 from analysis.effect import measure_effect
 from analysis.effect_result import EffectResult
 from analysis.montecarlo import SimulationCancelled
@@ -39,10 +39,13 @@ def latest_round(project: Project) -> str | None:
 
 def run_effect(project: Project, scenario: str | Scenario, round_name: str | None = None,
                model: ProjectModel | None = None, progress: Progress | None = None,
-               cancel: CancelCheck | None = None) -> EffectResult:
+               cancel: CancelCheck | None = None, comparison: Comparison | None = None
+               ) -> EffectResult:
     """Planned (``scenario``) against actual (the baseline against ``round_name``, by
     default the newest round). Raises ProjectError when there is no such round (or none),
-    KeyError for an unknown scenario, SimulationCancelled when ``cancel()`` turns true."""
+    KeyError for an unknown scenario, SimulationCancelled when ``cancel()`` turns true.
+    ``comparison``: the scenario's comparison when the caller has made it (the report's
+    simulation), so the project is not compared again."""
     from bpr_studio.pipeline import load_model
 
     def step(done: int, label: str) -> None:
@@ -60,7 +63,8 @@ def run_effect(project: Project, scenario: str | Scenario, round_name: str | Non
     step(5, "読み込み")
     model = model or load_model(project)
     step(25, "計画（シナリオ）")
-    comparison = compare(model, chosen)
+    if comparison is None:
+        comparison = compare(model, chosen)
     attributed, _touched = attribute_savings(comparison, model.unit_costs, comparison.values)
     step(65, "再調査")
     procedures, steps, links = load_frames(project, name)

@@ -24,22 +24,53 @@ def city(tmp_path_factory):
     return path
 
 
-def test_the_sensitivity_analysis_reuses_the_simulations_comparison(city, tmp_path, monkeypatch):
-    """Comparing the whole project again took a quarter of a 30,000-procedure report."""
-    sizes: list[int] = []
-    original = sensitivity_module.compare
+def test_a_baked_in_parameter_is_applied_again_to_the_procedures_it_changes_only(city,
+                                                                                 monkeypatch):
+    """rpa_check_minutes is baked into the to-be graphs when RPA applies: its bar re-applies
+    the scenario to the RPA procedures only (not the whole project), building each graph
+    once for both ends of the bar (a 30,000-procedure report spent 19 s on this)."""
+    from analysis.graph import ProjectGraphs
 
-    def recorded(model, scenario):
-        sizes.append(len(model.graphs))
-        return original(model, scenario)
+    built: list[str] = []
+    original = ProjectGraphs._build
 
-    monkeypatch.setattr(sensitivity_module, "compare", recorded)
+    def recorded(self, pids):
+        built.extend(pids)
+        return original(self, pids)
+
     with open_project(city) as project:
-        everything = len(load_model(project).graphs)
-        build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
-    # Only the few procedures a baked-in parameter changes are compared again.
-    assert sizes, "the baked-in parameters (rpa_check_minutes) are re-applied"
-    assert max(sizes) < everything
+        model = load_model(project)
+        scenario = get_scenario(project, DEFAULT_SCENARIO)
+        comparison = analyse(project, scenario, model=model, counter=False).comparison
+    evaluator = _Evaluator(model, scenario, comparison)
+    rpa = sorted(set(evaluator.applied["rpa_ocr"]))
+    assert 0 < len(rpa) < len(model.graphs)
+    monkeypatch.setattr(ProjectGraphs, "_build", recorded)
+    low, high = evaluator.parameter("rpa_check_minutes", (0.0, 2.0))
+    probed = rpa[:sensitivity_module.PROBE]
+    assert sorted(built) == sorted(probed + rpa)  # the probe's few, then each once
+
+
+def test_a_baked_in_parameters_bar_is_the_whole_project_compared_again(city):
+    """Each end of the bar equals comparing the whole project again with the parameter at
+    that end (what the tornado's figure means)."""
+    from analysis.compare import compare
+    from analysis.sensitivity import _savings, _scenario_with
+
+    with open_project(city) as project:
+        model = load_model(project)
+        scenario = get_scenario(project, DEFAULT_SCENARIO)
+        comparison = analyse(project, scenario, model=model, counter=False).comparison
+    evaluator = _Evaluator(model, scenario, comparison)
+    base = _savings(evaluator.base_as_is, evaluator.to_be(evaluator.values))["staff_time_h"].sum()
+    ends = (0.0, 2.0)
+    for end, saved in zip(ends, evaluator.parameter("rpa_check_minutes", ends), strict=True):
+        again = compare(model, _scenario_with(scenario, "rpa_check_minutes", end))
+        whole = _savings(again.as_is.procedures, again.to_be.procedures)
+        assert saved is not None
+        assert saved["staff_time_h"].sum() != pytest.approx(base, rel=1e-6)
+        for column in ("staff_time_h", "staff_economic_yen", "citizen_visits"):
+            assert saved[column].to_numpy() == pytest.approx(whole[column].to_numpy(), rel=1e-9)
 
 
 def test_the_report_applies_the_scenario_once_beside_the_monte_carlo(city, tmp_path,
@@ -73,6 +104,29 @@ def test_the_report_applies_the_scenario_once_beside_the_monte_carlo(city, tmp_p
         build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
     assert batched == [everything]
     assert everything not in whole
+
+
+def test_the_effect_measurement_reuses_the_simulations_comparison(tmp_path, monkeypatch):
+    """A project with a re-survey round: its 効果測定 sheet is planned from the comparison
+    the simulation made, not from the whole project compared once more."""
+    import openpyxl
+
+    import bpr_studio.effect as effect_module
+    from bpr_studio.sample_project import ensure_sample_project
+
+    path = ensure_sample_project(tmp_path)
+    compared: list[int] = []
+    original = effect_module.compare
+
+    def recorded(model, scenario):
+        compared.append(len(model.graphs))
+        return original(model, scenario)
+
+    monkeypatch.setattr(effect_module, "compare", recorded)
+    with open_project(path) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
+    assert "効果測定" in openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
+    assert compared == []
 
 
 def test_a_reused_comparison_gives_the_same_sensitivity(city):

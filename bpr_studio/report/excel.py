@@ -85,13 +85,15 @@ def _flow_pictures(project: Project, ranking: list[Any], scenario_name: str, mod
     return pictures
 
 
-def _effect(project: Project, scenario_name: str, model: Any = None) -> Any:
-    """Planned vs actual against the newest re-survey round; None when there is none."""
+def _effect(project: Project, scenario_name: str, model: Any = None, comparison: Any = None
+            ) -> Any:
+    """Planned vs actual against the newest re-survey round; None when there is none.
+    ``comparison``: the scenario's, when the simulation has made it."""
     from bpr_studio.effect import latest_round, run_effect
 
     if latest_round(project) is None:
         return None
-    return run_effect(project, scenario_name, model=model)
+    return run_effect(project, scenario_name, model=model, comparison=comparison)
 
 
 def _journeys(project: Project, frames: Any = None, cancel: CancelCheck | None = None) -> Any:
@@ -201,9 +203,10 @@ def build_report(project: Project, scenario: str, out: str | Path,
     # The simulation takes the same path as `bpr-studio simulate`: the scenario is applied
     # a chunk of procedures at a time while the workers run the Monte Carlo of the chunks
     # already changed (analysis.simulate). Its deterministic analysis is kept: the
-    # sensitivity analysis reuses its comparison (and re-applies measures to a few
-    # procedures only). Then the other parts that need the model's process graphs — the
-    # flow pictures, the effect measurement — and the graphs go before the sheets.
+    # sensitivity analysis and the effect measurement reuse its comparison (the
+    # sensitivity re-applies measures to a few procedures only). Then the other part that
+    # needs the model's process graphs — the flow pictures — and the graphs go before the
+    # sheets.
     comparison = None
     if simulation is None:
         kept: list[ScenarioAnalysis] = []
@@ -224,7 +227,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
     pictures = _flow_pictures(project, simulation.ranking.rows, name, model)
     if progress:
         progress(86, 100, "効果測定")
-    effect = _effect(project, name, model)
+    effect = _effect(project, name, model, comparison)
     del comparison, model  # the graphs go
     gc.collect()
     wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,
