@@ -13,7 +13,9 @@ from bpr_studio.report.writer import DECIMAL, YEN, Column, write_table
 
 COLUMNS = [Column("id", "手続ID"), Column("name", "手続名"), Column("yen", "効果額", YEN),
            Column("share", "割合", DECIMAL), Column("note", "施策", width=28, wrap=True),
-           Column("flag", "可否")]
+           Column("flag", "可否"),
+           # Columns of plain numbers only (written a column at a time): their widths too.
+           Column("hours", "時間", DECIMAL), Column("zero", "差", YEN), Column("cases", "件数", YEN)]
 
 
 def _records(n: int) -> list[dict]:
@@ -21,7 +23,9 @@ def _records(n: int) -> list[dict]:
     return [{"id": f"G{i:05d}", "name": texts[i % len(texts)],
              "yen": [1234567.0, 12, None, math.nan, -3.5, 10**16][i % 6],
              "share": i / 7, "note": "オンライン申請、押印廃止、" * (i % 4),
-             "flag": [True, False, None][i % 3]} for i in range(n)]
+             "flag": [True, False, None][i % 3],
+             "hours": (i - 450) * 1234.567, "zero": -0.0 if i == 7 else 0.0,
+             "cases": i * 10**(i % 9) - 7} for i in range(n)]
 
 
 def _write(tmp_path, name: str, stream_rows: int, monkeypatch) -> tuple:
@@ -42,7 +46,9 @@ def test_a_streamed_table_reads_back_as_the_cells_openpyxl_writes(tmp_path, monk
     assert body is not None
     assert len(body.rows) == 900
     a, b = load_workbook(plain).active, load_workbook(fast).active
-    assert a.dimensions == b.dimensions == "A1:F903"
+    assert a.dimensions == b.dimensions == "A1:I903"
+    assert {k: d.width for k, d in a.column_dimensions.items()} == {
+        k: d.width for k, d in b.column_dimensions.items()}
     assert a.freeze_panes == b.freeze_panes
     for row_a, row_b in zip(a.iter_rows(), b.iter_rows(), strict=True):
         for x, y in zip(row_a, row_b, strict=True):
@@ -52,3 +58,16 @@ def test_a_streamed_table_reads_back_as_the_cells_openpyxl_writes(tmp_path, monk
     assert {r: d.height for r, d in a.row_dimensions.items()} == {
         r: d.height for r, d in b.row_dimensions.items()}
     assert any(d.height for r, d in b.row_dimensions.items() if r > 3)  # wrapped rows
+
+
+def test_the_widest_number_of_a_column_is_found_without_formatting_every_value():
+    import random
+
+    rng = random.Random(5)
+    columns = [[0.0, -0.0], [-0.0, 0.0, 3.0], [0.4, -0.4], [999.5, 12.0], [-999.6, 5.0],
+               [7], [], [10**16, -3]]
+    columns += [[rng.choice([0.0, -0.0, 1e-3, -0.49, 0.51]) * rng.choice([1, 10, 1e6])
+                 for _ in range(rng.randint(1, 8))] for _ in range(300)]
+    for values in columns:
+        expected = max((len(f"{v:,.0f}") + 2 for v in values), default=0)
+        assert writer._widest_number(values) == expected, values
