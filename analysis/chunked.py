@@ -28,6 +28,7 @@ import pandas as pd
 
 from analysis.montecarlo import MonteCarloResult, percentiles, simulate_tables
 from analysis.tabular import ProcessTables
+from analysis.worker_init import release_freed_memory
 from cost_model.costs import COST_COLUMNS
 from cost_model.unit_costs import UnitCostTable
 
@@ -132,8 +133,11 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
         section_sums[side], city_sums[side] = _fixed_sums(costs, visits, job.sections, codes)
         city_float[side, :, :-1] = costs.sum(axis=1, dtype=np.float64)
         city_float[side, :, -1] = visits.sum(axis=1, dtype=np.float64)
-    return ChunkResult(job.index, job.first, stats, codes, section_sums, city_sums,
-                       city_float, mc if s.keep_samples else None)
+    result = ChunkResult(job.index, job.first, stats, codes, section_sums, city_sums,
+                         city_float, mc if s.keep_samples else None)
+    del mc
+    release_freed_memory()
+    return result
 
 
 def monte_carlo_tables(tables: ProcessTables) -> ProcessTables:

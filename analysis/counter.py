@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis.worker_init import release_freed_memory
+
 if TYPE_CHECKING:  # for the type checker only; at run time they stay imported late, as before
     import pandas as pd
 
@@ -351,6 +353,12 @@ def counter_batches(counters: list[CounterYears]) -> list[list[CounterYears]]:
 
 def simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
     """The years of a batch of counters (a top-level function: pool workers run it)."""
+    summaries = _simulate_batch(counters)
+    release_freed_memory()  # the batch's queues are gone: do not keep their peak
+    return summaries
+
+
+def _simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
     drawn: list[list[tuple[np.ndarray, np.ndarray]]] = []
     arrivals, services, lanes, servers = [], [], [], []
     open_minutes, year_index = 0, 0

@@ -9,7 +9,11 @@ started the pool had imported numpy in its main module, which the worker re-impo
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import multiprocessing
 import os
+import sys
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -22,3 +26,19 @@ def limit_threads() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+def release_freed_memory() -> None:
+    """In a worker process, give the memory of a finished chunk back to the system.
+
+    glibc keeps large freed blocks in the process for reuse (its mmap threshold grows
+    with the arrays it has freed), so a worker that ran a Monte Carlo chunk kept its
+    peak resident while the counters' year ran on the same workers, and the run went
+    over its memory budget (issue 16). ``malloc_trim`` returns them. Only glibc has it;
+    elsewhere (Windows frees large blocks to the system itself) this does nothing. The
+    main process is left alone: trimming its large heap would cost time for nothing.
+    """
+    if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc (musl)
+        ctypes.CDLL(None).malloc_trim(0)
