@@ -13,6 +13,7 @@ from bpr_studio import store
 from bpr_studio.io.import_history import list_imports, undo_last_import
 from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.loading import list_scenarios, load_frames, load_unit_costs, set_unit_cost
+from bpr_studio.migrations import VERSIONED_TABLES
 from bpr_studio.queries import procedures_frame, steps_frame, stored_issues_frame
 from bpr_studio.store import ProjectError, create_project, open_if_exists, open_project
 from tests.conftest import small_procedure, small_steps
@@ -120,7 +121,7 @@ def test_schema_6_gains_row_versions_and_the_team_table(project_target, make_wor
     assert import_surveys(project_target, [make_workbook()]).ok
     statements = ["DROP TABLE team_member",
                   "UPDATE meta SET value = '6' WHERE key = 'schema_version'"]
-    for table in store.VERSIONED_TABLES:
+    for table in VERSIONED_TABLES:
         statements += [f'ALTER TABLE "{table}" DROP COLUMN row_version',
                        f'ALTER TABLE "{table}" DROP COLUMN updated_by']
     _raw(project_target, *statements)
