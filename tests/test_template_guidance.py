@@ -43,3 +43,25 @@ def test_the_blank_template_still_imports_as_nothing_but_its_example(tmp_path):
     report = parse_batch([write_template(tmp_path / "t.xlsx")]).report
     assert report.ok, report.format_text()
     assert report.procedures == 0
+
+
+def test_every_wrapped_cell_has_room_for_its_lines(tmp_path):
+    """The printed 記入方法 sheet showed the column descriptions' second lines over the
+    next row's text: a wrapped cell needs a row tall enough for its lines (LibreOffice
+    and a printed page do not grow the row)."""
+    from bpr_studio.report.printing import lines_height
+    from bpr_studio.report.writer import wrapped_lines
+
+    wb = openpyxl.load_workbook(write_template(tmp_path / "調査票.xlsx"))
+    crowded = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not (isinstance(cell.value, str) and cell.alignment.wrap_text) or cell.row == 1:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                lines = wrapped_lines(cell.value, width)
+                height = ws.row_dimensions[cell.row].height
+                if lines > 1 and (height is None or height < lines_height(lines)):
+                    crowded.append(f"{ws.title}!{cell.coordinate}")
+    assert not crowded, crowded

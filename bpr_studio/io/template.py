@@ -231,10 +231,17 @@ def _instructions(wb: Workbook) -> None:
         r += 1
         for column in spec.columns:
             mark = "（必須）" if column.required else ""
-            ws.cell(row=r, column=1, value=column.ja + mark).font = Font(name=FONT_NAME, bold=True)
+            label = ws.cell(row=r, column=1, value=column.ja + mark)
+            label.font = Font(name=FONT_NAME, bold=True)
+            label.alignment = Alignment(vertical="top")  # beside its description's first line
             note = ws.cell(row=r, column=2, value=describe_ja(column))
             note.font = Font(name=FONT_NAME)
             note.alignment = Alignment(wrap_text=True, vertical="top")
+            # A wrapped description grows its row: at the default height its second line
+            # printed over the next column's description.
+            lines = wrapped_lines(note.value, ws.column_dimensions["B"].width)
+            if lines > 1:
+                ws.row_dimensions[r].height = lines_height(lines)
             r += 1
         r += 1
     setup_page(ws)
