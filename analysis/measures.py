@@ -231,15 +231,28 @@ def _check_manual(graph: nx.DiGraph) -> Applicability:
     return YES
 
 
+def rpa_k0(check_minutes: float, typical_minutes: Any) -> float:
+    """The k0 of RPA's effect on a step of ``typical_minutes``: checking the output adds
+    ``check_minutes`` as a share of the step's time."""
+    return 1.0 + check_minutes / max(float(typical_minutes or 0), 1e-9)
+
+
 def _rpa(graph: nx.DiGraph, params: Params) -> None:
     check = value("rpa_check_minutes", params)
     for step in _steps(graph, lambda d: bool(d.get("manual_entry")) and d["actor"] in STAFF_ACTORS):
-        minutes = max(float(graph.nodes[step].get("typical_minutes") or 0), 1e-9)
         # kept = 1 − expected cut + checking the output, where the expected cut
         # (rpa_time_cut) counts exceptions done by hand and tasks where RPA fails and the
         # work gets slower (analysis.params.DERIVED).
-        add_effect(graph, step, "rpa_time_cut", k0=1.0 + check / minutes, k1=-1.0)
+        add_effect(graph, step, "rpa_time_cut",
+                   k0=rpa_k0(check, graph.nodes[step].get("typical_minutes")), k1=-1.0)
         graph.nodes[step]["manual_entry"] = False
+
+
+# Parameters a measure bakes into the k0 of the effects it adds, and how (k0 from the
+# parameter's value and the step's minutes, which no measure changes): the sensitivity
+# analysis sets them again in the to-be tables instead of applying the measure again.
+K0_PARAMETERS: dict[str, tuple[str, Callable[[float, Any], float]]] = {
+    "rpa_check_minutes": ("rpa_ocr", rpa_k0)}
 
 
 def _check_approval(graph: nx.DiGraph) -> Applicability:

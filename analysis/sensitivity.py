@@ -10,11 +10,18 @@
   over the procedures in either top 20, and how many stay in the top 20 (and top 10).
 
 Every figure is the same deterministic pipeline as the headline (``analysis.compare``,
-``analysis.ranking``), re-run with the changed assumption; parameters that act through
-the to-be tables are re-costed without re-applying the measures, the others (baked into
-the to-be graphs when a measure applies, e.g. ``rpa_check_minutes``) re-apply the scenario
-to the procedures those measures changed only, building each graph once for both ends of
-the bar, and cost only their to-be (their as-is is the comparison's).
+``analysis.ranking``), re-run with the changed assumption, to the last digit:
+
+- parameters that act through the to-be tables (multipliers, uptake) re-cost, without
+  re-applying the measures, only the procedures whose effects or channels use them, and
+  a unit cost only the cost columns it enters (``analysis.linear_costs``);
+- a parameter a measure bakes into its effects' k0 (``measures.K0_PARAMETERS``:
+  ``rpa_check_minutes``) sets that k0 again in the to-be tables of the procedures the
+  measure changed and costs only their to-be (their as-is is the comparison's);
+- any other parameter used by the scenario's measures is probed on a few procedures
+  (``e_approval_wait_retained`` changes waiting days only, never a cost) and, if it
+  changes a cost, the scenario is applied again to the procedures its measures changed,
+  building each graph once for both ends of the bar.
 
 Examples
 --------
@@ -32,20 +39,14 @@ import pandas as pd
 
 from analysis.compare import COMPARE_BATCH, Comparison, ProjectModel, compare, parameter_values
 from analysis.graph import graph_batches
-from analysis.measures import MEASURES
+from analysis.linear_costs import LinearCosts
+from analysis.measures import K0_PARAMETERS, MEASURES
 from analysis.params import PARAMETERS, value
-from analysis.ranking import package_efforts, priorities
+from analysis.ranking import effort_of, priorities
 from analysis.scenario import MeasureUse, Scenario, apply_to_procedure
-from analysis.tabular import ProcessTables, TableBuilder, offline_shares, tables_for_costing
+from analysis.tabular import ProcessTables, TableBuilder, tables_for_costing
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
-from cost_model.costs import (
-    COST_COLUMNS,
-    ProcedureCoefficients,
-    StepCoefficients,
-    compute_costs,
-    procedure_coefficients,
-    step_coefficients,
-)
+from cost_model.costs import COST_COLUMNS, compute_costs
 from cost_model.unit_costs import UnitCostTable, UnitCostValue
 
 Progress = Callable[[int, int, str], None]
@@ -169,92 +170,6 @@ def _scenario_with(scenario: Scenario, key: str, value: float) -> Scenario:
     return replace(scenario, measures=uses)
 
 
-class _LinearCosts:
-    """One side's yearly costs as a linear function of the parameters (fast re-costing).
-
-    Costs are linear in hours and executions (``cost_model.costs``): with the executions
-    per case fixed, a parameter only changes the steps' time multipliers and the
-    procedures' offline share, so re-costing is a few array products, not a full
-    ``compute_costs``. A test checks it equals ``compute_costs`` at the base values.
-    """
-
-    def __init__(self, tables: ProcessTables, executions_per_case: np.ndarray,
-                 unit_costs: UnitCostTable) -> None:
-        self.tables = tables
-        procedures, steps = tables.procedures, tables.steps
-        self.cases = procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
-        row_of = pd.Series(np.arange(len(procedures)), index=procedures["procedure_id"].to_numpy())
-        self.step_proc = row_of.reindex(steps["procedure_id"].to_numpy()).to_numpy().astype(int)
-        self.executions = executions_per_case * self.cases[self.step_proc]
-        self.minutes = steps["typical_minutes"].astype(float).to_numpy()
-        effects = tables.effects
-        self.effect_rows = effects["step_row"].to_numpy(dtype=int)
-        # The effects' parameters by index into a value vector (the last slot: 0 for "no
-        # parameter"), so re-costing is array indexing, not a loop over effects. Keys come
-        # from the effects themselves, so derived parameters resolve through params.value.
-        self.keys = sorted({k for column in ("adoption", "param") for k in effects[column]
-                            if isinstance(k, str)})
-        index = {k: i for i, k in enumerate(self.keys)}
-        self.adoption = np.array([index[k] if isinstance(k, str) else -1
-                                  for k in effects["adoption"]], dtype=int)
-        self.floor = effects["floor"].fillna(0).to_numpy(dtype=float)
-        self.param = np.array([index[k] if isinstance(k, str) else -1 for k in effects["param"]],
-                              dtype=int)
-        self.k0 = effects["k0"].to_numpy(dtype=float)
-        self.k1 = effects["k1"].to_numpy(dtype=float)
-        self.step_coef: StepCoefficients = step_coefficients(procedures, steps, unit_costs)
-        self.proc_coef: ProcedureCoefficients = procedure_coefficients(procedures, unit_costs)
-        self._base_coef = (self.step_coef, self.proc_coef)
-        # The offline shares move only with the channels' uptake: kept by those values, so
-        # the other bars do not compute them again.
-        self.channel_keys = sorted({k for k in tables.channels["adoption"] if isinstance(k, str)})
-        self._offline: dict[tuple[float, ...], np.ndarray] = {}
-
-    def set_unit_costs(self, unit_costs: UnitCostTable | None) -> None:
-        """Cost with ``unit_costs``; None: back to the table it was made with (kept, so a
-        unit cost's bar does not compute the base coefficients again)."""
-        if unit_costs is None:
-            self.step_coef, self.proc_coef = self._base_coef
-            return
-        procedures, steps = self.tables.procedures, self.tables.steps
-        self.step_coef = step_coefficients(procedures, steps, unit_costs)
-        self.proc_coef = procedure_coefficients(procedures, unit_costs)
-
-    def _multipliers(self, values: dict[str, float]) -> np.ndarray:
-        theta = np.array([value(k, values) for k in self.keys] + [0.0])
-        a = np.where(self.adoption >= 0, np.maximum(self.floor, theta[self.adoption]), 1.0)
-        m = self.k0 + self.k1 * theta[self.param]
-        factors = np.maximum(1.0 - a * (1.0 - m), 0.0)
-        multipliers = np.ones(len(self.minutes))
-        np.multiply.at(multipliers, self.effect_rows, factors)
-        return multipliers
-
-    def _offline_cases(self, values: dict[str, float]) -> np.ndarray:
-        key = tuple(value(k, values) for k in self.channel_keys)
-        found = self._offline.get(key)
-        if found is None:
-            found = self._offline[key] = offline_shares(self.tables, values) * self.cases
-        return found
-
-    def costs(self, values: dict[str, float]) -> pd.DataFrame:
-        """Per procedure: the saving columns (yen, hours, visits a year)."""
-        hours = self.executions * self.minutes * self._multipliers(values) / 60
-        per_step = (hours[:, None] * self.step_coef.per_hour
-                    + self.executions[:, None] * self.step_coef.per_execution)
-        n = len(self.cases)
-        out = np.stack([np.bincount(self.step_proc, weights=per_step[:, j], minlength=n)
-                        for j in range(per_step.shape[1])], axis=1)
-        offline = self._offline_cases(values)
-        visit = self.proc_coef.visit_required
-        visits = offline * visit
-        out += (visits[:, None] * self.proc_coef.per_visit
-                + (offline * ~visit)[:, None] * self.proc_coef.per_mailed
-                + self.cases[:, None] * self.proc_coef.per_case)
-        frame = pd.DataFrame(out, columns=COST_COLUMNS)
-        frame["citizen_visits"] = visits
-        return frame
-
-
 class _Evaluator:
     """Deterministic re-costing of one comparison under changed assumptions."""
 
@@ -262,22 +177,24 @@ class _Evaluator:
         self.model, self.scenario, self.comparison = model, scenario, comparison
         self.values = parameter_values(scenario)
         tables = comparison.to_be_tables
-        self.table_params = ({v for v in tables.effects["param"] if isinstance(v, str)}
-                             | {v for v in tables.effects["adoption"] if isinstance(v, str)}
-                             | {v for v in tables.channels["adoption"] if isinstance(v, str)})
+        self.table_params = (_names(tables.effects["param"]) | _names(tables.effects["adoption"])
+                             | _names(tables.channels["adoption"]))
         self.used_params = {k for u in scenario.measures for k in MEASURES[u.measure].parameters}
-        self.efforts = package_efforts(comparison)
-        self.as_is_linear = _LinearCosts(
-            comparison.as_is_tables, comparison.as_is.steps["executions_per_case"].to_numpy(),
-            model.unit_costs)
-        self.to_be_linear = _LinearCosts(
-            tables, comparison.to_be.steps["executions_per_case"].to_numpy(), model.unit_costs)
-        self.base_as_is = self.as_is_linear.costs({})
-        self.probed: dict[str, bool] = {}
-        self.applied: dict[str, list[str]] = {}
+        self.applied: dict[str, list[str]] = {}  # measure → procedures, in the log's order
+        package: dict[str, dict[str, None]] = {}  # procedure → its measures, each once
         for application in comparison.applications:
             if application.applied:
                 self.applied.setdefault(application.measure, []).append(application.procedure_id)
+                package.setdefault(application.procedure_id, {})[application.measure] = None
+        self.efforts = _efforts(comparison, package)
+        self.as_is_linear = LinearCosts(
+            comparison.as_is_tables, comparison.as_is.steps["executions_per_case"].to_numpy(),
+            model.unit_costs)
+        self.to_be_linear = LinearCosts(
+            tables, comparison.to_be.steps["executions_per_case"].to_numpy(), model.unit_costs,
+            self.values)
+        self.base_as_is = self.as_is_linear.costs({})
+        self.probed: dict[str, bool] = {}
 
     def to_be(self, values: dict[str, float]) -> pd.DataFrame:
         return self.to_be_linear.costs(values)
@@ -299,22 +216,26 @@ class _Evaluator:
         if not baked or key not in self.used_params:
             return out
         # Baked into the to-be graphs when the measures apply (e.g. rpa_check_minutes):
-        # apply the scenario again, to the procedures those measures changed only.
+        # the procedures those measures changed are costed again with the parameter at
+        # each end, the others keep their figures.
         ids = sorted({pid for u in self.scenario.measures if key in MEASURES[u.measure].parameters
                       for pid in self.applied.get(u.measure, [])})
         if not ids:
             return out
-        if key not in self.probed:
-            # Some such parameters change only waiting days (lead time), never a cost: a
-            # probe on a few of the procedures tells, before re-applying to all of them.
-            self.probed[key] = self._changes_costs(key, ends[baked[0]], ids[:PROBE])
-        if not self.probed[key]:
-            return out
+        if key in K0_PARAMETERS:  # set again in the to-be tables: no graph is built
+            again = self._k0_again(key, [ends[i] for i in baked], ids)
+        else:
+            if key not in self.probed:
+                # Some such parameters change only waiting days (lead time), never a cost:
+                # a probe on a few of the procedures tells, before re-applying to all.
+                self.probed[key] = self._changes_costs(key, ends[baked[0]], ids[:PROBE])
+            if not self.probed[key]:
+                return out
+            again = self._to_be_again(key, [ends[i] for i in baked], ids)
         saved = _savings(self.base_as_is, self.to_be(self.values))
         rows = pd.Series(np.arange(len(saved)),
                          index=self.comparison.as_is.procedures["procedure_id"].to_numpy())
-        for i, to_be in zip(baked, self._to_be_again(key, [ends[i] for i in baked], ids),
-                            strict=True):
+        for i, to_be in zip(baked, again, strict=True):
             where = rows.reindex(to_be["procedure_id"].to_numpy()).to_numpy()
             changed = saved.copy()
             changed.iloc[where] = _savings(self.comparison.as_is.procedures.iloc[where],
@@ -337,9 +258,32 @@ class _Evaluator:
                                                      owned and last)[0]
                              for pid, graph, owned in batch})
             del batch
-        return [compute_costs(*tables_for_costing(builder.tables(), parameter_values(scenario)),
-                              self.model.unit_costs, rubric).procedures
+        return [self._cost(builder.tables(), scenario)
                 for scenario, builder in zip(scenarios, builders, strict=True)]
+
+    def _k0_again(self, key: str, ends: list[float], ids: list[str]) -> list[pd.DataFrame]:
+        """What :meth:`_to_be_again` gives for a parameter the measure bakes into its
+        effects' k0 (``measures.K0_PARAMETERS``): the to-be tables of ``ids`` with those
+        effects' k0 set for each end — the tables applying the scenario again makes, as
+        applying it changes nothing else — without building a graph (a 30,000-procedure
+        report spent 8.5 s building and changing the RPA procedures' graphs)."""
+        measure, k0_of = K0_PARAMETERS[key]
+        tables = procedure_tables(self.comparison.to_be_tables, ids)
+        effects = tables.effects
+        mine = np.flatnonzero((effects["measure"] == measure).to_numpy())
+        minutes = tables.steps["typical_minutes"].to_numpy()[
+            effects["step_row"].to_numpy()[mine]].tolist()
+        out = []
+        for end in ends:
+            k0 = effects["k0"].to_numpy(dtype=float).copy()
+            k0[mine] = [k0_of(end, m) for m in minutes]
+            changed = replace(tables, effects=effects.assign(k0=k0))
+            out.append(self._cost(changed, _scenario_with(self.scenario, key, end)))
+        return out
+
+    def _cost(self, tables: ProcessTables, scenario: Scenario) -> pd.DataFrame:
+        return compute_costs(*tables_for_costing(tables, parameter_values(scenario)),
+                             self.model.unit_costs, self.model.rubric).procedures
 
     def _changes_costs(self, key: str, value_: float, ids: list[str]) -> bool:
         after = self._to_be_again(key, [value_], ids)[0].set_index("procedure_id")
@@ -348,14 +292,43 @@ class _Evaluator:
                                rtol=1e-12)
 
     def unit_cost(self, key: str, factor: float) -> pd.DataFrame:
+        """Per-procedure savings with one unit cost (and every section's) × ``factor``."""
         table = _scaled(self.model.unit_costs, key, factor)
-        self.as_is_linear.set_unit_costs(table)
-        self.to_be_linear.set_unit_costs(table)
-        try:
-            return _savings(self.as_is_linear.costs({}), self.to_be(self.values))
-        finally:
-            self.as_is_linear.set_unit_costs(None)
-            self.to_be_linear.set_unit_costs(None)
+        return _savings(self.as_is_linear.with_unit_costs(table),
+                        self.to_be_linear.with_unit_costs(table))
+
+
+def procedure_tables(tables: ProcessTables, ids: list[str]) -> ProcessTables:
+    """The tables of some procedures only (rows numbered from 0, in the tables' order):
+    those :class:`analysis.tabular.TableBuilder` makes of their graphs alone."""
+    chosen = set(ids)
+    procedures = np.flatnonzero(tables.procedures["procedure_id"].isin(chosen).to_numpy())
+    steps = np.flatnonzero(tables.steps["procedure_id"].isin(chosen).to_numpy())
+    links = tables.links["procedure_id"].isin(chosen).to_numpy()
+    effects = tables.effects[tables.effects["step_row"].isin(steps).to_numpy()]
+    channels = tables.channels[tables.channels["procedure_row"].isin(procedures).to_numpy()]
+    return ProcessTables(
+        tables.procedures.iloc[procedures].reset_index(drop=True),
+        tables.steps.iloc[steps].reset_index(drop=True),
+        tables.links[links].reset_index(drop=True),
+        effects.assign(step_row=np.searchsorted(steps, effects["step_row"].to_numpy()))
+        .reset_index(drop=True),
+        channels.assign(procedure_row=np.searchsorted(
+            procedures, channels["procedure_row"].to_numpy())).reset_index(drop=True))
+
+
+def _names(column: pd.Series) -> set[str]:
+    return {k for k in column.unique() if isinstance(k, str)}
+
+
+def _efforts(comparison: Comparison, package: dict[str, dict[str, None]]) -> pd.Series:
+    """``ranking.package_efforts`` from the packages already gathered (one pass over the
+    log, not two)."""
+    procedures = comparison.as_is.procedures
+    return pd.Series([float(effort_of(list(package[pid]), int(level))[0]) if pid in package
+                      else np.nan
+                      for pid, level in zip(procedures["procedure_id"], procedures["level"],
+                                            strict=True)])
 
 
 def _city(saved: pd.DataFrame) -> dict[str, float]:

@@ -14,6 +14,7 @@ from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import analyse, load_model
 from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project
+from cost_model.costs import COST_COLUMNS
 from sample_surveys.build_samples import sample_files
 
 
@@ -24,13 +25,25 @@ def city(tmp_path_factory):
     return path
 
 
-def test_a_baked_in_parameter_is_applied_again_to_the_procedures_it_changes_only(city,
-                                                                                 monkeypatch):
-    """rpa_check_minutes is baked into the to-be graphs when RPA applies: its bar re-applies
-    the scenario to the RPA procedures only (not the whole project), building each graph
-    once for both ends of the bar (a 30,000-procedure report spent 19 s on this)."""
+@pytest.fixture(scope="module")
+def dx(city):
+    """The sample's model, DX標準 and its deterministic comparison (made once)."""
+    with open_project(city) as project:
+        model = load_model(project)
+        scenario = get_scenario(project, DEFAULT_SCENARIO)
+        comparison = analyse(project, scenario, model=model, counter=False).comparison
+    return model, scenario, comparison
+
+
+def test_a_baked_in_parameter_is_set_again_in_the_tables_without_building_a_graph(
+        dx, monkeypatch):
+    """rpa_check_minutes is baked into the k0 of RPA's effects: its bar sets that k0 again
+    in the RPA procedures' to-be tables, building no graph (a 30,000-procedure report spent
+    8.5 s building and changing them), and gives what applying the scenario to those
+    procedures again gives, to the last digit."""
     from analysis.graph import ProjectGraphs
 
+    model, scenario, comparison = dx
     built: list[str] = []
     original = ProjectGraphs._build
 
@@ -38,29 +51,28 @@ def test_a_baked_in_parameter_is_applied_again_to_the_procedures_it_changes_only
         built.extend(pids)
         return original(self, pids)
 
-    with open_project(city) as project:
-        model = load_model(project)
-        scenario = get_scenario(project, DEFAULT_SCENARIO)
-        comparison = analyse(project, scenario, model=model, counter=False).comparison
     evaluator = _Evaluator(model, scenario, comparison)
     rpa = sorted(set(evaluator.applied["rpa_ocr"]))
     assert 0 < len(rpa) < len(model.graphs)
     monkeypatch.setattr(ProjectGraphs, "_build", recorded)
-    low, high = evaluator.parameter("rpa_check_minutes", (0.0, 2.0))
-    probed = rpa[:sensitivity_module.PROBE]
-    assert sorted(built) == sorted(probed + rpa)  # the probe's few, then each once
+    fast = evaluator._k0_again("rpa_check_minutes", [0.0, 2.0], rpa)
+    assert built == []
+    applied_again = evaluator._to_be_again("rpa_check_minutes", [0.0, 2.0], rpa)
+    assert sorted(built) == rpa  # each graph built once for both ends
+    for mine, theirs in zip(fast, applied_again, strict=True):
+        assert mine["procedure_id"].tolist() == theirs["procedure_id"].tolist()
+        assert np.array_equal(mine[COST_COLUMNS].to_numpy(), theirs[COST_COLUMNS].to_numpy())
+        assert not np.array_equal(mine[COST_COLUMNS].to_numpy(), comparison.to_be.procedures
+                                  .set_index("procedure_id").loc[rpa, COST_COLUMNS].to_numpy())
 
 
-def test_a_baked_in_parameters_bar_is_the_whole_project_compared_again(city):
+def test_a_baked_in_parameters_bar_is_the_whole_project_compared_again(dx):
     """Each end of the bar equals comparing the whole project again with the parameter at
     that end (what the tornado's figure means)."""
     from analysis.compare import compare
     from analysis.sensitivity import _savings, _scenario_with
 
-    with open_project(city) as project:
-        model = load_model(project)
-        scenario = get_scenario(project, DEFAULT_SCENARIO)
-        comparison = analyse(project, scenario, model=model, counter=False).comparison
+    model, scenario, comparison = dx
     evaluator = _Evaluator(model, scenario, comparison)
     base = _savings(evaluator.base_as_is, evaluator.to_be(evaluator.values))["staff_time_h"].sum()
     ends = (0.0, 2.0)
@@ -71,6 +83,83 @@ def test_a_baked_in_parameters_bar_is_the_whole_project_compared_again(city):
         assert saved["staff_time_h"].sum() != pytest.approx(base, rel=1e-6)
         for column in ("staff_time_h", "staff_economic_yen", "citizen_visits"):
             assert saved[column].to_numpy() == pytest.approx(whole[column].to_numpy(), rel=1e-9)
+
+
+def _whole_re_costing(linear, values, unit_costs):
+    """What the sensitivity analysis computed before it re-costed only what a change
+    touches: every step and procedure costed again (the figures must stay these)."""
+    from analysis.tabular import offline_shares
+    from cost_model.costs import procedure_coefficients, step_coefficients
+
+    tables = linear.tables
+    theta = linear._theta(values)
+    multipliers = np.ones(len(linear.minutes))
+    np.multiply.at(multipliers, linear.effect_rows, linear._factors(theta, slice(None)))
+    hours = linear.executions * linear.minutes * multipliers / 60
+    step = step_coefficients(tables.procedures, tables.steps, unit_costs)
+    per_step = hours[:, None] * step.per_hour + linear.executions[:, None] * step.per_execution
+    n = len(linear.cases)
+    out = np.stack([np.bincount(linear.step_proc, weights=per_step[:, j], minlength=n)
+                    for j in range(per_step.shape[1])], axis=1)
+    offline = offline_shares(tables, values) * linear.cases
+    extra = procedure_coefficients(tables.procedures, unit_costs)
+    visits = offline * extra.visit_required
+    out += (visits[:, None] * extra.per_visit
+            + (offline * ~extra.visit_required)[:, None] * extra.per_mailed
+            + linear.cases[:, None] * extra.per_case)
+    return out, visits
+
+
+def test_re_costing_what_a_change_touches_gives_the_whole_re_costing_to_the_last_digit(dx):
+    """A parameter's bar re-costs only the procedures its effects and channels reach, a
+    unit cost's only the cost columns it enters (a 30,000-procedure report spent 18 s
+    re-costing everything): the figures are those of costing everything again, exactly."""
+    from analysis.params import PARAMETERS
+    from analysis.sensitivity import _scaled
+
+    model, scenario, comparison = dx
+    evaluator = _Evaluator(model, scenario, comparison)
+    linear = evaluator.to_be_linear
+    checked = 0
+    for key, parameter in PARAMETERS.items():
+        for end in (parameter.low, parameter.high):
+            values = {**evaluator.values, key: end}
+            out, visits = _whole_re_costing(linear, values, model.unit_costs)
+            fast = linear.costs(values)
+            assert np.array_equal(fast[COST_COLUMNS].to_numpy(), out), key
+            assert np.array_equal(fast["citizen_visits"].to_numpy(), visits), key
+            checked += not np.array_equal(out, linear.base)
+    assert checked > 10  # most parameters move some procedure
+    for key in UNIT_COST_RANGES:
+        table = _scaled(model.unit_costs, key, 1.5)
+        for side, values in ((evaluator.as_is_linear, {}), (linear, evaluator.values)):
+            out, _visits = _whole_re_costing(side, values, table)
+            assert np.array_equal(side.with_unit_costs(table)[COST_COLUMNS].to_numpy(), out), key
+
+
+def test_steps_alike_share_their_coefficients(dx):
+    """Coefficients made once per kind of step are every step's own."""
+    from cost_model.costs import step_coefficients
+
+    model, scenario, comparison = dx
+    evaluator = _Evaluator(model, scenario, comparison)
+    for linear in (evaluator.as_is_linear, evaluator.to_be_linear):
+        kinds, tables = linear.kinds, linear.tables
+        assert len(kinds.steps) < len(tables.steps) / 3
+        for factor in (1.0, 1.5):
+            table = _scaled_every(model.unit_costs, factor)
+            mine = kinds.coefficients(table)
+            whole = step_coefficients(tables.procedures, tables.steps, table)
+            assert np.array_equal(mine.per_hour[kinds.kind], whole.per_hour)
+            assert np.array_equal(mine.per_execution[kinds.kind], whole.per_execution)
+
+
+def _scaled_every(table, factor):
+    from analysis.sensitivity import _scaled
+
+    for key in UNIT_COST_RANGES:
+        table = _scaled(table, key, factor)
+    return table
 
 
 def test_the_report_applies_the_scenario_once_beside_the_monte_carlo(city, tmp_path,
@@ -129,20 +218,13 @@ def test_the_effect_measurement_reuses_the_simulations_comparison(tmp_path, monk
     assert compared == []
 
 
-def test_a_reused_comparison_gives_the_same_sensitivity(city):
-    with open_project(city) as project:
-        model = load_model(project)
-        scenario = get_scenario(project, DEFAULT_SCENARIO)
-        made_here = sensitivity(model, scenario)
-        comparison = analyse(project, scenario, model=model, counter=False).comparison
-    assert sensitivity(model, scenario, comparison) == made_here
+def test_a_reused_comparison_gives_the_same_sensitivity(dx):
+    model, scenario, comparison = dx
+    assert sensitivity(model, scenario, comparison) == sensitivity(model, scenario)
 
 
-def test_a_unit_cost_bar_leaves_the_base_costs_as_they_were(city):
-    with open_project(city) as project:
-        model = load_model(project)
-        scenario = get_scenario(project, DEFAULT_SCENARIO)
-        comparison = analyse(project, scenario, model=model, counter=False).comparison
+def test_a_unit_cost_bar_leaves_the_base_costs_as_they_were(dx):
+    model, scenario, comparison = dx
     evaluator = _Evaluator(model, scenario, comparison)
     before = evaluator.to_be(evaluator.values)
     for key in UNIT_COST_RANGES:
