@@ -10,7 +10,10 @@ at once to what the result needs, then its samples are dropped:
 - per replication, its procedures' contribution to the section and city sums, as
   integers in units of 1/65,536 (of a yen, an hour, a burden-hour, a visit). Integer
   sums do not depend on the order of addition, so chunks may arrive in any order and
-  section and city percentiles are exact too, to the last bit.
+  section and city percentiles are exact too, to the last bit. A section's sums are
+  reduced to its percentiles as soon as its last procedure is in
+  (:func:`run_chunked`), so what is held grows with the sections still open, not with
+  every section of a prefecture (4,000 sections × 1,000 replications were 700 MB).
 
 A procedure's draws come from its own generator (seed, procedure ID), the measure
 parameters θ of each replication from the seed alone (``analysis.montecarlo``): neither
@@ -78,6 +81,7 @@ class ChunkResult:
     first: int
     stats: np.ndarray            # (3 readings, 3 percentiles, P_c, STAT_COLUMNS) float64
     section_codes: np.ndarray    # (G_c,) the sections the chunk touches
+    section_counts: np.ndarray   # (G_c,) how many of the chunk's procedures are in each
     section_sums: np.ndarray     # (2 sides, R, G_c, SUM_COLUMNS) int64, fixed point
     city_sums: np.ndarray        # (2 sides, R, SUM_COLUMNS) int64, fixed point
     city_float: np.ndarray       # (2 sides, R, SUM_COLUMNS) float64: checks the integers
@@ -123,7 +127,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                       _stats(mc.to_be, mc.visits_to_be, s.fte_hours),
                       _stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be,
                              s.fte_hours)])
-    codes = np.unique(job.sections[job.sections >= 0])
+    codes, counts = np.unique(job.sections[job.sections >= 0], return_counts=True)
     replications = s.theta.shape[0]
     section_sums = np.zeros((2, replications, len(codes), SUM_COLUMNS), dtype=np.int64)
     city_sums = np.zeros((2, replications, SUM_COLUMNS), dtype=np.int64)
@@ -133,7 +137,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
         section_sums[side], city_sums[side] = _fixed_sums(costs, visits, job.sections, codes)
         city_float[side, :, :-1] = costs.sum(axis=1, dtype=np.float64)
         city_float[side, :, -1] = visits.sum(axis=1, dtype=np.float64)
-    result = ChunkResult(job.index, job.first, stats, codes, section_sums, city_sums,
+    result = ChunkResult(job.index, job.first, stats, codes, counts, section_sums, city_sums,
                          city_float, mc if s.keep_samples else None)
     del mc
     release_freed_memory()
@@ -230,13 +234,29 @@ class InProcess:
             yield run_chunk(job)
 
 
+def section_sizes(codes: np.ndarray, n_sections: int) -> np.ndarray:
+    """How many procedures each section has (codes −1: none), for :func:`run_chunked`."""
+    codes = np.asarray(codes)
+    return np.bincount(codes[codes >= 0], minlength=n_sections).astype(np.int64)
+
+
+def group_stats(sums: np.ndarray, fte_hours: float) -> np.ndarray:
+    """(3 readings, 3 percentiles, STAT_COLUMNS) of a group's (section's, city's) sums
+    (2 sides, R, SUM_COLUMNS) in units: as-is, to-be, savings; FTE from the staff hours."""
+    time_col = COST_COLUMNS.index("staff_time_h")
+    a, b = sums[0], sums[1]
+    return np.stack([percentiles(np.column_stack([x[:, :-1], x[:, time_col] / fte_hours,
+                                                  x[:, -1]]))
+                     for x in (a, b, a - b)])
+
+
 @dataclass
 class MonteCarloSummary:
     """What the result needs of every sample: per-procedure percentiles, and every
     replication's section and city sums."""
 
     stats: np.ndarray            # (3 readings, 3 percentiles, P, STAT_COLUMNS)
-    section_sums: np.ndarray     # (2 sides, R, G, SUM_COLUMNS) float64
+    section_stats: np.ndarray    # (3 readings, 3 percentiles, G, STAT_COLUMNS): group_stats
     city_sums: np.ndarray        # (2 sides, R, SUM_COLUMNS) float64
     chunks: int = 0
     plan: str = ""               # how it ran (``analysis.compute.Plan.describe``)
@@ -244,22 +264,37 @@ class MonteCarloSummary:
     samples: list[MonteCarloResult] = field(default_factory=list)  # by chunk, if kept
 
 
-def run_chunked(jobs: Iterable[ChunkJob], n_procedures: int, n_sections: int,
-                replications: int, engine: ChunkEngine, progress: Progress | None = None,
-                cancel: CancelCheck | None = None) -> MonteCarloSummary:
-    """Run every chunk on ``engine`` and reduce the results as they arrive (any order)."""
+def run_chunked(jobs: Iterable[ChunkJob], n_procedures: int, sizes: np.ndarray,
+                replications: int, fte_hours: float, engine: ChunkEngine,
+                progress: Progress | None = None, cancel: CancelCheck | None = None
+                ) -> MonteCarloSummary:
+    """Run every chunk on ``engine`` and reduce the results as they arrive (any order).
+    ``sizes``: each section's number of procedures (:func:`section_sizes`); a section's
+    sums are turned into its percentiles once that many of its procedures are in."""
     stats = np.full((3, 3, n_procedures, STAT_COLUMNS), np.nan)
-    sections = np.zeros((2, replications, n_sections, SUM_COLUMNS), dtype=np.int64)
+    remaining = np.array(sizes, dtype=np.int64)
+    open_sums: dict[int, np.ndarray] = {}        # section code -> (2, R, SUM_COLUMNS) int64
+    section_stats = np.zeros((3, 3, len(remaining), STAT_COLUMNS))
     city = np.zeros((2, replications, SUM_COLUMNS), dtype=np.int64)
     city_float = np.zeros((2, replications, SUM_COLUMNS))
     done = chunks = 0
     samples: list[tuple[int, MonteCarloResult]] = []
+
+    def close(code: int) -> None:
+        section_stats[:, :, code] = group_stats(open_sums.pop(code) / FIXED_POINT, fte_hours)
+
     if progress is not None:
         progress(0, n_procedures, "")
     for result in engine.run(iter(jobs), cancel):
         count = result.stats.shape[2]
         stats[:, :, result.first:result.first + count] = result.stats
-        sections[:, :, result.section_codes] += result.section_sums
+        for g, code in enumerate(result.section_codes.tolist()):
+            if code not in open_sums:
+                open_sums[code] = np.zeros((2, replications, SUM_COLUMNS), dtype=np.int64)
+            open_sums[code] += result.section_sums[:, :, g]
+            remaining[code] -= result.section_counts[g]
+            if remaining[code] <= 0:
+                close(code)
         city += result.city_sums
         city_float += result.city_float
         if result.samples is not None:
@@ -274,11 +309,9 @@ def run_chunked(jobs: Iterable[ChunkJob], n_procedures: int, n_sections: int,
     if not np.allclose(exact, city_float, rtol=1e-6, atol=n_procedures / FIXED_POINT):
         raise OverflowError("The Monte Carlo sums exceed what can be added exactly "
                             "(a yearly total above 10¹⁴): check annual cases and minutes.")
+    for code in list(open_sums):                 # sizes that overcounted: still exact
+        close(code)
+    # A section without procedures keeps its zeros: the percentiles of sums of nothing.
     samples.sort(key=lambda item: item[0])
-    # To floats in place, one section at a time: a prefecture's sums (4,000 sections ×
-    # 1,000 replications × 11 × 2 sides) are 700 MB, and a converted copy would double them.
-    in_units = sections.view(np.float64)
-    for g in range(n_sections):
-        in_units[:, :, g] = sections[:, :, g] / FIXED_POINT
-    return MonteCarloSummary(stats, in_units, exact, chunks=chunks,
+    return MonteCarloSummary(stats, section_stats, exact, chunks=chunks,
                              samples=[mc for _, mc in samples])

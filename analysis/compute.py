@@ -39,6 +39,7 @@ from analysis.chunked import (
     chunk_jobs,
     run_chunk,
     run_chunked,
+    section_sizes,
 )
 from analysis.montecarlo import SimulationCancelled, draw_theta
 from analysis.tabular import ProcessTables
@@ -328,8 +329,8 @@ def run_monte_carlo(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
     settings = RunSettings(unit_costs, draw_theta(seed, replications, values, spread), seed,
                            values, spread, fte_hours, keep_samples)
     jobs = chunk_jobs(as_is, to_be, np.asarray(section_codes), settings, plan.chunk_size)
-    return _run(jobs, len(as_is.procedures), n_sections, replications, plan, options, progress,
-                cancel)
+    return _run(jobs, len(as_is.procedures), section_sizes(section_codes, n_sections),
+                replications, fte_hours, plan, options, progress, cancel)
 
 
 def run_monte_carlo_batches(batches: Iterable[tuple[int, ProcessTables, ProcessTables]],
@@ -355,8 +356,8 @@ def run_monte_carlo_batches(batches: Iterable[tuple[int, ProcessTables, ProcessT
             n = len(as_is.procedures)
             yield ChunkJob(index, first, TableSlicer(as_is)(0, n), TableSlicer(to_be)(0, n),
                            codes[first:first + n], settings)
-    return _run(jobs(), n_procedures, n_sections, replications, plan, options, progress, cancel,
-                shared)
+    return _run(jobs(), n_procedures, section_sizes(codes, n_sections), replications,
+                fte_hours, plan, options, progress, cancel, shared)
 
 
 def shared_pool(plan: Plan) -> SharedPool | None:
@@ -365,11 +366,11 @@ def shared_pool(plan: Plan) -> SharedPool | None:
     return SharedPool(plan.workers) if plan.engine == "local" and plan.workers > 1 else None
 
 
-def _run(jobs: Iterator[ChunkJob], n_procedures: int, n_sections: int, replications: int,
-         plan: Plan, options: ComputeOptions, progress: Progress | None,
+def _run(jobs: Iterator[ChunkJob], n_procedures: int, sizes: np.ndarray, replications: int,
+         fte_hours: float, plan: Plan, options: ComputeOptions, progress: Progress | None,
          cancel: CancelCheck | None, shared: SharedPool | None = None) -> MonteCarloSummary:
     started = time.perf_counter()
-    summary = run_chunked(jobs, n_procedures, n_sections, replications,
+    summary = run_chunked(jobs, n_procedures, sizes, replications, fte_hours,
                           engine_for(plan, options, shared), progress, cancel)
     summary.plan = plan.describe()
     summary.seconds = time.perf_counter() - started

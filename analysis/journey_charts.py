@@ -75,7 +75,7 @@ def draw_journey(ax: Any, event: EventJourney, lang: str = "ja", with_list: bool
     for y, (start, stop_x, mark, _stop) in [(1.0, s) for s in spans] + [(0.0, s) for s in to_be_spans]:
         wide = stop_x - start > right * 0.035
         ax.text((start + stop_x) / 2, y if wide else y + 0.3, mark, ha="center", va="center",
-                fontsize=9, color="white" if wide else "black", fontweight="bold")
+                fontsize=9, color="white" if wide else "black")  # IPAexGothic has no bold
     ax.set_yticks([1.0, 0.0])
     ax.set_yticklabels(["現状" if ja else "As-is", "改善後" if ja else "To-be"], fontsize=9)
     for y, side in ((1.0, event.as_is), (0.0, event.to_be)):

@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.attribution import OTHER, attribute_savings, savings_by_measure
 from analysis.calibration import band_of, band_text
-from analysis.chunked import MonteCarloSummary
+from analysis.chunked import MonteCarloSummary, group_stats
 from analysis.compare import (
     BatchedApplication,
     Comparison,
@@ -47,7 +47,7 @@ from analysis.compute import (
 from analysis.counter import counter_comparison, counter_plan, simulate_batch
 from analysis.graph import procedure_field, step_count
 from analysis.measures import MEASURES
-from analysis.montecarlo import SimulationCancelled, percentiles
+from analysis.montecarlo import SimulationCancelled
 from analysis.params import PARAMETERS, adoption_year
 from analysis.ranking import rank_procedures
 from analysis.result import (
@@ -80,33 +80,25 @@ __all__ = ["ScenarioAnalysis", "SimulationCancelled", "analyse_scenario", "count
            "simulate_scenario", "write_json"]
 
 
-def _stats(samples: np.ndarray, deterministic: np.ndarray) -> list[Estimate]:
-    """Per column: deterministic, P5, P50, P95. samples (R, n), deterministic (n,)."""
-    p = percentiles(samples)
-    return [Estimate(float(d), float(p[0, i]), float(p[1, i]), float(p[2, i]))
-            for i, d in enumerate(deterministic)]
-
-
-def _metric_block(samples: np.ndarray, fte_samples: np.ndarray, visits: np.ndarray,
-                  deterministic: pd.Series) -> Metrics:
-    """samples (R, 10), fte (R,), visits (R,) → {metric: Estimate}."""
-    stacked = np.column_stack([samples, fte_samples, visits])
-    values = _stats(stacked, deterministic[METRICS].to_numpy(dtype=float))
-    return dict(zip(METRICS, values, strict=True))
+def _metric_block(p: np.ndarray, deterministic: pd.Series) -> Metrics:
+    """p (3 percentiles, METRICS) and the deterministic values → {metric: Estimate}."""
+    det = deterministic[METRICS].to_numpy(dtype=float)
+    return {m: Estimate(float(det[i]), float(p[0, i]), float(p[1, i]), float(p[2, i]))
+            for i, m in enumerate(METRICS)}
 
 
 def _aggregate_blocks(summary: MonteCarloSummary, comparison: Comparison, fte_hours: float,
                       groups: np.ndarray | None, names: list[str]) -> list[AreaResult]:
     """Stats for groups of procedures (each procedure's group index in ``names``, −1 for
-    none) from the summary's section sums, or for the city (groups None)."""
+    none) from the summary's section percentiles, or for the city (groups None) from its
+    sums."""
     a_det = comparison.as_is.procedures
     b_det = comparison.to_be.procedures
-    time_col = COST_COLUMNS.index("staff_time_h")
     if groups is None:
         codes = np.zeros(len(a_det), dtype=int)
-        sums = summary.city_sums[:, :, None, :]                 # (2, R, 1, C + visits)
+        stats = group_stats(summary.city_sums, fte_hours)[:, :, None, :]  # (3, 3, 1, METRICS)
     else:
-        codes, sums = groups, summary.section_sums              # (2, R, G, C + visits)
+        codes, stats = groups, summary.section_stats            # (3, 3, G, METRICS)
     # Deterministic sums of every group at once (a mask per group took 24 s for the 400
     # sections of 30,000 procedures).
     zero = pd.Series(0.0, index=METRICS)
@@ -116,14 +108,9 @@ def _aggregate_blocks(summary: MonteCarloSummary, comparison: Comparison, fte_ho
     for g, name in enumerate(names):
         det_a = by_a.loc[g] if g in by_a.index else zero
         det_b = by_b.loc[g] if g in by_b.index else zero
-        a, b = sums[0, :, g, :-1], sums[1, :, g, :-1]
-        va, vb = sums[0, :, g, -1], sums[1, :, g, -1]
         blocks.append(AreaResult(
-            name,
-            _metric_block(a, a[:, time_col] / fte_hours, va, det_a),
-            _metric_block(b, b[:, time_col] / fte_hours, vb, det_b),
-            _metric_block(a - b, (a[:, time_col] - b[:, time_col]) / fte_hours, va - vb,
-                          det_a - det_b)))
+            name, _metric_block(stats[0, :, g], det_a), _metric_block(stats[1, :, g], det_b),
+            _metric_block(stats[2, :, g], det_a - det_b)))
     return blocks
 
 

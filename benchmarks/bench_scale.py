@@ -164,7 +164,7 @@ def bench_prefecture(project: Path, copies: int, workers: int, budget: int,
 
     import pandas as pd
 
-    from analysis.chunked import ChunkJob, RunSettings, TableSlicer, run_chunked
+    from analysis.chunked import ChunkJob, RunSettings, TableSlicer, run_chunked, section_sizes
     from analysis.compute import ComputeOptions, plan_run
     from analysis.dask_engine import DaskEngine
     from analysis.montecarlo import draw_theta
@@ -209,7 +209,10 @@ def bench_prefecture(project: Path, copies: int, workers: int, budget: int,
             if done and not done_at:
                 done_at.append(time.perf_counter())
 
-        summary = run_chunked(jobs(), n_procedures, n_sections, replications,
+        # Each copy's sections are those of the base, renumbered (so a copy's sections
+        # close, and are reduced, as soon as that copy's chunks are in).
+        sizes = np.tile(section_sizes(base_codes, len(sections)), copies)
+        summary = run_chunked(jobs(), n_procedures, sizes, replications, fte_hours,
                               DaskEngine(None, workers), progress)
         end = time.perf_counter()
     time_col = 1  # staff_time_h

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.chunked import FIXED_POINT
+from analysis.chunked import FIXED_POINT, group_stats
 from analysis.compare import ProjectModel, compare, parameter_values
 from analysis.compute import ComputeOptions, parse_size, plan_run, run_monte_carlo
 from analysis.graph import END
@@ -68,7 +68,7 @@ def summary_of(big, options: ComputeOptions, **more):
 
 def assert_same(a, b):
     assert np.array_equal(a.stats, b.stats, equal_nan=True)
-    assert np.array_equal(a.section_sums, b.section_sums)
+    assert np.array_equal(a.section_stats, b.section_stats)
     assert np.array_equal(a.city_sums, b.city_sums)
 
 
@@ -97,10 +97,16 @@ def test_the_sums_are_the_sums_of_the_samples(big):
     codes, n_sections = big[3], big[4]
     one_hot = (codes[:, None] == np.arange(n_sections)[None, :]).astype(float)
     tolerance = len(codes) / FIXED_POINT
-    assert summary.section_sums[0, :, :, :-1] == pytest.approx(
-        np.einsum("rpc,pg->rgc", as_is, one_hot), rel=1e-9, abs=tolerance)
-    assert summary.section_sums[0, :, :, -1] == pytest.approx(visits @ one_hot, rel=1e-9,
-                                                              abs=tolerance)
+    # Each section's percentiles are those of its sums over the replications.
+    to_be = np.concatenate([mc.to_be for mc in summary.samples], axis=1).astype(float)
+    visits_to_be = np.concatenate([mc.visits_to_be for mc in summary.samples],
+                                  axis=1).astype(float)
+    sums = np.stack([np.concatenate([np.einsum("rpc,pg->rgc", costs, one_hot),
+                                     (v @ one_hot)[:, :, None]], axis=2)
+                     for costs, v in ((as_is, visits), (to_be, visits_to_be))])
+    for g in range(n_sections):
+        assert summary.section_stats[:, :, g] == pytest.approx(
+            group_stats(sums[:, :, g], 1860.0), rel=1e-6, abs=tolerance)
     assert summary.city_sums[0, :, :-1] == pytest.approx(as_is.sum(axis=1), rel=1e-9,
                                                           abs=tolerance)
 
