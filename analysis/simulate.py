@@ -191,9 +191,10 @@ def saving_band(expected: Comparison, potential: Comparison, city: AreaResult | 
     share = float(saved) / as_is_hours
     if city is not None:
         estimate = city.savings["staff_time_h"]
-        share = estimate.deterministic / city.as_is["staff_time_h"].deterministic
-        low, high = (estimate.p5 / city.as_is["staff_time_h"].deterministic,
-                     estimate.p95 / city.as_is["staff_time_h"].deterministic)
+        # No staff hours at all (every procedure at 0 cases a year): no share saved.
+        base = city.as_is["staff_time_h"].deterministic or 1.0
+        share = estimate.deterministic / base
+        low, high = estimate.p5 / base, estimate.p95 / base
     else:
         low = high = share
     potential_share = float(potential.savings()["staff_time_h"].sum()) / as_is_hours

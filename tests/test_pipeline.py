@@ -183,3 +183,21 @@ def test_top20_stability_under_citizen_time_and_uptake(dx):
 def test_spearman():
     assert spearman([1, 2, 3], [1, 2, 3]) == 1.0
     assert spearman([1, 2, 3], [3, 2, 1]) == -1.0
+
+
+def test_a_project_without_staff_hours_simulates_and_reports(tmp_path, make_workbook, capsys):
+    """A section whose only procedure has 0 cases a year (not yet in use) made
+    `simulate`, `report` and the app's simulation fail with an internal error (division
+    by the city's staff hours, 0): the share saved is 0."""
+    from tests.conftest import small_procedure
+
+    survey = make_workbook(procedures=[small_procedure(annual_cases=0, online_cases=0)])
+    project = tmp_path / "p.bprproj"
+    assert main(["import", str(survey), "--project", str(project)]) == 0
+    assert main(["simulate", "--project", str(project), "--json", str(tmp_path / "s.json"),
+                 "--replications", "50"]) == 0
+    result = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert result["band"]["expected_share"] == 0.0
+    assert main(["report", "--project", str(project), "-o", str(tmp_path / "r.xlsx"),
+                 "--replications", "50"]) == 0
+    assert "エラー" not in capsys.readouterr().err
