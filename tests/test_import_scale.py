@@ -269,3 +269,92 @@ def test_parked_rows_leave_no_temporary_file_and_no_attached_database(
         names = [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
     assert names == ["main"]
     assert import_surveys(project, SAMPLES[:1], workers=workers).written  # the lock is free
+
+
+@pytest.mark.parametrize("step_rows", ["sqlite", "plain"])
+def test_steps_read_as_columns_give_the_rows_and_records_of_the_record_path(
+        tmp_path, make_workbook, step_rows):
+    """A reading process keeps a steps sheet's values as columns (sheet_columns) and builds
+    the rows from them (step_rows.columns_steps): the rows, arrows, counts and messages are
+    those of step records (file_steps); a sheet with control characters to remove, and a
+    file whose steps name a procedure it does not define, go back to records, the very
+    records parse_file gives."""
+    from bpr_studio.io import step_rows as rows_module
+    from bpr_studio.io.survey_files import parse_file, read_job
+
+    steps = small_steps("A-1") + small_steps("A-2")
+    steps[1]["typical_minutes"] = "10～20分"  # a range: its ends fill the blank bounds
+    steps[1]["min_minutes"] = steps[1]["max_minutes"] = None
+    steps[4]["next_steps"] = "3(90%); 7(10%)"  # an unknown step: a message, no arrow
+    plain = make_workbook("plain.xlsx", procedures=[small_procedure("A-1"),
+                                                    small_procedure("A-2")], steps=steps)
+    bell = small_steps("B-1")
+    bell[0]["name"] = "記入BELL"  # a BEL no writer writes: put in the sheet's XML below
+    controls = _with_bell(make_workbook("controls.xlsx", procedures=[small_procedure("B-1")],
+                                        steps=bell))
+    foreign = make_workbook("foreign.xlsx", procedures=[small_procedure("C-1")],
+                            steps=small_steps("C-1") + small_steps("Z-9"))
+    sqlite = step_rows == "sqlite"
+    for path in (plain, controls, foreign):
+        records, issues = parse_file(path)
+        expected = rows_module.file_steps(records, sqlite=sqlite)
+        got_records, got_issues, got = read_job(path, step_rows=step_rows)
+        assert got_issues == issues
+        if expected is None:  # the batch reads this file's step records
+            assert path == foreign
+            assert got is None
+            assert got_records == records
+            continue
+        assert got is not None
+        assert got_records == {**records, "steps": []}
+        assert [[_plain(v) for v in r] for r in got.rows] == [
+            [_plain(v) for v in r] for r in expected.rows]
+        assert [[_plain(v) for v in r] for r in got.links] == [
+            [_plain(v) for v in r] for r in expected.links]
+        assert got.counts == expected.counts
+        assert got.issues == expected.issues
+        if path == plain:
+            assert any(i.key == "next_step_unknown" for i in got.issues)
+            row = got.rows[1]
+            assert (row[STEP_ROW_COLUMNS.index("min_minutes")],
+                    row[STEP_ROW_COLUMNS.index("max_minutes")]) == (10.0, 20.0)
+        if path == controls:
+            assert any(i.key == "control_chars_removed" and i.sheet == "工程" for i in issues)
+
+
+def _with_bell(path: Path) -> Path:
+    """The workbook with each BELL in a sheet's XML turned into a character reference."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename.startswith("xl/"):
+                data = data.replace(b"BELL", b"&#7;")
+            target.writestr(info, data)
+    return path
+
+
+def test_one_pass_over_forward_arrows_finds_what_the_two_walks_find():
+    """checks._forward_reachability (arrows only forward or to the end) gives the very
+    messages of the general walks, on random step graphs with skipped and unreachable
+    steps."""
+    import random
+
+    from bpr_studio.io import checks
+    from bpr_studio.io.fast_cells import CellRefs
+
+    rng = random.Random(7)
+    for case in range(300):
+        numbers = sorted(rng.sample(range(1, 30), rng.randint(1, 12)))
+        by_no = {n: {"step_no": n, "_row": n + 1, "_cells": CellRefs({"step_no": "B"}, n + 1),
+                     "_file": "f.xlsx", "_sheet": "工程"} for n in numbers}
+        successors: dict[int, list[int | None]] = {}
+        for position, n in enumerate(numbers):
+            later = numbers[position + 1:]
+            targets = rng.sample(later, min(len(later), rng.randint(1, 3))) if later else []
+            successors[n] = targets if targets and rng.random() < 0.9 else [None, *targets]
+        fast = checks._forward_reachability(by_no, numbers, successors)
+        walked = checks._walked_reachability(by_no, numbers, successors)
+        assert fast == walked, case

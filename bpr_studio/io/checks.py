@@ -123,6 +123,27 @@ def _check_reachability(by_no: dict[int, Record], numbers: list[int]) -> list[Im
                           and by_no[n].get("next_steps") for n in numbers):
         return []  # a broken link was reported already; reachability would only echo it
     successors = {n: [t for t, _p in by_no[n].get("_links", [])] for n in numbers}
+    if all(successors.values()) and all(t is None or t > n for n, targets in successors.items()
+                                        for t in targets):
+        return _forward_reachability(by_no, numbers, successors)
+    return _walked_reachability(by_no, numbers, successors)
+
+
+def _forward_reachability(by_no: dict[int, Record], numbers: list[int],
+                          successors: dict[int, list[int | None]]) -> list[ImportIssue]:
+    """Every arrow points forward or to the end and every step has one (a survey without
+    rework loops): each step reaches the end, and one pass in step order finds the
+    reachable ones — what the two walks of :func:`_walked_reachability` give."""
+    seen: set[int | None] = {numbers[0]}
+    for n in numbers:
+        if n in seen:
+            seen.update(successors[n])
+    return [_issue(by_no[n], WARNING, "step_unreachable", "step_no", n, step=n)
+            for n in numbers if n not in seen]
+
+
+def _walked_reachability(by_no: dict[int, Record], numbers: list[int],
+                         successors: dict[int, list[int | None]]) -> list[ImportIssue]:
     seen = {numbers[0]}
     stack = [numbers[0]]
     while stack:

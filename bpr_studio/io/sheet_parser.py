@@ -23,6 +23,7 @@ from bpr_studio.io import fast_cells
 from bpr_studio.io import normalize as nz
 from bpr_studio.io.cell_formats import PERCENT
 from bpr_studio.io.report import ERROR, INFO, WARNING, ImportIssue, cell_ref, column_letter
+from bpr_studio.io.sheet_columns import SheetColumns
 from bpr_studio.io.sheet_header import HEADER_SEARCH_ROWS, Header, closest_header, locate_header
 from bpr_studio.io.survey_format import Column, SheetSpec
 from bpr_studio.io.workbook_reader import RawSheet
@@ -51,6 +52,7 @@ class ParsedSheet:
     records: list[dict[str, Any]] = field(default_factory=list)
     issues: list[ImportIssue] = field(default_factory=list)
     header_row: int | None = None  # 1-based (the last header row when there are two)
+    columns: SheetColumns | None = None  # parse_sheet(as_columns=True): instead of records
 
 
 def _without_notes(parse: Callable[[Any], Any]) -> Parser:
@@ -213,7 +215,10 @@ def _header_issues(header: Header, spec: SheetSpec, sheet: RawSheet,
     return missing
 
 
-def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
+def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str, *,
+                as_columns: bool = False) -> ParsedSheet:
+    """The sheet's records (or, ``as_columns``, its rows as columns: ``result.columns``,
+    None when the sheet has no data rows to read) and its issues."""
     result = ParsedSheet()
 
     def issue(severity: str, key: str, cell: str = "", value: Any = "", **params: Any) -> None:
@@ -245,7 +250,11 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str) -> ParsedSheet:
             fast = fast_cells.blank_reader if blank else None
         parsers.append(_ColumnReader(c, column, parser_for(column), fast, seen,
                                      letters[column.key]))
-    result.records = _parse_rows(sheet, header.last + 1, parsers, header_text, notes, issue)
+    parsed = _parse_rows(sheet, header.last + 1, parsers, header_text, notes, issue)
+    if as_columns:
+        result.columns = parsed
+    else:
+        result.records = parsed.records()
     notes.issues(issue)
     return result
 
@@ -325,8 +334,8 @@ def _data_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
 
 def _parse_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
                 header_text: dict[int, str], notes: _Notes,
-                issue: Callable[..., None]) -> list[dict[str, Any]]:
-    """The records of the data rows, read a column at a time: each column's common cells
+                issue: Callable[..., None]) -> SheetColumns:
+    """The data rows' values, read a column at a time: each column's common cells
     by its fast reader in one pass, the others through the general path (_read_cell) in
     row order, as a row-by-row reading reads them (the cell above for 〃, the drop-down
     labels learnt so far). Issues and notes are told in row order."""
@@ -375,17 +384,9 @@ def _parse_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
             if cell_ranges:
                 ranges.setdefault(i, {}).update(cell_ranges)
         columns.append(values)
-    keys = ["_row", *(reader.column.key for reader in parsers)]
-    records = [dict(zip(keys, values, strict=True))
-               for values in zip(excel_rows, *columns, strict=True)]
-    for i, record_ranges in ranges.items():
-        _apply_typical_range(records[i], record_ranges)
-    letters = {reader.column.key: reader.letter for reader in parsers}
-    cell_refs = fast_cells.CellRefs
-    for record, excel_row in zip(records, excel_rows, strict=True):
-        record["_cells"] = cell_refs(letters, excel_row)
     recorder.replay(notes, issue)
-    return records
+    return SheetColumns([reader.column.key for reader in parsers], columns, excel_rows,
+                        {reader.column.key: reader.letter for reader in parsers}, ranges)
 
 
 def _read_cell(sheet: RawSheet, excel_row: int, reader: _ColumnReader, raw: Any, name: str,
@@ -461,13 +462,3 @@ def _range_value(column: Column, span: tuple[float, float],
         return high
     ranges[column.key] = span
     return (low + high) / 2
-
-
-def _apply_typical_range(record: dict[str, Any], ranges: dict[str, tuple[float, float]]) -> None:
-    span = ranges.get("typical_minutes")
-    if span is None:
-        return
-    if record.get("min_minutes") is None:
-        record["min_minutes"] = span[0]
-    if record.get("max_minutes") is None:
-        record["max_minutes"] = span[1]

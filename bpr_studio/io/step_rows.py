@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bpr_studio.io import checks
+from bpr_studio.io.fast_cells import CellRefs
 from bpr_studio.io.report import ImportIssue
+from bpr_studio.io.sheet_columns import SheetColumns
 from bpr_studio.io.survey_format import STEPS
 
 if TYPE_CHECKING:
@@ -108,6 +111,115 @@ def file_steps(records: dict[str, list[Record]], sqlite: bool) -> FileSteps | No
             row = step_values(s, flag)
             row += (1, blank)
             result.rows.append(list(map(nan_for_none, row, row)) if sqlite else row)
+            parallel = flag(bool(s.get("_parallel")))
+            for target, probability in s.get("_links", []):
+                result.links.append([pid, s["step_no"], blank if target is None else target,
+                                     probability, parallel])
+    return result
+
+
+@dataclass
+class StepColumns:
+    """A workbook's steps sheet read as columns (sheet_columns), with its file and sheet."""
+
+    columns: SheetColumns
+    file: str
+    sheet: str
+
+    def records(self) -> list[Record]:
+        """The step records :func:`survey_files.parse_file` gives for the sheet."""
+        records = self.columns.records()
+        for record in records:
+            record["_file"] = self.file
+            record["_sheet"] = self.sheet
+        return records
+
+
+def columns_steps(procedures: list[Record], steps: StepColumns, sqlite: bool
+                  ) -> FileSteps | None:
+    """:func:`file_steps` of a file whose steps sheet was read as columns: the same rows,
+    arrows, counts and issues, built a column at a time instead of from a dict per step
+    (the checks get a small dict per step with the fields they read)."""
+    defined = {p.get("procedure_id") for p in procedures}
+    columns = steps.columns
+    count = len(columns.rows)
+    blanks: list[Any] = [None] * count
+
+    def column(key: str) -> list[Any]:
+        found = columns.column(key)
+        return blanks if found is None else found
+
+    ids, numbers = column("procedure_id"), column("step_no")
+    by_procedure: dict[str, list[int]] = {}
+    for i, (pid, number) in enumerate(zip(ids, numbers, strict=True)):
+        if pid is None or number is None:
+            continue  # reported by the sheet parser; the batch skips it too
+        if pid not in defined:
+            return None
+        by_procedure.setdefault(pid, []).append(i)
+    typical = column("typical_minutes")
+    low, high = list(column("min_minutes")), list(column("max_minutes"))
+    for i, ranges in columns.ranges.items():  # as apply_typical_range does on a record
+        span = ranges.get("typical_minutes")
+        if span is not None:
+            if low[i] is None:
+                low[i] = span[0]
+            if high[i] is None:
+                high[i] = span[1]
+    following, excel_rows, letters = column("next_steps"), columns.rows, columns.letters
+    file, sheet = steps.file, steps.sheet
+    # What checks.check_steps reads of a step (and the _links it adds).
+    checked = {pid: [{"step_no": numbers[i], "typical_minutes": typical[i],
+                      "min_minutes": low[i], "max_minutes": high[i],
+                      "next_steps": following[i], "_row": excel_rows[i],
+                      "_cells": CellRefs(letters, excel_rows[i]), "_file": file,
+                      "_sheet": sheet} for i in indexes]
+               for pid, indexes in by_procedure.items()}
+    result = FileSteps(issues=checks.check_steps(checked))
+    order = [i for indexes in by_procedure.values() for i in indexes]
+    flag: Callable[[Any], Any] = int if sqlite else bool
+    blank: Any = math.nan if sqlite else None
+    # The rows in the order of the procedures' steps: usually the sheet's own order.
+    pick = None if order == list(range(count)) else itemgetter(*order) if order else None
+
+    def picked(values: list[Any]) -> Sequence[Any]:
+        if not order:
+            return ()
+        if pick is None:
+            return values
+        return pick(values) if len(order) > 1 else (values[order[0]],)
+
+    typical_rows = picked(typical)
+    fields: list[Sequence[Any]] = []
+    for key in STEP_FIELDS:  # step_values, a column at a time
+        values: Sequence[Any]
+        if key == "typical_minutes":
+            values = typical_rows
+        elif key in ("min_minutes", "max_minutes"):
+            bound = picked(low if key == "min_minutes" else high)
+            values = [t if v is None else v for v, t in zip(bound, typical_rows, strict=True)]
+        elif key == "share_pct":
+            values = [100.0 if v is None else v for v in picked(column(key))]
+        elif key in ("manual_entry", "seal"):
+            values = list(map(flag, map(bool, picked(column(key)))))
+        elif key == "wait_days":
+            values = [v or 0.0 for v in picked(column(key))]
+        elif key == "staff_category":
+            values = [v or "regular" for v in picked(column(key))]
+        else:
+            values = picked(column(key))
+        fields.append(values)
+    fields += ([file_name(file)] * len(order), [sheet] * len(order), picked(excel_rows),
+               [1] * len(order), [blank] * len(order))
+    if sqlite:
+        nan_for_none = _NAN_FOR_NONE.get
+        fields = [list(map(nan_for_none, values, values)) if None in values else values
+                  for values in fields]
+    # Tuples: read_job parks them as they are, or makes them lists to send back.
+    result.rows = list(zip(*fields, strict=True))  # type: ignore[arg-type]
+    for pid, records in checked.items():
+        result.counts[pid] = len(records)
+        for s in records:
             parallel = flag(bool(s.get("_parallel")))
             for target, probability in s.get("_links", []):
                 result.links.append([pid, s["step_no"], blank if target is None else target,

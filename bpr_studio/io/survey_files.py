@@ -25,7 +25,7 @@ from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
 from bpr_studio.io.parked_rows import park
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
-from bpr_studio.io.step_rows import FileSteps, file_steps
+from bpr_studio.io.step_rows import FileSteps, StepColumns, columns_steps, file_steps
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
 from bpr_studio.io.workbook_reader import FileProblem, RawSheet, read_workbook
 
@@ -80,19 +80,30 @@ def _match_sheets(sheets: list[RawSheet], file: Path) -> dict[str, RawSheet]:
 def parse_file(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | None = None
                ) -> FileResult:
     """Records per part (procedures, steps, unit_costs) and the issues of one file."""
+    records, issues, _steps = _parse_file(path, bpmn, parameters, steps_as_columns=False)
+    return records, issues
+
+
+def _parse_file(path: Path, bpmn: BpmnOptions | None, parameters: Path | None, *,
+                steps_as_columns: bool) -> tuple[dict[str, list[Record]], list[ImportIssue],
+                                                 StepColumns | None]:
+    """:func:`parse_file`; with ``steps_as_columns`` the steps sheet's rows may come back as
+    columns instead of records (``records["steps"]`` then empty): when it has data rows
+    and no control character to remove."""
     file = str(path)
     if path.suffix.lower() == BPMN_SUFFIX:
-        return parse_bpmn_file(path, bpmn or BpmnOptions(), parameters)
+        return (*parse_bpmn_file(path, bpmn or BpmnOptions(), parameters), None)
     try:
         sheets = read_workbook(path)
     except FileProblem as problem:
-        return {}, [ImportIssue(ERROR, problem.key, file, params=problem.params)]
+        return {}, [ImportIssue(ERROR, problem.key, file, params=problem.params)], None
     matched = _match_sheets(sheets, path)
     issues: list[ImportIssue] = []
     records: dict[str, list[Record]] = {}
     is_csv = path.suffix.lower() == ".csv"
     if is_csv and not matched:
-        return {}, [ImportIssue(ERROR, "csv_sheet_unknown", file, sheets[0].name)]
+        return {}, [ImportIssue(ERROR, "csv_sheet_unknown", file, sheets[0].name)], None
+    step_columns = None
     found = ", ".join(s.name for s in sheets) or "-"
     for spec in (PROCEDURES, STEPS, UNIT_COSTS):
         sheet = matched.get(spec.key)
@@ -101,16 +112,22 @@ def parse_file(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | N
                 issues.append(ImportIssue(ERROR, "sheet_missing", file, spec.ja,
                                           params={"sheet": spec.ja, "found": found}))
             continue
-        parsed = parse_sheet(sheet, spec, file)
+        parsed = parse_sheet(sheet, spec, file, as_columns=steps_as_columns and spec is STEPS)
         issues.extend(parsed.issues)
         controls = _holds_control_characters(sheet)
+        if parsed.columns is not None:
+            if not controls:
+                step_columns = StepColumns(parsed.columns, file, sheet.name)
+                records[spec.key] = []
+                continue
+            parsed.records = parsed.columns.records()
         for record in parsed.records:
             record["_file"] = file
             record["_sheet"] = sheet.name
             if controls:
                 issues.extend(_remove_control_characters(record, spec))
         records[spec.key] = parsed.records
-    return records, issues
+    return records, issues, step_columns
 
 
 # What XML 1.0 (and so every .xlsx writer) refuses: C0 controls but tab, newline, return.
@@ -148,15 +165,24 @@ def read_job(path: Path, bpmn: BpmnOptions | None = None, parameters: Path | Non
     allows it (step_rows.file_steps), sent back instead of the step records — or, with
     ``park_in`` (SQLite rows), written to this process's file there (parked_rows.park)
     and only where they are sent back."""
-    records, issues = parse_file(path, bpmn, parameters)
+    records, issues, columns = _parse_file(path, bpmn, parameters,
+                                           steps_as_columns=step_rows is not None)
     steps = None
     if step_rows is not None:
-        steps = file_steps(records, sqlite=step_rows == "sqlite")
+        if columns is not None:
+            steps = columns_steps(records.get("procedures", []), columns,
+                                  sqlite=step_rows == "sqlite")
+            if steps is None:  # the batch needs the records after all
+                records["steps"] = columns.records()
+        else:
+            steps = file_steps(records, sqlite=step_rows == "sqlite")
         if steps is not None and "steps" in records:
             records["steps"] = []
         if steps is not None and park_in is not None:
             steps.parked = park(park_in, steps.rows, steps.links)
             steps.rows, steps.links = [], []
+        elif steps is not None and columns is not None:
+            steps.rows = list(map(list, steps.rows))  # the writer sets their last values
     return records, issues, steps
 
 
