@@ -214,3 +214,52 @@ def test_the_declared_range_scan_agrees_with_the_exact_scan(tmp_path):
                  if b"XFD1048576" in data)
     assert b'<dimension ref="A1:T89" />' in lying  # declares 89 rows, holds a cell far below
     assert scan_sheet_xml(io.BytesIO(lying), "工程", bound=True) is None
+
+
+def test_a_declared_range_with_leading_zeros_is_not_taken_as_a_bound():
+    """<dimension ref="A1:T0000089"/> once let every shorter row number through the bound
+    scan (row 999999 of a sheet 'declaring' 89 rows), and the reader then sized a grid of
+    a million rows: such a sheet goes to the exact scan, which refuses it."""
+    import io
+
+    from bpr_studio.io.sheet_scan import LimitExceeded, scan_sheet_xml
+
+    data = (b'<worksheet><dimension ref="A1:T0000089"/><sheetData>'
+            b'<row r="1"><c r="A1"><v>1</v></c></row>'
+            b'<row r="999999"><c r="T999999"><v>1</v></c></row></sheetData></worksheet>')
+    assert scan_sheet_xml(io.BytesIO(data), "工程", bound=True) is None
+    with pytest.raises(LimitExceeded) as refused:
+        scan_sheet_xml(io.BytesIO(data), "工程")
+    assert refused.value.key == "sheet_too_large"
+
+
+def test_the_bound_patterns_take_exactly_the_references_within_the_declared_range():
+    """The bound scan's patterns (up_to_letters, up_to_number) accept a reference exactly
+    when its column and row lie within the declared corner, for every reference written
+    without leading zeros, and never accept one beyond it."""
+    import random
+    import re
+
+    from bpr_studio.io.sheet_scan import _column_label, column_number, up_to_letters, up_to_number
+
+    rng = random.Random(3)
+    for _case in range(400):
+        corner_col, corner_row = rng.randint(1, 1000), rng.randint(1, 300_000)
+        letters, digits = _column_label(corner_col), str(corner_row)
+        within = re.compile(up_to_letters(letters) + up_to_number(digits))
+        for _ref in range(30):
+            col = rng.choice([rng.randint(1, 1100), corner_col + rng.randint(-2, 2)])
+            row = rng.choice([rng.randint(1, 400_000), corner_row + rng.randint(-2, 2),
+                              rng.randint(1, 99)])
+            if col < 1 or row < 1:
+                continue
+            zeros = "0" * rng.choice([0, 0, 0, 1, 3])
+            ref = f"{_column_label(col)}{zeros}{row}"
+            accepted = within.fullmatch(ref.encode()) is not None
+            if col <= corner_col and row <= corner_row and not zeros:
+                assert accepted, (letters, digits, ref)
+            if accepted:
+                match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+                assert match is not None
+                assert column_number(match.group(1)) <= corner_col, (letters, digits, ref)
+                assert int(match.group(2)) <= corner_row, (letters, digits, ref)

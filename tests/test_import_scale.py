@@ -358,3 +358,43 @@ def test_one_pass_over_forward_arrows_finds_what_the_two_walks_find():
         fast = checks._forward_reachability(by_no, numbers, successors)
         walked = checks._walked_reachability(by_no, numbers, successors)
         assert fast == walked, case
+
+
+def test_a_whole_column_read_at_once_gives_what_its_cells_read_one_by_one_give():
+    """fast_cells.column_reader reads a column in a few C-level passes when its cells allow
+    and falls back to the cell reader otherwise: for random columns mixing plain and odd
+    cells (spaces, tabs, full-width spaces, ditto marks, non-ASCII IDs, line breaks, NaN,
+    infinities, numbers out of range or not whole, texts in number columns, blanks), the
+    values are exactly the cell reader's."""
+    import math
+    import random
+
+    from bpr_studio.io.survey_format import PROCEDURES, STEPS
+
+    texts = ["G00001", "SM-001", "住民票の交付", "a b", "受付（2）", " lead", "trail ",
+             "two  spaces", "tab\there", "全角\u3000空白", "〃", "同上", "同意書", "D-1", "ditto",
+             "line\nbreak", "ＳＭ－００１", "", None, "x", "\u200bzero", "\x1cfs", 3.0]
+    numbers = [0.0, 1.0, 2.5, 4.0, 5.0, 7.3, 480.0, 481.0, 999.0, 1e16, -1.0, math.nan,
+               math.inf, -math.inf, 0.5, "", None, "3分", True, 2, 12.0]
+    rng = random.Random(11)
+    checked = 0
+    for column in (*PROCEDURES.columns, *STEPS.columns):
+        for blank in (False, True):
+            fast = fast_cells.fast_reader(column, {} if fast_cells.remembers(column) else None,
+                                          blank=blank)
+            whole = fast_cells.column_reader(column, fast, blank=blank)
+            if whole is None:
+                continue
+            pool = texts if column.kind in ("text", "id") else numbers
+            plain = [v for v in pool if fast(v) is not fast_cells.SLOW]
+            for _case in range(60):
+                size = rng.randint(0, 12)
+                source = plain if rng.random() < 0.5 and plain else pool
+                raws = [rng.choice(source) for _ in range(size)]
+                got, expected = whole(raws), list(map(fast, raws))
+                assert len(got) == len(expected), (column.key, raws)
+                for a, b in zip(got, expected, strict=True):
+                    assert a is b or a == b or (a != a and b != b), (column.key, blank, raws)
+                    assert type(a) is type(b), (column.key, blank, raws)
+                checked += 1
+    assert checked > 1000

@@ -17,7 +17,8 @@ and the row number.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from bpr_studio.io import normalize as nz
@@ -129,6 +130,85 @@ def fast_reader(column: Column, seen: dict[str, Any] | None = None, *,
     if kind in ("code", "bool") and seen is not None:
         return _remembering_reader(seen, blank)
     return blank_reader if blank else None
+
+
+ColumnReader = Callable[[Sequence[Any]], list[Any]]
+_BLANK_AS_NONE: dict[Any, Any] = {"": None}
+_FIRST = itemgetter(0)
+# A text starting with one of these may be a ditto mark (nz.is_ditto looks closer).
+_DITTO_FIRST = frozenset(nz._DITTO_FIRST)
+
+
+def column_reader(column: Column, fast: FastReader | None, *,
+                  blank: bool = False) -> ColumnReader | None:
+    """``fast`` (a :func:`fast_reader` of ``column``) over a whole column at once: what
+    ``list(map(fast, cells))`` gives, from a few C-level passes over the column when its
+    cells allow (all plain texts, all numbers in range), else from ``fast`` cell by cell.
+    None for the columns read cell by cell anyway (drop-down labels are learnt in row
+    order)."""
+    if fast is None:
+        return None
+    kind = column.kind
+    if kind in ("text", "id"):
+        return _text_column(fast, ascii_only=kind == "id", blank=blank)
+    if kind in ("minutes", "number", "int", "rating") and not column.percent:
+        return _numeric_column(column, fast, integer=kind in ("int", "rating"), blank=blank)
+    return None
+
+
+def _text_column(fast: FastReader, ascii_only: bool, blank: bool) -> ColumnReader:
+    def read(raws: Sequence[Any]) -> list[Any]:
+        kinds = set(map(type, raws))
+        if kinds <= {str} or (blank and kinds <= {str, type(None)}):
+            texts = list(filter(None, raws))  # every non-empty cell ('' and None: blank)
+            if (len(texts) == len(raws) or blank) and _all_plain(texts, ascii_only):
+                return (list(map(_BLANK_AS_NONE.get, raws, raws)) if len(texts) < len(raws)
+                        else list(raws))
+        return list(map(fast, raws))
+    return read
+
+
+def _all_plain(texts: list[str], ascii_only: bool) -> bool:
+    """Whether every one of ``texts`` (none empty) is what the text reader takes as it is:
+    _PLAIN_TEXT (no white space but single inner spaces), not a ditto mark, ASCII for an
+    ID — from C-level passes over the texts joined by line breaks. False may also mean
+    "look at each" (a printable check refuses a few plain characters too)."""
+    if not texts:
+        return True
+    joined = "\n".join(texts)
+    return (joined.count("\n") == len(texts) - 1  # no text holds a line break
+            and joined.replace("\n", " ").isprintable()  # no white space but spaces
+            and "  " not in joined and " \n" not in joined and "\n " not in joined
+            and joined[0] != " " and joined[-1] != " "
+            and (not ascii_only or joined.isascii())
+            and _DITTO_FIRST.isdisjoint(map(_FIRST, texts)))
+
+
+def _numeric_column(column: Column, fast: FastReader, integer: bool,
+                    blank: bool) -> ColumnReader:
+    low = column.minimum if column.minimum is not None else -nz.MAX_MAGNITUDE
+    high = min(nz.MAX_MAGNITUDE,
+               column.maximum if column.maximum is not None else nz.MAX_MAGNITUDE,
+               column.warn_above if column.warn_above is not None else nz.MAX_MAGNITUDE)
+    low = max(low, -nz.MAX_MAGNITUDE)
+
+    def read(raws: Sequence[Any]) -> list[Any]:
+        kinds = set(map(type, raws))
+        if kinds <= {float} or (blank and kinds <= {float, str, type(None)}):
+            if kinds <= {float}:
+                values = numbers = list(raws)
+            else:  # blanks ('' or None) read as None; any other text stops here
+                values = list(map(_BLANK_AS_NONE.get, raws, raws))
+                numbers = [v for v in values if v is not None]
+            if set(map(type, numbers)) <= {float} and (
+                    not numbers or (sum(numbers) == sum(numbers)  # no NaN
+                                    and low <= min(numbers) and max(numbers) <= high)):
+                if not integer:
+                    return values
+                if all(map(float.is_integer, numbers)):
+                    return [None if v is None else int(v) for v in values]
+        return list(map(fast, raws))
+    return read
 
 
 def remembers(column: Column) -> bool:

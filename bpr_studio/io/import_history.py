@@ -131,11 +131,16 @@ def _dumps_by_row(payload: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def save_snapshot(conn: Connection, batch_id: int, sections: list[str],
-                  procedure_ids: Iterable[str], step_only_ids: Iterable[str]) -> None:
-    """Store the rows that writing ``batch_id`` is about to delete. Call before deleting."""
+                  procedure_ids: Iterable[str], step_only_ids: Iterable[str], *,
+                  procedures_stored: bool = True) -> None:
+    """Store the rows that writing ``batch_id`` is about to delete. Call before deleting.
+
+    ``procedures_stored`` False: the caller found no procedure in the project, so none
+    is replaced (their lookup by ID is skipped)."""
     procedure_ids, step_only_ids = sorted(set(procedure_ids)), sorted(set(step_only_ids))
     p, s, link = _t(tables.Procedure), _t(tables.Step), _t(tables.StepLink)
-    replaced = _rows(conn, p, _replaced_condition(sections, procedure_ids))
+    replaced = (_rows(conn, p, _replaced_condition(sections, procedure_ids))
+                if procedures_stored else [])
     ids = [r["procedure_id"] for r in replaced] + step_only_ids
     payload = {
         "procedures": replaced,

@@ -248,8 +248,9 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str, *,
         if column.percent and sheet.cell_formats:
             # a cell shown as 15% is read as shown, by the general path
             fast = fast_cells.blank_reader if blank else None
+        whole = fast_cells.column_reader(column, fast, blank=blank)
         parsers.append(_ColumnReader(c, column, parser_for(column), fast, seen,
-                                     letters[column.key]))
+                                     letters[column.key], whole))
     parsed = _parse_rows(sheet, header.last + 1, parsers, header_text, notes, issue)
     if as_columns:
         result.columns = parsed
@@ -268,6 +269,8 @@ class _ColumnReader:
     fast: fast_cells.FastReader | None
     seen: dict[str, Any] | None  # drop-down labels read already (fast_cells.remember)
     letter: str
+    # ``fast`` over the whole column in a few C-level passes, or None: fast_cells.column_reader
+    whole: fast_cells.ColumnReader | None = None
 
 
 class _Recorder:
@@ -356,7 +359,8 @@ def _parse_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
         c = reader.index
         raws: Sequence[Any] = (transposed[c] if transposed is not None and c < width
                                else [row[c] if c < len(row) else None for row in rows])
-        values = (list(map(reader.fast, raws)) if reader.fast is not None
+        values = (reader.whole(raws) if reader.whole is not None
+                  else list(map(reader.fast, raws)) if reader.fast is not None
                   else [slow_value] * len(raws))
         error_at = {index_of[row] for row, col in errors if col == c and row in index_of}
         for i in error_at:

@@ -127,22 +127,27 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
            procedure_ids: set[str], user: str = "") -> None:
     procedure_table = tables.Procedure.__table__
     step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
-    procedure_versions, step_versions = _versions_before(conn, sections, procedure_ids,
-                                                         batch.step_updates)
+    # A project without procedures (a first import) has none to replace: the lookups of
+    # the batch's IDs (30,000 bound values each, a second of the write) find nothing.
+    replacing = conn.execute(select(procedure_table.c.procedure_id).limit(1)).first() is not None
+    procedure_versions, step_versions = (
+        _versions_before(conn, sections, procedure_ids, batch.step_updates) if replacing
+        else ({}, {}))
     batch_id = conn.execute(tables.ImportBatch.__table__.insert().values(
         imported_at=datetime.now(UTC),
         files=json.dumps([Path(f).name for f in report.files], ensure_ascii=False),
         sections=json.dumps(batch.sections, ensure_ascii=False),
     ).returning(tables.ImportBatch.__table__.c.id)).scalar_one()
-    save_snapshot(conn, batch_id, sections, procedure_ids, batch.step_updates)
+    save_snapshot(conn, batch_id, sections, procedure_ids, batch.step_updates,
+                  procedures_stored=replacing)
     kept_steps = [dict(r) for r in conn.execute(select(step_table).where(
         step_table.c.procedure_id.in_(batch.keep_steps))).mappings()]
     kept_links = [dict(r) for r in conn.execute(select(link_table).where(
         link_table.c.procedure_id.in_(batch.keep_steps))).mappings()]
     conn.execute(delete(procedure_table).where(procedure_table.c.section.in_(sections)))
-    # A procedure may move between sections being replaced; make room for it.
-    conn.execute(delete(procedure_table).where(
-        procedure_table.c.procedure_id.in_(procedure_ids)))
+    if replacing:  # a procedure may move between sections being replaced: make room
+        conn.execute(delete(procedure_table).where(
+            procedure_table.c.procedure_id.in_(procedure_ids)))
     conn.execute(delete(step_table).where(step_table.c.procedure_id.in_(batch.step_updates)))
     conn.execute(delete(link_table).where(link_table.c.procedure_id.in_(batch.step_updates)))
     conn.execute(delete(tables.UnitCost.__table__).where(
