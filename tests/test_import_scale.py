@@ -364,8 +364,9 @@ def test_a_whole_column_read_at_once_gives_what_its_cells_read_one_by_one_give()
     """fast_cells.column_reader reads a column in a few C-level passes when its cells allow
     and falls back to the cell reader otherwise: for random columns mixing plain and odd
     cells (spaces, tabs, full-width spaces, ditto marks, non-ASCII IDs, line breaks, NaN,
-    infinities, numbers out of range or not whole, texts in number columns, blanks), the
-    values are exactly the cell reader's."""
+    infinities, numbers out of range or not whole, texts in number columns, blanks, and
+    drop-down labels before and after one is learnt), the values are exactly the cell
+    reader's."""
     import math
     import random
 
@@ -378,16 +379,20 @@ def test_a_whole_column_read_at_once_gives_what_its_cells_read_one_by_one_give()
                math.inf, -math.inf, 0.5, "", None, "3分", True, 2, 12.0]
     rng = random.Random(11)
     checked = 0
+    labels = ["○", "×", "紙", "電子", "", None, " 紙", 1.0, "有"]
     for column in (*PROCEDURES.columns, *STEPS.columns):
         for blank in (False, True):
-            fast = fast_cells.fast_reader(column, {} if fast_cells.remembers(column) else None,
-                                          blank=blank)
-            whole = fast_cells.column_reader(column, fast, blank=blank)
+            seen: dict | None = {} if fast_cells.remembers(column) else None
+            fast = fast_cells.fast_reader(column, seen, blank=blank)
+            whole = fast_cells.column_reader(column, fast, seen=seen, blank=blank)
             if whole is None:
                 continue
-            pool = texts if column.kind in ("text", "id") else numbers
+            pool = (labels if seen is not None else texts if column.kind in ("text", "id")
+                    else numbers)
             plain = [v for v in pool if fast(v) is not fast_cells.SLOW]
-            for _case in range(60):
+            for case in range(60):
+                if seen is not None and case == 30:  # a label learnt by the general path
+                    fast_cells.remember(seen, "紙", "paper")
                 size = rng.randint(0, 12)
                 source = plain if rng.random() < 0.5 and plain else pool
                 raws = [rng.choice(source) for _ in range(size)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -140,20 +141,37 @@ _DITTO_FIRST = frozenset(nz._DITTO_FIRST)
 
 
 def column_reader(column: Column, fast: FastReader | None, *,
+                  seen: dict[str, Any] | None = None,
                   blank: bool = False) -> ColumnReader | None:
     """``fast`` (a :func:`fast_reader` of ``column``) over a whole column at once: what
     ``list(map(fast, cells))`` gives, from a few C-level passes over the column when its
     cells allow (all plain texts, all numbers in range), else from ``fast`` cell by cell.
-    None for the columns read cell by cell anyway (drop-down labels are learnt in row
-    order)."""
+    A drop-down column (``seen``: the labels learnt so far, kept by the caller) is
+    read cell by cell once it has learnt a label (labels are learnt in row order); before
+    that, its reader only tells blanks from the rest."""
     if fast is None:
         return None
     kind = column.kind
+    if kind in ("code", "bool") and seen is not None:
+        return _labels_column(fast, seen, blank)
     if kind in ("text", "id"):
         return _text_column(fast, ascii_only=kind == "id", blank=blank)
     if kind in ("minutes", "number", "int", "rating") and not column.percent:
         return _numeric_column(column, fast, integer=kind in ("int", "rating"), blank=blank)
     return None
+
+
+def _labels_column(fast: FastReader, seen: dict[str, Any], blank: bool) -> ColumnReader:
+    blanks: dict[Any, Any] = {"": None, None: None} if blank else {}
+
+    def read(raws: Sequence[Any]) -> list[Any]:
+        if not seen:  # no label learnt yet: every cell but a blank one goes the general way
+            try:
+                return list(map(blanks.get, raws, repeat(SLOW)))
+            except TypeError:  # a value that cannot be looked up (no reader gives one)
+                pass
+        return list(map(fast, raws))
+    return read
 
 
 def _text_column(fast: FastReader, ascii_only: bool, blank: bool) -> ColumnReader:

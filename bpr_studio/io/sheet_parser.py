@@ -248,7 +248,7 @@ def parse_sheet(sheet: RawSheet, spec: SheetSpec, file: str, *,
         if column.percent and sheet.cell_formats:
             # a cell shown as 15% is read as shown, by the general path
             fast = fast_cells.blank_reader if blank else None
-        whole = fast_cells.column_reader(column, fast, blank=blank)
+        whole = fast_cells.column_reader(column, fast, seen=seen, blank=blank)
         parsers.append(_ColumnReader(c, column, parser_for(column), fast, seen,
                                      letters[column.key], whole))
     parsed = _parse_rows(sheet, header.last + 1, parsers, header_text, notes, issue)
