@@ -11,9 +11,11 @@ target ≤ 60 s and ≤ 2 GB), the report is written from a frozen snapshot of i
 Prints the wall time of the whole report, its phases (the labels of the report's own
 progress: loading, the simulation's steps, the sensitivity analysis, the life-event
 journeys, the sheets, the save), the peak of the summed resident memory of this process
-and its workers and the peak of the largest single process (sampled every 0.1 s), and
-the load average, since wall times on a shared machine are stretched by whatever else
-runs. ``--profile`` writes a cProfile of the run (read it with ``python -m pstats``).
+and its workers and the peak of the largest single process (sampled every 0.1 s), this
+process's CPU time by phase and its workers' (every descendant process: the Monte
+Carlo's, the flow pictures'), and the load average, since wall times on a shared
+machine are stretched by whatever else runs. ``--profile`` writes a cProfile of the run
+(read it with ``python -m pstats``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class ProcessMemory:
         self.peak_largest = 0
         self.phase = ""
         self.by_phase: dict[str, int] = {}  # the largest process's peak in each phase
+        # CPU seconds of the workers (every descendant) in each phase, from the rise of
+        # each one's CPU time between samples (so a worker that ends is still counted).
+        self.worker_cpu: dict[str, float] = {}
+        self._cpu_seen: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -49,6 +55,11 @@ class ProcessMemory:
             # A child may end between the listing and the reading.
             with contextlib.suppress(self.psutil.Error):
                 sizes.append(child.memory_info().rss)
+                times = child.cpu_times()
+                used = times.user + times.system
+                before = self._cpu_seen.get(child.pid, 0.0)
+                self._cpu_seen[child.pid] = used
+                self.worker_cpu[self.phase] = self.worker_cpu.get(self.phase, 0.0) + used - before
         self.peak_total = max(self.peak_total, sum(sizes))
         self.peak_largest = max(self.peak_largest, max(sizes))
         self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0), max(sizes))
@@ -125,8 +136,10 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
     print("  phases (wall time, this process's CPU time, the largest process's peak): "
           + ", ".join(f"{name} {seconds:.1f} s / {phase_cpu[name]:.1f} s CPU / {peak(name)}"
                       for name, seconds in phases.items()))
-    print(f"  CPU time of this process {cpu[-1] - cpu[0]:.1f} s (the Monte Carlo's workers "
-          "not counted)")
+    print(f"  CPU time of this process {cpu[-1] - cpu[0]:.1f} s; of its workers "
+          f"{sum(memory.worker_cpu.values()):.1f} s (sampled every 0.1 s: "
+          + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in memory.worker_cpu.items()
+                      if seconds >= 0.05) + ")")
     print(f"  {out.stat().st_size / 2**20:.1f} MB written; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

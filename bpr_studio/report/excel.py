@@ -22,16 +22,16 @@ from analysis.sensitivity import SensitivityResult
 from bpr_studio.atomic import atomic_write
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
-from bpr_studio.report import appendix, assumptions, priorities, sheets
+from bpr_studio.report import appendix, assumptions, flow_pictures, priorities, sheets
 from bpr_studio.report.economics_sheet import economics_sheet
 from bpr_studio.report.effect_sheet import effect_sheet
+from bpr_studio.report.flow_pictures import Pictures
 from bpr_studio.report.life_events_sheet import life_events_sheet
 from bpr_studio.report.roadmap_sheet import roadmap_sheet
 from bpr_studio.report.streamed_rows import ReportWorkbook
 from bpr_studio.report.writer import print_setup, use_japanese_font
 from bpr_studio.store import Project
 
-FLOW_PICTURES = 5
 # The same number of replications as `bpr-studio simulate` and the app: the report's
 # P5–P95 are the figures the DX officer saw on screen, not a cheaper, wider estimate.
 DEFAULT_REPLICATIONS = 1000
@@ -61,28 +61,21 @@ def _check_target(out: Path) -> None:
 
 
 def _flow_pictures(project: Project, ranking: list[Any], scenario_name: str, model: Any = None
-                   ) -> list[tuple[str, bytes]]:
-    """As-is and to-be pictures of the procedures at the top of ``ranking`` (its rows)."""
-    from analysis.charts import flow_print_pngs
-    from analysis.scenario import Scenario, apply_scenario
+                   ) -> Pictures:
+    """As-is and to-be pictures of the procedures at the top of ``ranking`` (its rows),
+    drawn here."""
+    return flow_pictures.draw(_top_flows(project, ranking, scenario_name, model))
+
+
+def _top_flows(project: Project, ranking: list[Any], scenario_name: str, model: Any = None
+               ) -> list[flow_pictures.Flow]:
     from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
 
-    chosen = [row.procedure_id for row in ranking[:FLOW_PICTURES]]
-    if not chosen:
+    if not ranking[:flow_pictures.FLOW_PICTURES]:
         return []
-    model = model or load_model(project)
-    scenario: Scenario = get_scenario(project, scenario_name)
-    graphs = {pid: model.graphs[pid] for pid in chosen if pid in model.graphs}
-    to_be, _log = apply_scenario(graphs, scenario, model.rubric)
-    pictures = []
-    for pid, graph in graphs.items():
-        title = f"{pid} {graph.graph.get('name', '')}（{graph.graph.get('section', '')}）"
-        for state, drawn in (("現状（As-Is）", graph),
-                             ("改善後（To-Be）: 赤字は変わる時間、灰色は不要になる工程", to_be[pid])):
-            for part, png in flow_print_pngs(drawn):
-                pictures.append((f"{title} — {state}" + (f" {part}" if part else ""), png))
-    return pictures
+    return flow_pictures.top_flows(ranking, get_scenario(project, scenario_name),
+                                   model or load_model(project))
 
 
 def _effect(project: Project, scenario_name: str, model: Any = None, comparison: Any = None
@@ -116,11 +109,12 @@ _NOT_MADE: Any = object()  # an effect measurement not made yet (None: the proje
 def build_workbook(project: Project, result: SimulationResult, model: Any = None,
                    sensitivity: SensitivityResult | None = None, journeys: Any = None,
                    progress: Progress | None = None,
-                   pictures: list[tuple[str, bytes]] | None = None,
+                   pictures: Pictures | Callable[[], Pictures] | None = None,
                    effect: Any = _NOT_MADE) -> Workbook:
     """The report's sheets. ``progress(done, 100, label)`` names each part as it starts
     (the benchmark times them). The parts that need the model (``pictures``: the flow
-    pictures, ``effect``: the effect measurement or None) are made here unless given, so
+    pictures, or what gives them when called — they may be drawn meanwhile in another
+    process; ``effect``: the effect measurement or None) are made here unless given, so
     that a caller can make them first and let the model go before the sheets are built."""
     from bpr_studio.loading import load_rubric
     from cost_model.assumptions import burden_rows, rubric_rows
@@ -151,9 +145,9 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     life_events_sheet(wb, journeys if journeys is not None else _journeys(project))
     sheets.counter_sheet(wb, result)
     step(94, "業務フロー")
-    appendix.flow_sheet(wb, pictures if pictures is not None
-                        else _flow_pictures(project, result.ranking.rows, result.scenario.name,
-                                            model))
+    if pictures is None:
+        pictures = _flow_pictures(project, result.ranking.rows, result.scenario.name, model)
+    appendix.flow_sheet(wb, pictures() if callable(pictures) else pictures)
     step(95, "前提条件・感度分析・データ品質")
     attribution = project.meta("attribution")
     assumptions.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
@@ -220,18 +214,23 @@ def build_report(project: Project, scenario: str, out: str | Path,
         del kept
     name = simulation.scenario.name
     if progress:
-        progress(80, 100, "感度分析")
-    tornado = run_sensitivity(project, name, cancel=cancel, model=model, comparison=comparison)
-    if progress:
-        progress(85, 100, "業務フロー")
-    pictures = _flow_pictures(project, simulation.ranking.rows, name, model)
-    if progress:
-        progress(86, 100, "効果測定")
-    effect = _effect(project, name, model, comparison)
-    del comparison, model  # the graphs go
-    gc.collect()
-    wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,
-                        pictures=pictures, effect=effect)
+        progress(80, 100, "業務フロー")
+    # The flow pictures are drawn in a process of their own while this one goes on.
+    drawing = flow_pictures.Drawing(_top_flows(project, simulation.ranking.rows, name, model))
+    try:
+        if progress:
+            progress(81, 100, "感度分析")
+        tornado = run_sensitivity(project, name, cancel=cancel, model=model,
+                                  comparison=comparison)
+        if progress:
+            progress(86, 100, "効果測定")
+        effect = _effect(project, name, model, comparison)
+        del comparison, model  # the graphs go
+        gc.collect()
+        wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,
+                            pictures=drawing.result, effect=effect)
+    finally:
+        drawing.close()
     if progress:
         progress(97, 100, "保存")
     try:

@@ -22,6 +22,8 @@ from openpyxl.worksheet.dimensions import SheetFormatProperties
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bpr_studio.report.streamed_rows import streamed
+
 MIN_SCALE = 85          # % : 10 pt cell text never prints under 8.5 pt
 ROW_PT = 15.0           # default row height; one line of 10 pt text
 LINE_PT = 13.5          # each further line of wrapped 10 pt text
@@ -103,7 +105,10 @@ def _anchor(anchor: object) -> tuple[int, int]:
 
 
 def row_pt(ws: Worksheet, row: int) -> float:
-    height = ws.row_dimensions[row].height if row in ws.row_dimensions else None
+    body = streamed(ws)
+    height = body.heights.get(row) if body is not None else None
+    if height is None and row in ws.row_dimensions:
+        height = ws.row_dimensions[row].height
     return height or ROW_PT
 
 

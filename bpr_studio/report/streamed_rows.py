@@ -11,10 +11,12 @@ text at once — the same elements openpyxl writes, byte for byte — and
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from collections.abc import Callable, Sequence
+from copy import copy
+from datetime import UTC, datetime
+from functools import partial
 from math import isinf
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +27,7 @@ from openpyxl.compat.numbers import NUMERIC_TYPES
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 STREAM_ROWS = 2000  # longer tables are streamed (the printed story's tables never are)
 _ATTRIBUTE = "_bpr_streamed_rows"
@@ -71,6 +74,7 @@ class StreamedRows:
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self.rows: list[tuple[int, str]] = []
+        self.heights: dict[int, float] = {}  # Excel row → its height (pt), if not the default
         self.last_column = 1
         self._style_ids: dict[tuple[int, ...], str] = {}
 
@@ -88,9 +92,20 @@ class StreamedRows:
         return found
 
     def add(self, row: int, cells: Sequence[str]) -> None:
-        """A body row (its height, if any, is the sheet's row_dimensions, as for any row:
-        the print setup reads it there)."""
+        """A body row (its height, if any, goes into :attr:`heights`)."""
         self.rows.append((row, "".join(cells)))
+
+    def dimension(self, row: int, held: Any) -> dict[str, str]:
+        """The attributes of a body row's ``<row>`` as openpyxl writes them: those of its
+        row dimension (``held``, if the sheet has one) with the body's height."""
+        height = self.heights.get(row)
+        if height is None:
+            return dict(held) if held is not None else {}
+        if held is None:
+            return {"ht": "%.16g" % height, "customHeight": "1"}  # noqa: UP031 — as openpyxl
+        changed = copy(held)
+        changed.height = height
+        return dict(changed)
 
 
 def streamed(ws: Worksheet) -> StreamedRows | None:
@@ -112,17 +127,38 @@ def _row_xml(row: int, cells: str, dimension: dict[str, str]) -> str:
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+\d+)(?::[A-Z]+\d+)?" />')
 
 
-def _patched(xml: str, ws: Worksheet, body: StreamedRows,
-             dimensions: dict[int, dict[str, str]]) -> str:
-    """The sheet's XML with the body rows in <sheetData> and its dimension to the last."""
+def _patched(xml: str, ws: Worksheet, body: StreamedRows, held: dict[int, Any]) -> str:
+    """The sheet's XML with the body rows in <sheetData> and its dimension to the last
+    (``held``: the row dimensions of the body's rows, taken out for openpyxl's save)."""
     end = xml.index("</sheetData>")
     cells_of = dict(body.rows)
-    rows = "".join(_row_xml(r, cells_of.get(r, ""), dimensions.get(r, {}))
-                   for r in sorted(cells_of.keys() | dimensions.keys()))
+    rows = "".join(_row_xml(r, cells_of.get(r, ""), body.dimension(r, held.get(r)))
+                   for r in sorted(cells_of.keys() | held.keys() | body.heights.keys()))
     xml = xml[:end] + rows + xml[end:]
     last_row = body.rows[-1][0]
     last = f"{get_column_letter(max(ws.max_column, body.last_column))}{max(ws.max_row, last_row)}"
     return _DIMENSION.sub(lambda m: f'<dimension ref="{m.group(1)}:{last}" />', xml, count=1)
+
+
+class _PatchingZip(zipfile.ZipFile):
+    """The report's zip file: openpyxl writes each sheet from a temporary file; a sheet
+    with a streamed table gets its body rows on the way (one compression of every part,
+    where saving to memory and copying compressed each twice)."""
+
+    def __init__(self, file: Any, patches: list[tuple[Worksheet, Callable[[str], str]]]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.patches = patches
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        # A sheet's part name is known only as it is written (openpyxl numbers the sheets).
+        patch = next((fix for ws, fix in self.patches if ws.path[1:] == arcname), None)
+        if patch is None:
+            super().write(filename, arcname, *args, **kwargs)
+            return
+        info = zipfile.ZipInfo.from_file(filename, arcname)
+        info.compress_type = self.compression
+        with open(filename, encoding="utf-8") as sheet:
+            self.writestr(info, patch(sheet.read()).encode("utf-8"))
 
 
 class ReportWorkbook(Workbook):  # type: ignore[misc]  # openpyxl has no type hints
@@ -148,21 +184,14 @@ class ReportWorkbook(Workbook):  # type: ignore[misc]  # openpyxl has no type hi
             for r in dims:
                 del ws.row_dimensions[r]
             held.append((ws, cells, dims))
-        buffer = io.BytesIO()
+        patches: list[tuple[Worksheet, Callable[[str], str]]] = [
+            (ws, partial(_patched, ws=ws, body=body, held=dims))
+            for (ws, body), (_ws, _cells, dims) in zip(sheets, held, strict=True)]
         try:
-            super().save(buffer)
+            # openpyxl's save_workbook, into the patching zip file.
+            self.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)
+            ExcelWriter(self, _PatchingZip(filename, patches)).save()
         finally:
             for ws, cells, dims in held:
                 ws._cells.update(cells)
                 ws.row_dimensions.update(dims)
-        dimensions = {id(ws): {r: dict(d) for r, d in dims.items()} for ws, _c, dims in held}
-        members = {ws.path.lstrip("/"): (ws, body) for ws, body in sheets}
-        with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(
-                filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target:
-            for info in source.infolist():
-                data = source.read(info)
-                if info.filename in members:
-                    ws, body = members[info.filename]
-                    data = _patched(data.decode("utf-8"), ws, body,
-                                    dimensions[id(ws)]).encode("utf-8")
-                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
