@@ -33,9 +33,25 @@ from cost_model.costs import (
 from cost_model.unit_costs import UnitCostTable
 
 # The step columns ``cost_model.costs.step_coefficients`` reads (with the procedure's
-# section): steps alike in all of them have the same coefficients.
+# section), and the procedure columns ``procedure_coefficients`` reads: rows alike in all
+# of them have the same coefficients (each row's are computed from that row alone).
 COEFFICIENT_COLUMNS = ("actor", "staff_category", "work_kind", "medium", "physical_burden",
                        "cognitive_burden", "psychological_burden", "enjoyment")
+PROCEDURE_COEFFICIENT_COLUMNS = ("section", "attachment_kind", "attachment_count",
+                                 "attachment_names", "visit_required")
+
+
+def kinds(columns: list[pd.Series], rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each kind, each row's kind) of rows alike in every column."""
+    codes = np.zeros(rows, dtype=np.int64)
+    for column in columns:
+        # NaN and None get one code of their own (both read as missing).
+        found, _uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = codes * (int(found.max()) + 1 if len(found) else 1) + found
+        # Renumbered after each column, so the combined code never overflows.
+        _, codes = np.unique(codes, return_inverse=True)
+    _, first, kind = np.unique(codes, return_index=True, return_inverse=True)
+    return first, kind.reshape(-1)
 
 
 class StepKinds:
@@ -47,17 +63,9 @@ class StepKinds:
     def __init__(self, procedures: pd.DataFrame, steps: pd.DataFrame,
                  step_procedure: np.ndarray) -> None:
         sections = procedures["section"].to_numpy(dtype=object)
-        codes = np.zeros(len(steps), dtype=np.int64)
         columns = [pd.Series(sections[step_procedure]) if len(steps) else pd.Series([], dtype=object)]
         columns += [steps[c].reset_index(drop=True) for c in COEFFICIENT_COLUMNS if c in steps]
-        for column in columns:
-            # NaN and None get one code of their own (both read as missing).
-            found, _uniques = pd.factorize(column, use_na_sentinel=False)
-            codes = codes * (int(found.max()) + 1 if len(found) else 1) + found
-            # Renumbered after each column, so the combined code never overflows.
-            _, codes = np.unique(codes, return_inverse=True)
-        _, first, kind = np.unique(codes, return_index=True, return_inverse=True)
-        self.kind = kind.reshape(-1)
+        first, self.kind = kinds(columns, len(steps))
         representatives = steps.iloc[first].reset_index(drop=True)
         used = representatives["procedure_id"].unique()
         self.procedures = procedures[procedures["procedure_id"].isin(used)]
@@ -66,6 +74,23 @@ class StepKinds:
     def coefficients(self, unit_costs: UnitCostTable) -> StepCoefficients:
         """The coefficients of each group (index them with :attr:`kind`)."""
         return step_coefficients(self.procedures, self.steps, unit_costs)
+
+
+class ProcedureKinds:
+    """The procedures grouped likewise for ``procedure_coefficients`` (its attachment
+    fees are a Python loop over the procedures: once per kind, not per procedure)."""
+
+    def __init__(self, procedures: pd.DataFrame) -> None:
+        columns = [procedures[c].reset_index(drop=True) for c in PROCEDURE_COEFFICIENT_COLUMNS
+                   if c in procedures]
+        first, self.kind = kinds(columns, len(procedures))
+        self.procedures = procedures.iloc[first].reset_index(drop=True)
+
+    def coefficients(self, unit_costs: UnitCostTable) -> ProcedureCoefficients:
+        """Every procedure's coefficients (the representatives', spread)."""
+        made = procedure_coefficients(self.procedures, unit_costs)
+        return ProcedureCoefficients(made.per_visit[self.kind], made.per_mailed[self.kind],
+                                     made.per_case[self.kind], made.visit_required[self.kind])
 
 
 class LinearCosts:
@@ -96,7 +121,8 @@ class LinearCosts:
         self.kinds = StepKinds(procedures, steps, self.step_proc)
         self.unit_costs = unit_costs
         self.step_coef = self.kinds.coefficients(unit_costs)
-        self.proc_coef: ProcedureCoefficients = procedure_coefficients(procedures, unit_costs)
+        self.procedure_kinds = ProcedureKinds(procedures)
+        self.proc_coef = self.procedure_kinds.coefficients(unit_costs)
         # The offline shares move only with the channels' uptake: kept by those values, so
         # the other bars do not compute them again.
         self.channel_keys = sorted(_names(tables.channels["adoption"]))
@@ -201,7 +227,7 @@ class LinearCosts:
         """Per procedure: the saving columns at the values it was made with, costed with
         ``unit_costs``; only the cost columns whose coefficients change are summed again."""
         step_coef = self.kinds.coefficients(unit_costs)
-        proc_coef = procedure_coefficients(self.tables.procedures, unit_costs)
+        proc_coef = self.procedure_kinds.coefficients(unit_costs)
         columns = [j for j in range(len(COST_COLUMNS)) if not (
             np.array_equal(step_coef.per_hour[:, j], self.step_coef.per_hour[:, j])
             and np.array_equal(step_coef.per_execution[:, j], self.step_coef.per_execution[:, j])

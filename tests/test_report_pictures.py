@@ -1,8 +1,12 @@
-"""The report's flow pictures are drawn in a process of their own while the sheets are
-built (issue 16): the same pictures, and no process left behind, also when the report
-fails."""
+"""The report's pictures are drawn in a process of their own while the sheets are built
+(issue 16): the same pictures, this process never loads matplotlib, and no process is
+left behind, also when the report fails."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import psutil
 import pytest
@@ -11,7 +15,7 @@ from analysis.scenario import DEFAULT_SCENARIO
 from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import analyse, load_model
-from bpr_studio.report import flow_pictures
+from bpr_studio.report import pictures
 from bpr_studio.report.excel import build_report
 from bpr_studio.store import open_project
 from sample_surveys.build_samples import sample_files
@@ -25,7 +29,7 @@ def flows(tmp_path_factory):
         model = load_model(project)
         scenario = get_scenario(project, DEFAULT_SCENARIO)
         ranking = analyse(project, scenario, model=model, counter=False).ranking.rows
-        return path, flow_pictures.top_flows(ranking, scenario, model)
+        return path, pictures.top_flows(ranking, scenario, model)
 
 
 def _children() -> set[int]:
@@ -42,15 +46,16 @@ def _children() -> set[int]:
 
 def test_pictures_drawn_in_another_process_are_those_drawn_here(flows):
     _path, chosen = flows
-    assert len(chosen) == flow_pictures.FLOW_PICTURES
+    assert len(chosen) == pictures.FLOW_PICTURES
     before = _children()
-    drawing = flow_pictures.Drawing(chosen)
-    assert drawing.future is not None  # started at once, in a process of its own
-    assert _children() - before
-    pictures = drawing.result()
-    assert pictures == flow_pictures.draw(chosen)
-    assert [title for title, _png in pictures][:2] == [
-        f"{chosen[0][0]} — 現状（As-Is）", f"{chosen[0][0]} — {flow_pictures.TO_BE_CAPTION}"]
+    process = pictures.PictureProcess()
+    drawn = process.draw(pictures.draw_flows, chosen)
+    assert _children() - before  # started at once, in a process of its own
+    made = drawn()
+    assert made == pictures.draw_flows(chosen)
+    assert [title for title, _png in made][:2] == [
+        f"{chosen[0][0]} — 現状（As-Is）", f"{chosen[0][0]} — {pictures.TO_BE_CAPTION}"]
+    process.close()
     assert not _children() - before  # the process has ended
 
 
@@ -60,30 +65,47 @@ def test_without_a_process_the_pictures_are_drawn_here(flows, monkeypatch):
     def refused(*_args, **_kwargs):
         raise OSError("no processes here")
 
-    monkeypatch.setattr(flow_pictures, "ProcessPoolExecutor", refused)
-    drawing = flow_pictures.Drawing(chosen[:1])
-    assert drawing.future is None
-    assert drawing.result() == flow_pictures.draw(chosen[:1])
+    monkeypatch.setattr(pictures, "ProcessPoolExecutor", refused)
+    process = pictures.PictureProcess()
+    assert process.executor is None
+    assert process.draw(pictures.draw_flows, chosen[:1])() == pictures.draw_flows(chosen[:1])
+
+
+def test_the_report_process_never_loads_matplotlib(flows, tmp_path):
+    """Every picture of the report is drawn in the picture process."""
+    path, _chosen = flows
+    code = (
+        "import sys\n"
+        "from bpr_studio.report.excel import build_report\n"
+        "from bpr_studio.store import open_project\n"
+        f"with open_project({str(path)!r}) as p:\n"
+        f"    build_report(p, 'DX標準', {str(tmp_path / 'r.xlsx')!r}, replications=20)\n"
+        "print('matplotlib' in sys.modules)\n")
+    # -c: spawned workers do not import a main module (this one is imported here only)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=600, cwd=Path(__file__).parents[1])
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "r.xlsx").exists()
 
 
 def test_a_report_that_fails_leaves_no_drawing_process(flows, tmp_path, monkeypatch):
-    import bpr_studio.pipeline as pipeline
+    from bpr_studio.report import sheets
 
     path, _chosen = flows
-    started: list[flow_pictures.Drawing] = []
-    original = flow_pictures.Drawing.__init__
+    started: list[pictures.PictureProcess] = []
+    original = pictures.PictureProcess.__init__
 
-    def recorded(self, chosen):
-        original(self, chosen)
+    def recorded(self):
+        original(self)
         started.append(self)
 
     def broken(*_args, **_kwargs):
-        raise RuntimeError("the sensitivity analysis failed")
+        raise RuntimeError("a sheet failed")
 
-    monkeypatch.setattr(flow_pictures.Drawing, "__init__", recorded)
-    monkeypatch.setattr(pipeline, "run_sensitivity", broken)
+    monkeypatch.setattr(pictures.PictureProcess, "__init__", recorded)
+    monkeypatch.setattr(sheets, "procedure_sheet", broken)
     before = _children()
-    with open_project(path) as project, pytest.raises(RuntimeError, match="sensitivity"):
+    with open_project(path) as project, pytest.raises(RuntimeError, match="sheet failed"):
         build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
     assert started
     assert started[0].executor is None

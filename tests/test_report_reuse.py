@@ -137,9 +137,10 @@ def test_re_costing_what_a_change_touches_gives_the_whole_re_costing_to_the_last
             assert np.array_equal(side.with_unit_costs(table)[COST_COLUMNS].to_numpy(), out), key
 
 
-def test_steps_alike_share_their_coefficients(dx):
-    """Coefficients made once per kind of step are every step's own."""
-    from cost_model.costs import step_coefficients
+def test_steps_and_procedures_alike_share_their_coefficients(dx):
+    """Coefficients made once per kind of step (of procedure) are every step's (every
+    procedure's) own."""
+    from cost_model.costs import procedure_coefficients, step_coefficients
 
     model, scenario, comparison = dx
     evaluator = _Evaluator(model, scenario, comparison)
@@ -152,6 +153,12 @@ def test_steps_alike_share_their_coefficients(dx):
             whole = step_coefficients(tables.procedures, tables.steps, table)
             assert np.array_equal(mine.per_hour[kinds.kind], whole.per_hour)
             assert np.array_equal(mine.per_execution[kinds.kind], whole.per_execution)
+            procedures = linear.procedure_kinds
+            assert len(procedures.procedures) < len(tables.procedures)
+            spread = procedures.coefficients(table)
+            every = procedure_coefficients(tables.procedures, table)
+            for name in ("per_visit", "per_mailed", "per_case", "visit_required"):
+                assert np.array_equal(getattr(spread, name), getattr(every, name)), name
 
 
 def _scaled_every(table, factor):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl.workbook import Workbook
@@ -14,6 +15,7 @@ from bpr_studio.report.parts import (
     printed_widths,
     sheet_title,
 )
+from bpr_studio.report.pictures import tornado
 from bpr_studio.report.writer import (
     NUMBER,
     YEN,
@@ -58,14 +60,14 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
 
 # --- 感度分析 --------------------------------------------------------------------------
 
-def sensitivity_sheet(wb: Workbook, sensitivity: SensitivityResult | None) -> Worksheet | None:
+def sensitivity_sheet(wb: Workbook, sensitivity: SensitivityResult | None,
+                      png: Callable[[], bytes] | None = None) -> Worksheet | None:
     """The tornado of the city-wide staff saving first (what a reader looks at), then the
-    stability of the top 20, then the table behind the tornado with its sources."""
+    stability of the top 20, then the table behind the tornado with its sources
+    (``png``: the tornado being drawn elsewhere)."""
     import io
 
     from openpyxl.drawing.image import Image
-
-    from analysis.charts import tornado_png
 
     if sensitivity is None:
         return None
@@ -75,7 +77,7 @@ def sensitivity_sheet(wb: Workbook, sensitivity: SensitivityResult | None) -> Wo
     bars = sensitivity.ordered("staff_economic_yen")
     row = 4
     if bars:
-        image = Image(io.BytesIO(tornado_png(sensitivity)))
+        image = Image(io.BytesIO(png() if png is not None else tornado(sensitivity)))
         scale = 1000 / image.width  # 1,000 px wide on the sheet, whatever the dpi
         image.width, image.height = image.width * scale, image.height * scale
         ws.add_image(image, f"A{row}")

@@ -6,7 +6,6 @@ a target that is open in Excel or read-only gives a clear message.
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 from collections.abc import Callable
@@ -22,11 +21,19 @@ from analysis.sensitivity import SensitivityResult
 from bpr_studio.atomic import atomic_write
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
-from bpr_studio.report import appendix, assumptions, flow_pictures, priorities, sheets
+from bpr_studio.report import appendix, assumptions, pictures, priorities, sheets
 from bpr_studio.report.economics_sheet import economics_sheet
 from bpr_studio.report.effect_sheet import effect_sheet
-from bpr_studio.report.flow_pictures import Pictures
-from bpr_studio.report.life_events_sheet import life_events_sheet
+from bpr_studio.report.life_events_sheet import life_events_sheet, timeline_events
+from bpr_studio.report.pictures import (
+    FLOW_PICTURES,
+    Drawn,
+    Flow,
+    PictureProcess,
+    Pictures,
+    draw_flows,
+    top_flows,
+)
 from bpr_studio.report.roadmap_sheet import roadmap_sheet
 from bpr_studio.report.streamed_rows import ReportWorkbook
 from bpr_studio.report.writer import print_setup, use_japanese_font
@@ -64,17 +71,32 @@ def _flow_pictures(project: Project, ranking: list[Any], scenario_name: str, mod
                    ) -> Pictures:
     """As-is and to-be pictures of the procedures at the top of ``ranking`` (its rows),
     drawn here."""
-    return flow_pictures.draw(_top_flows(project, ranking, scenario_name, model))
+    return draw_flows(_top_flows(project, ranking, scenario_name, model))
+
+
+def _start_pictures(process: PictureProcess, result: SimulationResult, journeys: Any,
+                    flows: list[Flow], sensitivity: SensitivityResult) -> Drawn:
+    """Every picture of the report started in ``process``, in the order the sheets take
+    them (the priority matrix goes onto 概要 last)."""
+    rows = result.ranking.rows
+    drawn = Drawn(journeys={event.key: process.draw(pictures.journey_timeline, event)
+                            for event in timeline_events(journeys)})
+    drawn.flows = process.draw(draw_flows, flows)
+    if rows:
+        drawn.matrix = process.draw(priorities.priority_matrix_png, rows[:priorities.MATRIX_TOP])
+    if sensitivity.bars:
+        drawn.tornado = process.draw(pictures.tornado, sensitivity)
+    return drawn
 
 
 def _top_flows(project: Project, ranking: list[Any], scenario_name: str, model: Any = None
-               ) -> list[flow_pictures.Flow]:
+               ) -> list[Flow]:
     from bpr_studio.loading import get_scenario
     from bpr_studio.pipeline import load_model
 
-    if not ranking[:flow_pictures.FLOW_PICTURES]:
+    if not ranking[:FLOW_PICTURES]:
         return []
-    return flow_pictures.top_flows(ranking, get_scenario(project, scenario_name),
+    return top_flows(ranking, get_scenario(project, scenario_name),
                                    model or load_model(project))
 
 
@@ -109,13 +131,13 @@ _NOT_MADE: Any = object()  # an effect measurement not made yet (None: the proje
 def build_workbook(project: Project, result: SimulationResult, model: Any = None,
                    sensitivity: SensitivityResult | None = None, journeys: Any = None,
                    progress: Progress | None = None,
-                   pictures: Pictures | Callable[[], Pictures] | None = None,
-                   effect: Any = _NOT_MADE) -> Workbook:
+                   drawn: Drawn | None = None, effect: Any = _NOT_MADE) -> Workbook:
     """The report's sheets. ``progress(done, 100, label)`` names each part as it starts
-    (the benchmark times them). The parts that need the model (``pictures``: the flow
-    pictures, or what gives them when called — they may be drawn meanwhile in another
-    process; ``effect``: the effect measurement or None) are made here unless given, so
-    that a caller can make them first and let the model go before the sheets are built."""
+    (the benchmark times them). ``drawn``: pictures being drawn meanwhile in another
+    process (``pictures.Drawn``; the others are drawn here). The parts that need the
+    model (the flow pictures, ``effect``: the effect measurement or None) are made here
+    unless given, so that a caller can make them first and let the model go before the
+    sheets are built."""
     from bpr_studio.loading import load_rubric
     from cost_model.assumptions import burden_rows, rubric_rows
 
@@ -130,7 +152,7 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     title = project.title
     summary = sheets.summary_sheet(wb, result, ranking[0] if ranking else None, title)
     priorities.priority_sheet(wb, result)
-    priorities.priority_matrix(summary, result, priorities.matrix_anchor(summary))
+    drawn = drawn or Drawn()
     sheets.section_sheet(wb, result)
     sheets.procedure_sheet(wb, result)
     sheets.measure_sheet(wb, result)
@@ -142,17 +164,20 @@ def build_workbook(project: Project, result: SimulationResult, model: Any = None
     if effect is not None:  # no sheet until the project has a re-survey round
         effect_sheet(wb, effect)
     step(91, "ライフイベントと窓口のシート")
-    life_events_sheet(wb, journeys if journeys is not None else _journeys(project))
+    life_events_sheet(wb, journeys if journeys is not None else _journeys(project),
+                      drawn.journeys)
     sheets.counter_sheet(wb, result)
     step(94, "業務フロー")
-    if pictures is None:
-        pictures = _flow_pictures(project, result.ranking.rows, result.scenario.name, model)
-    appendix.flow_sheet(wb, pictures() if callable(pictures) else pictures)
+    appendix.flow_sheet(wb, drawn.flows() if drawn.flows is not None else _flow_pictures(
+        project, result.ranking.rows, result.scenario.name, model))
+    # The matrix goes onto 概要 now (its picture may be drawn elsewhere meanwhile): the
+    # sheet's charts and pictures are written by kind, so the file is the same.
+    priorities.priority_matrix(summary, result, priorities.matrix_anchor(summary), drawn.matrix)
     step(95, "前提条件・感度分析・データ品質")
     attribution = project.meta("attribution")
     assumptions.assumptions_sheet(wb, result, burden_rows(), rubric_rows(load_rubric(project)),
                              attribution)
-    appendix.sensitivity_sheet(wb, sensitivity)
+    appendix.sensitivity_sheet(wb, sensitivity, drawn.tornado)
     issues = stored_issues_frame(project)
     appendix.quality_sheet(wb, issues.to_dict("records"))
     _in_reading_order(wb)
@@ -214,23 +239,25 @@ def build_report(project: Project, scenario: str, out: str | Path,
         del kept
     name = simulation.scenario.name
     if progress:
-        progress(80, 100, "業務フロー")
-    # The flow pictures are drawn in a process of their own while this one goes on.
-    drawing = flow_pictures.Drawing(_top_flows(project, simulation.ranking.rows, name, model))
+        progress(80, 100, "感度分析")
+    tornado = run_sensitivity(project, name, cancel=cancel, model=model, comparison=comparison)
+    if progress:
+        progress(85, 100, "効果測定")
+    effect = _effect(project, name, model, comparison)
+    flows = _top_flows(project, simulation.ranking.rows, name, model)
+    # The graphs go (reference counting frees them: a full collection here found nothing
+    # to free and took 1.5 s of a 30,000-procedure report).
+    del comparison, model
+    # The pictures are drawn in a process of their own while this one builds the sheets,
+    # in the order the sheets take them (pictures.py); started only now, when this
+    # process holds less, so that it adds nothing to the report's peak.
+    process = PictureProcess()
     try:
-        if progress:
-            progress(81, 100, "感度分析")
-        tornado = run_sensitivity(project, name, cancel=cancel, model=model,
-                                  comparison=comparison)
-        if progress:
-            progress(86, 100, "効果測定")
-        effect = _effect(project, name, model, comparison)
-        del comparison, model  # the graphs go
-        gc.collect()
+        drawn = _start_pictures(process, simulation, journeys, flows, tornado)
         wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,
-                            pictures=drawing.result, effect=effect)
+                            drawn=drawn, effect=effect)
     finally:
-        drawing.close()
+        process.close()
     if progress:
         progress(97, 100, "保存")
     try:

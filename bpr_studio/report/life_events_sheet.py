@@ -10,6 +10,7 @@ with what put them there and the source of their share, and the calendar.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -21,6 +22,7 @@ from analysis.journey import MEASURE_LABELS
 from analysis.journey_result import EventJourney, JourneyResult
 from analysis.life_events import MEMBER_SOURCES
 from analysis.sources import INVENTORY
+from bpr_studio.report.pictures import journey_timeline
 from bpr_studio.report.writer import DECIMAL, NUMBER, Column, put, write_table
 
 SHEET = "ライフイベント"
@@ -106,20 +108,29 @@ def _matched(text: str) -> str:
     return "名称（既定の一覧）" if text.startswith("名称") else text
 
 
-def _picture(ws: Worksheet, row: int, event: EventJourney) -> int:
+def timeline_events(result: JourneyResult | None) -> list[EventJourney]:
+    """The events whose timeline the sheet draws, in its order."""
+    first: dict[str, EventJourney] = {}
+    for event in result.events if result is not None else []:
+        first.setdefault(event.key, event)
+    return [first[key] for key in TIMELINE_EVENTS if key in first]
+
+
+def _picture(ws: Worksheet, row: int, event: EventJourney,
+             png: Callable[[], bytes] | None = None) -> int:
     from openpyxl.drawing.image import Image
 
-    from analysis.journey_charts import journey_png
-
-    image = Image(io.BytesIO(journey_png(event)))
+    image = Image(io.BytesIO(png() if png is not None else journey_timeline(event)))
     scale = 900 / image.width
     image.width, image.height = image.width * scale, image.height * scale
     ws.add_image(image, f"A{row}")
     return row + int(image.height / 20) + 2
 
 
-def life_events_sheet(wb: Workbook, result: JourneyResult | None) -> Worksheet | None:
-    """The sheet, or None without a journey result (a project with no life event)."""
+def life_events_sheet(wb: Workbook, result: JourneyResult | None,
+                      pngs: dict[str, Callable[[], bytes]] | None = None) -> Worksheet | None:
+    """The sheet, or None without a journey result (a project with no life event);
+    ``pngs``: the timelines being drawn elsewhere, by event key."""
     if result is None or not result.events:
         return None
     ws = wb.create_sheet(SHEET)
@@ -131,11 +142,9 @@ def life_events_sheet(wb: Workbook, result: JourneyResult | None) -> Worksheet |
     table = write_table(ws, 4, EVENT_COLUMNS, [event_record(e) for e in result.events],
                         freeze=False, autofilter=False)
     row = table.last_row + 2
-    for key in TIMELINE_EVENTS:
-        event = next((e for e in result.events if e.key == key), None)
-        if event is not None:
-            put(ws, row, 1, f"{event.name}：窓口の順路（上＝現状、下＝改善後）", bold=True, size=12)
-            row = _picture(ws, row + 1, event)
+    for event in timeline_events(result):
+        put(ws, row, 1, f"{event.name}：窓口の順路（上＝現状、下＝改善後）", bold=True, size=12)
+        row = _picture(ws, row + 1, event, (pngs or {}).get(event.key))
     put(ws, row, 1, "前提条件と出典", bold=True, size=12)
     assumptions = [{"label": a["label"], "value": f"{a['value']:g}",
                     "range": f"{a['low']:.3g}～{a['high']:.3g}", "unit": a["unit"],

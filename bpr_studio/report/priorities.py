@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl.workbook import Workbook
@@ -109,6 +110,7 @@ def matrix_anchor(summary: Worksheet) -> str:
 # at 8 pt or more (the report's floor on A4 at 100 %).
 MATRIX_PRINT_SCALE = 1.25
 MATRIX_CM = (26.0, 13.0)  # width, height on the sheet (MATRIX_ROWS rows)
+MATRIX_TOP = 30  # procedures drawn (the first MATRIX_BUBBLES named)
 
 
 def priority_matrix_png(rows: list[Any], dpi: int = 150) -> bytes:
@@ -128,20 +130,24 @@ def priority_matrix_png(rows: list[Any], dpi: int = 150) -> bytes:
     width, height = (cm / 2.54 / MATRIX_PRINT_SCALE for cm in MATRIX_CM)
     figure = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(figure)
-    draw_priority_bubbles(figure.add_subplot(111), rows, "ja", top=30, named=MATRIX_BUBBLES)
+    draw_priority_bubbles(figure.add_subplot(111), rows, "ja", top=MATRIX_TOP,
+                          named=MATRIX_BUBBLES)
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
 
 
-def priority_matrix(ws: Worksheet, result: SimulationResult, anchor: str) -> None:
-    """Level (x) against benefit (y), bubble = annual cases, at ``anchor`` of 概要."""
+def priority_matrix(ws: Worksheet, result: SimulationResult, anchor: str,
+                    png: Callable[[], bytes] | None = None) -> None:
+    """Level (x) against benefit (y), bubble = annual cases, at ``anchor`` of 概要
+    (``png``: the picture being drawn elsewhere, of the top MATRIX_TOP rows)."""
     import io
 
     from openpyxl.drawing.image import Image
 
     if not result.ranking.rows:
         return
-    image = Image(io.BytesIO(priority_matrix_png(result.ranking.rows)))
+    drawn = png() if png is not None else priority_matrix_png(result.ranking.rows)
+    image = Image(io.BytesIO(drawn))
     image.width, image.height = (round(cm / 2.54 * 96) for cm in MATRIX_CM)
     ws.add_image(image, anchor)
