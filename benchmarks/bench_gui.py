@@ -217,8 +217,8 @@ class LatencyProbe:
 _START_UP = """
 import sys
 from pathlib import Path
+from ui.app import ensure_application  # first, as `bpr-studio gui` does (ui/app.py)
 from PySide6.QtCore import QSettings
-from ui.app import ensure_application
 from ui.main_window import MainWindow
 from ui.screenshots import wait_until
 app = ensure_application("ja")

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import sys
 from pathlib import Path
 
+# isort: off
+# The computing libraries before Qt: PySide6 looks for its `__feature__` switch in the
+# source of every module imported after it (inspect.getsource on each of ~1,000 modules
+# of pandas, SQLAlchemy and networkx, a tenth of the start-up); imported first, they are
+# never read (issue 12: the window within 2 s).
+import ui.session_tasks  # noqa: F401
+# isort: on
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
@@ -13,11 +21,20 @@ from PySide6.QtWidgets import QApplication
 from ui.i18n import set_language
 
 
+def japanese_font_file() -> Path | None:
+    """The IPAexGothic file that ships with ``matplotlib_fontja``, found without importing
+    it: its import imports matplotlib (0.2–0.3 s of start-up, before the window shows)."""
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+
+
 def load_japanese_font(app: QApplication) -> str | None:
     """Register the bundled IPAexGothic so Japanese renders on any PC; return its family."""
-    import matplotlib_fontja
-
-    font_file = Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+    font_file = japanese_font_file()
+    if font_file is None:
+        return None
     font_id = QFontDatabase.addApplicationFont(str(font_file))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if not families:

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -214,8 +215,40 @@ class _Stopped(BaseException):
     """Raised in the child when the parent asks it to stop (SIGTERM)."""
 
 
+# After being asked to stop, the child ends within this many seconds whatever it is doing
+# (its `with` blocks had that long): the parent's kill comes only after STOP_GRACE_SECONDS.
+STOP_WATCHDOG_SECONDS = 3.0
+REDELIVER_SECONDS = 0.01
+
+
 def _stop(_signum: int, _frame: Any) -> None:
+    if not _stop_asked.is_set():
+        _stop_asked.set()
+        threading.Thread(target=_end_after_grace, daemon=True, name="stop watchdog").start()
     raise _Stopped
+
+
+_stop_asked = threading.Event()
+
+
+def _end_after_grace() -> None:
+    time.sleep(STOP_WATCHDOG_SECONDS)
+    os._exit(0)
+
+
+def _on_unraisable(unraisable: Any) -> None:
+    """A stop raised inside a cleanup callback (a weakref finalizer, ``__del__``, a garbage
+    collector callback) is printed and ignored by Python, and the child ran on until it
+    was killed 10 s later: ask again, so that the stop lands in the code that called it."""
+    if isinstance(unraisable.exc_value, _Stopped):
+        timer = threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.daemon = True
+        timer.start()
+        return
+    _default_unraisable(unraisable)
+
+
+_default_unraisable = sys.unraisablehook
 
 
 def _never_cancelled() -> bool:
@@ -240,6 +273,7 @@ def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...],
     # leaves what it is doing through its context managers — a project closed mid-way
     # (its write-ahead log being folded in) is closed properly — and ends.
     signal.signal(signal.SIGTERM, _stop)
+    sys.unraisablehook = _on_unraisable
     try:
         try:
             extra = (_ProgressSender(connection), _never_cancelled) if with_progress else ()
