@@ -42,12 +42,12 @@ from bpr_studio.io.survey_import import (
     plan_changes,
     read_row,
     step_rows_for,
-    write_batch,
 )
 from bpr_studio.io.workbook_reader import SUPPORTED_SUFFIXES
 from bpr_studio.model import codes
 from bpr_studio.store import open_project, project_exists
 from ui.i18n import language, tr
+from ui.import_write import written
 from ui.notify import show_message
 from ui.release import release_later
 from ui.table_model import DataFrameTableModel
@@ -287,8 +287,9 @@ class ImportDialog(QDialog):
 
         def task(progress, cancelled):
             progress(0, 1, tr("writing"))
-            with open_project(project_path, create=True) as project:
-                return write_batch(project, batch)
+            # A big batch in a child process: its snapshot of the rows it replaces kept
+            # the GIL busy beside the window (ui.import_write).
+            return written(project_path, batch, cancelled)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.runner.start(task)
