@@ -225,6 +225,8 @@ def _stop(_signum: int, _frame: Any) -> None:
     if not _stop_asked.is_set():
         _stop_asked.set()
         threading.Thread(target=_end_after_grace, daemon=True, name="stop watchdog").start()
+    if _in_unraisable_hook:
+        return  # the hook is asking again: raised here it would be swallowed too
     raise _Stopped
 
 
@@ -240,15 +242,21 @@ def _on_unraisable(unraisable: Any) -> None:
     """A stop raised inside a cleanup callback (a weakref finalizer, ``__del__``, a garbage
     collector callback) is printed and ignored by Python, and the child ran on until it
     was killed 10 s later: ask again, so that the stop lands in the code that called it."""
-    if isinstance(unraisable.exc_value, _Stopped):
-        timer = threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signal.SIGTERM))
-        timer.daemon = True
-        timer.start()
-        return
-    _default_unraisable(unraisable)
+    global _in_unraisable_hook
+    _in_unraisable_hook = True
+    try:
+        if isinstance(unraisable.exc_value, _Stopped):
+            timer = threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signal.SIGTERM))
+            timer.daemon = True
+            timer.start()
+            return
+        _default_unraisable(unraisable)
+    finally:
+        _in_unraisable_hook = False
 
 
 _default_unraisable = sys.unraisablehook
+_in_unraisable_hook = False
 
 
 def _never_cancelled() -> bool:
