@@ -75,6 +75,26 @@ class ChunkJob:
     settings: RunSettings
 
 
+    def run(self) -> ChunkResult:
+        return run_chunk(self)
+
+
+class Job(Protocol):
+    """A chunk of work an engine runs: a :class:`ChunkJob`, or one that also applies the
+    scenario to its procedures (``analysis.chunk_apply.ApplyJob``)."""
+
+    index: int
+    first: int
+
+    def run(self) -> ChunkResult:
+        ...
+
+
+def run_job(job: Job) -> ChunkResult:
+    """What engines run (a top-level function: pools and Dask workers pickle it)."""
+    return job.run()
+
+
 @dataclass
 class ChunkResult:
     index: int
@@ -218,20 +238,20 @@ class ChunkEngine(Protocol):
     """Runs chunks somewhere (this process, a process pool, Dask) and yields their results
     in any order; stops promptly with ``SimulationCancelled`` when ``cancel()`` is true."""
 
-    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+    def run(self, jobs: Iterator[Job], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
         ...
 
 
 class InProcess:
     """Chunks one after another in this process (small projects, one worker)."""
 
-    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+    def run(self, jobs: Iterator[Job], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
         from analysis.montecarlo import SimulationCancelled
 
         for job in jobs:
             if cancel is not None and cancel():
                 raise SimulationCancelled
-            yield run_chunk(job)
+            yield job.run()
 
 
 def section_sizes(codes: np.ndarray, n_sections: int) -> np.ndarray:
@@ -264,13 +284,14 @@ class MonteCarloSummary:
     samples: list[MonteCarloResult] = field(default_factory=list)  # by chunk, if kept
 
 
-def run_chunked(jobs: Iterable[ChunkJob], n_procedures: int, sizes: np.ndarray,
+def run_chunked(jobs: Iterable[Job], n_procedures: int, sizes: np.ndarray,
                 replications: int, fte_hours: float, engine: ChunkEngine,
-                progress: Progress | None = None, cancel: CancelCheck | None = None
-                ) -> MonteCarloSummary:
+                progress: Progress | None = None, cancel: CancelCheck | None = None,
+                collect: Callable[[ChunkResult], None] | None = None) -> MonteCarloSummary:
     """Run every chunk on ``engine`` and reduce the results as they arrive (any order).
     ``sizes``: each section's number of procedures (:func:`section_sizes`); a section's
-    sums are turned into its percentiles once that many of its procedures are in."""
+    sums are turned into its percentiles once that many of its procedures are in.
+    ``collect`` is given each result too (for what a job returns beside the Monte Carlo)."""
     stats = np.full((3, 3, n_procedures, STAT_COLUMNS), np.nan)
     remaining = np.array(sizes, dtype=np.int64)
     open_sums: dict[int, np.ndarray] = {}        # section code -> (2, R, SUM_COLUMNS) int64
@@ -299,6 +320,8 @@ def run_chunked(jobs: Iterable[ChunkJob], n_procedures: int, sizes: np.ndarray,
         city_float += result.city_float
         if result.samples is not None:
             samples.append((result.first, result.samples))
+        if collect is not None:
+            collect(result)
         done += count
         chunks += 1
         if progress is not None:

@@ -181,13 +181,8 @@ class BatchedApplication:
             raise RuntimeError("the scenario has been applied already")
         first = 0
         for batch in graph_batches(self.graphs, self.size):
-            as_is = self.as_is.add({pid: graph for pid, graph, _owned in batch})
-            changed = {}
-            for pid, graph, owned in batch:
-                changed[pid], self.applied[pid] = apply_to_procedure(
-                    pid, graph, self.scenario, self.rubric, owned)
-            to_be = self.to_be.add(changed)
-            del changed
+            as_is, to_be = apply_batch(batch, self.scenario, self.rubric, self.applied,
+                                       self.as_is, self.to_be)
             yield first, as_is, to_be
             first += len(batch)
             del batch, as_is, to_be
@@ -201,6 +196,19 @@ class BatchedApplication:
             log = [application for pid in self.graphs for application in self.applied[pid]]
             self._result = (self.as_is.tables(), self.to_be.tables(), log)
         return self._result
+
+
+def apply_batch(batch: list[tuple[str, nx.DiGraph, bool]], scenario: Scenario, rubric: _Rubric,
+                applied: dict[str, list[Application]], as_is_side: _SideTables | None = None,
+                to_be_side: _SideTables | None = None) -> tuple[ProcessTables, ProcessTables]:
+    """One batch of :class:`BatchedApplication`, ``(ID, graph, may be edited in place)``
+    with IDs ascending: its as-is tables, the measures applied (what each did put in
+    ``applied``), its to-be tables (rows from 0). The sides, if given, keep the tables."""
+    as_is = (as_is_side or _SideTables()).add({pid: graph for pid, graph, _owned in batch})
+    changed = {}
+    for pid, graph, owned in batch:
+        changed[pid], applied[pid] = apply_to_procedure(pid, graph, scenario, rubric, owned)
+    return as_is, (to_be_side or _SideTables()).add(changed)
 
 
 def apply_to_tables(graphs: Mapping[str, nx.DiGraph], scenario: Scenario,

@@ -32,13 +32,14 @@ from analysis.chunked import (
     ChunkResult,
     EngineUnavailable,
     InProcess,
+    Job,
     MonteCarloSummary,
     Progress,
     RunSettings,
     TableSlicer,
     chunk_jobs,
-    run_chunk,
     run_chunked,
+    run_job,
     section_sizes,
 )
 from analysis.montecarlo import SimulationCancelled, draw_theta
@@ -46,10 +47,10 @@ from analysis.tabular import ProcessTables
 from analysis.worker_init import limit_threads
 from cost_model.unit_costs import UnitCostTable
 
-__all__ = ["ComputeOptions", "EngineUnavailable", "PendingTasks", "Plan", "ProcessPool",
+__all__ = ["APPLIED_BYTES_PER_PROCEDURE", "ComputeOptions", "EngineUnavailable", "PendingTasks", "Plan", "ProcessPool",
            "SharedPool", "engine_for", "paused_gc", "shared_pool",
            "COMPARISON_BYTES_PER_STEP", "monte_carlo_plan", "parse_size", "plan_run", "run_monte_carlo",
-           "run_monte_carlo_batches", "run_tasks", "task_runner"]
+           "run_jobs", "run_monte_carlo_batches", "run_tasks", "task_runner"]
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3
 ENV_MEMORY_BUDGET = "BPR_STUDIO_MEMORY_BUDGET"
@@ -76,6 +77,12 @@ WORKER_BASE_BYTES = 150 * 1024 ** 2   # one worker process with numpy and pandas
 # (measured: the run's peak rose from 2.14 to 2.57 GB when the chunks were planned without
 # it). Counted before planning, so the chunks get only what is left.
 COMPARISON_BYTES_PER_STEP = 2_400
+# What a chunk that applies the scenario itself holds per step beside its Monte Carlo:
+# the graphs, the as-is and to-be tables, their costings and attributions.
+APPLY_BYTES_PER_STEP = 6_000
+# What this process keeps of each procedure while such chunks run (its as-is, to-be and
+# potential costs, savings by measure, applications).
+APPLIED_BYTES_PER_PROCEDURE = 3_000
 # Below this many step × replication draws, starting a pool costs more than it saves.
 SMALL_WORK = 20_000_000
 
@@ -125,10 +132,12 @@ class Plan:
 
 
 def plan_run(options: ComputeOptions, procedures: int, steps: int, replications: int,
-             sections: int, growing: int = 0) -> Plan:
+             sections: int, growing: int = 0, applying: bool = False) -> Plan:
     """Workers and chunk size for a run: chunks as large as the budget allows for every
     worker at once, and at least four per worker so that they share the work evenly.
-    ``growing``: bytes this process will still add while the chunks run."""
+    ``growing``: bytes this process will still add while the chunks run; ``applying``:
+    the chunks also build their graphs, apply the scenario and cost it
+    (``analysis.chunk_apply``)."""
     requested = options.requested_workers()
     cores = os.cpu_count() or 1
     small = steps * replications < SMALL_WORK
@@ -140,6 +149,8 @@ def plan_run(options: ComputeOptions, procedures: int, steps: int, replications:
     per_step = max(steps, 1) / max(procedures, 1)
     per_procedure = replications * (per_step * BYTES_PER_STEP_REPLICATION
                                     + BYTES_PER_PROCEDURE_REPLICATION) * 4 / 3
+    if applying:
+        per_procedure += per_step * APPLY_BYTES_PER_STEP
     # Percentiles (3 readings × 3 × 12 per procedure) and the integer section and city sums.
     results = procedures * 9 * 12 * 8 + 2 * replications * (sections + 1) * 11 * 8
     extra = WORKER_BASE_BYTES * workers if workers > 1 or options.engine == "dask" else 0
@@ -265,7 +276,7 @@ class ProcessPool:
         self.workers = workers
         self.shared = shared
 
-    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+    def run(self, jobs: Iterator[Job], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
         pool = self.shared or SharedPool(self.workers)
         executor = pool.executor()
         pending: set[Future[ChunkResult]] = set()
@@ -278,7 +289,7 @@ class ProcessPool:
                     if job is None:
                         more = False
                     else:
-                        pending.add(executor.submit(run_chunk, job))
+                        pending.add(executor.submit(run_job, job))
                 if not pending:
                     break
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
@@ -307,9 +318,9 @@ def engine_for(plan: Plan, options: ComputeOptions, shared: SharedPool | None = 
 
 
 def monte_carlo_plan(options: ComputeOptions, procedures: int, steps: int, replications: int,
-                     sections: int, growing: int = 0) -> Plan:
+                     sections: int, growing: int = 0, applying: bool = False) -> Plan:
     """:func:`plan_run`, and one chunk of a small project runs here (no pool to start)."""
-    plan = plan_run(options, procedures, steps, replications, sections, growing)
+    plan = plan_run(options, procedures, steps, replications, sections, growing, applying)
     if plan.engine == "local" and procedures <= plan.chunk_size:
         plan = Plan(1, plan.chunk_size, "local")
     return plan
@@ -360,18 +371,31 @@ def run_monte_carlo_batches(batches: Iterable[tuple[int, ProcessTables, ProcessT
                 fte_hours, plan, options, progress, cancel, shared)
 
 
+def run_jobs(jobs: Iterator[Job], n_procedures: int, section_codes: np.ndarray,
+             n_sections: int, replications: int, fte_hours: float, plan: Plan,
+             options: ComputeOptions | None = None, progress: Progress | None = None,
+             cancel: CancelCheck | None = None, shared: SharedPool | None = None,
+             collect: Callable[[ChunkResult], None] | None = None) -> MonteCarloSummary:
+    """Chunks made by the caller (e.g. ``analysis.chunk_apply.ApplyJob``: applied, costed
+    and simulated where they run), on ``plan``'s engine; ``collect`` gets each result."""
+    return _run(jobs, n_procedures, section_sizes(np.asarray(section_codes), n_sections),
+                replications, fte_hours, plan, options or ComputeOptions(), progress, cancel,
+                shared, collect)
+
+
 def shared_pool(plan: Plan) -> SharedPool | None:
     """The pool a run's chunks and counters share when its plan runs on this PC's worker
     processes; None when the chunks run here or on Dask."""
     return SharedPool(plan.workers) if plan.engine == "local" and plan.workers > 1 else None
 
 
-def _run(jobs: Iterator[ChunkJob], n_procedures: int, sizes: np.ndarray, replications: int,
+def _run(jobs: Iterator[Job], n_procedures: int, sizes: np.ndarray, replications: int,
          fte_hours: float, plan: Plan, options: ComputeOptions, progress: Progress | None,
-         cancel: CancelCheck | None, shared: SharedPool | None = None) -> MonteCarloSummary:
+         cancel: CancelCheck | None, shared: SharedPool | None = None,
+         collect: Callable[[ChunkResult], None] | None = None) -> MonteCarloSummary:
     started = time.perf_counter()
     summary = run_chunked(jobs, n_procedures, sizes, replications, fte_hours,
-                          engine_for(plan, options, shared), progress, cancel)
+                          engine_for(plan, options, shared), progress, cancel, collect)
     summary.plan = plan.describe()
     summary.seconds = time.perf_counter() - started
     return summary

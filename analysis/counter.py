@@ -481,17 +481,37 @@ class CounterPlan:
         return results
 
 
+def counter_minutes(comparison: Comparison) -> tuple[pd.Series, pd.Series]:
+    """Counter-staff minutes per visit of each procedure, as-is and to-be (by procedure ID;
+    each procedure's from its own steps alone, so chunks of procedures give the same)."""
+    return (_counter_minutes(comparison.as_is_tables, comparison.as_is, False),
+            _counter_minutes(comparison.to_be_tables, comparison.to_be, True,
+                             comparison.values))
+
+
+# The columns of the procedures' table a counter plan reads.
+COUNTER_PROCEDURE_COLUMNS = ["procedure_id", "section", "peak_months"]
+
+
 def counter_plan(comparison: Comparison, seed: int, replications: int = COUNTER_REPLICATIONS
                  ) -> CounterPlan:
     """What :func:`counter_comparison` simulates: each section's as-is and to-be counter."""
-    sides = {
-        "as_is": (comparison.as_is.procedures.set_index("procedure_id"),
-                  _counter_minutes(comparison.as_is_tables, comparison.as_is, False)),
-        "to_be": (comparison.to_be.procedures.set_index("procedure_id"),
-                  _counter_minutes(comparison.to_be_tables, comparison.to_be, True,
-                                   comparison.values)),
-    }
-    procedures = comparison.as_is_tables.procedures.set_index("procedure_id")
+    as_is_minutes, to_be_minutes = counter_minutes(comparison)
+    return counter_plan_of(comparison.as_is.procedures, comparison.to_be.procedures,
+                           as_is_minutes, to_be_minutes, comparison.as_is_tables.procedures,
+                           seed, replications)
+
+
+def counter_plan_of(as_is: pd.DataFrame, to_be: pd.DataFrame, as_is_minutes: pd.Series,
+                    to_be_minutes: pd.Series, procedures: pd.DataFrame, seed: int,
+                    replications: int = COUNTER_REPLICATIONS) -> CounterPlan:
+    """:func:`counter_plan` from its parts: the as-is and to-be costs of every procedure
+    (``CostResult.procedures``), their :func:`counter_minutes` and the procedures' table
+    (at least :data:`COUNTER_PROCEDURE_COLUMNS`) — what a run that costs its procedures a
+    chunk at a time keeps of them."""
+    sides = {"as_is": (as_is.set_index("procedure_id"), as_is_minutes),
+             "to_be": (to_be.set_index("procedure_id"), to_be_minutes)}
+    procedures = procedures.set_index("procedure_id")
     blocks: list[dict[str, object]] = []
     jobs: list[tuple[dict[str, object], str, float]] = []
     counters: list[CounterYears] = []

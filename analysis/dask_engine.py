@@ -1,6 +1,6 @@
 """The Monte Carlo's chunks on Dask (``dask.distributed``), when one PC is not enough.
 
-The same chunk function as the process pool (``analysis.chunked.run_chunk``), submitted to
+The same chunk function as the process pool (``analysis.chunked.run_job``), submitted to
 a Dask scheduler: a ``LocalCluster`` on this PC by default, or a running scheduler given
 by its address (``--scheduler tcp://host:8786``) whose workers may be other PCs
 (docs/scale.md). Dask is optional (``pip install "bpr-studio[distributed]"``); without it
@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from analysis.chunked import CancelCheck, ChunkJob, ChunkResult, EngineUnavailable, run_chunk
+from analysis.chunked import CancelCheck, ChunkResult, EngineUnavailable, Job, run_job
 from analysis.montecarlo import SimulationCancelled
 
 INSTALL_HINT = ('Dask がインストールされていません: pip install "bpr-studio[distributed]" / '
@@ -60,7 +60,7 @@ class DaskEngine:
                                            silence_logs=logging.WARNING)
         return distributed.Client(cluster), cluster
 
-    def run(self, jobs: Iterator[ChunkJob], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
+    def run(self, jobs: Iterator[Job], cancel: CancelCheck | None) -> Iterator[ChunkResult]:
         client, cluster = self._connect()
         pending: list[Any] = []
         try:
@@ -72,7 +72,7 @@ class DaskEngine:
                     if job is None:
                         more = False
                     else:
-                        pending.append(client.submit(run_chunk, job, pure=False))
+                        pending.append(client.submit(run_job, job, pure=False))
                 if not pending:
                     break
                 if cancel is not None and cancel():

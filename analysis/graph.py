@@ -192,6 +192,20 @@ class ProjectGraphs(Mapping[str, nx.DiGraph]):
             link_at += n_links
         return graphs
 
+    def rows_of(self, pids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The table rows of these procedures (each one's steps and links in their order):
+        a ``ProjectGraphs`` of them alone builds the graphs this one would (in a worker
+        process, say), except those already built and kept here (:meth:`kept`)."""
+        keys = np.array([self._key_index[pid] for pid in pids], dtype=np.int64)
+        step_rows, _counts = self._rows(self._step_order, self._step_bounds, keys)
+        link_rows, _counts = self._rows(self._link_order, self._link_bounds, keys)
+        return (self._procedures.take([self._row[pid] for pid in pids]),
+                self._steps.take(step_rows), self._links.take(link_rows))
+
+    def kept(self, pid: str) -> nx.DiGraph | None:
+        """The graph of ``pid`` if it was asked for by key (and so may have been edited)."""
+        return self._built.get(pid)
+
     def __getitem__(self, pid: str) -> nx.DiGraph:
         graph = self._built.get(pid)
         if graph is None:

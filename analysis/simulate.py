@@ -25,7 +25,8 @@ import pandas as pd
 
 from analysis.attribution import OTHER, attribute_savings, savings_by_measure
 from analysis.calibration import band_of, band_text
-from analysis.chunked import MonteCarloSummary, group_stats
+from analysis.chunk_apply import AppliedParts, ApplyJob, Attributed
+from analysis.chunked import MonteCarloSummary, RunSettings, group_stats
 from analysis.compare import (
     BatchedApplication,
     Comparison,
@@ -36,18 +37,20 @@ from analysis.compare import (
     parameter_values,
 )
 from analysis.compute import (
+    APPLIED_BYTES_PER_PROCEDURE,
     COMPARISON_BYTES_PER_STEP,
     ComputeOptions,
     monte_carlo_plan,
     paused_gc,
+    run_jobs,
     run_monte_carlo_batches,
     shared_pool,
     task_runner,
 )
 from analysis.counter import counter_comparison, counter_plan, simulate_batch
-from analysis.graph import procedure_field, step_count
+from analysis.graph import ProjectGraphs, procedure_field, step_count
 from analysis.measures import MEASURES
-from analysis.montecarlo import SimulationCancelled
+from analysis.montecarlo import SimulationCancelled, draw_theta
 from analysis.params import PARAMETERS, adoption_year
 from analysis.ranking import rank_procedures
 from analysis.result import (
@@ -243,16 +246,27 @@ def _analysis_of(model: ProjectModel, scenario: Scenario, comparison: Comparison
                  seed: int, checkpoint: Callable[[], None]) -> ScenarioAnalysis:
     """What :func:`analyse_scenario` derives from the comparison."""
     values = parameter_values(scenario)
-    order = [u.measure for u in scenario.measures]
     attributed = attribute_savings(comparison, model.unit_costs, values)  # once, used twice
+    analysis = _analysis_from(model, scenario, comparison, compare_potential(comparison, model),
+                              attributed)
+    checkpoint()
+    if counter:
+        analysis.counters = [SectionCounter.from_dict(c)
+                             for c in counter_comparison(comparison, seed)]
+    return analysis
+
+
+def _analysis_from(model: ProjectModel, scenario: Scenario, comparison: Comparison,
+                   potential: Comparison, attributed: Attributed) -> ScenarioAnalysis:
+    """The ranking and the savings by measure of a comparison whose savings are
+    attributed already (no counters)."""
+    values = parameter_values(scenario)
+    order = [u.measure for u in scenario.measures]
     by_procedure, _touched = attributed
     ranking = rank_procedures(comparison, by_procedure, model.unit_costs, order)
-    checkpoint()
-    counters = ([SectionCounter.from_dict(c) for c in counter_comparison(comparison, seed)]
-                if counter else [])
     return ScenarioAnalysis(comparison, _measure_savings(comparison, model, scenario, values,
                                                          attributed),
-                            ranking, counters, compare_potential(comparison, model))
+                            ranking, [], potential)
 
 
 def _scenario_summary(scenario: Scenario) -> ScenarioSummary:
@@ -313,6 +327,84 @@ def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications:
     return comparison, summary, sections, section_codes, counters[0] if counters else None
 
 
+CounterWait = Callable[[Progress], list[dict[str, object]]]
+
+
+def _sections(model: ProjectModel) -> tuple[list[str], list[str], np.ndarray]:
+    """The procedure IDs in the tables' order (ascending), the sections, and each
+    procedure's section code (−1 for none), from the procedures' fields."""
+    section_of = procedure_field(model.graphs, "section")
+    ids = sorted(section_of)
+    ordered = [section_of[pid] for pid in ids]
+    sections = sorted({s for s in ordered if not pd.isna(s)})
+    return ids, sections, pd.Categorical(ordered, categories=sections).codes
+
+
+def _apply_jobs(model: ProjectModel, scenario: Scenario, ids: list[str], codes: np.ndarray,
+                size: int, settings: RunSettings) -> Iterator[ApplyJob]:
+    """The chunks of :func:`_apply_and_simulate`, made one at a time as they are asked for:
+    each its procedures' table rows, or their graphs where this process holds them."""
+    graphs = model.graphs
+    for index, first in enumerate(range(0, len(ids), max(size, 1))):
+        pids = ids[first:first + max(size, 1)]
+        if isinstance(graphs, ProjectGraphs):
+            kept = {pid: graph for pid in pids if (graph := graphs.kept(pid)) is not None}
+            rest = [pid for pid in pids if pid not in kept]
+            rows = graphs.rows_of(rest) if rest else None
+        else:
+            kept, rows = {pid: graphs[pid] for pid in pids}, None
+        yield ApplyJob(index, first, pids, rows, kept, codes[first:first + len(pids)], settings,
+                       scenario, model.rubric)
+
+
+def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: int,
+                        values: dict[str, float], fte_hours: float,
+                        compute: ComputeOptions | None, progress: Progress,
+                        cancel: CancelCheck | None, pools: contextlib.ExitStack | None,
+                        ) -> tuple[ScenarioAnalysis, MonteCarloSummary, list[str], np.ndarray,
+                                   CounterWait | None]:
+    """The scenario applied, costed and simulated a chunk of procedures at a time where the
+    chunks run (``analysis.chunk_apply``): this process keeps per-procedure figures only.
+    With ``pools`` (the caller's, open until it has the counters) the counters are planned
+    as soon as the chunks are in, and their batches go to the chunks' workers at once when
+    there is a pool of them (else to :func:`analysis.compute.task_runner`'s when the last
+    item returned, which gives the counters, is called with a progress); without ``pools``
+    that item is None."""
+    ids, sections, section_codes = _sections(model)
+    plan = monte_carlo_plan(compute or ComputeOptions(), len(ids), step_count(model.graphs),
+                            replications, len(sections),
+                            growing=len(ids) * APPLIED_BYTES_PER_PROCEDURE, applying=True)
+    shared = shared_pool(plan) if pools is not None else None
+    if shared is not None and pools is not None:
+        pools.enter_context(shared)
+    settings = RunSettings(model.unit_costs, draw_theta(seed, replications, values), seed,
+                           values, True, fte_hours)
+    parts = AppliedParts(model, scenario, values)
+    summary = run_jobs(_apply_jobs(model, scenario, ids, section_codes, plan.chunk_size,
+                                   settings),
+                       len(ids), section_codes, len(sections), replications, fte_hours, plan,
+                       compute, progress, cancel, shared, parts.add)
+    expected, potential, attributed = parts.comparisons()
+    counters_of: CounterWait | None = None
+    if pools is not None:
+        # The counters on the workers (the pool's, or a pool of their own), while this
+        # process ranks and sums.
+        plan_of_counters = parts.counter_plan(expected, seed)
+        if shared is not None:
+            pending = shared.submit(simulate_batch, plan_of_counters.batches)
+            counters_of = lambda progress: plan_of_counters.results(  # noqa: E731
+                pending.results(progress, cancel))
+        else:
+            counters_of = lambda progress: plan_of_counters.results(  # noqa: E731
+                task_runner(compute, progress, cancel)(simulate_batch, plan_of_counters.batches))
+    analysis = _analysis_from(model, scenario, expected, potential, attributed)
+    procedures = expected.as_is.procedures.reset_index(drop=True)
+    if not np.array_equal(section_codes, pd.Categorical(procedures["section"],
+                                                        categories=sections).codes):
+        raise RuntimeError("the comparison's procedures are not in the Monte Carlo's order")
+    return analysis, summary, sections, section_codes, counters_of
+
+
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
                       seed: int = 1, progress: Progress | None = None,
                       cancel: CancelCheck | None = None, counter: bool = True,
@@ -353,22 +445,31 @@ def _simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: 
     def mc_progress(done: int, total: int, _label: str) -> None:
         step(10 + int(60 * done / max(total, 1)), f"シミュレーション {done}/{total}")
 
+    def counter_progress(done: int, total: int, _label: str) -> None:
+        step(92 + int(7 * done / max(total, 1)), f"窓口 {done}/{total}")
+
     fte_hours = model.unit_costs.value("hours_per_fte")
-    comparison, summary, sections, section_codes, counters_of = _compare_and_simulate(
-        model, scenario, replications, seed, values, fte_hours, compute, mc_progress, cancel,
-        pools if counter else None)
-    step(71, "比較")
-    analysis = _analysis_of(model, scenario, comparison, False, seed, lambda: step(71, "比較"))
-    if keep_analysis is not None:
+    if keep_analysis is None:
+        analysis, summary, sections, section_codes, counters_of = _apply_and_simulate(
+            model, scenario, replications, seed, values, fte_hours, compute, mc_progress,
+            cancel, pools if counter else None)
+        comparison = analysis.comparison
+        step(71, "比較")
+    else:
+        # The caller keeps the analysis (the report's sensitivity analysis reads its
+        # tables): this process applies the scenario and keeps the whole tables.
+        comparison, summary, sections, section_codes, counters_of = _compare_and_simulate(
+            model, scenario, replications, seed, values, fte_hours, compute, mc_progress,
+            cancel, pools if counter else None)
+        step(71, "比較")
+        analysis = _analysis_of(model, scenario, comparison, False, seed,
+                                lambda: step(71, "比較"))
         keep_analysis(analysis)
     step(72, "集計")
     city = _aggregate_blocks(summary, comparison, fte_hours, None, ["city"])[0]
     section_blocks = _aggregate_blocks(summary, comparison, fte_hours, section_codes, sections)
     procedure_blocks = _procedure_blocks(summary, comparison)
     step(92, "窓口")
-
-    def counter_progress(done: int, total: int, _label: str) -> None:
-        step(92 + int(7 * done / max(total, 1)), f"窓口 {done}/{total}")
     # The counters' batches of queues on the workers too (the same figures anywhere).
     if not counter:
         counters = []

@@ -345,3 +345,66 @@ def test_batched_application_keeps_frames_equal_to_the_whole_tables(big):
             pd.testing.assert_frame_equal(getattr(batched[1], name), getattr(one[1], name),
                                           check_exact=True)
         assert len(batched[2]) == len(one[2])
+
+
+def _result_json(model, scenario, options, path, **more):
+    import json
+
+    from analysis.simulate import write_json
+
+    result = simulate_scenario(model, scenario, REPLICATIONS, 3, compute=options, **more)
+    data = json.loads(write_json(result, path).read_text(encoding="utf-8"))
+    data.pop("generated_at")
+    return data
+
+
+def test_chunks_that_apply_the_scenario_themselves_give_the_same_result(big, sample, tmp_path,
+                                                                        monkeypatch):
+    """Without a caller keeping the analysis, the workers apply the scenario to their
+    chunks, cost them and attribute their savings, and this process only joins their
+    per-procedure figures (issue 16): every figure of the result — percentiles, savings
+    by measure, ranking, potential, counters, what did not apply — is the one this
+    process makes applying the scenario to the whole project itself, for any chunking, on
+    one or two workers, from graphs held (a dict) or from the project's tables."""
+    from analysis import counter
+
+    monkeypatch.setattr(counter, "_BATCH_VISITORS", 200_000)  # several counter batches
+    for model, scenario, runs in ((big[0], big[1], ((1, 7), (2, 100))),
+                                  (*sample, ((1, 10), (1, 1_000), (2, 20)))):
+        whole = _result_json(model, scenario, ComputeOptions(workers=1, chunk_size=10_000),
+                             tmp_path / "whole.json", keep_analysis=lambda _analysis: None)
+        assert whole["measures"]
+        assert whole["ranking"]
+        assert whole["counter"]
+        assert whole["not_applied"]
+        for workers, size in runs:
+            options = ComputeOptions(workers=workers, chunk_size=size)
+            assert _result_json(model, scenario, options, tmp_path / "r.json") == whole
+
+
+def test_an_edited_graph_is_simulated_as_edited(sample, tmp_path):
+    """A graph the app asked for and edited in place is sent to the chunk as it is (the
+    others as their table rows): the simulation sees the edit, as the whole comparison
+    does, and the graph itself is not changed by the measures."""
+    from analysis.compare import ProjectModel as Model
+    from analysis.graph import ProjectGraphs
+
+    model, scenario = sample
+    graphs = model.graphs
+    assert isinstance(graphs, ProjectGraphs)
+    fresh = Model(ProjectGraphs(*graphs.rows_of(list(graphs))), model.unit_costs, model.rubric)
+    pid = sorted(fresh.graphs)[3]
+    edited = fresh.graphs[pid]
+    clerk = min(n for n in edited.nodes if n != END and edited.nodes[n]["actor"] == "clerk")
+    edited.nodes[clerk]["typical_minutes"] = float(edited.nodes[clerk]["typical_minutes"]) + 60
+    before = {n: dict(edited.nodes[n]) for n in edited.nodes}
+    options = ComputeOptions(workers=1, chunk_size=10)
+    applied = _result_json(fresh, scenario, options, tmp_path / "a.json")
+    assert applied == _result_json(fresh, scenario, options, tmp_path / "w.json",
+                                   keep_analysis=lambda _analysis: None)
+    assert {n: dict(edited.nodes[n]) for n in edited.nodes} == before
+    untouched = _result_json(model, scenario, options, tmp_path / "u.json")
+    row = [p for p in applied["procedures"] if p["procedure_id"] == pid][0]
+    other = [p for p in untouched["procedures"] if p["procedure_id"] == pid][0]
+    assert row["as_is"]["staff_time_h"]["deterministic"] > \
+        other["as_is"]["staff_time_h"]["deterministic"]

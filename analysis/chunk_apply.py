@@ -1,0 +1,204 @@
+"""The scenario applied, costed and simulated a chunk of procedures at a time, where the
+chunk runs (a worker process, a Dask worker or here), so that the run's own process keeps
+only per-procedure figures (issue 16).
+
+``simulate`` used to apply the scenario itself, a chunk at a time, and send each chunk's
+tables to the workers for the Monte Carlo: at 30,000 procedures that process spent about
+35 CPU-seconds building graphs and applying measures while the two workers waited for
+it, and it kept every chunk's as-is and to-be step tables (about 1 GB) for the costing at
+the end. Here each chunk carries the rows of its procedures; the worker builds their
+graphs, applies the measures, runs the chunk's Monte Carlo (``analysis.chunked``), costs
+its as-is, to-be and potential (``analysis.compare``), attributes its savings to the
+measures (``analysis.attribution``) and takes its counters' minutes
+(``analysis.counter``), and returns per-procedure figures only. :class:`AppliedParts`
+joins them, in procedure order, into what the whole project's comparison would have
+given: every figure is computed per procedure (a procedure's costs, flows, levels and
+attributions depend on its own rows alone) and every total is made from the joined
+per-procedure rows, in the same order as before, so the result is the same to the last
+bit (tests/test_scale.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from itertools import chain
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from analysis.attribution import COLUMNS as ATTRIBUTION_COLUMNS
+from analysis.attribution import OTHER, attribute_savings
+from analysis.chunked import ChunkJob, ChunkResult, RunSettings, TableSlicer, run_chunk
+from analysis.compare import (
+    Comparison,
+    ProjectModel,
+    _whole,
+    apply_batch,
+    compare_potential,
+    compare_tables,
+)
+from analysis.counter import (
+    COUNTER_PROCEDURE_COLUMNS,
+    CounterPlan,
+    counter_minutes,
+    counter_plan_of,
+)
+from analysis.graph import ProjectGraphs
+from analysis.params import potential_values
+from analysis.scenario import Application, Scenario
+from analysis.tabular import graphs_to_tables
+from cost_model.costs import CostResult
+from cost_model.readiness import ReadinessRubric
+
+Attributed = tuple[dict[str, np.ndarray], dict[str, set[str]]]
+
+
+@dataclass
+class ApplyJob:
+    """A chunk of consecutive procedures (IDs ascending; rows ``first`` … of the project)
+    to apply the scenario to, cost and simulate. Its procedures come as their table rows
+    (``rows``: procedures, steps, links, as ``ProjectGraphs.rows_of`` gives them) and, for
+    those whose graph the caller holds (asked for by key, perhaps edited), as ``kept``
+    graphs, copied before a measure changes them."""
+
+    index: int
+    first: int
+    procedure_ids: list[str]
+    rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None
+    kept: dict[str, nx.DiGraph]
+    sections: np.ndarray         # (P_c,) section code of each procedure, −1 for none
+    settings: RunSettings
+    scenario: Scenario
+    rubric: ReadinessRubric
+
+    def run(self) -> ChunkResult:
+        return run_applied_chunk(self)
+
+
+@dataclass
+class AppliedChunk(ChunkResult):
+    """A chunk's Monte Carlo reduction (:class:`ChunkResult`) and its deterministic
+    figures, per procedure."""
+
+    as_is: pd.DataFrame = field(default_factory=pd.DataFrame)      # CostResult.procedures
+    to_be: pd.DataFrame = field(default_factory=pd.DataFrame)
+    potential: pd.DataFrame = field(default_factory=pd.DataFrame)  # to-be, potential values
+    applied: dict[str, list[Application]] = field(default_factory=dict)
+    # Savings by measure (procedures × attribution columns), 'other' left out (it is what
+    # the others leave of the total, made once they are joined), the procedures each
+    # measure touched, and the order the measures came in: by effect of a step, by channel.
+    attribution: dict[str, np.ndarray] = field(default_factory=dict)
+    touched: dict[str, set[str]] = field(default_factory=dict)
+    effect_order: list[str] = field(default_factory=list)
+    channel_order: list[str] = field(default_factory=list)
+    counter_minutes: tuple[pd.Series, pd.Series] = (pd.Series(dtype=float),
+                                                    pd.Series(dtype=float))
+    counter_procedures: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _graphs(job: ApplyJob) -> list[tuple[str, nx.DiGraph, bool]]:
+    fresh: dict[str, nx.DiGraph] = {}
+    if job.rows is not None:
+        graphs = ProjectGraphs(*job.rows)
+        for batch in graphs.batches(max(len(graphs), 1)):
+            fresh.update({pid: graph for pid, graph, _owned in batch})
+    return [(pid, job.kept[pid], False) if pid in job.kept else (pid, fresh[pid], True)
+            for pid in job.procedure_ids]
+
+
+def run_applied_chunk(job: ApplyJob) -> AppliedChunk:
+    """Apply the scenario to one chunk, simulate it, cost it, attribute its savings. A
+    top-level function of picklable data: pools and Dask workers run it."""
+    s = job.settings
+    applied: dict[str, list[Application]] = {}
+    as_is_tables, to_be_tables = apply_batch(_graphs(job), job.scenario, job.rubric, applied)
+    n = len(as_is_tables.procedures)
+    mc = run_chunk(ChunkJob(job.index, job.first, TableSlicer(as_is_tables)(0, n),
+                            TableSlicer(to_be_tables)(0, n), job.sections, s))
+    model = ProjectModel({}, s.unit_costs, job.rubric)
+    log = [application for pid in job.procedure_ids for application in applied[pid]]
+    comparison = compare_tables(model, job.scenario, as_is_tables, to_be_tables, log)
+    potential = compare_potential(comparison, model)
+    totals, touched = attribute_savings(comparison, s.unit_costs, comparison.values)
+    del totals[OTHER]
+    return AppliedChunk(
+        **{f.name: getattr(mc, f.name) for f in fields(ChunkResult)},
+        as_is=comparison.as_is.procedures, to_be=comparison.to_be.procedures,
+        potential=potential.to_be.procedures, applied=applied, attribution=totals,
+        touched=touched, effect_order=_in_order(to_be_tables.effects["measure"]),
+        channel_order=_in_order(to_be_tables.channels["measure"]),
+        counter_minutes=counter_minutes(comparison),
+        counter_procedures=as_is_tables.procedures.reindex(columns=COUNTER_PROCEDURE_COLUMNS))
+
+
+def _in_order(column: pd.Series) -> list[str]:
+    return list(dict.fromkeys(column.tolist()))
+
+
+class AppliedParts:
+    """The chunks' deterministic figures, joined in procedure order once all are in."""
+
+    def __init__(self, model: ProjectModel, scenario: Scenario, values: dict[str, float]
+                 ) -> None:
+        self.model, self.scenario, self.values = model, scenario, values
+        self.chunks: dict[int, AppliedChunk] = {}
+
+    def add(self, result: ChunkResult) -> None:
+        if not isinstance(result, AppliedChunk):
+            raise TypeError("an applied chunk was expected")
+        self.chunks[result.index] = result
+
+    def _ordered(self) -> list[AppliedChunk]:
+        return [self.chunks[index] for index in sorted(self.chunks)]
+
+    def comparisons(self) -> tuple[Comparison, Comparison, Attributed]:
+        """The expected and potential comparisons of every procedure (per-procedure costs
+        and the log of applications; no step tables) and the savings by measure."""
+        chunks = self._ordered()
+        applied: dict[str, list[Application]] = {}
+        for chunk in chunks:
+            applied.update(chunk.applied)
+        log = [application for pid in self.model.graphs for application in applied[pid]]
+        empty = graphs_to_tables({})
+        steps = pd.DataFrame()
+        as_is = CostResult(steps, _whole([c.as_is for c in chunks]))
+        to_be = CostResult(steps, _whole([c.to_be for c in chunks]))
+        expected = Comparison(as_is, to_be, log, empty, empty, self.values)
+        potential = Comparison(as_is, CostResult(steps, _whole([c.potential for c in chunks])),
+                               log, empty, empty, potential_values(self.values))
+        return expected, potential, self._attribution(chunks, expected)
+
+    def counter_plan(self, expected: Comparison, seed: int) -> CounterPlan:
+        chunks = self._ordered()
+        return counter_plan_of(
+            expected.as_is.procedures, expected.to_be.procedures,
+            pd.concat([c.counter_minutes[0] for c in chunks]),
+            pd.concat([c.counter_minutes[1] for c in chunks]),
+            _whole([c.counter_procedures for c in chunks]), seed)
+
+    @staticmethod
+    def _attribution(chunks: list[AppliedChunk], expected: Comparison) -> Attributed:
+        """``analysis.attribution.attribute_savings`` of the whole project from its chunks':
+        the measures in the order the whole project's effects, then channels, then fees
+        bring them, each one's rows joined (zero in a chunk it does not touch), 'other'
+        what they leave of each procedure's total (the same sum, in the same order)."""
+        order = list(dict.fromkeys(chain(
+            chain.from_iterable(c.effect_order for c in chunks),
+            chain.from_iterable(c.channel_order for c in chunks),
+            chain.from_iterable(c.attribution for c in chunks))))
+        columns = len(ATTRIBUTION_COLUMNS)
+        totals: dict[str, np.ndarray] = {}
+        touched: dict[str, set[str]] = {}
+        for measure in order:
+            totals[measure] = np.concatenate([
+                c.attribution[measure] if measure in c.attribution
+                else np.zeros((len(c.as_is), columns)) for c in chunks])
+            touched[measure] = set().union(*(c.touched.get(measure, set()) for c in chunks))
+            if not touched[measure]:
+                del touched[measure]
+        a = expected.as_is.procedures[ATTRIBUTION_COLUMNS].to_numpy(dtype=float)
+        b = expected.to_be.procedures[ATTRIBUTION_COLUMNS].to_numpy(dtype=float)
+        explained = np.sum(list(totals.values()), axis=0) if totals else np.zeros_like(a)
+        totals[OTHER] = (a - b) - explained
+        return totals, touched
