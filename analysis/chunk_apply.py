@@ -20,8 +20,10 @@ bit (tests/test_scale.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from itertools import chain
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -139,15 +141,25 @@ def _in_order(column: pd.Series) -> list[str]:
 class AppliedParts:
     """The chunks' deterministic figures, joined in procedure order once all are in."""
 
-    def __init__(self, model: ProjectModel, scenario: Scenario, values: dict[str, float]
-                 ) -> None:
+    def __init__(self, model: ProjectModel, scenario: Scenario, values: dict[str, float],
+                 each: Callable[[AppliedChunk], list[Any]] | None = None) -> None:
+        """``each``: made of every chunk as it comes in (while the others still run), and
+        joined in the chunks' order by :meth:`made`."""
         self.model, self.scenario, self.values = model, scenario, values
         self.chunks: dict[int, AppliedChunk] = {}
+        self.each = each
+        self._made: dict[int, list[Any]] = {}
 
     def add(self, result: ChunkResult) -> None:
         if not isinstance(result, AppliedChunk):
             raise TypeError("an applied chunk was expected")
         self.chunks[result.index] = result
+        if self.each is not None:
+            self._made[result.index] = self.each(result)
+
+    def made(self) -> list[Any]:
+        """What ``each`` made of every chunk, in the procedures' order."""
+        return [item for index in sorted(self._made) for item in self._made[index]]
 
     def _ordered(self) -> list[AppliedChunk]:
         return [self.chunks[index] for index in sorted(self.chunks)]

@@ -14,9 +14,10 @@ import contextlib
 import json
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ from analysis.result import (
     SimulationResult,
     UnitCostRow,
 )
-from analysis.scenario import Scenario
+from analysis.scenario import Application, Scenario
 from analysis.tabular import ProcessTables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from cost_model.costs import COST_COLUMNS
@@ -119,24 +120,34 @@ def _aggregate_blocks(summary: MonteCarloSummary, comparison: Comparison, fte_ho
 
 def _procedure_blocks(summary: MonteCarloSummary, comparison: Comparison
                       ) -> list[ProcedureResult]:
-    a_det = comparison.as_is.procedures.reset_index(drop=True)
-    b_det = comparison.to_be.procedures.reset_index(drop=True)
+    return procedure_results(summary.stats, comparison.as_is.procedures,
+                             comparison.to_be.procedures, comparison.applications)
+
+
+def procedure_results(stats: np.ndarray, as_is: pd.DataFrame, to_be: pd.DataFrame,
+                      applications: Iterable[Application]) -> list[ProcedureResult]:
+    """Each procedure's result from its percentiles ``stats`` (3 readings, 3 percentiles,
+    P, METRICS) and its deterministic as-is and to-be costs (``CostResult.procedures``,
+    the same P rows): of a whole project, or of a chunk of it as its figures come in."""
+    a_det = as_is.reset_index(drop=True)
+    b_det = to_be.reset_index(drop=True)
     savings_det = a_det[METRICS] - b_det[METRICS]
 
-    def stats(reading: int, det: pd.DataFrame) -> list[Metrics]:
-        p = summary.stats[reading].tolist()                     # (3, P, METRICS)
+    def metrics(reading: int, det: pd.DataFrame) -> list[Metrics]:
+        p5, p50, p95 = stats[reading].tolist()                  # each (P, METRICS)
         d = det[METRICS].to_numpy(dtype=float).tolist()
-        return [{m: Estimate(d[i][j], p[0][i][j], p[1][i][j], p[2][i][j])
-                 for j, m in enumerate(METRICS)} for i in range(len(d))]
+        return [dict(zip(METRICS, map(Estimate, *row), strict=True))
+                for row in zip(d, p5, p50, p95, strict=True)]
 
-    a_stats, b_stats, s_stats = stats(0, a_det), stats(1, b_det), stats(2, savings_det)
+    a_stats, b_stats, s_stats = metrics(0, a_det), metrics(1, b_det), metrics(2, savings_det)
     applied: dict[str, list[str]] = {}
-    for application in comparison.applications:
+    for application in applications:
         if application.applied:
             applied.setdefault(application.procedure_id, []).append(application.measure)
+    levels_to_be = b_det["level"].tolist()
     return [ProcedureResult(
         row.procedure_id, row.name, row.section, float(row.annual_cases or 0), int(row.level),
-        row.level_reasons_ja, row.level_reasons_en, int(b_det.at[i, "level"]),
+        row.level_reasons_ja, row.level_reasons_en, int(levels_to_be[i]),
         applied.get(row.procedure_id, []), a_stats[i], b_stats[i], s_stats[i])
         for i, row in enumerate(a_det.itertuples(index=False))]
 
@@ -362,7 +373,7 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
                         compute: ComputeOptions | None, progress: Progress,
                         cancel: CancelCheck | None, pools: contextlib.ExitStack | None,
                         ) -> tuple[ScenarioAnalysis, MonteCarloSummary, list[str], np.ndarray,
-                                   CounterWait | None]:
+                                   CounterWait | None, list[ProcedureResult]]:
     """The scenario applied, costed and simulated a chunk of procedures at a time where the
     chunks run (``analysis.chunk_apply``): this process keeps per-procedure figures only.
     With ``pools`` (the caller's, open until it has the counters) the counters are planned
@@ -379,7 +390,9 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
         pools.enter_context(shared)
     settings = RunSettings(model.unit_costs, draw_theta(seed, replications, values), seed,
                            values, True, fte_hours)
-    parts = AppliedParts(model, scenario, values)
+    # Each chunk's procedure results are made as it comes in, while the workers run.
+    parts = AppliedParts(model, scenario, values, lambda chunk: procedure_results(
+        chunk.stats, chunk.as_is, chunk.to_be, chain.from_iterable(chunk.applied.values())))
     summary = run_jobs(_apply_jobs(model, scenario, ids, section_codes, plan.chunk_size,
                                    settings),
                        len(ids), section_codes, len(sections), replications, fte_hours, plan,
@@ -402,7 +415,7 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
     if not np.array_equal(section_codes, pd.Categorical(procedures["section"],
                                                         categories=sections).codes):
         raise RuntimeError("the comparison's procedures are not in the Monte Carlo's order")
-    return analysis, summary, sections, section_codes, counters_of
+    return analysis, summary, sections, section_codes, counters_of, parts.made()
 
 
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,
@@ -450,9 +463,9 @@ def _simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: 
 
     fte_hours = model.unit_costs.value("hours_per_fte")
     if keep_analysis is None:
-        analysis, summary, sections, section_codes, counters_of = _apply_and_simulate(
-            model, scenario, replications, seed, values, fte_hours, compute, mc_progress,
-            cancel, pools if counter else None)
+        analysis, summary, sections, section_codes, counters_of, procedure_blocks = \
+            _apply_and_simulate(model, scenario, replications, seed, values, fte_hours, compute,
+                                mc_progress, cancel, pools if counter else None)
         comparison = analysis.comparison
         step(71, "比較")
     else:
@@ -465,10 +478,10 @@ def _simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: 
         analysis = _analysis_of(model, scenario, comparison, False, seed,
                                 lambda: step(71, "比較"))
         keep_analysis(analysis)
+        procedure_blocks = _procedure_blocks(summary, comparison)
     step(72, "集計")
     city = _aggregate_blocks(summary, comparison, fte_hours, None, ["city"])[0]
     section_blocks = _aggregate_blocks(summary, comparison, fte_hours, section_codes, sections)
-    procedure_blocks = _procedure_blocks(summary, comparison)
     step(92, "窓口")
     # The counters' batches of queues on the workers too (the same figures anywhere).
     if not counter:

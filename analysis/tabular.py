@@ -190,16 +190,50 @@ def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:
 
 
 def step_multipliers(tables: ProcessTables, values: dict[str, float] | None = None) -> np.ndarray:
-    """The deterministic time multiplier of every step (product of its effects)."""
+    """The deterministic time multiplier of every step (product of its effects).
+
+    Each effect's factor is max(1 − a·(1 − m), 0) with a = max(floor, uptake) (1 without
+    an uptake) and m = k0 + k1·parameter; a step's factors are multiplied in the effects'
+    order. Computed for all effects at once (the same floating-point operations, in the
+    same order, as one effect at a time: a loop over a city's effects took seconds).
+    """
     multipliers = np.ones(len(tables.steps))
+    effects = tables.effects
+    if effects.empty:
+        return multipliers
     resolved = resolved_values(values)
-    for effect in tables.effects.itertuples(index=False):
-        a = 1.0 if effect.adoption is None or pd.isna(effect.adoption) else max(
-            effect.floor, resolved[effect.adoption])
-        m = effect.k0 + (effect.k1 * resolved[effect.param]
-                         if isinstance(effect.param, str) else 0.0)
-        multipliers[effect.step_row] *= max(1.0 - a * (1.0 - m), 0.0)
+    adoption = _resolved(effects["adoption"], resolved)
+    floor = effects["floor"].to_numpy(dtype=float)
+    # max(floor, uptake) as Python's max: the uptake only where it is larger.
+    a = np.where(np.isnan(adoption.missing), 1.0, np.where(adoption.value > floor,
+                                                          adoption.value, floor))
+    param = _resolved(effects["param"], resolved, text_only=True)
+    k0 = effects["k0"].to_numpy(dtype=float)
+    k1 = effects["k1"].to_numpy(dtype=float)
+    m = k0 + np.where(np.isnan(param.missing), 0.0, k1 * param.value)
+    factor = 1.0 - a * (1.0 - m)
+    factor = np.where(factor < 0.0, 0.0, factor)  # max(factor, 0.0) as Python's max
+    np.multiply.at(multipliers, effects["step_row"].to_numpy(dtype=np.int64), factor)
     return multipliers
+
+
+@dataclass
+class _Lookup:
+    value: np.ndarray     # the parameter's resolved value (0 where there is none)
+    missing: np.ndarray   # NaN where there is none, else 0
+
+
+def _resolved(column: pd.Series, resolved: dict[str, float], text_only: bool = False
+              ) -> _Lookup:
+    """Each row's parameter value by its key (a KeyError for an unknown key, as a lookup
+    row by row gives); rows without a key (blank, or not text with ``text_only``) get
+    ``missing`` NaN."""
+    codes, keys = pd.factorize(column.astype(object), use_na_sentinel=True)
+    known = [not (text_only and not isinstance(key, str)) for key in keys]
+    values = np.array([resolved[key] if ok else 0.0 for key, ok in zip(keys, known, strict=True)]
+                      + [0.0], dtype=float)
+    missing = np.array([0.0 if ok else np.nan for ok in known] + [np.nan])
+    return _Lookup(values[codes], missing[codes])
 
 
 def offline_shares(tables: ProcessTables, values: dict[str, float] | None = None) -> np.ndarray:
@@ -210,11 +244,15 @@ def offline_shares(tables: ProcessTables, values: dict[str, float] | None = None
     offline = np.where(cases > 0, 1.0 - online / np.maximum(cases, 1e-12), 1.0)
     with_channel = np.zeros(len(procedures), dtype=bool)
     channel_offline = np.ones(len(procedures))
-    resolved = resolved_values(values)
-    for channel in tables.channels.itertuples(index=False):
-        channel_offline[channel.procedure_row] *= 1.0 - max(channel.floor,
-                                                             resolved[channel.adoption])
-        with_channel[channel.procedure_row] = True
+    channels = tables.channels
+    if not channels.empty:
+        resolved = resolved_values(values)
+        # 1 − max(floor, uptake) per channel (as Python's max), multiplied in order.
+        uptake = np.array([resolved[key] for key in channels["adoption"].tolist()], dtype=float)
+        floor = channels["floor"].to_numpy(dtype=float)
+        rows = channels["procedure_row"].to_numpy(dtype=np.int64)
+        np.multiply.at(channel_offline, rows, 1.0 - np.where(uptake > floor, uptake, floor))
+        with_channel[rows] = True
     return np.where(with_channel, np.minimum(channel_offline, offline), offline)
 
 

@@ -181,12 +181,14 @@ def score_frame(rubric: ReadinessRubric, procedures: pd.DataFrame) -> pd.DataFra
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     keys = [tuple(axis_values(r).values()) for r in records]
     scored = {key: score_procedure(rubric, _procedure_for(key)) for key in set(keys)}
-    results = [scored[key] for key in keys]
+    # Each combination's figures and texts once, then one lookup per row.
+    by_key = {key: (r.level, r.score, r.text("ja"), r.text("en")) for key, r in scored.items()}
+    rows = [by_key[key] for key in keys]
     return pd.DataFrame({
-        "level": np.array([r.level for r in results], dtype=int),
-        "readiness_score": np.array([r.score for r in results], dtype=int),
-        "level_reasons_ja": [r.text("ja") for r in results],
-        "level_reasons_en": [r.text("en") for r in results],
+        "level": np.array([r[0] for r in rows], dtype=int),
+        "readiness_score": np.array([r[1] for r in rows], dtype=int),
+        "level_reasons_ja": [r[2] for r in rows],
+        "level_reasons_en": [r[3] for r in rows],
     }, index=procedures.index)
 
 

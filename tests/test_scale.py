@@ -369,8 +369,8 @@ def test_chunks_that_apply_the_scenario_themselves_give_the_same_result(big, sam
     from analysis import counter
 
     monkeypatch.setattr(counter, "_BATCH_VISITORS", 200_000)  # several counter batches
-    for model, scenario, runs in ((big[0], big[1], ((1, 7), (2, 100))),
-                                  (*sample, ((1, 10), (1, 1_000), (2, 20)))):
+    for model, scenario, runs in ((big[0], big[1], ((1, 70), (2, 100))),
+                                  (*sample, ((1, 7), (1, 1_000), (2, 20)))):
         whole = _result_json(model, scenario, ComputeOptions(workers=1, chunk_size=10_000),
                              tmp_path / "whole.json", keep_analysis=lambda _analysis: None)
         assert whole["measures"]
