@@ -73,6 +73,11 @@ class ApplyJob:
     settings: RunSettings
     scenario: Scenario
     rubric: ReadinessRubric
+    # What the caller also wants of the chunk's comparison (its tables are here only): a
+    # top-level function of picklable data, given a model without graphs (unit costs and
+    # rubric), the scenario and the chunk's comparison; its result comes back as ``extra``
+    # (the report's sensitivity analysis, ``analysis.sensitivity_part``).
+    extra: Callable[[ProjectModel, Scenario, Comparison], Any] | None = None
 
     def run(self) -> ChunkResult:
         return run_applied_chunk(self)
@@ -97,6 +102,7 @@ class AppliedChunk(ChunkResult):
     counter_minutes: tuple[pd.Series, pd.Series] = (pd.Series(dtype=float),
                                                     pd.Series(dtype=float))
     counter_procedures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extra: Any = None            # ApplyJob.extra's result
 
 
 def _graphs(job: ApplyJob) -> list[tuple[str, nx.DiGraph, bool]]:
@@ -124,6 +130,7 @@ def run_applied_chunk(job: ApplyJob) -> AppliedChunk:
     potential = compare_potential(comparison, model)
     totals, touched = attribute_savings(comparison, s.unit_costs, comparison.values)
     del totals[OTHER]
+    extra = job.extra(model, job.scenario, comparison) if job.extra is not None else None
     return AppliedChunk(
         **{f.name: getattr(mc, f.name) for f in fields(ChunkResult)},
         as_is=comparison.as_is.procedures, to_be=comparison.to_be.procedures,
@@ -131,7 +138,8 @@ def run_applied_chunk(job: ApplyJob) -> AppliedChunk:
         touched=touched, effect_order=_in_order(to_be_tables.effects["measure"]),
         channel_order=_in_order(to_be_tables.channels["measure"]),
         counter_minutes=counter_minutes(comparison),
-        counter_procedures=as_is_tables.procedures.reindex(columns=COUNTER_PROCEDURE_COLUMNS))
+        counter_procedures=as_is_tables.procedures.reindex(columns=COUNTER_PROCEDURE_COLUMNS),
+        extra=extra)
 
 
 def _in_order(column: pd.Series) -> list[str]:
@@ -160,6 +168,10 @@ class AppliedParts:
     def made(self) -> list[Any]:
         """What ``each`` made of every chunk, in the procedures' order."""
         return [item for index in sorted(self._made) for item in self._made[index]]
+
+    def extras(self) -> list[Any]:
+        """Every chunk's ``extra``, in the procedures' order."""
+        return [chunk.extra for chunk in self._ordered()]
 
     def _ordered(self) -> list[AppliedChunk]:
         return [self.chunks[index] for index in sorted(self.chunks)]

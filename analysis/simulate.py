@@ -15,7 +15,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -80,8 +80,8 @@ from cost_model.costs import COST_COLUMNS
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 
-__all__ = ["ScenarioAnalysis", "SimulationCancelled", "analyse_scenario", "counter_comparison",
-           "simulate_scenario", "write_json"]
+__all__ = ["ChunkWork", "ScenarioAnalysis", "SimulationCancelled", "analyse_scenario",
+           "counter_comparison", "simulate_scenario", "write_json"]
 
 
 def _metric_block(p: np.ndarray, deterministic: pd.Series) -> Metrics:
@@ -341,6 +341,19 @@ def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications:
 CounterWait = Callable[[Progress], list[dict[str, object]]]
 
 
+@dataclass
+class ChunkWork:
+    """What a caller asks of every chunk of procedures beside the Monte Carlo, made where
+    the chunk is applied and costed (``analysis.chunk_apply.ApplyJob.extra``), so that
+    the caller needs no step table of the whole project: ``each`` (a top-level function of
+    picklable data) is given a model without graphs, the scenario and the chunk's
+    comparison; ``results`` holds what it returned, in the procedures' order, once
+    :func:`simulate_scenario` returns."""
+
+    each: Callable[[ProjectModel, Scenario, Comparison], Any]
+    results: list[Any] = field(default_factory=list)
+
+
 def _sections(model: ProjectModel) -> tuple[list[str], list[str], np.ndarray]:
     """The procedure IDs in the tables' order (ascending), the sections, and each
     procedure's section code (−1 for none), from the procedures' fields."""
@@ -352,7 +365,8 @@ def _sections(model: ProjectModel) -> tuple[list[str], list[str], np.ndarray]:
 
 
 def _apply_jobs(model: ProjectModel, scenario: Scenario, ids: list[str], codes: np.ndarray,
-                size: int, settings: RunSettings) -> Iterator[ApplyJob]:
+                size: int, settings: RunSettings, per_chunk: ChunkWork | None = None
+                ) -> Iterator[ApplyJob]:
     """The chunks of :func:`_apply_and_simulate`, made one at a time as they are asked for:
     each its procedures' table rows, or their graphs where this process holds them."""
     graphs = model.graphs
@@ -365,13 +379,14 @@ def _apply_jobs(model: ProjectModel, scenario: Scenario, ids: list[str], codes: 
         else:
             kept, rows = {pid: graphs[pid] for pid in pids}, None
         yield ApplyJob(index, first, pids, rows, kept, codes[first:first + len(pids)], settings,
-                       scenario, model.rubric)
+                       scenario, model.rubric, per_chunk.each if per_chunk is not None else None)
 
 
 def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: int,
                         values: dict[str, float], fte_hours: float,
                         compute: ComputeOptions | None, progress: Progress,
                         cancel: CancelCheck | None, pools: contextlib.ExitStack | None,
+                        per_chunk: ChunkWork | None = None,
                         ) -> tuple[ScenarioAnalysis, MonteCarloSummary, list[str], np.ndarray,
                                    CounterWait | None, list[ProcedureResult]]:
     """The scenario applied, costed and simulated a chunk of procedures at a time where the
@@ -394,10 +409,12 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
     parts = AppliedParts(model, scenario, values, lambda chunk: procedure_results(
         chunk.stats, chunk.as_is, chunk.to_be, chain.from_iterable(chunk.applied.values())))
     summary = run_jobs(_apply_jobs(model, scenario, ids, section_codes, plan.chunk_size,
-                                   settings),
+                                   settings, per_chunk),
                        len(ids), section_codes, len(sections), replications, fte_hours, plan,
                        compute, progress, cancel, shared, parts.add)
     expected, potential, attributed = parts.comparisons()
+    if per_chunk is not None:
+        per_chunk.results[:] = parts.extras()
     counters_of: CounterWait | None = None
     if pools is not None:
         # The counters on the workers (the pool's, or a pool of their own), while this
@@ -422,8 +439,8 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
                       seed: int = 1, progress: Progress | None = None,
                       cancel: CancelCheck | None = None, counter: bool = True,
                       project_name: str = "", compute: ComputeOptions | None = None,
-                      keep_analysis: Callable[[ScenarioAnalysis], None] | None = None
-                      ) -> SimulationResult:
+                      keep_analysis: Callable[[ScenarioAnalysis], None] | None = None,
+                      per_chunk: ChunkWork | None = None) -> SimulationResult:
     """As-is and to-be of a scenario, with uncertainty. Raises SimulationCancelled.
 
     The Monte Carlo runs over chunks of procedures within ``compute``'s memory budget, in
@@ -431,21 +448,25 @@ def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int
     same whichever. ``keep_analysis``: called with the scenario's deterministic analysis
     (what ``analyse_scenario(..., counter=False)`` gives) once it is made, for a caller
     that needs it too (the report's sensitivity analysis reuses its comparison instead of
-    comparing again).
+    comparing again). With ``per_chunk`` (:class:`ChunkWork`) the chunks are applied where
+    they run even when ``keep_analysis`` is given: the analysis it is called with then
+    holds per-procedure costs and the log of applications, no step tables, and what the
+    caller needs of the tables is ``per_chunk``'s results.
     """
     # The run's pool of workers (if any) lives until the counters are in; the cyclic
     # garbage collector waits until the end (analysis.compute.paused_gc: its passes over
     # the run's objects were a large share of this process's time).
     with paused_gc(), contextlib.ExitStack() as pools:
         return _simulate(model, scenario, replications, seed, progress, cancel, counter,
-                         project_name, compute, keep_analysis, pools)
+                         project_name, compute, keep_analysis, pools, per_chunk)
 
 
 def _simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: int,
               progress: Progress | None, cancel: CancelCheck | None, counter: bool,
               project_name: str, compute: ComputeOptions | None,
               keep_analysis: Callable[[ScenarioAnalysis], None] | None,
-              pools: contextlib.ExitStack) -> SimulationResult:
+              pools: contextlib.ExitStack, per_chunk: ChunkWork | None = None
+              ) -> SimulationResult:
     def step(done: int, label: str) -> None:
         if cancel is not None and cancel():
             raise SimulationCancelled
@@ -462,12 +483,14 @@ def _simulate(model: ProjectModel, scenario: Scenario, replications: int, seed: 
         step(92 + int(7 * done / max(total, 1)), f"窓口 {done}/{total}")
 
     fte_hours = model.unit_costs.value("hours_per_fte")
-    if keep_analysis is None:
+    if keep_analysis is None or per_chunk is not None:
         analysis, summary, sections, section_codes, counters_of, procedure_blocks = \
             _apply_and_simulate(model, scenario, replications, seed, values, fte_hours, compute,
-                                mc_progress, cancel, pools if counter else None)
+                                mc_progress, cancel, pools if counter else None, per_chunk)
         comparison = analysis.comparison
         step(71, "比較")
+        if keep_analysis is not None:
+            keep_analysis(analysis)
     else:
         # The caller keeps the analysis (the report's sensitivity analysis reads its
         # tables): this process applies the scenario and keeps the whole tables.

@@ -30,7 +30,7 @@ from analysis.roadmap_result import RoadmapResult
 from analysis.roadmap_settings import RoadmapSettings, roadmap_settings
 from analysis.scenario import Scenario
 from analysis.sensitivity import SensitivityResult, sensitivity
-from analysis.simulate import ScenarioAnalysis, analyse_scenario, simulate_scenario
+from analysis.simulate import ChunkWork, ScenarioAnalysis, analyse_scenario, simulate_scenario
 from bpr_studio.loading import get_scenario, load_frames, load_rubric, load_unit_costs
 from bpr_studio.store import Project, open_project, open_snapshot
 
@@ -75,8 +75,8 @@ def run_pipeline(project: Project, scenario: str | Scenario,
                  counter: bool = True, model: ProjectModel | None = None,
                  roadmap: RoadmapSettings | None = None,
                  compute: ComputeOptions | None = None,
-                 keep_analysis: Callable[[ScenarioAnalysis], None] | None = None
-                 ) -> SimulationResult:
+                 keep_analysis: Callable[[ScenarioAnalysis], None] | None = None,
+                 per_chunk: ChunkWork | None = None) -> SimulationResult:
     """Load (unless ``model`` is given), apply the scenario, simulate and rank.
 
     Raises ``KeyError`` for an unknown scenario name, :class:`SimulationCancelled`
@@ -90,7 +90,9 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     Monte Carlo (``analysis.compute``; the figures do not depend on them);
     ``keep_analysis``: called with the scenario's deterministic analysis (what
     :func:`analyse` with ``counter=False`` gives) once the run has made it, so a caller that
-    needs it too (the report's sensitivity analysis) does not make it again.
+    needs it too (the report's sensitivity analysis) does not make it again;
+    ``per_chunk``: what to make of every chunk's comparison where the chunk runs
+    (``analysis.simulate.ChunkWork``).
     """
     if progress is not None:
         progress(0, 100, "読み込み")
@@ -100,7 +102,7 @@ def run_pipeline(project: Project, scenario: str | Scenario,
     model = model or load_model(project)
     result = simulate_scenario(model, chosen, replications, seed, progress, cancel, counter,
                                project_name=project.name, compute=compute,
-                               keep_analysis=keep_analysis)
+                               keep_analysis=keep_analysis, per_chunk=per_chunk)
     result.economics, result.roadmap = plan(result, chosen, costs, settings)
     return result
 
