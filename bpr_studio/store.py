@@ -207,8 +207,8 @@ class Project:
             raise ProjectError("project_read_only", path=str(self.path or self.location))
 
     @contextmanager
-    def write_transaction(self, attach: Mapping[str, str] | None = None
-                          ) -> Iterator[Connection]:
+    def write_transaction(self, attach: Mapping[str, str] | None = None,
+                          foreign_keys: bool = True) -> Iterator[Connection]:
         """One write transaction that holds the write lock from its first statement.
 
         Checks that read the project before writing (who owns a procedure ID) run
@@ -216,11 +216,18 @@ class Project:
         ``attach`` (SQLite only): schema name → database file attached to the
         connection for the transaction (SQLite refuses ATTACH inside one), detached
         after it (the import copies its parked rows from them: io/parked_rows.py).
+        ``foreign_keys=False`` (SQLite only): no foreign-key checks nor cascades inside it
+        (a first import's rows, whose procedures the import itself inserts:
+        io/survey_write.py); SQLite takes the setting only outside a transaction.
         """
         with self.engine.connect() as conn:
             attached = []
+            unchecked = False
             try:
                 if conn.dialect.name == "sqlite":
+                    if not foreign_keys:
+                        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                        unchecked = True
                     for name, path in (attach or {}).items():
                         conn.exec_driver_sql(f'ATTACH DATABASE ? AS "{name}"', (path,))
                         attached.append(name)
@@ -235,6 +242,8 @@ class Project:
                     raise
                 conn.commit()
             finally:
+                if unchecked:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 for name in attached:
                     conn.exec_driver_sql(f'DETACH DATABASE "{name}"')
 

@@ -403,3 +403,68 @@ def test_a_whole_column_read_at_once_gives_what_its_cells_read_one_by_one_give()
                     assert type(a) is type(b), (column.key, blank, raws)
                 checked += 1
     assert checked > 1000
+
+
+def test_a_first_import_copies_without_key_checks_and_leaves_them_on(tmp_path, monkeypatch):
+    """A first import of parked rows copies them with SQLite's foreign-key checks off (the
+    batch inserts every procedure its rows name): the same project as with the checks, no
+    row without its procedure, and the checks on again for every later statement."""
+    from bpr_studio.io import survey_write
+    from bpr_studio.store import Project, open_project
+
+    used = []
+    original = Project.write_transaction
+
+    def spy(self, attach=None, foreign_keys=True):
+        used.append(foreign_keys)
+        return original(self, attach, foreign_keys)
+
+    monkeypatch.setattr(Project, "write_transaction", spy)
+    assert import_surveys(tmp_path / "first.bprproj", SAMPLES, workers=1).written
+    assert used == [False]
+    monkeypatch.setattr(survey_write, "_without_key_checks", lambda *_args: False)
+    assert import_surveys(tmp_path / "checked.bprproj", SAMPLES, workers=1).written
+    assert used == [False, True]
+    assert project_rows(tmp_path / "first.bprproj") == project_rows(tmp_path / "checked.bprproj")
+    assert _rows_in_id_order(tmp_path / "first.bprproj") == _rows_in_id_order(
+        tmp_path / "checked.bprproj")
+    with open_project(tmp_path / "first.bprproj") as project, project.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_an_import_that_finds_procedures_after_all_writes_with_key_checks(tmp_path,
+                                                                          monkeypatch):
+    """Procedures may arrive between the look for them and the write lock (another
+    import): the write then starts again with the checks on, so the replaced
+    procedures' steps go with them (cascade) as in any re-import."""
+    from bpr_studio.io import survey_write
+    from bpr_studio.store import open_project
+
+    for name in ("raced", "usual"):
+        assert import_surveys(tmp_path / f"{name}.bprproj", SAMPLES, workers=1).written
+    monkeypatch.setattr(survey_write, "_without_key_checks", lambda *_args: True)
+    assert import_surveys(tmp_path / "raced.bprproj", SAMPLES, workers=1).written
+    monkeypatch.undo()
+    assert import_surveys(tmp_path / "usual.bprproj", SAMPLES, workers=1).written
+    assert project_rows(tmp_path / "raced.bprproj") == project_rows(tmp_path / "usual.bprproj")
+    with open_project(tmp_path / "raced.bprproj") as project, project.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_garbage_collector_waits_while_importing_and_is_on_again_after(tmp_path):
+    """gc_pause: no collector pass over the batch's records while it is read and written;
+    the collector is on again afterwards (also after a refused batch)."""
+    import gc
+
+    seen = []
+    report = import_surveys(tmp_path / "gc.bprproj", SAMPLES, workers=1,
+                            progress=lambda *_args: seen.append(gc.isenabled()))
+    assert report.written
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()
+    with pytest.raises(ImportCancelled):
+        import_surveys(tmp_path / "gc.bprproj", SAMPLES, workers=1, cancel=lambda: True)
+    assert gc.isenabled()

@@ -22,6 +22,7 @@ from typing import Any
 
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
+from bpr_studio.io.gc_pause import reading_process_start
 from bpr_studio.io.parked_rows import park
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
 from bpr_studio.io.sheet_parser import find_header, parse_sheet
@@ -215,7 +216,8 @@ def parse_files(jobs: Sequence[Job], workers: int,
                 return
             yield read_job(*job)
         return
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                   initializer=reading_process_start)
     pending: dict[int, Future[JobResult]] = {}
     submitted = 0
     try:

@@ -18,6 +18,7 @@ from typing import Any
 
 from bpr_studio.io import checks
 from bpr_studio.io.bpmn_import import BpmnOptions
+from bpr_studio.io.gc_pause import paused_gc
 from bpr_studio.io.import_history import SectionChange, plan_changes
 from bpr_studio.io.parked_rows import ParkedRows
 from bpr_studio.io.prosimos_read import PARAMETERS_SUFFIX, pair_parameter_files
@@ -88,6 +89,23 @@ def parse_batch(
     and by default, as records. The report is the same either way.
     Raises :class:`ImportCancelled` if ``cancel()`` turns true between files.
     """
+    with paused_gc():  # gc_pause: the batch's records live to its end
+        return _parse_batch(paths, prefer=prefer, existing_sections=existing_sections,
+                            progress=progress, cancel=cancel, bpmn=bpmn, workers=workers,
+                            step_rows=step_rows)
+
+
+def _parse_batch(
+    paths: Sequence[str | Path],
+    *,
+    prefer: Sequence[str | Path],
+    existing_sections: dict[str, str] | None,
+    progress: Progress | None,
+    cancel: CancelCheck | None,
+    bpmn: BpmnOptions | None,
+    workers: int | None,
+    step_rows: str | None,
+) -> ParsedBatch:
     files = expand_paths(paths)
     report = ImportReport(files=[str(f) for f in files])
     batch = ParsedBatch(report)
@@ -136,8 +154,9 @@ def parse_batch(
         # only the whole batch's records say what becomes of them. Read them again so.
         if parked is not None:
             parked.close()
-        return parse_batch(paths, prefer=prefer, existing_sections=existing_sections,
-                           progress=progress, cancel=cancel, bpmn=bpmn, workers=workers)
+        return _parse_batch(paths, prefer=prefer, existing_sections=existing_sections,
+                            progress=progress, cancel=cancel, bpmn=bpmn, workers=workers,
+                            step_rows=None)
     if step_rows is not None:
         batch.step_rows = merge_rows(rows_per_file)
         batch.rows_for_sqlite = step_rows == "sqlite"
@@ -226,30 +245,31 @@ def import_surveys(
     """
     target = Path(project_target) if "://" not in str(project_target) else project_target
     project = open_if_exists(target)
-    batch: ParsedBatch | None = None
-    try:
-        if project is not None and not dry_run:
-            project.require_writable()
-        owners = existing_sections(project) if project is not None else {}
-        batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
-                            cancel=cancel, bpmn=bpmn, workers=workers,
-                            step_rows=step_rows_for(target))
-        if not batch.report.ok:
-            return batch.report
-        if project is not None:
-            batch.report.changes = plan_changes(project, batch)
-        else:
-            batch.report.changes = _changes_into_empty(batch)
-        if dry_run:
-            return batch.report
-        if project is None:
-            project = open_project(target, create=True)
-        return write_batch(project, batch)
-    finally:
-        if batch is not None and batch.parked is not None:
-            batch.parked.close()
-        if project is not None:
-            project.close()
+    with paused_gc():  # gc_pause: the batch lives to the end of the write
+        batch: ParsedBatch | None = None
+        try:
+            if project is not None and not dry_run:
+                project.require_writable()
+            owners = existing_sections(project) if project is not None else {}
+            batch = parse_batch(paths, prefer=prefer, existing_sections=owners, progress=progress,
+                                cancel=cancel, bpmn=bpmn, workers=workers,
+                                step_rows=step_rows_for(target))
+            if not batch.report.ok:
+                return batch.report
+            if project is not None:
+                batch.report.changes = plan_changes(project, batch)
+            else:
+                batch.report.changes = _changes_into_empty(batch)
+            if dry_run:
+                return batch.report
+            if project is None:
+                project = open_project(target, create=True)
+            return write_batch(project, batch)
+        finally:
+            if batch is not None and batch.parked is not None:
+                batch.parked.close()
+            if project is not None:
+                project.close()
 
 
 def step_rows_for(target: str | Path) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, or_, select
 from bpr_studio import team
 from bpr_studio.io import checks
 from bpr_studio.io.bulk_insert import bulk_insert, flag
+from bpr_studio.io.gc_pause import paused_gc
 from bpr_studio.io.import_history import save_snapshot
 from bpr_studio.io.report import ERROR, ImportReport
 from bpr_studio.io.step_rows import (
@@ -71,16 +72,58 @@ def write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
     may have claimed an ID since the batch was checked); the rows about to be
     replaced are kept in the import history, so the import can be undone.
     """
+    with paused_gc():  # gc_pause: the batch's records and rows live to the end
+        return _write_batch(project, batch)
+
+
+def _write_batch(project: Project, batch: ParsedBatch) -> ImportReport:
     report = batch.report
     if not report.ok:
         return report
     project.require_writable()
-    sections = batch.replaced_sections
     procedure_ids = {p["procedure_id"] for p in batch.procedures}
+    unchecked = _without_key_checks(project, batch, procedure_ids)
+    try:
+        return _write_locked(project, batch, procedure_ids, unchecked)
+    except _ProjectNotEmpty:  # another import got in first: the usual way, checks on
+        return _write_locked(project, batch, procedure_ids, False)
+
+
+class _ProjectNotEmpty(Exception):
+    pass
+
+
+def _without_key_checks(project: Project, batch: ParsedBatch, procedure_ids: set[str]) -> bool:
+    """Whether SQLite may leave out the foreign-key checks of the new step and arrow rows
+    (a quarter of copying them: one lookup of its procedure per row, a million at 30,000
+    procedures). Only for a first import of parked rows into a project without
+    procedures: nothing is deleted, so no cascade is needed, and every row's procedure
+    is one the batch inserts — the reading processes build rows only for procedures
+    their own file defines (step_rows), and ``counts`` names every procedure with rows.
+    Checked again inside the write transaction."""
+    if (batch.parked is None or batch.step_rows is None or batch.keep_steps
+            or batch.step_updates or batch.steps or project.engine.dialect.name != "sqlite"
+            or not set(batch.step_rows.counts) <= procedure_ids):
+        return False
+    with project.engine.connect() as conn:
+        return not _holds_procedures(conn)
+
+
+def _holds_procedures(conn: Any) -> bool:
+    procedure_table = tables.Procedure.__table__
+    return conn.execute(select(procedure_table.c.procedure_id).limit(1)).first() is not None
+
+
+def _write_locked(project: Project, batch: ParsedBatch, procedure_ids: set[str],
+                  unchecked: bool) -> ImportReport:
+    report = batch.report
+    sections = batch.replaced_sections
     # Files of parked rows are attached before the transaction (parked_rows).
     attach = (batch.parked.attachments()
               if batch.parked is not None and project.engine.dialect.name == "sqlite" else {})
-    with project.write_transaction(attach) as conn:
+    with project.write_transaction(attach, foreign_keys=not unchecked) as conn:
+        if unchecked and _holds_procedures(conn):
+            raise _ProjectNotEmpty
         owners = _owners(conn)
         # Whose rows this import replaces: its sections, and the procedures whose steps
         # a BPMN file updates (docs/team.md). Refused whole, before anything is written.
@@ -129,7 +172,7 @@ def _write(conn: Any, batch: ParsedBatch, report: ImportReport, sections: list[s
     step_table, link_table = tables.Step.__table__, tables.StepLink.__table__
     # A project without procedures (a first import) has none to replace: the lookups of
     # the batch's IDs (30,000 bound values each, a second of the write) find nothing.
-    replacing = conn.execute(select(procedure_table.c.procedure_id).limit(1)).first() is not None
+    replacing = _holds_procedures(conn)
     procedure_versions, step_versions = (
         _versions_before(conn, sections, procedure_ids, batch.step_updates) if replacing
         else ({}, {}))
