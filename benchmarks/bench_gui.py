@@ -25,6 +25,7 @@ timer measures the gaps between its ticks).
 from __future__ import annotations
 
 import faulthandler
+import multiprocessing
 import os
 import tempfile
 import time
@@ -35,7 +36,11 @@ from benchmarks.common import generated_city
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # BPR_PROBE_DUMP=FILE: every thread's stack, written whenever the event loop is 80 ms late.
-DUMP = open(os.environ["BPR_PROBE_DUMP"], "w") if os.environ.get("BPR_PROBE_DUMP") else None  # noqa: SIM115
+# Opened by the measuring process only: a spawned child (the app's computations) imports
+# this module again as its main module, and opening the file there emptied it.
+DUMP = (open(os.environ["BPR_PROBE_DUMP"], "w")  # noqa: SIM115
+        if os.environ.get("BPR_PROBE_DUMP") and multiprocessing.parent_process() is None
+        else None)
 
 
 class BlockSampler:
