@@ -78,6 +78,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "landing_howto": ("行を選ぶと施策・削減・前提が下に出ます。ダブルクリック（または下のボタン）で業務フローを開きます。",
                       "Select a row to see its measures, savings and assumptions; double-click "
                       "(or the button) opens its process flow."),
+    "landing_no_cases": ("順位を付けられる手続がありません: どの手続も年間件数が 0 件です。「調査データ」で各手続の年間件数を入力するか、件数の入った調査票を取り込むと、削減の大きい順に並びます。",
+                         "Nothing to rank: every procedure has 0 cases a year. Enter each procedure's yearly cases under 'Survey data' (or import surveys with counts) and the list appears, largest saving first."),
+    "landing_nothing_applies": ("順位を付けられる手続がありません: このシナリオの施策はどの手続にも当てはまらないか、削減がありません。「シナリオ」で施策を選び直してください。",
+                                "Nothing to rank: none of this scenario's measures applies to any procedure or saves anything. Choose other measures under 'Scenario'."),
     "open_flow": ("この手続の業務フローを開く", "Open this procedure's process flow"),
     "next_title": ("はじめに: このプロジェクトにはまだ手続がありません",
                    "Getting started: this project has no procedures yet"),

@@ -13,6 +13,7 @@ from html import escape
 from types import SimpleNamespace
 from typing import Any
 
+import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -208,7 +209,15 @@ class LandingView(QWidget):
             self._sized = True
         self.pages.setCurrentIndex(2)
         self.select_procedure(selected or (rows[0].procedure_id if rows else None))
+        if not rows:  # an empty list says why and what to do, not nothing
+            self.detail.setText(escape(self._why_nothing_ranked()))
         self._draw_chart()
+
+    def _why_nothing_ranked(self) -> str:
+        data = self.session.data
+        cases = 0.0 if data is None else float(
+            pd.to_numeric(data.procedures["annual_cases"], errors="coerce").fillna(0).sum())
+        return tr("landing_no_cases" if cases <= 0 else "landing_nothing_applies")
 
     def _show_headline(self, *_args: object) -> None:
         """The city-wide saving of the scenario: expected (with P5–P95 after a

@@ -139,3 +139,18 @@ def test_the_ranked_list_uses_a_wide_screen_and_keeps_its_caps_on_a_small_one(
     assert header.sectionSize(measures) > 220
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: header.sectionSize(measures) <= 220, timeout=5000)
+
+
+def test_an_empty_ranking_says_why_and_what_to_do(qtbot, make_main_window, sample_project):
+    """Procedures surveyed but no yearly cases entered yet: the list is empty, and the view
+    says so and where to enter them, instead of an empty table and chart."""
+    import sqlite3
+
+    with sqlite3.connect(sample_project) as connection:
+        connection.execute("UPDATE procedure SET annual_cases = 0, online_cases = 0")
+    window = make_main_window(sample_project)
+    landing = window.landing_view
+    qtbot.waitUntil(lambda: landing.pages.currentIndex() == 2, timeout=10000)
+    assert landing.model.rowCount() == 0
+    assert "年間件数が 0 件" in landing.detail.text()
+    assert "調査データ" in landing.detail.text()
