@@ -170,6 +170,9 @@ class LatencyProbe:
         gap = now - self.last - 0.010
         if gap > 0.1:
             self.gaps.append((round(now - self.started, 2), round(gap * 1000)))
+            if DUMP is not None:  # names the stacks the watchdog just wrote
+                print(f"=== the stacks above: a gap of {gap * 1000:.0f} ms, "
+                      f"{now - self.started:.2f} s into the step", file=DUMP, flush=True)
         if gap > self.worst:
             self.worst_parts = (cpu - self.last_cpu, queued - self.last_queued,
                                 collecting - self.last_collecting)

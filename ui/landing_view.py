@@ -210,6 +210,7 @@ class LandingView(QWidget):
         self.pages.setCurrentIndex(2)
         self.select_procedure(selected or (rows[0].procedure_id if rows else None))
         if not rows:  # an empty list says why and what to do, not nothing
+            self.explanation.setText("")  # "0 of the top 0 ..." would only confuse
             self.detail.setText(escape(self._why_nothing_ranked()))
         self._draw_chart()
 
