@@ -80,17 +80,22 @@ class BlockSampler:
                     if ident != main and ident != threading.get_ident():
                         self.workers[self._where(other, library=True)] += 1
 
-    def _where(self, frame: object, library: bool = False) -> str:
-        import traceback
-
-        stack = traceback.extract_stack(frame)  # type: ignore[arg-type]
-        ours = [f for f in stack if any(f"/{root}/" in f.filename for root in self.ROOTS)
-                and "bench_gui" not in f.filename and "screenshots.py" not in f.filename]
+    def _where(self, frame: Any, library: bool = False) -> str:
+        # The frames' own names and line numbers only: traceback.extract_stack reads every
+        # source file through linecache, holding the GIL, and a sampler doing that while the
+        # GUI thread waits for the GIL lengthens the very gap it measures.
+        stack = []
+        while frame is not None:
+            stack.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+            frame = frame.f_back
+        stack.reverse()
+        ours = [f for f in stack if any(f"/{root}/" in f[0] for root in self.ROOTS)
+                and "bench_gui" not in f[0] and "screenshots.py" not in f[0]]
         inner = stack[-1]
-        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                            for f in reversed(ours[-3:]))
-        lib = f"{Path(inner.filename).parent.name}/{Path(inner.filename).name}:{inner.lineno}"
-        return f"{where}  [in {lib if library else Path(inner.filename).name}:{inner.name}]"
+        where = " <- ".join(f"{Path(name).name}:{line} {function}"
+                            for name, line, function in reversed(ours[-3:]))
+        lib = f"{Path(inner[0]).parent.name}/{Path(inner[0]).name}:{inner[1]}"
+        return f"{where}  [in {lib if library else Path(inner[0]).name}:{inner[2]}]"
 
     def report(self) -> None:
         self.stop_event.set()
