@@ -135,6 +135,19 @@ class _CollectionClock:
 _COLLECTIONS = _CollectionClock()
 
 
+def _major_faults() -> int:
+    """Major page faults this thread has taken (Linux; 0 elsewhere): a page of code or data
+    read back from disk. This machine's kernel pages out memory unused for a minute (DAMON
+    'pageout'), so a GUI thread running Qt code it has not run for a while stalls on disk
+    reads: a gap with neither own work nor a wait for a core nor anyone holding the GIL."""
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_THREAD).ru_majflt
+    except (ImportError, AttributeError, OSError):
+        return 0
+
+
 def _queued_seconds() -> float:
     """Seconds this thread has waited in the run queue for a core (Linux; 0 elsewhere): on a
     shared 2-core machine much of a gap is the GUI thread ready to run but given no core."""
@@ -162,8 +175,10 @@ class LatencyProbe:
         self.worst_cpu = 0.0
         self.last_queued = _queued_seconds()
         self.last_collecting = _COLLECTIONS.total
+        self.last_faults = _major_faults()
         # The worst gap's own CPU time, wait for a core and garbage collection (any thread).
         self.worst_parts = (0.0, 0.0, 0.0)
+        self.worst_faults = 0  # the GUI thread's major page faults in the worst gap
 
     def _on_tick(self) -> None:
         if DUMP is not None:
@@ -173,14 +188,17 @@ class LatencyProbe:
         now, cpu, queued = time.perf_counter(), time.thread_time(), _queued_seconds()
         collecting = _COLLECTIONS.total
         gap = now - self.last - 0.010
-        if gap > 0.1:
-            self.gaps.append((round(now - self.started, 2), round(gap * 1000)))
+        faults = _major_faults()
+        if gap > 0.1:  # (s into the step, ms, ms of own work, major page faults)
+            self.gaps.append((round(now - self.started, 2), round(gap * 1000),
+                              round((cpu - self.last_cpu) * 1000), faults - self.last_faults))
             if DUMP is not None:  # names the stacks the watchdog just wrote
                 print(f"=== the stacks above: a gap of {gap * 1000:.0f} ms, "
                       f"{now - self.started:.2f} s into the step", file=DUMP, flush=True)
         if gap > self.worst:
             self.worst_parts = (cpu - self.last_cpu, queued - self.last_queued,
                                 collecting - self.last_collecting)
+            self.worst_faults = faults - self.last_faults
             if os.environ.get("BPR_PROBE_STACKS"):
                 import sys
                 import threading
@@ -195,6 +213,7 @@ class LatencyProbe:
         self.worst_cpu = max(self.worst_cpu, cpu - self.last_cpu)
         self.last, self.last_cpu, self.last_queued = now, cpu, queued
         self.last_collecting = collecting
+        self.last_faults = faults
 
     def start(self) -> None:
         self.last = self.started = time.perf_counter()
@@ -204,7 +223,9 @@ class LatencyProbe:
         _COLLECTIONS.longest = 0.0
         self.worst = self.worst_cpu = 0.0
         self.worst_parts = (0.0, 0.0, 0.0)
-        self.gaps: list[tuple[float, int]] = []
+        self.worst_faults = 0
+        self.last_faults = _major_faults()
+        self.gaps: list[tuple[float, int, int, int]] = []
         self.timer.start()
 
     def stop(self) -> float:
@@ -213,6 +234,11 @@ class LatencyProbe:
             faulthandler.cancel_dump_traceback_later()
         return self.worst
 
+    def gap_list(self) -> str:
+        """' (gaps over 100 ms ...)' of the last run, or ''."""
+        return (f" (gaps over 100 ms as (s into the step, ms, own ms, major page faults): "
+                f"{self.gaps})" if self.gaps else "")
+
     def blocked(self) -> str:
         """'GUI blocked at most N ms (its own work at most M ms)' of the last run."""
         own, queued, collecting = self.worst_parts
@@ -220,7 +246,8 @@ class LatencyProbe:
         return (f"GUI blocked at most {self.worst * 1000:.0f} ms (its own work at most "
                 f"{self.worst_cpu * 1000:.0f} ms; the worst gap: {own * 1000:.0f} ms its own "
                 f"work, {queued * 1000:.0f} ms waiting for a core, {rest * 1000:.0f} ms "
-                f"waiting for the GIL or idle; {collecting * 1000:.0f} ms of the gap garbage "
+                f"waiting for the GIL or idle, with {self.worst_faults} major page faults of "
+                f"the GUI thread (pages read back from disk); {collecting * 1000:.0f} ms of the gap garbage "
                 f"collection in any thread, the longest collection of the run "
                 f"{_COLLECTIONS.longest * 1000:.0f} ms)")
 
@@ -311,7 +338,7 @@ def open_project_measured(app: Any, window: Any, probe: LatencyProbe, project: P
     TIMINGS.clear()
     print(f"open the {procedures:,}-procedure project: data shown {opened:.2f} s; scenario "
           f"comparison shown {compared:.2f} s; counters {counted:.2f} s; {probe.blocked()}"
-          + (f" (gaps over 100 ms at s: {probe.gaps})" if probe.gaps else ""))
+          + probe.gap_list())
     return [worst]
 
 
@@ -508,7 +535,7 @@ def measure_city() -> None:
         wait_until(app, lambda: window.session.analysis is not before and _settled(window), 600)
         worst.append(probe.stop())
         print(f"import of 40 workbooks through the dialog: {probe.blocked()}"
-              + (f" (gaps over 100 ms at s: {probe.gaps})" if probe.gaps else ""))
+              + probe.gap_list())
         dialog.reject()
 
         worst += switch_views_measured(app, window, probe)
@@ -520,7 +547,7 @@ def measure_city() -> None:
         wait_until(app, lambda: window.session.simulation is not None, 180)
         probe.stop()
         print(f"simulation, 1,000 replications: {probe.blocked()}"
-              + (f" (gaps over 100 ms at s: {probe.gaps})" if probe.gaps else ""))
+              + probe.gap_list())
         worst.append(probe.worst)
         print(f"worst event-loop block over all of the above: {max(worst) * 1000:.0f} ms "
               f"(target 100 ms); load average {load[0]:.1f} before, "
