@@ -58,10 +58,21 @@ YEARLY = [k.key for k in KPIS if k.yearly]
 TOKAI_CHAIN = (364_000.0, 12_680.0, 5_014.0)
 
 
-def kpi_table(costs: CostResult, costing_steps: pd.DataFrame) -> pd.DataFrame:
+def paper_sheets(costs: CostResult, costing_steps: pd.DataFrame) -> np.ndarray:
+    """Sheets of paper a year of each procedure (``costs.procedures``' rows) from the steps
+    ``costs`` was computed from (same rows): a procedure's figure is its own steps' sum."""
+    sheets = sheets_per_execution(costing_steps.reset_index(drop=True)) * \
+        costs.steps["executions"].to_numpy(dtype=float)
+    by_procedure = pd.Series(sheets).groupby(costs.steps["procedure_id"].to_numpy()).sum()
+    return by_procedure.reindex(costs.procedures["procedure_id"]).fillna(0.0).to_numpy()
+
+
+def kpi_table(costs: CostResult, costing_steps: pd.DataFrame | None,
+              paper: np.ndarray | None = None) -> pd.DataFrame:
     """One row per procedure (indexed by ID): cases and every KPI of :data:`KPIS`.
 
-    ``costing_steps`` are the steps ``costs`` was computed from (same rows), for paper.
+    ``costing_steps`` are the steps ``costs`` was computed from (same rows), for paper;
+    or ``paper``, :func:`paper_sheets` made already (of chunks of procedures, joined).
     """
     p = costs.procedures.reset_index(drop=True)
     out = pd.DataFrame({"procedure_id": p["procedure_id"], "name": p["name"],
@@ -73,10 +84,11 @@ def kpi_table(costs: CostResult, costing_steps: pd.DataFrame) -> pd.DataFrame:
     out["staff_minutes_per_case"] = np.divide(out["staff_time_h"] * 60, out["cases"],
                                               out=np.zeros(len(out)), where=out["cases"] > 0)
     out["lead_time_days"] = p["expected_lead_time_days"].astype(float).to_numpy()
-    sheets = sheets_per_execution(costing_steps.reset_index(drop=True)) * \
-        costs.steps["executions"].to_numpy(dtype=float)
-    by_procedure = pd.Series(sheets).groupby(costs.steps["procedure_id"].to_numpy()).sum()
-    out["paper_sheets"] = by_procedure.reindex(out["procedure_id"]).fillna(0.0).to_numpy()
+    if paper is None:
+        if costing_steps is None:
+            raise ValueError("the costing steps or the paper sheets are needed")
+        paper = paper_sheets(costs, costing_steps)
+    out["paper_sheets"] = paper
     return out.set_index("procedure_id")
 
 
@@ -169,14 +181,21 @@ def measure_effect(comparison: Comparison,
                    measure_order: Sequence[str] = (),
                    baseline_files: dict[str, str] | None = None,
                    resurvey_files: dict[str, str] | None = None,
-                   cancel: Callable[[], bool] | None = None) -> EffectResult:
+                   cancel: Callable[[], bool] | None = None,
+                   paper: tuple[np.ndarray, np.ndarray] | None = None) -> EffectResult:
     """Planned (``comparison``, ``attributed`` = ``attribute_savings(comparison, …)[0]``)
     against actual (the baseline = ``comparison.as_is`` versus ``resurvey_costs``, computed
     by ``compute_costs`` from ``resurvey_steps``). ``*_files`` map procedure IDs to the
-    survey file each figure came from (shown as its source)."""
-    base = kpi_table(comparison.as_is, tables_for_costing(comparison.as_is_tables)[1])
-    plan = kpi_table(comparison.to_be,
-                     tables_for_costing(comparison.to_be_tables, comparison.values)[1])
+    survey file each figure came from (shown as its source). ``paper``: the as-is and
+    to-be :func:`paper_sheets` when ``comparison`` has no step tables (a run's joined
+    chunks)."""
+    if paper is None:
+        base = kpi_table(comparison.as_is, tables_for_costing(comparison.as_is_tables)[1])
+        plan = kpi_table(comparison.to_be,
+                         tables_for_costing(comparison.to_be_tables, comparison.values)[1])
+    else:
+        base = kpi_table(comparison.as_is, None, paper[0])
+        plan = kpi_table(comparison.to_be, None, paper[1])
     again = kpi_table(resurvey_costs, resurvey_steps)
     adjusted = _at_baseline_volume(again, base)
     measured_ids = [pid for pid in base.index if pid in again.index]

@@ -173,6 +173,9 @@ class ScenarioAnalysis:
     ranking: Ranking
     counters: list[SectionCounter]
     potential: Comparison            # POTENTIAL: every measure in place, every case moved
+    # The savings by measure per procedure and the procedures each measure touched
+    # (``analysis.attribution.attribute_savings``), when made with the analysis.
+    attributed: Attributed | None = field(default=None, compare=False, repr=False)
 
     def potential_savings(self) -> PotentialSavings:
         return potential_savings(self.comparison, self.potential)
@@ -277,7 +280,7 @@ def _analysis_from(model: ProjectModel, scenario: Scenario, comparison: Comparis
     ranking = rank_procedures(comparison, by_procedure, model.unit_costs, order)
     return ScenarioAnalysis(comparison, _measure_savings(comparison, model, scenario, values,
                                                          attributed),
-                            ranking, [], potential)
+                            ranking, [], potential, attributed)
 
 
 def _scenario_summary(scenario: Scenario) -> ScenarioSummary:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.attribution import attribute_savings
@@ -39,13 +40,16 @@ def latest_round(project: Project) -> str | None:
 
 def run_effect(project: Project, scenario: str | Scenario, round_name: str | None = None,
                model: ProjectModel | None = None, progress: Progress | None = None,
-               cancel: CancelCheck | None = None, comparison: Comparison | None = None
-               ) -> EffectResult:
+               cancel: CancelCheck | None = None, comparison: Comparison | None = None,
+               attributed: dict[str, np.ndarray] | None = None,
+               paper: tuple[np.ndarray, np.ndarray] | None = None) -> EffectResult:
     """Planned (``scenario``) against actual (the baseline against ``round_name``, by
     default the newest round). Raises ProjectError when there is no such round (or none),
     KeyError for an unknown scenario, SimulationCancelled when ``cancel()`` turns true.
     ``comparison``: the scenario's comparison when the caller has made it (the report's
-    simulation), so the project is not compared again."""
+    simulation), so the project is not compared again; with a comparison of joined chunks
+    (no step tables), its savings by measure (``attributed``) and the as-is and to-be
+    paper sheets (``analysis.effect.paper_sheets``) made where the chunks ran."""
     from bpr_studio.pipeline import load_model
 
     def step(done: int, label: str) -> None:
@@ -65,7 +69,8 @@ def run_effect(project: Project, scenario: str | Scenario, round_name: str | Non
     step(25, "計画（シナリオ）")
     if comparison is None:
         comparison = compare(model, chosen)
-    attributed, _touched = attribute_savings(comparison, model.unit_costs, comparison.values)
+    if attributed is None:
+        attributed, _touched = attribute_savings(comparison, model.unit_costs, comparison.values)
     step(65, "再調査")
     procedures, steps, links = load_frames(project, name)
     costs = compute_costs(procedures, steps, links, model.unit_costs, model.rubric)
@@ -75,7 +80,8 @@ def run_effect(project: Project, scenario: str | Scenario, round_name: str | Non
         comparison, attributed, costs, steps, scenario=chosen.name, round_name=name,
         surveyed_on=info.surveyed_on, fiscal_year=info.fiscal_year,
         measure_order=[u.measure for u in chosen.measures],
-        baseline_files=_files(baseline), resurvey_files=_files(procedures), cancel=cancel)
+        baseline_files=_files(baseline), resurvey_files=_files(procedures), cancel=cancel,
+        paper=paper)
     step(100, "完了")
     return result
 

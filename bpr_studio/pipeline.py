@@ -29,7 +29,12 @@ from analysis.roadmap import roadmap_of_result
 from analysis.roadmap_result import RoadmapResult
 from analysis.roadmap_settings import RoadmapSettings, roadmap_settings
 from analysis.scenario import Scenario
-from analysis.sensitivity import SensitivityResult, sensitivity
+from analysis.sensitivity import (
+    SensitivityPart,
+    SensitivityResult,
+    sensitivity,
+    sensitivity_from_parts,
+)
 from analysis.simulate import ChunkWork, ScenarioAnalysis, analyse_scenario, simulate_scenario
 from bpr_studio.loading import get_scenario, load_frames, load_rubric, load_unit_costs
 from bpr_studio.store import Project, open_project, open_snapshot
@@ -138,13 +143,18 @@ def run_pipeline_at(path: Path, scenario: str | Scenario,
 
 def run_sensitivity(project: Project, scenario: str | Scenario,
                     progress: Progress | None = None, cancel: CancelCheck | None = None,
-                    model: ProjectModel | None = None, comparison: Comparison | None = None
-                    ) -> SensitivityResult:
+                    model: ProjectModel | None = None, comparison: Comparison | None = None,
+                    parts: list[SensitivityPart] | None = None) -> SensitivityResult:
     """Tornado of the city-wide saving and stability of the top 20 (``analysis.sensitivity``).
 
-    ``comparison`` (the scenario's deterministic comparison, if already made) is reused.
+    ``comparison`` (the scenario's deterministic comparison, if already made) is reused;
+    with ``parts`` (``analysis.sensitivity_part`` of each chunk of a run, in order) it may
+    be the run's joined comparison (no step tables).
     """
     chosen = _scenario(project, scenario)
+    if parts is not None and comparison is not None:
+        return sensitivity_from_parts(model or load_model(project), chosen, comparison, parts,
+                                      progress, cancel)
     return sensitivity(model or load_model(project), chosen, comparison, progress, cancel)
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from analysis.result import SimulationResult
 from analysis.scenario import DEFAULT_SCENARIO
-from analysis.sensitivity import _Evaluator, sensitivity, spearman
+from analysis.sensitivity import sensitivity, spearman
+from analysis.sensitivity_part import Evaluator as _Evaluator
 from bpr_studio.cli import main
 from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.loading import get_scenario, set_unit_cost

@@ -8,7 +8,9 @@ import pytest
 
 import analysis.sensitivity as sensitivity_module
 from analysis.scenario import DEFAULT_SCENARIO
-from analysis.sensitivity import UNIT_COST_RANGES, _Evaluator, sensitivity
+from analysis.sensitivity import UNIT_COST_RANGES, _Joined, sensitivity
+from analysis.sensitivity_part import Evaluator as _Evaluator
+from analysis.sensitivity_part import sensitivity_part
 from bpr_studio.io.survey_import import import_surveys
 from bpr_studio.loading import get_scenario
 from bpr_studio.pipeline import analyse, load_model
@@ -54,10 +56,11 @@ def test_a_baked_in_parameter_is_set_again_in_the_tables_without_building_a_grap
     evaluator = _Evaluator(model, scenario, comparison)
     rpa = sorted(set(evaluator.applied["rpa_ocr"]))
     assert 0 < len(rpa) < len(model.graphs)
+    joined = _Joined(model, scenario, comparison, [sensitivity_part(model, scenario, comparison)])
     monkeypatch.setattr(ProjectGraphs, "_build", recorded)
-    fast = evaluator._k0_again("rpa_check_minutes", [0.0, 2.0], rpa)
+    fast = evaluator.k0_again("rpa_check_minutes", [0.0, 2.0], rpa)
     assert built == []
-    applied_again = evaluator._to_be_again("rpa_check_minutes", [0.0, 2.0], rpa)
+    applied_again = joined._to_be_again("rpa_check_minutes", [0.0, 2.0], rpa)
     assert sorted(built) == rpa  # each graph built once for both ends
     for mine, theirs in zip(fast, applied_again, strict=True):
         assert mine["procedure_id"].tolist() == theirs["procedure_id"].tolist()
@@ -70,13 +73,15 @@ def test_a_baked_in_parameters_bar_is_the_whole_project_compared_again(dx):
     """Each end of the bar equals comparing the whole project again with the parameter at
     that end (what the tornado's figure means)."""
     from analysis.compare import compare
-    from analysis.sensitivity import _savings, _scenario_with
+    from analysis.sensitivity_part import savings_frame as _savings
+    from analysis.sensitivity_part import scenario_with as _scenario_with
 
     model, scenario, comparison = dx
     evaluator = _Evaluator(model, scenario, comparison)
     base = _savings(evaluator.base_as_is, evaluator.to_be(evaluator.values))["staff_time_h"].sum()
     ends = (0.0, 2.0)
-    for end, saved in zip(ends, evaluator.parameter("rpa_check_minutes", ends), strict=True):
+    joined = _Joined(model, scenario, comparison, [sensitivity_part(model, scenario, comparison)])
+    for end, saved in zip(ends, joined.parameter("rpa_check_minutes", ends), strict=True):
         again = compare(model, _scenario_with(scenario, "rpa_check_minutes", end))
         whole = _savings(again.as_is.procedures, again.to_be.procedures)
         assert saved is not None
@@ -115,7 +120,7 @@ def test_re_costing_what_a_change_touches_gives_the_whole_re_costing_to_the_last
     unit cost's only the cost columns it enters (a 30,000-procedure report spent 18 s
     re-costing everything): the figures are those of costing everything again, exactly."""
     from analysis.params import PARAMETERS
-    from analysis.sensitivity import _scaled
+    from analysis.sensitivity_part import scaled as _scaled
 
     model, scenario, comparison = dx
     evaluator = _Evaluator(model, scenario, comparison)
@@ -162,44 +167,43 @@ def test_steps_and_procedures_alike_share_their_coefficients(dx):
 
 
 def _scaled_every(table, factor):
-    from analysis.sensitivity import _scaled
+    from analysis.sensitivity_part import scaled as _scaled
 
     for key in UNIT_COST_RANGES:
         table = _scaled(table, key, factor)
     return table
 
 
-def test_the_report_applies_the_scenario_once_beside_the_monte_carlo(city, tmp_path,
-                                                                    monkeypatch):
-    """The report takes `simulate`'s path: the scenario is applied a chunk at a time while
-    the Monte Carlo runs (at 30,000 procedures the report applied it first, 29 s, then ran
-    the Monte Carlo, 24 s), and the whole project is compared once, not again for the
-    sensitivity analysis."""
+def test_the_report_takes_simulates_path_and_never_applies_the_whole_scenario_itself(
+        city, tmp_path, monkeypatch):
+    """The report takes `simulate`'s path: the workers apply the scenario to their chunks
+    and this process keeps per-procedure figures only (at 30,000 procedures the report
+    applied the whole scenario itself to keep the step tables for the sensitivity
+    analysis: 2.2 GB). Neither the simulation nor the sensitivity analysis applies or
+    compares the whole project here."""
     import analysis.compare as compare_module
     import analysis.simulate as simulate_module
 
-    batched: list[int] = []
-    original_batched = simulate_module.BatchedApplication
+    def refused(*_args, **_options):
+        raise AssertionError("the whole scenario applied in the report's process")
 
-    class Recorded(original_batched):  # type: ignore[misc,valid-type]
-        def __init__(self, graphs, *args, **options):
-            batched.append(len(graphs))
-            super().__init__(graphs, *args, **options)
+    chunks: list[int] = []
+    original_apply = simulate_module._apply_jobs
 
-    whole: list[int] = []
-    original_compare = compare_module.compare
+    def counted(*args, **options):
+        for job in original_apply(*args, **options):
+            assert job.extra is not None  # the report's sensitivity part, made with the chunk
+            chunks.append(len(job.procedure_ids))
+            yield job
 
-    def compared(model, scenario):
-        whole.append(len(model.graphs))
-        return original_compare(model, scenario)
-
-    monkeypatch.setattr(simulate_module, "BatchedApplication", Recorded)
-    monkeypatch.setattr(sensitivity_module, "compare", compared)
+    monkeypatch.setattr(simulate_module, "_compare_and_simulate", refused)
+    monkeypatch.setattr(simulate_module, "_apply_jobs", counted)
+    monkeypatch.setattr(sensitivity_module, "compare", refused)
+    monkeypatch.setattr(compare_module, "compare", refused)
     with open_project(city) as project:
         everything = len(load_model(project).graphs)
         build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
-    assert batched == [everything]
-    assert everything not in whole
+    assert sum(chunks) == everything
 
 
 def test_the_effect_measurement_reuses_the_simulations_comparison(tmp_path, monkeypatch):

@@ -45,3 +45,84 @@ def test_every_chunk_gives_what_the_caller_asks_of_its_comparison_in_procedure_o
                               compute=ComputeOptions(workers=1, chunk_size=7))
     assert result.procedures == plain.procedures
     assert result.ranking == plain.ranking
+
+
+def _chunked(model, scenario, options, each):
+    kept = []
+    work = ChunkWork(each)
+    simulate_scenario(model, scenario, REPLICATIONS, compute=options, keep_analysis=kept.append,
+                      per_chunk=work)
+    return kept[0], work.results
+
+
+def test_the_sensitivity_of_the_chunks_parts_is_that_of_the_whole_comparison(sample):
+    """Each chunk re-costs its own procedures where it runs; joined, the tornado and the
+    top-20 stability are those of the whole comparison to the last digit, whatever the
+    chunking and the number of workers — also where a chunk's tables lack a parameter
+    another chunk's use (its figures are then the base ones), for a parameter baked into
+    k0 (rpa_check_minutes: set again in the chunks' tables) and for one that needs the
+    process graphs (e_approval_wait_retained: probed and applied again here)."""
+    from analysis.sensitivity import sensitivity, sensitivity_from_parts
+    from analysis.sensitivity_part import sensitivity_part
+
+    model, scenario = sample
+    whole = sensitivity(model, scenario, compare(model, scenario))
+    assert whole.bars
+    assert whole.stability
+    assert "rpa_check_minutes" in {bar.key for bar in whole.bars}
+    assert "e_approval_wait_retained" in whole.no_effect
+    for workers, size in ((1, 5), (2, 7), (1, 1_000)):
+        analysis, parts = _chunked(model, scenario,
+                                   ComputeOptions(workers=workers, chunk_size=size),
+                                   sensitivity_part)
+        if size == 5:
+            uses = [part.table_params for part in parts]
+            assert set.union(*uses) != set.intersection(*uses)
+        assert analysis.comparison.to_be_tables.steps.empty
+        assert sensitivity_from_parts(model, scenario, analysis.comparison, parts) == whole
+
+
+def test_a_baked_in_parameter_that_changes_costs_is_applied_again_to_the_whole_project(
+        sample, monkeypatch):
+    """A parameter used by a measure but not by the to-be tables, other than a k0 one,
+    changes costs only through the graphs: from the chunks' parts it is applied again here
+    to the procedures its measures changed, as from the whole comparison."""
+    from analysis import sensitivity as sensitivity_module
+    from analysis.sensitivity import _Joined, sensitivity_from_parts
+    from analysis.sensitivity_part import sensitivity_part
+
+    model, scenario = sample
+    # Pretend e_approval_wait_retained changes costs (the probe says so).
+    monkeypatch.setattr(sensitivity_module._Joined, "_changes_costs",
+                        lambda self, key, value, ids: True)
+    whole_comparison = compare(model, scenario)
+    whole = sensitivity_from_parts(model, scenario, whole_comparison,
+                                   [sensitivity_part(model, scenario, whole_comparison)])
+    analysis, parts = _chunked(model, scenario, ComputeOptions(workers=1, chunk_size=6),
+                               sensitivity_part)
+    joined = _Joined(model, scenario, analysis.comparison, parts)
+    low, high = joined.parameter("e_approval_wait_retained", (0.1, 0.6))
+    assert low is not None
+    assert high is not None
+    assert sensitivity_from_parts(model, scenario, analysis.comparison, parts) == whole
+
+
+def test_the_effect_measurement_of_the_chunks_parts_is_that_of_the_whole_comparison(
+        tmp_path_factory):
+    """The 効果測定 sheet's figures planned from the run's joined comparison, its savings
+    by measure and the chunks' paper sheets are those planned from the whole comparison."""
+    from bpr_studio.effect import run_effect
+    from bpr_studio.report.chunk_parts import ReportChunk, joined_paper
+
+    path = ensure_sample_project(tmp_path_factory.mktemp("effect"))
+    with open_project(path) as project:
+        model, scenario = load_model(project), get_scenario(project, "DX標準")
+        whole = run_effect(project, scenario, model=model)
+        for workers, size in ((1, 4), (2, 9)):
+            analysis, parts = _chunked(model, scenario,
+                                       ComputeOptions(workers=workers, chunk_size=size),
+                                       ReportChunk(effect=True))
+            assert len(parts) > 2
+            chunked = run_effect(project, scenario, model=model, comparison=analysis.comparison,
+                                 attributed=analysis.attributed[0], paper=joined_paper(parts))
+            assert chunked == whole

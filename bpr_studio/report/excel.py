@@ -22,6 +22,7 @@ from bpr_studio.atomic import atomic_write
 from bpr_studio.messages import BilingualError
 from bpr_studio.queries import stored_issues_frame
 from bpr_studio.report import appendix, assumptions, pictures, priorities, sheets
+from bpr_studio.report.chunk_parts import ReportChunk, ReportPart, joined_paper
 from bpr_studio.report.economics_sheet import economics_sheet
 from bpr_studio.report.effect_sheet import effect_sheet
 from bpr_studio.report.life_events_sheet import life_events_sheet, timeline_events
@@ -100,15 +101,19 @@ def _top_flows(project: Project, ranking: list[Any], scenario_name: str, model: 
                                    model or load_model(project))
 
 
-def _effect(project: Project, scenario_name: str, model: Any = None, comparison: Any = None
-            ) -> Any:
+def _effect(project: Project, scenario_name: str, model: Any = None, analysis: Any = None,
+            parts: list[ReportPart] | None = None) -> Any:
     """Planned vs actual against the newest re-survey round; None when there is none.
-    ``comparison``: the scenario's, when the simulation has made it."""
+    ``analysis``: the scenario's, when the simulation has made it (joined from its chunks,
+    whose ``parts`` carry the paper sheets)."""
     from bpr_studio.effect import latest_round, run_effect
 
     if latest_round(project) is None:
         return None
-    return run_effect(project, scenario_name, model=model, comparison=comparison)
+    if analysis is None:
+        return run_effect(project, scenario_name, model=model)
+    return run_effect(project, scenario_name, model=model, comparison=analysis.comparison,
+                      attributed=analysis.attributed[0], paper=joined_paper(parts or []))
 
 
 def _journeys(project: Project, frames: Any = None, cancel: CancelCheck | None = None) -> Any:
@@ -202,7 +207,8 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  compute: ComputeOptions | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path.
     ``compute``: memory budget, workers and engine of its Monte Carlo."""
-    from analysis.simulate import ScenarioAnalysis
+    from analysis.simulate import ChunkWork, ScenarioAnalysis
+    from bpr_studio.effect import latest_round
     from bpr_studio.loading import load_frames
     from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
 
@@ -219,35 +225,43 @@ def build_report(project: Project, scenario: str, out: str | Path,
         progress(2, 100, "モデル")
     model = load_model(project, frames)  # once, for the simulation and what follows it
     del frames
-    # The simulation takes the same path as `bpr-studio simulate`: the scenario is applied
-    # a chunk of procedures at a time while the workers run the Monte Carlo of the chunks
-    # already changed (analysis.simulate). Its deterministic analysis is kept: the
-    # sensitivity analysis and the effect measurement reuse its comparison (the
-    # sensitivity re-applies measures to a few procedures only). Then the other part that
-    # needs the model's process graphs — the flow pictures — and the graphs go before the
-    # sheets.
-    comparison = None
+    # The simulation takes the same path as `bpr-studio simulate`: the workers apply the
+    # scenario to their chunks of procedures, cost and simulate them, and this process
+    # keeps per-procedure figures only (analysis.simulate). What the sensitivity analysis
+    # and the effect measurement need of the chunks' step tables is made there too
+    # (chunk_parts), and the run's deterministic analysis is kept for them. Then the other
+    # part that needs the model's process graphs — the flow pictures — and the graphs go
+    # before the sheets.
+    analysis: ScenarioAnalysis | None = None
+    parts: list[ReportPart] = []
     if simulation is None:
         kept: list[ScenarioAnalysis] = []
+        work = ChunkWork(ReportChunk(effect=latest_round(project) is not None))
 
         def scaled(done: int, total: int, label: str) -> None:
             if progress:
                 progress(3 + int(done * 0.77), 100, label)
         simulation = run_pipeline(project, scenario, replications, seed, scaled, cancel,
-                                  model=model, compute=compute, keep_analysis=kept.append)
-        comparison = kept[0].comparison
-        del kept
+                                  model=model, compute=compute, keep_analysis=kept.append,
+                                  per_chunk=work)
+        analysis, parts = kept[0], work.results
+        del kept, work
     name = simulation.scenario.name
     if progress:
         progress(80, 100, "感度分析")
-    tornado = run_sensitivity(project, name, cancel=cancel, model=model, comparison=comparison)
+    if analysis is None:
+        tornado = run_sensitivity(project, name, cancel=cancel, model=model)
+    else:
+        tornado = run_sensitivity(project, name, cancel=cancel, model=model,
+                                  comparison=analysis.comparison,
+                                  parts=[part.sensitivity for part in parts])
     if progress:
         progress(85, 100, "効果測定")
-    effect = _effect(project, name, model, comparison)
+    effect = _effect(project, name, model, analysis, parts)
     flows = _top_flows(project, simulation.ranking.rows, name, model)
     # The graphs go (reference counting frees them: a full collection here found nothing
     # to free and took 1.5 s of a 30,000-procedure report).
-    del comparison, model
+    del analysis, parts, model
     # The pictures are drawn in a process of their own while this one builds the sheets,
     # in the order the sheets take them (pictures.py); started only now, when this
     # process holds less, so that it adds nothing to the report's peak.
