@@ -194,15 +194,25 @@ class LinearCosts:
                           + cases * proc_coef.per_case[chosen, j])
         return out
 
-    def _frame(self, costs: np.ndarray, offline: np.ndarray) -> pd.DataFrame:
+    def _frame(self, costs: np.ndarray, visits: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(costs, columns=COST_COLUMNS)
-        frame["citizen_visits"] = offline * self.proc_coef.visit_required
+        frame["citizen_visits"] = visits
         return frame
 
     def costs(self, values: dict[str, float]) -> pd.DataFrame:
         """Per procedure: the saving columns (yen, hours, visits a year) at ``values``;
         only the procedures whose steps or channels the changed values reach are costed
         again."""
+        return self._frame(*self.cost_arrays(values))
+
+    def with_unit_costs(self, unit_costs: UnitCostTable) -> pd.DataFrame:
+        """Per procedure: the saving columns at the values it was made with, costed with
+        ``unit_costs``; only the cost columns whose coefficients change are summed again."""
+        return self._frame(*self.unit_cost_arrays(unit_costs))
+
+    def cost_arrays(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`costs` as arrays: (procedures × COST_COLUMNS, citizen visits) — no
+        frame is made (the sensitivity analysis of a chunk makes dozens)."""
         theta = self._theta(values)
         offline = self._offline_cases(values)
         changed = theta != self.theta
@@ -210,7 +220,7 @@ class LinearCosts:
         steps = np.unique(self.effect_rows[touched_effects])
         moved = np.flatnonzero(offline != self.offline)
         if not len(steps) and not len(moved):
-            return self._frame(self.base.copy(), offline)
+            return self.base.copy(), offline * self.proc_coef.visit_required
         # Every effect of a touched step, in order: its product is made again whole.
         chosen = np.flatnonzero(np.isin(self.effect_rows, steps))
         hours = self.hours.copy()
@@ -221,11 +231,10 @@ class LinearCosts:
         out = self.base.copy()
         out[procedures] = self._procedure_costs(procedures, hours, offline, self.step_coef,
                                                 self.proc_coef)
-        return self._frame(out, offline)
+        return out, offline * self.proc_coef.visit_required
 
-    def with_unit_costs(self, unit_costs: UnitCostTable) -> pd.DataFrame:
-        """Per procedure: the saving columns at the values it was made with, costed with
-        ``unit_costs``; only the cost columns whose coefficients change are summed again."""
+    def unit_cost_arrays(self, unit_costs: UnitCostTable) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`with_unit_costs` as arrays (see :meth:`cost_arrays`)."""
         step_coef = self.kinds.coefficients(unit_costs)
         proc_coef = self.procedure_kinds.coefficients(unit_costs)
         columns = [j for j in range(len(COST_COLUMNS)) if not (
@@ -239,7 +248,7 @@ class LinearCosts:
             out[:, columns] = self._procedure_costs(
                 np.arange(len(self.cases)), self.hours, self.offline, step_coef, proc_coef,
                 columns)[:, columns]
-        return self._frame(out, self.offline)
+        return out, self.offline * self.proc_coef.visit_required
 
 
 def _names(column: pd.Series) -> set[str]:

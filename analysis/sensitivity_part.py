@@ -32,7 +32,7 @@ from analysis.measures import K0_PARAMETERS, MEASURES
 from analysis.params import PARAMETERS, value
 from analysis.scenario import MeasureUse, Scenario
 from analysis.tabular import ProcessTables, tables_for_costing
-from cost_model.costs import compute_costs
+from cost_model.costs import COST_COLUMNS, compute_costs
 from cost_model.unit_costs import UnitCostTable, UnitCostValue
 
 Progress = Callable[[int, int, str], None]
@@ -101,6 +101,19 @@ def as_frame(saved: np.ndarray) -> pd.DataFrame:
 def _array(frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack([frame[c].to_numpy(float) for c in SAVING_COLUMNS]) \
         if len(frame) else np.zeros((0, len(SAVING_COLUMNS)))
+
+
+_SAVED_COSTS = [COST_COLUMNS.index(c) for c in SAVING_COLUMNS[:-1]]  # the last: visits
+
+
+def _saved(as_is: tuple[np.ndarray, np.ndarray], to_be: tuple[np.ndarray, np.ndarray]
+           ) -> np.ndarray:
+    """:func:`savings_frame`'s figures of ``LinearCosts.cost_arrays``' (costs, visits) of
+    each side, as an array (procedures × SAVING_COLUMNS): the same subtractions."""
+    (a, a_visits), (b, b_visits) = as_is, to_be
+    if not len(a):
+        return np.zeros((0, len(SAVING_COLUMNS)))
+    return np.column_stack([a[:, j] - b[:, j] for j in _SAVED_COSTS] + [a_visits - b_visits])
 
 
 def _delta(base: np.ndarray, saved: np.ndarray) -> Rows:
@@ -196,12 +209,14 @@ class Evaluator:
             tables, comparison.to_be.steps["executions_per_case"].to_numpy(), model.unit_costs,
             self.values)
         self.base_as_is = self.as_is_linear.costs({})
+        self._as_is_arrays = self.as_is_linear.cost_arrays({})
 
     def to_be(self, values: dict[str, float]) -> pd.DataFrame:
         return self.to_be_linear.costs(values)
 
-    def saved(self, values: dict[str, float]) -> pd.DataFrame:
-        return savings_frame(self.base_as_is, self.to_be(values))
+    def saved(self, values: dict[str, float]) -> np.ndarray:
+        """Per-procedure savings (procedures × SAVING_COLUMNS) at ``values``."""
+        return _saved(self._as_is_arrays, self.to_be_linear.cost_arrays(values))
 
     def through_tables(self, key: str, values: dict[str, float]) -> bool:
         """Whether ``values`` (the scenario's with ``key`` changed) reach these tables: the
@@ -231,11 +246,12 @@ class Evaluator:
             out.append(cost_to_be(self.model, changed, scenario_with(self.scenario, key, end)))
         return out
 
-    def unit_cost(self, key: str, factor: float) -> pd.DataFrame:
-        """Per-procedure savings with one unit cost (and every section's) × ``factor``."""
+    def unit_cost(self, key: str, factor: float) -> np.ndarray:
+        """Per-procedure savings (procedures × SAVING_COLUMNS) with one unit cost (and
+        every section's) × ``factor``."""
         table = scaled(self.model.unit_costs, key, factor)
-        return savings_frame(self.as_is_linear.with_unit_costs(table),
-                             self.to_be_linear.with_unit_costs(table))
+        return _saved(self.as_is_linear.unit_cost_arrays(table),
+                      self.to_be_linear.unit_cost_arrays(table))
 
 
 def sensitivity_part(model: ProjectModel, scenario: Scenario, comparison: Comparison,
@@ -248,7 +264,7 @@ def sensitivity_part(model: ProjectModel, scenario: Scenario, comparison: Compar
     from analysis.montecarlo import SimulationCancelled
 
     evaluator = Evaluator(model, scenario, comparison)
-    base = _array(evaluator.saved(evaluator.values))
+    base = evaluator.saved(evaluator.values)
     part = SensitivityPart(comparison.as_is.procedures["procedure_id"].tolist(), base,
                            evaluator.table_params)
     jobs = [("parameter", k) for k in TORNADO_PARAMETERS]
@@ -260,15 +276,15 @@ def sensitivity_part(model: ProjectModel, scenario: Scenario, comparison: Compar
             progress(done, total, key)
         if kind == "unit_cost":
             # Every cost is linear in each unit cost: the low end follows from the high.
-            part.unit_costs[key] = _delta(base, _array(evaluator.unit_cost(
-                key, UNIT_COST_RANGES[key][1])))
+            part.unit_costs[key] = _delta(base, evaluator.unit_cost(key,
+                                                                    UNIT_COST_RANGES[key][1]))
             continue
         p = PARAMETERS[key]
         baked = []
         for i, end in enumerate((p.low, p.high)):
             values = {**evaluator.values, key: end}
             if evaluator.through_tables(key, values):
-                part.by_tables[(key, i)] = _delta(base, _array(evaluator.saved(values)))
+                part.by_tables[(key, i)] = _delta(base, evaluator.saved(values))
             else:
                 baked.append(i)
         ids = changed_by(scenario, evaluator.applied, key)
@@ -284,9 +300,9 @@ def sensitivity_part(model: ProjectModel, scenario: Scenario, comparison: Compar
     adoption = adoption_parameters(evaluator.table_params, evaluator.used_params)
     for side in ("low", "high"):
         values = {**evaluator.values, **{k: getattr(PARAMETERS[k], side) for k in adoption}}
-        part.uptake[side] = _delta(base, _array(evaluator.saved(values)))
+        part.uptake[side] = _delta(base, evaluator.saved(values))
     if "adoption_year" in PARAMETERS:
         for year in ADOPTION_YEARS:
             values = {**evaluator.values, "adoption_year": float(year)}
-            part.uptake[f"year{year}"] = _delta(base, _array(evaluator.saved(values)))
+            part.uptake[f"year{year}"] = _delta(base, evaluator.saved(values))
     return part
