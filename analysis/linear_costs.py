@@ -18,6 +18,9 @@ coefficients are made once per distinct combination of the columns they read).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +42,85 @@ COEFFICIENT_COLUMNS = ("actor", "staff_category", "work_kind", "medium", "physic
                        "cognitive_burden", "psychological_burden", "enjoyment")
 PROCEDURE_COEFFICIENT_COLUMNS = ("section", "attachment_kind", "attachment_count",
                                  "attachment_names", "visit_required")
+
+
+class CoefficientMemo:
+    """Coefficient rows of kinds already seen, by unit cost table and kind, in this
+    process: a report's workers make the sensitivity part of one chunk after another, each
+    with the same few thousand kinds of steps and seven unit cost tables (the project's and
+    six scaled); a kind's coefficients depend on its row and the table alone, so each is
+    made once. Tables beyond :attr:`TABLES` start it afresh (bounded)."""
+
+    TABLES = 32
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the app may run two analyses at once (threads)
+        self._by_table: dict[tuple[object, ...], tuple[dict[tuple[object, ...], int],
+                                                       list[np.ndarray]]] = {}
+
+    @staticmethod
+    def fingerprint(unit_costs: UnitCostTable) -> tuple[object, ...]:
+        return (tuple(sorted((k, v.value) for k, v in unit_costs.project.items())),
+                tuple(sorted((s, tuple(sorted((k, v.value) for k, v in values.items())))
+                             for s, values in unit_costs.sections.items())))
+
+    def rows(self, namespace: tuple[object, ...], keys: list[tuple[object, ...]],
+             make: Callable[[np.ndarray], list[np.ndarray]]) -> list[np.ndarray]:
+        """Each array ``make(rows)`` gives for the rows (of ``keys``) not seen yet, for
+        every key, in ``keys``' order."""
+        with self._lock:
+            return self._rows(namespace, keys, make)
+
+    def _rows(self, namespace: tuple[object, ...], keys: list[tuple[object, ...]],
+              make: Callable[[np.ndarray], list[np.ndarray]]) -> list[np.ndarray]:
+        if namespace not in self._by_table:
+            if len(self._by_table) >= self.TABLES:
+                self._by_table.clear()
+            self._by_table[namespace] = ({}, [])
+        index, arrays = self._by_table[namespace]
+        missing = [i for i, key in enumerate(keys) if key not in index]
+        if missing:
+            made = make(np.asarray(missing))
+            start = len(arrays[0]) if arrays else 0
+            if arrays:
+                arrays[:] = [np.concatenate([old, new]) for old, new in zip(arrays, made,
+                                                                             strict=True)]
+            else:
+                arrays.extend(made)
+            for n, i in enumerate(missing):
+                index[keys[i]] = start + n
+        where = np.fromiter((index[key] for key in keys), dtype=np.int64, count=len(keys))
+        return [array[where] for array in arrays]
+
+
+MEMO = CoefficientMemo()
+
+
+def _key_value(value: object) -> object:
+    # NaN and None are one kind (``kinds``); NaN is not equal to itself as a dict key.
+    return None if value is None or value is pd.NA or (isinstance(value, float)
+                                                       and value != value) else value
+
+
+def _keys(columns: list[pd.Series], first: np.ndarray) -> list[tuple[object, ...]]:
+    """The values of the representative rows ``first``, one tuple per kind."""
+    picked = [[_key_value(v) for v in column.to_numpy(dtype=object)[first]]
+              for column in columns]
+    return list(zip(*picked, strict=True)) if picked else [() for _ in first]
+
+
+def _by_overrides(keys: list[tuple[object, ...]], unit_costs: UnitCostTable,
+                  sectioned: bool = True) -> list[tuple[object, ...]]:
+    """``keys`` (the section first) with every section that has no values of its own in
+    ``unit_costs`` read as one: its rows' coefficients are those of the project's values
+    (``UnitCostTable.value``), so kinds of different such sections share them."""
+    own = unit_costs.sections
+    if not sectioned:
+        return keys
+    return [key if key and key[0] in own else (_PROJECT_VALUES, *key[1:]) for key in keys]
+
+
+_PROJECT_VALUES = "\0project"  # no section is named so (a control character)
 
 
 def kinds(columns: list[pd.Series], rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,10 +152,19 @@ class StepKinds:
         used = representatives["procedure_id"].unique()
         self.procedures = procedures[procedures["procedure_id"].isin(used)]
         self.steps = representatives
+        self.keys = _keys(columns, first)
+        self.columns = ("steps", *(c for c in COEFFICIENT_COLUMNS if c in steps))
 
     def coefficients(self, unit_costs: UnitCostTable) -> StepCoefficients:
         """The coefficients of each group (index them with :attr:`kind`)."""
-        return step_coefficients(self.procedures, self.steps, unit_costs)
+        def make(rows: np.ndarray) -> list[np.ndarray]:
+            made = step_coefficients(self.procedures,
+                                     self.steps.iloc[rows].reset_index(drop=True), unit_costs)
+            return [made.per_hour, made.per_execution]
+
+        per_hour, per_execution = MEMO.rows((self.columns, MEMO.fingerprint(unit_costs)),
+                                            _by_overrides(self.keys, unit_costs), make)
+        return StepCoefficients(per_hour, per_execution)
 
 
 class ProcedureKinds:
@@ -85,12 +176,22 @@ class ProcedureKinds:
                    if c in procedures]
         first, self.kind = kinds(columns, len(procedures))
         self.procedures = procedures.iloc[first].reset_index(drop=True)
+        self.keys = _keys(columns, first)
+        self.columns = ("procedures", *(c for c in PROCEDURE_COEFFICIENT_COLUMNS
+                                        if c in procedures))
 
     def coefficients(self, unit_costs: UnitCostTable) -> ProcedureCoefficients:
         """Every procedure's coefficients (the representatives', spread)."""
-        made = procedure_coefficients(self.procedures, unit_costs)
-        return ProcedureCoefficients(made.per_visit[self.kind], made.per_mailed[self.kind],
-                                     made.per_case[self.kind], made.visit_required[self.kind])
+        def make(rows: np.ndarray) -> list[np.ndarray]:
+            made = procedure_coefficients(self.procedures.iloc[rows].reset_index(drop=True),
+                                          unit_costs)
+            return [made.per_visit, made.per_mailed, made.per_case, made.visit_required]
+
+        per_visit, per_mailed, per_case, visit_required = MEMO.rows(
+            (self.columns, MEMO.fingerprint(unit_costs)),
+            _by_overrides(self.keys, unit_costs, self.columns[1:2] == ("section",)), make)
+        return ProcedureCoefficients(per_visit[self.kind], per_mailed[self.kind],
+                                     per_case[self.kind], visit_required[self.kind])
 
 
 class LinearCosts:

@@ -4,6 +4,8 @@ takes `simulate`'s path and holds no step table of the whole project)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.compare import compare
@@ -126,3 +128,36 @@ def test_the_effect_measurement_of_the_chunks_parts_is_that_of_the_whole_compari
             chunked = run_effect(project, scenario, model=model, comparison=analysis.comparison,
                                  attributed=analysis.attributed[0], paper=joined_paper(parts))
             assert chunked == whole
+
+
+def test_coefficients_remembered_across_chunks_are_each_rows_own(sample):
+    """A chunk's kinds of steps and procedures take the coefficients made for an earlier
+    chunk's (the same row and unit costs; a section without values of its own reads the
+    project's): they are every row's own, also where a section has its own unit costs."""
+    from analysis.linear_costs import MEMO, ProcedureKinds, StepKinds
+    from cost_model.costs import procedure_coefficients, step_coefficients
+    from cost_model.unit_costs import UnitCostTable, UnitCostValue
+
+    model, scenario = sample
+    tables = compare(model, scenario).to_be_tables
+    procedures, steps = tables.procedures, tables.steps
+    section = procedures["section"].dropna().iloc[0]
+    own = {section: {"hourly_cost_regular": UnitCostValue("hourly_cost_regular", 9999.0, "t",
+                                                          False),
+                     "citizen_travel_minutes": UnitCostValue("citizen_travel_minutes", 77.0,
+                                                             "t", False)}}
+    for table in (model.unit_costs, UnitCostTable(model.unit_costs.project, own)):
+        half = len(procedures) // 2
+        for chosen in (procedures.iloc[half:], procedures.iloc[:half], procedures):
+            mine = steps[steps["procedure_id"].isin(chosen["procedure_id"])]
+            row = pd.Series(np.arange(len(chosen)), index=chosen["procedure_id"].to_numpy())
+            kinds = StepKinds(chosen, mine, row.reindex(mine["procedure_id"]).to_numpy())
+            made = kinds.coefficients(table)
+            whole = step_coefficients(chosen, mine, table)
+            assert np.array_equal(made.per_hour[kinds.kind], whole.per_hour)
+            assert np.array_equal(made.per_execution[kinds.kind], whole.per_execution)
+            spread = ProcedureKinds(chosen).coefficients(table)
+            every = procedure_coefficients(chosen, table)
+            for name in ("per_visit", "per_mailed", "per_case", "visit_required"):
+                assert np.array_equal(getattr(spread, name), getattr(every, name)), name
+    assert MEMO._by_table
