@@ -468,3 +468,42 @@ def test_the_garbage_collector_waits_while_importing_and_is_on_again_after(tmp_p
     with pytest.raises(ImportCancelled):
         import_surveys(tmp_path / "gc.bprproj", SAMPLES, workers=1, cancel=lambda: True)
     assert gc.isenabled()
+
+
+def test_procedure_rows_built_as_lists_are_the_rows_of_procedure_row(tmp_path):
+    """survey_write.procedure_values (a list per procedure, for the bulk insert) gives the
+    values procedure_row's dict gives, with the version and editor, for every procedure of
+    the samples and the messy corpus (blank category and cases, peak months, flags)."""
+    from bpr_studio.io.survey_write import (
+        PROCEDURE_ROW_COLUMNS,
+        procedure_row,
+        procedure_values,
+    )
+
+    messy = write_corpus(tmp_path / "messy")
+    batch = parse_batch([*SAMPLES, *messy], workers=1)
+    assert len(batch.procedures) > 50
+    visits = set()
+    for p in batch.procedures:
+        expected = {**procedure_row(p, 7), "row_version": 3, "updated_by": "staff"}
+        assert dict(zip(PROCEDURE_ROW_COLUMNS, procedure_values(p, 7, 3, "staff"),
+                        strict=True)) == expected
+        as_int = dict(zip(PROCEDURE_ROW_COLUMNS, procedure_values(p, 7, 3, "staff", int),
+                          strict=True))
+        visit = expected["visit_required"]
+        assert as_int["visit_required"] == (None if visit is None else int(visit))
+        visits.add(visit)
+    assert {True, False} <= visits
+
+
+def test_a_reading_process_of_workbooks_does_not_import_the_bpmn_reader():
+    """The reading processes start sooner without the BPMN modules (a .bpmn file imports
+    them when it is read)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bpr_studio.io.survey_files; "
+            "print(sorted(m for m in sys.modules if 'bpmn' in m))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

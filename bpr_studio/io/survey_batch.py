@@ -82,7 +82,10 @@ def rows_hold(per_file: list[tuple[Path, dict[str, list[Record]]]],
     for path, records in per_file:
         for p in records.get("procedures", []):
             pid = p.get("procedure_id")
-            if pid is not None and file_of.setdefault(pid, path) != path:
+            if pid is None:
+                continue
+            first = file_of.setdefault(pid, path)
+            if first is not path and first != path:  # Path == is slow; each file's is one
                 return False
     return True
 

@@ -18,10 +18,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bpr_studio.io import checks
-from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
 from bpr_studio.io.gc_pause import reading_process_start
 from bpr_studio.io.parked_rows import park
 from bpr_studio.io.report import ERROR, WARNING, ImportIssue
@@ -30,12 +29,15 @@ from bpr_studio.io.step_rows import FileSteps, StepColumns, columns_steps, file_
 from bpr_studio.io.survey_format import PROCEDURES, STEPS, UNIT_COSTS, header_key
 from bpr_studio.io.workbook_reader import FileProblem, RawSheet, read_workbook
 
+if TYPE_CHECKING:  # a reading process of workbooks does not import the BPMN reader
+    from bpr_studio.io.bpmn_import import BpmnOptions
+
 Record = dict[str, Any]
 FileResult = tuple[dict[str, list[Record]], list[ImportIssue]]
 # A file to read: path, BPMN options, its Prosimos parameters, and whether its steps come
 # back as table rows ("sqlite" or "plain" values, step_rows.file_steps) or as records (None),
 # and the folder where SQLite rows are parked (parked_rows) instead of sent back, or None.
-Job = tuple[Path, BpmnOptions | None, Path | None, str | None, str | None]
+Job = tuple[Path, "BpmnOptions | None", Path | None, str | None, str | None]
 # Records and issues, and the steps as rows when asked for and possible (else None:
 # the records then hold the steps).
 JobResult = tuple[dict[str, list[Record]], list[ImportIssue], FileSteps | None]
@@ -93,6 +95,8 @@ def _parse_file(path: Path, bpmn: BpmnOptions | None, parameters: Path | None, *
     and no control character to remove."""
     file = str(path)
     if path.suffix.lower() == BPMN_SUFFIX:
+        from bpr_studio.io.bpmn_import import BpmnOptions, parse_bpmn_file
+
         return (*parse_bpmn_file(path, bpmn or BpmnOptions(), parameters), None)
     try:
         sheets = read_workbook(path)
