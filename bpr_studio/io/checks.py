@@ -47,7 +47,13 @@ def check_steps(steps_by_procedure: dict[str, list[Record]]) -> list[ImportIssue
                                      first=f"{first['_sheet']}!{first['_cells']['step_no']}"))
                 continue
             by_no[number] = step
-            issues.extend(_check_times(step))
+            typical = step.get("typical_minutes")
+            if typical is None:
+                continue
+            low, high = step.get("min_minutes"), step.get("max_minutes")
+            if not ((typical if low is None else low) <= typical
+                    <= (typical if high is None else high)):  # as _check_times, inline
+                issues.extend(_check_times(step))
         numbers = sorted(by_no)
         for position, number in enumerate(numbers):
             following = numbers[position + 1] if position + 1 < len(numbers) else None

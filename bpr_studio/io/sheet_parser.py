@@ -368,7 +368,10 @@ def _parse_rows(sheet: RawSheet, first_data: int, parsers: list[_ColumnReader],
         remembered = reader.seen if reader.fast is not None else None
         previous = -2  # the last row read through the general path
         name = header_text[c]
-        for i in list(compress(range(len(values)), map(is_, values, repeat(slow_value)))):
+        # Most columns hold no cell for the general path: one C-level look says so.
+        slow = (list(compress(range(len(values)), map(is_, values, repeat(slow_value))))
+                if any(map(is_, values, repeat(slow_value))) else ())
+        for i in slow:
             raw = raws[i]
             if remembered is not None and i not in error_at and type(raw) is str:
                 value = remembered.get(raw, slow_value)  # a label learnt above this row
