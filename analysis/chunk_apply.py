@@ -43,6 +43,7 @@ from analysis.compare import (
 from analysis.counter import (
     COUNTER_PROCEDURE_COLUMNS,
     CounterPlan,
+    CounterPlanner,
     counter_minutes,
     counter_plan_of,
 )
@@ -103,6 +104,7 @@ class AppliedChunk(ChunkResult):
                                                     pd.Series(dtype=float))
     counter_procedures: pd.DataFrame = field(default_factory=pd.DataFrame)
     extra: Any = None            # ApplyJob.extra's result
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # sections
 
 
 def _graphs(job: ApplyJob) -> list[tuple[str, nx.DiGraph, bool]]:
@@ -139,7 +141,7 @@ def run_applied_chunk(job: ApplyJob) -> AppliedChunk:
         channel_order=_in_order(to_be_tables.channels["measure"]),
         counter_minutes=counter_minutes(comparison),
         counter_procedures=as_is_tables.procedures.reindex(columns=COUNTER_PROCEDURE_COLUMNS),
-        extra=extra)
+        extra=extra, codes=np.asarray(job.sections))
 
 
 def _in_order(column: pd.Series) -> list[str]:
@@ -150,13 +152,21 @@ class AppliedParts:
     """The chunks' deterministic figures, joined in procedure order once all are in."""
 
     def __init__(self, model: ProjectModel, scenario: Scenario, values: dict[str, float],
-                 each: Callable[[AppliedChunk], list[Any]] | None = None) -> None:
+                 each: Callable[[AppliedChunk], list[Any]] | None = None,
+                 counters: CounterPlanner | None = None, sizes: np.ndarray | None = None,
+                 seed: int = 1) -> None:
         """``each``: made of every chunk as it comes in (while the others still run), and
-        joined in the chunks' order by :meth:`made`."""
+        joined in the chunks' order by :meth:`made`. ``counters``: given each section's
+        counters as soon as its last procedure is in (``sizes``: each section's number of
+        procedures, ``analysis.chunked.section_sizes``), with ``seed``."""
         self.model, self.scenario, self.values = model, scenario, values
         self.chunks: dict[int, AppliedChunk] = {}
         self.each = each
         self._made: dict[int, list[Any]] = {}
+        self.counters, self.seed = counters, seed
+        self._remaining = np.array(sizes if sizes is not None else [], dtype=np.int64)
+        self._holders: dict[int, list[int]] = {}   # section code -> chunks with its procedures
+        self._planned: set[int] = set()
 
     def add(self, result: ChunkResult) -> None:
         if not isinstance(result, AppliedChunk):
@@ -164,6 +174,48 @@ class AppliedParts:
         self.chunks[result.index] = result
         if self.each is not None:
             self._made[result.index] = self.each(result)
+        if self.counters is None:
+            return
+        # A section's counters depend on its own procedures and the seed alone: they are
+        # queued once its last procedure is in (as ``analysis.chunked.run_chunked`` closes
+        # its sums), to run on the workers beside the chunks still to come.
+        for g, code in enumerate(result.section_codes.tolist()):
+            self._holders.setdefault(code, []).append(result.index)
+            self._remaining[code] -= int(result.section_counts[g])
+            if self._remaining[code] <= 0:
+                self._plan_section(code)
+
+    def _plan_section(self, code: int) -> None:
+        if code in self._planned or self.counters is None:
+            return
+        self._planned.add(code)
+        chunks = [self.chunks[index] for index in sorted(self._holders[code])]
+        picks = [np.flatnonzero(c.codes == code) for c in chunks]
+        procedures = pd.concat([c.counter_procedures.iloc[rows] for c, rows in
+                                zip(chunks, picks, strict=True)], ignore_index=True)
+        ids = procedures["procedure_id"]
+
+        def rows_of(frames: list[pd.DataFrame]) -> pd.DataFrame:
+            return pd.concat([f.loc[f["procedure_id"].isin(ids), ["procedure_id",
+                                                                   "citizen_visits"]]
+                              for f in frames], ignore_index=True)
+
+        def minutes_of(side: int) -> pd.Series:
+            return pd.concat([m[m.index.isin(ids)] for m in
+                              (c.counter_minutes[side] for c in chunks)])
+
+        self.counters.add(code, counter_plan_of(
+            rows_of([c.as_is for c in chunks]), rows_of([c.to_be for c in chunks]),
+            minutes_of(0), minutes_of(1), procedures, self.seed))
+
+    def section_counters(self) -> CounterPlan:
+        """Every section's counters (those whose last procedure was not seen, too, e.g.
+        for sizes that overcounted), their last batch handed out."""
+        if self.counters is None:
+            raise RuntimeError("no counter planner was given")
+        for code in sorted(self._holders):
+            self._plan_section(code)
+        return self.counters.plan()
 
     def made(self) -> list[Any]:
         """What ``each`` made of every chunk, in the procedures' order."""

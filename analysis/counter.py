@@ -481,6 +481,49 @@ class CounterPlan:
         return results
 
 
+class CounterPlanner:
+    """A :class:`CounterPlan` made a section at a time, in any order of sections, its
+    counters handed to ``submit`` in batches of about :data:`_BATCH_VISITORS` visitors as
+    soon as a batch is full (a run that simulates its procedures a chunk at a time queues
+    a section's counters once the section's last procedure is in, so they run beside the
+    Monte Carlo instead of after it). What each counter draws depends on its own seed
+    alone, so the batching and the order change no figure; :meth:`plan` lists the
+    sections in their order, as :func:`counter_plan_of` of every procedure does."""
+
+    def __init__(self, submit: Callable[[list[CounterYears]], None] | None = None) -> None:
+        self.submit = submit
+        self._blocks: dict[int, list[dict[str, object]]] = {}
+        self._jobs: list[tuple[dict[str, object], str, float]] = []
+        self._batches: list[list[CounterYears]] = []
+        self._batch: list[CounterYears] = []
+        self._visitors = 0.0
+
+    def add(self, order: int, plan: CounterPlan) -> None:
+        """A section's plan (:func:`counter_plan_of` of its procedures alone); ``order``:
+        its place among the sections."""
+        self._blocks[order] = plan.blocks
+        self._jobs += plan.jobs
+        for counter in (c for batch in plan.batches for c in batch):
+            self._batch.append(counter)
+            self._visitors += float(np.sum(counter.visits_by_month)) * counter.replications
+            if self._visitors >= _BATCH_VISITORS:
+                self._emit()
+
+    def _emit(self) -> None:
+        if self._batch:
+            self._batches.append(self._batch)
+            if self.submit is not None:
+                self.submit(self._batch)
+        self._batch, self._visitors = [], 0.0
+
+    def plan(self) -> CounterPlan:
+        """Every section's plan, the last batch handed out; ``batches`` in the order they
+        were handed out (the order :meth:`CounterPlan.results` reads their summaries)."""
+        self._emit()
+        blocks = [block for order in sorted(self._blocks) for block in self._blocks[order]]
+        return CounterPlan(blocks, self._jobs, self._batches)
+
+
 def counter_minutes(comparison: Comparison) -> tuple[pd.Series, pd.Series]:
     """Counter-staff minutes per visit of each procedure, as-is and to-be (by procedure ID;
     each procedure's from its own steps alone, so chunks of procedures give the same)."""

@@ -15,6 +15,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
@@ -27,7 +28,7 @@ import pandas as pd
 from analysis.attribution import OTHER, attribute_savings, savings_by_measure
 from analysis.calibration import band_of, band_text
 from analysis.chunk_apply import AppliedParts, ApplyJob, Attributed
-from analysis.chunked import MonteCarloSummary, RunSettings, group_stats
+from analysis.chunked import MonteCarloSummary, RunSettings, group_stats, section_sizes
 from analysis.compare import (
     BatchedApplication,
     Comparison,
@@ -41,6 +42,7 @@ from analysis.compute import (
     APPLIED_BYTES_PER_PROCEDURE,
     COMPARISON_BYTES_PER_STEP,
     ComputeOptions,
+    PendingTasks,
     monte_carlo_plan,
     paused_gc,
     run_jobs,
@@ -48,7 +50,7 @@ from analysis.compute import (
     shared_pool,
     task_runner,
 )
-from analysis.counter import counter_comparison, counter_plan, simulate_batch
+from analysis.counter import CounterPlanner, counter_comparison, counter_plan, simulate_batch
 from analysis.graph import ProjectGraphs, procedure_field, step_count
 from analysis.measures import MEASURES
 from analysis.montecarlo import SimulationCancelled, draw_theta
@@ -394,11 +396,12 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
                                    CounterWait | None, list[ProcedureResult]]:
     """The scenario applied, costed and simulated a chunk of procedures at a time where the
     chunks run (``analysis.chunk_apply``): this process keeps per-procedure figures only.
-    With ``pools`` (the caller's, open until it has the counters) the counters are planned
-    as soon as the chunks are in, and their batches go to the chunks' workers at once when
-    there is a pool of them (else to :func:`analysis.compute.task_runner`'s when the last
-    item returned, which gives the counters, is called with a progress); without ``pools``
-    that item is None."""
+    With ``pools`` (the caller's, open until it has the counters) each section's counters
+    are planned as soon as its last procedure is in (a section's counters depend on its
+    procedures and the seed alone), and their batches go to the chunks' workers at once
+    when there is a pool of them, beside the chunks still to come (else to
+    :func:`analysis.compute.task_runner`'s when the last item returned, which gives the
+    counters, is called with a progress); without ``pools`` that item is None."""
     ids, sections, section_codes = _sections(model)
     plan = monte_carlo_plan(compute or ComputeOptions(), len(ids), step_count(model.graphs),
                             replications, len(sections),
@@ -408,28 +411,33 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
         pools.enter_context(shared)
     settings = RunSettings(model.unit_costs, draw_theta(seed, replications, values), seed,
                            values, True, fte_hours)
+    # Each section's counters are planned as soon as its last procedure is in, and their
+    # batches go to the pool's workers at once, beside the chunks still to come.
+    submitted: list[Future[Any]] = []
+    planner = None if pools is None else CounterPlanner(
+        None if shared is None else
+        lambda batch: submitted.extend(shared.submit(simulate_batch, [batch]).futures))
     # Each chunk's procedure results are made as it comes in, while the workers run.
     parts = AppliedParts(model, scenario, values, lambda chunk: procedure_results(
-        chunk.stats, chunk.as_is, chunk.to_be, chain.from_iterable(chunk.applied.values())))
+        chunk.stats, chunk.as_is, chunk.to_be, chain.from_iterable(chunk.applied.values())),
+        planner, section_sizes(section_codes, len(sections)), seed)
     summary = run_jobs(_apply_jobs(model, scenario, ids, section_codes, plan.chunk_size,
                                    settings, per_chunk),
                        len(ids), section_codes, len(sections), replications, fte_hours, plan,
                        compute, progress, cancel, shared, parts.add)
-    expected, potential, attributed = parts.comparisons()
-    if per_chunk is not None:
-        per_chunk.results[:] = parts.extras()
     counters_of: CounterWait | None = None
-    if pools is not None:
-        # The counters on the workers (the pool's, or a pool of their own), while this
-        # process ranks and sums.
-        plan_of_counters = parts.counter_plan(expected, seed)
+    if planner is not None:
+        plan_of_counters = parts.section_counters()   # the last batch handed out
         if shared is not None:
-            pending = shared.submit(simulate_batch, plan_of_counters.batches)
+            pending = PendingTasks(submitted)
             counters_of = lambda progress: plan_of_counters.results(  # noqa: E731
                 pending.results(progress, cancel))
         else:
             counters_of = lambda progress: plan_of_counters.results(  # noqa: E731
                 task_runner(compute, progress, cancel)(simulate_batch, plan_of_counters.batches))
+    expected, potential, attributed = parts.comparisons()
+    if per_chunk is not None:
+        per_chunk.results[:] = parts.extras()
     analysis = _analysis_from(model, scenario, expected, potential, attributed)
     procedures = expected.as_is.procedures.reset_index(drop=True)
     if not np.array_equal(section_codes, pd.Categorical(procedures["section"],

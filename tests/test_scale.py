@@ -327,6 +327,42 @@ def test_simulate_on_a_pool_runs_the_counters_beside_with_the_same_result(big, m
     assert not any(label.startswith("書き出し") for label in labels)
 
 
+def test_a_sections_counters_are_queued_once_its_last_procedure_is_in(sample, monkeypatch):
+    """Each section's counters go to the workers as soon as the section's last procedure is
+    in, beside the chunks still to come, not after the last chunk (issue 16: the wait for
+    the counters after the Monte Carlo was 13 s of 65 at 30,000 procedures); every
+    section's counters are there, in the sections' order."""
+    from analysis import chunk_apply, counter
+    from analysis.compute import SharedPool
+    from analysis.counter import simulate_batch
+
+    monkeypatch.setattr(counter, "_BATCH_VISITORS", 1)   # a batch per counter
+    chunks_in: list[int] = []
+    seen_at_submit: list[int] = []
+    add, submit = chunk_apply.AppliedParts.add, SharedPool.submit
+
+    def counting_add(self, result):
+        chunks_in.append(result.index)
+        add(self, result)
+
+    def recording_submit(self, function, items):
+        if function is simulate_batch:
+            seen_at_submit.append(len(chunks_in))
+        return submit(self, function, items)
+
+    monkeypatch.setattr(chunk_apply.AppliedParts, "add", counting_add)
+    monkeypatch.setattr(SharedPool, "submit", recording_submit)
+    model, scenario = sample
+    result = simulate_scenario(model, scenario, REPLICATIONS, 3,
+                               compute=ComputeOptions(workers=2, chunk_size=10))
+    assert len(chunks_in) == 7                           # 69 procedures
+    assert seen_at_submit
+    assert min(seen_at_submit) < len(chunks_in)
+    sections = [c.section for c in result.counters]
+    assert sections == sorted(sections)
+    assert len(sections) >= 5
+
+
 def test_batched_application_keeps_frames_equal_to_the_whole_tables(big):
     """The batched application keeps each batch's frames, not its cells, and joins them at
     the end (issue 16: less memory while the chunks run): the tables are those of all the
