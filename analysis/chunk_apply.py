@@ -32,14 +32,7 @@ import pandas as pd
 from analysis.attribution import COLUMNS as ATTRIBUTION_COLUMNS
 from analysis.attribution import OTHER, attribute_savings
 from analysis.chunked import ChunkJob, ChunkResult, RunSettings, TableSlicer, run_chunk
-from analysis.compare import (
-    Comparison,
-    ProjectModel,
-    _whole,
-    apply_batch,
-    compare_potential,
-    compare_tables,
-)
+from analysis.compare import Comparison, ProjectModel, _whole, apply_batch, parameter_values
 from analysis.counter import (
     COUNTER_PROCEDURE_COLUMNS,
     CounterPlan,
@@ -48,10 +41,11 @@ from analysis.counter import (
     counter_plan_of,
 )
 from analysis.graph import ProjectGraphs
+from analysis.montecarlo import _same_flow
 from analysis.params import potential_values
 from analysis.scenario import Application, Scenario
-from analysis.tabular import graphs_to_tables
-from cost_model.costs import CostResult
+from analysis.tabular import graphs_to_tables, tables_for_costing
+from cost_model.costs import CostResult, compute_costs, cost_basis
 from cost_model.readiness import ReadinessRubric
 
 Attributed = tuple[dict[str, np.ndarray], dict[str, set[str]]]
@@ -124,12 +118,28 @@ def run_applied_chunk(job: ApplyJob) -> AppliedChunk:
     applied: dict[str, list[Application]] = {}
     as_is_tables, to_be_tables = apply_batch(_graphs(job), job.scenario, job.rubric, applied)
     n = len(as_is_tables.procedures)
+    # What as-is, to-be and potential costings and the Monte Carlo share is made once:
+    # each side's flow, coefficients and levels (``cost_model.costs.cost_basis``); the
+    # to-be's flow is the as-is's when the measures left the arrows alone, and the
+    # potential differs from the expected to-be only in minutes and online cases.
+    values = parameter_values(job.scenario)
+    costing_a = tables_for_costing(as_is_tables)
+    costing_b = tables_for_costing(to_be_tables, values)
+    basis_a = cost_basis(*costing_a, s.unit_costs, job.rubric)
+    basis_b = cost_basis(*costing_b, s.unit_costs, job.rubric,
+                         basis_a.structure if _same_flow(as_is_tables, to_be_tables) else None)
     mc = run_chunk(ChunkJob(job.index, job.first, TableSlicer(as_is_tables)(0, n),
-                            TableSlicer(to_be_tables)(0, n), job.sections, s))
+                            TableSlicer(to_be_tables)(0, n), job.sections, s, (basis_a, basis_b)))
     model = ProjectModel({}, s.unit_costs, job.rubric)
     log = [application for pid in job.procedure_ids for application in applied[pid]]
-    comparison = compare_tables(model, job.scenario, as_is_tables, to_be_tables, log)
-    potential = compare_potential(comparison, model)
+    # compare.compare_tables and compare_potential, with the bases.
+    comparison = Comparison(compute_costs(*costing_a, s.unit_costs, job.rubric, basis_a),
+                            compute_costs(*costing_b, s.unit_costs, job.rubric, basis_b),
+                            log, as_is_tables, to_be_tables, values)
+    potential_at = potential_values(values)
+    potential = Comparison(comparison.as_is, compute_costs(
+        *tables_for_costing(to_be_tables, potential_at), s.unit_costs, job.rubric, basis_b),
+        log, as_is_tables, to_be_tables, potential_at)
     totals, touched = attribute_savings(comparison, s.unit_costs, comparison.values)
     del totals[OTHER]
     extra = job.extra(model, job.scenario, comparison) if job.extra is not None else None

@@ -32,7 +32,7 @@ import pandas as pd
 from analysis.montecarlo import MonteCarloResult, percentiles, simulate_tables
 from analysis.tabular import ProcessTables
 from analysis.worker_init import release_freed_memory
-from cost_model.costs import COST_COLUMNS
+from cost_model.costs import COST_COLUMNS, CostBasis
 from cost_model.unit_costs import UnitCostTable
 
 Progress = Callable[[int, int, str], None]
@@ -73,7 +73,9 @@ class ChunkJob:
     to_be: ProcessTables
     sections: np.ndarray         # (P_c,) section code of each procedure, −1 for none
     settings: RunSettings
-
+    # The deterministic costing's bases of as-is and to-be (``cost_model.costs.cost_basis``),
+    # where the chunk's worker made them already (``analysis.chunk_apply``).
+    bases: tuple[CostBasis, CostBasis] | None = None
 
     def run(self) -> ChunkResult:
         return run_chunk(self)
@@ -142,7 +144,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     city sums). A top-level function of picklable data: pools and Dask workers run it."""
     s = job.settings
     mc = simulate_tables(job.as_is, job.to_be, s.unit_costs, s.theta, s.seed, s.values,
-                         s.spread)
+                         s.spread, job.bases)
     stats = np.stack([_stats(mc.as_is, mc.visits_as_is, s.fte_hours),
                       _stats(mc.to_be, mc.visits_to_be, s.fte_hours),
                       _stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be,

@@ -42,7 +42,7 @@ import pandas as pd
 from analysis.params import CONCENTRATION, DERIVED, PARAMETERS, beta_shape
 from analysis.pert import beta_unit_from_uniforms
 from analysis.tabular import ProcessTables
-from cost_model.costs import COST_COLUMNS, procedure_coefficients, step_coefficients
+from cost_model.costs import COST_COLUMNS, CostBasis, procedure_coefficients, step_coefficients
 from cost_model.flow import FlowStructure
 from cost_model.unit_costs import UnitCostTable
 
@@ -141,16 +141,18 @@ class _Side:
         return np.where(self.visit[:, None], self.per_visit, self.per_mailed)
 
 
-def _branch_visits(tables: ProcessTables, factors: np.ndarray) -> np.ndarray:
+def _branch_visits(tables: ProcessTables, factors: np.ndarray,
+                   structure: FlowStructure | None = None) -> np.ndarray:
     """Executions per case of every step, for each rework scaling (K, P) → (K, S).
 
     Each procedure's backward (rework) probabilities are multiplied by its factor (capped
     at 0.95); what they gain or lose is taken from (or given to) the forward arrows of the
     same step, shared equally, so every step's probabilities still sum to one.
+    ``structure``: the flow of these steps and links, if made already.
     """
     steps, links = tables.steps, tables.links
     share = steps["share_pct"].astype(float).fillna(100).to_numpy() / 100
-    structure = FlowStructure(steps, links)
+    structure = structure or FlowStructure(steps, links)
     proc_row = pd.Series(np.arange(len(tables.procedures)),
                          index=tables.procedures["procedure_id"])
     link_proc = proc_row.reindex(links["procedure_id"]).to_numpy()
@@ -182,15 +184,21 @@ def _same_flow(a: ProcessTables, b: ProcessTables) -> bool:
 
 
 def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray,
-          layout: _Layout, visits: np.ndarray | None = None) -> _Side:
-    steps_coef = step_coefficients(tables.procedures, tables.steps, unit_costs)
-    proc_coef = procedure_coefficients(tables.procedures, unit_costs)
+          layout: _Layout, visits: np.ndarray | None = None,
+          basis: CostBasis | None = None) -> _Side:
+    """One side's arrays; ``basis``: the deterministic costing's of the same tables
+    (``cost_model.costs.cost_basis``: the same coefficients and flow, not made again)."""
+    if basis is not None:
+        steps_coef, proc_coef = basis.coefficients, basis.extra
+    else:
+        steps_coef = step_coefficients(tables.procedures, tables.steps, unit_costs)
+        proc_coef = procedure_coefficients(tables.procedures, unit_costs)
     cases = tables.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
     online = np.minimum(tables.procedures["online_cases"].fillna(0).to_numpy(dtype=float), cases)
     base_offline = np.where(cases > 0, 1 - online / np.maximum(cases, 1e-12), 1.0)
     effects = tables.effects.sort_values("step_row", kind="stable").reset_index(drop=True)
     if visits is None:
-        visits = _branch_visits(tables, factors)
+        visits = _branch_visits(tables, factors, basis.structure if basis is not None else None)
     executions_sum = np.stack([layout.segment_sum(v[:, None], steps_coef.per_execution)[0]
                                for v in visits])
     return _Side(steps_coef.per_hour, steps_coef.per_execution, proc_coef.per_visit,
@@ -360,14 +368,17 @@ def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replicat
 
 def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,
                     theta: np.ndarray, seed: int, values: dict[str, float] | None = None,
-                    spread: bool = True) -> MonteCarloResult:
+                    spread: bool = True,
+                    bases: tuple[CostBasis, CostBasis] | None = None) -> MonteCarloResult:
     """Samples of the procedures of ``as_is``/``to_be`` (the whole project or a chunk of
     it) for replications whose measure parameters are ``theta`` (R, parameters), with
     common random numbers for both sides. Steps must be sorted by procedure as the
     procedures are (``analysis.tabular.graphs_to_tables`` does).
 
     A procedure's samples depend only on the seed, its ID, its own rows and θ: the same
-    whether it is simulated alone, in a chunk or with the whole project.
+    whether it is simulated alone, in a chunk or with the whole project. ``bases``: the
+    deterministic costing's :class:`cost_model.costs.CostBasis` of as-is and to-be, whose
+    coefficients and flows serve here too.
     """
     if len(as_is.steps) != len(to_be.steps):
         raise ValueError("as-is and to-be must have the same steps (measures never add steps)")
@@ -377,9 +388,11 @@ def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
     k = min(BRANCH_SCENARIOS, max(replications, 1))
     layout = _Layout.of(as_is)
     draws = _procedure_draws(as_is, layout, seed, replications, k, values, spread)
-    first = _side(as_is, unit_costs, draws.rework, layout)
+    basis_a, basis_b = bases if bases is not None else (None, None)
+    first = _side(as_is, unit_costs, draws.rework, layout, basis=basis_a)
     sides = (first, _side(to_be, unit_costs, draws.rework, layout,
-                          first.visits_by_scenario if _same_flow(as_is, to_be) else None))
+                          first.visits_by_scenario if _same_flow(as_is, to_be) else None,
+                          basis_b))
     cases = as_is.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
     year_cases = cases * draws.volume                                 # (R, P)
     scenario = np.arange(replications) % k                            # replication r → r mod K

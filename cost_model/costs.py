@@ -141,29 +141,68 @@ def step_coefficients(procedures: pd.DataFrame, steps: pd.DataFrame,
     return StepCoefficients(per_hour, per_execution)
 
 
-def step_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFrame,
-               unit_costs: UnitCostTable) -> pd.DataFrame:
-    """Five costs per step and year. ``executions_per_case`` counts rework and branches."""
+@dataclass
+class CostBasis:
+    """What costing procedures, steps and links computes that depends neither on the
+    steps' minutes nor on the procedures' online cases: the flow (executions per case),
+    the cost coefficients, the waiting days, the procedures' own coefficients and their
+    readiness levels. A costing of the same tables at other parameter values (the
+    potential reading of a comparison: only minutes and online cases change) reuses it,
+    and so does the Monte Carlo of those tables; the figures are the same operations on
+    the same numbers, so the same to the last bit."""
+
+    structure: FlowStructure
+    per_case: np.ndarray            # (steps,) executions per case
+    executions: np.ndarray          # (steps,) executions a year
+    coefficients: StepCoefficients
+    section: np.ndarray             # (steps,) the step's procedure's section
+    wait_days_per_case: np.ndarray  # (steps,) waiting days in the lead time
+    extra: ProcedureCoefficients
+    levels: pd.DataFrame | None     # readiness level, score and reasons per procedure
+
+
+def cost_basis(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFrame,
+               unit_costs: UnitCostTable, rubric: ReadinessRubric | None = None,
+               structure: FlowStructure | None = None, levels: bool = True) -> CostBasis:
+    """The :class:`CostBasis` of a costing (``structure``: the flow of the same steps
+    and links, if made already; ``levels``: also score the procedures' readiness)."""
     steps = steps.reset_index(drop=True)
     proc = procedures.set_index("procedure_id")
     cases = steps["procedure_id"].map(proc["annual_cases"]).fillna(0).to_numpy(dtype=float)
     share = steps["share_pct"].astype(float).fillna(100).to_numpy() / 100
-    structure = FlowStructure(steps, links)
+    structure = structure or FlowStructure(steps, links)
     per_case = structure.visits(links["probability"].to_numpy(dtype=float)) * share
     executions = cases * per_case
-    hours = executions * steps["typical_minutes"].astype(float).to_numpy() / 60
     coefficients = step_coefficients(procedures, steps, unit_costs)
+    waits = per_case * steps["wait_days"].astype(float).fillna(0).to_numpy()
+    # Waiting days of parallel branches overlap: only the longer branch adds to the lead time.
+    wait_days = waits * structure.lead_time_factors(steps, waits)
+    return CostBasis(structure, per_case, executions, coefficients,
+                     steps["procedure_id"].map(proc["section"]).to_numpy(), wait_days,
+                     procedure_coefficients(procedures, unit_costs),
+                     score_frame(rubric or ReadinessRubric(), procedures.reset_index(drop=True))
+                     if levels else None)
+
+
+def step_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFrame,
+               unit_costs: UnitCostTable, basis: CostBasis | None = None) -> pd.DataFrame:
+    """Five costs per step and year. ``executions_per_case`` counts rework and branches.
+    ``basis``: the :func:`cost_basis` of these tables (or of tables that differ from them
+    in the steps' minutes alone)."""
+    steps = steps.reset_index(drop=True)
+    basis = basis or cost_basis(procedures, steps, links, unit_costs, levels=False)
+    executions = basis.executions
+    hours = executions * steps["typical_minutes"].astype(float).to_numpy() / 60
+    coefficients = basis.coefficients
     costs = hours[:, None] * coefficients.per_hour + executions[:, None] * coefficients.per_execution
 
     out = steps[["procedure_id", "step_no", "name", "actor", "work_kind"]].copy()
-    out["section"] = steps["procedure_id"].map(proc["section"]).to_numpy()
-    out["executions_per_case"] = per_case
+    out["section"] = basis.section
+    out["executions_per_case"] = basis.per_case
     out["executions"] = executions
     for i, column in enumerate(COST_COLUMNS):
         out[column] = costs[:, i]
-    waits = per_case * steps["wait_days"].astype(float).fillna(0).to_numpy()
-    # Waiting days of parallel branches overlap: only the longer branch adds to the lead time.
-    out["wait_days_per_case"] = waits * structure.lead_time_factors(steps, waits)
+    out["wait_days_per_case"] = basis.wait_days_per_case
     return out
 
 
@@ -228,9 +267,13 @@ def _attachment_fees(procedures: pd.DataFrame, unit_costs: UnitCostTable
 
 
 def compute_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataFrame,
-                  unit_costs: UnitCostTable, rubric: ReadinessRubric | None = None) -> CostResult:
-    """Score every procedure: five costs for staff and citizens, FTE, visits, level."""
-    per_step = step_costs(procedures, steps, links, unit_costs)
+                  unit_costs: UnitCostTable, rubric: ReadinessRubric | None = None,
+                  basis: CostBasis | None = None) -> CostResult:
+    """Score every procedure: five costs for staff and citizens, FTE, visits, level.
+    ``basis``: the :func:`cost_basis` of these tables with this rubric, or of tables that
+    differ from them only in the steps' minutes and the procedures' online cases."""
+    basis = basis or cost_basis(procedures, steps, links, unit_costs, rubric)
+    per_step = step_costs(procedures, steps, links, unit_costs, basis)
     summed = per_step.groupby("procedure_id", sort=False)[
         [*COST_COLUMNS, "wait_days_per_case"]].sum()
     out = procedures[["procedure_id", "name", "department", "section", "category",
@@ -243,7 +286,7 @@ def compute_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataF
     cases = out["annual_cases"].fillna(0).to_numpy(dtype=float)
     online = np.minimum(out["online_cases"].fillna(0).to_numpy(dtype=float), cases)
     offline = cases - online
-    extra = procedure_coefficients(procedures, unit_costs)
+    extra = basis.extra
     visits = offline * extra.visit_required
     mailed = offline * ~extra.visit_required
     added = (visits[:, None] * extra.per_visit + mailed[:, None] * extra.per_mailed
@@ -254,7 +297,8 @@ def compute_costs(procedures: pd.DataFrame, steps: pd.DataFrame, links: pd.DataF
     out["staff_fte"] = out["staff_time_h"] / unit_costs.value("hours_per_fte")
     out["online_share"] = np.divide(online, cases, out=np.zeros_like(cases), where=cases > 0)
     out["expected_lead_time_days"] = out.pop("wait_days_per_case")
-    levels = score_frame(rubric or ReadinessRubric(), procedures.reset_index(drop=True))
+    levels = basis.levels if basis.levels is not None else \
+        score_frame(rubric or ReadinessRubric(), procedures.reset_index(drop=True))
     for column in levels.columns:
         out[column] = levels[column].to_numpy()
     return CostResult(per_step, out)
