@@ -2,8 +2,8 @@
 
 Arrivals are a Poisson process whose rate follows the season (peak months such as the
 March–April moving season), the weekday and the hour of the day. Each visitor takes
-the first free counter; the loop over visitors keeps a heap of the times the counters
-become free (O(n log c)), everything else is vectorised.
+the first free counter (FIFO, ``analysis.counter_queue``: one queue by a heap of the
+times the counters become free, or every opening day of many counters' years at once).
 
 >>> round(erlang_c_wait(arrival_per_hour=20, servers=2, mean_service_min=5), 3)
 11.364
@@ -11,7 +11,6 @@ become free (O(n log c)), everything else is vectorised.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis.counter_queue import run_lane_queues, run_queue
+from analysis.counter_queue import run_queue_by_lane as run_queue_by_lane  # re-exported
 from analysis.worker_init import release_freed_memory
 
 if TYPE_CHECKING:  # for the type checker only; at run time they stay imported late, as before
@@ -88,20 +89,6 @@ def service_times(rng: np.random.Generator, mean_min: np.ndarray | float, n: int
     raise ValueError(f"unknown service distribution '{dist}'")
 
 
-def run_queue(arrivals_min: np.ndarray, service_min: np.ndarray, servers: int) -> np.ndarray:
-    """FIFO waits (minutes) for sorted arrival times with their service times."""
-    free = [0.0] * servers
-    waits = np.empty(len(arrivals_min))
-    replace = heapq.heapreplace
-    for i, (arrival, service) in enumerate(zip(arrivals_min.tolist(), service_min.tolist(),
-                                               strict=True)):
-        first = free[0]
-        start = arrival if arrival > first else first
-        waits[i] = start - arrival
-        replace(free, start + service)
-    return waits
-
-
 def simulate_stationary(arrival_per_hour: float, servers: int, mean_service_min: float,
                         hours: float, seed: int, dist: str = "exponential") -> CounterResult:
     """A counter open ``hours`` hours without a break, Poisson arrivals at a fixed rate."""
@@ -138,63 +125,6 @@ def default_servers(visits_per_year: float, mean_service_min: float) -> int:
     return max(1, math.ceil(work_hours / (open_hours * TARGET_UTILIZATION)))
 
 
-def run_queue_by_lane(arrivals_min: np.ndarray, service_min: np.ndarray, lane: np.ndarray,
-                      servers: int | np.ndarray) -> np.ndarray:
-    """FIFO waits (minutes) of many independent queues at once, e.g. every day of many
-    simulated years of many counters (a counter is empty at each opening, so days do not
-    interact). ``servers``: the counters of every queue, or of each visitor's queue.
-
-    The k-th visitors of all lanes with as many counters are served in one vectorised
-    step. Lanes are ordered busiest first and the visitors stored k-th visitors together
-    (no padding), so step k reads one contiguous slice of the lanes that still have a k-th
-    visitor. Each lane keeps its counters' next-free times sorted: a visitor takes the
-    earliest, and the counter's new free time is bubbled into place. Gives the waits of
-    :func:`run_queue` lane by lane (which counter serves does not change a wait).
-    """
-    n = len(arrivals_min)
-    waits = np.zeros(n)
-    if n == 0:
-        return waits
-    per_visitor = np.broadcast_to(np.asarray(servers, dtype=np.int64), (n,))
-    in_order = bool(np.all((lane[1:] > lane[:-1])
-                           | ((lane[1:] == lane[:-1]) & (arrivals_min[1:] >= arrivals_min[:-1]))))
-    order = np.arange(n) if in_order else np.lexsort((arrivals_min, lane))
-    sorted_lane = lane[order]
-    first = np.r_[0, np.flatnonzero(sorted_lane[1:] != sorted_lane[:-1]) + 1]
-    counts = np.diff(np.r_[first, n])
-    lane_servers = per_visitor[order][first]
-    for count in np.unique(lane_servers):
-        lanes = np.flatnonzero(lane_servers == count)
-        lanes = lanes[np.argsort(-counts[lanes], kind="stable")]   # busiest first
-        sizes = counts[lanes]
-        width = int(sizes[0])
-        # active[k]: lanes with a k-th visitor (the first ones, sizes descend); the k-th
-        # visitors are stored together from offset[k].
-        active = len(sizes) - np.searchsorted(sizes[::-1], np.arange(width), side="right")
-        offset = np.r_[0, np.cumsum(active)]
-        k_of = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        lane_of = np.repeat(np.arange(len(lanes)), sizes)
-        visitor = order[np.repeat(first[lanes], sizes) + k_of]
-        slot = offset[k_of] + lane_of
-        arrival = np.empty(len(slot))
-        service = np.empty(len(slot))
-        arrival[slot] = arrivals_min[visitor]
-        service[slot] = service_min[visitor]
-        start = np.empty(len(slot))
-        free = np.zeros((int(count), len(lanes)))  # each lane's next-free times, ascending
-        for k in range(width):
-            at, m = int(offset[k]), int(active[k])
-            now = start[at:at + m]
-            np.maximum(arrival[at:at + m], free[0, :m], out=now)
-            free[0, :m] = now + service[at:at + m]
-            for c in range(int(count) - 1):  # one bubble pass restores the order
-                low = np.minimum(free[c, :m], free[c + 1, :m])
-                np.maximum(free[c, :m], free[c + 1, :m], out=free[c + 1, :m])
-                free[c, :m] = low
-        waits[visitor] = start[slot] - arrival[slot]
-    return waits
-
-
 @dataclass(frozen=True)
 class _Calendar:
     """The year's opening buckets (month × weekday × hour), the same for every counter."""
@@ -225,41 +155,50 @@ def _calendar() -> _Calendar:
 _DAY_MINUTES = 24 * 60
 
 
-def _year_arrivals(rng: np.random.Generator, visits_by_month: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Sorted arrival minutes of one year (Poisson per month × weekday × hour bucket), the
-    day of each arrival, and the open minutes of the year."""
+def _year_counts(rng: np.random.Generator, visits_by_month: np.ndarray) -> np.ndarray:
+    """Poisson arrivals of one year per opening bucket (month × weekday × hour), in time
+    order: the first of a year's draws."""
     calendar = _calendar()
-    # Expected arrivals per (month, day, hour bucket), then Poisson counts.
     expected = (visits_by_month[:, None, None] * calendar.day_share[None, :, None]
                 * calendar.hour_share[None, None, :])
-    counts = rng.poisson(expected).ravel()
-    starts = np.repeat(calendar.origin, counts)
-    lengths = np.repeat(calendar.length, counts)
+    return rng.poisson(expected).ravel()
+
+
+def _fill_year_arrivals(rng: np.random.Generator, counts: np.ndarray, out: np.ndarray) -> None:
+    """The year's sorted arrival minutes (``counts`` per bucket, :func:`_year_counts`)
+    written into ``out`` (as many as their sum): the year's second draws. Each is its
+    bucket's first minute plus a uniform share of the bucket's length."""
+    calendar = _calendar()
+    rng.random(out=out)
+    out *= np.repeat(calendar.length, counts)
+    out += np.repeat(calendar.origin, counts)
     # Buckets are disjoint and in time order, so sorting only reorders within a bucket
-    # (a stable sort is several times faster on such runs) and each arrival's day is its
-    # bucket's.
-    arrivals = np.sort(starts + rng.random(starts.size) * lengths, kind="stable")
-    return arrivals, np.repeat(calendar.day, counts), calendar.open_minutes
+    # (a stable sort is several times faster on such runs).
+    out.sort(kind="stable")
 
 
-def _year_result(arrivals: np.ndarray, service: np.ndarray, waits: np.ndarray, servers: int,
-                 open_minutes: int, visits_by_month: np.ndarray) -> CounterResult:
-    days = int(round(WEEKDAYS_PER_MONTH))
-    month_of = (arrivals // (days * 24 * 60)).astype(int)
-    in_peak = month_of == int(np.argmax(visits_by_month))
-    peak = float(waits[in_peak].mean()) if in_peak.any() else None
-    return _result(waits, service, servers, open_minutes, peak)
+def _year_result(counts: np.ndarray, service: np.ndarray, waits: np.ndarray, servers: int,
+                 peak_month: int) -> CounterResult:
+    """A year's figures from its waits; ``counts``: its arrivals per bucket
+    (:func:`_year_counts`), whose sums by month say where the busiest month's visitors
+    are (arrivals are sorted, so the month ``peak_month`` (0 = January) is one slice)."""
+    by_month = counts.reshape(12, -1).sum(axis=1)
+    end = int(by_month[:peak_month + 1].sum())
+    begin = end - int(by_month[peak_month])
+    peak = float(waits[begin:end].mean()) if end > begin else None
+    return _result(waits, service, servers, _calendar().open_minutes, peak)
 
 
 def simulate_year(visits_by_month: np.ndarray, mean_service_min: float, servers: int,
                   seed: int) -> CounterResult:
     """One year of a counter: Poisson arrivals following month, weekday and hour profiles."""
     rng = np.random.default_rng(seed)
-    arrivals, day, open_minutes = _year_arrivals(rng, visits_by_month)
+    counts = _year_counts(rng, visits_by_month)
+    arrivals = np.empty(int(counts.sum()))
+    _fill_year_arrivals(rng, counts, arrivals)
     service = service_times(rng, mean_service_min, arrivals.size)
     waits = run_queue(arrivals, service, servers)
-    return _year_result(arrivals, service, waits, servers, open_minutes, visits_by_month)
+    return _year_result(counts, service, waits, servers, int(np.argmax(visits_by_month)))
 
 
 # --- as-is versus to-be, per section ---------------------------------------------------
@@ -359,38 +298,46 @@ def simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
 
 
 def _simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
-    drawn: list[list[tuple[np.ndarray, np.ndarray]]] = []
-    arrivals, services, lanes, servers = [], [], [], []
-    open_minutes, year_index = 0, 0
+    # Each year draws from its own generator: its arrivals per bucket, then their minutes,
+    # then the service times. The counts of every year come first, so the batch's
+    # visitors are written once, year after year, into arrays of their total size.
+    drawn: list[list[tuple[np.random.Generator, np.ndarray]]] = []
     for counter in counters:
         rng = np.random.default_rng(counter.seed)
         factors = (rng.triangular(1 - counter.volume_spread, 1.0, 1 + counter.volume_spread,
                                   counter.replications)
                    if counter.volume_spread > 0 else np.ones(counter.replications))
-        years = []
+        drawn.append([])
         for r, factor in enumerate(factors):
             year_rng = np.random.default_rng([counter.seed, r])  # as one counter alone
-            year_arrivals, day, open_minutes = _year_arrivals(year_rng,
-                                                              counter.visits_by_month * factor)
-            service = service_times(year_rng, counter.mean_service_min, year_arrivals.size)
-            years.append((year_arrivals, service))
-            arrivals.append(year_arrivals)
-            services.append(service)
-            lanes.append(day + year_index * 1000)  # < 1000 days a year
-            year_index += 1
-            servers.append(np.full(year_arrivals.size, counter.servers))
-        drawn.append(years)
-    waits = run_queue_by_lane(np.concatenate(arrivals), np.concatenate(services),
-                              np.concatenate(lanes), np.concatenate(servers))
-    out: list[dict[str, object]] = []
-    offset = 0
+            drawn[-1].append((year_rng, _year_counts(year_rng, counter.visits_by_month * factor)))
+    sizes = [int(counts.sum()) for years in drawn for _, counts in years]
+    bounds = np.r_[0, np.cumsum(sizes, dtype=np.int64)].tolist()
+    arrivals, service = np.empty(bounds[-1]), np.empty(bounds[-1])
+    # Every (counter, year, opening day) is a lane: a counter is empty at each opening.
+    lane_sizes, lane_servers = [], []
+    year = 0
     for counter, years in zip(counters, drawn, strict=True):
+        for year_rng, counts in years:
+            begin, end = bounds[year], bounds[year + 1]
+            _fill_year_arrivals(year_rng, counts, arrivals[begin:end])
+            service[begin:end] = service_times(year_rng, counter.mean_service_min, end - begin)
+            day_sizes = counts.reshape(-1, len(OPEN_HOURS)).sum(axis=1)
+            lane_sizes.append(day_sizes)
+            lane_servers.append(np.full(day_sizes.size, counter.servers))
+            year += 1
+    waits = run_lane_queues(arrivals, service, np.concatenate(lane_sizes),
+                            np.concatenate(lane_servers))
+    out: list[dict[str, object]] = []
+    year = 0
+    for counter, years in zip(counters, drawn, strict=True):
+        peak_month = int(np.argmax(counter.visits_by_month))
         results = []
-        for year_arrivals, service in years:
-            year_waits = waits[offset:offset + year_arrivals.size]
-            offset += year_arrivals.size
-            results.append(_year_result(year_arrivals, service, year_waits, counter.servers,
-                                        open_minutes, counter.visits_by_month))
+        for _, counts in years:
+            part = slice(bounds[year], bounds[year + 1])
+            results.append(_year_result(counts, service[part], waits[part], counter.servers,
+                                        peak_month))
+            year += 1
         out.append(_summary(results, counter.servers, counter.replications))
     return out
 

@@ -7,7 +7,7 @@ per opening day (the fiscal calendar with holidays, each procedure's peak months
 (予約) arrive evenly over the month's opening days and hours instead; lognormal service
 times; FIFO over
 ``servers`` counters. All counters and years run as one batch of independent daily queues
-(:func:`analysis.counter.run_queue_by_lane`). A citizen reaching a counter at a time waits
+(:func:`analysis.counter_queue.run_lane_queues`). A citizen reaching a counter at a time waits
 what the simulated visitor arriving then waited (:meth:`QueueYears.wait_at`).
 
 >>> years = simulate_counters([CounterLoad("A", np.full(12, 800.0), 6.0, 1)], seed=1, years=2)
@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.counter import HOUR_WEIGHTS, OPEN_HOURS, run_queue_by_lane, service_times
+from analysis.counter import HOUR_WEIGHTS, OPEN_HOURS, service_times
+from analysis.counter_queue import run_lane_queues
 from analysis.journey_calendar import FiscalCalendar, fiscal_calendar
 
 YEARS = 5    # simulated years per side: a journey replication r uses year r mod YEARS
@@ -127,7 +128,7 @@ def simulate_counter_sides(sides: list[list[CounterLoad]], seed: int, years: int
     kept_waits: list[list[np.ndarray]] = [[] for _ in sides]
     totals = [_Totals() for _ in loads]
     for k in range(years):
-        arrivals, services, days_of, servers, sizes = [], [], [], [], []
+        arrivals, services, days_of, servers, sizes, lane_sizes = [], [], [], [], [], []
         for load, expected in zip(loads, expected_of, strict=True):
             rng = np.random.default_rng([seed, k, _seed_of(load.name)])
             counts = rng.poisson(expected).ravel()
@@ -140,15 +141,17 @@ def simulate_counter_sides(sides: list[list[CounterLoad]], seed: int, years: int
             arrivals.append(BUCKET_START[hour] + (position - bucket) * BUCKET_LEN[hour])
             days_of.append(day)
             services.append(service_times(rng, load.mean_service_min, bucket.size))
-            servers.append(np.full(bucket.size, max(1, load.servers)))
+            servers.append(np.full(days, max(1, load.servers)))
             sizes.append(bucket.size)
+            lane_sizes.append(counts.reshape(days, buckets).sum(axis=1))
         if not sizes or sum(sizes) == 0:
             continue
-        # A day's queue is independent of the others: the lane (counter, day) here, each
+        # A day's queue is independent of the others: the lane (counter, day) here (the
+        # visitors come counter by counter, day by day, each day's in time order), each
         # side's (year, counter on that side, day) in its look-up keys.
-        lane = np.concatenate([u * days + day for u, day in enumerate(days_of)])
         arrival, service = np.concatenate(arrivals), np.concatenate(services)
-        waits = run_queue_by_lane(arrival, service, lane, np.concatenate(servers))
+        waits = run_lane_queues(arrival, service, np.concatenate(lane_sizes),
+                                np.concatenate(servers))
         bounds = np.r_[0, np.cumsum(sizes)]
         for u, total in enumerate(totals):
             part = slice(int(bounds[u]), int(bounds[u + 1]))
