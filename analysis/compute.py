@@ -12,8 +12,6 @@ Settings (``ComputeOptions``): the command line's ``--memory-budget``, ``--worke
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
 import os
 import re
@@ -42,6 +40,7 @@ from analysis.chunked import (
     run_job,
     section_sizes,
 )
+from analysis.gc_pause import paused_gc  # re-exported: a run's callers pause it too
 from analysis.montecarlo import SimulationCancelled, draw_theta
 from analysis.tabular import ProcessTables
 from analysis.worker_init import limit_threads
@@ -179,27 +178,6 @@ def _resident_bytes() -> int | None:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, AttributeError, IndexError):
         return None
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a run's own process works (as it was
-    before, afterwards).
-
-    Why: a city's run allocates millions of objects that live until its end (the graphs
-    of each batch, the tables' cells, a million result figures); the collector then
-    walks them again and again, about 40 % of this process's CPU at 3,000 procedures
-    (apply 2.37 → 1.33 s) and more the larger the project. The run makes almost no
-    cyclic garbage (432 objects at 3,000 procedures, freed at the next collection
-    after the run): reference counting frees everything else as before.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class SharedPool:
