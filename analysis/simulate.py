@@ -391,7 +391,7 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
                         values: dict[str, float], fte_hours: float,
                         compute: ComputeOptions | None, progress: Progress,
                         cancel: CancelCheck | None, pools: contextlib.ExitStack | None,
-                        per_chunk: ChunkWork | None = None,
+                        per_chunk: ChunkWork | None = None, plan_replications: int | None = None,
                         ) -> tuple[ScenarioAnalysis, MonteCarloSummary, list[str], np.ndarray,
                                    CounterWait | None, list[ProcedureResult]]:
     """The scenario applied, costed and simulated a chunk of procedures at a time where the
@@ -401,10 +401,12 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
     procedures and the seed alone), and their batches go to the chunks' workers at once
     when there is a pool of them, beside the chunks still to come (else to
     :func:`analysis.compute.task_runner`'s when the last item returned, which gives the
-    counters, is called with a progress); without ``pools`` that item is None."""
+    counters, is called with a progress); without ``pools`` that item is None.
+    ``plan_replications``: the replications the workers and chunks are planned for, if
+    not ``replications`` (:func:`analyse_in_chunks`)."""
     ids, sections, section_codes = _sections(model)
     plan = monte_carlo_plan(compute or ComputeOptions(), len(ids), step_count(model.graphs),
-                            replications, len(sections),
+                            plan_replications or replications, len(sections),
                             growing=len(ids) * APPLIED_BYTES_PER_PROCEDURE, applying=True)
     shared = shared_pool(plan) if pools is not None else None
     if shared is not None and pools is not None:
@@ -444,6 +446,31 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
                                                         categories=sections).codes):
         raise RuntimeError("the comparison's procedures are not in the Monte Carlo's order")
     return analysis, summary, sections, section_codes, counters_of, parts.made()
+
+
+def analyse_in_chunks(model: ProjectModel, scenario: Scenario, per_chunk: ChunkWork,
+                      compute: ComputeOptions | None = None, progress: Progress | None = None,
+                      cancel: CancelCheck | None = None, plan_replications: int = 1000,
+                      ) -> ScenarioAnalysis:
+    """The scenario's deterministic analysis made as a run makes it — applied and costed
+    where the chunks run, ``per_chunk``'s results filled — without its Monte Carlo: for a
+    report written from a run's result (the app's, or ``report --simulation``), whose
+    sensitivity analysis and effect measurement need the chunks' parts. The analysis
+    holds per-procedure costs and the log of applications, no step tables, as
+    :func:`simulate_scenario`'s with ``per_chunk`` does; the figures are the same.
+
+    Why not compare the whole project in this process: at 30,000 procedures that held
+    every applied table at once and took longer than the run itself. The chunks are
+    planned (workers, size) as for a run of ``plan_replications`` and carry one
+    replication each, whose figures are dropped.
+    """
+    values = parameter_values(scenario)
+    with paused_gc():
+        analysis, *_ = _apply_and_simulate(
+            model, scenario, 1, 1, values, model.unit_costs.value("hours_per_fte"), compute,
+            progress or (lambda _done, _total, _label: None), cancel, None, per_chunk,
+            plan_replications)
+    return analysis
 
 
 def simulate_scenario(model: ProjectModel, scenario: Scenario, replications: int = 1000,

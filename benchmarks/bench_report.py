@@ -1,6 +1,7 @@
 """Benchmark: the executive report (``bpr-studio report``) of a generated project.
 
     python -m benchmarks.bench_report [PROJECT] [--scenario DX標準] [--replications 1000]
+                                      [--simulation RESULT.json]
                                       [--profile OUT.prof] [--keep OUT.xlsx]
 
 Without PROJECT, the generated 3,000-procedure, 40-section project is made here (issue 6's
@@ -27,6 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 
 class ProcessMemory:
@@ -85,7 +87,7 @@ def _phase_name(label: str) -> str:
 
 
 def bench(project: Path, out: Path, scenario: str, replications: int,
-          profile: Path | None) -> None:
+          profile: Path | None, simulation_json: Path | None = None) -> None:
     from bpr_studio.report.excel import build_report
     from bpr_studio.store import open_snapshot
 
@@ -113,7 +115,8 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
         if profiler is not None:
             profiler.enable()
         with open_snapshot(project) as opened:
-            build_report(opened, scenario, out, replications, 1, progress=progress)
+            build_report(opened, scenario, out, replications, 1, progress=progress,
+                         simulation=_reused(simulation_json))
         if profiler is not None:
             profiler.disable()
         end = time.perf_counter()
@@ -127,7 +130,8 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
         name = _phase_name(label)
         phases[name] = phases.get(name, 0.0) + later - at
         phase_cpu[name] = phase_cpu.get(name, 0.0) + cpu[i + 1] - cpu[i]
-    print(f"report of {project.name}, {scenario}, {replications:,} replications: "
+    reused = f" (reusing {simulation_json.name})" if simulation_json else ""
+    print(f"report of {project.name}, {scenario}, {replications:,} replications{reused}: "
           f"{end - start:.1f} s; peak memory {memory.peak_total / 2**30:.2f} GB "
           f"(this process and its workers), largest process {memory.peak_largest / 2**30:.2f} GB")
     def peak(name: str) -> str:  # a phase shorter than the sampling shows no figure
@@ -144,6 +148,18 @@ def bench(project: Path, out: Path, scenario: str, replications: int,
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
+def _reused(simulation_json: Path | None) -> Any:
+    """The `simulate` result the report reuses (read inside the measured run, as the
+    `report --simulation` command reads it), or None."""
+    if simulation_json is None:
+        return None
+    import json
+
+    from analysis.result import SimulationResult
+
+    return SimulationResult.from_json_dict(json.loads(simulation_json.read_text(encoding="utf-8")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", nargs="?", help="project file (default: generate 3,000)")
@@ -152,6 +168,9 @@ def main() -> None:
                         help="default: the report's own (1,000)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
     parser.add_argument("--keep", type=Path, help="keep the report here")
+    parser.add_argument("--simulation", type=Path,
+                        help="reuse this `bpr-studio simulate --json` result, as the app reuses "
+                             "the simulation on screen (no Monte Carlo in the report)")
     args = parser.parse_args()
     from bpr_studio.report.excel import DEFAULT_REPLICATIONS
 
@@ -164,7 +183,7 @@ def main() -> None:
 
             project = generated_city(Path(tmp))[1]
         out = args.keep or Path(tmp) / "report.xlsx"
-        bench(project, out, args.scenario, replications, args.profile)
+        bench(project, out, args.scenario, replications, args.profile, args.simulation)
 
 
 if __name__ == "__main__":

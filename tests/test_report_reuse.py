@@ -276,3 +276,38 @@ def test_journeys_of_the_visited_counters_only_are_those_of_the_whole_run(city):
     simulated = {(row["side"], row["counter"]) for row in visited.counters}
     assert simulated < {(row["side"], row["counter"]) for row in whole.counters}
     assert [r for r in whole.counters if (r["side"], r["counter"]) in simulated] == visited.counters
+
+
+def _values(path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)]
+            for sheet in book.worksheets}
+
+
+def test_a_report_from_a_runs_result_makes_its_parts_on_the_workers_and_equals_the_full_one(
+        city, tmp_path, monkeypatch):
+    """A report written from a run's result (the app's simulation on screen, `report
+    --simulation`) does not compare the whole project in its own process for the
+    sensitivity analysis (at 30,000 procedures that took longer than the run and held every
+    applied table): the chunks are applied where they run, as in the run, and the workbook
+    is the one written from scratch, cell for cell."""
+    import analysis.compare as compare_module
+    from bpr_studio.pipeline import run_pipeline
+
+    with open_project(city) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "full.xlsx", replications=20)
+        result = run_pipeline(project, DEFAULT_SCENARIO, replications=20)
+
+    def refused(*_args, **_options):
+        raise AssertionError("the whole scenario compared in the report's process")
+
+    monkeypatch.setattr(sensitivity_module, "compare", refused)
+    monkeypatch.setattr(compare_module, "compare", refused)
+    with open_project(city) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "reused.xlsx", simulation=result)
+    full, reused = _values(tmp_path / "full.xlsx"), _values(tmp_path / "reused.xlsx")
+    assert full.keys() == reused.keys()
+    for name in full:
+        assert reused[name] == full[name], name

@@ -207,9 +207,9 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  compute: ComputeOptions | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path.
     ``compute``: memory budget, workers and engine of its Monte Carlo."""
-    from analysis.simulate import ChunkWork, ScenarioAnalysis
+    from analysis.simulate import ChunkWork, ScenarioAnalysis, analyse_in_chunks
     from bpr_studio.effect import latest_round
-    from bpr_studio.loading import load_frames
+    from bpr_studio.loading import get_scenario, load_frames
     from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
 
     path = Path(out)
@@ -246,15 +246,26 @@ def build_report(project: Project, scenario: str, out: str | Path,
                                   per_chunk=work)
         analysis, parts = kept[0], work.results
         del kept, work
+    else:
+        # A run's result reused (the app's, `report --simulation`): what the sensitivity
+        # analysis and the effect measurement need of the chunks is made the same way,
+        # on the workers, without the Monte Carlo.
+        work = ChunkWork(ReportChunk(effect=latest_round(project) is not None))
+
+        def applying(done: int, total: int, _label: str) -> None:
+            if progress:
+                progress(3 + int(done * 0.77 / max(total, 1) * 100), 100, "施策の適用")
+        analysis = analyse_in_chunks(model, get_scenario(project, simulation.scenario.name),
+                                     work, compute, applying, cancel,
+                                     plan_replications=simulation.replications)
+        parts = work.results
+        del work
     name = simulation.scenario.name
     if progress:
         progress(80, 100, "感度分析")
-    if analysis is None:
-        tornado = run_sensitivity(project, name, cancel=cancel, model=model)
-    else:
-        tornado = run_sensitivity(project, name, cancel=cancel, model=model,
-                                  comparison=analysis.comparison,
-                                  parts=[part.sensitivity for part in parts])
+    tornado = run_sensitivity(project, name, cancel=cancel, model=model,
+                              comparison=analysis.comparison,
+                              parts=[part.sensitivity for part in parts])
     if progress:
         progress(85, 100, "効果測定")
     effect = _effect(project, name, model, analysis, parts)
