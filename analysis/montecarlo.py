@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.params import CONCENTRATION, DERIVED, PARAMETERS, beta_shape
-from analysis.pert import beta_unit_from_uniforms
+from analysis.pert import BetaShapes, beta_unit_from_uniforms
 from analysis.tabular import ProcessTables
 from cost_model.costs import COST_COLUMNS, CostBasis, procedure_coefficients, step_coefficients
 from cost_model.flow import FlowStructure
@@ -235,15 +235,25 @@ def _theta(rng: np.random.Generator, n: int, values: dict[str, float],
 
 @dataclass
 class _EffectArrays:
-    """The to-be effects as arrays, grouped by step (sorted by step row)."""
+    """The to-be effects as arrays, grouped by step (sorted by step row).
 
-    adoption: np.ndarray  # parameter index, -1 = applies to all cases
+    A chunk has thousands of effects but a few hundred different ones (a measure's constants
+    are the same wherever it applies), and its steps' lists of effects repeat too: each
+    different effect's factors (per replication) and each different list's product are
+    made once, then given to every step with that list."""
+
+    adoption: np.ndarray  # parameter index, -1 = applies to all cases    (per kind of effect)
     floor: np.ndarray
     param: np.ndarray     # parameter index, -1 = constant k0
     k0: np.ndarray
     k1: np.ndarray
-    group_starts: np.ndarray
-    steps: np.ndarray     # the step row of each group
+    list_kinds: np.ndarray   # the kinds of each different list of effects, one after another
+    list_starts: np.ndarray  # where each list starts in list_kinds
+    list_of_step: np.ndarray  # the list of each step with effects
+    steps: np.ndarray     # the step row of each step with effects
+
+    def __len__(self) -> int:
+        return len(self.steps)
 
 
 PARAM_INDEX = {key: i for i, key in enumerate(PARAMETERS)}
@@ -252,26 +262,48 @@ PARAM_INDEX = {key: i for i, key in enumerate(PARAMETERS)}
 def _effect_arrays(effects: pd.DataFrame) -> _EffectArrays:
     def index(column: str) -> np.ndarray:
         return np.array([PARAM_INDEX[v] if isinstance(v, str) else -1 for v in effects[column]],
-                        dtype=int)
+                        dtype=np.int64)
     rows = effects["step_row"].to_numpy(dtype=int)
     starts = np.r_[0, np.flatnonzero(rows[1:] != rows[:-1]) + 1] if len(rows) else np.array([], int)
-    return _EffectArrays(index("adoption"), effects["floor"].fillna(0).to_numpy(dtype=float),
-                         index("param"), effects["k0"].to_numpy(dtype=float),
-                         effects["k1"].to_numpy(dtype=float), starts, rows[starts])
+    adoption, param = index("adoption"), index("param")
+    floor = effects["floor"].fillna(0).to_numpy(dtype=float)
+    k0, k1 = effects["k0"].to_numpy(dtype=float), effects["k1"].to_numpy(dtype=float)
+    # Effects are the same kind when their constants are the same to the bit.
+    keys = np.column_stack([adoption, floor.view(np.int64), param, k0.view(np.int64),
+                            k1.view(np.int64)])
+    if len(keys):
+        unique, kind_of = np.unique(keys, axis=0, return_index=True, return_inverse=True)[1:]
+    else:
+        unique, kind_of = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    kind_of = kind_of.ravel()
+    lists: dict[tuple[int, ...], int] = {}
+    list_of_step = np.empty(len(starts), dtype=np.int64)
+    kinds = kind_of.tolist()
+    ends = [*starts[1:].tolist(), len(kinds)] if len(kinds) else []
+    for g, (first, last) in enumerate(zip(starts.tolist(), ends, strict=True)):
+        list_of_step[g] = lists.setdefault(tuple(kinds[first:last]), len(lists))
+    list_kinds = np.array([kind for kinds_of_list in lists for kind in kinds_of_list],
+                          dtype=np.int64)
+    list_starts = np.r_[0, np.cumsum([len(k) for k in lists])[:-1]].astype(np.int64) \
+        if lists else np.zeros(0, dtype=np.int64)
+    return _EffectArrays(adoption[unique], floor[unique], param[unique], k0[unique], k1[unique],
+                         list_kinds, list_starts, list_of_step, rows[starts])
 
 
 def _multiply_effects(values: np.ndarray, effects: _EffectArrays, theta: np.ndarray) -> None:
     """Multiply the rows of values (S, n) of the steps with effects by their time
-    multipliers: the product of each step's effects at the drawn θ (n, params)."""
-    if len(effects.k0) == 0:
+    multipliers: the product of each step's effects at the drawn θ (n, params), in the
+    step's order of effects."""
+    if len(effects) == 0:
         return
     padded = np.concatenate([theta, np.zeros((theta.shape[0], 1))], axis=1).T  # −1 → 0
     a = np.where(effects.adoption[:, None] >= 0,
                  np.maximum(effects.floor[:, None], padded[effects.adoption]), 1.0)
     m = effects.k0[:, None] + effects.k1[:, None] * np.where(effects.param[:, None] >= 0,
                                                             padded[effects.param], 0.0)
-    factors = np.maximum(1.0 - a * (1.0 - m), 0.0)                 # (effects, n)
-    values[effects.steps] *= np.multiply.reduceat(factors, effects.group_starts, axis=0)
+    factors = np.maximum(1.0 - a * (1.0 - m), 0.0)                 # (kinds, n)
+    products = np.multiply.reduceat(factors[effects.list_kinds], effects.list_starts, axis=0)
+    values[effects.steps] *= products[effects.list_of_step]
 
 
 def _offline(side: _Side, theta: np.ndarray, n: int) -> np.ndarray:
@@ -339,31 +371,56 @@ def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replicat
     factors, R volume factors, then 2 × (its steps) × R uniforms for the step minutes.
 
     Step-major (S, R) arrays: each procedure's uniforms are one contiguous block, and the
-    per-procedure sums read steps × replications."""
+    per-procedure sums read steps × replications. A procedure's minutes are drawn from its
+    uniforms as soon as they are made (:class:`analysis.pert.BetaShapes`), while both are
+    in the cache, into the chunk's (S, R) array: the same operations on each element as
+    :func:`beta_from_uniforms` of the whole chunk's uniforms, without them (a chunk's
+    uniforms were 2 × steps × replications doubles, passed over several times)."""
     steps, n_rep = tables.steps, replications
     rework = values.get("rework_spread", PARAMETERS["rework_spread"].default) if spread else 0.0
     volume = values.get("volume_spread", PARAMETERS["volume_spread"].default) if spread else 0.0
     ids = tables.procedures["procedure_id"].to_numpy()
-    uniforms = np.empty((2, len(steps), n_rep))
-    u_rework = np.empty((k, len(ids)))
-    u_volume = np.empty((n_rep, len(ids)))
-    for p, procedure_id in enumerate(ids):
-        first = int(layout.starts[p])
-        last = first + int(layout.sizes[p])
-        u = procedure_generator(seed, procedure_id).random(k + n_rep + 2 * n_rep * (last - first))
-        u_rework[:, p] = u[:k]
-        u_volume[:, p] = u[k:k + n_rep]
-        uniforms[:, first:last] = u[k + n_rep:].reshape(2, last - first, n_rep)
     typical = steps["typical_minutes"].astype(float).to_numpy()
     low = np.minimum(steps["min_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
                      typical) if spread else typical
     high = np.maximum(steps["max_minutes"].astype(float).fillna(steps["typical_minutes"]).to_numpy(),
                       typical) if spread else typical
-    hours = beta_from_uniforms(uniforms, typical[:, None], low[:, None], high[:, None])
-    del uniforms
-    hours /= 60
+    shapes, scale, offset = _step_shapes(typical, low, high)
+    hours = np.empty((len(steps), n_rep))
+    u_rework = np.empty((k, len(ids)))
+    u_volume = np.empty((n_rep, len(ids)))
+    widest = int(layout.sizes.max()) if len(ids) else 0
+    buffer = np.empty(k + n_rep + 2 * n_rep * widest)   # one procedure's uniforms
+    for p, procedure_id in enumerate(ids):
+        first = int(layout.starts[p])
+        size = int(layout.sizes[p])
+        last = first + size
+        u = buffer[:k + n_rep + 2 * n_rep * size]
+        procedure_generator(seed, procedure_id).random(out=u)
+        u_rework[:, p] = u[:k]
+        u_volume[:, p] = u[k:k + n_rep]
+        if size == 0:
+            continue
+        block = u[k + n_rep:].reshape(2, size, n_rep)
+        out = shapes.draw(block[0], block[1], shapes.first_cell[first:last],
+                          shapes.weight[first:last], hours[first:last])
+        out *= scale[first:last]
+        out += offset[first:last]
+        out /= 60
     return _ProcedureDraws(triangular_from_uniforms(u_rework, 1 - rework, 1.0, 1 + rework),
                            triangular_from_uniforms(u_volume, 1 - volume, 1.0, 1 + volume), hours)
+
+
+def _step_shapes(mean: np.ndarray, low: np.ndarray, high: np.ndarray
+                 ) -> tuple[BetaShapes, np.ndarray, np.ndarray]:
+    """The lookup's shapes of each step's Beta (as columns, (S, 1)), and the scale and
+    offset that take a unit draw to the step's range: :func:`beta_from_uniforms`'s."""
+    mean, low, high = (np.asarray(a, dtype=float)[:, None] for a in (mean, low, high))
+    alpha, beta = beta_shape(mean, low, high)
+    ok = (alpha > 0) & (beta > 0) & (high > low)
+    # Where not ok, mean + u × 0: the mean exactly, without a pass to pick it.
+    return (BetaShapes.of(np.where(ok, alpha, 0.0), CONCENTRATION),
+            np.where(ok, high - low, 0.0), np.where(ok, low, mean))
 
 
 def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTable,

@@ -102,19 +102,39 @@ def beta_unit_from_uniforms(uniforms: np.ndarray, alpha: np.ndarray,
     quantile, the second the neighbouring shape. The Monte Carlo draws each procedure's
     uniforms from the procedure's own generator, so a draw does not depend on which other
     procedures share its chunk."""
-    cells = _lookup(float(concentration))
-    grid = np.clip(np.asarray(alpha, dtype=float) * (GRID / concentration), 0.0, GRID)
-    lower = np.minimum(np.floor(grid), GRID - 1)
-    weight = grid - lower
-    first_cell = (lower * POINTS).astype(np.int64)
-    # In place where possible: these arrays are as large as steps × replications.
-    position = uniforms[0] * POINTS
-    cell = position.astype(np.int64)                  # 0 … POINTS − 1 (u < 1)
-    position -= cell                                  # where in the cell, 0 … 1
-    cell += first_cell
-    np.add(cell, POINTS, out=cell, where=uniforms[1] < weight)  # the neighbour, by weight
-    found = cells.take(cell)
-    del cell
-    position *= found.imag
-    position += found.real
-    return position
+    shapes = BetaShapes.of(alpha, concentration)
+    return shapes.draw(uniforms[0], uniforms[1], shapes.first_cell, shapes.weight,
+                       np.empty(uniforms.shape[1:]))
+
+
+class BetaShapes:
+    """What a draw needs of its shapes α, made once for an array of them (the table's
+    first cell of the lower neighbouring shape, and the weight of the upper one), so that
+    the draws can be made a block at a time: the Monte Carlo draws each procedure's
+    steps × replications right after its uniforms, while both are in the cache, instead of
+    passing over arrays of every step × replication several times."""
+
+    def __init__(self, first_cell: np.ndarray, weight: np.ndarray, cells: np.ndarray) -> None:
+        self.first_cell, self.weight, self.cells = first_cell, weight, cells
+
+    @classmethod
+    def of(cls, alpha: np.ndarray, concentration: float) -> BetaShapes:
+        grid = np.clip(np.asarray(alpha, dtype=float) * (GRID / concentration), 0.0, GRID)
+        lower = np.minimum(np.floor(grid), GRID - 1)
+        return cls((lower * POINTS).astype(np.int64), grid - lower,
+                   _lookup(float(concentration)))
+
+    def draw(self, u_quantile: np.ndarray, u_shape: np.ndarray, first_cell: np.ndarray,
+             weight: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Draws into ``out`` (the uniforms' shape) for shapes given by ``first_cell`` and
+        ``weight`` (a part of this object's, broadcast to the uniforms)."""
+        position = np.multiply(u_quantile, POINTS, out=out)
+        cell = position.astype(np.int64)                  # 0 … POINTS − 1 (u < 1)
+        position -= cell                                  # where in the cell, 0 … 1
+        cell += first_cell
+        np.add(cell, POINTS, out=cell, where=u_shape < weight)  # the neighbour, by weight
+        found = self.cells.take(cell)
+        del cell
+        position *= found.imag
+        position += found.real
+        return position
