@@ -31,7 +31,6 @@ import pandas as pd
 
 from analysis.montecarlo import MonteCarloResult, percentiles, simulate_tables
 from analysis.tabular import ProcessTables
-from analysis.worker_init import release_freed_memory
 from cost_model.costs import COST_COLUMNS, CostBasis
 from cost_model.unit_costs import UnitCostTable
 
@@ -123,19 +122,32 @@ def _stats(costs: np.ndarray, visits: np.ndarray, fte_hours: float) -> np.ndarra
 def _fixed_sums(costs: np.ndarray, visits: np.ndarray, sections: np.ndarray,
                 codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Section (R, G_c, SUM_COLUMNS) and city (R, SUM_COLUMNS) sums of costs (R, P, 10)
-    and visits (R, P), each sample rounded to an integer of 1 / FIXED_POINT first."""
+    and visits (R, P), each sample rounded to an integer of 1 / FIXED_POINT first.
+
+    Integer sums do not depend on the order of addition: a section's procedures (usually
+    one run of consecutive rows, as chunks follow procedure IDs) are summed as a slice
+    where they are one, and the city's sum is its sections' plus the procedures without
+    one, not another pass over every sample."""
     replications = costs.shape[0]
     section_sums = np.zeros((replications, len(codes), SUM_COLUMNS), dtype=np.int64)
     city_sums = np.zeros((replications, SUM_COLUMNS), dtype=np.int64)
+    picks: list[slice | np.ndarray] = []
+    for code in codes:
+        rows = np.flatnonzero(sections == code)
+        contiguous = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+        picks.append(slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows)
+    without = np.flatnonzero(sections < 0)
     for values, columns in ((costs, slice(0, SUM_COLUMNS - 1)),
                             (visits[:, :, None], slice(SUM_COLUMNS - 1, SUM_COLUMNS))):
         # × 2¹⁶ is exact in float32 too (a power of two), and so is rounding it.
         scaled = values * values.dtype.type(FIXED_POINT)
         fixed = np.rint(scaled, out=scaled).astype(np.int64)
         del scaled
-        city_sums[:, columns] = fixed.sum(axis=1)
-        for g, code in enumerate(codes):
-            section_sums[:, g, columns] = fixed[:, sections == code].sum(axis=1)
+        for g, pick in enumerate(picks):
+            section_sums[:, g, columns] = fixed[:, pick].sum(axis=1)
+        city_sums[:, columns] = section_sums[:, :, columns].sum(axis=1)
+        if len(without):
+            city_sums[:, columns] += fixed[:, without].sum(axis=1)
     return section_sums, city_sums
 
 
@@ -161,8 +173,9 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
         city_float[side, :, -1] = visits.sum(axis=1, dtype=np.float64)
     result = ChunkResult(job.index, job.first, stats, codes, counts, section_sums, city_sums,
                          city_float, mc if s.keep_samples else None)
+    # The chunk's memory stays in the worker for its next chunk (``analysis.worker_init.
+    # keep_freed_memory``); a batch of counters gives it back when it is done.
     del mc
-    release_freed_memory()
     return result
 
 

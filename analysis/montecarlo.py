@@ -453,15 +453,27 @@ def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
     cases = as_is.procedures["annual_cases"].fillna(0).to_numpy(dtype=float)
     year_cases = cases * draws.volume                                 # (R, P)
     scenario = np.arange(replications) % k                            # replication r → r mod K
+    # Replication r = i·K + s uses branch scenario s: with R a multiple of K, (R,) axes are
+    # (R / K, K) blocks and a scenario's figures broadcast over the blocks (no (S, R) or
+    # (R, P, 10) array of them is made); the same products and sums of the same numbers.
+    blocks = replications // k if replications % k == 0 else 0
     out, visits_out = [], []
     for s, side in enumerate(sides):
-        hours_per_case = np.take(side.visits_by_scenario.T, scenario, axis=1)  # (S, R)
-        hours_per_case *= draws.hours
+        if blocks:
+            hours_per_case = np.multiply(
+                draws.hours.reshape(-1, blocks, k), side.visits_by_scenario.T[:, None, :]
+            ).reshape(draws.hours.shape)                               # (S, R)
+        else:
+            hours_per_case = np.take(side.visits_by_scenario.T, scenario, axis=1)
+            hours_per_case *= draws.hours
         if s == 1:
             _multiply_effects(hours_per_case, side.effects, theta)
         totals = layout.segment_sum(hours_per_case, side.per_hour)     # (R, P, 10)
         del hours_per_case
-        totals += side.fixed()[scenario]
+        if blocks:
+            totals.reshape(blocks, k, *totals.shape[1:])[...] += side.fixed()
+        else:
+            totals += side.fixed()[scenario]
         offline = (_offline(side, theta, replications) if s == 1
                    else np.tile(side.base_offline, (replications, 1)))
         totals += offline[:, :, None] * side.contact()

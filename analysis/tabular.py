@@ -18,7 +18,6 @@ import pandas as pd
 
 from analysis.graph import END
 from analysis.params import resolved_values
-from bpr_studio.model import tables
 
 
 @dataclass
@@ -166,10 +165,9 @@ class TableBuilder:
         if not step_frame.empty:
             step_frame = step_frame.drop(columns=["effects"], errors="ignore")
         else:  # an empty project still has the columns the cost model reads
-            step_frame = pd.DataFrame(columns=[c.name for c in tables.Step.__table__.columns])
+            step_frame = pd.DataFrame(columns=_store_columns("Step"))
         if procedure_frame.empty:
-            procedure_frame = pd.DataFrame(
-                columns=[c.name for c in tables.Procedure.__table__.columns])
+            procedure_frame = pd.DataFrame(columns=_store_columns("Procedure"))
         procedure_frame = procedure_frame.drop(columns=[c for c in ("channels", "applied")
                                                         if c in procedure_frame.columns])
         return ProcessTables(
@@ -181,6 +179,15 @@ class TableBuilder:
                                            "measure"]),
             pd.DataFrame(channels, columns=["procedure_row", "adoption", "floor", "measure"]),
         )
+
+
+def _store_columns(table: str) -> list[str]:
+    """The columns of one of the store's tables. Imported here, not at the top: the
+    store's definitions (SQLModel, SQLAlchemy) were about half of the start of a Monte
+    Carlo worker process, which needs them only for an empty chunk."""
+    from bpr_studio.model import tables
+
+    return [c.name for c in getattr(tables, table).__table__.columns]
 
 
 def graphs_to_tables(graphs: dict[str, nx.DiGraph]) -> ProcessTables:

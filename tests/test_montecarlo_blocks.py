@@ -82,3 +82,19 @@ def test_effects_made_once_per_kind_multiply_each_step_as_one_at_a_time():
     assert len(arrays.adoption) == len(kinds)
     _multiply_effects(values, arrays, theta)
     assert values.tobytes() == expected.tobytes()
+
+
+def test_section_and_city_sums_of_scattered_sections_and_procedures_without_one():
+    from analysis.chunked import FIXED_POINT, _fixed_sums
+
+    rng = np.random.default_rng(8)
+    costs = (rng.random((20, 9, 10)) * 1e5).astype(np.float32)
+    visits = (rng.random((20, 9)) * 50).astype(np.float32)
+    sections = np.array([2, 2, 5, -1, 5, 2, 7, 7, -1])   # 2 and 5 interleaved, 7 one run
+    codes = np.array([2, 5, 7])
+    section_sums, city_sums = _fixed_sums(costs, visits, sections, codes)
+    fixed = np.rint(np.concatenate([costs, visits[:, :, None]], axis=2).astype(np.float64)
+                    * FIXED_POINT).astype(np.int64)
+    for g, code in enumerate(codes):
+        assert np.array_equal(section_sums[:, g], fixed[:, sections == code].sum(axis=1))
+    assert np.array_equal(city_sums, fixed.sum(axis=1))
