@@ -98,3 +98,25 @@ def test_section_and_city_sums_of_scattered_sections_and_procedures_without_one(
     for g, code in enumerate(codes):
         assert np.array_equal(section_sums[:, g], fixed[:, sections == code].sum(axis=1))
     assert np.array_equal(city_sums, fixed.sum(axis=1))
+
+
+def test_a_job_runs_without_the_cyclic_collector_and_leaves_it_as_it_was():
+    import gc
+
+    from analysis.chunked import run_job
+
+    class Job:
+        index = first = 0
+
+        def run(self):
+            return gc.isenabled()
+
+    assert gc.isenabled()
+    assert run_job(Job()) is False      # paused while the chunk runs
+    assert gc.isenabled()               # and on again after
+    gc.disable()
+    try:
+        run_job(Job())
+        assert not gc.isenabled()       # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
