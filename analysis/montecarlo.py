@@ -106,12 +106,19 @@ class _Layout:
         return cls(n_proc, starts, sizes, groups)
 
     def segment_sum(self, by_step: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-        """Σ over each procedure's steps of values (S, n) × coefficients (S, C) → (n, P, C)."""
-        out = np.zeros((by_step.shape[1], self.n_proc, coefficients.shape[1]))
-        for procs, rows in self.groups:
-            # (procs, C, size) @ (procs, size, n) → (procs, C, n)
-            summed = np.matmul(coefficients[rows].transpose(0, 2, 1), by_step[rows])
-            out[:, procs] = summed.transpose(2, 0, 1)
+        """Σ over each procedure's steps of values (S, n) × coefficients (S, C) → (P, C, n).
+
+        One product per procedure, of its own rows (views: no copy of the values); the
+        procedures of one size were gathered into one batched product before, which copied
+        every step's values (S × n) first, and the result was scattered into (n, P, C).
+        Each product has the same shape and operands as before, so the same bits."""
+        n = by_step.shape[1]
+        out = np.zeros((self.n_proc, coefficients.shape[1], n))
+        for p, (first, size) in enumerate(zip(self.starts.tolist(), self.sizes.tolist(),
+                                              strict=True)):
+            if size:
+                last = first + size
+                np.matmul(coefficients[first:last].T, by_step[first:last], out=out[p])
         return out
 
 
@@ -199,7 +206,7 @@ def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray,
     effects = tables.effects.sort_values("step_row", kind="stable").reset_index(drop=True)
     if visits is None:
         visits = _branch_visits(tables, factors, basis.structure if basis is not None else None)
-    executions_sum = np.stack([layout.segment_sum(v[:, None], steps_coef.per_execution)[0]
+    executions_sum = np.stack([layout.segment_sum(v[:, None], steps_coef.per_execution)[:, :, 0]
                                for v in visits])
     return _Side(steps_coef.per_hour, steps_coef.per_execution, proc_coef.per_visit,
                  proc_coef.per_mailed, proc_coef.per_case, proc_coef.visit_required,
@@ -468,17 +475,21 @@ def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
             hours_per_case *= draws.hours
         if s == 1:
             _multiply_effects(hours_per_case, side.effects, theta)
-        totals = layout.segment_sum(hours_per_case, side.per_hour)     # (R, P, 10)
+        # Each procedure's costs per replication, (P, 10, R): the procedures' sums are
+        # made in this order, and the (R, P, 10) samples from it in one pass at the end.
+        totals = layout.segment_sum(hours_per_case, side.per_hour)
         del hours_per_case
+        fixed = side.fixed().transpose(1, 2, 0)                        # (P, 10, K)
         if blocks:
-            totals.reshape(blocks, k, *totals.shape[1:])[...] += side.fixed()
+            totals.reshape(*totals.shape[:2], blocks, k)[...] += fixed[:, :, None, :]
         else:
-            totals += side.fixed()[scenario]
+            totals += fixed[:, :, scenario]
         offline = (_offline(side, theta, replications) if s == 1
                    else np.tile(side.base_offline, (replications, 1)))
-        totals += offline[:, :, None] * side.contact()
+        totals += offline.T[:, None, :] * side.contact()[:, :, None]
         samples = np.empty((replications, n_proc, len(COST_COLUMNS)), dtype=np.float32)
-        np.multiply(totals, year_cases[:, :, None], out=samples, casting="same_kind")
+        np.multiply(totals.transpose(2, 0, 1), year_cases[:, :, None], out=samples,
+                    casting="same_kind")
         del totals
         out.append(samples)
         visits_out.append((offline * side.visit * year_cases).astype(np.float32))
