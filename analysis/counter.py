@@ -110,13 +110,27 @@ def _result(waits: np.ndarray, service: np.ndarray, servers: int, open_minutes: 
 
 def month_weights(peak_months: list[list[int]], visits: np.ndarray) -> np.ndarray:
     """(12,) expected visits per month: each procedure's visits, peak months weighted up."""
-    by_month = np.zeros(12)
-    for months, v in zip(peak_months, visits, strict=True):
-        w = np.ones(12)
-        for m in months:
-            w[m - 1] = PEAK_MONTH_WEIGHT
-        by_month += v * w / w.sum()
-    return by_month
+    parts = [_month_weight(tuple(months)) for months in peak_months]
+    # Each procedure's visits × its weights ÷ their sum (in that order, as one procedure at
+    # a time did), added up in the procedures' order: a running sum, not numpy's pairwise
+    # one, so the same bits as adding them one at a time.
+    rows = np.zeros((len(parts) + 1, 12))
+    if parts:
+        np.multiply(np.asarray(visits, dtype=float)[:, None], np.stack([w for w, _ in parts]),
+                    out=rows[1:])
+        rows[1:] /= np.array([total for _, total in parts])[:, None]
+    return np.add.accumulate(rows, axis=0)[-1]
+
+
+@lru_cache(maxsize=1024)
+def _month_weight(months: tuple[int, ...]) -> tuple[np.ndarray, float]:
+    """A procedure's weight of each month (its peak months weighted up; read-only) and
+    their sum."""
+    weight = np.ones(12)
+    for m in months:
+        weight[m - 1] = PEAK_MONTH_WEIGHT
+    weight.flags.writeable = False
+    return weight, float(weight.sum())
 
 
 def default_servers(visits_per_year: float, mean_service_min: float) -> int:
@@ -492,28 +506,46 @@ def counter_plan(comparison: Comparison, seed: int, replications: int = COUNTER_
                            seed, replications)
 
 
+def _peak_months(text: object) -> list[int]:
+    """The months (1-12) of a procedure's ``peak_months`` cell, e.g. '3,4'."""
+    return [int(m) for m in text.split(",") if m.strip().isdigit()] \
+        if isinstance(text, str) else []
+
+
 def counter_plan_of(as_is: pd.DataFrame, to_be: pd.DataFrame, as_is_minutes: pd.Series,
                     to_be_minutes: pd.Series, procedures: pd.DataFrame, seed: int,
                     replications: int = COUNTER_REPLICATIONS) -> CounterPlan:
     """:func:`counter_plan` from its parts: the as-is and to-be costs of every procedure
     (``CostResult.procedures``), their :func:`counter_minutes` and the procedures' table
     (at least :data:`COUNTER_PROCEDURE_COLUMNS`) — what a run that costs its procedures a
-    chunk at a time keeps of them."""
-    sides = {"as_is": (as_is.set_index("procedure_id"), as_is_minutes),
-             "to_be": (to_be.set_index("procedure_id"), to_be_minutes)}
-    procedures = procedures.set_index("procedure_id")
+    chunk at a time keeps of them. The costs and minutes may hold other procedures too:
+    each procedure's are looked up by its ID."""
+    import pandas as pd
+
+    ids = procedures["procedure_id"]
+    # Each side's visits and counter minutes in the procedures' order (a procedure without
+    # counter minutes has none); a procedure missing from a side's costs is an error.
+    sides: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for label, costs, per_visit in (("as_is", as_is, as_is_minutes),
+                                    ("to_be", to_be, to_be_minutes)):
+        rows = pd.Index(costs["procedure_id"]).get_indexer(ids)
+        if (rows < 0).any():
+            raise KeyError(f"procedures without {label} costs: {list(ids[rows < 0])[:5]}")
+        found = per_visit.index.get_indexer(ids)
+        minutes = np.zeros(len(found))
+        minutes[found >= 0] = per_visit.to_numpy(dtype=float)[found[found >= 0]]
+        minutes[np.isnan(minutes)] = 0
+        sides[label] = (costs["citizen_visits"].to_numpy(dtype=float)[rows], minutes)
+    texts = procedures["peak_months"].tolist()
     blocks: list[dict[str, object]] = []
     jobs: list[tuple[dict[str, object], str, float]] = []
     counters: list[CounterYears] = []
-    for section, ids in procedures.groupby("section").groups.items():
-        peaks = [[int(m) for m in str(text).split(",") if m.strip().isdigit()]
-                 if isinstance(text, str) else [] for text in procedures.loc[ids, "peak_months"]]
+    for section, where in procedures.groupby("section").indices.items():
+        peaks = [_peak_months(texts[i]) for i in where.tolist()]
         block: dict[str, object] = {"section": section}
         blocks.append(block)
         for label in ("as_is", "to_be"):
-            costs, counter_minutes = sides[label]
-            visits = costs.loc[ids, "citizen_visits"].to_numpy(dtype=float)
-            minutes = counter_minutes.reindex(ids).fillna(0).to_numpy()
+            visits, minutes = (values[where] for values in sides[label])
             total_visits = visits.sum()
             block[label] = None
             if total_visits <= 0 or (minutes * visits).sum() <= 0:

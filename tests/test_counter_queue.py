@@ -1,7 +1,8 @@
 """The counters' batched queues give, to the last bit, what one queue at a time gives
 (issue 16: the counter year's CPU). The reference here is the way a counter's year was
 simulated before: each year's arrivals sorted anew, each of its days queued alone with
-a heap, the busiest month found from each arrival's minute."""
+a heap, the busiest month found from each arrival's minute; and a section's counters
+planned from its procedures one at a time with pandas look-ups."""
 
 from __future__ import annotations
 
@@ -86,3 +87,81 @@ def test_a_batch_of_counters_reports_what_each_counter_alone_reported_before():
     jobs.append(CounterYears(np.zeros(12), 5.0, 1, seed=3, replications=2))  # nobody comes
     jobs.append(CounterYears(np.r_[np.zeros(11), 40.0], 9.0, 1, seed=4, replications=3))
     assert simulate_batch(jobs) == [_counter_as_before(job) for job in jobs]
+
+
+def _month_weights_as_before(peak_months, visits):
+    by_month = np.zeros(12)
+    for months, v in zip(peak_months, visits, strict=True):
+        w = np.ones(12)
+        for m in months:
+            w[m - 1] = counter.PEAK_MONTH_WEIGHT
+        by_month += v * w / w.sum()
+    return by_month
+
+
+def test_a_sections_visits_by_month_are_those_of_adding_its_procedures_one_at_a_time():
+    rng = np.random.default_rng(6)
+    for _ in range(200):
+        n = int(rng.integers(0, 200))
+        peaks = [sorted(set(rng.integers(1, 13, int(rng.integers(0, 4))).tolist()))
+                 for _ in range(n)]
+        visits = rng.uniform(0, 5000, n) * (rng.random(n) > 0.1)
+        assert np.array_equal(counter.month_weights(peaks, visits),
+                              _month_weights_as_before(peaks, visits))
+    spring = counter.month_weights([[3, 4]], np.array([1380.0]))
+    assert spring[2] == spring[3] == 1.8 * spring[0]
+    assert spring.sum() == pytest.approx(1380.0)
+
+
+def _plan_as_before(as_is, to_be, as_is_minutes, to_be_minutes, procedures, seed):
+    sides = {"as_is": (as_is.set_index("procedure_id"), as_is_minutes),
+             "to_be": (to_be.set_index("procedure_id"), to_be_minutes)}
+    procedures = procedures.set_index("procedure_id")
+    planned = []
+    for section, ids in procedures.groupby("section").groups.items():
+        peaks = [[int(m) for m in str(text).split(",") if m.strip().isdigit()]
+                 if isinstance(text, str) else [] for text in procedures.loc[ids, "peak_months"]]
+        for label in ("as_is", "to_be"):
+            costs, minutes_of = sides[label]
+            visits = costs.loc[ids, "citizen_visits"].to_numpy(dtype=float)
+            minutes = minutes_of.reindex(ids).fillna(0).to_numpy()
+            if visits.sum() <= 0 or (minutes * visits).sum() <= 0:
+                continue
+            mean_service = float((minutes * visits).sum() / visits.sum())
+            planned.append((section, label, mean_service,
+                            counter.default_servers(visits.sum(), mean_service),
+                            _month_weights_as_before(peaks, visits).tolist()))
+    return planned
+
+
+def test_the_counters_planned_from_a_sections_procedures_are_those_planned_before():
+    import pandas as pd
+
+    rng = np.random.default_rng(9)
+    n = 400
+    ids = [f"P{i:04d}" for i in rng.permutation(n)]
+    months = ["3,4", "4", None, "", "12, 1", "x,5"]
+    procedures = pd.DataFrame({"procedure_id": ids,
+                               "section": rng.choice(["市民課", "税務課", "環境課", "福祉課"], n),
+                               "peak_months": [months[i] for i in rng.integers(0, 6, n)]})
+
+    def costs():  # in another order, with other procedures among them
+        extra = [f"X{i}" for i in range(30)]
+        frame = pd.DataFrame({"procedure_id": ids + extra,
+                              "citizen_visits": rng.uniform(0, 3000, n + 30)
+                              * (rng.random(n + 30) > 0.2)})
+        return frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+
+    def minutes():  # some procedures without counter minutes, some NaN
+        chosen = rng.choice(ids, n // 2, replace=False)
+        values = rng.uniform(0, 30, len(chosen))
+        values[::17] = np.nan
+        return pd.Series(values, index=chosen)
+
+    as_is, to_be, as_is_minutes, to_be_minutes = costs(), costs(), minutes(), minutes()
+    plan = counter.counter_plan_of(as_is, to_be, as_is_minutes, to_be_minutes, procedures, 4)
+    made = [(block["section"], label, mean_service, job.servers, job.visits_by_month.tolist())
+            for (block, label, mean_service), job in
+            zip(plan.jobs, (c for batch in plan.batches for c in batch), strict=True)]
+    assert made == _plan_as_before(as_is, to_be, as_is_minutes, to_be_minutes, procedures, 4)
+    assert [block["section"] for block in plan.blocks] == ["市民課", "環境課", "福祉課", "税務課"]
