@@ -133,11 +133,13 @@ def simulate_counter_sides(sides: list[list[CounterLoad]], seed: int, years: int
             rng = np.random.default_rng([seed, k, _seed_of(load.name)])
             counts = rng.poisson(expected).ravel()
             # Buckets (day, hour) come in time order; sorting bucket + fraction orders the
-            # arrivals within each bucket only.
-            position = np.sort(np.repeat(np.arange(days * buckets), counts)
-                               + rng.random(int(counts.sum())))
+            # arrivals within each bucket only (a stable sort is several times faster on
+            # such runs than numpy's default, and sorted numbers are the same numbers).
+            position = np.repeat(np.arange(days * buckets, dtype=float), counts)
+            position += rng.random(int(counts.sum()))
+            position.sort(kind="stable")
             bucket = position.astype(np.int64)
-            day, hour = bucket // buckets, bucket % buckets
+            day, hour = np.divmod(bucket, buckets)
             arrivals.append(BUCKET_START[hour] + (position - bucket) * BUCKET_LEN[hour])
             days_of.append(day)
             services.append(service_times(rng, load.mean_service_min, bucket.size))
