@@ -17,7 +17,10 @@ True
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from analysis.economics_result import EconomicsResult
 from analysis.roadmap_result import RoadmapResult
@@ -27,6 +30,9 @@ SCHEMA = "bpr-studio.simulation/3"
 # Older results still read: /2 has no potential savings or band (both read as None).
 READABLE_SCHEMAS = ("bpr-studio.simulation/2", SCHEMA)
 METRICS: list[str] = [*COST_COLUMNS, "staff_fte", "citizen_visits"]
+# How the result's JSON is written (analysis.simulate.write_json): numpy scalars as numbers,
+# a non-string key as its text (as the standard json module did).
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +54,9 @@ def _metrics_from(data: dict[str, dict[str, float]]) -> Metrics:
 
 
 def _metrics_json(metrics: Metrics) -> dict[str, dict[str, float]]:
-    return {key: asdict(value) for key, value in metrics.items()}
+    # Not dataclasses.asdict: it deep-copies each figure (a million at 30,000 procedures).
+    return {key: {"deterministic": value.deterministic, "p5": value.p5, "p50": value.p50,
+                  "p95": value.p95} for key, value in metrics.items()}
 
 
 @dataclass(slots=True)
@@ -273,7 +281,12 @@ class RankedProcedure:
     attribution: list[MeasureShare] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict (a deep copy through every field): a row per procedure.
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["measures"] = list(self.measures)
+        out["attribution"] = [{f.name: getattr(share, f.name) for f in fields(share)}
+                              for share in self.attribution]
+        return out
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> RankedProcedure:
@@ -340,7 +353,10 @@ class PotentialSavings:
     procedures: dict[str, dict[str, float]]
 
     def to_json_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Copies of the dicts, not dataclasses.asdict's deep walk (30,000 procedures' rows).
+        return {"adoption_year": self.adoption_year, "city": dict(self.city),
+                "sections": {k: dict(v) for k, v in self.sections.items()},
+                "procedures": {k: dict(v) for k, v in self.procedures.items()}}
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> PotentialSavings:
@@ -447,3 +463,8 @@ class SimulationResult:
             roadmap=(RoadmapResult.from_json_dict(data["roadmap"])
                      if data.get("roadmap") else None),
             schema=data["schema"], metrics=list(data["metrics"]))
+
+
+def read_json(path: str | Path) -> SimulationResult:
+    """A result written by ``bpr-studio simulate --json`` (the report reuses it)."""
+    return SimulationResult.from_json_dict(orjson.loads(Path(path).read_bytes()))

@@ -153,11 +153,9 @@ def _reused(simulation_json: Path | None) -> Any:
     `report --simulation` command reads it), or None."""
     if simulation_json is None:
         return None
-    import json
+    from analysis.result import read_json
 
-    from analysis.result import SimulationResult
-
-    return SimulationResult.from_json_dict(json.loads(simulation_json.read_text(encoding="utf-8")))
+    return read_json(simulation_json)
 
 
 def main() -> None:

@@ -289,11 +289,10 @@ def _break_even_line(roadmap: Any, lang: str) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import json
     import time
 
     from analysis.compute import EngineUnavailable
-    from analysis.result import SimulationResult
+    from analysis.result import read_json
     from bpr_studio.report.excel import ReportError, build_report
     from bpr_studio.store import open_snapshot
 
@@ -301,8 +300,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     simulation = None
     if args.simulation:
         try:
-            simulation = SimulationResult.from_json_dict(
-                json.loads(Path(args.simulation).read_text(encoding="utf-8")))
+            simulation = read_json(args.simulation)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"{args.simulation}: {exc}", file=sys.stderr)
             return EXIT_INPUT_ERRORS

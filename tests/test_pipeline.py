@@ -87,6 +87,36 @@ def test_ranking_weight_is_an_editable_stored_assumption(tmp_path):
 
 # --- one pipeline, one result ---------------------------------------------------------------
 
+def test_result_json_is_standard_json_and_reads_back(city, tmp_path):
+    """The JSON other tools read: a figure that is not a number is null (not NaN, which
+    standard JSON does not allow), numpy numbers are plain numbers, and the report's
+    reader gets the same result back."""
+    import dataclasses
+
+    from analysis.result import Estimate, read_json
+    from analysis.simulate import write_json
+
+    with open_project(city) as project:
+        result = run_pipeline(project, DEFAULT_SCENARIO, 20, 3)
+    first = result.procedures[0]
+    first.as_is["staff_time_h"] = Estimate(float("nan"), float("inf"), -float("inf"), 1.0)
+    result = dataclasses.replace(result, city_samples={"staff_time_h": [np.float64(2.5)]})
+    path = write_json(result, tmp_path / "sim.json")
+
+    def refuse(token):
+        raise AssertionError(f"{token} in the JSON")
+
+    data = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+    assert data["procedures"][0]["as_is"]["staff_time_h"] == {
+        "deterministic": None, "p5": None, "p50": None, "p95": 1.0}
+    assert data["city_samples"] == {"staff_time_h": [2.5]}
+    assert data["procedures"][0]["name"] == first.name   # Japanese text kept as text
+    again = read_json(path)
+    assert again.ranking == result.ranking
+    assert again.potential == result.potential
+    assert again.procedures[1] == result.procedures[1]
+
+
 def test_cli_json_report_and_api_give_identical_figures(city, tmp_path):
     out = tmp_path / "sim.json"
     assert main(["simulate", "--project", str(city), "--replications", "40", "--seed", "9",
