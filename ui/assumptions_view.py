@@ -13,6 +13,7 @@ from cost_model.assumptions import burden_rows, rubric_rows, unit_cost_rows
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable
 from ui.i18n import language, tr
+from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
 from ui.table_model import DataFrameTableModel
 
@@ -29,8 +30,10 @@ def rubric_frame(rubric: ReadinessRubric) -> pd.DataFrame:
     return pd.DataFrame(rubric_rows(rubric, language()))
 
 
-class AssumptionsView(QWidget):
-    """Unit costs are edited in place (undoable); a changed value asks for its source."""
+class AssumptionsView(LazyRefreshMixin, QWidget):
+    """Unit costs are edited in place (undoable); a changed value asks for its source.
+    Filled when shown (:class:`ui.lazy.LazyRefreshMixin`): every reload after an edit
+    refilled it hidden (~17 ms of the GUI thread at 30,000 procedures)."""
 
     def __init__(self, session: ProjectSession | None = None,
                  parent: QWidget | None = None) -> None:
@@ -63,7 +66,7 @@ class AssumptionsView(QWidget):
             layout.addWidget(table, 1)
             self.tables.append(table)
         if session is not None:
-            session.loaded.connect(self._on_session_loaded)
+            session.loaded.connect(self.request_refresh)
 
     def set_assumptions(self, unit_costs: UnitCostTable, rubric: ReadinessRubric) -> None:
         frames = (unit_cost_frame(unit_costs), burden_frame(), rubric_frame(rubric))
@@ -79,7 +82,7 @@ class AssumptionsView(QWidget):
                 table.model().columnCount() - 1, QHeaderView.ResizeMode.Stretch)
             table.resizeRowsToContents()
 
-    def _on_session_loaded(self) -> None:
+    def refresh(self) -> None:
         data = self.session.data if self.session else None
         if data is not None:
             self.set_assumptions(data.unit_costs, data.rubric)

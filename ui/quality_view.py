@@ -6,14 +6,19 @@ import pandas as pd
 from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from ui.i18n import language, tr
+from ui.lazy import LazyRefreshMixin
 from ui.table_model import DataFrameTableModel
 
 
-class QualityView(QWidget):
+class QualityView(LazyRefreshMixin, QWidget):
+    """Filled when shown (:class:`ui.lazy.LazyRefreshMixin`): every reload after an edit
+    refilled it hidden (~17 ms of the GUI thread at 30,000 procedures)."""
+
     def __init__(self, session=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         if session is not None:
-            session.loaded.connect(lambda: self.set_issues(session.data.issues))
+            session.loaded.connect(self.request_refresh)
         self.label = QLabel()
         self.model = DataFrameTableModel({
             "section": "課" if language() == "ja" else "Section", "file": tr("col_file"),
@@ -29,6 +34,11 @@ class QualityView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         layout.addWidget(self.table)
+
+    def refresh(self) -> None:
+        data = self.session.data if self.session is not None else None
+        if data is not None:
+            self.set_issues(data.issues)
 
     def set_issues(self, issues: pd.DataFrame) -> None:
         self.model.set_frame(issues)

@@ -171,6 +171,9 @@ class ScenarioCompareWidget(QWidget):
         data = self.session.data
         if data is None:
             return
+        names = [self.choices.item(i).text() for i in range(self.choices.count())]
+        if names and names == [scenario.name for scenario in data.scenarios]:
+            return  # a reload with the same scenarios (after a survey edit): the ticks stay
         checked = {self.choices.item(i).text() for i in range(self.choices.count())
                    if self.choices.item(i).checkState() == Qt.CheckState.Checked}
         self.choices.clear()

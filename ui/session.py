@@ -122,9 +122,11 @@ class ProjectSession(QObject):
 
     def reload(self) -> None:
         if self.path is not None:
-            path = self.path
+            path, selected = self.path, self.selected
             self.busy.emit(True)
-            self.loader.start(lambda progress, cancelled: tasks.loaded_at(path, cancelled))
+            # The selected procedure's steps are read with the rest (the survey view's).
+            self.loader.start(lambda progress, cancelled: tasks.loaded_at(path, cancelled,
+                                                                          selected))
 
     def _on_loader_succeeded(self, data: object) -> None:
         assert isinstance(data, ProjectData)

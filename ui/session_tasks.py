@@ -32,7 +32,7 @@ from bpr_studio.loading import (
     unit_cost_versions,
 )
 from bpr_studio.pipeline import SimulationCancelled, analyse, load_model, run_pipeline
-from bpr_studio.queries import procedures_frame, stored_issues_frame
+from bpr_studio.queries import procedures_frame, steps_frame, stored_issues_frame
 from bpr_studio.store import open_project
 from cost_model.costs import COSTS, CostResult
 from cost_model.readiness import ReadinessRubric
@@ -71,6 +71,10 @@ class ProjectData:
     # on the GUI thread the city totals alone took ~35 ms at 3,000 procedures, ten times
     # that at 30,000 (:func:`summarise`).
     summary: DataSummary | None = None
+    # The steps of the procedure selected when the load was asked for (its ID and
+    # ``queries.steps_frame``), read with the rest: read on the GUI thread after each
+    # reload, they cost it 40-60 ms at 30,000 procedures (the survey view's step list).
+    selected_steps: tuple[str, pd.DataFrame] | None = None
 
 
 @dataclass
@@ -96,7 +100,9 @@ def summarise(scores: CostResult, procedures: pd.DataFrame) -> DataSummary:
         sections=sorted(procedures["section"].dropna().unique()) if len(procedures) else [])
 
 
-def load_data(path: Path | str) -> ProjectData:
+def load_data(path: Path | str, selected: str | None = None) -> ProjectData:
+    """The project's data for the views; ``selected``: a procedure whose steps are read
+    too (:attr:`ProjectData.selected_steps`)."""
     with open_project(path) as project:
         scores = score_project(project)
         survey = procedures_frame(project)
@@ -107,7 +113,9 @@ def load_data(path: Path | str) -> ProjectData:
         return ProjectData(scores, merged, stored_issues_frame(project), load_unit_costs(project),
                            load_rubric(project), scenarios, len(scores.steps),
                            scenario_versions(project), unit_cost_versions(project),
-                           summarise(scores, merged))
+                           summarise(scores, merged),
+                           None if selected is None else (selected,
+                                                          steps_frame(project, selected)))
 
 
 def procedure_count(path: Path | str) -> int:
@@ -121,14 +129,15 @@ def procedure_count(path: Path | str) -> int:
             select(func.count()).select_from(tables.Procedure.__table__)).scalar_one())
 
 
-def loaded_at(path: Path | str, cancelled: Callable[[], bool]) -> ProjectData:
+def loaded_at(path: Path | str, cancelled: Callable[[], bool],
+              selected: str | None = None) -> ProjectData:
     """:func:`load_data` in a worker; a big project's in a child process (its long
     pandas calls then never hold the GUI's lock; ui.process_task)."""
     if procedure_count(path) >= LOAD_IN_CHILD_FROM:
-        data = run_in_process(load_data, (path,), cancelled, SimulationCancelled)
+        data = run_in_process(load_data, (path, selected), cancelled, SimulationCancelled)
         assert isinstance(data, ProjectData)
         return data
-    return load_data(path)
+    return load_data(path, selected)
 
 
 def analyse_at(path: Path | str, scenario: Scenario,

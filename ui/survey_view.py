@@ -195,7 +195,11 @@ class SurveyView(QWidget):
             self.procedure_table.setColumnWidth(1, min(self.procedure_table.columnWidth(1), 320))
         if selected is not None and self.procedure_model.find(selected) is not None:
             self._select(selected)
-            self._show_steps(selected)
+            # Its steps came with the data (read in the worker), unless it was selected
+            # after the load was asked for.
+            steps = data.selected_steps
+            self._show_steps(selected, steps[1] if steps is not None and steps[0] == selected
+                             else None)
         elif len(procedures):
             self.procedure_table.selectRow(0)
 
@@ -240,16 +244,20 @@ class SurveyView(QWidget):
         self._show_steps(row["procedure_id"])
         self.session.select(row["procedure_id"])
 
-    def _show_steps(self, procedure_id: str) -> None:
+    def _show_steps(self, procedure_id: str, steps: pd.DataFrame | None = None) -> None:
+        """Show a procedure's steps: ``steps`` (read with the data just loaded), or read
+        now."""
         row = self.procedure_model.find(procedure_id)
         name = "" if row is None else self.procedure_model.frame["name"].iat[row]
         self.steps_label.setText(tr("steps_of", name=f"{procedure_id} {name}"))
         project = self.session.project
         if project is None:
             return
-        # One procedure's few rows, read through the session's open project: opening the
-        # file again (its schema check included) on the GUI thread cost more than the read.
-        self.step_model.set_frame(steps_frame(project, procedure_id))
+        if steps is None:
+            # One procedure's few rows, read through the session's open project: opening
+            # the file again (its schema check included) on the GUI thread cost more.
+            steps = steps_frame(project, procedure_id)
+        self.step_model.set_frame(steps)
         if procedure_id != self._steps_of:
             # Fitted when another procedure is shown, not when the project reloads after
             # an edit (the user's widths stay; fitting cost 60-110 ms at 30,000 procedures).

@@ -158,6 +158,7 @@ def test_assumptions_view_shows_sources_and_changes(make_main_window, sample_pro
     with open_project(sample_project) as project:
         set_unit_cost(project, "hourly_cost_regular", 3800, "令和6年度 人件費")
     window = make_main_window(sample_project)
+    window.nav.setCurrentRow(window.stack.indexOf(window.assumptions_view))  # fills when shown
     model = window.assumptions_view.unit_model
     rows = {model.index(r, 0).data(): r for r in range(model.rowCount())}
     row = rows["正規職員の時間単価（人件費込み）"]
