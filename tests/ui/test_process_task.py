@@ -219,3 +219,68 @@ def test_a_stop_landing_in_a_cleanup_callback_still_stops_the_child(tmp_path):
     while child.is_alive() and time.perf_counter() - asked < STOP_GRACE_SECONDS + 5:
         time.sleep(0.05)
     assert time.perf_counter() - asked < STOP_GRACE_SECONDS / 2
+
+
+def test_rows_of_many_fields_cross_in_pieces_of_a_few_milliseconds():
+    """5,000 of the ranking's rows unpickled in one call held the lock 60-180 ms, and a
+    3,000-row ranking (under 5,000) crossed whole: long lists cross in pieces sized by
+    their bytes."""
+    import pickle
+
+    from ui import process_task
+
+    rows = [_Row(f"P{i:05d}", i * 0.5) for i in range(3000)]
+    loads: list[int] = []
+    real = process_task._long_list
+
+    def spy(pieces: list[bytes]) -> list[object]:
+        loads.extend(len(piece) for piece in pieces)
+        return real(pieces)
+
+    blob = dumps_in_pieces({"ranking": rows})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(process_task, "_long_list", spy)
+        assert pickle.loads(blob) == {"ranking": rows}
+    assert len(loads) > 1
+    assert max(loads) <= 2 * process_task.PIECE_BYTES
+
+
+def test_a_long_list_referred_to_twice_crosses_in_pieces_once():
+    """The potential comparison shares the comparison's applications: the second
+    reference crossed whole (16,000 objects in one call at 3,000 procedures)."""
+    import pickle
+
+    from ui import process_task
+
+    shared = [_Row(f"P{i}", float(i)) for i in range(2 * process_task.PIECED_FROM)]
+    calls: list[int] = []
+    real = process_task._long_list
+    blob = dumps_in_pieces({"comparison": {"applications": shared},
+                            "potential": {"applications": shared}})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(process_task, "_long_list",
+                      lambda pieces: calls.append(len(pieces)) or real(pieces))
+        result = pickle.loads(blob)
+    assert result["comparison"]["applications"] == shared
+    # One list in pieces, both places referring to it (before: the second crossed whole,
+    # a copy).
+    assert result["potential"]["applications"] is result["comparison"]["applications"]
+    assert len(calls) == 1
+    assert calls[0] > 1  # pieces
+
+
+def test_a_large_array_is_copied_out_of_the_messages_whole_and_writable(monkeypatch):
+    """Numeric blocks are copied out of the received messages a slice at a time, across
+    the messages' borders."""
+    import pickle
+
+    from ui import process_task
+
+    monkeypatch.setattr(process_task, "COPY_BYTES", 4096)
+    frame = pd.DataFrame(np.random.default_rng(1).random((20000, 5)), columns=list("abcde"))
+    blob = pickle.dumps(frame, process_task.PROTOCOL)
+    pieces = [blob[i:i + 70001] for i in range(0, len(blob), 70001)]
+    loaded = pickle.load(process_task._PiecesReader(pieces))
+    pd.testing.assert_frame_equal(loaded, frame)
+    loaded.iloc[0, 0] = 2.0  # the arrays are the app's own, not views of read-only bytes
+    assert loaded.iloc[0, 0] == 2.0
