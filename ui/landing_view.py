@@ -84,6 +84,7 @@ class LandingView(QWidget):
         self.session = session
         self.rows: list[Any] = []
         self._sized = False
+        self._quiet = False  # choosing a row again after a comparison: not the user's choice
         self.pages = QStackedWidget()
         self.waiting = QLabel(tr("loading"))
         self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -208,7 +209,16 @@ class LandingView(QWidget):
             size_columns(self.table, self.model)
             self._sized = True
         self.pages.setCurrentIndex(2)
-        self.select_procedure(selected or (rows[0].procedure_id if rows else None))
+        # The list's row is chosen again after each comparison; only the first (a project
+        # just opened) makes it the procedure every view shows: later, the one the user
+        # chose elsewhere (a survey row just edited) stays chosen. Pushed each time, it
+        # moved the survey list's selection and read another procedure's steps on the GUI
+        # thread (40-60 ms at 30,000 procedures).
+        self._quiet = selected is not None
+        try:
+            self.select_procedure(selected or (rows[0].procedure_id if rows else None))
+        finally:
+            self._quiet = False
         if not rows:  # an empty list says why and what to do, not nothing
             self.explanation.setText("")  # "0 of the top 0 ..." would only confuse
             self.detail.setText(escape(self._why_nothing_ranked()))
@@ -259,7 +269,8 @@ class LandingView(QWidget):
         if current.isValid() and current.row() < len(self.rows):
             row = self.rows[current.row()]
             self._show_detail(row)
-            self.session.select(row.procedure_id)
+            if not self._quiet:
+                self.session.select(row.procedure_id)
             self._draw_chart()
 
     def _on_table_double_clicked(self, index) -> None:

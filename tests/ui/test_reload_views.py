@@ -114,3 +114,25 @@ def test_a_scenario_edit_still_fills_the_scenario_tables(qtbot, make_main_window
         session.undo_stack.undo()
     assert "rpa_reduction" not in session.scenario.params
     assert view.parameters.item(row, 1).text() != "0.6"  # filled from the scenario undone
+
+
+def test_the_procedure_chosen_in_the_survey_list_stays_chosen_after_an_edit(
+        qtbot, make_main_window, sample_project):
+    """The where-to-start list chose its own row again when the comparison after an edit
+    came, and made it every view's: the survey list jumped to another procedure."""
+    window = make_main_window(sample_project)
+    window.nav.setCurrentRow(window.stack.indexOf(window.survey_view))
+    view, session = window.survey_view, window.session
+    model = view.procedure_model
+    landing = window.landing_view.current_procedure()
+    row = next(r for r in range(model.rowCount()) if model.row(r)["procedure_id"] != landing)
+    view.procedure_table.selectRow(row)
+    chosen = model.row(row)["procedure_id"]
+    assert session.selected == chosen
+    cases = _column(model, "annual_cases")
+    with qtbot.waitSignal(session.comparison_ready, timeout=60000):
+        model.setData(model.index(row, cases), "777")
+    assert session.selected == chosen
+    selected = view.procedure_table.selectionModel().selectedRows()
+    assert [model.row(i.row())["procedure_id"] for i in selected] == [chosen]
+    assert chosen in view.steps_label.text()
