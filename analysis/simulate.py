@@ -315,7 +315,7 @@ def _compare_and_simulate(model: ProjectModel, scenario: Scenario, replications:
     plan = monte_carlo_plan(compute or ComputeOptions(), len(ordered), steps, replications,
                             len(sections), growing=steps * COMPARISON_BYTES_PER_STEP)
     application = BatchedApplication(model.graphs, scenario, model.rubric, plan.chunk_size)
-    shared = shared_pool(plan) if pools is not None else None
+    shared = shared_pool(plan, compute) if pools is not None else None
     if shared is not None and pools is not None:
         pools.enter_context(shared)
     made: list[Comparison] = []
@@ -409,7 +409,7 @@ def _apply_and_simulate(model: ProjectModel, scenario: Scenario, replications: i
     plan = monte_carlo_plan(compute or ComputeOptions(), len(ids), step_count(model.graphs),
                             plan_replications or replications, len(sections),
                             growing=len(ids) * APPLIED_BYTES_PER_PROCEDURE, applying=True)
-    shared = shared_pool(plan) if pools is not None else None
+    shared = shared_pool(plan, compute) if pools is not None else None
     if shared is not None and pools is not None:
         pools.enter_context(shared)
     settings = RunSettings(model.unit_costs, draw_theta(seed, replications, values), seed,

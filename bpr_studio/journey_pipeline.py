@@ -8,6 +8,7 @@ online channels) and simulates every event (or the ones named).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ from analysis.journey_data import journey_inputs
 from analysis.journey_result import JourneyResult
 from analysis.life_events import EventDataError, LifeEvent, validate_events
 from analysis.montecarlo import CancelCheck, Progress
-from bpr_studio.life_event_store import load_events
+from bpr_studio.life_event_store import events_of
 from bpr_studio.loading import get_scenario, load_frames
 from bpr_studio.store import Project, open_snapshot
 
@@ -60,6 +61,20 @@ def run_journeys(project: Project, scenario: str | None = None,
     when the caller has them (the report reads them once for its model and its journeys);
     ``all_counters=False``: the queues of the counters no event visits are not simulated
     (``analysis.journey.simulate_journeys``; the report does not print them)."""
+    return journeys_of(project, scenario, events, measures, seed, replications, progress,
+                       cancelled, fiscal_year, frames, all_counters)()
+
+
+def journeys_of(project: Project, scenario: str | None = None,
+                events: list[str] | None = None, measures: tuple[str, ...] | None = None,
+                seed: int = 1, replications: int = DEFAULT_REPLICATIONS,
+                progress: Progress | None = None, cancelled: CancelCheck | None = None,
+                fiscal_year: int | None = None,
+                frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+                all_counters: bool = True) -> Callable[[], JourneyResult]:
+    """:func:`run_journeys` in two parts: the project is read (and the measures checked)
+    now; the journeys are simulated when the function returned is called, which reads no
+    project (another thread may: the report's run while its simulation runs)."""
     procedures, steps, links = frames if frames is not None else load_frames(project)
     chosen = tuple(measures) if measures is not None else DEFAULT_TO_BE
     if scenario:
@@ -68,17 +83,21 @@ def run_journeys(project: Project, scenario: str | None = None,
     if unknown:
         raise EventDataError(f"施策「{'、'.join(unknown)}」はありません（{', '.join(MEASURES)}）",
                              f"Unknown journey measure {', '.join(unknown)} ({', '.join(MEASURES)})")
-    all_events = load_events(project, procedures)
-    validate_events(all_events, set(procedures["procedure_id"].astype(str)))
-    inputs = journey_inputs(procedures, steps, links)
-    # Every event loads the counters, also those not shown: the queues are the same.
-    result = simulate_journeys(inputs, all_events, chosen, seed, replications,
-                               fiscal_year=fiscal_year, progress=progress, cancelled=cancelled,
-                               all_counters=all_counters)
-    if events:
-        keep = {e.key for e in select_events(all_events, events)}
-        result.events = [e for e in result.events if e.key in keep]
-    return result
+    stored_or_default = events_of(project, procedures)
+
+    def simulated() -> JourneyResult:
+        all_events = stored_or_default()
+        validate_events(all_events, set(procedures["procedure_id"].astype(str)))
+        inputs = journey_inputs(procedures, steps, links)
+        # Every event loads the counters, also those not shown: the queues are the same.
+        result = simulate_journeys(inputs, all_events, chosen, seed, replications,
+                                   fiscal_year=fiscal_year, progress=progress,
+                                   cancelled=cancelled, all_counters=all_counters)
+        if events:
+            keep = {e.key for e in select_events(all_events, events)}
+            result.events = [e for e in result.events if e.key in keep]
+        return result
+    return simulated
 
 
 def run_journeys_at(path: Path | str, **options: object) -> JourneyResult:

@@ -9,6 +9,7 @@ an event table a user keeps in Excel/CSV (columns イベント, 手続ID, 割合
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,17 +33,28 @@ CSV_COLUMNS = {"event": ("イベント", "event"), "procedure_id": ("手続ID", 
 def load_events(project: Project, procedures: pd.DataFrame | None = None) -> list[LifeEvent]:
     """The project's stored events, or the default set resolved on its procedures
     (``procedures``: the project's procedures frame, when the caller has read it)."""
+    return events_of(project, procedures)()
+
+
+def events_of(project: Project, procedures: pd.DataFrame | None = None
+              ) -> Callable[[], list[LifeEvent]]:
+    """:func:`load_events` in two parts: the project is read now; the events are made
+    when the function returned is called, which reads no project (another thread may:
+    the report resolves a city's default events while its simulation runs)."""
     frame = procedures_frame(project) if procedures is None else procedures
-    # Only the columns the events read: records of every column of 30,000 procedures took
-    # seconds.
-    records = frame[[c for c in EVENT_COLUMNS if c in frame.columns]].to_dict("records")
     stored = _stored(project)
-    if not stored:
-        return resolve_default_events(records)
-    cases = {str(r["procedure_id"]): float(r.get("annual_cases") or 0) for r in records}
-    # No count given: the anchor procedure's cases are the events of a year.
-    return [e if e.events_per_year > 0 else replace(
-        e, events_per_year=cases.get(e.anchor_procedure_id or "", 0.0)) for e in stored]
+
+    def made() -> list[LifeEvent]:
+        # Only the columns the events read: records of every column of 30,000 procedures
+        # took seconds.
+        records = frame[[c for c in EVENT_COLUMNS if c in frame.columns]].to_dict("records")
+        if not stored:
+            return resolve_default_events(records)
+        cases = {str(r["procedure_id"]): float(r.get("annual_cases") or 0) for r in records}
+        # No count given: the anchor procedure's cases are the events of a year.
+        return [e if e.events_per_year > 0 else replace(
+            e, events_per_year=cases.get(e.anchor_procedure_id or "", 0.0)) for e in stored]
+    return made
 
 
 def _stored(project: Project) -> list[LifeEvent]:

@@ -10,7 +10,7 @@ app edits: unit-cost overrides and scenarios. ``bpr_studio.pipeline`` builds on 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from analysis.scenario import Scenario, default_scenario
 from bpr_studio.model import tables
@@ -24,7 +24,7 @@ from cost_model.unit_costs import UnitCostTable, UnitCostValue, default_table, v
 __all__ = ["RUBRIC_META_KEY", "STEP_COLUMNS", "delete_scenario", "get_scenario",
            "list_scenarios", "load_frames", "load_rubric", "load_unit_costs",
            "reset_unit_cost", "save_scenario", "scenario_versions", "score_project",
-           "set_unit_cost", "unit_cost_versions"]
+           "set_unit_cost", "stored_step_count", "unit_cost_versions"]
 
 RUBRIC_META_KEY = "readiness_rubric"
 STEP_COLUMNS = (
@@ -61,6 +61,14 @@ def load_frames(project: Project, survey_round: str | None = None
         links.c.procedure_id, links.c.from_step_no, links.c.to_step_no, links.c.probability,
         links.c.parallel).order_by(links.c.id)))
     return procedures_frame(project), step_frame, link_frame
+
+
+def stored_step_count(project: Project) -> int:
+    """How many steps the project's procedures have (one COUNT: to size work before the
+    steps are read)."""
+    with project.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(tables.Step.__table__))
+                   .scalar_one())
 
 
 def shared_strings(frame: pd.DataFrame) -> pd.DataFrame:

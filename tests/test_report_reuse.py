@@ -311,3 +311,75 @@ def test_a_report_from_a_runs_result_makes_its_parts_on_the_workers_and_equals_t
     assert full.keys() == reused.keys()
     for name in full:
         assert reused[name] == full[name], name
+
+
+def test_the_reports_workers_start_while_it_reads_the_project_and_run_its_chunks(
+        city, tmp_path, monkeypatch):
+    """The run's worker processes start before the report reads the project, so they
+    import (about 0.65 CPU-seconds each) on the other core while this one reads (a
+    30,000-procedure report's 4 s of reading left it idle); the run's chunks and counters
+    then go to those same processes, and the workbook is the one made in one process."""
+    import multiprocessing
+
+    import bpr_studio.loading as loading
+    from analysis.compute import ComputeOptions, SharedPool
+
+    children: list[int] = []
+    read = loading.load_frames
+
+    def reading(*args, **options):
+        children.append(len(multiprocessing.active_children()))
+        return read(*args, **options)
+
+    pools: list[int] = []
+    make = SharedPool.__init__
+
+    def made(self, workers):
+        pools.append(workers)
+        make(self, workers)
+
+    monkeypatch.setattr(loading, "load_frames", reading)
+    monkeypatch.setattr(SharedPool, "__init__", made)
+    with open_project(city) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "pooled.xlsx", replications=20,
+                     compute=ComputeOptions(workers=2, chunk_size=10))
+    assert children[0] >= 2
+    assert pools == [2]  # no other pool: the run took the one started first
+    monkeypatch.undo()
+    with open_project(city) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "here.xlsx", replications=20,
+                     compute=ComputeOptions(workers=1))
+    pooled, here = _values(tmp_path / "pooled.xlsx"), _values(tmp_path / "here.xlsx")
+    assert pooled.keys() == here.keys()
+    for name in pooled:
+        assert pooled[name] == here[name], name
+
+
+def test_the_life_events_are_simulated_beside_the_run_and_their_sheet_is_the_same(
+        city, tmp_path, monkeypatch):
+    """The report reads the life events with the project, then simulates their journeys on
+    a thread of its own while the run's chunks are worked on (2 s on one core before the
+    run of a 30,000-procedure report, the other core idle); the ライフイベント sheet is the
+    one the journeys computed on their own give."""
+    import threading
+
+    import bpr_studio.journey_pipeline as journey_pipeline
+    from bpr_studio.journey_pipeline import run_journeys
+
+    threads: list[bool] = []
+    simulate = journey_pipeline.simulate_journeys
+
+    def recorded(*args, **options):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return simulate(*args, **options)
+
+    monkeypatch.setattr(journey_pipeline, "simulate_journeys", recorded)
+    with open_project(city) as project:
+        build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
+    assert threads == [False]
+    monkeypatch.undo()
+    with open_project(city) as project:
+        alone = run_journeys(project, all_counters=False)
+    sheet = _values(tmp_path / "r.xlsx")["ライフイベント"]
+    for event in alone.events:
+        assert any(event.name in row for row in sheet), event.name

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -119,15 +121,31 @@ def _effect(project: Project, scenario_name: str, model: Any = None, analysis: A
 def _journeys(project: Project, frames: Any = None, cancel: CancelCheck | None = None) -> Any:
     """The life events as the app shows them (ワンストップ窓口 + 書かない窓口), or None when
     the project's events cannot be simulated (the app says why)."""
-    from analysis.life_events import EventDataError
-    from bpr_studio.journey_pipeline import run_journeys
+    return _journeys_of(project, frames, cancel)()
 
+
+def _journeys_of(project: Project, frames: Any = None, cancel: CancelCheck | None = None
+                 ) -> Callable[[], Any]:
+    """:func:`_journeys` in two parts: the project is read now, the journeys simulated
+    when the function returned is called (it reads no project: another thread may)."""
+    from analysis.life_events import EventDataError
+    from bpr_studio.journey_pipeline import journeys_of
+
+    def none() -> None:
+        return None
     try:
         # The sheet prints the events, not every counter's queue: only the counters the
         # events visit are simulated (their waits are the same).
-        return run_journeys(project, frames=frames, cancelled=cancel, all_counters=False)
+        simulated = journeys_of(project, frames=frames, cancelled=cancel, all_counters=False)
     except EventDataError:
-        return None
+        return none
+
+    def made() -> Any:
+        try:
+            return simulated()
+        except EventDataError:
+            return None
+    return made
 
 
 _NOT_MADE: Any = object()  # an effect measurement not made yet (None: the project has none)
@@ -207,20 +225,45 @@ def build_report(project: Project, scenario: str, out: str | Path,
                  compute: ComputeOptions | None = None) -> Path:
     """Run the pipeline (unless a result is given) and write the report. Returns the path.
     ``compute``: memory budget, workers and engine of its Monte Carlo."""
-    from analysis.simulate import ChunkWork, ScenarioAnalysis, analyse_in_chunks
-    from bpr_studio.effect import latest_round
-    from bpr_studio.loading import get_scenario, load_frames
-    from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
+    from analysis.compute import started_pool
+    from bpr_studio.loading import stored_step_count
 
     path = Path(out)
     _check_target(path)
     if progress:
         progress(0, 100, "読み込み")
+    # The run's worker processes start now, on the other core, while this one reads the
+    # project (each spends about 0.65 CPU-seconds importing); the run ends them.
+    pool = None if simulation is not None else started_pool(
+        compute, stored_step_count(project), replications, (ReportChunk.__module__,))
+    if pool is not None:
+        compute = replace(compute or ComputeOptions(), pool=pool)
+    try:
+        with ThreadPoolExecutor(1) as thread:  # the life events' (_build_report)
+            return _build_report(project, scenario, path, replications, seed, simulation,
+                                 progress, cancel, compute, thread)
+    finally:
+        if pool is not None:
+            pool.close(wait=False)  # ended with the run; here if the report failed first
+
+
+def _build_report(project: Project, scenario: str, path: Path, replications: int, seed: int,
+                  simulation: SimulationResult | None, progress: Progress | None,
+                  cancel: CancelCheck | None, compute: ComputeOptions | None,
+                  thread: ThreadPoolExecutor) -> Path:
+    from analysis.simulate import ChunkWork, ScenarioAnalysis, analyse_in_chunks
+    from bpr_studio.effect import latest_round
+    from bpr_studio.loading import get_scenario, load_frames
+    from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
+
     frames = load_frames(project)  # once, for the life events and the model
     if progress:
         progress(1, 100, "ライフイベント")
-    # First, while only the tables are in memory: the journeys keep a small result.
-    journeys = _journeys(project, frames, cancel)
+    # The life events read the project here and are simulated by ``thread`` while the
+    # simulation runs (on its workers: this process mostly waits for them), instead of
+    # before it on one core (2 s of a 30,000-procedure report). They read the tables
+    # only; the journeys keep a small result.
+    journeys_made = thread.submit(_journeys_of(project, frames, cancel))
     if progress:
         progress(2, 100, "モデル")
     model = load_model(project, frames)  # once, for the simulation and what follows it
@@ -270,6 +313,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
         progress(85, 100, "効果測定")
     effect = _effect(project, name, model, analysis, parts)
     flows = _top_flows(project, simulation.ranking.rows, name, model)
+    journeys = journeys_made.result()
     # The graphs go (reference counting frees them: a full collection here found nothing
     # to free and took 1.5 s of a 30,000-procedure report).
     del analysis, parts, model
