@@ -11,9 +11,11 @@ text at once — the same elements openpyxl writes, byte for byte — and
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from copy import copy
 from datetime import UTC, datetime
 from functools import partial
@@ -143,22 +145,71 @@ def _patched(xml: str, ws: Worksheet, body: StreamedRows, held: dict[int, Any]) 
 class _PatchingZip(zipfile.ZipFile):
     """The report's zip file: openpyxl writes each sheet from a temporary file; a sheet
     with a streamed table gets its body rows on the way (one compression of every part,
-    where saving to memory and copying compressed each twice)."""
+    where saving to memory and copying compressed each twice).
+
+    The parts are compressed and written by a thread of their own, in the order openpyxl
+    gives them, while openpyxl makes the next ones (zlib and the file writes release the
+    GIL): a 30,000-procedure report spent about 2 of its 2.5 s of saving on one core,
+    40 % of it compressing, with the other core idle. The same parts in the same order,
+    so the same file."""
 
     def __init__(self, file: Any, patches: list[tuple[Worksheet, Callable[[str], str]]]) -> None:
+        self._writer = ThreadPoolExecutor(1)
+        self._written: list[Future[None]] = []
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self.patches = patches
 
+    def _later(self, info: zipfile.ZipInfo | str, data: bytes | str) -> None:
+        self._written.append(self._writer.submit(super().writestr, info, data))
+
     def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
         # A sheet's part name is known only as it is written (openpyxl numbers the sheets).
-        patch = next((fix for ws, fix in self.patches if ws.path[1:] == arcname), None)
-        if patch is None:
-            super().write(filename, arcname, *args, **kwargs)
-            return
+        # The file is read now: openpyxl deletes it when this returns.
+        if args or kwargs:
+            raise TypeError("the report's parts are written with their defaults")
         info = zipfile.ZipInfo.from_file(filename, arcname)
         info.compress_type = self.compression
+        patch = next((fix for ws, fix in self.patches if ws.path[1:] == arcname), None)
+        if patch is None:
+            with open(filename, "rb") as part:
+                self._later(info, part.read())
+            return
         with open(filename, encoding="utf-8") as sheet:
-            self.writestr(info, patch(sheet.read()).encode("utf-8"))
+            self._later(info, patch(sheet.read()).encode("utf-8"))
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
+                 compresslevel: Any = None) -> None:
+        if compress_type is not None or compresslevel is not None:
+            raise TypeError("the report's parts are written with their defaults")
+        self._later(zinfo_or_arcname, data)
+
+    def _written_all(self) -> None:
+        """Wait for the parts handed to the thread (raising its first error, if any)."""
+        written, self._written = self._written, []
+        for future in written:
+            future.result()
+
+    def namelist(self) -> list[str]:
+        # openpyxl lists the parts to register their types ([Content_Types].xml).
+        self._written_all()
+        return super().namelist()
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        self._written_all()
+        return super().infolist()
+
+    def finish(self) -> None:
+        """Wait for the parts handed to the thread, and end it."""
+        try:
+            self._written_all()
+        finally:
+            self._writer.shutdown(wait=True)
+
+    def close(self) -> None:
+        try:
+            self.finish()
+        finally:
+            super().close()
 
 
 class ReportWorkbook(Workbook):  # type: ignore[misc]  # openpyxl has no type hints
@@ -187,10 +238,17 @@ class ReportWorkbook(Workbook):  # type: ignore[misc]  # openpyxl has no type hi
         patches: list[tuple[Worksheet, Callable[[str], str]]] = [
             (ws, partial(_patched, ws=ws, body=body, held=dims))
             for (ws, body), (_ws, _cells, dims) in zip(sheets, held, strict=True)]
+        archive = None
         try:
             # openpyxl's save_workbook, into the patching zip file.
             self.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)
-            ExcelWriter(self, _PatchingZip(filename, patches)).save()
+            archive = _PatchingZip(filename, patches)
+            ExcelWriter(self, archive).save()
+        except BaseException:
+            if archive is not None:  # no thread left writing; the first error is raised
+                with contextlib.suppress(Exception):
+                    archive.close()
+            raise
         finally:
             for ws, cells, dims in held:
                 ws._cells.update(cells)
