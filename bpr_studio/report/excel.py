@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from analysis.compute import ComputeOptions
+from analysis.compute import ComputeOptions, paused_gc
 from analysis.result import SimulationResult
 from analysis.sensitivity import SensitivityResult
 from bpr_studio.atomic import atomic_write
@@ -239,7 +239,12 @@ def build_report(project: Project, scenario: str, out: str | Path,
     if pool is not None:
         compute = replace(compute or ComputeOptions(), pool=pool)
     try:
-        with ThreadPoolExecutor(1) as thread:  # the life events' (_build_report)
+        # The cyclic collector waits until the report is written (as it waits for a run:
+        # analysis.compute.paused_gc): its passes over the result's million figures while
+        # the sheets were built took about 15 % of this process's CPU at 3,000 procedures
+        # (one full pass in the tables 0.18 s, ten times that at 30,000), and the report
+        # makes next to no cyclic garbage.
+        with paused_gc(), ThreadPoolExecutor(1) as thread:  # the life events' thread
             return _build_report(project, scenario, path, replications, seed, simulation,
                                  progress, cancel, compute, thread)
     finally:
