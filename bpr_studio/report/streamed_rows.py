@@ -142,6 +142,9 @@ def _patched(xml: str, ws: Worksheet, body: StreamedRows, held: dict[int, Any]) 
     return _DIMENSION.sub(lambda m: f'<dimension ref="{m.group(1)}:{last}" />', xml, count=1)
 
 
+PENDING_BYTES = 16 * 2**20
+
+
 class _PatchingZip(zipfile.ZipFile):
     """The report's zip file: openpyxl writes each sheet from a temporary file; a sheet
     with a streamed table gets its body rows on the way (one compression of every part,
@@ -155,12 +158,18 @@ class _PatchingZip(zipfile.ZipFile):
 
     def __init__(self, file: Any, patches: list[tuple[Worksheet, Callable[[str], str]]]) -> None:
         self._writer = ThreadPoolExecutor(1)
-        self._written: list[Future[None]] = []
+        self._written: list[tuple[Future[None], int]] = []  # each part's, and its size
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self.patches = patches
 
     def _later(self, info: zipfile.ZipInfo | str, data: bytes | str) -> None:
-        self._written.append(self._writer.submit(super().writestr, info, data))
+        # Parts not written yet are held: at most about PENDING_BYTES of them beside the
+        # one openpyxl makes (a 30,000-procedure report's two long sheets are ~100 MB each:
+        # unbounded, its peak rose by 220 MB at load 7).
+        while self._written and (self._written[0][0].done() or sum(
+                size for _future, size in self._written) > PENDING_BYTES):
+            self._written.pop(0)[0].result()
+        self._written.append((self._writer.submit(super().writestr, info, data), len(data)))
 
     def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
         # A sheet's part name is known only as it is written (openpyxl numbers the sheets).
@@ -186,7 +195,7 @@ class _PatchingZip(zipfile.ZipFile):
     def _written_all(self) -> None:
         """Wait for the parts handed to the thread (raising its first error, if any)."""
         written, self._written = self._written, []
-        for future in written:
+        for future, _size in written:
             future.result()
 
     def namelist(self) -> list[str]:
