@@ -1,4 +1,5 @@
-"""Start-up of a Monte Carlo worker process: one BLAS/OpenMP thread.
+"""Start-up of a Monte Carlo worker process: one BLAS/OpenMP thread, and an end with the
+process that started it.
 
 Two workers each running two BLAS threads on two cores fight over them (issue 16: a sum
 that takes 0.15 s with one thread took 66 s with two on a busy machine). This module
@@ -14,6 +15,8 @@ import ctypes
 import multiprocessing
 import os
 import sys
+import threading
+from collections.abc import Callable
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -27,6 +30,43 @@ def limit_threads() -> None:
 
     threadpool_limits(1)
     keep_freed_memory()
+    end_with_parent()
+
+
+_watching: list[threading.Thread] = []
+
+
+def _exit_now() -> None:
+    os._exit(1)
+
+
+def end_with_parent(end: Callable[[], None] = _exit_now) -> None:
+    """In a process started by ``multiprocessing``: ``end()`` (by default, end this process
+    at once) as soon as the process that started it has ended, however it ended.
+
+    Why: a pool's worker waits for its next task on a pipe it holds open itself, so when
+    its owner ended without shutting the pool down — the app's computation child, which
+    leaves with ``os._exit`` once cancelled (``ui.process_task``), or a test or benchmark
+    that was killed — the worker finished its task and then waited for ever, holding its
+    memory and multiprocessing's resource tracker (session 16 found two such workers of
+    12–13 CPU-seconds each and the tracker after a test run). A daemon thread waits on the
+    parent's sentinel (a pipe on POSIX, the process handle on Windows), which is ready
+    only once the parent has ended: no polling. Once per process (a Dask task calls
+    :func:`limit_threads` again); nothing in the main process."""
+    parent = multiprocessing.parent_process()
+    if parent is None or _watching or parent.sentinel is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        end()
+
+    watcher = threading.Thread(target=watch, daemon=True, name="ends with its parent")
+    watcher.start()
+    _watching.append(watcher)
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3   # glibc's mallopt parameters

@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from analysis.worker_init import end_with_parent
+
 CHUNK = 5000            # items per separately pickled piece at most
 PIECE_BYTES = 64 << 10  # about this many bytes a piece: a few ms to unpickle at most
 FIRST_PIECE = 64        # items in the first piece (the next are sized by its bytes)
@@ -307,6 +309,10 @@ _default_unraisable = sys.unraisablehook
 _in_unraisable_hook = False
 
 
+def _ask_to_stop() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _never_cancelled() -> bool:
     return False  # the parent kills the child instead
 
@@ -330,6 +336,9 @@ def _child_main(connection: Any, fn: Callable[..., Any], args: tuple[Any, ...],
     # (its write-ahead log being folded in) is closed properly — and ends.
     signal.signal(signal.SIGTERM, _stop)
     sys.unraisablehook = _on_unraisable
+    # An app that ended without closing it (killed, crashed) asks it to stop the same way:
+    # it would otherwise compute on, for nobody, with the pool of workers it started.
+    end_with_parent(_ask_to_stop)
     try:
         try:
             extra = (_ProgressSender(connection), _never_cancelled) if with_progress else ()

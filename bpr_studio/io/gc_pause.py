@@ -17,11 +17,15 @@ from __future__ import annotations
 import gc
 
 from analysis.gc_pause import paused_gc
+from analysis.worker_init import end_with_parent
 
 __all__ = ["paused_gc", "reading_process_start"]
 
 
 def reading_process_start() -> None:
     """Initializer of a reading process: it only reads files, one after another, and
-    makes no cyclic garbage (above), so its collector stays off."""
+    makes no cyclic garbage (above), so its collector stays off; it ends with the import
+    that started it (``analysis.worker_init.end_with_parent``: a killed import left its
+    readers waiting for ever)."""
     gc.disable()
+    end_with_parent()
