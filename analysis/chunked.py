@@ -30,7 +30,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.gc_pause import paused_gc
-from analysis.montecarlo import MonteCarloResult, percentiles, simulate_tables
+from analysis.montecarlo import (
+    MonteCarloResult,
+    percentiles,
+    simulate_by_procedure,
+    sorted_percentiles,
+)
 from analysis.tabular import ProcessTables
 from cost_model.costs import COST_COLUMNS, CostBasis
 from cost_model.unit_costs import UnitCostTable
@@ -119,25 +124,26 @@ class ChunkResult:
 
 
 def _stats(costs: np.ndarray, visits: np.ndarray, fte_hours: float) -> np.ndarray:
-    """(3, P, STAT_COLUMNS) percentiles of costs (R, P, 10) and visits (R, P); the FTE
-    column's are the staff hours' divided by the hours per FTE (nearest rank commutes with
-    a positive scale), so it is not sorted at all."""
+    """(3, P, STAT_COLUMNS) percentiles of costs (P, 10, R) — sorted in place: pass a copy
+    to keep them — and visits (R, P); the FTE column's are the staff hours' divided by the
+    hours per FTE (nearest rank commutes with a positive scale), so it is not sorted at
+    all."""
     time_col = COST_COLUMNS.index("staff_time_h")
-    p = percentiles(costs).astype(float)
+    p = sorted_percentiles(costs).astype(float)
     return np.concatenate([p, p[:, :, time_col:time_col + 1] / fte_hours,
                            percentiles(visits).astype(float)[:, :, None]], axis=2)
 
 
 def _fixed_sums(costs: np.ndarray, visits: np.ndarray, sections: np.ndarray,
                 codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Section (R, G_c, SUM_COLUMNS) and city (R, SUM_COLUMNS) sums of costs (R, P, 10)
+    """Section (R, G_c, SUM_COLUMNS) and city (R, SUM_COLUMNS) sums of costs (P, 10, R)
     and visits (R, P), each sample rounded to an integer of 1 / FIXED_POINT first.
 
     Integer sums do not depend on the order of addition: a section's procedures (usually
     one run of consecutive rows, as chunks follow procedure IDs) are summed as a slice
     where they are one, and the city's sum is its sections' plus the procedures without
     one, not another pass over every sample."""
-    replications = costs.shape[0]
+    replications = costs.shape[-1]
     section_sums = np.zeros((replications, len(codes), SUM_COLUMNS), dtype=np.int64)
     city_sums = np.zeros((replications, SUM_COLUMNS), dtype=np.int64)
     picks: list[slice | np.ndarray] = []
@@ -146,17 +152,18 @@ def _fixed_sums(costs: np.ndarray, visits: np.ndarray, sections: np.ndarray,
         contiguous = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
         picks.append(slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows)
     without = np.flatnonzero(sections < 0)
+    # (P, columns, R) each: the procedures first, so a section's rows are a slice.
     for values, columns in ((costs, slice(0, SUM_COLUMNS - 1)),
-                            (visits[:, :, None], slice(SUM_COLUMNS - 1, SUM_COLUMNS))):
+                            (visits.T[:, None, :], slice(SUM_COLUMNS - 1, SUM_COLUMNS))):
         # × 2¹⁶ is exact in float32 too (a power of two), and so is rounding it.
         scaled = values * values.dtype.type(FIXED_POINT)
         fixed = np.rint(scaled, out=scaled).astype(np.int64)
         del scaled
         for g, pick in enumerate(picks):
-            section_sums[:, g, columns] = fixed[:, pick].sum(axis=1)
+            section_sums[:, g, columns] = fixed[pick].sum(axis=0).T
         city_sums[:, columns] = section_sums[:, :, columns].sum(axis=1)
         if len(without):
-            city_sums[:, columns] += fixed[:, without].sum(axis=1)
+            city_sums[:, columns] += fixed[without].sum(axis=0).T
     return section_sums, city_sums
 
 
@@ -164,12 +171,8 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     """Simulate one chunk and reduce it (percentiles per procedure, integer section and
     city sums). A top-level function of picklable data: pools and Dask workers run it."""
     s = job.settings
-    mc = simulate_tables(job.as_is, job.to_be, s.unit_costs, s.theta, s.seed, s.values,
-                         s.spread, job.bases)
-    stats = np.stack([_stats(mc.as_is, mc.visits_as_is, s.fte_hours),
-                      _stats(mc.to_be, mc.visits_to_be, s.fte_hours),
-                      _stats(mc.as_is - mc.to_be, mc.visits_as_is - mc.visits_to_be,
-                             s.fte_hours)])
+    mc = simulate_by_procedure(job.as_is, job.to_be, s.unit_costs, s.theta, s.seed,
+                               s.values, s.spread, job.bases)
     codes, counts = np.unique(job.sections[job.sections >= 0], return_counts=True)
     replications = s.theta.shape[0]
     section_sums = np.zeros((2, replications, len(codes), SUM_COLUMNS), dtype=np.int64)
@@ -178,10 +181,16 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     for side, (costs, visits) in enumerate(((mc.as_is, mc.visits_as_is),
                                             (mc.to_be, mc.visits_to_be))):
         section_sums[side], city_sums[side] = _fixed_sums(costs, visits, job.sections, codes)
-        city_float[side, :, :-1] = costs.sum(axis=1, dtype=np.float64)
+        city_float[side, :, :-1] = costs.sum(axis=0, dtype=np.float64).T
         city_float[side, :, -1] = visits.sum(axis=1, dtype=np.float64)
-    result = ChunkResult(job.index, job.first, stats, codes, counts, section_sums, city_sums,
-                         city_float, mc if s.keep_samples else None)
+    samples = mc.by_replication() if s.keep_samples else None
+    # The savings' samples sorted where they are made; each side's sorted last, in place.
+    stats = [_stats(np.subtract(mc.as_is, mc.to_be), mc.visits_as_is - mc.visits_to_be,
+                    s.fte_hours)]
+    stats[:0] = [_stats(mc.as_is, mc.visits_as_is, s.fte_hours),
+                 _stats(mc.to_be, mc.visits_to_be, s.fte_hours)]
+    result = ChunkResult(job.index, job.first, np.stack(stats), codes, counts, section_sums,
+                         city_sums, city_float, samples)
     # The chunk's memory stays in the worker for its next chunk (``analysis.worker_init.
     # keep_freed_memory``); a batch of counters gives it back when it is done.
     del mc

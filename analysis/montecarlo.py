@@ -42,7 +42,7 @@ import pandas as pd
 from analysis.params import CONCENTRATION, DERIVED, PARAMETERS, beta_shape
 from analysis.pert import BetaShapes, beta_unit_from_uniforms
 from analysis.tabular import ProcessTables
-from cost_model.costs import COST_COLUMNS, CostBasis, procedure_coefficients, step_coefficients
+from cost_model.costs import CostBasis, procedure_coefficients, step_coefficients
 from cost_model.flow import FlowStructure
 from cost_model.unit_costs import UnitCostTable
 
@@ -444,11 +444,47 @@ def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
     deterministic costing's :class:`cost_model.costs.CostBasis` of as-is and to-be, whose
     coefficients and flows serve here too.
     """
+    samples = simulate_by_procedure(as_is, to_be, unit_costs, theta, seed, values, spread,
+                                    bases)
+    return samples.by_replication()
+
+
+@dataclass
+class ProcedureSamples:
+    """:class:`MonteCarloResult`'s samples with the replications last: costs (P, 10, R)
+    float32, visits (R, P). What the chunks reduce (``analysis.chunked.run_chunk``): each
+    procedure's replications are contiguous for its percentiles' sort, and the costs are
+    made in that order, without transposing (P, 10, R) → (R, P, 10) and back again (two
+    passes over every sample that read one of the two arrays across, a tenth of a chunk's
+    Monte Carlo)."""
+
+    procedure_ids: list[str]
+    as_is: np.ndarray     # (P, 10, R) yearly costs, float32
+    to_be: np.ndarray
+    visits_as_is: np.ndarray  # (R, P)
+    visits_to_be: np.ndarray
+    replications: int
+    seed: int
+
+    def by_replication(self) -> MonteCarloResult:
+        """The same samples as (R, P, 10)."""
+        def moved(costs: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(costs.transpose(2, 0, 1))
+        return MonteCarloResult(self.procedure_ids, moved(self.as_is), moved(self.to_be),
+                                self.visits_as_is, self.visits_to_be, self.replications,
+                                self.seed)
+
+
+def simulate_by_procedure(as_is: ProcessTables, to_be: ProcessTables,
+                          unit_costs: UnitCostTable, theta: np.ndarray, seed: int,
+                          values: dict[str, float] | None = None, spread: bool = True,
+                          bases: tuple[CostBasis, CostBasis] | None = None
+                          ) -> ProcedureSamples:
+    """:func:`simulate_tables`' samples, the replications last (:class:`ProcedureSamples`)."""
     if len(as_is.steps) != len(to_be.steps):
         raise ValueError("as-is and to-be must have the same steps (measures never add steps)")
     values = values or {}
     replications = theta.shape[0]
-    n_proc = len(as_is.procedures)
     k = min(BRANCH_SCENARIOS, max(replications, 1))
     layout = _Layout.of(as_is)
     draws = _procedure_draws(as_is, layout, seed, replications, k, values, spread)
@@ -487,13 +523,12 @@ def simulate_tables(as_is: ProcessTables, to_be: ProcessTables, unit_costs: Unit
         offline = (_offline(side, theta, replications) if s == 1
                    else np.tile(side.base_offline, (replications, 1)))
         totals += offline.T[:, None, :] * side.contact()[:, :, None]
-        samples = np.empty((replications, n_proc, len(COST_COLUMNS)), dtype=np.float32)
-        np.multiply(totals.transpose(2, 0, 1), year_cases[:, :, None], out=samples,
-                    casting="same_kind")
+        samples = np.empty(totals.shape, dtype=np.float32)              # (P, 10, R)
+        np.multiply(totals, year_cases.T[:, None, :], out=samples, casting="same_kind")
         del totals
         out.append(samples)
         visits_out.append((offline * side.visit * year_cases).astype(np.float32))
-    return MonteCarloResult(list(as_is.procedures["procedure_id"]), out[0], out[1],
+    return ProcedureSamples(list(as_is.procedures["procedure_id"]), out[0], out[1],
                             visits_out[0], visits_out[1], replications, seed)
 
 
@@ -538,10 +573,15 @@ def percentiles(samples: np.ndarray) -> np.ndarray:
     is about three times faster than a partition at three ranks (the per-procedure figures
     hold tens of millions of samples); the ranks' values are the same.
     """
-    n = samples.shape[0]
-    ranks = [min(n - 1, max(0, round(q / 100 * (n - 1)))) for q in PERCENTILES]
     # Replications last and contiguous: sorting along a strided axis is several times
     # slower on (replications × procedures × metrics) arrays.
-    ordered = np.moveaxis(samples, 0, -1).copy()  # a contiguous copy, sorted in place
+    return sorted_percentiles(np.moveaxis(samples, 0, -1).copy())
+
+
+def sorted_percentiles(ordered: np.ndarray) -> np.ndarray:
+    """:func:`percentiles` of samples with the replications last, ``ordered`` (…, R)
+    contiguous: sorted in place (pass a copy to keep the samples)."""
+    n = ordered.shape[-1]
+    ranks = [min(n - 1, max(0, round(q / 100 * (n - 1)))) for q in PERCENTILES]
     ordered.sort(axis=-1)
     return np.stack([ordered[..., r] for r in ranks])

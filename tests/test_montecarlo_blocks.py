@@ -92,7 +92,9 @@ def test_section_and_city_sums_of_scattered_sections_and_procedures_without_one(
     visits = (rng.random((20, 9)) * 50).astype(np.float32)
     sections = np.array([2, 2, 5, -1, 5, 2, 7, 7, -1])   # 2 and 5 interleaved, 7 one run
     codes = np.array([2, 5, 7])
-    section_sums, city_sums = _fixed_sums(costs, visits, sections, codes)
+    # The chunks' layout: each procedure's costs with the replications last (P, 10, R).
+    section_sums, city_sums = _fixed_sums(np.ascontiguousarray(costs.transpose(1, 2, 0)),
+                                          visits, sections, codes)
     fixed = np.rint(np.concatenate([costs, visits[:, :, None]], axis=2).astype(np.float64)
                     * FIXED_POINT).astype(np.int64)
     for g, code in enumerate(codes):
