@@ -93,6 +93,10 @@ def bench_city(project: Path, options: object, json_out: Path | None = None) -> 
         if not marks or label.split(" ")[0] != marks[-1][1].split(" ")[0]:
             marks.append((time.perf_counter(), label))
 
+    import resource
+
+    before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                   resource.RUSAGE_CHILDREN)]
     with PeakMemory() as memory, open_snapshot(project) as opened:
         start = time.perf_counter()
         model = load_model(opened)
@@ -108,6 +112,14 @@ def bench_city(project: Path, options: object, json_out: Path | None = None) -> 
           f"(this process and its workers)")
     print("  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases))
     print(f"  city staff hours saved: {result.city.savings['staff_time_h']}")
+    # The workers are joined when the run's pool closes, so their CPU is in RUSAGE_CHILDREN.
+    own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                         resource.RUSAGE_CHILDREN))
+    print(f"  CPU (user + system): this process {own.ru_utime - before[0].ru_utime:.1f} + "
+          f"{own.ru_stime - before[0].ru_stime:.1f} s, its workers "
+          f"{workers.ru_utime - before[1].ru_utime:.1f} + "
+          f"{workers.ru_stime - before[1].ru_stime:.1f} s (largest worker peak "
+          f"{workers.ru_maxrss / 1024:.0f} MB)")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if json_out is not None:  # to check that a change of code changes no figure
         from analysis.simulate import write_json
