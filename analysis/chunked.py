@@ -155,16 +155,34 @@ def _fixed_sums(costs: np.ndarray, visits: np.ndarray, sections: np.ndarray,
     # (P, columns, R) each: the procedures first, so a section's rows are a slice.
     for values, columns in ((costs, slice(0, SUM_COLUMNS - 1)),
                             (visits.T[:, None, :], slice(SUM_COLUMNS - 1, SUM_COLUMNS))):
-        # × 2¹⁶ is exact in float32 too (a power of two), and so is rounding it.
-        scaled = values * values.dtype.type(FIXED_POINT)
-        fixed = np.rint(scaled, out=scaled).astype(np.int64)
-        del scaled
         for g, pick in enumerate(picks):
-            section_sums[:, g, columns] = fixed[pick].sum(axis=0).T
+            section_sums[:, g, columns] = _fixed_sum(values, pick).T
         city_sums[:, columns] = section_sums[:, :, columns].sum(axis=1)
         if len(without):
-            city_sums[:, columns] += fixed[without].sum(axis=0).T
+            city_sums[:, columns] += _fixed_sum(values, without).T
     return section_sums, city_sums
+
+
+_ROWS_AT_ONCE = 16   # procedures rounded and summed at a time: their samples stay in cache
+
+
+def _fixed_sum(values: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+    """(columns, R) sum over ``rows`` of values (P, columns, R), each sample rounded to an
+    integer of 1 / FIXED_POINT first, a few procedures at a time (the chunk's rounded
+    samples were an int64 array of their own, written and read again: twice the float32
+    samples' size)."""
+    total = np.zeros(values.shape[1:], dtype=np.int64)
+    count = len(range(values.shape[0])[rows]) if isinstance(rows, slice) else len(rows)
+    for start in range(0, count, _ROWS_AT_ONCE):
+        if isinstance(rows, slice):
+            first = (rows.start or 0) + start
+            part = values[first:first + min(_ROWS_AT_ONCE, count - start)]
+        else:
+            part = values[rows[start:start + _ROWS_AT_ONCE]]
+        # × 2¹⁶ is exact in float32 too (a power of two), and so is rounding it.
+        scaled = part * values.dtype.type(FIXED_POINT)
+        total += np.rint(scaled, out=scaled).astype(np.int64).sum(axis=0)
+    return total
 
 
 def run_chunk(job: ChunkJob) -> ChunkResult:
