@@ -44,7 +44,7 @@ from analysis.graph import ProjectGraphs
 from analysis.montecarlo import _same_flow
 from analysis.params import potential_values
 from analysis.scenario import Application, Scenario
-from analysis.tabular import graphs_to_tables, tables_for_costing
+from analysis.tabular import graphs_to_tables, tables_for_costing, tables_of_rows
 from cost_model.costs import CostResult, compute_costs, cost_basis
 from cost_model.readiness import ReadinessRubric
 
@@ -116,7 +116,10 @@ def run_applied_chunk(job: ApplyJob) -> AppliedChunk:
     top-level function of picklable data: pools and Dask workers run it."""
     s = job.settings
     applied: dict[str, list[Application]] = {}
-    as_is_tables, to_be_tables = apply_batch(_graphs(job), job.scenario, job.rubric, applied)
+    # The as-is tables from the rows themselves (the graphs are built for the measures).
+    as_is_made = tables_of_rows(*job.rows) if job.rows is not None and not job.kept else None
+    as_is_tables, to_be_tables = apply_batch(_graphs(job), job.scenario, job.rubric, applied,
+                                             as_is=as_is_made)
     n = len(as_is_tables.procedures)
     # What as-is, to-be and potential costings and the Monte Carlo share is made once:
     # each side's flow, coefficients and levels (``cost_model.costs.cost_basis``); the

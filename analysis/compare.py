@@ -200,11 +200,15 @@ class BatchedApplication:
 
 def apply_batch(batch: list[tuple[str, nx.DiGraph, bool]], scenario: Scenario, rubric: _Rubric,
                 applied: dict[str, list[Application]], as_is_side: _SideTables | None = None,
-                to_be_side: _SideTables | None = None) -> tuple[ProcessTables, ProcessTables]:
+                to_be_side: _SideTables | None = None, as_is: ProcessTables | None = None
+                ) -> tuple[ProcessTables, ProcessTables]:
     """One batch of :class:`BatchedApplication`, ``(ID, graph, may be edited in place)``
     with IDs ascending: its as-is tables, the measures applied (what each did put in
-    ``applied``), its to-be tables (rows from 0). The sides, if given, keep the tables."""
-    as_is = (as_is_side or _SideTables()).add({pid: graph for pid, graph, _owned in batch})
+    ``applied``), its to-be tables (rows from 0). The sides, if given, keep the tables.
+    ``as_is``: the batch's as-is tables where they were made from its rows already
+    (``analysis.tabular.tables_of_rows``)."""
+    if as_is is None:
+        as_is = (as_is_side or _SideTables()).add({pid: graph for pid, graph, _owned in batch})
     changed = {}
     for pid, graph, owned in batch:
         changed[pid], applied[pid] = apply_to_procedure(pid, graph, scenario, rubric, owned)
