@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import analysis.sensitivity as sensitivity_module
+import bpr_studio.effect as effect_module  # before any test patches analysis.compare.compare
 from analysis.scenario import DEFAULT_SCENARIO
 from analysis.sensitivity import UNIT_COST_RANGES, _Joined, sensitivity
 from analysis.sensitivity_part import Evaluator as _Evaluator
@@ -200,6 +201,9 @@ def test_the_report_takes_simulates_path_and_never_applies_the_whole_scenario_it
     monkeypatch.setattr(simulate_module, "_apply_jobs", counted)
     monkeypatch.setattr(sensitivity_module, "compare", refused)
     monkeypatch.setattr(compare_module, "compare", refused)
+    # Patched where it is bound too (imported at the top of this file, so it never keeps
+    # `refused` for later tests, as it did when the report imported it first here).
+    monkeypatch.setattr(effect_module, "compare", refused)
     with open_project(city) as project:
         everything = len(load_model(project).graphs)
         build_report(project, DEFAULT_SCENARIO, tmp_path / "r.xlsx", replications=20)
@@ -211,7 +215,6 @@ def test_the_effect_measurement_reuses_the_simulations_comparison(tmp_path, monk
     the simulation made, not from the whole project compared once more."""
     import openpyxl
 
-    import bpr_studio.effect as effect_module
     from bpr_studio.sample_project import ensure_sample_project
 
     path = ensure_sample_project(tmp_path)
