@@ -238,19 +238,16 @@ def build_report(project: Project, scenario: str, out: str | Path,
         compute, stored_step_count(project), replications, (ReportChunk.__module__,))
     if pool is not None:
         compute = replace(compute or ComputeOptions(), pool=pool)
-    pictures_process = PictureProcess().start()
     try:
         # The cyclic collector waits until the report is written (as it waits for a run:
         # analysis.compute.paused_gc): its passes over the result's million figures while
         # the sheets were built took about 15 % of this process's CPU at 3,000 procedures
         # (one full pass in the tables 0.18 s, ten times that at 30,000), and the report
         # makes next to no cyclic garbage.
-        # The pictures' process (pictures.py) starts now too and loads matplotlib meanwhile.
         with paused_gc(), ThreadPoolExecutor(1) as thread:  # the life events' thread
             return _build_report(project, scenario, path, replications, seed, simulation,
-                                 progress, cancel, compute, thread, pictures_process)
+                                 progress, cancel, compute, thread)
     finally:
-        pictures_process.close()
         if pool is not None:
             pool.close(wait=False)  # ended with the run; here if the report failed first
 
@@ -258,7 +255,7 @@ def build_report(project: Project, scenario: str, out: str | Path,
 def _build_report(project: Project, scenario: str, path: Path, replications: int, seed: int,
                   simulation: SimulationResult | None, progress: Progress | None,
                   cancel: CancelCheck | None, compute: ComputeOptions | None,
-                  thread: ThreadPoolExecutor, process: PictureProcess) -> Path:
+                  thread: ThreadPoolExecutor) -> Path:
     from analysis.simulate import ChunkWork, ScenarioAnalysis, analyse_in_chunks
     from bpr_studio.effect import latest_round
     from bpr_studio.loading import get_scenario, load_frames
@@ -326,7 +323,9 @@ def _build_report(project: Project, scenario: str, path: Path, replications: int
     # to free and took 1.5 s of a 30,000-procedure report).
     del analysis, parts, model
     # The pictures are drawn in a process of their own while this one builds the sheets,
-    # in the order the sheets take them (pictures.py), ended once the sheets have them.
+    # in the order the sheets take them (pictures.py); started only now, when this
+    # process holds less, so that it adds nothing to the report's peak.
+    process = PictureProcess()
     try:
         drawn = _start_pictures(process, simulation, journeys, flows, tornado)
         wb = build_workbook(project, simulation, None, tornado, journeys, progress=progress,

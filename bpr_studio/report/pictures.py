@@ -72,24 +72,6 @@ def tornado(sensitivity: Any) -> bytes:
     return tornado_png(sensitivity)
 
 
-def ready_to_draw() -> None:
-    """What drawing takes first, done ahead: matplotlib and its Japanese font loaded, a
-    line of text drawn (about 1.5 CPU-seconds)."""
-    import io
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    import analysis.charts  # noqa: F401  (matplotlib with Agg and IPAexGothic)
-    import analysis.journey_charts  # noqa: F401
-    import analysis.scenario_charts  # noqa: F401
-
-    figure = Figure(figsize=(1, 1), dpi=50)
-    FigureCanvasAgg(figure)
-    figure.text(0, 0, "業務フロー")
-    figure.savefig(io.BytesIO(), format="png")
-
-
 class PictureProcess:
     """One spawned process that draws pictures in the order asked for."""
 
@@ -98,16 +80,6 @@ class PictureProcess:
         with contextlib.suppress(OSError, RuntimeError):
             self.executor = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"),
                                                 initializer=limit_threads)
-
-    def start(self) -> PictureProcess:
-        """Start the process now and make it ready to draw (:func:`ready_to_draw`), for a
-        caller that will ask for pictures later: the report starts it before its run, so
-        that it loads matplotlib while a core is free, not while the sheets wait for the
-        first picture."""
-        if self.executor is not None:
-            with contextlib.suppress(OSError, RuntimeError):
-                self.executor.submit(ready_to_draw)
-        return self
 
     def draw(self, function: Callable[..., T], *args: Any) -> Callable[[], T]:
         """``function(*args)`` started in the process now; call what is returned for its
