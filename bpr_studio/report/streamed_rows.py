@@ -142,7 +142,7 @@ def _patched(xml: str, ws: Worksheet, body: StreamedRows, held: dict[int, Any]) 
     return _DIMENSION.sub(lambda m: f'<dimension ref="{m.group(1)}:{last}" />', xml, count=1)
 
 
-PENDING_BYTES = 128 * 2**20
+PENDING_BYTES = 16 * 2**20
 
 
 class _PatchingZip(zipfile.ZipFile):
@@ -163,12 +163,11 @@ class _PatchingZip(zipfile.ZipFile):
         self.patches = patches
 
     def _later(self, info: zipfile.ZipInfo | str, data: bytes | str) -> None:
-        # Parts not written yet are held: at most PENDING_BYTES of them with this one,
-        # unless it is alone (a 30,000-procedure report's long sheets are tens of MB each:
-        # unbounded, its peak rose by 220 MB at load 7; a bound below one long sheet
-        # made openpyxl wait for its compression, which was then not overlapped).
+        # Parts not written yet are held: at most about PENDING_BYTES of them beside the
+        # one openpyxl makes (a 30,000-procedure report's two long sheets are ~100 MB each:
+        # unbounded, its peak rose by 220 MB at load 7).
         while self._written and (self._written[0][0].done() or sum(
-                size for _future, size in self._written) + len(data) > PENDING_BYTES):
+                size for _future, size in self._written) > PENDING_BYTES):
             self._written.pop(0)[0].result()
         self._written.append((self._writer.submit(super().writestr, info, data), len(data)))
 
