@@ -210,7 +210,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     result = ChunkResult(job.index, job.first, np.stack(stats), codes, counts, section_sums,
                          city_sums, city_float, samples)
     # The chunk's memory stays in the worker for its next chunk (``analysis.worker_init.
-    # keep_freed_memory``), and for the counters' batches that share the workers.
+    # keep_freed_memory``); a batch of counters gives it back when it is done.
     del mc
     return result
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from analysis.counter_queue import run_lane_queues, run_queue
 from analysis.counter_queue import run_queue_by_lane as run_queue_by_lane  # re-exported
+from analysis.worker_init import release_freed_memory
 
 if TYPE_CHECKING:  # for the type checker only; at run time they stay imported late, as before
     import pandas as pd
@@ -304,14 +305,10 @@ def counter_batches(counters: list[CounterYears]) -> list[list[CounterYears]]:
 
 
 def simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
-    """The years of a batch of counters (a top-level function: pool workers run it).
-
-    The batch's memory stays in the worker, as a Monte Carlo chunk's does
-    (``analysis.worker_init.keep_freed_memory``): the batches share the workers with the
-    chunks still to come, and handing it back to the system (``malloc_trim``) only made
-    the next chunk or batch fault it in again (3,000 city, 2 workers: their CPU 11.0 →
-    10.0 s, all of it system time; peak 0.86 → 0.88 GB)."""
-    return _simulate_batch(counters)
+    """The years of a batch of counters (a top-level function: pool workers run it)."""
+    summaries = _simulate_batch(counters)
+    release_freed_memory()  # the batch's queues are gone: do not keep their peak
+    return summaries
 
 
 def _simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:

@@ -79,10 +79,10 @@ def keep_freed_memory() -> None:
     A chunk's arrays are tens of megabytes each (steps × replications), which glibc gives
     to the system when they are freed and takes again, page by page, for the next chunk:
     the kernel's faults and zeroing made 3.3–3.9 s of system time of the 21 CPU seconds
-    of a 3,000-procedure simulate (all its processes), 1.8–2.1 s with the memory kept.
-    Large blocks now come from the heap and stay there, also across the counters' batches
-    that share the workers (giving a batch's memory back with ``malloc_trim`` cost the
-    next chunk its faults again: ``analysis.counter.simulate_batch``). Only glibc has
+    of a 3,000-procedure simulate (all its processes), 1.8–2.1 s with the memory kept
+    (a batch of counters still trims it). Large blocks now
+    come from the heap and stay there; :func:`release_freed_memory` still gives them
+    back where a worker turns to other work (after a batch of counters). Only glibc has
     ``mallopt``; elsewhere this does nothing."""
     if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
         return
@@ -90,3 +90,19 @@ def keep_freed_memory() -> None:
         libc = ctypes.CDLL(None)
         libc.mallopt(_M_MMAP_THRESHOLD, _KEEP)
         libc.mallopt(_M_TRIM_THRESHOLD, _KEEP)
+
+
+def release_freed_memory() -> None:
+    """In a worker process, give the memory of a finished chunk back to the system.
+
+    glibc keeps large freed blocks in the process for reuse (its mmap threshold grows
+    with the arrays it has freed), so a worker that ran a Monte Carlo chunk kept its
+    peak resident while the counters' year ran on the same workers, and the run went
+    over its memory budget (issue 16). ``malloc_trim`` returns them. Only glibc has it;
+    elsewhere (Windows frees large blocks to the system itself) this does nothing. The
+    main process is left alone: trimming its large heap would cost time for nothing.
+    """
+    if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc (musl)
+        ctypes.CDLL(None).malloc_trim(0)
