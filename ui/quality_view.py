@@ -43,7 +43,10 @@ class QualityView(LazyRefreshMixin, QWidget):
     def set_issues(self, issues: pd.DataFrame) -> None:
         self.model.set_frame(issues)
         self.label.setText(tr("quality_count", n=len(issues)))
-        self.table.resizeColumnsToContents()
+        # Every column but the last fitted: the last stretches. Fitting it too, now that the
+        # view fills as it is shown (not while hidden), left it narrow until a resize.
+        for column in range(self.model.columnCount() - 1):
+            self.table.resizeColumnToContents(column)
 
 
 if __name__ == "__main__":
