@@ -106,6 +106,18 @@ class FlowNode:
     def center(self) -> tuple[float, float]:
         return self.x + self.width / 2, self.y + self.height / 2
 
+    def minutes_text(self, unit: str) -> str:
+        """What a task box shows under its name: its minutes, "3.0→2.5" when the to-be
+        changes them, "1.5→0" (or "—") for a step no longer needed."""
+        minutes = "" if self.minutes is None else f"{self.minutes:.1f}{unit}"
+        if (self.before_minutes is not None and self.minutes is not None
+                and self.status == "changed"
+                and f"{self.before_minutes:.1f}" != f"{self.minutes:.1f}"):
+            return f"{self.before_minutes:.1f}→{minutes}"
+        if self.status == "removed":
+            return "—" if not self.before_minutes else f"{self.before_minutes:.1f}→0"
+        return minutes
+
     @property
     def right(self) -> float:
         return self.x + self.width
@@ -245,12 +257,14 @@ def _change_detail(data: dict[str, Any], lang: str) -> str:
 
 
 def layout_flow(graph: nx.DiGraph, lang: str = "ja", baseline: nx.DiGraph | None = None,
-                title: str = "") -> FlowLayout:
+                title: str = "", lane_height: float = LANE_HEIGHT) -> FlowLayout:
     """The swimlane map of one procedure, in scene units.
 
     With ``baseline`` (the as-is graph of the same procedure), the layout is of the to-be
     graph on the baseline's lanes and columns, so the two maps line up, and each node
-    and flow carries its status against the baseline (changed, removed).
+    and flow carries its status against the baseline (changed, removed). ``lane_height``:
+    lower lanes for print (analysis.flow_print); the routing bands stay above and below
+    the boxes.
     """
     numbers = step_numbers(graph)
     nodes_data = graph.nodes
@@ -263,7 +277,7 @@ def layout_flow(graph: nx.DiGraph, lang: str = "ja", baseline: nx.DiGraph | None
     if not ordered:
         ordered = ["clerk"]
     lanes = tuple(Lane(actor, codes.ACTOR.label(actor, lang) if actor in LANE_ORDER else actor,
-                       TITLE_HEIGHT + i * LANE_HEIGHT, LANE_HEIGHT)
+                       TITLE_HEIGHT + i * lane_height, lane_height)
                   for i, actor in enumerate(ordered))
     lane_of = {lane.actor: lane for lane in lanes}
     # Columns come from the baseline when there is one, so both maps share them.
@@ -338,7 +352,7 @@ def layout_flow(graph: nx.DiGraph, lang: str = "ja", baseline: nx.DiGraph | None
 
     edges = _route_all(graph, baseline, placed, column, lane_of, lang)
     changes += sum(e.status != "same" for e in edges)
-    height = TITLE_HEIGHT + len(lanes) * LANE_HEIGHT
+    height = TITLE_HEIGHT + len(lanes) * lane_height
     name = str(graph.graph.get("name") or "")
     pid = str(graph.graph.get("procedure_id") or "")
     return FlowLayout(pid, title or f"{pid} {name}".strip(), lanes, tuple(placed.values()),

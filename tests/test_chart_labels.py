@@ -60,24 +60,3 @@ def test_a_cost_panel_with_nothing_to_show_says_so():
     assert any(t.get_text() == "なし（0）" for t in yen.texts)
     assert list(yen.get_yticks()) == [0]
     assert not any(t.get_text() == "なし（0）" for t in hours.texts)
-
-
-def test_a_rework_arrow_to_an_earlier_printed_part_has_its_glyphs():
-    """Long flows print in parts; an arrow back to an earlier part was labelled '↩工程3',
-    a glyph IPAexGothic lacks (an empty box on paper, seen at 30,000 procedures)."""
-    import warnings
-
-    import matplotlib_fontja  # noqa: F401
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from analysis.charts import _draw_continuation
-
-    figure = Figure()
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot(111)
-    _draw_continuation(ax, 0.0, 0.0, 3, 0.05, False, 8.0, "ja")
-    _draw_continuation(ax, 0.0, 1.0, 11, 0.15, True, 8.0, "ja")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        figure.canvas.draw()

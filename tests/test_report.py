@@ -100,7 +100,12 @@ def test_charts_point_at_their_tables(report):
     assert wb["施策別"]._charts
     assert wb["窓口"]._charts
     assert wb["部署別"]._charts
-    assert len(wb["業務フロー"]._images) == 10  # as-is and to-be of the top five
+    # As-is and to-be of the top five, each in the same parts (the to-be on the as-is
+    # columns): as many pictures of one as of the other.
+    captions = [c.value for c in wb["業務フロー"]["A"] if isinstance(c.value, str)]
+    as_is = [c for c in captions if "現状（As-Is）" in c]
+    assert len(as_is) >= 5
+    assert len(wb["業務フロー"]._images) == 2 * len(as_is)
     # LibreOffice does not plot hidden (folded) cells whatever plotVisOnly says: a chart
     # fed from a folded column printed empty (the priority matrix, page 2).
     hidden = []
@@ -345,55 +350,21 @@ def test_template_unit_costs_print_whole(tmp_path):
 
 
 def test_flow_pictures_print_their_step_names_at_8_pt(report):
-    """The flow pictures printed box text at about 5 pt; drawn larger and shown at the
-    page's size, a flow of eight steps or more prints its box names at 8 pt or more."""
+    """The flow pictures printed box text at about 5 pt; every picture of the sample's
+    report is shown at the size it was drawn for, and that size prints its box text at
+    8 pt or more (analysis.flow_print)."""
     from io import BytesIO
 
-    from openpyxl import Workbook
     from PIL import Image as PILImage
 
-    from analysis.charts import LEGIBLE_SHOWN_SCALE, flow_print_png
-    from analysis.graph import step_numbers
-    from bpr_studio.pipeline import load_model
-    from bpr_studio.report.appendix import flow_sheet
+    from analysis.flow_print import OVERSAMPLE, PAGE_PX
 
-    _path, _result, project = report
-    with open_project(project) as opened:
-        graphs = load_model(opened).graphs
-    graph = next(g for g in graphs.values() if len(step_numbers(g)) >= 8)
-    png = flow_print_png(graph, dpi=110)
-    ws = flow_sheet(Workbook(), [("test", png)])
-    shown = ws._images[0].width / PILImage.open(BytesIO(png)).width
-    assert shown >= LEGIBLE_SHOWN_SCALE
-
-
-def test_a_long_flow_prints_in_parts_each_legible():
-    """Issue 12: a 25-step flow in one picture printed its box text at about 4 pt. It
-    prints in parts of nine steps, each shown large enough for 8 pt, and an arrow
-    that leaves a part names the step it goes to."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from PIL import Image as PILImage
-
-    from analysis.charts import LEGIBLE_SHOWN_SCALE, PRINT_STEPS, flow_print_png, flow_print_pngs
-    from analysis.graph import build_graph
-    from bpr_studio.report.appendix import flow_sheet
-
-    actors = ["citizen", "counter", "clerk", "approver", "system"]
-    steps = [{"step_no": i, "name": f"工程{i}の確認作業", "actor": actors[i % 5],
-              "work_kind": "checking", "typical_minutes": 10.0} for i in range(1, 26)]
-    links = [(i, i + 1, 1.0) for i in range(1, 25) if i != 12] + [(12, 13, 0.8), (12, 3, 0.2)]
-    graph = build_graph({"procedure_id": "L-1", "name": "長い手続", "annual_cases": 10},
-                        steps, links)
-
-    def shown_scale(png: bytes) -> float:
-        ws = flow_sheet(Workbook(), [("t", png)])
-        return ws._images[0].width / PILImage.open(BytesIO(png)).width
-
-    assert shown_scale(flow_print_png(graph)) < LEGIBLE_SHOWN_SCALE  # the old single picture
-    parts = flow_print_pngs(graph)
-    assert [label for label, _ in parts] == ["工程1～9（全25工程）", "工程10～18（全25工程）",
-                                             "工程19～25（全25工程）"]
-    assert PRINT_STEPS == 10  # and a flow of ten prints in one picture (the test above)
-    assert all(shown_scale(png) >= LEGIBLE_SHOWN_SCALE for _, png in parts)
+    path, _result, _project = report
+    ws = openpyxl.load_workbook(path)["業務フロー"]
+    assert len(ws._images) >= 10  # five procedures, as-is and to-be
+    for image in ws._images:
+        pixels = PILImage.open(BytesIO(image._data())).size
+        shown = image.anchor.ext.width / 9525, image.anchor.ext.height / 9525  # EMU → px
+        assert shown == pytest.approx((pixels[0] / OVERSAMPLE, pixels[1] / OVERSAMPLE), abs=1)
+        assert shown[0] <= PAGE_PX[0] + 1
+        assert shown[1] <= PAGE_PX[1] + 1

@@ -137,12 +137,7 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(4, top, n.width - 8, line_height),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, line)
             top += line_height
-        minutes = "" if n.minutes is None else f"{n.minutes:.1f}{self.unit}"
-        if (n.before_minutes is not None and n.minutes is not None and n.status == "changed"
-                and f"{n.before_minutes:.1f}" != f"{n.minutes:.1f}"):
-            minutes = f"{n.before_minutes:.1f}→{minutes}"
-        elif n.status == "removed":
-            minutes = "—" if not n.before_minutes else f"{n.before_minutes:.1f}→0"
+        minutes = n.minutes_text(self.unit)
         painter.setFont(_font(LABEL_FONT_SIZE, n.status == "changed"))
         painter.setPen(CHANGED if n.status == "changed" else MUTED)
         painter.drawText(QRectF(6, n.height - line_height - 3, n.width - 12, line_height),

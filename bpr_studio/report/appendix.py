@@ -40,17 +40,19 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
 
     from openpyxl.drawing.image import Image
 
+    from analysis.flow_print import OVERSAMPLE, PAGE_PX
+
     ws = wb.create_sheet("業務フロー")
     sheet_title(ws, "優先度の高い手続の業務フロー（現状と改善後）",
-           "レーン＝実施者、箱＝工程と1件あたりの時間、矢印の%＝分岐・差し戻しの割合。紙＝紙、印＝押印、手＝手入力。")
+           "レーン＝実施者、○＝開始、◎＝終了、◇＝分岐（%＝件数の割合）、破線＝差戻し、"
+           "時計＝待ち日数。箱＝工程と1件あたりの時間。紙＝紙、印＝押印、手＝手入力。")
     row = 4
     for title, png in pictures:
         put(ws, row, 1, title, bold=True)
         image = Image(io.BytesIO(png))
-        # As large as a landscape A4 page holds under its caption (900 × 520 px at 96 dpi),
-        # one picture a page: two to a page would print the box text under 8 pt
-        # (analysis.charts.LEGIBLE_SHOWN_SCALE).
-        scale = min(900 / image.width, 520 / image.height)
+        # Shown at the size it was drawn for (analysis.flow_print: box text at 8 pt or
+        # more), one picture a page, never larger than a landscape A4 page holds.
+        scale = min(1 / OVERSAMPLE, PAGE_PX[0] / image.width, PAGE_PX[1] / image.height)
         image.width, image.height = image.width * scale, image.height * scale
         ws.add_image(image, f"A{row + 1}")
         row += int(image.height / 20) + 3  # 20 px a row; printing starts each on a page

@@ -29,7 +29,7 @@ T = TypeVar("T")
 FLOW_PICTURES = 5
 Pictures = list[tuple[str, bytes]]
 Flow = tuple[str, nx.DiGraph, nx.DiGraph]  # (caption of the procedure, as-is, to-be)
-TO_BE_CAPTION = "改善後（To-Be）: 赤字は変わる時間、灰色は不要になる工程"
+TO_BE_CAPTION = "改善後（To-Be）: 赤は変わる工程と時間、灰色の破線は不要になる工程"
 
 
 def top_flows(ranking: list[Any], scenario: Any, model: Any) -> list[Flow]:
@@ -46,14 +46,17 @@ def top_flows(ranking: list[Any], scenario: Any, model: Any) -> list[Flow]:
 
 
 def draw_flows(flows: list[Flow]) -> Pictures:
-    """(caption, PNG) of every flow's as-is and to-be, in parts when it is long."""
-    from analysis.charts import flow_print_pngs
+    """(caption, PNG) of every flow's as-is and to-be, drawn as the app's 業務フロー view
+    draws them (analysis.flow_print), in parts when a page cannot hold them at 8 pt."""
+    from analysis.flow_print import print_flow
 
     pictures = []
     for title, as_is, to_be in flows:
-        for state, drawn in (("現状（As-Is）", as_is), (TO_BE_CAPTION, to_be)):
-            for part, png in flow_print_pngs(drawn):
-                pictures.append((f"{title} — {state}" + (f" {part}" if part else ""), png))
+        for state, parts in (("現状（As-Is）", print_flow(as_is)),
+                             (TO_BE_CAPTION, print_flow(to_be, baseline=as_is))):
+            for part in parts:
+                pictures.append((f"{title} — {state}" + (f" {part.label}" if part.label else ""),
+                                 part.png))
     return pictures
 
 
