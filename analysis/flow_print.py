@@ -211,9 +211,16 @@ def _draw(flow: FlowLayout, left: float, right: float, top: float, height: float
         ax.add_patch(Rectangle((header_left, lane.top), width, lane.height,
                                fc=LANE_COLORS.get(lane.actor, "#F7F7F7"), ec=LANE_LINE,
                                lw=pen.pt(0.8), zorder=0))
+    # Only what shows in this part: text is laid out even off the picture, and a long
+    # map's other parts would cost each part as much as the whole map.
+    shown = (header_left - GAP, right + GAP)
     for edge in flow.edges:
-        _edge(ax, edge, pen)
+        xs = [x for x, _y in edge.points]
+        if max(xs) >= shown[0] and min(xs) <= shown[1]:
+            _edge(ax, edge, pen)
     for node in flow.nodes:
+        if node.right < shown[0] or node.x > shown[1]:
+            continue
         if node.kind == "task":
             _task(ax, node, pen, unit)
         elif node.kind == "gateway":
