@@ -112,3 +112,42 @@ def test_a_report_that_fails_leaves_no_drawing_process(flows, tmp_path, monkeypa
     assert started[0].executor is None
     assert not _children() - before
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_long_flows_fill_the_page_budget_in_rank_order(flows):
+    """Five 40-step flows would print some 80 pages: the sheet takes procedures from
+    the top of the ranking while their pictures fit FLOW_PAGES, never skipping one for a
+    shorter one below it, and always has the first."""
+    from types import SimpleNamespace
+
+    from analysis.flow_print import part_bounds, print_layout
+    from analysis.graph import build_graph
+
+    def flow(pid: str, steps: int):
+        rows = [{"step_no": i, "name": f"確認{i}", "actor": ("citizen", "counter", "clerk")[i % 3],
+                 "work_kind": "checking", "typical_minutes": 5.0} for i in range(1, steps + 1)]
+        links = [(i, i + 1, 1.0) for i in range(1, steps)] + [(steps, None, 1.0)]
+        return build_graph({"procedure_id": pid, "name": pid}, rows, links)
+
+    sizes = {"A": 40, "B": 40, "C": 3, "D": 40, "E": 3}
+    graphs = {pid: flow(pid, steps) for pid, steps in sizes.items()}
+    path, _chosen = flows
+    with open_project(path) as project:
+        scenario = get_scenario(project, DEFAULT_SCENARIO)
+        rubric = load_model(project).rubric
+    model = SimpleNamespace(graphs=graphs, rubric=rubric)
+    ranking = [SimpleNamespace(procedure_id=pid) for pid in sizes]
+
+    def pages(pid: str) -> int:
+        return 2 * len(part_bounds(print_layout(graphs[pid]))[1])
+
+    assert pages("A") + pages("B") > pictures.FLOW_PAGES  # the budget binds here
+    chosen = [graph.graph["procedure_id"] for _c, graph, _t in
+              pictures.top_flows(ranking, scenario, model)]
+    assert chosen == ["A"]  # not A, C: C is below B, which does not fit
+    drawn = pictures.draw_flows(pictures.top_flows(ranking, scenario, model))
+    assert len(drawn) == pages("A") <= pictures.FLOW_PAGES
+    alone = pictures.top_flows([SimpleNamespace(procedure_id="C"),
+                                SimpleNamespace(procedure_id="E")], scenario, model)
+    assert len(alone) == 2  # short flows: both fit
+

@@ -15,7 +15,7 @@ from bpr_studio.report.parts import (
     printed_widths,
     sheet_title,
 )
-from bpr_studio.report.pictures import tornado
+from bpr_studio.report.pictures import FLOW_PAGES, tornado
 from bpr_studio.report.writer import (
     NUMBER,
     YEN,
@@ -45,7 +45,9 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
     ws = wb.create_sheet("業務フロー")
     sheet_title(ws, "優先度の高い手続の業務フロー（現状と改善後）",
            "レーン＝実施者、○＝開始、◎＝終了、◇＝分岐（%＝件数の割合）、破線＝差戻し、"
-           "時計＝待ち日数。箱＝工程と1件あたりの時間。紙＝紙、印＝押印、手＝手入力。")
+           "時計＝待ち日数。箱＝工程と1件あたりの時間。紙＝紙、印＝押印、手＝手入力。"
+           f"優先順位の上位から、印刷で{FLOW_PAGES}ページまで（長い手続は工程の区切りで分けて印刷）。"
+           "他の手続はアプリの「業務フロー」画面とBPMN書き出しで見られます。")
     row = 4
     for title, png in pictures:
         put(ws, row, 1, title, bold=True)

@@ -26,18 +26,32 @@ import networkx as nx
 from analysis.worker_init import limit_threads
 
 T = TypeVar("T")
-FLOW_PICTURES = 5
+FLOW_PICTURES = 5  # procedures, from the top of the ranking
+FLOW_PAGES = 24  # pictures (a page each) the 業務フロー sheet holds at most
 Pictures = list[tuple[str, bytes]]
 Flow = tuple[str, nx.DiGraph, nx.DiGraph]  # (caption of the procedure, as-is, to-be)
 TO_BE_CAPTION = "改善後（To-Be）: 赤は変わる工程と時間、灰色の破線は不要になる工程"
 
 
 def top_flows(ranking: list[Any], scenario: Any, model: Any) -> list[Flow]:
-    """As-is and to-be graphs of the procedures at the top of ``ranking`` (its rows)."""
+    """As-is and to-be graphs of the procedures at the top of ``ranking`` (its rows): the
+    first ``FLOW_PICTURES`` of them, as far as their pictures fit ``FLOW_PAGES`` pages
+    (a long flow prints in parts, each a page, as-is and to-be: five 28-step flows would
+    be 70 pages). The first procedure is always there, whatever its length."""
+    from analysis.flow_print import part_bounds, print_layout
     from analysis.scenario import apply_scenario
 
-    chosen = [row.procedure_id for row in ranking[:FLOW_PICTURES]]
-    graphs = {pid: model.graphs[pid] for pid in chosen if pid in model.graphs}
+    graphs: dict[str, nx.DiGraph] = {}
+    pages = 0
+    for row in ranking[:FLOW_PICTURES]:
+        graph = model.graphs.get(row.procedure_id)
+        if graph is None:
+            continue
+        needed = 2 * len(part_bounds(print_layout(graph))[1])  # as-is and to-be, same parts
+        if graphs and pages + needed > FLOW_PAGES:
+            break  # the next in rank order does not fit: stop, never skip to a shorter one
+        graphs[row.procedure_id] = graph
+        pages += needed
     if not graphs:
         return []
     to_be, _log = apply_scenario(graphs, scenario, model.rubric)
