@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 __all__ = ["MIN_TEXT_PT", "OVERSAMPLE", "PAGE_PX", "PRINT_LANE_HEIGHT", "Continuation",
            "PrintedPart", "continuations", "part_bounds", "print_flow"]
 
-PAGE_PX = (1000.0, 600.0)  # the most a landscape A4 page holds under a caption row
+# The most a landscape A4 page holds under a caption row (784 x 487 pt printable): the
+# width leaves room for the sheet's columns to cover it (report.appendix).
+PAGE_PX = (960.0, 600.0)
 MIN_TEXT_PT = 8.0
 # PNG pixels per pixel shown: 144 dpi on paper. Twice (192 dpi) took a third more time
 # to draw and encode, for text that prints at 8 pt either way.
@@ -45,6 +47,7 @@ OVERSAMPLE = 1.5
 # the routing bands above and below the boxes still hold two levels of flows and labels.
 PRINT_LANE_HEIGHT = 140.0
 _TASK_HALF = TASK_HEIGHT / 2
+_NOTE_HEIGHT = LABEL_FONT_SIZE + 5  # a continuation note's line, in scene units
 _LEAD_IN = 14.0  # units a later part shows before its first column
 _PT_PER_PX = 0.75  # scene units are pixels at 100 %: 1 px = 0.75 pt
 
@@ -219,7 +222,7 @@ def _draw(flow: FlowLayout, left: float, right: float, top: float, height: float
     for edge in flow.edges:
         xs = [x for x, _y in edge.points]
         if max(xs) >= shown[0] and min(xs) <= shown[1]:
-            _edge(ax, edge, pen)
+            _edge(ax, edge, pen, (left, right))
     for node in flow.nodes:
         if node.right < shown[0] or node.x > shown[1]:
             continue
@@ -241,7 +244,8 @@ def _draw(flow: FlowLayout, left: float, right: float, top: float, height: float
     return buffer.getvalue()
 
 
-def _edge(ax: Axes, edge: FlowEdge, pen: _Pen) -> None:
+def _edge(ax: Axes, edge: FlowEdge, pen: _Pen, shown: tuple[float, float]) -> None:
+    """``shown``: the part's columns; a share cut by its edge is left to its note."""
     from matplotlib.patches import FancyBboxPatch, Polygon
 
     colour = CHANGED if edge.status == "changed" else (REWORK if edge.rework else INK)
@@ -257,7 +261,8 @@ def _edge(ax: Axes, edge: FlowEdge, pen: _Pen) -> None:
     ax.add_patch(Polygon([(tx, ty), (base[0] + normal[0], base[1] + normal[1]),
                           (base[0] - normal[0], base[1] - normal[1])], closed=True,
                          fc=colour, ec=colour, lw=pen.pt(1), zorder=1.6))
-    if edge.label and edge.label_box is not None:
+    if edge.label and edge.label_box is not None and shown[0] <= edge.label_box[0] and (
+            edge.label_box[0] + edge.label_box[2] <= shown[1]):
         x, y, w, h = edge.label_box
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=3",
                                     fc=(1, 1, 1, 0.9), ec="none", zorder=3))
@@ -351,7 +356,9 @@ def continuations(flow: FlowLayout, left: float, right: float, lang: str = "ja"
     for a later step, "←工程3 20%" where a rework flow leaves it for an earlier one,
     "工程5から" where a flow comes in from a node outside it."""
     ja = lang == "ja"
-    notes = []
+    # One note per node outside and edge of the part: a split whose branches both leave
+    # (or a node whose flows both come in) says it once, with both shares.
+    found: dict[tuple[float, str], tuple[float, list[str], bool]] = {}
     for edge in flow.edges:
         source, target = flow.node(edge.source), flow.node(edge.target)
         source_in = left <= source.x < right
@@ -363,20 +370,32 @@ def continuations(flow: FlowLayout, left: float, right: float, lang: str = "ja"
             for border in (left, right):
                 if not min(x1, x2) < border <= max(x1, x2):
                     continue
-                at_left = border == left
                 if source_in:
-                    text = f"{'←' if at_left else '→'}{_name(target, lang)}"
+                    text = f"{'←' if border == left else '→'}{_name(target, lang)}"
                 else:
                     text = f"{_name(source, lang)}から" if ja else f"from {_name(source, lang)}"
-                if edge.probability < 0.999:
-                    text += f" {edge.probability:.0%}"
                 # Above the boxes of the lane when the flow runs at their height.
                 lane = flow.lane(source.lane if source_in else target.lane)
                 y = y1 - 4
                 if lane.top <= y1 <= lane.bottom and abs(y1 - lane.middle) <= _TASK_HALF:
                     y = lane.middle - _TASK_HALF - 4
-                notes.append(Continuation(border + 4 if at_left else border - 4, y, text,
-                                          "left" if at_left else "right", edge.rework))
+                old_y, shares, rework = found.get((border, text), (y, [], edge.rework))
+                if edge.probability < 0.999:
+                    shares.append(f"{edge.probability:.0%}")
+                found[(border, text)] = (min(old_y, y), shares, rework and edge.rework)
+    notes = []
+    for border in (left, right):
+        # Lowest first; a note that would sit on the one below moves up a line.
+        below = float("inf")
+        for (edge_x, text), (y, shares, rework) in sorted(
+                found.items(), key=lambda item: -item[1][0]):
+            if edge_x != border:
+                continue
+            y = min(y, below - _NOTE_HEIGHT)
+            below = y
+            notes.append(Continuation(border + 4 if border == left else border - 4, y,
+                                      text + (" " + "・".join(shares) if shares else ""),
+                                      "left" if border == left else "right", rework))
     return notes
 
 

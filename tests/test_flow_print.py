@@ -115,3 +115,43 @@ def test_printed_text_has_every_glyph():
         warnings.simplefilter("error")
         print_flow(as_is)
         print_flow(to_be, baseline=as_is)
+
+
+def test_the_sheet_prints_the_whole_width_of_its_pictures():
+    """LibreOffice printed only the used columns of the 業務フロー sheet and cut a wide
+    picture at their edge (seen on a generated city's report): the print area covers the
+    widest picture, and the sheet still prints at 100 %."""
+    from openpyxl.utils import get_column_letter
+
+    from bpr_studio.report.printing import column_pt, normal_font_pt, printed_columns
+    from bpr_studio.report.writer import print_setup
+
+    wb = Workbook()
+    ws = flow_sheet(wb, [(part.label, part.png) for part in print_flow(long_flow())])
+    first, last = printed_columns(ws)
+    font = normal_font_pt(ws)
+    covered = sum(column_pt(ws.column_dimensions[get_column_letter(c)].width, font)
+                  for c in range(first, last + 1))
+    widest = max(image.width for image in ws._images) * 0.75
+    assert widest > column_pt(ws.column_dimensions["A"].width, font) * 3  # a wide picture
+    assert covered >= widest
+    assert print_setup(ws, "市", "DX標準", "2026-11-28") == 100
+
+
+def test_notes_at_one_edge_of_a_part_do_not_overlap():
+    """Two rework flows leaving a part side by side (seen on a generated city's report:
+    "工程15から 24%" printed over "工程10から 22%") get a line each."""
+    rows = [{"step_no": i, "name": f"確認{i}", "actor": "clerk", "work_kind": "checking",
+             "typical_minutes": 5.0} for i in range(1, 21)]
+    links = [(i, i + 1, 1.0) for i in range(1, 20) if i not in (15, 16)]
+    links += [(15, 16, 0.8), (15, 6, 0.2), (16, 17, 0.7), (16, 7, 0.3), (20, None, 1.0)]
+    flow = print_layout(build_graph({"procedure_id": "R", "name": "差戻し"}, rows, links))
+    _scale, bounds = part_bounds(flow)
+    for left, right in bounds:
+        for edge_notes in ([n for n in continuations(flow, left, right) if n.align == side]
+                           for side in ("left", "right")):
+            ys = sorted(note.y for note in edge_notes)
+            assert all(b - a >= 12 for a, b in zip(ys, ys[1:], strict=False))
+    texts = [n.text for left, right in bounds for n in continuations(flow, left, right)]
+    assert any(t.startswith("工程15から") for t in texts)
+    assert any(t.startswith("工程16から") for t in texts)

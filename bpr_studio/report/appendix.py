@@ -59,7 +59,27 @@ def flow_sheet(wb: Workbook, pictures: list[tuple[str, bytes]]) -> Worksheet:
         ws.add_image(image, f"A{row + 1}")
         row += int(image.height / 20) + 3  # 20 px a row; printing starts each on a page
     ws.column_dimensions["A"].width = 12
+    _print_under_pictures(ws, row)
     return ws
+
+
+def _print_under_pictures(ws: Worksheet, last_row: int) -> None:
+    """Print as many columns as the widest picture covers: LibreOffice prints only the
+    used cells' columns (here A, and what the notes spill into) and cuts a picture at
+    their edge; the notes under the title then wrap within the same width."""
+    from openpyxl.utils import get_column_letter
+
+    from bpr_studio.report.printing import DEFAULT_WIDTH, column_pt, normal_font_pt
+
+    font = normal_font_pt(ws)
+    widest = max((image.width for image in ws._images), default=0) * 0.75  # px → pt
+    columns, right = 1, column_pt(ws.column_dimensions["A"].width, font)
+    while right < widest or columns < 12:  # the notes have room to wrap, pictures or not
+        columns += 1
+        # Set, not left unset: openpyxl reads an unset column as 13 wide, Excel as 8.43.
+        ws.column_dimensions[get_column_letter(columns)].width = DEFAULT_WIDTH
+        right += column_pt(DEFAULT_WIDTH, font)
+    ws.print_area = f"A1:{get_column_letter(columns)}{max(last_row, 3)}"
 
 
 # --- 感度分析 --------------------------------------------------------------------------

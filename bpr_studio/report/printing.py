@@ -49,7 +49,7 @@ def column_pt(width: float | None, font_pt: float = 10.0) -> float:
     return max(w * 0.635 * font_pt, (w * 7 + 5) * 0.75)
 
 
-def _normal_pt(ws: Worksheet) -> float:
+def normal_font_pt(ws: Worksheet) -> float:
     """Size of the workbook's Normal font: column widths are counted in its digits."""
     fonts = getattr(ws.parent, "_fonts", None)
     size = fonts[0].sz if fonts else None
@@ -115,7 +115,7 @@ def row_pt(ws: Worksheet, row: int) -> float:
 def needed_width(ws: Worksheet) -> float:
     """Width (pt) of the print area's columns, or further right if a chart reaches."""
     min_col, _r, max_col, _r2 = _area(ws)
-    font_pt = _normal_pt(ws)
+    font_pt = normal_font_pt(ws)
 
     def width_of(c: int) -> float:
         return column_pt(ws.column_dimensions[get_column_letter(c)].width, font_pt)
