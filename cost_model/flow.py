@@ -49,8 +49,12 @@ class FlowStructure:
             self._parallel(links)
         if steps.empty:
             return
-        order = steps.sort_values(["procedure_id", "step_no"], kind="stable")
-        self.row_of = steps.index.get_indexer(order.index)
+        if _sorted_steps(steps):   # the tables' order (``analysis.tabular``): no sort
+            order = steps
+            self.row_of = np.arange(len(steps))
+        else:
+            order = steps.sort_values(["procedure_id", "step_no"], kind="stable")
+            self.row_of = steps.index.get_indexer(order.index)
         pid = order["procedure_id"].to_numpy()
         step_no = order["step_no"].to_numpy()
         starts = np.r_[0, np.flatnonzero(pid[1:] != pid[:-1]) + 1]
@@ -58,16 +62,13 @@ class FlowStructure:
         self.local = np.arange(len(pid)) - np.repeat(starts, self.sizes)
         self.proc_index = np.repeat(np.arange(len(starts)), self.sizes)
         procedure_ids = pid[starts]
-        position = pd.Series(self.local, index=pd.MultiIndex.from_arrays([pid, step_no]))
         proc_of = pd.Series(np.arange(len(starts)), index=procedure_ids)
         to_step = links["to_step_no"]
         link_proc = proc_of.reindex(links["procedure_id"].to_numpy()).to_numpy(dtype=float)
-        src = position.reindex(pd.MultiIndex.from_arrays([
-            links["procedure_id"].to_numpy(), links["from_step_no"].to_numpy().astype(int)])
-        ).to_numpy(dtype=float)
-        dst = position.reindex(pd.MultiIndex.from_arrays([
-            links["procedure_id"].to_numpy(), to_step.fillna(-1).to_numpy().astype(int)])
-        ).to_numpy(dtype=float)
+        from_no = links["from_step_no"].to_numpy().astype(int)
+        to_no = to_step.fillna(-1).to_numpy().astype(int)
+        src, dst = _positions(self.local, self.proc_index, step_no, pid, link_proc,
+                              links["procedure_id"].to_numpy(), from_no, to_no)
         self.valid = ~(np.isnan(link_proc) | np.isnan(src) | np.isnan(dst)) & to_step.notna().to_numpy()
         self.link_proc = link_proc[self.valid].astype(int)
         self.src = src[self.valid].astype(int)
@@ -111,29 +112,96 @@ class FlowStructure:
 
     def visits(self, probability: np.ndarray) -> np.ndarray:
         """Expected visits per step row for link probabilities aligned with the links frame."""
-        out = np.ones(self.n_rows)
+        return self.visits_many(np.asarray(probability, dtype=float)[None, :])[0]
+
+    def visits_many(self, probabilities: np.ndarray) -> np.ndarray:
+        """:meth:`visits` of each row of ``probabilities`` (K, links) → (K, step rows).
+
+        The procedures of one size are solved for every row in one batched solve: the same
+        matrices, each factorised and solved on its own as K calls would (the Monte Carlo's
+        K branch scenarios: the per-call work was most of their time)."""
+        probabilities = np.asarray(probabilities, dtype=float)
+        k = probabilities.shape[0]
+        out = np.ones((k, self.n_rows))
         if self.n_rows == 0:
             return out
-        probability = (np.asarray(probability, dtype=float) * self.link_weight)[self.valid]
-        result = np.ones(len(self.local))
+        probability = (probabilities * self.link_weight)[:, self.valid]
+        result = np.ones((k, len(self.local)))
         for size in np.unique(self.sizes):
             procs = np.flatnonzero((self.sizes == size) & self.has_links)
             if len(procs) == 0:
                 continue
             slot = np.full(self.n_proc, -1)
             slot[procs] = np.arange(len(procs))
-            q = np.zeros((len(procs), size, size))
+            q = np.zeros((k, len(procs), size, size))
             mine = slot[self.link_proc] >= 0
-            np.add.at(q, (slot[self.link_proc[mine]], self.src[mine], self.dst[mine]),
-                      probability[mine])
-            a = np.eye(size)[None, :, :] - np.transpose(q, (0, 2, 1))
+            count = int(np.count_nonzero(mine))
+            # Each row's links in their order, as one call per row added them.
+            np.add.at(q, (np.repeat(np.arange(k), count), np.tile(slot[self.link_proc[mine]], k),
+                          np.tile(self.src[mine], k), np.tile(self.dst[mine], k)),
+                      probability[:, mine].ravel())
+            a = np.eye(size)[None, None, :, :] - np.swapaxes(q, 2, 3)
             e = np.zeros((len(procs), size, 1))
             e[:, 0, 0] = 1.0
-            solved = _solve_batch(a, e)
+            solved = _solve_rows(a, e)
             rows = np.flatnonzero(slot[self.proc_index] >= 0)
-            result[rows] = solved[slot[self.proc_index[rows]], self.local[rows]]
-        out[self.row_of] = result
+            result[:, rows] = solved[:, slot[self.proc_index[rows]], self.local[rows]]
+        out[:, self.row_of] = result
         return out
+
+
+def _sorted_steps(steps: pd.DataFrame) -> bool:
+    """Whether the steps are in (procedure ID, step number) order already, with a
+    RangeIndex (the stable sort would leave them as they are)."""
+    if not isinstance(steps.index, pd.RangeIndex) or steps.index.start != 0 \
+            or steps.index.step != 1 or steps["step_no"].dtype.kind not in "iu":
+        return False
+    pid = steps["procedure_id"].to_numpy()
+    number = steps["step_no"].to_numpy()
+    try:
+        same = pid[1:] == pid[:-1]
+        later = pid[1:] > pid[:-1]
+    except TypeError:   # IDs that do not compare (missing ones): sort as before
+        return False
+    return bool(np.all(later | (same & (number[1:] >= number[:-1]))))
+
+
+def _positions(local: np.ndarray, proc_index: np.ndarray, step_no: np.ndarray,
+               pid: np.ndarray, link_proc: np.ndarray, link_pid: np.ndarray,
+               from_no: np.ndarray, to_no: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each link's source and target step as the position in its procedure (NaN where not
+    found): the look-up of (procedure ID, step number) pairs, by one integer key of the
+    procedure's number and the step's where the step numbers are whole and not negative
+    (a MultiIndex of the pairs is several times slower)."""
+    known = ~np.isnan(link_proc)
+    if step_no.dtype.kind in "iu" and (len(step_no) == 0 or step_no.min() >= 0):
+        stride = int(max(step_no.max(initial=0), from_no.max(initial=0),
+                         to_no.max(initial=0))) + 2
+        keys = pd.Index(proc_index.astype(np.int64) * stride + step_no + 1)
+        if keys.is_unique:
+            base = np.where(known, link_proc, 0).astype(np.int64) * stride
+            found = []
+            for number in (from_no, to_no):
+                inside = known & (number >= -1)
+                at = keys.get_indexer(base + np.clip(number, -1, None) + 1)
+                found.append(np.where(inside & (at >= 0), local[np.maximum(at, 0)].astype(float),
+                                      np.nan))
+            return found[0], found[1]
+    position = pd.Series(local, index=pd.MultiIndex.from_arrays([pid, step_no]))
+    return tuple(position.reindex(pd.MultiIndex.from_arrays([link_pid, number])
+                                  ).to_numpy(dtype=float) for number in (from_no, to_no))
+
+
+def _solve_rows(a: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """:func:`_solve_batch` of each a[k] (K, n, size, size) with e (n, size, 1) → (K, n, size):
+    all at once, or one row at a time where a matrix is singular (as K calls did)."""
+    k, n, size = a.shape[:3]
+    try:
+        return np.linalg.solve(a.reshape(k * n, size, size),
+                               np.broadcast_to(e, (k, n, size, 1)).reshape(k * n, size, 1)
+                               )[:, :, 0].reshape(k, n, size)
+    except np.linalg.LinAlgError:
+        return np.stack([_solve_batch(a[i], e) for i in range(k)])
 
 
 def _solve_batch(a: np.ndarray, e: np.ndarray) -> np.ndarray:
