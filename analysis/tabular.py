@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -254,13 +255,37 @@ def tables_of_rows(procedures: pd.DataFrame, steps: pd.DataFrame,
 
 def _cells_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame :class:`RecordCells` makes of ``frame_records(frame)``: each column's
-    Python values (as ``frame_records`` reads them) and the dtype they infer."""
+    Python values (as ``frame_records`` reads them) and the dtype they infer.
+
+    A column whose values infer its own dtype again is taken as it is (about half of a
+    chunk's as-is tables, ``analysis.chunk_apply``): float64, int64 and bool (Python
+    floats, ints and bools infer them), and text of the dtype text infers with at least
+    one value (a column of missing values only infers float64)."""
     data = {}
     for name in frame.columns:
+        series = frame[name]
+        if len(series) and _infers_itself(series):
+            data[name] = series.reset_index(drop=True)
+            continue
         column = np.empty(len(frame), dtype=object)
-        column[:] = _python_list(frame[name])
+        column[:] = _python_list(series)
         data[name] = pd.Series(column, dtype=object, copy=False).infer_objects()
     return pd.DataFrame(data)
+
+
+_SAME_AFTER_INFERENCE = (np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_))
+
+
+def _infers_itself(series: pd.Series) -> bool:
+    if series.dtype in _SAME_AFTER_INFERENCE:
+        return True
+    return series.dtype == _text_dtype() and bool(series.notna().any())
+
+
+@lru_cache(maxsize=1)
+def _text_dtype() -> Any:
+    """The dtype pandas infers for Python strings (and NaN among them)."""
+    return pd.Series(np.array(["a", np.nan], dtype=object)).infer_objects().dtype
 
 
 def _store_columns(table: str) -> list[str]:
