@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,14 @@ from analysis.measures import K0_PARAMETERS, MEASURES
 from analysis.params import PARAMETERS, value
 from analysis.scenario import MeasureUse, Scenario
 from analysis.tabular import ProcessTables, tables_for_costing
-from cost_model.costs import COST_COLUMNS, compute_costs
+from cost_model.costs import (
+    COST_COLUMNS,
+    CostBasis,
+    ProcedureCoefficients,
+    StepCoefficients,
+    compute_costs,
+)
+from cost_model.flow import FlowStructure
 from cost_model.unit_costs import UnitCostTable, UnitCostValue
 
 Progress = Callable[[int, int, str], None]
@@ -144,44 +152,27 @@ def cost_to_be(model: ProjectModel, tables: ProcessTables, scenario: Scenario) -
                          model.unit_costs, model.rubric).procedures
 
 
-def cost_together(model: ProjectModel,
-                  costing: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]
-                  ) -> list[pd.DataFrame]:
-    """The costed procedures of several versions of the same procedures (each the
-    procedures, steps and links ``tables_for_costing`` gives) in one ``compute_costs``:
-    each version's IDs are made distinct for it, and a procedure's costs depend on its own
-    rows alone (its flow solved on its own, its steps summed in their order), so each
-    version's figures are those of costing it alone — at a fraction of the cost for the
-    small versions a chunk has."""
-    if len(costing) == 1:
-        return [compute_costs(*costing[0], model.unit_costs, model.rubric).procedures]
-
-    def renamed(frame: pd.DataFrame, n: int) -> pd.DataFrame:
-        return frame.assign(procedure_id=frame["procedure_id"].astype(str) + f"\0{n}")
-
-    procedures, steps, links = (
-        pd.concat([renamed(version[i], n) for n, version in enumerate(costing)],
-                  ignore_index=True) for i in range(3))
-    costed = compute_costs(procedures, steps, links, model.unit_costs, model.rubric).procedures
-    out, first = [], 0
-    for version in costing:
-        rows = len(version[0])
-        part = costed.iloc[first:first + rows].reset_index(drop=True)
-        out.append(part.assign(procedure_id=version[0]["procedure_id"].to_numpy()))
-        first += rows
-    return out
+@overload
+def procedure_tables(tables: ProcessTables, ids: list[str]) -> ProcessTables: ...
 
 
-def procedure_tables(tables: ProcessTables, ids: list[str]) -> ProcessTables:
+@overload
+def procedure_tables(tables: ProcessTables, ids: list[str], rows: Literal[True]
+                     ) -> tuple[ProcessTables, tuple[np.ndarray, np.ndarray]]: ...
+
+
+def procedure_tables(tables: ProcessTables, ids: list[str], rows: bool = False
+                     ) -> ProcessTables | tuple[ProcessTables, tuple[np.ndarray, np.ndarray]]:
     """The tables of some procedures only (rows numbered from 0, in the tables' order):
-    those :class:`analysis.tabular.TableBuilder` makes of their graphs alone."""
+    those :class:`analysis.tabular.TableBuilder` makes of their graphs alone; ``rows``:
+    also the rows of ``tables``' procedures and steps they are."""
     chosen = set(ids)
     procedures = np.flatnonzero(tables.procedures["procedure_id"].isin(chosen).to_numpy())
     steps = np.flatnonzero(tables.steps["procedure_id"].isin(chosen).to_numpy())
     links = tables.links["procedure_id"].isin(chosen).to_numpy()
     effects = tables.effects[tables.effects["step_row"].isin(steps).to_numpy()]
     channels = tables.channels[tables.channels["procedure_row"].isin(procedures).to_numpy()]
-    return ProcessTables(
+    chosen_tables = ProcessTables(
         tables.procedures.iloc[procedures].reset_index(drop=True),
         tables.steps.iloc[steps].reset_index(drop=True),
         tables.links[links].reset_index(drop=True),
@@ -189,6 +180,7 @@ def procedure_tables(tables: ProcessTables, ids: list[str]) -> ProcessTables:
         .reset_index(drop=True),
         channels.assign(procedure_row=np.searchsorted(
             procedures, channels["procedure_row"].to_numpy())).reset_index(drop=True))
+    return (chosen_tables, (procedures, steps)) if rows else chosen_tables
 
 
 def _names(column: pd.Series) -> set[str]:
@@ -259,21 +251,50 @@ class Evaluator:
         each of ``ends``: the to-be tables of ``ids`` with those effects' k0 set for each
         end — the tables applying the scenario again makes, as applying it changes
         nothing else — without building a graph (a 30,000-procedure report spent 8.5 s
-        building and changing the RPA procedures' graphs)."""
+        building and changing the RPA procedures' graphs). Only the steps' minutes
+        differ from the to-be's, so the to-be's costing basis is kept: its flows,
+        coefficients and procedure coefficients, for those procedures' rows
+        (``cost_model.costs.compute_costs`` with a basis; a third of a chunk's
+        sensitivity part solved their flows and scored their readiness again)."""
         measure, k0_of = K0_PARAMETERS[key]
-        tables = procedure_tables(self.comparison.to_be_tables, ids)
+        tables, (procedure_rows, step_rows) = procedure_tables(self.comparison.to_be_tables,
+                                                               ids, rows=True)
+        basis = self._to_be_basis(procedure_rows, step_rows)
         effects = tables.effects
         mine = np.flatnonzero((effects["measure"] == measure).to_numpy())
         minutes = tables.steps["typical_minutes"].to_numpy()[
             effects["step_row"].to_numpy()[mine]].tolist()
-        costing = []
+        costed = []
         for end in ends:
             k0 = effects["k0"].to_numpy(dtype=float).copy()
             k0[mine] = [k0_of(end, m) for m in minutes]
             changed = replace(tables, effects=effects.assign(k0=k0))
-            costing.append(tables_for_costing(
-                changed, parameter_values(scenario_with(self.scenario, key, end))))
-        return cost_together(self.model, costing)
+            costed.append(compute_costs(
+                *tables_for_costing(changed, parameter_values(scenario_with(self.scenario, key,
+                                                                             end))),
+                self.model.unit_costs, self.model.rubric, basis).procedures)
+        return costed
+
+    def _to_be_basis(self, procedure_rows: np.ndarray, step_rows: np.ndarray) -> CostBasis:
+        """The to-be costing's basis of some of its procedures and their steps (rows of
+        its tables): what ``cost_basis`` makes of their tables alone, since a procedure's
+        flow, coefficients and visits depend on its own rows (readiness levels left out:
+        the savings do not read them)."""
+        steps = self.comparison.to_be.steps
+        linear = self.to_be_linear
+        kind = linear.kinds.kind[step_rows]
+        extra = linear.proc_coef
+
+        def column(name: str) -> np.ndarray:
+            return steps[name].to_numpy()[step_rows]
+        return CostBasis(
+            cast(FlowStructure, None), column("executions_per_case"), column("executions"),
+            StepCoefficients(linear.step_coef.per_hour[kind], linear.step_coef.per_execution[kind]),
+            column("section"), column("wait_days_per_case"),
+            ProcedureCoefficients(extra.per_visit[procedure_rows], extra.per_mailed[procedure_rows],
+                                  extra.per_case[procedure_rows],
+                                  extra.visit_required[procedure_rows]),
+            pd.DataFrame(index=pd.RangeIndex(len(procedure_rows))))
 
     def unit_cost(self, key: str, factor: float) -> np.ndarray:
         """Per-procedure savings (procedures × SAVING_COLUMNS) with one unit cost (and
