@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from openpyxl import load_workbook
 
 from bpr_studio.report import writer
@@ -73,16 +74,21 @@ def test_the_widest_number_of_a_column_is_found_without_formatting_every_value()
         assert writer._widest_number(values) == expected, values
 
 
+@pytest.mark.parametrize("piece_bytes", [None, 700])
 def test_the_parts_are_compressed_beside_the_save_and_the_file_is_the_same(
-        tmp_path, monkeypatch):
-    """A report with streamed tables compresses its parts on a thread of its own while
+        tmp_path, monkeypatch, piece_bytes):
+    """A report with streamed tables compresses its parts on threads of their own while
     openpyxl makes the next ones (a 30,000-procedure report's save spent about 1 of its
-    2.5 s compressing on one core); the parts and their order are those written in
-    one thread."""
+    2.5 s compressing on one core), a long part in pieces at once; the parts and their
+    order are those written in one thread, and a part shorter than a piece is deflated
+    to the byte as zipfile deflates it."""
     import threading
     import zipfile
 
     import bpr_studio.report.streamed_rows as streamed_rows
+
+    if piece_bytes is not None:  # every sheet of the test in several pieces
+        monkeypatch.setattr(streamed_rows, "PIECE_BYTES", piece_bytes)
 
     threads: list[bool] = []
     writestr = zipfile.ZipFile.writestr
@@ -115,6 +121,27 @@ def test_the_parts_are_compressed_beside_the_save_and_the_file_is_the_same(
     here, _ = _write(tmp_path, "here.xlsx", 500, monkeypatch)
     with zipfile.ZipFile(threaded) as a, zipfile.ZipFile(here) as b:
         assert a.namelist() == b.namelist()
-        for name in a.namelist():
-            if name != "docProps/core.xml":   # the time it was saved
-                assert a.read(name) == b.read(name), name
+        assert a.testzip() is None
+        pieces = 0
+        for x, y in zip(a.infolist(), b.infolist(), strict=True):
+            if x.filename != "docProps/core.xml":   # the time it was saved
+                assert a.read(x) == b.read(y), x.filename
+                assert x.CRC == y.CRC
+                if x.file_size <= streamed_rows.PIECE_BYTES:
+                    assert x.compress_size == y.compress_size
+                    assert _raw(threaded, x) == _raw(here, y), x.filename
+                else:
+                    pieces += 1
+        assert (pieces > 0) == (piece_bytes is not None)  # the sheet, the theme, the styles
+
+
+def _raw(path, info) -> bytes:
+    """A part's deflated bytes as stored in the file."""
+    import struct
+
+    with open(path, "rb") as file:
+        file.seek(info.header_offset)
+        header = file.read(30)
+        name, extra = struct.unpack("<HH", header[26:30])
+        file.seek(info.header_offset + 30 + name + extra)
+        return file.read(info.compress_size)

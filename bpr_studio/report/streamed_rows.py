@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from copy import copy
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from functools import partial
 from math import isinf
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -143,6 +145,38 @@ def _patched(xml: str, ws: Worksheet, body: StreamedRows, held: dict[int, Any]) 
 
 
 PENDING_BYTES = 16 * 2**20
+# A part longer than this is deflated in pieces of this size on the compressing threads at
+# once (each piece primed with the 32 KB before it, as pigz does): the same part, in a
+# deflate stream of its own. Shorter parts are deflated as zipfile deflates them, to the byte.
+PIECE_BYTES = 16 * 2**20
+_WINDOW = 32 * 2**10
+
+
+def _deflated(data: memoryview, start: int, end: int) -> bytes:
+    """Raw deflate of ``data[start:end]``, zipfile's settings; a piece that is not the
+    last ends on a byte boundary without the final block (a sync flush), so the pieces
+    put one after the other are one stream."""
+    if start == 0:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    else:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15,
+                                      zdict=data[max(0, start - _WINDOW):start])
+    out = compressor.compress(data[start:end])
+    return out + compressor.flush(zlib.Z_FINISH if end == len(data) else zlib.Z_SYNC_FLUSH)
+
+
+class _Deflated:
+    """Stands in for zipfile's compressor of one part: gives the part as deflated on the
+    compressing threads."""
+
+    def __init__(self, pieces: list[Future[bytes]]) -> None:
+        self.pieces = pieces
+
+    def compress(self, _data: Any) -> bytes:
+        return b"".join(piece.result() for piece in self.pieces)
+
+    def flush(self) -> bytes:
+        return b""
 
 
 class _PatchingZip(zipfile.ZipFile):
@@ -150,26 +184,57 @@ class _PatchingZip(zipfile.ZipFile):
     with a streamed table gets its body rows on the way (one compression of every part,
     where saving to memory and copying compressed each twice).
 
-    The parts are compressed and written by a thread of their own, in the order openpyxl
-    gives them, while openpyxl makes the next ones (zlib and the file writes release the
-    GIL): a 30,000-procedure report spent about 2 of its 2.5 s of saving on one core,
-    40 % of it compressing, with the other core idle. The same parts in the same order,
-    so the same file."""
+    The parts are deflated on two threads of their own (a long part in pieces, on both)
+    while openpyxl makes the next ones (zlib releases the GIL), and written by a third in
+    the order openpyxl gives them: a 30,000-procedure report spent about 2 of its 2.5 s of
+    saving on one core, 40 % of it compressing its two long sheets (46 and 52 MB), one
+    after the other, with the other core idle. The same parts in the same order."""
 
     def __init__(self, file: Any, patches: list[tuple[Worksheet, Callable[[str], str]]]) -> None:
+        self._deflating = ThreadPoolExecutor(2)
         self._writer = ThreadPoolExecutor(1)
         self._written: list[tuple[Future[None], int]] = []  # each part's, and its size
+        self._pending = 0  # the sizes in ``_written``
+        self._payload = threading.local()  # the writer's: the part it writes
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self.patches = patches
 
     def _later(self, info: zipfile.ZipInfo | str, data: bytes | str) -> None:
-        # Parts not written yet are held: at most about PENDING_BYTES of them beside the
-        # one openpyxl makes (a 30,000-procedure report's two long sheets are ~100 MB each:
-        # unbounded, its peak rose by 220 MB at load 7).
-        while self._written and (self._written[0][0].done() or sum(
-                size for _future, size in self._written) > PENDING_BYTES):
-            self._written.pop(0)[0].result()
-        self._written.append((self._writer.submit(super().writestr, info, data), len(data)))
+        # Parts not written yet are held: besides the oldest (being deflated), at most
+        # about PENDING_BYTES of them and the one openpyxl makes (a 30,000-procedure
+        # report's two long sheets queued together raised its peak by 220 MB at load 7).
+        while self._written and (self._written[0][0].done()
+                                 or self._pending - self._written[0][1] > PENDING_BYTES):
+            self._retire()
+        encoded = data.encode("utf-8") if isinstance(data, str) else data
+        view = memoryview(encoded)
+        pieces = [self._deflating.submit(_deflated, view, start,
+                                         min(start + PIECE_BYTES, len(encoded)))
+                  for start in range(0, max(len(encoded), 1), PIECE_BYTES)]
+        self._written.append((self._writer.submit(self._write, info, encoded, pieces),
+                              len(encoded)))
+        self._pending += len(encoded)
+
+    def _retire(self) -> None:
+        future, size = self._written.pop(0)
+        self._pending -= size
+        future.result()
+
+    def _write(self, info: zipfile.ZipInfo | str, data: bytes,
+               pieces: list[Future[bytes]]) -> None:
+        self._payload.pieces = pieces
+        try:
+            super().writestr(info, data)
+        finally:
+            self._payload.pieces = None
+
+    def open(self, name: Any, mode: Literal["r", "w"] = "r", pwd: bytes | None = None, *,
+             force_zip64: bool = False) -> IO[bytes]:
+        opened = super().open(name, mode, pwd, force_zip64=force_zip64)
+        pieces = getattr(self._payload, "pieces", None)
+        if mode == "w" and pieces is not None:
+            opened._compressor = _Deflated(pieces)  # type: ignore[attr-defined]
+        return opened
 
     def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
         # A sheet's part name is known only as it is written (openpyxl numbers the sheets).
@@ -193,10 +258,9 @@ class _PatchingZip(zipfile.ZipFile):
         self._later(zinfo_or_arcname, data)
 
     def _written_all(self) -> None:
-        """Wait for the parts handed to the thread (raising its first error, if any)."""
-        written, self._written = self._written, []
-        for future, _size in written:
-            future.result()
+        """Wait for the parts handed to the threads (raising the first error, if any)."""
+        while self._written:
+            self._retire()
 
     def namelist(self) -> list[str]:
         # openpyxl lists the parts to register their types ([Content_Types].xml).
@@ -208,11 +272,12 @@ class _PatchingZip(zipfile.ZipFile):
         return super().infolist()
 
     def finish(self) -> None:
-        """Wait for the parts handed to the thread, and end it."""
+        """Wait for the parts handed to the threads, and end them."""
         try:
             self._written_all()
         finally:
             self._writer.shutdown(wait=True)
+            self._deflating.shutdown(wait=True)
 
     def close(self) -> None:
         try:
