@@ -9,14 +9,19 @@ app edits: unit-cost overrides and scenarios. ``bpr_studio.pipeline`` builds on 
 
 from __future__ import annotations
 
+import pickle
+from concurrent.futures import Executor
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, literal_column, select
 
 from analysis.scenario import Scenario, default_scenario
 from bpr_studio.model import tables
 from bpr_studio.model.unit_costs import DEFAULTS_BY_KEY
 from bpr_studio.queries import procedures_frame, read_frame
-from bpr_studio.store import Project
+from bpr_studio.store import Project, frozen_file
+from bpr_studio.table_reads import file_frame, shared_strings
 from cost_model.costs import CostResult, compute_costs
 from cost_model.readiness import ReadinessRubric
 from cost_model.unit_costs import UnitCostTable, UnitCostValue, default_table, validate_unit_cost
@@ -42,10 +47,21 @@ def load_rubric(project: Project) -> ReadinessRubric:
     return ReadinessRubric.from_json(text) if text else ReadinessRubric()
 
 
-def load_frames(project: Project, survey_round: str | None = None
-                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+# Fewer steps are read here sooner than a just-started worker process is ready to help
+# (~1 s at 45,000 steps, the generated 3,000-procedure city; ~4 s at 450,000).
+HELPED_STEPS = 150_000
+
+
+def load_frames(project: Project, survey_round: str | None = None,
+                helpers: Executor | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(procedures, steps, links) of the project, one query each; with ``survey_round``,
-    those of that stored re-survey round instead (the same columns; 効果測定)."""
+    those of that stored re-survey round instead (the same columns; 効果測定).
+
+    ``helpers``: worker processes (a report's run's, started before the project is read)
+    that read the second half of a frozen snapshot's steps and its links while this
+    process reads the rest (``table_reads``): the same rows in the same order, of the
+    same types. Any other project is read here alone (another user may be writing it),
+    and so is a project of fewer than :data:`HELPED_STEPS` steps."""
     if survey_round is not None:
         from bpr_studio.io.survey_rounds import round_frames
 
@@ -54,13 +70,37 @@ def load_frames(project: Project, survey_round: str | None = None
     # In id order: SQLite's own order (rowid = id) made explicit, so PostgreSQL, whose
     # heap order changes when a row is updated, gives the same rows in the same order
     # and the same seed gives the same figures on both.
-    step_frame = read_frame(project, select(*[steps.c[name] for name in STEP_COLUMNS])
-                            .order_by(steps.c.id))
-    step_frame = shared_strings(with_missing_times(step_frame))
-    link_frame = shared_strings(read_frame(project, select(
-        links.c.procedure_id, links.c.from_step_no, links.c.to_step_no, links.c.probability,
-        links.c.parallel).order_by(links.c.id)))
-    return procedures_frame(project), step_frame, link_frame
+    step_query = select(*[steps.c[name] for name in STEP_COLUMNS]).order_by(steps.c.id)
+    link_query = select(links.c.procedure_id, links.c.from_step_no, links.c.to_step_no,
+                        links.c.probability, links.c.parallel).order_by(links.c.id)
+    file = frozen_file(project) if helpers is not None else None
+    low = high = count = 0
+    if file is not None:
+        with project.engine.connect() as conn:
+            low, high, count = conn.execute(select(func.min(steps.c.id), func.max(steps.c.id),
+                                                   func.count())).one()
+    if helpers is None or file is None or count < HELPED_STEPS:
+        step_frame = shared_strings(with_missing_times(read_frame(project, step_query)))
+        link_frame = shared_strings(read_frame(project, link_query))
+        return procedures_frame(project), step_frame, link_frame
+    # The middle id written into the queries (a worker runs them as text, no parameters).
+    middle: ColumnElement[Any] = literal_column(str((int(low or 0) + int(high or 0)) // 2))
+    later = helpers.submit(file_frame, str(file), _text(step_query.where(steps.c.id > middle)))
+    linked = helpers.submit(file_frame, str(file), _text(link_query))
+    first = shared_strings(read_frame(project, step_query.where(steps.c.id <= middle)))
+    procedure_frame = procedures_frame(project)
+    # The missing times marked on the whole, as on one read (a half without any keeps
+    # its columns' types otherwise).
+    step_frame = with_missing_times(pd.concat([first, pickle.loads(later.result())],
+                                              ignore_index=True))
+    return procedure_frame, step_frame, pickle.loads(linked.result())
+
+
+def _text(query: Select[Any]) -> str:
+    """SQLite's text of a parameter-free query (``table_reads.file_frame``)."""
+    from sqlalchemy.dialects import sqlite
+
+    return str(query.compile(dialect=sqlite.dialect()))
 
 
 def stored_step_count(project: Project) -> int:
@@ -69,28 +109,6 @@ def stored_step_count(project: Project) -> int:
     with project.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(tables.Step.__table__))
                    .scalar_one())
-
-
-def shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with each text column's equal values made one string object.
-
-    The database driver makes a new string for every cell: a city's 450,000 steps held
-    450,000 copies of 'clerk', of their procedure's ID, of their file name … (about 60
-    bytes each). Values, dtypes and missing cells are unchanged.
-
-    >>> frame = shared_strings(pd.DataFrame({"a": pd.array(["x" * 9, "x" * 9, None],
-    ...                                                   dtype="string[python]")}))
-    >>> frame["a"].iloc[0] is frame["a"].iloc[1], frame["a"].isna().tolist()
-    (True, [False, False, True])
-    """
-    for name in frame.columns:
-        column = frame[name]
-        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "python":
-            codes, uniques = pd.factorize(column)
-            if len(uniques) < len(column):
-                frame[name] = pd.Series(uniques.take(codes, allow_fill=True), index=frame.index,
-                                        name=name)
-    return frame
 
 
 def with_missing_times(steps: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 
 from bpr_studio.model import tables
 from bpr_studio.store import Project
+from bpr_studio.table_reads import frame_of_cursor
 
 
 def read_frame(project: Project, query: Select[Any]) -> pd.DataFrame:
@@ -22,17 +23,9 @@ def read_frame(project: Project, query: Select[Any]) -> pd.DataFrame:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql)
-            columns = [d[0] for d in cursor.description]
-            # In chunks, not fetchall(): one long C call would hold the GIL and freeze the
-            # GUI thread while a worker reads a whole city's steps.
-            parts = []
-            while chunk := cursor.fetchmany(2000):
-                parts.append(pd.DataFrame.from_records(chunk, columns=columns))
+            return frame_of_cursor(cursor)
         finally:
             cursor.close()
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def procedures_frame(project: Project) -> pd.DataFrame:

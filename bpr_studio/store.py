@@ -508,6 +508,12 @@ class _SnapshotProject(Project):
             self.path.unlink(missing_ok=True)
 
 
+def frozen_file(project: Project) -> Path | None:
+    """The SQLite file of a frozen snapshot (:func:`open_snapshot`): nothing writes it
+    while it is open, so other processes may read it. None for any other project."""
+    return project.path if isinstance(project, _SnapshotProject) else None
+
+
 def open_snapshot(target: str | Path) -> Project:
     """The project as it is now, frozen: for commands that only read (report, simulate,
     export). Every query sees the same state even while another user imports, and

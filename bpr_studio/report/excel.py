@@ -261,7 +261,10 @@ def _build_report(project: Project, scenario: str, path: Path, replications: int
     from bpr_studio.loading import get_scenario, load_frames
     from bpr_studio.pipeline import load_model, run_pipeline, run_sensitivity
 
-    frames = load_frames(project)  # once, for the life events and the model
+    # Once, for the life events and the model; the run's workers, just started, read half
+    # of the steps and the links meanwhile (a frozen snapshot's, ``load_frames``).
+    pool = compute.pool if compute is not None else None
+    frames = load_frames(project, helpers=pool.executor() if pool is not None else None)
     if progress:
         progress(1, 100, "ライフイベント")
     # The life events read the project here and are simulated by ``thread`` while the
