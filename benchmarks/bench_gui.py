@@ -37,9 +37,13 @@ from benchmarks.common import generated_city
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # BPR_PROBE_DUMP=FILE: every thread's stack, written whenever the event loop is 80 ms late.
 # Opened by the measuring process only: a spawned child (the app's computations) imports
-# this module again as its main module, and opening the file there emptied it.
+# this module again as its main module (named ``__mp_main__``), and opening the file there
+# emptied it. ``multiprocessing.parent_process()`` is not set yet while a spawned child
+# imports its main module, so it did not tell the child apart: every comparison started
+# during a run emptied the file, and the dumps of the gaps before it were lost.
 DUMP = (open(os.environ["BPR_PROBE_DUMP"], "w")  # noqa: SIM115
-        if os.environ.get("BPR_PROBE_DUMP") and multiprocessing.parent_process() is None
+        if os.environ.get("BPR_PROBE_DUMP") and __name__ == "__main__"
+        and multiprocessing.parent_process() is None
         else None)
 
 
@@ -252,6 +256,80 @@ class LatencyProbe:
                 f"{_COLLECTIONS.longest * 1000:.0f} ms)")
 
 
+def memory(window: Any = None) -> str:
+    """The app process's resident memory now and at its peak (Linux: VmRSS, VmHWM), and
+    the peak of its child processes that have ended (the computations). `/usr/bin/time`'s
+    maximum resident size is the larger of the process's and any one child's peak: at
+    30,000 procedures a comparison's child, not the window's process."""
+    import resource
+
+    fields = {}
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    fields[name] = int(value.split()[0]) / 1e6  # kB -> GB
+    except OSError:
+        return "memory: not measured here"
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    held = (f" (arrays held: {held_memory(window)})"
+            if window is not None and os.environ.get("BPR_PROBE_MEMORY") else "")
+    return (f"memory of the app process: {fields.get('VmRSS', 0):.2f} GB resident now, "
+            f"peak {fields.get('VmHWM', 0):.2f} GB; its child processes' peak "
+            f"{children:.2f} GB{held}")
+
+
+def held_memory(window: Any, top: int = 12) -> str:
+    """BPR_PROBE_MEMORY=1: what the session and the views hold, as the bytes of the numpy
+    arrays (a frame's columns) reachable from each attribute (each array counted once, for
+    the first attribute that reaches it; text cells 8 bytes each, their strings apart)."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    seen: set[int] = set()
+
+    def arrays(obj: Any, depth: int) -> int:
+        if id(obj) in seen or depth > 8:
+            return 0
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            base = obj if obj.base is None else obj.base
+            if base is not obj and id(base) in seen:
+                return 0
+            seen.add(id(base))
+            return int(obj.nbytes)
+        if isinstance(obj, (pd.DataFrame, pd.Series)):
+            return int(obj.memory_usage(index=True, deep=False).sum()) if isinstance(
+                obj, pd.DataFrame) else int(obj.memory_usage(index=True, deep=False))
+        if isinstance(obj, (str, bytes, int, float, bool, type(None), type)):
+            return 0
+        if isinstance(obj, (list, tuple, set, frozenset)):
+            return sum(arrays(item, depth + 1) for item in list(obj)[:2000])
+        if isinstance(obj, dict):
+            return sum(arrays(item, depth + 1) for item in list(obj.values())[:2000])
+        if dataclasses.is_dataclass(obj):
+            return sum(arrays(getattr(obj, f.name), depth + 1) for f in dataclasses.fields(obj))
+        fields = getattr(obj, "__dict__", None)
+        if isinstance(fields, dict) and type(obj).__module__.split(".")[0] in (
+                "ui", "analysis", "bpr_studio", "cost_model"):
+            return sum(arrays(item, depth + 1) for item in list(fields.values()))
+        return 0
+
+    found = []
+    for owner_name, owner in [("session", window.session),
+                              *((type(view).__name__, view) for view in
+                                (window.stack.widget(i) for i in range(window.stack.count())))]:
+        for name, value in list(vars(owner).items()):
+            size = arrays(value, 0)
+            if size:
+                found.append((size, f"{owner_name}.{name}"))
+    found.sort(reverse=True)
+    return "; ".join(f"{where} {size / 1e6:.0f} MB" for size, where in found[:top])
+
+
 # Run in a fresh interpreter: everything a user waits for between double-clicking the app
 # and seeing the project's figures.
 _START_UP = """
@@ -383,6 +461,14 @@ def survey_edit_measured(app: Any, window: Any, probe: LatencyProbe) -> list[flo
             window.session.undo_stack.undo()
         wait_until(app, lambda old=before: window.session.data is not old  # type: ignore[misc]
                    and _settled(window), 1800)
+        session = window.session
+        if session.data is before or not _settled(window):
+            raise RuntimeError(  # what it still waits for, rather than a silent hang
+                f"survey cell {action}: no result after 30 min (data reloaded: "
+                f"{session.data is not before}, analysis: {session.analysis is not None}, "
+                f"comparing: {session.comparing}, counting: {session.counting}, winding "
+                f"down: {session.analyzer.winding_down}, loading: {session.loader.running}, "
+                f"edits on the undo stack: {session.undo_stack.count()})")
         worst.append(probe.stop())
         print(f"survey cell {action}: result shown {time.perf_counter() - began:.2f} s after; "
               f"{probe.blocked()}")
@@ -475,9 +561,13 @@ def measure_project(source: Path, simulate: bool) -> None:
         sampler = BlockSampler(probe) if os.environ.get("BPR_PROBE_GUI") else None
         load = os.getloadavg()
         worst = open_project_measured(app, window, probe, project, procedures)
+        print(f"  after opening: {memory(window)}")
         worst += switch_views_measured(app, window, probe)
+        print(f"  after every view: {memory(window)}")
         worst += scenario_switching_measured(app, window, probe)
+        print(f"  after the switches and parameter edits: {memory(window)}")
         worst += survey_edit_measured(app, window, probe)
+        print(f"  after the survey edit and its undo: {memory(window)}")
         if simulate:
             probe.start()
             window.session.simulate(1000, 1)
@@ -486,7 +576,7 @@ def measure_project(source: Path, simulate: bool) -> None:
             print(f"simulation, 1,000 replications: {probe.blocked()}")
         print(f"worst event-loop block over all of the above: {max(worst) * 1000:.0f} ms "
               f"(target 100 ms); load average {load[0]:.1f} before, "
-              f"{os.getloadavg()[0]:.1f} after (2 cores)")
+              f"{os.getloadavg()[0]:.1f} after (2 cores); {memory()}")
         if sampler is not None:
             sampler.report()
         window.close()
@@ -551,7 +641,7 @@ def measure_city() -> None:
         worst.append(probe.worst)
         print(f"worst event-loop block over all of the above: {max(worst) * 1000:.0f} ms "
               f"(target 100 ms); load average {load[0]:.1f} before, "
-              f"{os.getloadavg()[0]:.1f} after (2 cores)")
+              f"{os.getloadavg()[0]:.1f} after (2 cores); {memory()}")
         if sampler is not None:
             sampler.report()
         window.close()
