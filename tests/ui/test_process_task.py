@@ -284,3 +284,40 @@ def test_a_large_array_is_copied_out_of_the_messages_whole_and_writable(monkeypa
     pd.testing.assert_frame_equal(loaded, frame)
     loaded.iloc[0, 0] = 2.0  # the arrays are the app's own, not views of read-only bytes
     assert loaded.iloc[0, 0] == 2.0
+
+
+def test_repeated_text_crosses_once_per_distinct_value():
+    """A city's step tables repeat a few hundred sections, actors and kinds over 450,000
+    rows: each distinct text crosses once and every row refers to it (sent item by item,
+    each piece made its own copies: memory and unpickling time for nothing). Missing
+    values come back as they were (None stays None, NaN stays NaN)."""
+    import math
+    import pickle
+
+    rows = 4 * CHUNK
+    kinds = np.array([("窓口", "審査", "入力")[i % 3] for i in range(rows)], dtype=object)
+    kinds[5], kinds[7] = None, np.nan
+    frame = pd.DataFrame({"kind": pd.Series(kinds, dtype=object),
+                          "section": pd.array([f"課{i % 40}" for i in range(rows)], dtype="str"),
+                          "minutes": np.arange(rows, dtype=float)})
+    loaded = pickle.loads(dumps_in_pieces(frame))
+    pd.testing.assert_frame_equal(loaded, frame)
+    texts = [value for value in loaded["kind"] if isinstance(value, str)]
+    assert len({id(value) for value in texts}) == 3
+    assert len({id(value) for value in loaded["section"]}) == 40
+    assert loaded["kind"][5] is None
+    assert isinstance(loaded["kind"][7], float)
+    assert math.isnan(loaded["kind"][7])
+
+
+def test_text_that_does_not_repeat_or_is_not_text_crosses_item_by_item():
+    """Coding pays only for repeated text: unique names, numbers and mixed objects keep
+    crossing in pieces, unchanged (an int 1 and a True must not be merged as equal)."""
+    import pickle
+
+    mixed = np.array([1, True, 1.0, "1"] * CHUNK, dtype=object)
+    loaded = pickle.loads(dumps_in_pieces(mixed))
+    assert [type(value) for value in loaded[:4]] == [int, bool, float, str]
+    names = np.array([f"工程{i}" for i in range(CHUNK)], dtype=object)
+    assert b"_object_array" in dumps_in_pieces(names)
+    assert list(pickle.loads(dumps_in_pieces(names))) == list(names)
