@@ -55,6 +55,10 @@ LOAD_IN_CHILD_FROM = 10_000
 class ProjectData:
     """Everything loaded for the views, computed in a worker."""
 
+    # The procedures' scores. Its steps are not kept (no rows, the columns only): no view
+    # draws a step's costs, and at 30,000 procedures the 450,000 rows were ~10% of what
+    # crossed from the loading child and stayed in the app's memory for nothing; the
+    # count is :attr:`step_count`.
     scores: CostResult
     procedures: pd.DataFrame   # survey fields + scores, one row per procedure
     issues: pd.DataFrame
@@ -110,7 +114,8 @@ def load_data(path: Path | str, selected: str | None = None) -> ProjectData:
                  or c == "procedure_id"]
         merged = scores.procedures.merge(survey[extra], on="procedure_id", how="left")
         scenarios = list_scenarios(project)
-        return ProjectData(scores, merged, stored_issues_frame(project), load_unit_costs(project),
+        kept = CostResult(scores.steps.head(0).copy(), scores.procedures)
+        return ProjectData(kept, merged, stored_issues_frame(project), load_unit_costs(project),
                            load_rubric(project), scenarios, len(scores.steps),
                            scenario_versions(project), unit_cost_versions(project),
                            summarise(scores, merged),

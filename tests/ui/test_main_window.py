@@ -405,3 +405,22 @@ def test_a_broken_project_file_is_refused_with_a_message(qtbot, make_main_window
     assert boxes
     assert "壊れている" in boxes[-1].text()
     assert window.session.path == sample_project  # the open project stays open
+
+
+def test_the_dashboard_counts_the_steps_that_the_loaded_data_does_not_keep(
+        qtbot, make_main_window, sample_project):
+    """The views draw no step's costs: the loaded data keeps the procedures' scores and
+    the number of steps, not the steps' rows (450,000 at 30,000 procedures, held in the
+    app's memory for nothing); the dashboard's card still counts every step."""
+    from bpr_studio.queries import steps_frame
+    from bpr_studio.store import open_project
+
+    window = make_main_window(sample_project)
+    data = window.session.data
+    with open_project(sample_project) as project:
+        steps = len(steps_frame(project))
+    assert data.step_count == steps > 0
+    assert len(data.scores.steps) == 0
+    assert len(data.scores.procedures) == len(data.procedures)
+    window.nav.setCurrentRow(window.stack.indexOf(window.dashboard_view))
+    assert f"{steps:,} 工程" in window.dashboard_view.cards["procedures"].text()
