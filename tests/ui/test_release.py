@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pytest
 
+import ui.release as release_module
 from ui.release import CHUNK, _empty_if_alone, release_in_pieces
 
 
@@ -102,3 +104,41 @@ def test_the_background_thread_frees_a_result_part_by_part(monkeypatch):
         time.sleep(0.01)
     assert watched() is None
     assert any(seen_dead), "the row was freed only after every part had been handled"
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as stats:
+        return int(stats.read().split()[1]) * 4096 / 1e6
+
+
+@pytest.mark.skipif(release_module._TRIM is None, reason="glibc's malloc_trim (Linux)")
+def test_the_memory_of_a_freed_result_goes_back_to_the_system(monkeypatch):
+    """glibc kept what the release thread freed for later allocations: the app's resident
+    memory grew with every comparison replaced (3,000 procedures: 0.40 GB after opening,
+    0.96 GB after a few edits). Once the queue is empty it is handed back."""
+    import threading
+
+    monkeypatch.setattr(release_module, "DELAY_SECONDS", 0.0)
+    made: list[object] = []
+
+    def unpickled_in_a_worker() -> None:  # as the app's results are: in a worker thread
+        arrays, kept = [], []
+        for i in range(2000):
+            arrays.append(np.full(12_000, float(i)))  # ~100 KB: from the thread's heap
+            kept.append(bytes(1024))  # still in use after, between the freed arrays
+        made.extend([_Result(pd.DataFrame({"x": [1.0]}), arrays), kept])
+
+    worker = threading.Thread(target=unpickled_in_a_worker)
+    worker.start()
+    worker.join()
+    result, kept = made
+    made.clear()
+    before = _resident_mb()
+    release_module.release_later(result)
+    del result
+    for _ in range(1000):
+        if release_module._worker is None and release_module.pending() == 0:
+            break
+        time.sleep(0.01)
+    assert before - _resident_mb() > 100  # of the ~190 MB of arrays freed
+    assert len(kept) == 2000
