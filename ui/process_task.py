@@ -53,9 +53,10 @@ _collector_pauses = [0, False]  # results being unpickled now; the collector was
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Any:
-    """No garbage collection while a result is unpickled, and what it made frozen after
-    (``gc.freeze``: the session freezes each result it takes anyway, ``ui.app``).
+def collector_paused() -> Any:
+    """No garbage collection while a result is unpickled (or a replaced one is freed,
+    ``ui.release``), and what it made frozen after (``gc.freeze``: the session freezes
+    each result it takes anyway, ``ui.app``).
 
     Unpickling a city's analysis makes millions of objects, and every 50,000 of them
     Python ran a collection over the young ones, in this worker, holding the GUI's lock
@@ -474,7 +475,7 @@ class ChildRun:
             raise cancel_exception
         received = time.perf_counter()
         size = sum(len(piece) for piece in pieces)
-        with _collector_paused():
+        with collector_paused():
             message = pickle.load(_PiecesReader(pieces))
         del pieces
         TIMINGS.append({"child": arrived - asked, "receive": received - arrived,
