@@ -37,6 +37,7 @@ from analysis.montecarlo import (
     sorted_percentiles,
 )
 from analysis.tabular import ProcessTables
+from analysis.worker_init import give_back_memory
 from cost_model.costs import COST_COLUMNS, CostBasis
 from cost_model.unit_costs import UnitCostTable
 
@@ -105,9 +106,15 @@ def run_job(job: Job) -> ChunkResult:
     the tables' cells), and the collector walked the worker's objects again and again while
     it did: 110–130 ms of a 375-procedure chunk's 800 (about 130 passes of it). A chunk
     leaves about 50 objects in cycles (408 after 8 chunks), freed by the collector's next
-    pass once it is on again; reference counting frees everything else as before."""
+    pass once it is on again; reference counting frees everything else as before.
+
+    The chunk's memory stays in the worker for its next chunk (``analysis.worker_init.
+    keep_freed_memory``) until the run has handed out its last one
+    (``analysis.worker_init.give_back_memory``)."""
     with paused_gc():
-        return job.run()
+        result = job.run()
+    give_back_memory(without_pool_event=False)
+    return result
 
 
 @dataclass
@@ -209,8 +216,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
                  _stats(mc.to_be, mc.visits_to_be, s.fte_hours)]
     result = ChunkResult(job.index, job.first, np.stack(stats), codes, counts, section_sums,
                          city_sums, city_float, samples)
-    # The chunk's memory stays in the worker for its next chunk (``analysis.worker_init.
-    # keep_freed_memory``); a batch of counters gives it back when it is done.
+    # The chunk's memory stays in the worker for its next chunk (``run_job``).
     del mc
     return result
 

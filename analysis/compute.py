@@ -199,15 +199,30 @@ class SharedPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._chunks_over: Any = None
 
     def executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
             import multiprocessing
 
-            self._executor = ProcessPoolExecutor(self.workers,
-                                                 multiprocessing.get_context("spawn"),
-                                                 initializer=limit_threads)
+            context = multiprocessing.get_context("spawn")
+            # Set while no Monte Carlo chunk is still to be handed out: the workers keep a
+            # chunk's memory for the next one until then, also across the counters'
+            # batches between them (``analysis.worker_init.give_back_memory``).
+            self._chunks_over = context.Event()
+            self._chunks_over.set()
+            self._executor = ProcessPoolExecutor(self.workers, context,
+                                                 initializer=limit_threads,
+                                                 initargs=(self._chunks_over,))
         return self._executor
+
+    def chunks_coming(self, coming: bool) -> None:
+        """Say whether Monte Carlo chunks are still to be handed out to the workers."""
+        if self._chunks_over is not None:
+            if coming:
+                self._chunks_over.clear()
+            else:
+                self._chunks_over.set()
 
     def start(self, modules: tuple[str, ...] = ()) -> SharedPool:
         """Start every worker now, each importing ``modules`` (and what a chunk needs), so
@@ -301,6 +316,7 @@ class ProcessPool:
         executor = pool.executor()
         pending: set[Future[ChunkResult]] = set()
         finished = False
+        pool.chunks_coming(True)
         try:
             more = True
             while True:
@@ -308,6 +324,7 @@ class ProcessPool:
                     job = next(jobs, None)
                     if job is None:
                         more = False
+                        pool.chunks_coming(False)
                     else:
                         pending.add(executor.submit(run_job, job))
                 if not pending:
@@ -319,6 +336,7 @@ class ProcessPool:
                     yield future.result()
             finished = True
         finally:
+            pool.chunks_coming(False)
             for future in pending:
                 future.cancel()
             if pool is not self.shared:

@@ -21,7 +21,7 @@ import numpy as np
 
 from analysis.counter_queue import run_lane_queues, run_queue
 from analysis.counter_queue import run_queue_by_lane as run_queue_by_lane  # re-exported
-from analysis.worker_init import release_freed_memory
+from analysis.worker_init import give_back_memory
 
 if TYPE_CHECKING:  # for the type checker only; at run time they stay imported late, as before
     import pandas as pd
@@ -307,7 +307,9 @@ def counter_batches(counters: list[CounterYears]) -> list[list[CounterYears]]:
 def simulate_batch(counters: list[CounterYears]) -> list[dict[str, object]]:
     """The years of a batch of counters (a top-level function: pool workers run it)."""
     summaries = _simulate_batch(counters)
-    release_freed_memory()  # the batch's queues are gone: do not keep their peak
+    # The batch's queues are gone: do not keep the worker's peak, unless a Monte Carlo
+    # chunk is still to come to these workers (it would fault the memory in again).
+    give_back_memory(without_pool_event=True)
     return summaries
 
 
