@@ -35,11 +35,11 @@ from analysis.journey import DEFAULT_TO_BE, MEASURE_LABELS, MEASURES
 from analysis.journey_charts import stop_rows
 from analysis.journey_result import EventJourney, JourneyResult
 from analysis.montecarlo import SimulationCancelled
-from bpr_studio.journey_pipeline import run_journeys_at
 from ui.chart_canvas import ChartCanvas, deferred
 from ui.i18n import language, tr
 from ui.lazy import LazyRefreshMixin
 from ui.session import ProjectSession
+from ui.session_tasks import journeys_at
 
 REPLICATIONS = 1000
 SEED = 1
@@ -47,10 +47,11 @@ SEED = 1
 DRAW_JOURNEY = deferred("analysis.journey_charts", "draw_journey")
 
 
-def compute(path: Path | str, measures: tuple[str, ...], progress: Any, cancelled: Any) -> JourneyResult:
-    """In a worker: every event's journey, as-is and with ``measures``."""
-    return run_journeys_at(path, measures=measures, seed=SEED, replications=REPLICATIONS,
-                           progress=progress, cancelled=cancelled)
+def compute(path: Path | str, measures: tuple[str, ...], progress: Any, cancelled: Any,
+            in_child: bool = False) -> JourneyResult:
+    """In a worker: every event's journey, as-is and with ``measures`` (a big project's in
+    a child process, ``ui.session_tasks.journeys_at``)."""
+    return journeys_at(path, measures, REPLICATIONS, SEED, progress, cancelled, in_child)
 
 
 def _item(value: object, tip: str = "") -> QTableWidgetItem:
@@ -157,7 +158,9 @@ class JourneyView(LazyRefreshMixin, QWidget):
         measures = self.measures
         self.problem.hide()
         self._set_running(True)
-        self.runner.start(lambda progress, cancelled: compute(path, measures, progress, cancelled))
+        in_child = self.session.is_big()
+        self.runner.start(lambda progress, cancelled: compute(path, measures, progress,
+                                                              cancelled, in_child))
 
     def _on_measure_toggled(self, _checked: bool) -> None:
         self.request_refresh()

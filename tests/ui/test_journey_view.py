@@ -93,3 +93,28 @@ def test_events_edited_through_a_csv_and_undone(qtbot, make_main_window, sample_
     window.session.undo_stack.undo()
     qtbot.waitUntil(lambda: view.result is not second and not view.runner.running, timeout=90000)
     assert len(view.result.events) == 6                          # the default set again
+
+
+def test_a_big_projects_journeys_are_computed_in_a_child_and_shown_the_same(
+        qtbot, make_main_window, sample_project, monkeypatch):
+    """From CHILD_PROCESS_FROM procedures the journeys run in a child process (read and
+    simulated in a thread of the app, a 3,000-procedure project's raised its memory by
+    ~400 MB and shared its Python lock); the table shows the same figures."""
+    import ui.session_tasks as session_tasks
+
+    window = make_main_window(sample_project)
+    view = window.journey_view
+    window.nav.setCurrentRow(window.stack.indexOf(view))
+    _ready(qtbot, view)
+    here = _rows(view.events)
+    used: list[bool] = []
+    real = session_tasks.run_in_process
+    monkeypatch.setattr(session_tasks, "CHILD_PROCESS_FROM", 0)
+    monkeypatch.setattr(session_tasks, "run_in_process",
+                        lambda *args: used.append(True) or real(*args))
+    before = view.result
+    view.refresh()
+    qtbot.waitUntil(lambda: view.result is not before and not view.runner.running,
+                    timeout=180000)
+    assert used
+    assert _rows(view.events) == here
