@@ -20,6 +20,16 @@ def _python_threads() -> int:
     return sum(1 for t in threading.enumerate() if not isinstance(t, threading._DummyThread))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _the_apps_font(qapp):
+    """The test application renders with the bundled IPAexGothic, as the app does
+    (``ui.app.ensure_application``): on a machine without a Japanese system font, Qt
+    would otherwise measure missing glyphs and the column widths the tests check differ."""
+    from ui.app import load_japanese_font
+
+    assert load_japanese_font(qapp)
+
+
 @pytest.fixture
 def sample_project(tmp_path) -> Path:
     path = tmp_path / "サンプル市.bprproj"
