@@ -462,8 +462,20 @@ def test_graph_of_reads_a_grouped_table_by_its_ranges_and_any_table_alike(dx):
         return [norm(graph.graph), [(n, norm(d)) for n, d in graph.nodes(data=True)],
                 sorted((str(a), str(b), norm(d)) for a, b, d in graph.edges(data=True))]
 
+    # Steps shuffled too (the effects renumbered to follow them): a procedure's steps are
+    # no longer a range of rows, and its effects are found among all of them.
+    order = np.random.default_rng(1).permutation(len(tables.steps))
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    effects = tables.effects.copy()
+    effects["step_row"] = position[effects["step_row"].to_numpy()]
+    scattered = ProcessTables(tables.procedures, tables.steps.iloc[order].reset_index(drop=True),
+                              shuffled, effects, tables.channels)
+    assert procedure_row_ranges(scattered.steps) is None
+    assert len(tables.effects), "the test needs a scenario with effects"
     for pid in ("SM-001", tables.procedures["procedure_id"].iloc[-1]):
         assert plain(graph_of(tables, pid)) == plain(graph_of(other, pid))
+        assert plain(graph_of(tables, pid)) == plain(graph_of(scattered, pid))
 
 
 def test_an_empty_project_has_no_procedure_rows_to_find():
