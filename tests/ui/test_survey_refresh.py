@@ -104,3 +104,25 @@ def test_the_model_answers_only_the_roles_it_has(qtbot):
     assert index.data(Qt.ItemDataRole.FontRole) is None
     assert index.data(Qt.ItemDataRole.BackgroundRole) is None
     assert np.isclose(index.data(Qt.ItemDataRole.UserRole), 1.5)
+
+
+def test_the_survey_list_fits_its_columns_once_and_keeps_the_users_widths(
+        qtbot, make_main_window, sample_project):
+    """Opened, the list's columns are fitted to their contents (the name capped at 320 px)
+    — in an event of its own after the data arrives, so a city's 30,000 rows do not hold
+    the window — and a reload after an edit keeps a width the user dragged."""
+    window = make_main_window(sample_project)
+    window.nav.setCurrentRow(window.stack.indexOf(window.survey_view))
+    view, session = window.survey_view, window.session
+    model, table = view.procedure_model, view.procedure_table
+    name, cases = _column(model, "name"), _column(model, "annual_cases")
+    unfitted = table.horizontalHeader().defaultSectionSize()
+    # The procedures' names are wider than a column left at Qt's default width.
+    qtbot.waitUntil(lambda: table.columnWidth(name) > unfitted, timeout=5000)
+    assert table.columnWidth(name) <= 320
+    table.setColumnWidth(cases, 333)  # the user widens a column
+
+    with qtbot.waitSignal(session.loaded, timeout=30000):
+        model.setData(model.index(0, cases), "4400")
+    qtbot.wait(50)  # a fit queued by the reload would have run by now
+    assert table.columnWidth(cases) == 333
