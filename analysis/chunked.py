@@ -29,13 +29,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from analysis.draws import percentiles, sorted_percentiles
 from analysis.gc_pause import paused_gc
-from analysis.montecarlo import (
-    MonteCarloResult,
-    percentiles,
-    simulate_by_procedure,
-    sorted_percentiles,
-)
+from analysis.montecarlo import MonteCarloResult, simulate_by_procedure
 from analysis.tabular import ProcessTables
 from analysis.worker_init import give_back_memory
 from cost_model.costs import COST_COLUMNS, CostBasis

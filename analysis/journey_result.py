@@ -1,7 +1,7 @@
 """The typed result of a journey simulation: per event, as-is and to-be, and the counters.
 
 Every distribution is over the simulated citizens (one a replication): ``mean`` and the
-P5 / P50 / P95 of ``analysis.montecarlo.PERCENTILES``.
+P5 / P50 / P95 of ``analysis.draws.PERCENTILES``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.montecarlo import PERCENTILES
+from analysis.draws import PERCENTILES
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.draws import beta_draws, triangular_from_uniforms
 from analysis.params import CONCENTRATION, DERIVED, PARAMETERS, beta_shape
-from analysis.pert import BetaShapes, beta_unit_from_uniforms
+from analysis.pert import BetaShapes
 from analysis.tabular import ProcessTables
 from cost_model.costs import CostBasis, procedure_coefficients, step_coefficients
 from cost_model.flow import FlowStructure
@@ -49,29 +50,10 @@ from cost_model.unit_costs import UnitCostTable
 Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 BRANCH_SCENARIOS = 8
-PERCENTILES = (5, 50, 95)
 
 
 class SimulationCancelled(Exception):
     """The user cancelled the simulation."""
-
-
-def triangular(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray,
-               size: tuple[int, ...]) -> np.ndarray:
-    """Triangular draws by inverse CDF; a zero-width range returns its mode exactly."""
-    return triangular_from_uniforms(rng.random(size), low, mode, high)
-
-
-def triangular_from_uniforms(u: np.ndarray, low: np.ndarray | float, mode: np.ndarray | float,
-                             high: np.ndarray | float) -> np.ndarray:
-    """Triangular(low, mode, high) by inverse CDF of the uniforms ``u``."""
-    low, mode, high = (np.asarray(a, dtype=float) for a in (low, mode, high))
-    width = high - low
-    safe = np.where(width > 0, width, 1.0)
-    cut = np.where(width > 0, (mode - low) / safe, 0.5)
-    left = low + np.sqrt(u * safe * (mode - low))
-    right = high - np.sqrt((1 - u) * safe * (high - mode))
-    return np.where(width > 0, np.where(u < cut, left, right), mode)
 
 
 @dataclass
@@ -219,17 +201,6 @@ def _side(tables: ProcessTables, unit_costs: UnitCostTable, factors: np.ndarray,
     return _Side(steps_coef.per_hour, steps_coef.per_execution, proc_coef.per_visit,
                  proc_coef.per_mailed, proc_coef.per_case, proc_coef.visit_required,
                  visits, _effect_arrays(effects), tables.channels, base_offline, executions_sum)
-
-
-def beta_draws(rng: np.random.Generator, mean: np.ndarray, low: np.ndarray, high: np.ndarray,
-               size: tuple[int, ...]) -> np.ndarray:
-    """Draws whose mean is ``mean``: Beta on [low, high] with α + β = 6 (PERT-like); where
-    the mean sits on an edge of the range, or the range is empty, the mean itself.
-
-    Drawn by inverse-CDF lookup (``analysis.pert``): about three times faster than numpy's
-    Beta with a shape per step, with the same mean exactly.
-    """
-    return beta_from_uniforms(rng.random((2, *size)), mean, low, high)
 
 
 def _theta(rng: np.random.Generator, n: int, values: dict[str, float],
@@ -394,7 +365,7 @@ def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replicat
     per-procedure sums read steps × replications. A procedure's minutes are drawn from its
     uniforms as soon as they are made (:class:`analysis.pert.BetaShapes`), while both are
     in the cache, into the chunk's (S, R) array: the same operations on each element as
-    :func:`beta_from_uniforms` of the whole chunk's uniforms, without them (a chunk's
+    :func:`analysis.draws.beta_from_uniforms` of the whole chunk's uniforms, without them (a chunk's
     uniforms were 2 × steps × replications doubles, passed over several times)."""
     steps, n_rep = tables.steps, replications
     rework = values.get("rework_spread", PARAMETERS["rework_spread"].default) if spread else 0.0
@@ -434,7 +405,7 @@ def _procedure_draws(tables: ProcessTables, layout: _Layout, seed: int, replicat
 def _step_shapes(mean: np.ndarray, low: np.ndarray, high: np.ndarray
                  ) -> tuple[BetaShapes, np.ndarray, np.ndarray]:
     """The lookup's shapes of each step's Beta (as columns, (S, 1)), and the scale and
-    offset that take a unit draw to the step's range: :func:`beta_from_uniforms`'s."""
+    offset that take a unit draw to the step's range: :func:`analysis.draws.beta_from_uniforms`'s."""
     mean, low, high = (np.asarray(a, dtype=float)[:, None] for a in (mean, low, high))
     alpha, beta = beta_shape(mean, low, high)
     ok = (alpha > 0) & (beta > 0) & (high > low)
@@ -605,37 +576,3 @@ def simulate(as_is: ProcessTables, to_be: ProcessTables, unit_costs: UnitCostTab
     if progress:
         progress(replications, replications, "")
     return result
-
-
-def beta_from_uniforms(uniforms: np.ndarray, mean: np.ndarray, low: np.ndarray,
-                       high: np.ndarray) -> np.ndarray:
-    """:func:`beta_draws` from given uniforms (2, *size)."""
-    mean, low, high = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (mean, low, high)))
-    alpha, beta = beta_shape(mean, low, high)
-    ok = (alpha > 0) & (beta > 0) & (high > low)
-    u = beta_unit_from_uniforms(uniforms, np.where(ok, alpha, 0.0), CONCENTRATION)
-    # Where not ok, mean + u × 0: the mean exactly, without a pass to pick it.
-    u *= np.where(ok, high - low, 0.0)
-    u += np.where(ok, low, mean)
-    return u
-
-
-def percentiles(samples: np.ndarray) -> np.ndarray:
-    """P5, P50, P95 along the replication axis (axis 0), by nearest rank.
-
-    The replications are sorted, not partitioned: numpy's vectorised sort of 1,000 values
-    is about three times faster than a partition at three ranks (the per-procedure figures
-    hold tens of millions of samples); the ranks' values are the same.
-    """
-    # Replications last and contiguous: sorting along a strided axis is several times
-    # slower on (replications × procedures × metrics) arrays.
-    return sorted_percentiles(np.moveaxis(samples, 0, -1).copy())
-
-
-def sorted_percentiles(ordered: np.ndarray) -> np.ndarray:
-    """:func:`percentiles` of samples with the replications last, ``ordered`` (…, R)
-    contiguous: sorted in place (pass a copy to keep the samples)."""
-    n = ordered.shape[-1]
-    ranks = [min(n - 1, max(0, round(q / 100 * (n - 1)))) for q in PERCENTILES]
-    ordered.sort(axis=-1)
-    return np.stack([ordered[..., r] for r in ranks])

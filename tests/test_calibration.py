@@ -20,8 +20,9 @@ from analysis.calibration import (
     uptake_comparison,
 )
 from analysis.compare import compare_both
+from analysis.draws import beta_draws
 from analysis.measures import MEASURES, effect_multiplier
-from analysis.montecarlo import PARAM_INDEX, _theta, beta_draws
+from analysis.montecarlo import PARAM_INDEX, _theta
 from analysis.params import PARAMETERS, adoption_year, potential_values, uptake, value
 from analysis.scenario import DEFAULT_SCENARIO
 from bpr_studio.io.survey_import import import_surveys

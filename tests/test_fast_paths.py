@@ -19,7 +19,7 @@ from analysis.counter import (
     simulate_many_years,
     simulate_years,
 )
-from analysis.montecarlo import beta_draws, percentiles
+from analysis.draws import beta_draws, percentiles
 from analysis.pert import GRID, POINTS, beta_unit_draws, quantile_table
 
 

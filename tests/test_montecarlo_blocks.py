@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.draws import beta_from_uniforms
 from analysis.montecarlo import (
     PARAM_INDEX,
     _effect_arrays,
     _Layout,
     _multiply_effects,
     _procedure_draws,
-    beta_from_uniforms,
     procedure_generator,
 )
 from analysis.params import PARAMETERS
