@@ -110,10 +110,31 @@ def release_freed_memory() -> None:
     elsewhere (Windows frees large blocks to the system itself) this does nothing. The
     main process is left alone: trimming its large heap would cost time for nothing.
     """
-    if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
-        return
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc (musl)
-        ctypes.CDLL(None).malloc_trim(0)
+    if multiprocessing.parent_process() is not None:
+        trim_heap()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (Linux), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own C library
+    except (OSError, AttributeError):
+        return None  # not glibc (musl has no malloc_trim)
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+HEAP_TRIM = _malloc_trim()
+
+
+def trim_heap() -> None:
+    """Hand the memory this process has freed back to the system (glibc's
+    ``malloc_trim``; nothing elsewhere: Windows frees large blocks itself). A ctypes call
+    lets go of Python's lock while it runs."""
+    if HEAP_TRIM is not None:
+        HEAP_TRIM(0)
 
 
 def give_back_memory(without_pool_event: bool) -> None:

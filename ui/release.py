@@ -15,17 +15,16 @@ lock changes hands between drops.
 
 from __future__ import annotations
 
-import ctypes
 import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from analysis.worker_init import trim_heap
 from ui.process_task import collector_paused
 
 DELAY_SECONDS = 1.0
@@ -78,31 +77,14 @@ def _run() -> None:
         freed = True
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (Linux), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None)  # the process's own C library
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return None  # not glibc (musl has no malloc_trim)
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
-
-
-_TRIM = _malloc_trim()
-
-
 def give_memory_back() -> None:
     """Hand the memory freed to the system (Linux, glibc: ``malloc_trim``). glibc keeps
     what a thread frees for that thread's next allocations, and a freed result's arrays
     and strings were left in the heaps of the worker threads that unpickled them: the
     app's resident memory grew with every comparison (3,000 procedures: 0.40 GB after
     opening, 0.96 GB after the benchmark's edits, the data held ~55 MB of arrays
-    throughout). A ctypes call lets go of Python's lock while it runs."""
-    if _TRIM is not None:
-        _TRIM(0)
+    throughout)."""
+    trim_heap()
 
 
 def release_in_pieces(obj: Any) -> int:

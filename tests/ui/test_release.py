@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ui.release as release_module
+from analysis.worker_init import HEAP_TRIM
 from ui.release import CHUNK, _empty_if_alone, release_in_pieces
 
 
@@ -139,7 +139,7 @@ print(before - resident_mb(), len(kept))
 """
 
 
-@pytest.mark.skipif(release_module._TRIM is None, reason="glibc's malloc_trim (Linux)")
+@pytest.mark.skipif(HEAP_TRIM is None, reason="glibc's malloc_trim (Linux)")
 def test_the_memory_of_a_freed_result_goes_back_to_the_system():
     """glibc kept what the release thread freed for later allocations: the app's resident
     memory grew with every comparison replaced (3,000 procedures: 0.40 GB after opening,
